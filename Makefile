@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. `make check` runs the linters.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= data/warehouse.duckdb
+PORT ?= 8501
+
+.PHONY: run test check demo bench clean chromium
+
+$(VENV)/.run-installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: apt-get install python3-venv" >&2; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.run-installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(DB): | $(VENV)/.run-installed
+	@mkdir -p $(dir $(DB))
+	$(PY) -m pipelines.demo --db $(DB)
+
+demo: $(VENV)/.run-installed
+	$(PY) -m pipelines.demo --db $(DB)
+
+run: $(VENV)/.run-installed $(DB)
+	VSM_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Debian's chromium is missing and you are not root: the browser tests will be skipped (sudo apt-get install chromium)." >&2; \
+	  fi; \
+	fi
+
+test: $(VENV)/.dev-installed chromium
+	$(PY) -m pytest
+
+check: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: $(VENV)/.dev-installed
+	$(PY) bench/ingest.py
+	$(PY) bench/metrics.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,180 @@
+"""Case metrics: one row per case, and the end activities that decide completion.
+
+Definitions implemented (../shared/METRICS.md, "Case metrics"):
+
+- Lead time = max(end) − min(start) over the case's instances (unknown starts
+  taken as the end).
+- Completed: the case's last instance is an end activity of its offering. End
+  activities come from the catalog (`is_end_activity`) where set; an activity
+  of kind 'done' (a change into a done status) ends its case; otherwise the
+  default rule: at least half of the activity's occurrences are the last of
+  their case and it is the last activity of at least 5% of the offering's cases.
+- Process (touch) time = the length of the union of the case's [start, end]
+  intervals, waiting-state instances excluded, so parallel work counts once.
+  An instance without start adds the catalog's standard time (its position in
+  the case is unknown, so it is added whole; the total is capped at the lead
+  time so that process ≤ lead); without standard time the case's process time
+  is unknown (null), never zero.
+- Wait time = lead time − process time. Flow efficiency = process / lead time.
+- PCE = value-adding process time / lead time (union of the value-adding
+  instances' intervals). With no value classification in the offering, PCE is
+  the flow efficiency and `pce_basis` says so.
+- Rework: a case has rework when any (non-waiting) instance repeats an
+  activity that already occurred earlier in the case.
+- Variant: the sequence of activities of a case, in case order.
+
+Lead time and the ratios are computed for every case; they mean a duration
+"so far" for open cases, so aggregates use completed cases only (`summary`).
+A lead time of 0 (one instantaneous instance) leaves the ratios undefined (null).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics.stats import conform
+
+END_ACTIVITY_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "activity": pl.String(),
+    "occurrences": pl.UInt32(),
+    "last_of_case": pl.UInt32(),
+    "last_share": pl.Float64(),
+    "case_share": pl.Float64(),
+    "is_end_activity": pl.Boolean(),
+    "basis": pl.String(),
+}
+"""Per activity: how often it ends a case, and whether it is an end activity.
+
+`last_share` = occurrences that are the last of their case / occurrences;
+`case_share` = cases it ends / the offering's cases; `basis` is 'catalog',
+'done status' or 'default rule'.
+"""
+
+CASE_SCHEMA: dict[str, pl.DataType] = {
+    "case_index": pl.UInt32(),
+    "offering": pl.String(),
+    "case_id": pl.String(),
+    "first_start": pl.Datetime("us", "UTC"),
+    "last_end": pl.Datetime("us", "UTC"),
+    "lead_time_s": pl.Float64(),
+    "process_time_s": pl.Float64(),
+    "value_adding_s": pl.Float64(),
+    "wait_time_s": pl.Float64(),
+    "flow_efficiency": pl.Float64(),
+    "pce": pl.Float64(),
+    "pce_basis": pl.String(),
+    "has_rework": pl.Boolean(),
+    "variant": pl.List(pl.String()),
+    "completed": pl.Boolean(),
+    "current_step": pl.String(),
+    "n_instances": pl.UInt32(),
+}
+"""One row per case. `current_step` is the activity of the case's last instance;
+`pce_basis` is 'value-adding' or 'flow efficiency' (no classification)."""
+
+END_SHARE_OF_OCCURRENCES = 0.5
+END_SHARE_OF_CASES = 0.05
+
+
+def end_activities(instances: pl.LazyFrame) -> pl.LazyFrame:
+    """Which activities end a case, per offering (END_ACTIVITY_SCHEMA).
+
+    `instances` is `derive_instances`'s frame over every case of the offering
+    (not a filtered view: completion is a property of the case).
+    """
+    cases_per_offering = instances.group_by("offering").agg(
+        _cases=pl.col("is_last").sum().cast(pl.UInt32)
+    )
+    default_rule = (pl.col("last_share") >= END_SHARE_OF_OCCURRENCES) & (
+        pl.col("case_share") >= END_SHARE_OF_CASES
+    )
+    frame = (
+        instances.group_by("offering", "activity")
+        .agg(
+            occurrences=pl.len().cast(pl.UInt32),
+            last_of_case=pl.col("is_last").sum().cast(pl.UInt32),
+            _catalog=pl.col("catalog_is_end").first(),
+            _done=(pl.col("kind") == "done").any(),
+        )
+        .join(cases_per_offering, on="offering", how="left")
+        .with_columns(
+            last_share=pl.col("last_of_case") / pl.col("occurrences"),
+            case_share=pl.col("last_of_case") / pl.col("_cases"),
+        )
+        .with_columns(
+            is_end_activity=pl.when(pl.col("_catalog").is_not_null())
+            .then(pl.col("_catalog"))
+            .when(pl.col("_done"))
+            .then(pl.lit(True))
+            .otherwise(default_rule),
+            basis=pl.when(pl.col("_catalog").is_not_null())
+            .then(pl.lit("catalog"))
+            .when(pl.col("_done"))
+            .then(pl.lit("done status"))
+            .otherwise(pl.lit("default rule")),
+        )
+        .sort("offering", "activity")
+    )
+    return conform(frame, END_ACTIVITY_SCHEMA)
+
+
+def _total_or_unknown(column: str) -> pl.Expr:
+    return pl.when(pl.col(column).null_count() == 0).then(pl.col(column).sum())
+
+
+def _capped(column: str, cap: pl.Expr) -> pl.Expr:
+    """`column`, at most `cap`; null stays null (`min_horizontal` alone would drop it)."""
+    return pl.when(pl.col(column).is_not_null()).then(pl.min_horizontal(pl.col(column), cap))
+
+
+def case_table(instances: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per case with its case metrics (CASE_SCHEMA), ordered by `case_index`.
+
+    `instances` is `derive_instances`'s frame over every case of the offering;
+    filter the resulting table (metrics.filters), not the instances before it.
+    """
+    lead = pl.col("lead_time_s")
+    ratio = pl.when(lead > 0)
+    ends = end_activities(instances).select(
+        "offering", pl.col("activity").alias("current_step"), "is_end_activity"
+    )
+    frame = (
+        instances.group_by("case_index")
+        .agg(
+            offering=pl.col("offering").first(),
+            case_id=pl.col("case_id").first(),
+            first_start=pl.col("start_or_end").min(),
+            last_end=pl.col("end").max(),
+            _touch=_total_or_unknown("touch_s"),
+            _value_adding=_total_or_unknown("value_adding_touch_s"),
+            has_rework=(pl.col("is_rework") & (pl.col("kind") != "waiting")).any(),
+            variant=pl.col("activity").sort_by("seq"),
+            current_step=pl.col("activity").sort_by("seq").last(),
+            n_instances=pl.len().cast(pl.UInt32),
+            _classified=(pl.col("value_class") != "unclassified").any(),
+        )
+        .with_columns(
+            lead_time_s=(pl.col("last_end") - pl.col("first_start")).dt.total_microseconds()
+            / 1_000_000
+        )
+        .with_columns(
+            process_time_s=_capped("_touch", lead),
+            value_adding_s=_capped("_value_adding", lead),
+            _classified=pl.col("_classified").any().over("offering"),
+        )
+        .with_columns(
+            wait_time_s=lead - pl.col("process_time_s"),
+            flow_efficiency=ratio.then(pl.col("process_time_s") / lead),
+            pce=pl.when(~pl.col("_classified"))
+            .then(ratio.then(pl.col("process_time_s") / lead))
+            .otherwise(ratio.then(pl.col("value_adding_s") / lead)),
+            pce_basis=pl.when(pl.col("_classified"))
+            .then(pl.lit("value-adding"))
+            .otherwise(pl.lit("flow efficiency")),
+        )
+        .join(ends, on=["offering", "current_step"], how="left")
+        .with_columns(completed=pl.col("is_end_activity").fill_null(False))
+        .sort("case_index")
+    )
+    return conform(frame, CASE_SCHEMA)

@@ -1,0 +1,197 @@
+"""Everything about an activity instance that depends only on its own case.
+
+A case's order, each instance's predecessor, the wait in front of it and its
+share of the case's touch time never change when the user filters or regroups,
+so they are derived here once per load of the warehouse; every page view is
+then a few group-bys over this frame (see `cases`, `steps`, `transitions`).
+
+Definitions implemented (../shared/METRICS.md):
+
+- Order inside a case: (`start`, `end`, order in the source) with an unknown
+  start taken as `end`; `event_id` is the order in the source.
+- Wait before a step: `max(0, start − the latest end among the work instances
+  before it in the case)`, for instances with a predecessor. Waiting-state
+  instances (catalog `kind = 'waiting'`) are absent from step metrics, so they
+  get no wait of their own and their end does not count as "latest end": their
+  time shows up in front of the next work step.
+- Transition wait: `max(0, start(b) − end(a))` for consecutive instances; with
+  an unknown start this is `end(b) − end(a)`, the elapsed time.
+- Rework: the same activity already occurred earlier in the case.
+- Process time of an instance: `end − start`; with an unknown start the
+  catalog's standard minutes, else unknown (null). Waiting-state instances add
+  nothing (0).
+
+Speed: the only sort is one pass by (case hash, start-or-end, end, event_id).
+Per-case running maxima are taken as one global running maximum over an
+`Int128` key `case_index · 2⁶⁴ + (end − case start in µs)`: cases are sorted
+by index and the offset is never negative, so a case never sees an earlier
+case's values. This avoids a window (`over`) per case, which is an order of
+magnitude slower at 10 million rows.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+EVENT_COLUMNS: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "case_id": pl.String(),
+    "activity": pl.String(),
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "resource": pl.String(),
+    "event_id": pl.Int64(),
+}
+"""The columns of the warehouse's events frame the metrics read."""
+
+CATALOG_COLUMNS: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "activity": pl.String(),
+    "value_class": pl.String(),
+    "kind": pl.String(),
+    "standard_minutes": pl.Float64(),
+    "is_end_activity": pl.Boolean(),
+}
+"""The columns of the activity catalog the metrics read."""
+
+INSTANCE_SCHEMA: dict[str, pl.DataType] = {
+    "case_index": pl.UInt32(),
+    "offering": pl.String(),
+    "case_id": pl.String(),
+    "activity": pl.String(),
+    "resource": pl.String(),
+    "event_id": pl.Int64(),
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "start_or_end": pl.Datetime("us", "UTC"),
+    "kind": pl.String(),
+    "value_class": pl.String(),
+    "catalog_is_end": pl.Boolean(),
+    "seq": pl.UInt32(),
+    "is_last": pl.Boolean(),
+    "prev_activity": pl.String(),
+    "prev_end": pl.Datetime("us", "UTC"),
+    "transition_wait_s": pl.Float64(),
+    "wait_before_s": pl.Float64(),
+    "is_rework": pl.Boolean(),
+    "process_s": pl.Float64(),
+    "touch_s": pl.Float64(),
+    "value_adding_touch_s": pl.Float64(),
+}
+"""One row per activity instance, sorted by (case_index, seq).
+
+`case_index` numbers the cases 0, 1, ... in this frame (stable only within one
+derivation: join on it, never store it). `start_or_end` is the start, or the
+end where the start is unknown. `seq` is the 1-based position in the case.
+`prev_activity`/`prev_end` describe the directly preceding instance (null for
+the first). `touch_s` is the part of this instance's time that no earlier work
+instance of the case already covers (its share of the case's process time; the
+standard time when the start is unknown; null when unknown);
+`value_adding_touch_s` is the same over value-adding instances only.
+"""
+
+_US = 1_000_000
+_SHIFT = 2**64
+
+
+def _seconds(duration: pl.Expr) -> pl.Expr:
+    return duration.dt.total_microseconds().cast(pl.Float64) / _US
+
+
+def _running_max_before(offset_us: pl.Expr) -> pl.Expr:
+    """The maximum of `offset_us` over the earlier rows of the same case (0 for the first).
+
+    `offset_us` must be ≥ 0; the frame must be sorted by `case_index`.
+    """
+    base = pl.col("case_index").cast(pl.Int128) * pl.lit(_SHIFT, dtype=pl.Int128)
+    running = (base + offset_us.cast(pl.Int128)).cum_max().shift(1)
+    return (
+        pl.when(pl.col("_new_case"))
+        .then(pl.lit(0, dtype=pl.Int64))
+        .otherwise((running - base).cast(pl.Int64))
+    )
+
+
+def _touch(covered_until_us: pl.Expr, counts: pl.Expr) -> pl.Expr:
+    """Seconds of [start, end] after `covered_until_us` (µs since case start) for counted rows."""
+    start_us = (pl.col("start") - pl.col("_t0")).dt.total_microseconds()
+    end_us = (pl.col("end") - pl.col("_t0")).dt.total_microseconds()
+    uncovered = (end_us - pl.max_horizontal(start_us, covered_until_us)).clip(lower_bound=0)
+    return (
+        pl.when(~counts)
+        .then(pl.lit(0.0))
+        .when(pl.col("start").is_not_null())
+        .then(uncovered.cast(pl.Float64) / _US)
+        .otherwise(pl.col("standard_minutes") * 60.0)
+    )
+
+
+def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFrame:
+    """Order every case and derive each instance's case-dependent figures (INSTANCE_SCHEMA).
+
+    `events` is the warehouse's events frame (ARCHITECTURE.md); only the
+    columns of EVENT_COLUMNS are read. `catalog` is the activity catalog; an
+    activity without a catalog row is work, unclassified, without standard
+    time, and an end activity by the default rule only.
+    """
+    catalog_rows = catalog.select(
+        [pl.col(name).cast(dtype) for name, dtype in CATALOG_COLUMNS.items()]
+    ).unique(subset=["offering", "activity"], keep="first")
+    work = pl.col("kind") != "waiting"
+    value_adding = work & (pl.col("value_class") == "value-adding")
+    since_t0 = (pl.col("end") - pl.col("_t0")).dt.total_microseconds()
+    latest_work_end = _running_max_before(pl.when(work).then(since_t0).otherwise(0))
+    latest_value_adding_end = _running_max_before(
+        pl.when(value_adding).then(since_t0).otherwise(0)
+    )
+    start_us = (pl.col("start_or_end") - pl.col("_t0")).dt.total_microseconds()
+    first_of_activity = (
+        (pl.col("case_index").cast(pl.UInt64) * (2**32) + pl.col("_activity_code").cast(pl.UInt64))
+        .is_first_distinct()
+    )
+    return (
+        events.select([pl.col(name).cast(dtype) for name, dtype in EVENT_COLUMNS.items()])
+        .join(catalog_rows, on=["offering", "activity"], how="left")
+        .with_columns(
+            kind=pl.col("kind").fill_null("work"),
+            value_class=pl.col("value_class").fill_null("unclassified"),
+            start_or_end=pl.coalesce("start", "end"),
+            _case_hash=pl.struct("offering", "case_id").hash(seed=0),
+        )
+        .sort(["_case_hash", "start_or_end", "end", "event_id"])
+        .with_columns(
+            _new_case=(
+                (pl.col("case_id") != pl.col("case_id").shift(1))
+                | (pl.col("offering") != pl.col("offering").shift(1))
+            ).fill_null(True),
+            _row=pl.int_range(pl.len(), dtype=pl.UInt32),
+            _activity_code=pl.col("activity").cast(pl.Categorical).to_physical(),
+        )
+        .with_columns(
+            case_index=(pl.col("_new_case").cum_sum() - 1).cast(pl.UInt32),
+            _t0=pl.when(pl.col("_new_case")).then(pl.col("start_or_end")).forward_fill(),
+            _row0=pl.when(pl.col("_new_case")).then(pl.col("_row")).forward_fill(),
+            is_last=pl.col("_new_case").shift(-1).fill_null(True),
+            prev_activity=pl.when(~pl.col("_new_case")).then(pl.col("activity").shift(1)),
+            prev_end=pl.when(~pl.col("_new_case")).then(pl.col("end").shift(1)),
+        )
+        .with_columns(
+            seq=pl.col("_row") - pl.col("_row0") + 1,
+            transition_wait_s=_seconds(pl.col("start_or_end") - pl.col("prev_end")).clip(
+                lower_bound=0.0
+            ),
+            wait_before_s=pl.when(work & ~pl.col("_new_case")).then(
+                (start_us - latest_work_end).clip(lower_bound=0).cast(pl.Float64) / _US
+            ),
+            is_rework=~first_of_activity,
+            process_s=pl.when(~work)
+            .then(pl.lit(0.0))
+            .when(pl.col("start").is_not_null())
+            .then(_seconds(pl.col("end") - pl.col("start")))
+            .otherwise(pl.col("standard_minutes") * 60.0),
+            touch_s=_touch(latest_work_end, work),
+            value_adding_touch_s=_touch(latest_value_adding_end, value_adding),
+            catalog_is_end=pl.col("is_end_activity"),
+        )
+        .select([pl.col(name).cast(dtype) for name, dtype in INSTANCE_SCHEMA.items()])
+    )

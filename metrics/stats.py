@@ -1,0 +1,59 @@
+"""Aggregates shared by every metric: percentiles, means and sums as METRICS.md defines them.
+
+Percentiles use linear interpolation (numpy's default; polars' `quantile`
+defaults to "nearest", so it is always passed explicitly). A percentile or mean
+of nothing is null; a sum or count of nothing is 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+PERCENTILES: tuple[tuple[str, float], ...] = (("p50", 0.50), ("p85", 0.85), ("p95", 0.95))
+
+
+def distribution(
+    values: pl.Expr, prefix: str, *, with_sum: bool = False, with_count: bool = False
+) -> list[pl.Expr]:
+    """p50/p85/p95 and mean of `values` (nulls ignored) as `{prefix}_p50`, ...
+
+    With `with_sum`, also `{prefix}_sum` (0 when empty); with `with_count`,
+    `{prefix}_n`, the number of non-null values the figures rest on.
+    """
+    exprs = [
+        values.quantile(q, interpolation="linear").alias(f"{prefix}_{name}")
+        for name, q in PERCENTILES
+    ]
+    exprs.append(values.mean().alias(f"{prefix}_mean"))
+    if with_sum:
+        exprs.append(values.sum().alias(f"{prefix}_sum"))
+    if with_count:
+        exprs.append(values.count().cast(pl.UInt32).alias(f"{prefix}_n"))
+    return exprs
+
+
+def distribution_schema(
+    prefix: str, *, with_sum: bool = False, with_count: bool = False
+) -> dict[str, pl.DataType]:
+    """The columns `distribution` adds."""
+    schema: dict[str, pl.DataType] = {f"{prefix}_{name}": pl.Float64() for name, _ in PERCENTILES}
+    schema[f"{prefix}_mean"] = pl.Float64()
+    if with_sum:
+        schema[f"{prefix}_sum"] = pl.Float64()
+    if with_count:
+        schema[f"{prefix}_n"] = pl.UInt32()
+    return schema
+
+
+def aggregate(frame: pl.LazyFrame, by: Sequence[str], exprs: Sequence[pl.Expr]) -> pl.LazyFrame:
+    """`exprs` per group of `by`, or over the whole frame (one row) when `by` is empty."""
+    if by:
+        return frame.group_by(list(by)).agg(exprs)
+    return frame.select(exprs)
+
+
+def conform(frame: pl.LazyFrame, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """Exactly the columns of `schema`, in its order and types."""
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])

@@ -1,0 +1,19 @@
+"""What is in the warehouse, and how do I load my own event log into it?"""
+
+import streamlit as st
+
+from ui.data_screens import catalog_screen, history_screen, remove_demo_button, upload_screen
+
+st.title("Data")
+st.caption(
+    "Load event logs, see what every import stored or rejected (and undo it), and tell the "
+    "dashboard which steps add value and which end a case."
+)
+remove_demo_button()
+upload, history, catalog = st.tabs(["Upload", "Import history", "Activity catalog"])
+with upload:
+    upload_screen()
+with history:
+    history_screen()
+with catalog:
+    catalog_screen()

@@ -1,0 +1,37 @@
+"""Shared fixtures: the real public logs beside the clone, and warehouses built by the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warehouse import Warehouse
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_DIR = REPO.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    """../shared/data/real; CI always has it. Only a user's own clone lacks it."""
+    if not REAL_DIR.is_dir():
+        pytest.skip(f"{REAL_DIR} is absent (a user's own clone): the real public logs are not here")
+    return REAL_DIR
+
+
+@pytest.fixture
+def wh(tmp_path: Path) -> Warehouse:
+    with Warehouse.open(tmp_path / "test.duckdb") as warehouse:
+        yield warehouse
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo warehouse per test process, built through the real import pipeline."""
+    from pipelines.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with Warehouse.open(path) as warehouse:
+        load_demo(warehouse)
+    return path

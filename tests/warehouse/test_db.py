@@ -1,0 +1,212 @@
+"""The warehouse: schema migrations, atomic imports, duplicates, undo and the catalog."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from warehouse import Warehouse, WarehouseError, resolve_db_path
+from warehouse.schema import LATEST_VERSION, MIGRATIONS
+
+
+def _t(day: int, hour: int = 0) -> datetime:
+    return datetime(2025, 6, day, hour, tzinfo=UTC)
+
+
+def _instances(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "offering": pl.String,
+            "case_id": pl.String,
+            "activity": pl.String,
+            "start": pl.Datetime("us", "UTC"),
+            "end": pl.Datetime("us", "UTC"),
+            "resource": pl.String,
+        },
+        orient="row",
+    ).with_columns(
+        pl.lit("{}").alias("attributes"), pl.int_range(2, pl.len() + 2).alias("source_row")
+    )
+
+
+NO_REJECTS = pl.DataFrame(schema={"source_row": pl.Int64, "reason": pl.String, "raw": pl.String})
+
+
+def _store(wh: Warehouse, frame: pl.DataFrame, sha: str = "x") -> tuple[int, int, int]:
+    r = wh.store_import(
+        file_name="f.csv", sha256=sha, format="csv", mapping={}, options={},
+        rows_read=frame.height, instances=frame, rejects=NO_REJECTS,
+    )
+    return r.import_id, r.stored, r.duplicates
+
+
+def test_resolve_db_path_prefers_flag_then_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VSM_DB", "/tmp/from-env.duckdb")
+    assert resolve_db_path("/tmp/flag.duckdb") == Path("/tmp/flag.duckdb")
+    assert resolve_db_path(None) == Path("/tmp/from-env.duckdb")
+    monkeypatch.delenv("VSM_DB")
+    assert resolve_db_path(None) == Path("data/warehouse.duckdb")
+
+
+def test_new_warehouse_is_at_latest_schema(wh: Warehouse) -> None:
+    assert wh.schema_version() == LATEST_VERSION
+    tables = set(wh.read("SELECT table_name FROM information_schema.tables")["table_name"])
+    assert {"events", "imports", "rejects", "activities", "schema_version", "settings"} <= tables
+
+
+def test_a_version_1_warehouse_migrates_without_losing_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = Warehouse.open(path, migrate=False)
+    old.migrate(target=1)
+    assert old.schema_version() == 1
+    with old.transaction() as cur:
+        cur.execute(
+            "INSERT INTO imports VALUES (1, 'old.csv', 'abc', 'csv', '{}', 1, 1, 0, 0, now())"
+        ).complete()
+        cur.execute(
+            "INSERT INTO events VALUES (1, 'Shop', 'C1', 'Pack', NULL, "
+            "TIMESTAMPTZ '2024-01-01 10:00:00+00', 'Ann', '{}', 1, 2)"
+        ).complete()
+        cur.execute(
+            "INSERT INTO activities VALUES ('Shop', 'Pack', 'necessary', 12.5, TRUE, 1)"
+        ).complete()
+    old.close()
+
+    with Warehouse.open(path) as wh:
+        assert wh.schema_version() == LATEST_VERSION
+        events = wh.events()
+        assert events["case_id"].to_list() == ["C1"]
+        assert events["end"][0] == datetime(2024, 1, 1, 10, tzinfo=UTC)
+        cat = wh.catalog().row(0, named=True)
+        assert cat["kind"] == "work" and cat["standard_minutes"] == 12.5 and cat["is_end_activity"]
+        assert wh.imports()["undone_at"].to_list() == [None]
+
+
+def test_a_newer_warehouse_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "new.duckdb"
+    Warehouse.open(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_version VALUES (999, 'future', now())").complete()
+    con.close()
+    with pytest.raises(WarehouseError, match="newer release"):
+        Warehouse.open(path)
+
+
+def test_timestamps_round_trip_as_utc_instants(wh: Warehouse) -> None:
+    _store(wh, _instances([("S", "1", "a", _t(1, 8), _t(1, 9), None)]))
+    events = wh.events()
+    assert events.schema["start"] == pl.Datetime("us", "UTC")
+    assert events["start"][0] == _t(1, 8) and events["end"][0] == _t(1, 9)
+
+
+def test_overlapping_import_skips_events_already_stored(wh: Warehouse) -> None:
+    first = _instances([
+        ("S", "1", "a", None, _t(1), "Ann"),
+        ("S", "1", "b", _t(2), _t(3), None),
+    ])
+    second = _instances([
+        ("S", "1", "a", None, _t(1), "Ann"),      # stored before: skipped
+        ("S", "1", "b", _t(2), _t(3), None),      # stored before (null resource matches)
+        ("S", "1", "c", None, _t(4), "Ann"),      # new
+        ("S", "1", "a", None, _t(1), "Bob"),      # other resource: a different event
+    ])
+    assert _store(wh, first, "one")[1:] == (2, 0)
+    assert _store(wh, second, "two")[1:] == (2, 2)
+    assert wh.event_count() == 4
+
+
+def test_identical_rows_within_one_file_are_all_kept(wh: Warehouse) -> None:
+    twice = _instances([("Lab", "7", "CRP", None, _t(1), None)] * 2)
+    assert _store(wh, twice, "one")[1:] == (2, 0)
+    # An export holding them three times adds exactly one more copy.
+    assert _store(wh, _instances([("Lab", "7", "CRP", None, _t(1), None)] * 3), "two")[1:] == (1, 2)
+    assert wh.event_count() == 3
+
+
+def test_undo_removes_exactly_one_import(wh: Warehouse) -> None:
+    one, _, _ = _store(wh, _instances([("S", "1", "a", None, _t(1), None)]), "one")
+    two, _, _ = _store(wh, _instances([("S", "2", "z", None, _t(2), None)]), "two")
+    assert wh.undo_import(two) == 1
+    assert wh.events()["case_id"].to_list() == ["1"]
+    assert wh.catalog()["activity"].to_list() == ["a"]  # the untouched 'z' row left with it
+    hist = wh.imports()
+    assert hist.filter(pl.col("id") == two)["undone_at"][0] is not None
+    with pytest.raises(WarehouseError, match="already undone"):
+        wh.undo_import(two)
+    with pytest.raises(WarehouseError, match="no import #99"):
+        wh.undo_import(99)
+    assert one == 1
+
+
+def test_failed_write_changes_nothing(wh: Warehouse) -> None:
+    _store(wh, _instances([("S", "1", "a", None, _t(1), None)]), "one")
+    bad = _instances([("S", "2", "b", None, _t(2), None)]).with_columns(
+        pl.lit(None, pl.String).alias("case_id")
+    )
+    with pytest.raises(duckdb.Error):
+        _store(wh, bad, "two")
+    assert wh.event_count() == 1
+    assert wh.imports().height == 1
+
+
+def test_catalog_is_created_in_typical_order_and_editable(wh: Warehouse) -> None:
+    _store(wh, _instances([
+        ("S", "1", "Quote", None, _t(1), None),
+        ("S", "1", "Ship", None, _t(3), None),
+        ("S", "2", "Quote", None, _t(2), None),
+        ("S", "2", "Build", None, _t(3), None),
+        ("S", "2", "Ship", None, _t(4), None),
+    ]))
+    cat = wh.catalog("S")
+    assert cat["activity"].to_list() == ["Quote", "Build", "Ship"]
+    assert set(cat["value_class"]) == {"unclassified"}
+    edited = cat.with_columns(
+        pl.when(pl.col("activity") == "Build").then(pl.lit("value-adding"))
+        .otherwise(pl.col("value_class")).alias("value_class"),
+        pl.when(pl.col("activity") == "Ship").then(True).otherwise(None).alias("is_end_activity"),
+    )
+    wh.save_catalog(edited)
+    saved = wh.catalog("S")
+    assert saved.filter(pl.col("activity") == "Build")["value_class"][0] == "value-adding"
+    assert saved["is_end_activity"].to_list() == [None, None, True]
+    with pytest.raises(WarehouseError, match="Unknown value class 'gold'"):
+        wh.save_catalog(edited.with_columns(pl.lit("gold").alias("value_class")))
+
+
+def test_concurrent_readers_and_a_writer(wh: Warehouse) -> None:
+    _store(wh, _instances([("S", str(i), "a", None, _t(1), None) for i in range(100)]), "base")
+    errors: list[BaseException] = []
+    counts: list[int] = []
+
+    def reader() -> None:
+        try:
+            for _ in range(20):
+                counts.append(wh.events().height)
+        except BaseException as exc:
+            errors.append(exc)
+
+    def writer() -> None:
+        try:
+            for k in range(5):
+                _store(wh, _instances([("S", f"w{k}", "b", None, _t(2), None)]), f"w{k}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)] + [threading.Thread(target=writer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert wh.event_count() == 105
+    assert set(counts) <= set(range(100, 106))
+
+
+def test_migrations_are_numbered_in_order() -> None:
+    assert [m[0] for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))

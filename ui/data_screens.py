@@ -1,0 +1,308 @@
+"""The Data page's three screens: upload and import, import history with undo, the catalog.
+
+Widgets carry stable keys (`upload_file`, `map_case`, `import_button`, ...) so
+AppTest behaviour tests can drive them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zoneinfo
+
+import polars as pl
+import streamlit as st
+
+from pipelines.ingest import ImportOptions, ImportReport, IngestError, Prepared, ingest_prepared
+from pipelines.ingest import prepare as prepare_import
+from pipelines.ingest import read as read_raw
+from pipelines.mapping import Mapping, detect_mapping
+from pipelines.readers import RawTable
+from ui.resources import data_version, imports, is_demo, warehouse
+from warehouse import KINDS, VALUE_CLASSES, Warehouse, WarehouseError
+
+NONE = "(none)"
+ROLES = [
+    ("case", "Case id", "The unit of work: an order, a ticket, an application."),
+    ("activity", "Activity", "The step that happened, e.g. 'QC release'."),
+    ("end", "End time", "When the step finished (required)."),
+    ("start", "Start time", "When work on the step began (optional)."),
+    ("resource", "Resource", "Who or what did it (optional)."),
+    ("lifecycle", "Lifecycle", "start / complete rows, as in XES (ignored when a start column is chosen)."),
+]
+FILE_TYPES = ["csv", "tsv", "txt", "gz", "xlsx", "parquet", "xes"]
+COMMON_ZONES = ["UTC", "Europe/Amsterdam", "Europe/London", "America/New_York", "America/Chicago",
+                "America/Los_Angeles", "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
+
+
+@st.cache_data(show_spinner="Reading the file...", max_entries=4)
+def _read(data: bytes, file_name: str, sheet: str | None) -> RawTable:
+    return read_raw(data, file_name, ImportOptions(sheet=sheet))
+
+
+def _reset_mapping(raw: RawTable, file_name: str) -> None:
+    detected = detect_mapping(raw.frame)
+    for role, _, _ in ROLES:
+        st.session_state[f"map_{role}"] = getattr(detected, role) or NONE
+    st.session_state["map_offering_mode"] = (
+        "A column of the file" if detected.offering_column else "One name for the whole file"
+    )
+    st.session_state["map_offering_column"] = detected.offering_column or NONE
+    st.session_state["map_offering_name"] = detected.offering_name or _stem(file_name)
+    st.session_state.pop("import_report", None)
+
+
+def _stem(file_name: str) -> str:
+    from pipelines.normalize import offering_from_file_name
+
+    return offering_from_file_name(file_name)
+
+
+def _mapping_form(raw: RawTable) -> Mapping:
+    columns = [NONE] + [c for c in raw.frame.columns if c != "__source_row"]
+    st.markdown("**Which column is which?** Detected from the column names; change any choice.")
+    cells = st.columns(3)
+    chosen: dict[str, str | None] = {}
+    for i, (role, label, help_text) in enumerate(ROLES):
+        value = cells[i % 3].selectbox(label, columns, key=f"map_{role}", help=help_text)
+        chosen[role] = None if value == NONE else value
+    mode = st.radio(
+        "Offering (the value stream these events belong to)",
+        ["A column of the file", "One name for the whole file"],
+        key="map_offering_mode",
+        horizontal=True,
+    )
+    if mode == "A column of the file":
+        col = st.selectbox("Offering column", columns, key="map_offering_column")
+        chosen["offering_column"] = None if col == NONE else col
+    else:
+        chosen["offering_name"] = st.text_input("Offering name", key="map_offering_name") or None
+    return Mapping.from_dict(chosen)
+
+
+def _reading_options(raw: RawTable) -> tuple[str, bool | None]:
+    with st.expander("Time zone and date order", expanded=False):
+        zones = COMMON_ZONES + sorted(zoneinfo.available_timezones() - set(COMMON_ZONES))
+        tz = st.selectbox(
+            "Time zone of timestamps without an offset", zones, key="read_timezone",
+            help="Timestamps that carry an offset (Z, +02:00) keep it; the rest are read in this zone.",
+        )
+        order = st.radio(
+            "Dates like 03/04/2025", ["Detect from the data", "Day first (3 April)", "Month first (March 4)"],
+            key="read_date_order", horizontal=True,
+        )
+    day_first = {"Detect from the data": None, "Day first (3 April)": True}.get(order, False)
+    return tz, day_first
+
+
+def upload_screen() -> None:
+    """Upload, check the detected mapping and a preview, import, read the report."""
+    uploaded = st.file_uploader(
+        "Event log file", type=FILE_TYPES, key="upload_file",
+        help="CSV or TSV (any delimiter; UTF-8, UTF-16 or Latin-1), Excel .xlsx, Parquet, or XES (.xes, .xes.gz).",
+    )
+    if uploaded is None:
+        st.markdown(
+            "An event log has **one row per step of a case**: a case id (order, ticket, ...), "
+            "the activity, and when it ended; a start time, a resource and an offering column "
+            "are optional. Rows in start/complete lifecycle form (as in XES) are paired."
+        )
+        _show_report()
+        return
+    data = uploaded.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    sheet = None
+    if uploaded.name.lower().endswith(".xlsx"):
+        sheets = _read(data, uploaded.name, None).sheets
+        sheet = st.selectbox("Sheet", sheets, key="read_sheet") if len(sheets) > 1 else None
+    try:
+        raw = _read(data, uploaded.name, sheet)
+    except IngestError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    if st.session_state.get("upload_sha") != (sha, sheet):
+        st.session_state["upload_sha"] = (sha, sheet)
+        _reset_mapping(raw, uploaded.name)
+    details = ", ".join(f"{k}: {v}" for k, v in raw.details.items())
+    st.caption(f"Read {raw.frame.height:,} rows as {raw.format.upper()}" + (f" ({details})" if details else "") + ".")
+    mapping = _mapping_form(raw)
+    tz, day_first = _reading_options(raw)
+    options = ImportOptions(mapping=mapping, timezone=tz, day_first=day_first, sheet=sheet)
+    try:
+        prepared = prepare_import(data, uploaded.name, options, raw=raw)
+    except IngestError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    _preview(prepared)
+    if st.button("Import", type="primary", key="import_button", icon=":material/download:"):
+        try:
+            with st.spinner("Importing..."):
+                st.session_state["import_report"] = ingest_prepared(warehouse(), prepared)
+        except (IngestError, WarehouseError) as exc:
+            st.error(str(exc), icon=":material/error:")
+    _show_report()
+
+
+def _preview(p: Prepared) -> None:
+    norm = p.normalized
+    formats = "; ".join(f"{role} times: {desc}" for role, desc in norm.timestamp_formats.items())
+    st.markdown(f"**Preview.** {formats}.")
+    a, b, c = st.columns(3)
+    a.metric("Rows in the file", f"{norm.rows_read:,}")
+    b.metric("Activity instances", f"{norm.instances.height:,}",
+             help="Steps that will be stored, after pairing start/complete rows.")
+    c.metric("Rows rejected", f"{norm.rejects.height:,}", help="Rows that cannot be used; each has a reason.")
+    for note in norm.notes:
+        st.info(note, icon=":material/info:")
+    st.dataframe(
+        norm.instances.head(50).drop("attributes"), hide_index=True, height=240,
+        column_config={"source_row": st.column_config.NumberColumn("row in file", format="%d")},
+    )
+    if norm.rejects.height:
+        with st.expander(f"Rejected rows ({norm.rejects.height:,})"):
+            st.dataframe(norm.rejects.head(200), hide_index=True)
+
+
+def _show_report() -> None:
+    report: ImportReport | None = st.session_state.get("import_report")
+    if report is None:
+        return
+    st.divider()
+    st.subheader("Import report")
+    if report.already_imported_as is not None:
+        st.info(
+            f"**{report.file_name}** was already imported as import #{report.already_imported_as}: "
+            "nothing new was stored.", icon=":material/content_copy:",
+        )
+        return
+    st.success(report.summary(), icon=":material/check_circle:")
+    a, b, c, d = st.columns(4)
+    a.metric("Rows read", f"{report.rows_read:,}")
+    b.metric("Stored", f"{report.stored:,}", help="Activity instances added to the warehouse.")
+    c.metric("Duplicates skipped", f"{report.duplicates:,}",
+             help="Identical (offering, case, activity, start, end, resource) to an event an earlier import stored.")
+    d.metric("Rejected", f"{report.rejected:,}", help="Rows that could not be used; see the reasons below.")
+    for note in report.notes:
+        st.info(note, icon=":material/info:")
+    if report.rejects:
+        rejects = pl.DataFrame(report.rejects, schema={"row": pl.Int64, "reason": pl.String})
+        shown = "\n".join(f"- row {r['row']}: {r['reason']}" for r in report.rejects[:5])
+        more = f"\n\n... and {len(report.rejects) - 5:,} more, listed below." if len(report.rejects) > 5 else ""
+        st.markdown(f"**Why rows were rejected** (row numbers as in the file, header = row 1):\n{shown}{more}")
+        st.dataframe(rejects, hide_index=True, height=min(400, 40 + 35 * rejects.height))
+        st.download_button(
+            "Download the rejected rows (CSV)", rejects.write_csv(), file_name="rejected-rows.csv",
+            mime="text/csv", key="download_rejects", icon=":material/download:",
+        )
+
+
+def history_screen() -> None:
+    """Every import, what it stored and rejected, and undo."""
+    wh = warehouse()
+    history = imports(str(wh.path), data_version(wh))
+    if history.height == 0:
+        st.info("Nothing imported yet: upload an event log in the **Upload** tab.", icon=":material/inbox:")
+        return
+    shown = history.with_columns(
+        pl.col("offerings").map_elements(lambda s: ", ".join(json.loads(s or "[]")), return_dtype=pl.String),
+        pl.when(pl.col("undone_at").is_null()).then(pl.lit("stored")).otherwise(pl.lit("undone")).alias("status"),
+    ).select("id", "file_name", "format", "offerings", "rows_read", "stored", "duplicates", "rejected",
+             "imported_at", "status")
+    st.dataframe(shown, hide_index=True, column_config={
+        "id": st.column_config.NumberColumn("import", format="#%d"),
+        "rows_read": st.column_config.NumberColumn("rows read", format="localized"),
+        "stored": st.column_config.NumberColumn(format="localized"),
+        "imported_at": st.column_config.DatetimeColumn("imported (UTC)", format="YYYY-MM-DD HH:mm"),
+    })
+    st.download_button("Download the history (CSV)", shown.write_csv(), file_name="imports.csv",
+                       mime="text/csv", key="download_history", icon=":material/download:")
+    ids = shown["id"].to_list()
+    chosen = st.selectbox("Import", ids, key="history_import", format_func=lambda i: _import_label(shown, i))
+    row = shown.filter(pl.col("id") == chosen).row(0, named=True)
+    rejects = wh.rejects(chosen)
+    if rejects.height:
+        st.markdown(f"**{rejects.height:,} rejected rows** of import #{chosen}:")
+        st.dataframe(rejects, hide_index=True, height=min(300, 40 + 35 * rejects.height))
+        st.download_button("Download these rejects (CSV)", rejects.write_csv(), file_name=f"import-{chosen}-rejects.csv",
+                           mime="text/csv", key="download_import_rejects", icon=":material/download:")
+    if row["status"] == "stored":
+        sure = st.checkbox(f"Remove the {row['stored']:,} events import #{chosen} stored", key="undo_confirm")
+        if st.button("Undo this import", key="undo_button", disabled=not sure, icon=":material/undo:"):
+            removed = wh.undo_import(chosen)
+            _forget_demo(wh, chosen)
+            st.success(f"Import #{chosen} undone: {removed:,} events removed.", icon=":material/check_circle:")
+            st.rerun()
+
+
+def _import_label(shown: pl.DataFrame, import_id: int) -> str:
+    row = shown.filter(pl.col("id") == import_id).row(0, named=True)
+    return f"#{import_id}: {row['file_name']} ({row['status']})"
+
+
+def _forget_demo(wh: Warehouse, import_id: int) -> None:
+    ids = json.loads(wh.setting("demo_import_ids") or "[]")
+    if import_id in ids:
+        ids.remove(import_id)
+        wh.set_setting("demo_import_ids", json.dumps(ids))
+
+
+def remove_demo_button() -> None:
+    wh = warehouse()
+    if not is_demo(wh):
+        return
+    with st.container(border=True):
+        st.markdown("This warehouse holds the **demo data**. Remove it before loading your own, "
+                    "so the pages show only your streams.")
+        if st.button("Remove the demo data", key="remove_demo", icon=":material/delete:"):
+            for import_id in json.loads(wh.setting("demo_import_ids") or "[]"):
+                wh.undo_import(import_id)
+            wh.set_setting("demo_import_ids", None)
+            st.rerun()
+
+
+END_CHOICES = {"auto": None, "yes": True, "no": False}
+
+
+def catalog_screen() -> None:
+    """The activity catalog: value class, kind, standard minutes, end activity, order."""
+    wh = warehouse()
+    offerings = wh.offerings()
+    if not offerings:
+        st.info("The catalog fills in as you import: every activity of every offering gets a row.",
+                icon=":material/inbox:")
+        return
+    offering = st.selectbox("Offering", offerings, key="catalog_offering")
+    current = wh.catalog(offering)
+    editable = current.with_columns(
+        pl.col("is_end_activity").replace_strict({True: "yes", False: "no"}, default="auto",
+                                                  return_dtype=pl.String).alias("end_activity")
+    ).select("display_order", "activity", "value_class", "kind", "standard_minutes", "end_activity")
+    st.caption(
+        "**Value class** decides PCE (only value-adding time counts). **Kind**: a waiting status "
+        "adds to wait, never to process time. **Standard minutes** stand in for process time "
+        "where the log has no start times. **End activity**: a case whose last step is one is "
+        "completed; *auto* applies the default rule (METRICS.md)."
+    )
+    edited = st.data_editor(
+        editable, key=f"catalog_editor_{offering}", hide_index=True, disabled=["activity"],
+        column_config={
+            "display_order": st.column_config.NumberColumn("order", min_value=0, step=1, format="%d"),
+            "value_class": st.column_config.SelectboxColumn("value class", options=list(VALUE_CLASSES), required=True),
+            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True),
+            "standard_minutes": st.column_config.NumberColumn("standard minutes", min_value=0.0),
+            "end_activity": st.column_config.SelectboxColumn("end activity", options=list(END_CHOICES), required=True),
+        },
+    )
+    if st.button("Save the catalog", type="primary", key="catalog_save", icon=":material/save:"):
+        frame = pl.DataFrame(edited) if not isinstance(edited, pl.DataFrame) else edited
+        rows = frame.with_columns(
+            pl.lit(offering).alias("offering"),
+            pl.col("end_activity").replace_strict(END_CHOICES, default=None, return_dtype=pl.Boolean)
+            .alias("is_end_activity"),
+        )
+        try:
+            saved = wh.save_catalog(rows)
+        except WarehouseError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.success(f"Saved {saved} activities of {offering}.", icon=":material/check_circle:")

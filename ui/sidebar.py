@@ -1,0 +1,32 @@
+"""The sidebar every page shares: which warehouse, how much is in it, and whether it is demo data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.resources import is_demo, warehouse
+
+
+def render_sidebar() -> None:
+    wh = warehouse()
+    with st.sidebar:
+        st.markdown("### Value stream dashboard")
+        count = wh.event_count()
+        offerings = wh.offerings()
+        st.caption(
+            f"Warehouse `{wh.path.name}`: {count:,} activity instances in "
+            f"{len(offerings)} offering{'s' if len(offerings) != 1 else ''}."
+        )
+        if is_demo(wh):
+            st.info(
+                "**Demo data.** A made-up contract manufacturer (custom formulation, private "
+                "label fulfillment, reverse engineering). To see your own streams, upload an "
+                "event log on the **Data** page and remove the demo there.",
+                icon=":material/science:",
+            )
+        elif count == 0:
+            st.warning(
+                "The warehouse is empty. Upload an event log on the **Data** page, or run "
+                "`python -m pipelines.demo` to load the demo.",
+                icon=":material/inbox:",
+            )

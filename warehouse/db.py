@@ -1,0 +1,451 @@
+"""The one place that connects to DuckDB.
+
+Streamlit serves each browser session on its own thread and DuckDB connections
+are not thread-safe, so every read runs on a fresh cursor of one shared
+connection, and every write runs under one lock inside one transaction: an
+import either lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from warehouse.schema import LATEST_VERSION, MIGRATIONS
+
+DEFAULT_DB = Path("data") / "warehouse.duckdb"
+
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "case_id": pl.String(),
+    "activity": pl.String(),
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "resource": pl.String(),
+    "attributes": pl.String(),
+    "source_row": pl.Int64(),
+    "import_id": pl.Int64(),
+    "event_id": pl.Int64(),
+}
+
+CATALOG_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "activity": pl.String(),
+    "value_class": pl.String(),
+    "kind": pl.String(),
+    "standard_minutes": pl.Float64(),
+    "is_end_activity": pl.Boolean(),
+    "display_order": pl.Int32(),
+}
+
+VALUE_CLASSES = ("value-adding", "necessary", "waste", "unclassified")
+KINDS = ("work", "waiting", "done")
+
+_KEY = ["offering", "case_id", "activity", "start", "end", "resource"]
+
+
+class WarehouseError(Exception):
+    """A warehouse that cannot be opened or a write that was refused."""
+
+
+def resolve_db_path(arg: str | os.PathLike[str] | None = None) -> Path:
+    """The warehouse file: `--db` when given, else `$VSM_DB`, else data/warehouse.duckdb."""
+    if arg:
+        return Path(arg)
+    env = os.environ.get("VSM_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    import_id: int
+    stored: int
+    duplicates: int
+
+
+def _utc(frame: pl.DataFrame) -> pl.DataFrame:
+    """DuckDB hands TIMESTAMPTZ back in the session's zone; the project speaks UTC."""
+    fixes = [
+        pl.col(name).dt.convert_time_zone("UTC")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone not in (None, "UTC")
+    ]
+    return frame.with_columns(fixes) if fixes else frame
+
+
+def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
+    """The first value of the first row, or None."""
+    rows = cur.execute(sql, list(params) if params else None).fetchall()
+    return rows[0][0] if rows else None
+
+
+class Warehouse:
+    """A DuckDB event warehouse file, migrated to the latest schema on open."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+        self.path = path
+        self._con = con
+        self._write_lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Warehouse:
+        db_path = resolve_db_path(path)
+        if str(db_path) != ":memory:":
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(db_path))
+        except duckdb.Error as exc:
+            raise WarehouseError(f"Cannot open the warehouse {db_path}: {exc}") from exc
+        wh = cls(db_path, con)
+        if migrate:
+            wh.migrate()
+        return wh
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        cur.execute("SET TimeZone = 'UTC'").complete()
+        return cur
+
+    def read(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+        """Run one query on its own cursor and return it as a polars frame."""
+        cur = self._cursor()
+        try:
+            return _utc(cur.sql(sql, params=list(params) if params else None).pl())
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        cur = self._cursor()
+        try:
+            return _one(cur, sql, params)
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One serialised write transaction: committed whole or rolled back whole."""
+        with self._write_lock:
+            cur = self._cursor()
+            cur.execute("BEGIN TRANSACTION").complete()
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK").complete()
+                cur.close()
+                raise
+            cur.execute("COMMIT").complete()
+            cur.close()
+
+    def schema_version(self) -> int:
+        exists = self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        )
+        if not exists:
+            return 0
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
+
+    def migrate(self, target: int = LATEST_VERSION) -> int:
+        """Apply every migration newer than the file's version, up to `target`."""
+        current = self.schema_version()
+        if current > LATEST_VERSION:
+            raise WarehouseError(
+                f"{self.path} was made by a newer release (schema {current}, this one knows "
+                f"{LATEST_VERSION}): upgrade the dashboard to open it."
+            )
+        pending = [m for m in MIGRATIONS if current < m[0] <= target]
+        if not pending:
+            return current
+        with self.transaction() as cur:
+            if current == 0:
+                cur.execute(
+                    "CREATE TABLE schema_version (version INTEGER NOT NULL, "
+                    "description VARCHAR, applied_at TIMESTAMPTZ NOT NULL)"
+                ).complete()
+            for version, description, sql in pending:
+                for statement in (s.strip() for s in sql.split(";")):
+                    if statement:
+                        cur.execute(statement).complete()
+                cur.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, ?)",
+                    [version, description, datetime.now(UTC)],
+                ).complete()
+        return pending[-1][0]
+
+    def offerings(self) -> list[str]:
+        frame = self.read("SELECT DISTINCT offering FROM events ORDER BY offering")
+        return frame["offering"].to_list()
+
+    def events(self, offerings: Sequence[str] | None = None) -> pl.DataFrame:
+        """Every stored activity instance (ARCHITECTURE.md's events frame), in source order."""
+        where, params = "", None
+        if offerings is not None:
+            where, params = "WHERE list_contains(?, offering)", [list(offerings)]
+        frame = self.read(
+            "SELECT offering, case_id, activity, start, \"end\", resource, "
+            f"CAST(attributes AS VARCHAR) AS attributes, source_row, import_id, event_id "
+            f"FROM events {where} ORDER BY event_id",
+            params,
+        )
+        return frame.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+
+    def event_count(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM events"))
+
+    def catalog(self, offering: str | None = None) -> pl.DataFrame:
+        """The activity catalog: value class, kind, standard minutes, end activity, order."""
+        where, params = ("WHERE offering = ?", [offering]) if offering else ("", None)
+        frame = self.read(
+            "SELECT offering, activity, value_class, coalesce(kind, 'work') AS kind, "
+            "standard_minutes, is_end_activity, display_order FROM activities "
+            f"{where} ORDER BY offering, display_order NULLS LAST, activity",
+            params,
+        )
+        return frame.cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
+
+    def save_catalog(self, catalog: pl.DataFrame) -> int:
+        """Upsert catalog rows (matched on offering and activity); returns rows written."""
+        bad = catalog.filter(~pl.col("value_class").is_in(list(VALUE_CLASSES)))
+        if bad.height:
+            raise WarehouseError(
+                f"Unknown value class {bad['value_class'][0]!r} for {bad['activity'][0]!r}: "
+                f"use one of {', '.join(VALUE_CLASSES)}."
+            )
+        if "kind" in catalog.columns:
+            bad = catalog.filter(~pl.col("kind").is_in(list(KINDS)))
+            if bad.height:
+                raise WarehouseError(
+                    f"Unknown kind {bad['kind'][0]!r} for {bad['activity'][0]!r}: "
+                    f"use one of {', '.join(KINDS)}."
+                )
+        rows = catalog.select(
+            [pl.col(c) if c in catalog.columns else pl.lit(None).alias(c) for c in CATALOG_SCHEMA]
+        ).with_columns(pl.col("kind").fill_null("work")).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
+        with self.transaction() as cur:
+            cur.register("catalog_rows", rows)
+            cur.execute(
+                "INSERT OR REPLACE INTO activities "
+                "(offering, activity, value_class, kind, standard_minutes, is_end_activity, "
+                "display_order) SELECT offering, activity, value_class, kind, standard_minutes, "
+                "is_end_activity, display_order FROM catalog_rows"
+            ).complete()
+            cur.unregister("catalog_rows")
+        return rows.height
+
+    def imports(self) -> pl.DataFrame:
+        """The import history, newest first."""
+        return self.read(
+            "SELECT id, file_name, format, rows_read, stored, duplicates, rejected, "
+            "imported_at, undone_at, CAST(offerings AS VARCHAR) AS offerings, "
+            "CAST(mapping AS VARCHAR) AS mapping, CAST(options AS VARCHAR) AS options, sha256 "
+            "FROM imports ORDER BY id DESC"
+        )
+
+    def rejects(self, import_id: int) -> pl.DataFrame:
+        return self.read(
+            "SELECT source_row AS row, reason, CAST(raw AS VARCHAR) AS raw FROM rejects "
+            "WHERE import_id = ? ORDER BY source_row",
+            [import_id],
+        )
+
+    def find_import(self, sha256: str, options_json: str) -> int | None:
+        """An earlier, not undone import of the same bytes read the same way."""
+        found = self.scalar(
+            "SELECT min(id) FROM imports WHERE sha256 = ? AND undone_at IS NULL "
+            "AND CAST(options AS VARCHAR) = ?",
+            [sha256, options_json],
+        )
+        return None if found is None else int(found)
+
+    def setting(self, key: str) -> str | None:
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
+        return None if value is None else str(value)
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM settings WHERE key = ?", [key]).complete()
+            if value is not None:
+                cur.execute("INSERT INTO settings VALUES (?, ?)", [key, value]).complete()
+
+    def store_import(
+        self,
+        *,
+        file_name: str,
+        sha256: str,
+        format: str,
+        mapping: dict[str, Any],
+        options: dict[str, Any],
+        rows_read: int,
+        instances: pl.DataFrame,
+        rejects: pl.DataFrame,
+    ) -> StoreResult:
+        """Store one import in one transaction.
+
+        An instance identical in offering, case, activity, start, end and resource to
+        one stored by an earlier import is a duplicate (an overlapping export). Rows
+        repeated inside this file are kept, as METRICS.md asks: when the file holds an
+        event k times and the warehouse already holds it j times, k − j copies land.
+        """
+        batch = instances.select(
+            [
+                pl.col(c).cast(EVENT_SCHEMA[c])
+                for c in ("offering", "case_id", "activity", "start", "end", "resource")
+            ]
+            + [pl.col("attributes").cast(pl.String), pl.col("source_row").cast(pl.Int64)]
+        ).with_row_index("batch_pos")
+        with self.transaction() as cur:
+            import_id = int(_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports"))
+            next_event = int(_one(cur, "SELECT coalesce(max(event_id), 0) + 1 FROM events"))
+            cur.register("batch", batch)
+            cur.execute(
+                """
+                CREATE TEMP TABLE keep AS
+                WITH numbered AS (
+                    SELECT b.*, row_number() OVER (
+                        PARTITION BY offering, case_id, activity, start, "end", resource
+                        ORDER BY batch_pos) AS copy_no
+                    FROM batch b
+                ),
+                stored AS (
+                    SELECT e.offering, e.case_id, e.activity, e.start, e."end", e.resource,
+                           count(*) AS n
+                    FROM events e
+                    SEMI JOIN (SELECT DISTINCT offering, case_id FROM batch) t
+                      ON e.offering = t.offering AND e.case_id = t.case_id
+                    GROUP BY ALL
+                )
+                SELECT numbered.* EXCLUDE (copy_no)
+                FROM numbered LEFT JOIN stored
+                  ON numbered.offering = stored.offering
+                 AND numbered.case_id = stored.case_id
+                 AND numbered.activity = stored.activity
+                 AND numbered."end" = stored."end"
+                 AND numbered.start IS NOT DISTINCT FROM stored.start
+                 AND numbered.resource IS NOT DISTINCT FROM stored.resource
+                WHERE numbered.copy_no > coalesce(stored.n, 0)
+                """
+            ).complete()
+            stored = int(_one(cur, "SELECT count(*) FROM keep"))
+            cur.execute(
+                """
+                INSERT INTO events (event_id, offering, case_id, activity, start, "end",
+                                    resource, attributes, import_id, source_row)
+                SELECT ? + row_number() OVER (ORDER BY batch_pos) - 1, offering, case_id,
+                       activity, start, "end", resource, attributes, ?, source_row
+                FROM keep
+                """,
+                [next_event, import_id],
+            ).complete()
+            offerings = (
+                cur.sql("SELECT DISTINCT offering FROM batch ORDER BY 1").pl()["offering"].to_list()
+            )
+            cur.execute("DROP TABLE keep").complete()
+            cur.unregister("batch")
+            if rejects.height:
+                rows = rejects.select(
+                    pl.lit(import_id, pl.Int64).alias("import_id"),
+                    pl.col("source_row").cast(pl.Int64),
+                    pl.col("reason").cast(pl.String),
+                    pl.col("raw").cast(pl.String),
+                )
+                cur.register("reject_rows", rows)
+                cur.execute("INSERT INTO rejects SELECT * FROM reject_rows").complete()
+                cur.unregister("reject_rows")
+            cur.execute(
+                "INSERT INTO imports (id, file_name, sha256, format, mapping, rows_read, stored, "
+                "duplicates, rejected, imported_at, options, offerings) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    import_id,
+                    file_name,
+                    sha256,
+                    format,
+                    json.dumps(mapping),
+                    rows_read,
+                    stored,
+                    batch.height - stored,
+                    rejects.height,
+                    datetime.now(UTC),
+                    json.dumps(options, sort_keys=True),
+                    json.dumps(offerings),
+                ],
+            ).complete()
+            self._extend_catalog(cur, import_id)
+        return StoreResult(import_id=import_id, stored=stored, duplicates=batch.height - stored)
+
+    @staticmethod
+    def _extend_catalog(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
+        """New activities join the catalog unclassified, ordered by where they usually occur."""
+        cur.execute(
+            """
+            INSERT INTO activities (offering, activity, value_class, kind, standard_minutes,
+                                    is_end_activity, display_order)
+            WITH new_acts AS (
+                SELECT DISTINCT offering, activity FROM events e WHERE import_id = ?
+                AND NOT EXISTS (SELECT 1 FROM activities a
+                                WHERE a.offering = e.offering AND a.activity = e.activity)
+            ),
+            positions AS (
+                SELECT offering, activity,
+                       row_number() OVER (PARTITION BY offering, case_id
+                                          ORDER BY coalesce(start, "end"), "end", event_id) AS pos
+                FROM events WHERE offering IN (SELECT offering FROM new_acts)
+            ),
+            typical AS (
+                SELECT offering, activity, median(pos) AS med, count(*) AS n
+                FROM positions GROUP BY ALL
+            ),
+            base AS (
+                SELECT offering, coalesce(max(display_order), 0) AS top
+                FROM activities GROUP BY offering
+            )
+            SELECT n.offering, n.activity, 'unclassified', 'work', NULL, NULL,
+                   coalesce(b.top, 0) + row_number() OVER (
+                       PARTITION BY n.offering ORDER BY t.med, t.n DESC, n.activity)
+            FROM new_acts n
+            JOIN typical t USING (offering, activity)
+            LEFT JOIN base b USING (offering)
+            """,
+            [import_id],
+        ).complete()
+
+    def undo_import(self, import_id: int) -> int:
+        """Remove what one import stored; its history row stays, marked undone."""
+        with self.transaction() as cur:
+            rows = cur.execute(
+                "SELECT undone_at FROM imports WHERE id = ?", [import_id]
+            ).fetchall()
+            if not rows:
+                raise WarehouseError(f"There is no import #{import_id}.")
+            if rows[0][0] is not None:
+                raise WarehouseError(f"Import #{import_id} was already undone.")
+            removed = int(_one(cur, "SELECT count(*) FROM events WHERE import_id = ?", [import_id]))
+            cur.execute("DELETE FROM events WHERE import_id = ?", [import_id]).complete()
+            cur.execute(
+                "UPDATE imports SET undone_at = ? WHERE id = ?", [datetime.now(UTC), import_id]
+            ).complete()
+            cur.execute(
+                "DELETE FROM activities a WHERE NOT EXISTS (SELECT 1 FROM events e "
+                "WHERE e.offering = a.offering AND e.activity = a.activity) "
+                "AND a.value_class = 'unclassified' AND a.standard_minutes IS NULL "
+                "AND a.is_end_activity IS NULL AND coalesce(a.kind, 'work') = 'work'"
+            ).complete()
+        return removed

@@ -1,0 +1,71 @@
+"""The warehouse schema as an ordered list of migrations.
+
+A warehouse records the version it was last migrated to in `schema_version`;
+opening it applies every later migration in one transaction, so a file made by
+an older release opens in a newer one without losing anything. Migrations are
+append-only: never edit one that has shipped, add the next.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "events, imports, rejects and the activity catalog",
+        """
+        CREATE TABLE imports (
+            id            BIGINT PRIMARY KEY,
+            file_name     VARCHAR NOT NULL,
+            sha256        VARCHAR NOT NULL,
+            format        VARCHAR NOT NULL,
+            mapping       JSON,
+            rows_read     BIGINT NOT NULL,
+            stored        BIGINT NOT NULL,
+            duplicates    BIGINT NOT NULL,
+            rejected      BIGINT NOT NULL,
+            imported_at   TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE events (
+            event_id    BIGINT NOT NULL,
+            offering    VARCHAR NOT NULL,
+            case_id     VARCHAR NOT NULL,
+            activity    VARCHAR NOT NULL,
+            start       TIMESTAMPTZ,
+            "end"       TIMESTAMPTZ NOT NULL,
+            resource    VARCHAR,
+            attributes  JSON,
+            import_id   BIGINT NOT NULL,
+            source_row  BIGINT
+        );
+        CREATE TABLE rejects (
+            import_id   BIGINT NOT NULL,
+            source_row  BIGINT,
+            reason      VARCHAR NOT NULL,
+            raw         JSON
+        );
+        CREATE TABLE activities (
+            offering          VARCHAR NOT NULL,
+            activity          VARCHAR NOT NULL,
+            value_class       VARCHAR NOT NULL DEFAULT 'unclassified',
+            standard_minutes  DOUBLE,
+            is_end_activity   BOOLEAN,
+            display_order     INTEGER,
+            PRIMARY KEY (offering, activity)
+        );
+        """,
+    ),
+    (
+        2,
+        "status kinds in the catalog, import options and undo, the demo flag",
+        """
+        ALTER TABLE activities ADD COLUMN kind VARCHAR DEFAULT 'work';
+        UPDATE activities SET kind = 'work' WHERE kind IS NULL;
+        ALTER TABLE imports ADD COLUMN options JSON;
+        ALTER TABLE imports ADD COLUMN offerings JSON;
+        ALTER TABLE imports ADD COLUMN undone_at TIMESTAMPTZ;
+        CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]

@@ -105,11 +105,8 @@ def _running_max_before(offset_us: pl.Expr) -> pl.Expr:
     """
     base = pl.col("case_index").cast(pl.Int128) * pl.lit(_SHIFT, dtype=pl.Int128)
     running = (base + offset_us.cast(pl.Int128)).cum_max().shift(1)
-    return (
-        pl.when(pl.col("_new_case"))
-        .then(pl.lit(0, dtype=pl.Int64))
-        .otherwise((running - base).cast(pl.Int64))
-    )
+    # On a case's first row `running` holds the previous case's key, below `base`.
+    return (running - base).fill_null(0).clip(lower_bound=0).cast(pl.Int64)
 
 
 def _touch(covered_until_us: pl.Expr, counts: pl.Expr) -> pl.Expr:

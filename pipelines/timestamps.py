@@ -286,9 +286,22 @@ def _from_strings(raw: pl.Series, tz: str, day_first: bool | None) -> ParsedTime
     def apply(fmt: _Format) -> None:
         # Each format only sees the values no earlier format could read, so a clean
         # column is parsed once and a mixed one costs little more.
-        nonlocal todo
+        nonlocal todo, aware, naive
         tried.add(fmt)
         if not bool(todo.any()):
+            return
+        if not used and bool(todo.all()):
+            # The first format on a column with no gaps: parse in place, no gather/scatter.
+            parsed = _parse_with(text, fmt, tz)
+            ok = parsed.is_not_null()
+            if not bool(ok.any()):
+                return
+            used.append(fmt)
+            if fmt.aware:
+                aware = parsed
+            else:
+                naive = parsed
+            todo = ~ok
             return
         positions = todo.arg_true()
         parsed = _parse_with(text.gather(positions), fmt, tz)

@@ -315,49 +315,68 @@ class Warehouse:
             import_id = int(_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports"))
             next_event = int(_one(cur, "SELECT coalesce(max(event_id), 0) + 1 FROM events"))
             cur.register("batch", batch)
+            # Only cases the warehouse already holds can contain duplicates; a fresh
+            # export (the common case) goes straight in without the window below.
             cur.execute(
                 """
-                CREATE TEMP TABLE keep AS
-                WITH numbered AS (
-                    SELECT b.*, row_number() OVER (
-                        PARTITION BY offering, case_id, activity, start, "end", resource
-                        ORDER BY batch_pos) AS copy_no
-                    FROM batch b
-                ),
-                stored AS (
-                    SELECT e.offering, e.case_id, e.activity, e.start, e."end", e.resource,
-                           count(*) AS n
-                    FROM events e
-                    SEMI JOIN (SELECT DISTINCT offering, case_id FROM batch) t
-                      ON e.offering = t.offering AND e.case_id = t.case_id
-                    GROUP BY ALL
-                )
-                SELECT numbered.* EXCLUDE (copy_no)
-                FROM numbered LEFT JOIN stored
-                  ON numbered.offering = stored.offering
-                 AND numbered.case_id = stored.case_id
-                 AND numbered.activity = stored.activity
-                 AND numbered."end" = stored."end"
-                 AND numbered.start IS NOT DISTINCT FROM stored.start
-                 AND numbered.resource IS NOT DISTINCT FROM stored.resource
-                WHERE numbered.copy_no > coalesce(stored.n, 0)
+                CREATE TEMP TABLE stored AS
+                SELECT e.offering, e.case_id, e.activity, e.start, e."end", e.resource,
+                       count(*) AS n
+                FROM events e
+                SEMI JOIN (SELECT DISTINCT offering, case_id FROM batch) t
+                  ON e.offering = t.offering AND e.case_id = t.case_id
+                GROUP BY ALL
                 """
             ).complete()
-            stored = int(_one(cur, "SELECT count(*) FROM keep"))
+            overlap = int(_one(cur, "SELECT count(*) FROM stored"))
+            source = "batch"
+            if overlap:
+                source = "keep"
+                cur.execute(
+                    """
+                    CREATE TEMP TABLE keep AS
+                    WITH numbered AS (
+                        SELECT b.*, row_number() OVER (
+                            PARTITION BY offering, case_id, activity, start, "end", resource
+                            ORDER BY batch_pos) AS copy_no
+                        FROM batch b
+                        SEMI JOIN (SELECT DISTINCT offering, case_id FROM stored) t
+                          ON b.offering = t.offering AND b.case_id = t.case_id
+                    )
+                    SELECT numbered.* EXCLUDE (copy_no)
+                    FROM numbered LEFT JOIN stored
+                      ON numbered.offering = stored.offering
+                     AND numbered.case_id = stored.case_id
+                     AND numbered.activity = stored.activity
+                     AND numbered."end" = stored."end"
+                     AND numbered.start IS NOT DISTINCT FROM stored.start
+                     AND numbered.resource IS NOT DISTINCT FROM stored.resource
+                    WHERE numbered.copy_no > coalesce(stored.n, 0)
+                    UNION ALL
+                    SELECT b.* FROM batch b
+                    ANTI JOIN (SELECT DISTINCT offering, case_id FROM stored) t
+                      ON b.offering = t.offering AND b.case_id = t.case_id
+                    """
+                ).complete()
+            stored = int(_one(cur, f"SELECT count(*) FROM {source}"))
+            # Event ids follow the order in the source; gaps (skipped duplicates) are harmless.
             cur.execute(
-                """
+                f"""
                 INSERT INTO events (event_id, offering, case_id, activity, start, "end",
                                     resource, attributes, import_id, source_row)
-                SELECT ? + row_number() OVER (ORDER BY batch_pos) - 1, offering, case_id,
-                       activity, start, "end", resource, attributes, ?, source_row
-                FROM keep
+                SELECT ? + batch_pos, offering, case_id, activity, start, "end", resource,
+                       attributes, ?, source_row
+                FROM {source}
                 """,
                 [next_event, import_id],
             ).complete()
+            cur.execute("DROP TABLE stored").complete()
+            if overlap:
+                cur.execute("DROP TABLE keep").complete()
             offerings = (
                 cur.sql("SELECT DISTINCT offering FROM batch ORDER BY 1").pl()["offering"].to_list()
             )
-            cur.execute("DROP TABLE keep").complete()
+            self._extend_catalog(cur)
             cur.unregister("batch")
             if rejects.height:
                 rows = rejects.select(
@@ -388,26 +407,30 @@ class Warehouse:
                     json.dumps(offerings),
                 ],
             ).complete()
-            self._extend_catalog(cur, import_id)
         return StoreResult(import_id=import_id, stored=stored, duplicates=batch.height - stored)
 
     @staticmethod
-    def _extend_catalog(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
-        """New activities join the catalog unclassified, ordered by where they usually occur."""
+    def _extend_catalog(cur: duckdb.DuckDBPyConnection) -> None:
+        """New activities of the batch join the catalog unclassified, in their usual order.
+
+        The usual order is the median position of the activity in its cases within
+        this batch: cheap, and right for the first import of an offering, which is
+        the one that fills its catalog.
+        """
         cur.execute(
             """
             INSERT INTO activities (offering, activity, value_class, kind, standard_minutes,
                                     is_end_activity, display_order)
             WITH new_acts AS (
-                SELECT DISTINCT offering, activity FROM events e WHERE import_id = ?
-                AND NOT EXISTS (SELECT 1 FROM activities a
-                                WHERE a.offering = e.offering AND a.activity = e.activity)
+                SELECT DISTINCT offering, activity FROM batch b
+                WHERE NOT EXISTS (SELECT 1 FROM activities a
+                                  WHERE a.offering = b.offering AND a.activity = b.activity)
             ),
             positions AS (
                 SELECT offering, activity,
                        row_number() OVER (PARTITION BY offering, case_id
-                                          ORDER BY coalesce(start, "end"), "end", event_id) AS pos
-                FROM events WHERE offering IN (SELECT offering FROM new_acts)
+                                          ORDER BY coalesce(start, "end"), "end", batch_pos) AS pos
+                FROM batch WHERE offering IN (SELECT offering FROM new_acts)
             ),
             typical AS (
                 SELECT offering, activity, median(pos) AS med, count(*) AS n
@@ -423,8 +446,7 @@ class Warehouse:
             FROM new_acts n
             JOIN typical t USING (offering, activity)
             LEFT JOIN base b USING (offering)
-            """,
-            [import_id],
+            """
         ).complete()
 
     def undo_import(self, import_id: int) -> int:

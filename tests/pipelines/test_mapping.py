@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -15,7 +16,7 @@ REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 STAMPS = ["2025-01-01 10:00", "2025-01-01 11:00", "2025-01-02 09:00"]
 
 
-def frame(**columns: list) -> pl.DataFrame:
+def frame(**columns: Sequence[str | None]) -> pl.DataFrame:
     out = pl.DataFrame(columns)
     return out.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
 
@@ -52,7 +53,7 @@ def test_pm4py_names_win_over_plain_duplicates() -> None:
     ],
 )
 def test_common_names_case_and_space_insensitive(names: list[str], expected: tuple) -> None:
-    data = [["a", "a", "b"], ["x", "y", "x"], STAMPS, ["r", "s", "r"]]
+    data: list[list[str]] = [["a", "a", "b"], ["x", "y", "x"], STAMPS, ["r", "s", "r"]]
     m = detect_mapping(frame(**dict(zip(names, data, strict=True))))
     assert (m.case, m.activity, m.end, m.resource) == expected
 
@@ -86,9 +87,10 @@ def test_offering_column() -> None:
 
 
 def test_time_columns_must_parse_and_empty_ones_are_skipped() -> None:
-    m = detect_mapping(frame(**{"Case": ["a", "a", "b"], "Activity": ["x", "y", "x"],
-                                "Date": ["see notes", "n/a", "tbd"], "Time": STAMPS,
-                                "start_timestamp": [None, None, None]}))
+    columns: dict[str, Sequence[str | None]] = {
+        "Case": ["a", "a", "b"], "Activity": ["x", "y", "x"],
+        "Date": ["see notes", "n/a", "tbd"], "Time": STAMPS, "start_timestamp": [None, None, None]}
+    m = detect_mapping(frame(**columns))
     assert m.end == "Time"
     assert m.start is None
 

@@ -1,0 +1,55 @@
+"""Variants: the distinct activity sequences and how the cases spread over them.
+
+Definition (../shared/METRICS.md): a case's variant is the sequence of its
+activities in case order. Each variant's cases and share count every case in
+view; its lead-time percentiles use its completed cases only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from metrics.stats import aggregate, conform, distribution, distribution_schema
+
+VARIANT_SEPARATOR = " → "
+
+VARIANT_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "variant": pl.List(pl.String()),
+    "variant_label": pl.String(),
+    "length": pl.UInt32(),
+    "cases": pl.UInt32(),
+    "share": pl.Float64(),
+    "completed_cases": pl.UInt32(),
+    **distribution_schema("lead_time_s"),
+}
+"""One row per variant; `share` = its cases / the cases in view (per `by`)."""
+
+
+def variants(cases: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.LazyFrame:
+    """Variants per `by` from a case table (VARIANT_SCHEMA), most frequent first.
+
+    Ties in frequency are ordered by label, so the order is reproducible.
+    """
+    completed_lead = pl.col("lead_time_s").filter(pl.col("completed"))
+    counted = aggregate(
+        cases,
+        [*by, "variant"],
+        [
+            pl.len().cast(pl.UInt32).alias("cases"),
+            pl.col("completed").sum().cast(pl.UInt32).alias("completed_cases"),
+            *distribution(completed_lead, "lead_time_s"),
+        ],
+    )
+    total = pl.col("cases").sum()
+    frame = counted.with_columns(
+        share=pl.col("cases") / (total.over(by) if by else total),
+        variant_label=pl.col("variant").list.join(VARIANT_SEPARATOR),
+        length=pl.col("variant").list.len().cast(pl.UInt32),
+    ).sort([*by, "cases", "variant_label"], descending=[*([False] * len(by)), True, False])
+    schema = {name: pl.String() for name in by} | {
+        k: v for k, v in VARIANT_SCHEMA.items() if k != "offering"
+    }
+    return conform(frame, schema)

@@ -11,6 +11,12 @@ st.set_page_config(
 )
 
 pages = {
+    "Dashboard": [
+        st.Page("pages/health.py", title="Stream health", icon=":material/monitor_heart:",
+                url_path="health", default=True),
+        st.Page("pages/vsm.py", title="Value stream map", icon=":material/account_tree:",
+                url_path="vsm"),
+    ],
     "Data": [
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
     ],

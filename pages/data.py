@@ -2,12 +2,16 @@
 
 import streamlit as st
 
+from ui.boot import ensure_router
 from ui.data_screens import catalog_screen, history_screen, remove_demo_button, upload_screen
+
+ensure_router()
 
 st.title("Data")
 st.caption(
-    "Load event logs, see what every import stored or rejected (and undo it), and tell the "
-    "dashboard which steps add value and which end a case."
+    "Load event logs or what your tool exports (monday.com, Jira, GitHub, Trello, Linear, "
+    "Asana, milestone spreadsheets), see what every import stored or rejected (and undo it), "
+    "and tell the dashboard which steps add value, which statuses are waits and which end a case."
 )
 remove_demo_button()
 upload, history, catalog = st.tabs(["Upload", "Import history", "Activity catalog"])

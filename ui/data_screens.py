@@ -1,7 +1,9 @@
 """The Data page's three screens: upload and import, import history with undo, the catalog.
 
-Widgets carry stable keys (`upload_file`, `map_case`, `import_button`, ...) so
-AppTest behaviour tests can drive them.
+Widgets carry stable keys (`upload_file`, `map_case`, `format_choice`, `format_follow`,
+`import_button`, ...) so AppTest behaviour tests can drive them. A tool export
+(monday.com, Jira, GitHub, Trello, ...) is recognised and named ("Looks like a ..."),
+can be chosen by hand, and shows its own options instead of the column mapping.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ import zoneinfo
 import polars as pl
 import streamlit as st
 
-from pipelines.ingest import ImportOptions, ImportReport, IngestError, Prepared, ingest_prepared
+from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions, is_json
+from pipelines.ingest import (
+    ImportOptions,
+    ImportReport,
+    IngestError,
+    Prepared,
+    detect_format,
+    ingest_prepared,
+)
 from pipelines.ingest import prepare as prepare_import
 from pipelines.ingest import read as read_raw
 from pipelines.mapping import Mapping, detect_mapping
@@ -30,7 +40,8 @@ ROLES = [
     ("resource", "Resource", "Who or what did it (optional)."),
     ("lifecycle", "Lifecycle", "start / complete rows, as in XES (ignored when a start column is chosen)."),
 ]
-FILE_TYPES = ["csv", "tsv", "txt", "gz", "xlsx", "parquet", "xes"]
+FILE_TYPES = ["csv", "tsv", "txt", "gz", "xlsx", "parquet", "xes", "json"]
+GENERIC_LABEL = "Generic event log"
 COMMON_ZONES = ["UTC", "Europe/Amsterdam", "Europe/London", "America/New_York", "America/Chicago",
                 "America/Los_Angeles", "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
 
@@ -80,7 +91,7 @@ def _mapping_form(raw: RawTable) -> Mapping:
     return Mapping.from_dict(chosen)
 
 
-def _reading_options(raw: RawTable) -> tuple[str, bool | None]:
+def _reading_options() -> tuple[str, bool | None]:
     with st.expander("Time zone and date order", expanded=False):
         zones = COMMON_ZONES + sorted(zoneinfo.available_timezones() - set(COMMON_ZONES))
         tz = st.selectbox(
@@ -95,45 +106,88 @@ def _reading_options(raw: RawTable) -> tuple[str, bool | None]:
     return tz, day_first
 
 
+def _format_label(name: str) -> str:
+    return GENERIC_LABEL if name == GENERIC else FORMATS[name].label
+
+
 def upload_screen() -> None:
-    """Upload, check the detected mapping and a preview, import, read the report."""
+    """Upload, check the detected format or mapping and a preview, import, read the report."""
     uploaded = st.file_uploader(
-        "Event log file", type=FILE_TYPES, key="upload_file",
-        help="CSV or TSV (any delimiter; UTF-8, UTF-16 or Latin-1), Excel .xlsx, Parquet, or XES (.xes, .xes.gz).",
+        "Event log or tool export", type=FILE_TYPES, key="upload_file",
+        help="An event log (CSV/TSV, Excel .xlsx, Parquet, XES) or what your tool exports: "
+             "monday.com activity log or board, Jira changelog or CSV, GitHub timeline, "
+             "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet.",
     )
     if uploaded is None:
         st.markdown(
             "An event log has **one row per step of a case**: a case id (order, ticket, ...), "
             "the activity, and when it ended; a start time, a resource and an offering column "
-            "are optional. Rows in start/complete lifecycle form (as in XES) are paired."
+            "are optional. Rows in start/complete lifecycle form (as in XES) are paired. "
+            "**Board exports work too**: drop what monday.com, Jira, GitHub, Trello, Linear or "
+            "Asana exports, or a spreadsheet with one date column per step."
         )
         _show_report()
         return
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     sheet = None
-    if uploaded.name.lower().endswith(".xlsx"):
-        sheets = _read(data, uploaded.name, None).sheets
-        sheet = st.selectbox("Sheet", sheets, key="read_sheet") if len(sheets) > 1 else None
-    try:
-        raw = _read(data, uploaded.name, sheet)
-    except IngestError as exc:
-        st.error(str(exc), icon=":material/error:")
-        return
+    raw: RawTable | None = None
+    read_error: IngestError | None = None
+    if not is_json(data):
+        if uploaded.name.lower().endswith(".xlsx"):
+            try:
+                sheets = _read(data, uploaded.name, None).sheets
+            except IngestError:
+                sheets = []
+            sheet = st.selectbox("Sheet", sheets, key="read_sheet") if len(sheets) > 1 else None
+        try:
+            raw = _read(data, uploaded.name, sheet)
+        except IngestError as exc:
+            read_error = exc
+    guess = _detect(data, uploaded.name, raw, sha, sheet)
     if st.session_state.get("upload_sha") != (sha, sheet):
         st.session_state["upload_sha"] = (sha, sheet)
-        _reset_mapping(raw, uploaded.name)
-    details = ", ".join(f"{k}: {v}" for k, v in raw.details.items())
-    st.caption(f"Read {raw.frame.height:,} rows as {raw.format.upper()}" + (f" ({details})" if details else "") + ".")
-    mapping = _mapping_form(raw)
-    tz, day_first = _reading_options(raw)
-    options = ImportOptions(mapping=mapping, timezone=tz, day_first=day_first, sheet=sheet)
+        st.session_state["format_choice"] = guess.name if guess else GENERIC
+        st.session_state.pop("format_defaults_for", None)
+        if raw is not None:
+            _reset_mapping(raw, uploaded.name)
+        st.session_state.pop("import_report", None)
+    if guess is not None:
+        st.info(f"**Looks like a {guess.label}**: {guess.reason}.", icon=":material/auto_awesome:")
+    fmt = st.selectbox(
+        "Format", [GENERIC, *FORMATS], key="format_choice", format_func=_format_label,
+        help="What the file is. A tool export is converted by its layout; a generic event log "
+             "is mapped column by column.",
+    )
+    tz, day_first = _reading_options()
+    if fmt == GENERIC:
+        if raw is None:
+            st.error(str(read_error) if read_error else
+                     f"{uploaded.name} is a JSON document, not a table: choose the tool it was "
+                     "exported from.", icon=":material/error:")
+            return
+        details = ", ".join(f"{k}: {v}" for k, v in raw.details.items())
+        st.caption(f"Read {raw.frame.height:,} rows as {raw.format.upper()}"
+                   + (f" ({details})" if details else "") + ".")
+        mapping = _mapping_form(raw)
+        options = ImportOptions(mapping=mapping, timezone=tz, day_first=day_first, sheet=sheet,
+                                format=GENERIC)
+    else:
+        st.caption(f"{FORMATS[fmt].label}: {FORMATS[fmt].accepts}.")
+        base = ImportOptions(timezone=tz, day_first=day_first, sheet=sheet, format=fmt)
+        chosen = _format_form(fmt, data, uploaded.name, raw, base)
+        if chosen is None:
+            return
+        options = ImportOptions(timezone=tz, day_first=day_first, sheet=sheet, format=fmt,
+                                format_options=chosen)
     try:
         prepared = prepare_import(data, uploaded.name, options, raw=raw)
     except IngestError as exc:
         st.error(str(exc), icon=":material/error:")
         return
     _preview(prepared)
+    if prepared.catalog_defaults is not None:
+        _status_kinds(prepared)
     if st.button("Import", type="primary", key="import_button", icon=":material/download:"):
         try:
             with st.spinner("Importing..."):
@@ -141,6 +195,102 @@ def upload_screen() -> None:
         except (IngestError, WarehouseError) as exc:
             st.error(str(exc), icon=":material/error:")
     _show_report()
+
+
+def _detect(data: bytes, file_name: str, raw: RawTable | None, sha: str,
+            sheet: str | None) -> FormatGuess | None:
+    """Detection once per file and sheet (it reads every column name and a sample)."""
+    cache = st.session_state.setdefault("format_guesses", {})
+    if (sha, sheet) not in cache:
+        cache.clear()
+        cache[(sha, sheet)] = detect_format(data, file_name, raw)
+    guess: FormatGuess | None = cache[(sha, sheet)]
+    return guess
+
+
+def _format_form(fmt: str, data: bytes, file_name: str, raw: RawTable | None,
+                 base: ImportOptions) -> FormatOptions | None:
+    """The chosen format's own options, initialised from a first conversion's defaults."""
+    state = st.session_state
+    marker = (state.get("upload_sha"), fmt)
+    if state.get("format_defaults_for") != marker:
+        try:
+            first = prepare_import(data, file_name, base, raw=raw)
+        except IngestError as exc:
+            st.error(str(exc), icon=":material/error:")
+            if raw is None:
+                return None
+            used, found = FormatOptions(), {}
+        else:
+            used, found = first.format_used or FormatOptions(), first.choices
+        state["format_defaults_for"] = marker
+        state["format_choices"] = found
+        state["format_follow"] = used.follow
+        state["format_milestones"] = list(used.milestones or [])
+        state["format_case"] = used.case_column or NONE
+        state["format_subitems"] = used.include_subitems
+        state["format_offering"] = _stem(file_name)
+        for role in ("case", "time", "status", "previous", "resource", "field"):
+            state[f"format_status_{role}"] = getattr(used, f"{role}_column") or NONE
+    choices: dict[str, list[str]] = state.get("format_choices", {})
+    columns = [NONE] + ([c for c in raw.frame.columns if c != "__source_row"] if raw else [])
+    wanted = FORMATS[fmt].options
+    values: dict[str, object] = {}
+    cells = st.columns(2)
+    if "follow" in wanted and choices.get("follow"):
+        follow = choices["follow"]
+        if state.get("format_follow") not in follow:
+            state["format_follow"] = follow[0]
+        values["follow"] = cells[0].selectbox(
+            "Column to follow", follow, key="format_follow",
+            help="Each change of this column is a status change. 'Group' follows moves between "
+                 "monday.com groups.")
+    if "case_column" in wanted:
+        options = [NONE, *choices.get("case_column", columns[1:])]
+        if state.get("format_case") not in options:
+            state["format_case"] = NONE
+        case = cells[1].selectbox("Case id column", options, key="format_case")
+        values["case_column"] = None if case == NONE else case
+    if "milestones" in wanted:
+        dates = choices.get("milestones") or columns[1:]
+        state["format_milestones"] = [m for m in state.get("format_milestones", []) if m in dates]
+        picked = st.multiselect(
+            "Milestone date columns, in order", dates, key="format_milestones",
+            help="Each chosen column becomes a step completed on that date, in the order you pick "
+                 "them; the last one ends the case.")
+        values["milestones"] = tuple(picked)
+    if "subitems" in wanted:
+        values["include_subitems"] = st.checkbox("Include subitems as cases of their own",
+                                                 key="format_subitems")
+    if "status_columns" in wanted:
+        grid = st.columns(3)
+        labels = [("case", "Item"), ("time", "Time of the change"), ("status", "New status"),
+                  ("previous", "Previous status"), ("resource", "Changed by"),
+                  ("field", "What changed (field)")]
+        for i, (role, label) in enumerate(labels):
+            if state.get(f"format_status_{role}") not in columns:
+                state[f"format_status_{role}"] = NONE
+            value = grid[i % 3].selectbox(label, columns, key=f"format_status_{role}")
+            values[f"{role}_column"] = None if value == NONE else value
+    values["offering_name"] = st.text_input("Offering (value stream) name", key="format_offering") or None
+    return FormatOptions.from_dict(values)
+
+
+def _status_kinds(p: Prepared) -> None:
+    """What each status or milestone will count as, before the import."""
+    assert p.catalog_defaults is not None
+    inst = p.normalized.instances
+    hours = inst.group_by("activity").agg(
+        pl.len().alias("instances"),
+        ((pl.col("end") - pl.col("start")).dt.total_seconds().sum() / 3600).round(1).alias("hours in it"),
+    )
+    table = p.catalog_defaults.join(hours, on="activity", how="left").select(
+        pl.col("activity").alias("status or step"), "kind", "is_end_activity", "instances", "hours in it")
+    st.markdown("**How each status counts.** Defaults from the names; change them in the "
+                "*Activity catalog* tab after the import. Time in a *waiting* status is wait, "
+                "never process time; a *done* status ends the case.")
+    st.dataframe(table, hide_index=True,
+                 column_config={"is_end_activity": st.column_config.CheckboxColumn("ends the case")})
 
 
 def _preview(p: Prepared) -> None:

@@ -1,0 +1,22 @@
+"""Where does the time go, step by step, from first contact to invoice?"""
+
+import streamlit as st
+
+from ui.boot import ensure_router
+from ui.context import dashboard_context, filtered_view
+from ui.vsm_screen import choose_offering, draw_map, steps_table, variants_table
+
+ensure_router()
+
+st.title("Value stream map")
+d, filters = dashboard_context()
+offering = choose_offering(filters.offerings)
+instances, cases = filtered_view(filters, (offering,))
+draw_map(offering, instances, cases)
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Variants")
+    variants_table(cases)
+with right:
+    st.subheader("Every step")
+    steps_table(instances)

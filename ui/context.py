@@ -1,0 +1,49 @@
+"""What every dashboard page starts with: the derived data, the sidebar filters, empty states."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from pipelines.demo import load_demo
+from ui.filters import ViewFilters, sidebar_filters
+from ui.resources import warehouse
+from ui.views import Derived, derived, view
+
+
+def dashboard_context() -> tuple[Derived, ViewFilters]:
+    """The warehouse's derived cases and the sidebar filters; stops the page when empty."""
+    d = derived()
+    if d.events.height == 0:
+        empty_warehouse()
+        st.stop()
+    offerings = sorted(d.cases["offering"].unique().to_list())
+    return d, sidebar_filters(offerings, d.now)
+
+
+def empty_warehouse() -> None:
+    st.info(
+        "**There is no data yet.** Load an event log on the Data page (CSV, Excel, Parquet "
+        "or XES, or an export from Monday.com, Jira, GitHub or Trello), or look around with "
+        "the demo data of a made-up contract manufacturer first.",
+        icon=":material/inbox:",
+    )
+    left, right = st.columns([1, 3])
+    left.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    if right.button("Load the demo data", key="load_demo", icon=":material/science:"):
+        with st.spinner("Building the demo warehouse..."):
+            load_demo(warehouse())
+        st.rerun()
+
+
+def filtered_view(filters: ViewFilters, offerings: tuple[str, ...] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(instances, cases) in view; says so and stops the page when no case is left."""
+    instances, cases = view(filters.spec(offerings))
+    if cases.height == 0:
+        st.warning(
+            f"No cases match the filters ({filters.describe()}). Widen the time window or "
+            "choose other offerings in the sidebar.",
+            icon=":material/filter_alt_off:",
+        )
+        st.stop()
+    return instances, cases

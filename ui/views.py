@@ -1,0 +1,59 @@
+"""Cached metric frames for the pages.
+
+Deriving every case (order, waits, lead and process time) is the only costly
+step; it runs once per data version of the warehouse and is shared by every
+page and session. A filtered view is then a semi-join plus a few group-bys,
+cached by the filter's plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+import streamlit as st
+
+from metrics.cases import case_table
+from metrics.derive import derive_instances
+from metrics.filters import CaseFilter, apply_filters
+from ui.resources import _open, data_version, warehouse
+
+
+@dataclass(frozen=True)
+class Derived:
+    events: pl.DataFrame
+    catalog: pl.DataFrame
+    instances: pl.DataFrame
+    cases: pl.DataFrame
+    now: datetime | None
+
+
+@st.cache_data(show_spinner="Computing the streams...", max_entries=4)
+def _derive(path: str, version: str) -> Derived:
+    wh = _open(path)
+    events = wh.events()
+    catalog = wh.catalog()
+    instances = derive_instances(events.lazy(), catalog.lazy()).collect()
+    cases = case_table(instances.lazy()).collect()
+    now = events["end"].max() if events.height else None
+    return Derived(events, catalog, instances, cases, now)  # type: ignore[arg-type]
+
+
+def derived() -> Derived:
+    """Every case of the warehouse, derived once per data version."""
+    wh = warehouse()
+    return _derive(str(wh.path), data_version(wh))
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={CaseFilter: repr})
+def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
+    d = _derive(path, version)
+    instances, cases = apply_filters(d.instances.lazy(), d.cases.lazy(), spec, d.events.lazy())
+    return instances.collect(), cases.collect()
+
+
+def view(spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(instances, cases) of the cases the filter selects."""
+    wh = warehouse()
+    return _view(str(wh.path), data_version(wh), spec)

@@ -19,6 +19,8 @@ from charts.style import VALUE_CLASS_COLORS, AnyChart, format_duration
 SLOT = 10.0
 GAP = 3.4
 PX_PER_SLOT = 132
+TOTALS_SLOTS = 1.8  # room right of the last box for the ladder's totals
+MIN_SLOTS = 7.0  # a short map keeps readable boxes instead of shrinking
 BOX_TOP, BOX_BOTTOM = 92.0, 72.0
 DATA_TOP, DATA_BOTTOM = 68.0, 44.0
 LADDER_UP, LADDER_DOWN = 26.0, 12.0
@@ -133,7 +135,7 @@ def _bottleneck(frame: pl.DataFrame) -> AnyChart:
     label = base.mark_text(color="#d32f2f", fontWeight="bold", fontSize=12).encode(
         x=alt.X("x_mid:Q", axis=None, scale=_XS),
         y=_y(BOX_TOP + 4),
-        text=alt.value("BOTTLENECK (most waiting before it)"),
+        text=alt.value("BOTTLENECK"),
     )
     return alt.layer(ring, label)
 
@@ -209,7 +211,7 @@ def _totals(frame: pl.DataFrame, totals: dict[str, Any]) -> alt.Chart:
     efficiency = (
         f"PCE {pce * 100:.0f}%"
         if pce is not None
-        else f"Flow efficiency {(totals['flow_efficiency'] or 0) * 100:.0f}% (no value-adding steps classified)"
+        else f"Flow efficiency {(totals['flow_efficiency'] or 0) * 100:.0f}%"
     )
     lines = [
         f"Lead time {format_duration(totals['lead_s'])}",
@@ -230,8 +232,13 @@ def _totals(frame: pl.DataFrame, totals: dict[str, Any]) -> alt.Chart:
 def value_stream_map(vsm: pl.DataFrame, totals: dict[str, Any], title: str = "") -> AnyChart:
     """The whole map; `vsm` from metrics.vsm.vsm_steps, `totals` from metrics.vsm.ladder."""
     frame = _frame(vsm)
-    width = int(PX_PER_SLOT * (frame.height + 1.6))
-    layers: list[Any] = [_boxes(frame), _waits(frame), _ladder(frame), _totals(frame, totals)]
+    # An invisible frame fixes the x domain to the slots, so short maps keep their proportions.
+    slots = max(frame.height + TOTALS_SLOTS, MIN_SLOTS)
+    width = int(PX_PER_SLOT * slots)
+    extent = alt.Chart(pl.DataFrame({"x": [0.0, slots * SLOT]})).mark_point(
+        opacity=0
+    ).encode(x=alt.X("x:Q", axis=None, scale=_XS), y=_y(0))
+    layers: list[Any] = [extent, _boxes(frame), _waits(frame), _ladder(frame), _totals(frame, totals)]
     if frame["is_bottleneck"].any():
         layers.insert(1, _bottleneck(frame))
     chart = (

@@ -3,6 +3,11 @@
     python -m pipelines.ingest FILE [FILE ...] --db PATH [--offering NAME | --offering-column COL]
         [--case-column COL] [--activity-column COL] [--end-column COL] [--start-column COL]
         [--resource-column COL] [--lifecycle-column COL] [--timezone TZ] [--day-first] [--json]
+        [--format NAME] [--follow COLUMN] [--milestones COL,COL,...]
+
+Tool exports (monday.com, Jira, GitHub, Trello, Linear, Asana, milestone sheets) are
+recognised from their layout; ``--format`` names one by hand (``generic`` = an event
+log mapped column by column, ``auto`` = detect, the default).
 
 Exit status: 0 when the file's events are in the warehouse (stored now, or already
 there from an earlier import), 2 with a one-line reason on stderr when nothing
@@ -22,6 +27,8 @@ from typing import Any
 
 import polars as pl
 
+from pipelines import formats
+from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import IngestError, Normalized, normalize
 from pipelines.readers import RawTable, ReadError, read_table
@@ -32,6 +39,7 @@ __all__ = [
     "ImportReport",
     "IngestError",
     "Prepared",
+    "detect_format",
     "ingest",
     "ingest_prepared",
     "load_instances",
@@ -41,7 +49,12 @@ __all__ = [
 
 @dataclass
 class ImportOptions:
-    """How to read one file. A mapping of None means: detect it from the column names."""
+    """How to read one file. A mapping of None means: detect it from the column names.
+
+    ``format`` names a tool export of ``pipelines.formats.FORMATS``, or ``"generic"``
+    for an event log mapped column by column; None detects it (a given mapping means
+    generic). ``format_options`` are that format's choices.
+    """
 
     mapping: Mapping | None = None
     timezone: str = "UTC"
@@ -49,15 +62,22 @@ class ImportOptions:
     sheet: str | None = None
     delimiter: str | None = None
     encoding: str | None = None
+    format: str | None = None
+    format_options: FormatOptions = field(default_factory=FormatOptions)
 
-    def identity(self, mapping: Mapping) -> dict[str, Any]:
+    def identity(self, mapping: Mapping, format_name: str = GENERIC,
+                 used: FormatOptions | None = None) -> dict[str, Any]:
         """What makes two imports of the same bytes the same import."""
-        return {
+        out: dict[str, Any] = {
             "mapping": mapping.to_dict(),
             "timezone": self.timezone,
             "day_first": self.day_first,
             "sheet": self.sheet,
         }
+        if format_name != GENERIC:
+            out["format"] = format_name
+            out["format_options"] = (used or self.format_options).to_dict()
+        return out
 
 
 @dataclass
@@ -70,6 +90,15 @@ class Prepared:
     mapping: Mapping
     options: ImportOptions
     normalized: Normalized
+    format: str = GENERIC
+    guess: FormatGuess | None = None
+    catalog_defaults: pl.DataFrame | None = None
+    format_used: FormatOptions | None = None
+    choices: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def format_label(self) -> str:
+        return "Generic event log" if self.format == GENERIC else FORMATS[self.format].label
 
 
 @dataclass
@@ -144,10 +173,13 @@ def prepare(
     options: ImportOptions | None = None,
     raw: RawTable | None = None,
 ) -> Prepared:
-    """Read a file and apply (or detect) its mapping; raises IngestError when it cannot be used.
+    """Read a file and apply (or detect) its format and mapping; raises IngestError when it
+    cannot be used.
 
     `raw` is the same file already read with the same options (the Data page reads
-    once, then re-applies the mapping as the user changes it).
+    once, then re-applies the mapping as the user changes it). A tool export
+    (options.format, or detected when neither format nor mapping is given) is
+    converted by its format; anything else goes through the column mapping.
     """
     options = options or ImportOptions()
     if file_name is None:
@@ -162,8 +194,24 @@ def prepare(
             "'UTC' or 'Europe/Amsterdam'."
         ) from exc
     data = _bytes(source)
+    read_error: IngestError | None = None
+    if raw is None and not formats.is_json(data):
+        try:
+            raw = read(data, file_name, options)
+        except IngestError as exc:
+            read_error = exc
+    guess: FormatGuess | None = None
+    name = options.format
+    if name in (None, "auto"):
+        guess = detect_format(data, file_name, raw) if options.mapping is None else None
+        name = guess.name if guess else GENERIC
+    if name != GENERIC:
+        return _prepare_format(data, file_name, options, raw, name, guess, read_error)
     if raw is None:
-        raw = read(data, file_name, options)
+        raise read_error or IngestError(
+            f"{file_name} is a JSON document, not a table: choose the tool it was exported "
+            f"from ({', '.join(FORMATS)})."
+        )
     mapping = options.mapping or detect_mapping(raw.frame)
     normalized = normalize(
         raw, mapping, file_name=file_name, timezone=options.timezone, day_first=options.day_first
@@ -178,10 +226,61 @@ def prepare(
     )
 
 
+def detect_format(data: bytes, file_name: str, raw: RawTable | None) -> FormatGuess | None:
+    """The tool export a file looks like (pipelines.formats.detect_format)."""
+    return formats.detect_format(data, file_name, raw)
+
+
+def _prepare_format(data: bytes, file_name: str, options: ImportOptions, raw: RawTable | None,
+                    name: str, guess: FormatGuess | None,
+                    read_error: IngestError | None) -> Prepared:
+    if name not in FORMATS:
+        raise IngestError(f"Unknown format {name!r}: use one of {GENERIC}, {', '.join(FORMATS)}.")
+    fmt = FORMATS[name]
+    if fmt.needs_table and raw is None:
+        raise read_error or IngestError(f"{file_name} is not a table, so it cannot be a "
+                                        f"{fmt.label}.")
+    try:
+        converted = formats.convert(name, data, file_name, raw, options=options.format_options,
+                                    timezone=options.timezone, day_first=options.day_first)
+    except IngestError as exc:
+        message = str(exc)
+        raise IngestError(message if file_name in message else f"{file_name}: {message}") from exc
+    except (pl.exceptions.PolarsError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        # A file that only looks like the format (or was chosen by hand) must not crash the
+        # page: say which format did not fit and let the person choose another.
+        raise IngestError(
+            f"{file_name} could not be read as a {fmt.label} ({type(exc).__name__}: {exc}). "
+            "Choose another format, or the generic event log."
+        ) from exc
+    normalized = Normalized(
+        instances=converted.instances,
+        rejects=converted.rejects,
+        rows_read=converted.rows_read,
+        timestamp_formats=converted.timestamp_formats,
+        date_only=converted.date_only,
+        notes=converted.notes,
+    )
+    return Prepared(
+        file_name=file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        raw=converted.table,
+        mapping=converted.mapping,
+        options=options,
+        normalized=normalized,
+        format=name,
+        guess=guess,
+        catalog_defaults=converted.catalog,
+        format_used=converted.used,
+        choices=converted.choices,
+    )
+
+
 def ingest_prepared(wh: Warehouse, prepared: Prepared) -> ImportReport:
     """Store a prepared file; the same bytes read the same way twice store nothing new."""
     norm = prepared.normalized
-    identity = prepared.options.identity(prepared.mapping)
+    identity = prepared.options.identity(prepared.mapping, prepared.format, prepared.format_used)
+    stored_format = prepared.raw.format if prepared.format == GENERIC else prepared.format
     report = ImportReport(
         import_id=None,
         file_name=prepared.file_name,
@@ -197,7 +296,7 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared) -> ImportReport:
         ],
         offerings=sorted(norm.instances["offering"].unique().to_list()),
         mapping=prepared.mapping.to_dict(),
-        format=prepared.raw.format,
+        format=stored_format,
         notes=list(norm.notes),
         timestamp_formats=dict(norm.timestamp_formats),
     )
@@ -216,12 +315,13 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared) -> ImportReport:
     result = wh.store_import(
         file_name=prepared.file_name,
         sha256=prepared.sha256,
-        format=prepared.raw.format,
+        format=stored_format,
         mapping=prepared.mapping.to_dict(),
         options=identity,
         rows_read=norm.rows_read,
         instances=norm.instances,
         rejects=norm.rejects,
+        catalog_defaults=prepared.catalog_defaults,
     )
     report.import_id = result.import_id
     report.stored = result.stored
@@ -258,7 +358,8 @@ def load_instances(path: str | Path, **mapping_overrides: str | None) -> pl.Data
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m pipelines.ingest",
-        description="Import event logs (CSV, TSV, Excel, Parquet, XES) into the warehouse.",
+        description="Import event logs (CSV, TSV, Excel, Parquet, XES) and tool exports "
+        "(monday.com, Jira, GitHub, Trello, Linear, Asana, milestone sheets) into the warehouse.",
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--db", help="warehouse file (default: $VSM_DB or data/warehouse.duckdb)")
@@ -277,11 +378,38 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="read 03/04/2025 as 3 April (default: detected from the data)",
     )
+    p.add_argument(
+        "--format",
+        choices=["auto", GENERIC, *FORMATS],
+        default="auto",
+        metavar="NAME",
+        help=f"the file's layout: auto (detect, default), {GENERIC} (an event log), "
+        + ", ".join(FORMATS),
+    )
+    p.add_argument("--follow", help="monday.com column or Jira field to follow (default Status)")
+    p.add_argument(
+        "--milestones", help="milestone sheets: the date columns that are steps, in order, comma-separated"
+    )
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     return p
 
 
 def _options(args: argparse.Namespace, file: Path) -> ImportOptions:
+    if args.format not in ("auto", GENERIC) or args.follow or args.milestones:
+        milestones = [m.strip() for m in args.milestones.split(",")] if args.milestones else None
+        return ImportOptions(
+            timezone=args.timezone,
+            day_first=args.day_first,
+            sheet=args.sheet,
+            format=None if args.format == "auto" else args.format,
+            format_options=FormatOptions(
+                follow=args.follow,
+                milestones=tuple(milestones) if milestones else None,
+                case_column=args.case_column,
+                resource_column=args.resource_column,
+                offering_name=args.offering,
+            ),
+        )
     overrides = {
         "case": args.case_column,
         "activity": args.activity_column,
@@ -302,7 +430,11 @@ def _options(args: argparse.Namespace, file: Path) -> ImportOptions:
             detected["offering_name"] = None
         mapping = Mapping.from_dict({**detected, **{k: v for k, v in overrides.items() if v}})
     return ImportOptions(
-        mapping=mapping, timezone=args.timezone, day_first=args.day_first, sheet=args.sheet
+        mapping=mapping,
+        timezone=args.timezone,
+        day_first=args.day_first,
+        sheet=args.sheet,
+        format=GENERIC if args.format == GENERIC and mapping is None else None,
     )
 
 

@@ -29,7 +29,7 @@ def empty_warehouse() -> None:
         icon=":material/inbox:",
     )
     left, right = st.columns([1, 3])
-    left.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    left.page_link("app_pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     if right.button("Load the demo data", key="load_demo", icon=":material/science:"):
         with st.spinner("Building the demo warehouse..."):
             load_demo(warehouse())

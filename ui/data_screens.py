@@ -194,6 +194,8 @@ def upload_screen() -> None:
                 st.session_state["import_report"] = ingest_prepared(warehouse(), prepared)
         except (IngestError, WarehouseError) as exc:
             st.error(str(exc), icon=":material/error:")
+        else:
+            st.rerun()  # so the sidebar and the history show what was just stored
     _show_report()
 
 

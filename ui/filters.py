@@ -28,6 +28,7 @@ MODES: dict[str, str] = {
     "completed": "completed in the window",
 }
 _SAVED = "_view_filters"
+_EARLIEST, _LATEST = date(1970, 1, 1), date(2100, 12, 31)  # real logs go back decades
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,15 @@ def _from_url(offerings: list[str]) -> dict[str, object]:
 def sidebar_filters(offerings: list[str], latest: datetime | None) -> ViewFilters:
     """Draw the filters in the sidebar and return what they select."""
     ss = st.session_state
+    last_day = (latest or datetime.now(UTC)).date()
     if _SAVED not in ss:
         ss[_SAVED] = _from_url(offerings)
+        ss[_SAVED]["f_from"] = ss[_SAVED]["f_from"] or last_day - timedelta(days=89)
+        ss[_SAVED]["f_to"] = ss[_SAVED]["f_to"] or last_day
     for key, value in ss[_SAVED].items():
         if key not in ss:
             ss[key] = value
     ss["f_offerings"] = [o for o in ss["f_offerings"] if o in offerings]
-    last_day = (latest or datetime.now(UTC)).date()
     with st.sidebar:
         st.markdown("**Filters** (shared by every page; the link keeps them)")
         chosen = st.multiselect(
@@ -105,10 +108,8 @@ def sidebar_filters(offerings: list[str], latest: datetime | None) -> ViewFilter
         )
         start = end = None
         if period == "custom":
-            ss["f_from"] = ss.get("f_from") or last_day - timedelta(days=90)
-            ss["f_to"] = ss.get("f_to") or last_day
-            start = st.date_input("From", key="f_from")
-            end = st.date_input("To (inclusive)", key="f_to")
+            start = st.date_input("From", key="f_from", min_value=_EARLIEST, max_value=_LATEST)
+            end = st.date_input("To (inclusive)", key="f_to", min_value=_EARLIEST, max_value=_LATEST)
         elif period != "all":
             end = last_day
             start = last_day - timedelta(days=int(period.rstrip("d")) - 1)

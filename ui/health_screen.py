@@ -45,7 +45,7 @@ def offering_tiles(rows: pl.DataFrame) -> None:
         with st.container(border=True):
             head, link = st.columns([4, 1])
             head.markdown(f"#### {row['offering']}")
-            link.page_link("pages/vsm.py", label="Value stream map", icon=":material/arrow_forward:",
+            link.page_link("app_pages/vsm.py", label="Value stream map", icon=":material/arrow_forward:",
                            query_params={"p_offering": row["offering"]})
             n, prev_n = row["completed"], row["prev_completed"]
             cols = st.columns(6)

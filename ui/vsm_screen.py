@@ -49,6 +49,9 @@ def draw_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> dic
     note = (f"The ladder adds medians, as a hand-drawn map does: {duration(totals['lead_s'])}. "
             f"The median lead time of the {lead.len():,} completed cases is "
             f"{duration(cast(float, lead.median()) if lead.len() else None)}.")
+    if totals["pce"] is None:
+        note += (" No step on the map is classified value-adding yet, so the map shows flow "
+                 "efficiency instead of PCE: classify the steps in the Data page's activity catalog.")
     if not totals["process_known"]:
         note += " Some steps have no start times and no standard minutes, so their process time is unknown (set standard minutes in the activity catalog)."
     st.caption(note)

@@ -83,6 +83,30 @@ def _utc(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
+_DEFAULTS_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "activity": pl.String(),
+    "kind": pl.String(),
+    "is_end_activity": pl.Boolean(),
+}
+
+
+def _catalog_defaults(frame: pl.DataFrame | None) -> pl.DataFrame:
+    """An import's proposed kinds and end flags, checked, one row per activity."""
+    if frame is None or frame.height == 0:
+        return pl.DataFrame(schema=_DEFAULTS_SCHEMA)
+    rows = frame.select(
+        [pl.col(c) if c in frame.columns else pl.lit(None).alias(c) for c in _DEFAULTS_SCHEMA]
+    ).cast(_DEFAULTS_SCHEMA)  # type: ignore[arg-type]
+    bad = rows.filter(pl.col("kind").is_not_null() & ~pl.col("kind").is_in(list(KINDS)))
+    if bad.height:
+        raise WarehouseError(
+            f"Unknown kind {bad['kind'][0]!r} for {bad['activity'][0]!r}: "
+            f"use one of {', '.join(KINDS)}."
+        )
+    return rows.unique(["offering", "activity"], keep="first", maintain_order=True)
+
+
 def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
     """The first value of the first row, or None."""
     rows = cur.execute(sql, list(params) if params else None).fetchall()
@@ -296,6 +320,7 @@ class Warehouse:
         rows_read: int,
         instances: pl.DataFrame,
         rejects: pl.DataFrame,
+        catalog_defaults: pl.DataFrame | None = None,
     ) -> StoreResult:
         """Store one import in one transaction.
 
@@ -303,6 +328,11 @@ class Warehouse:
         one stored by an earlier import is a duplicate (an overlapping export). Rows
         repeated inside this file are kept, as METRICS.md asks: when the file holds an
         event k times and the warehouse already holds it j times, k − j copies land.
+
+        ``catalog_defaults`` (offering, activity, kind, is_end_activity) are what a tool
+        export says about its statuses ("Stuck" is waiting, "Done" ends the case): they
+        apply to activities new to the catalog only, so a person's edits are never
+        overwritten.
         """
         batch = instances.select(
             [
@@ -376,7 +406,9 @@ class Warehouse:
             offerings = (
                 cur.sql("SELECT DISTINCT offering FROM batch ORDER BY 1").pl()["offering"].to_list()
             )
+            cur.register("catalog_defaults", _catalog_defaults(catalog_defaults))
             self._extend_catalog(cur)
+            cur.unregister("catalog_defaults")
             cur.unregister("batch")
             if rejects.height:
                 rows = rejects.select(
@@ -415,7 +447,9 @@ class Warehouse:
 
         The usual order is the median position of the activity in its cases within
         this batch: cheap, and right for the first import of an offering, which is
-        the one that fills its catalog.
+        the one that fills its catalog. Their kind and end flag come from the
+        import's defaults (the registered ``catalog_defaults``), else 'work' and the
+        default rule.
         """
         cur.execute(
             """
@@ -440,12 +474,14 @@ class Warehouse:
                 SELECT offering, coalesce(max(display_order), 0) AS top
                 FROM activities GROUP BY offering
             )
-            SELECT n.offering, n.activity, 'unclassified', 'work', NULL, NULL,
+            SELECT n.offering, n.activity, 'unclassified', coalesce(d.kind, 'work'), NULL,
+                   d.is_end_activity,
                    coalesce(b.top, 0) + row_number() OVER (
                        PARTITION BY n.offering ORDER BY t.med, t.n DESC, n.activity)
             FROM new_acts n
             JOIN typical t USING (offering, activity)
             LEFT JOIN base b USING (offering)
+            LEFT JOIN catalog_defaults d USING (offering, activity)
             """
         ).complete()
 

@@ -32,6 +32,7 @@ def test_upload_a_csv_and_see_the_report(empty_server, page, tmp_path: Path) -> 
     page.get_by_text("Import report").wait_for(timeout=30_000)
     wait_for_app(page)
     no_exception(page)
+    page.get_by_text("3 events stored").first.wait_for(timeout=30_000)
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "3 events stored" in body
     assert "1 rows rejected" in body
@@ -41,7 +42,7 @@ def test_upload_a_csv_and_see_the_report(empty_server, page, tmp_path: Path) -> 
     page.get_by_role("tab", name="Import history").click()
     page.wait_for_timeout(1000)
     screenshot(page, "data-history")
-    page.get_by_text("#1: orders.csv (stored)").wait_for(timeout=10_000)
+    page.get_by_text("Remove the 3 events import #1 stored").wait_for(timeout=10_000)
     screenshot(page, "data-history")
 
 
@@ -49,7 +50,7 @@ def test_data_page_on_the_demo(demo_server, page) -> None:  # type: ignore[no-un
     page.goto(f"{demo_server.url}/data")
     wait_for_app(page)
     no_exception(page)
-    assert "Demo data" in page.locator("[data-testid='stSidebar']").inner_text()
+    page.locator("[data-testid='stSidebar']").get_by_text("Demo data.").wait_for(timeout=30_000)
     page.get_by_role("tab", name="Activity catalog").click()
     page.wait_for_timeout(500)
     page.get_by_text("value class").first.wait_for(timeout=10_000)

@@ -29,7 +29,7 @@ def test_data_page_renders_on_an_empty_warehouse(tmp_path: Path, monkeypatch: py
     at = run_app(tmp_path / "empty.duckdb", None, monkeypatch)
     # AppTest (streamlit 1.67) keeps the sidebar of the first run only, so check it there.
     assert any("warehouse is empty" in w.value for w in at.sidebar.warning)
-    at.switch_page("pages/data.py")
+    at.switch_page("app_pages/data.py")
     at.run()
     no_exceptions(at)
     assert at.title[0].value == "Data"
@@ -39,7 +39,7 @@ def test_data_page_renders_on_an_empty_warehouse(tmp_path: Path, monkeypatch: py
 def test_data_page_on_the_demo_says_it_is_demo_data(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_app(demo_copy, None, monkeypatch)
     assert any("Demo data" in i.value for i in at.sidebar.info)
-    at.switch_page("pages/data.py")
+    at.switch_page("app_pages/data.py")
     at.run()
     no_exceptions(at)
     assert at.button(key="remove_demo") is not None
@@ -49,7 +49,7 @@ def test_data_page_on_the_demo_says_it_is_demo_data(demo_copy: Path, monkeypatch
 
 def test_upload_override_mapping_and_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "w.duckdb"
-    at = run_app(db, "pages/data.py", monkeypatch)
+    at = run_app(db, "app_pages/data.py", monkeypatch)
     at.file_uploader(key="upload_file").set_value(("tickets.csv", CSV, "text/csv"))
     at.run()
     no_exceptions(at)
@@ -77,7 +77,7 @@ def test_upload_override_mapping_and_import(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_history_undo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = run_app(demo_copy, "pages/data.py", monkeypatch)
+    at = run_app(demo_copy, "app_pages/data.py", monkeypatch)
     assert at.selectbox(key="history_import").value == 1
     at.checkbox(key="undo_confirm").check()
     at.run()
@@ -90,7 +90,7 @@ def test_history_undo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_catalog_edit_is_saved(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = run_app(demo_copy, "pages/data.py", monkeypatch)
+    at = run_app(demo_copy, "app_pages/data.py", monkeypatch)
     at.selectbox(key="catalog_offering").set_value("Reverse engineering")
     at.run()
     at.button(key="catalog_save").click()

@@ -1,0 +1,148 @@
+"""Trello: the board JSON export (list moves), or the same actions flattened to CSV.
+
+Layout in ../shared/EXPORT_FORMATS.md (c1). Each list a card sits in is its status:
+``createCard`` puts it in its first list, ``updateCard`` with ``listBefore`` /
+``listAfter`` moves it. Archiving or deleting a card ends it ("Archived",
+"Deleted", done statuses the catalog can change). The board export keeps only the
+most recent actions (about 1,000): a card whose creation fell outside that window
+gets its creation time from its id, whose first 8 hex digits are Unix seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pipelines.formats.base import (
+    Converted,
+    FormatOptions,
+    IngestError,
+    Source,
+    table_from_records,
+)
+from pipelines.formats.status_history import StatusColumns, convert_status_table, guess_columns
+
+_CREATE = {"createCard", "copyCard", "convertToCardFromCheckItem", "moveCardToBoard",
+           "emailCard"}
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("name")
+    return None
+
+
+def _board(doc: Any) -> dict[str, Any] | None:
+    if isinstance(doc, dict) and isinstance(doc.get("actions"), list) and (
+            "lists" in doc or "cards" in doc):
+        return doc
+    if isinstance(doc, list) and doc and all(isinstance(a, dict) and "type" in a and "date" in a
+                                             for a in doc[:50]):
+        return {"actions": doc, "lists": [], "cards": []}
+    return None
+
+
+def _created_from_id(card_id: str) -> str | None:
+    try:
+        return datetime.fromtimestamp(int(card_id[:8], 16), tz=UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
+    lists = {lst.get("id"): lst.get("name") for lst in board.get("lists") or []
+             if isinstance(lst, dict)}
+    records: list[dict[str, Any]] = []
+    other = 0
+    actions = [a for a in board["actions"] if isinstance(a, dict)]
+    for position, action in enumerate(actions, start=1):
+        kind = str(action.get("type") or "")
+        data = action.get("data") or {}
+        card = data.get("card") or {}
+        status = previous = None
+        if kind in _CREATE:
+            status = _name(data.get("list")) or lists.get(card.get("idList"))
+        elif kind == "updateCard" and (data.get("listAfter") or "idList" in (data.get("old") or {})):
+            status = _name(data.get("listAfter")) or lists.get(card.get("idList"))
+            previous = _name(data.get("listBefore")) or lists.get((data.get("old") or {}).get("idList"))
+        elif kind == "updateCard" and (data.get("old") or {}).get("closed") is False and card.get("closed"):
+            status = "Archived"
+        elif kind == "deleteCard":
+            status = "Deleted"
+        if status is None:
+            other += 1
+            continue
+        member = action.get("memberCreator") or {}
+        records.append({
+            "card_id": card.get("id"), "card_name": card.get("name"), "time": action.get("date"),
+            "type": kind, "list": status, "list_before": previous,
+            "member": member.get("fullName") or member.get("username") or action.get("idMemberCreator"),
+            "action_id": action.get("id"), "__position": position,
+        })
+    records = _creations(records)
+    seen = {r["card_id"] for r in records}
+    untracked = sum(1 for c in board.get("cards") or []
+                    if isinstance(c, dict) and c.get("id") not in seen)
+    return records, other, untracked
+
+
+def _creations(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A card first seen moving was created (in the list it left) at its id's time."""
+    by_card: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_card.setdefault(record["card_id"], []).append(record)
+    added = []
+    for card_id, changes in by_card.items():
+        changes.sort(key=lambda r: (r["time"] or "", -r["__position"]))
+        first = changes[0]
+        if first["type"] in _CREATE or not first["list_before"] or not card_id:
+            continue
+        created = _created_from_id(str(card_id))
+        if created and created <= (first["time"] or "").replace("Z", "+00:00"):
+            added.append({**first, "time": created, "type": "created (from the card id)",
+                          "list": first["list_before"], "list_before": None, "member": None,
+                          "action_id": None, "__position": first["__position"] + 0.5})
+    return records + added
+
+
+def _detect(source: Source) -> str | None:
+    board = _board(source.json())
+    if board is not None:
+        moves = sum(1 for a in board["actions"] if isinstance(a, dict) and
+                    (a.get("data") or {}).get("listAfter"))
+        return (f"a Trello board: {len(board.get('cards') or [])} cards, "
+                f"{len(board['actions']):,} actions ({moves} list moves)")
+    if source.has_columns("list_before", "list_after"):
+        return "one row per Trello action (card, list_before, list_after)"
+    return None
+
+
+def convert(source: Source, options: FormatOptions) -> Converted:
+    board = _board(source.json())
+    if board is None:
+        guessed = guess_columns(source.columns())
+        if guessed is None:
+            raise IngestError(f"{source.file_name} is not a Trello board export.")
+        return convert_status_table(source, options, guessed)
+    records, other, untracked = _records(board)
+    if not records:
+        raise IngestError(f"{source.file_name}: the board's actions hold no card moves.")
+    newest_first = (records[0]["time"] or "") > (records[-1]["time"] or "") if len(records) > 1 else False
+    for record in records:
+        position = record.pop("__position")
+        record["__order"] = -position if newest_first else position
+    table = table_from_records(records, "json", {"layout": "Trello board"})
+    converted = convert_status_table(
+        source, FormatOptions(offering_name=options.offering_name),
+        StatusColumns(case="card_id", time="time", status="list", previous="list_before",
+                      resource="member"),
+        table=table, order="__order")
+    converted.rows_read = len(board["actions"])
+    converted.used = FormatOptions(offering_name=options.offering_name)
+    if other:
+        converted.notes.insert(0, f"{other:,} actions (comments, checklists, renames, ...) do not "
+                                  "move a card.")
+    if untracked:
+        converted.notes.append(f"{untracked:,} cards have no action in the export (the board "
+                               "JSON keeps only the most recent actions): they are left out.")
+    return converted

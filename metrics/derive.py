@@ -21,7 +21,12 @@ Definitions implemented (../shared/METRICS.md):
   catalog's standard minutes, else unknown (null). Waiting-state instances add
   nothing (0).
 
-Speed: the only sort is one pass by (case hash, start-or-end, end, event_id).
+Speed: the main sort is one pass by (offering, case_id, start-or-end, end,
+event_id). Sorting on the strings themselves (not a hash of them) is fastest
+for the usual input, events in source order, because logs come grouped by
+case (XES traces, most exports): 0.3 s at 10 million demo events against
+2.7 s for a hash key. A time-ordered export is the slow case (5.9 s against
+2.4 s there).
 Per-case running maxima are taken as one global running maximum over an
 `Int128` key `case_index · 2⁶⁴ + (end − case start in µs)`: cases are sorted
 by index and the offset is never negative, so a case never sees an earlier
@@ -126,6 +131,9 @@ def _touch(covered_until_us: pl.Expr, counts: pl.Expr) -> pl.Expr:
 def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFrame:
     """Order every case and derive each instance's case-dependent figures (INSTANCE_SCHEMA).
 
+    The result is sorted by (offering, case_id) and then case order; `case_index`
+    numbers the cases in that order.
+
     `events` is the warehouse's events frame (ARCHITECTURE.md); only the
     columns of EVENT_COLUMNS are read. `catalog` is the activity catalog; an
     activity without a catalog row is work, unclassified, without standard
@@ -136,15 +144,24 @@ def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFram
     ).unique(subset=["offering", "activity"], keep="first")
     work = pl.col("kind") != "waiting"
     value_adding = work & (pl.col("value_class") == "value-adding")
-    since_t0 = (pl.col("end") - pl.col("_t0")).dt.total_microseconds()
+    # Never negative for valid rows (end ≥ start ≥ case start); clipped so that a
+    # start after its end (rejected at import) cannot leak into the next case.
+    since_t0 = (pl.col("end") - pl.col("_t0")).dt.total_microseconds().clip(lower_bound=0)
     latest_work_end = _running_max_before(pl.when(work).then(since_t0).otherwise(0))
     latest_value_adding_end = _running_max_before(
         pl.when(value_adding).then(since_t0).otherwise(0)
     )
     start_us = (pl.col("start_or_end") - pl.col("_t0")).dt.total_microseconds()
+    # A hash set over 10 million (case, activity) keys (`is_first_distinct`) is
+    # twice as slow as sorting them: the keys are nearly sorted already.
+    case_activity = pl.col("case_index").cast(pl.UInt64) * (2**32) + pl.col(
+        "_activity_code"
+    ).cast(pl.UInt64)
+    keys_sorted = case_activity.sort()
     first_of_activity = (
-        (pl.col("case_index").cast(pl.UInt64) * (2**32) + pl.col("_activity_code").cast(pl.UInt64))
-        .is_first_distinct()
+        (keys_sorted != keys_sorted.shift(1))
+        .fill_null(True)
+        .sort_by(pl.col("_row").sort_by(case_activity, maintain_order=True))
     )
     return (
         events.select([pl.col(name).cast(dtype) for name, dtype in EVENT_COLUMNS.items()])
@@ -153,9 +170,8 @@ def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFram
             kind=pl.col("kind").fill_null("work"),
             value_class=pl.col("value_class").fill_null("unclassified"),
             start_or_end=pl.coalesce("start", "end"),
-            _case_hash=pl.struct("offering", "case_id").hash(seed=0),
         )
-        .sort(["_case_hash", "start_or_end", "end", "event_id"])
+        .sort(["offering", "case_id", "start_or_end", "end", "event_id"])
         .with_columns(
             _new_case=(
                 (pl.col("case_id") != pl.col("case_id").shift(1))

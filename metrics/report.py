@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-
 from metrics.cases import case_table
 from metrics.derive import derive_instances
 from metrics.filters import WINDOW_MODES, CaseFilter, apply_filters
 from metrics.summary import ENGINE, case_summary, summary
+from warehouse import Warehouse, resolve_db_path
 
 
 def _date(text: str) -> date:
@@ -115,13 +115,11 @@ def format_summary(figures: dict[str, Any], pce_basis: str = "value-adding") -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from warehouse import Warehouse, resolve_db_path
-
     path = resolve_db_path(args.db)
     if not path.exists():
         print(f"No warehouse at {path}.", file=sys.stderr)
         return 2
-    with Warehouse.open(path, migrate=False) as wh:
+    with Warehouse.open(path) as wh:
         if args.offering not in wh.offerings():
             print(f"No offering {args.offering!r} in {path}.", file=sys.stderr)
             return 2

@@ -9,7 +9,7 @@ import pytest
 
 from metrics.health import default_period, health, lead_time_trend
 from metrics.vsm import ladder, vsm_steps
-from tests.metrics.frames import H, T0, at, catalog, cases_of, derive, events
+from tests.metrics.frames import T0, H, at, cases_of, catalog, derive, events
 
 # Three cases through A → B → C; case 3 loops back to B; case 4 only did A (open).
 LOG = events([

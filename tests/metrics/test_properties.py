@@ -1,0 +1,74 @@
+"""Properties that hold for any log: lead ≥ process ≥ 0, wait = lead − process, ratios in [0, 1],
+transition counts = instances − cases, and the waits before steps add up to the case's wait."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from metrics.steps import steps
+from metrics.summary import case_summary
+from metrics.transitions import transitions
+from tests.metrics.frames import cases_of, catalog, derive, events
+
+ACTIVITIES = ["A", "B", "C", "Queue"]
+
+instance = st.tuples(
+    st.sampled_from(["c1", "c2", "c3"]),
+    st.sampled_from(ACTIVITIES),
+    st.one_of(st.none(), st.integers(0, 40)),  # start hour, or unknown
+    st.integers(0, 12),                        # duration in hours
+)
+logs = st.lists(instance, min_size=1, max_size=25).map(
+    lambda rows: events([(c, a, s, (s if s is not None else 20) + d) for c, a, s, d in rows])
+)
+catalogs = st.sampled_from([
+    catalog(),
+    catalog([{"activity": "A", "value_class": "value-adding"},
+             {"activity": "Queue", "kind": "waiting"}]),
+    catalog([{"activity": "B", "standard_minutes": 90.0, "value_class": "value-adding"},
+             {"activity": "C", "standard_minutes": 15.0}]),
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(logs, catalogs)
+def test_case_invariants(log: pl.DataFrame, cat: pl.DataFrame) -> None:
+    inst = derive(log, cat)
+    cases = cases_of(inst)
+    known = cases.filter(pl.col("process_time_s").is_not_null())
+    assert (known["lead_time_s"] >= known["process_time_s"]).all()
+    assert (known["process_time_s"] >= 0).all()
+    gap = (known["wait_time_s"] - (known["lead_time_s"] - known["process_time_s"])).abs()
+    assert (gap.max() or 0.0) == 0.0
+    for column in ("flow_efficiency", "pce"):
+        values = cases[column].drop_nulls()
+        assert ((values >= 0) & (values <= 1 + 1e-12)).all()
+    assert cases["n_instances"].sum() == log.height
+    edges = transitions(inst.lazy()).collect()
+    assert edges["count"].sum() == log.height - cases.height
+    assert (edges["wait_s_p50"].drop_nulls() >= 0).all()
+    summary = case_summary(cases.lazy()).collect().row(0, named=True)
+    for column in ("flow_efficiency", "pce"):
+        assert summary[column] is None or 0 <= summary[column] <= 1 + 1e-12
+
+
+@settings(max_examples=150, deadline=None)
+@given(logs)
+def test_waits_before_steps_add_up_to_the_wait_time(log: pl.DataFrame) -> None:
+    # With every start known and no standard times, the map's waits sum to the
+    # case's wait (METRICS.md: "the value stream map's waits add up").
+    log = log.with_columns(start=pl.coalesce("start", "end"))
+    inst = derive(log, catalog([{"activity": "Queue", "kind": "waiting"}]))
+    cases = cases_of(inst)
+    waits = inst.group_by("case_index").agg(pl.col("wait_before_s").sum())
+    # A case that ends in a waiting state keeps that last wait in no step.
+    work_end = inst.filter(pl.col("kind") == "work").group_by("case_index").agg(
+        work_end=pl.col("end").max())
+    joined = (cases.join(waits, on="case_index").join(work_end, on="case_index")
+              .filter(pl.col("work_end") == pl.col("last_end")))
+    gap = (joined["wait_time_s"] - joined["wait_before_s"]).abs().max()
+    assert (gap or 0.0) < 1e-6
+    step_total = steps(inst.lazy()).collect()["wait_before_s_sum"].sum()
+    assert step_total <= cases["wait_time_s"].sum() + 1e-6

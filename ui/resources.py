@@ -15,13 +15,13 @@ from warehouse import Warehouse, resolve_db_path
 
 
 @st.cache_resource(show_spinner=False)
-def _open(path: str) -> Warehouse:
+def open_warehouse(path: str) -> Warehouse:
     return Warehouse.open(path)
 
 
 def warehouse() -> Warehouse:
     """The warehouse of this app: `$VSM_DB`, else data/warehouse.duckdb."""
-    return _open(str(resolve_db_path()))
+    return open_warehouse(str(resolve_db_path()))
 
 
 def data_version(wh: Warehouse) -> str:
@@ -35,18 +35,8 @@ def data_version(wh: Warehouse) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def events(path: str, version: str) -> pl.DataFrame:
-    return _open(path).events()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def catalog(path: str, version: str) -> pl.DataFrame:
-    return _open(path).catalog()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
 def imports(path: str, version: str) -> pl.DataFrame:
-    return _open(path).imports()
+    return open_warehouse(path).imports()
 
 
 def is_demo(wh: Warehouse) -> bool:

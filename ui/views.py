@@ -4,6 +4,11 @@ Deriving every case (order, waits, lead and process time) is the only costly
 step; it runs once per data version of the warehouse and is shared by every
 page and session. A filtered view is then a semi-join plus a few group-bys,
 cached by the filter's plain values.
+
+These caches are `st.cache_resource`, not `st.cache_data`: cache_data pickles a
+value and unpickles a fresh copy on every hit, which for a million-row frame
+costs more than the page itself. Polars frames are immutable, so sessions can
+share one safely; the keys are still plain values (file, data version, filter).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import streamlit as st
 from metrics.cases import case_table
 from metrics.derive import derive_instances
 from metrics.filters import CaseFilter, apply_filters
-from ui.resources import _open, data_version, warehouse
+from ui.resources import data_version, open_warehouse, warehouse
 
 
 @dataclass(frozen=True)
@@ -29,9 +34,9 @@ class Derived:
     now: datetime | None
 
 
-@st.cache_data(show_spinner="Computing the streams...", max_entries=4)
+@st.cache_resource(show_spinner="Computing the streams...", max_entries=2)
 def _derive(path: str, version: str) -> Derived:
-    wh = _open(path)
+    wh = open_warehouse(path)
     events = wh.events()
     catalog = wh.catalog()
     instances = derive_instances(events.lazy(), catalog.lazy()).collect()
@@ -46,7 +51,7 @@ def derived() -> Derived:
     return _derive(str(wh.path), data_version(wh))
 
 
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={CaseFilter: repr})
+@st.cache_resource(show_spinner=False, max_entries=6, hash_funcs={CaseFilter: repr})
 def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
     d = _derive(path, version)
     instances, cases = apply_filters(d.instances.lazy(), d.cases.lazy(), spec, d.events.lazy())

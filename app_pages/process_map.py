@@ -1,0 +1,19 @@
+"""Which paths do an offering's cases take, how often, and how long do they wait between steps?"""
+
+import streamlit as st
+
+from ui.boot import ensure_router
+from ui.choices import choose_offering
+from ui.context import dashboard_context, filtered_view
+from ui.process_map_screen import arrows_table, draw_process_map, map_controls
+
+ensure_router()
+
+st.title("Process map")
+d, filters = dashboard_context()
+offering = choose_offering(filters.offerings, key="pm_offering")
+instances, cases = filtered_view(filters, (offering,))
+view = map_controls(offering, instances, cases)
+draw_process_map(offering, view, instances, cases)
+st.subheader("Every arrow on the map")
+arrows_table(view, offering)

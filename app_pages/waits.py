@@ -1,0 +1,24 @@
+"""Where does work wait, for how long, and which cases are waiting right now?"""
+
+import streamlit as st
+
+from ui.boot import ensure_router
+from ui.choices import choose_offering
+from ui.context import dashboard_context, filtered_view
+from ui.waits_screen import cases_waiting, slowest, spread, timeline, wait_overview
+
+ensure_router()
+
+st.title("Waits")
+d, filters = dashboard_context()
+offering = choose_offering(filters.offerings, key="waits_offering")
+instances, cases = filtered_view(filters, (offering,))
+st.subheader("Waiting before each step")
+steps, unit, log = wait_overview(offering, instances, cases)
+spread(instances, steps, unit, log)
+st.subheader("Cases waiting now")
+waiting = cases_waiting(d.now, instances, cases, offering)
+st.subheader("The slowest completed cases")
+slow = slowest(instances, cases, offering)
+st.subheader("One case, step by step")
+timeline(instances, waiting, slow)

@@ -1,0 +1,138 @@
+"""Page benchmark: how long each dashboard page takes to render in Chromium on a big warehouse.
+
+    python bench/pages.py [--events N] [--db PATH]
+
+Builds an N-event warehouse (default 1,000,000) with the demo generator through the
+real import pipeline (or reuses --db), starts the app, and for every page prints the
+time from navigation until the script has finished and the page's charts are drawn
+(first render; the very first page also pays for deriving every case once), then
+the time to re-render after a filter change (the "Completed cases only" toggle).
+Aim: under 2 s first render, under 1 s after a filter change. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PAGES = ["", "vsm", "process-map", "waits", "compare", "experiments", "data"]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# Records every change of Streamlit's script state with its time, so a rerun that is
+# over before the test looks is still seen.
+OBSERVER = """
+() => {
+  window.__vsmRuns = [];
+  const app = document.querySelector('[data-testid=stApp]');
+  new MutationObserver(() => window.__vsmRuns.push(
+      [app.getAttribute('data-test-script-state'), performance.now()]))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}
+"""
+SETTLED = """
+(since) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid=stSkeleton]')) return false;
+  const ran = (window.__vsmRuns || []).some(([s, t]) => s === 'running' && t >= since);
+  return since < 0 || ran;
+}
+"""
+
+
+def build_warehouse(n_events: int, db: Path) -> None:
+    from pipelines.demo import DEMO_MAPPING
+    from pipelines.demo_data import generate_demo, generate_events
+    from pipelines.ingest import ImportOptions, ingest
+    from warehouse import Warehouse
+
+    events = generate_events(n_events)
+    buffer = io.BytesIO()
+    events.write_parquet(buffer)
+    with Warehouse.open(db) as wh:
+        started = time.perf_counter()
+        report = ingest(wh, buffer.getvalue(), "bench.parquet", ImportOptions(mapping=DEMO_MAPPING))
+        wh.save_catalog(generate_demo().catalog)
+        print(f"warehouse: {report.stored:,} events imported in {time.perf_counter() - started:.1f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--db", type=Path, help="reuse this warehouse instead of building one")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or Path(tmp) / "bench.duckdb"
+        if not db.exists():
+            build_warehouse(args.events, db)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=REPO, env={**os.environ, "VSM_DB": str(db)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(120):
+                try:
+                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            run_pages(url)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def run_pages(url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        print(f"{'page':<14}{'first render s':>16}{'after filter s':>16}")
+        for name in PAGES:
+            started = time.perf_counter()
+            page.goto(f"{url}/{name}")
+            page.wait_for_selector("[data-testid=stApp]")
+            page.evaluate(OBSERVER)
+            page.wait_for_function(SETTLED, arg=-1, timeout=120_000)
+            first = time.perf_counter() - started
+            toggle = page.get_by_text("Completed cases only")
+            again = float("nan")
+            if toggle.count():
+                since = page.evaluate("() => performance.now()")
+                started = time.perf_counter()
+                toggle.first.click()
+                page.wait_for_function(SETTLED, arg=since, timeout=120_000)
+                again = time.perf_counter() - started
+                since = page.evaluate("() => performance.now()")
+                toggle.first.click()  # back to every case for the next page
+                page.wait_for_function(SETTLED, arg=since, timeout=120_000)
+            print(f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Waits charts: per-step wait distributions, their ECDF, a weekday × hour heatmap, a case timeline.
+
+Each function takes a frame of metrics.waits and returns one chart. Durations
+are drawn in one unit per chart (minutes, hours or days, `unit_for`), and on a
+log scale waits shorter than a minute are drawn at one minute, since a log
+axis has no zero.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from charts.style import VALUE_CLASS_COLORS, AnyChart
+
+UNITS: dict[str, float] = {"minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WAIT_COLOR = "#f9a825"
+BOTTLENECK_COLOR = "#d32f2f"
+MARKERS = {"median (p50)": "#212121", "p85": "#ef6c00", "p95": "#c62828"}
+FLOOR_MINUTES = 1.0
+
+
+def unit_for(seconds: float | None) -> str:
+    """The unit a typical duration of `seconds` reads best in."""
+    if seconds is None or seconds < 2 * 3600:
+        return "minutes"
+    if seconds < 48 * 3600:
+        return "hours"
+    return "days"
+
+
+def _in_unit(column: str, unit: str, log: bool) -> pl.Expr:
+    value = pl.col(column) / UNITS[unit]
+    if log:
+        value = value.clip(lower_bound=FLOOR_MINUTES * 60 / UNITS[unit])
+    return value
+
+
+def _scale(log: bool, upper: float | None = None) -> alt.Scale:
+    if log:
+        return alt.Scale(type="log")
+    if upper is not None:
+        return alt.Scale(domain=[0, upper], nice=False)
+    return alt.Scale(zero=True)
+
+
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+"""Fill the page's width but keep the height asked for (Streamlit's default 'fit'
+squeezes the plot to make room for legends)."""
+
+
+def step_wait_boxes(step_waits: pl.DataFrame, unit: str = "days", log: bool = False) -> AnyChart:
+    """One row per step: box p25–p75, whisker p5–p95, markers at p50, p85, p95 (metrics.waits.step_waits)."""
+    order = step_waits["activity"].to_list()
+    frame = step_waits.with_columns(
+        *[_in_unit(f"wait_s_{p}", unit, log).alias(p) for p in ("p5", "p25", "p50", "p75", "p85", "p95")],
+        part=pl.when(pl.col("is_bottleneck")).then(pl.lit("bottleneck")).otherwise(pl.lit("step")),
+    )
+    y = alt.Y("activity:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
+    tooltip = [
+        alt.Tooltip("activity:N", title="Wait before"),
+        alt.Tooltip("waits:Q", title="Waits (instances)", format=","),
+        alt.Tooltip("p50:Q", title=f"Median ({unit})", format=".1f"),
+        alt.Tooltip("p85:Q", title=f"p85 ({unit})", format=".1f"),
+        alt.Tooltip("p95:Q", title=f"p95 ({unit})", format=".1f"),
+        alt.Tooltip("wait_share:Q", title="Share of all waiting", format=".0%"),
+    ]
+    x_title = f"Wait before the step ({unit}{', log scale' if log else ''})"
+    base = alt.Chart(frame)
+    whisker = base.mark_rule(color="#9e9e9e", strokeWidth=1.5).encode(
+        x=alt.X("p5:Q", title=x_title, scale=_scale(log)), x2="p95:Q", y=y, tooltip=tooltip
+    )
+    box = base.mark_bar(size=14, cornerRadius=2, opacity=0.55).encode(
+        x=alt.X("p25:Q", scale=_scale(log)),
+        x2="p75:Q",
+        y=y,
+        color=alt.Color(
+            "part:N",
+            scale=alt.Scale(domain=["step", "bottleneck"], range=["#90caf9", BOTTLENECK_COLOR]),
+            legend=alt.Legend(title="Box: middle half of the waits", orient="top"),
+        ),
+        tooltip=tooltip,
+    )
+    markers = frame.unpivot(
+        index=["activity", "waits", "wait_share"],
+        on=["p50", "p85", "p95"],
+        variable_name="marker",
+        value_name="value",
+    ).with_columns(
+        pl.col("marker").replace({"p50": "median (p50)"}),
+    )
+    marks = alt.Chart(markers).mark_tick(thickness=3, size=20).encode(
+        x=alt.X("value:Q", scale=_scale(log)),
+        y=y,
+        color=alt.Color(
+            "marker:N",
+            scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
+            legend=alt.Legend(title="Marks", orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("activity:N", title="Wait before"),
+            alt.Tooltip("marker:N", title="Percentile"),
+            alt.Tooltip("value:Q", title=unit.capitalize(), format=".1f"),
+            alt.Tooltip("waits:Q", title="Waits (instances)", format=","),
+        ],
+    )
+    return (
+        alt.layer(whisker, box, marks)
+        .resolve_scale(color="independent")
+        .properties(height=max(120, 30 * len(order)), autosize=FIT_WIDTH)
+    )
+
+
+def wait_ecdf(ecdf: pl.DataFrame, unit: str = "days", log: bool = False,
+              highlight: str | None = None, order: list[str] | None = None) -> AnyChart:
+    """Share of waits at most x, one line per step (metrics.waits.wait_ecdf).
+
+    `highlight` (the bottleneck) is drawn thick and red on top; `order` orders
+    the legend (the steps' flow order). On a linear scale the axis ends at the
+    longest p95 of the steps, so a few extreme waits do not squash every line
+    against the left edge.
+    """
+    p95 = ecdf.filter(pl.col("share") >= 0.95).group_by("activity").agg(pl.col("wait_s").min())
+    upper = None if log or p95.height == 0 else float(p95["wait_s"].max()) / UNITS[unit]  # type: ignore[arg-type]
+    frame = ecdf.with_columns(
+        _in_unit("wait_s", unit, log).alias("wait"),
+        pl.format("{} ({} waits)", pl.col("activity"), pl.col("waits")).alias("step"),
+    )
+    names = dict(frame.select("activity", "step").unique().iter_rows())
+    domain = [names[a] for a in (order or sorted(names)) if a in names]
+    x = alt.X("wait:Q", title=f"Wait before the step ({unit}{', log scale' if log else ''})",
+              scale=_scale(log, upper))
+    y = alt.Y("share:Q", title="Share of the waits at most this long", axis=alt.Axis(format="%"))
+    tooltip = [
+        alt.Tooltip("activity:N", title="Step"),
+        alt.Tooltip("share:Q", title="Share of waits", format=".0%"),
+        alt.Tooltip("wait:Q", title=f"…at most ({unit})", format=".1f"),
+        alt.Tooltip("waits:Q", title="Waits (instances)", format=","),
+    ]
+    pick = alt.selection_point(fields=["step"], bind="legend")
+    lines = alt.Chart(frame).mark_line(interpolate="step-after", clip=True, strokeWidth=1.6).encode(
+        x=x, y=y,
+        color=alt.Color("step:N", title="Step (click to pick)",
+                        scale=alt.Scale(domain=domain, scheme="tableau20"),
+                        legend=alt.Legend(orient="right", labelLimit=260)),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+        tooltip=tooltip,
+    ).add_params(pick)
+    bold = alt.Chart(frame.filter(pl.col("activity") == (highlight or ""))).mark_line(
+        interpolate="step-after", clip=True, strokeWidth=4, color=BOTTLENECK_COLOR
+    ).encode(x=x, y=y, tooltip=tooltip)
+    guides = pl.DataFrame({"share": [0.5, 0.85, 0.95], "label": ["p50", "p85", "p95"]})
+    rules = alt.Chart(guides).mark_rule(strokeDash=[4, 4], color="#9e9e9e").encode(
+        y=alt.Y("share:Q")
+    )
+    labels = alt.Chart(guides).mark_text(align="left", dx=4, dy=-6, color="#757575").encode(
+        y=alt.Y("share:Q"), x=alt.value(0), text=alt.Text("label:N")
+    )
+    return alt.layer(rules, labels, lines, bold).properties(height=340, autosize=FIT_WIDTH)
+
+
+def wait_heatmap(by_hour: pl.DataFrame, unit: str = "days", min_waits: int = 5) -> AnyChart:
+    """Median wait by weekday and hour the waiting step started (metrics.waits.waits_by_weekday_hour).
+
+    Cells with fewer than `min_waits` waits are drawn faint: their median says little.
+    """
+    frame = by_hour.with_columns(
+        pl.col("weekday").cast(pl.Int64).map_elements(lambda d: WEEKDAYS[d - 1], return_dtype=pl.String)
+        .alias("day"),
+        (pl.col("wait_s_p50") / UNITS[unit]).alias("median"),
+        (pl.col("wait_s_sum") / UNITS[unit]).alias("total"),
+        (pl.col("waits") >= min_waits).alias("enough"),
+    )
+    return (
+        alt.Chart(frame)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("hour:O", title="Hour the step started (UTC)",
+                    scale=alt.Scale(domain=list(range(24))), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("day:N", title=None, sort=WEEKDAYS, scale=alt.Scale(domain=WEEKDAYS)),
+            color=alt.Color("median:Q", title=f"Median wait ({unit})",
+                            scale=alt.Scale(scheme="orangered"),
+                            legend=alt.Legend(orient="top", gradientLength=220)),
+            opacity=alt.condition(alt.datum.enough, alt.value(1.0), alt.value(0.3)),
+            tooltip=[
+                alt.Tooltip("day:N", title="Weekday"),
+                alt.Tooltip("hour:O", title="Hour (UTC)"),
+                alt.Tooltip("waits:Q", title="Steps started", format=","),
+                alt.Tooltip("median:Q", title=f"Median wait before them ({unit})", format=".1f"),
+                alt.Tooltip("total:Q", title=f"Total wait before them ({unit})", format=",.0f"),
+            ],
+        )
+        .properties(height=230, autosize=FIT_WIDTH)
+    )
+
+
+def case_timeline(timeline: pl.DataFrame, title: str = "") -> AnyChart:
+    """A Gantt of one case: its steps coloured by value class and the waits in front of them (metrics.waits.case_timeline)."""
+    order = timeline["label"].to_list()
+    waits = timeline.filter(pl.col("wait_before_s") > 0).select(
+        "label", "activity", pl.col("wait_from").alias("from"), pl.col("start").alias("to"),
+        pl.lit("waiting").alias("part"), pl.col("wait_before_s").alias("seconds"),
+    )
+    work = timeline.select(
+        "label", "activity", pl.col("start").alias("from"), pl.col("end").alias("to"),
+        pl.col("value_class").fill_null("unclassified").alias("part"),
+        ((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True)).alias("seconds"),
+    )
+    bars = pl.concat([waits, work]).with_columns(
+        (pl.col("seconds") / 3600).alias("hours"),
+    )
+    domain = ["waiting", *VALUE_CLASS_COLORS]
+    colors = [WAIT_COLOR, *VALUE_CLASS_COLORS.values()]
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=240))
+    gantt = alt.Chart(bars).mark_bar(size=16, cornerRadius=2).encode(
+        x=alt.X("from:T", title="Time (UTC)"),
+        x2="to:T",
+        y=y,
+        color=alt.Color("part:N", title="Bar", scale=alt.Scale(domain=domain, range=colors),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[
+            alt.Tooltip("activity:N", title="Step"),
+            alt.Tooltip("part:N", title="What"),
+            alt.Tooltip("from:T", title="From", format="%a %d %b %Y %H:%M"),
+            alt.Tooltip("to:T", title="To", format="%a %d %b %Y %H:%M"),
+            alt.Tooltip("hours:Q", title="Hours", format=",.1f"),
+        ],
+    )
+    ends = alt.Chart(timeline.filter(~pl.col("start_known"))).mark_point(
+        shape="diamond", filled=True, size=70, color="#424242"
+    ).encode(
+        x=alt.X("end:T"), y=y,
+        tooltip=[alt.Tooltip("activity:N", title="Step (no start time)"),
+                 alt.Tooltip("end:T", title="Ended", format="%a %d %b %Y %H:%M")],
+    )
+    return alt.layer(gantt, ends).properties(
+        height=max(140, 24 * len(order)),
+        autosize=FIT_WIDTH,
+        title=alt.Title(title, anchor="start") if title else "",
+    )

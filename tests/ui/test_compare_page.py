@@ -1,0 +1,61 @@
+"""The Compare offerings page in AppTest: empty state, the scorecard's numbers, the offering filter."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metrics.cases import case_table
+from metrics.derive import derive_instances
+from metrics.summary import case_summary
+from tests.ui.apptest import no_exceptions, run_app
+from ui.format import count, duration, share
+from warehouse import Warehouse
+
+PAGE = "app_pages/compare.py"
+OFFERINGS = ["Custom formulation", "Private label fulfillment", "Reverse engineering"]
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, db)
+    return db
+
+
+def test_empty_warehouse_shows_the_empty_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(tmp_path / "empty.duckdb", PAGE, monkeypatch)
+    no_exceptions(at)
+    assert at.title[0].value == "Compare offerings"
+    assert any("There is no data yet" in i.value for i in at.info)
+
+
+def test_scorecard_shows_the_engines_figures_per_offering(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    with Warehouse.open(demo_copy) as wh:
+        instances = derive_instances(wh.events().lazy(), wh.catalog().lazy()).collect()
+    summary = case_summary(case_table(instances.lazy()), by=("offering",)).collect()
+    card = at.dataframe[0].value.set_index("Measure")
+    assert list(card.columns) == [*OFFERINGS, "Over"]
+    for row in summary.iter_rows(named=True):
+        column = card[row["offering"]]
+        assert column["Cases in view"] == count(row["cases"])
+        assert column["Median lead time"] == duration(row["lead_time_s_p50"])
+        assert column["p85 lead time"] == duration(row["lead_time_s_p85"])
+        assert column["Rework"] == share(row["rework_case_share"])
+        assert column["PCE"] == share(row["pce"])
+    assert card["Custom formulation"]["Bottleneck"].startswith("Sample approval (")
+    assert len(at.get("vega_lite_chart")) == 4  # lead-time panels, PCE, rework, throughput
+    assert len(at.get("download_button")) == 3  # CSV, PNG, SVG
+
+
+def test_the_sidebar_offering_filter_narrows_the_comparison(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    at.multiselect(key="f_offerings").set_value(["Reverse engineering"])
+    at.run()
+    no_exceptions(at)
+    assert list(at.dataframe[0].value.columns) == ["Measure", "Reverse engineering", "Over"]
+    assert any("Only one offering is in view" in i.value for i in at.info)

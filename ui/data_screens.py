@@ -15,6 +15,7 @@ import zoneinfo
 import polars as pl
 import streamlit as st
 
+from pipelines.demo import remove_demo
 from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions, is_json
 from pipelines.ingest import (
     ImportOptions,
@@ -406,9 +407,7 @@ def remove_demo_button() -> None:
         st.markdown("This warehouse holds the **demo data**. Remove it before loading your own, "
                     "so the pages show only your streams.")
         if st.button("Remove the demo data", key="remove_demo", icon=":material/delete:"):
-            for import_id in json.loads(wh.setting("demo_import_ids") or "[]"):
-                wh.undo_import(import_id)
-            wh.set_setting("demo_import_ids", None)
+            remove_demo(wh)
             st.rerun()
 
 

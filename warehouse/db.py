@@ -485,6 +485,25 @@ class Warehouse:
             """
         ).complete()
 
+    def drop_unused_catalog(self, offerings: Sequence[str]) -> int:
+        """Forget the catalog rows of these offerings' activities that no event uses any more."""
+        with self.transaction() as cur:
+            removed = int(
+                _one(
+                    cur,
+                    "SELECT count(*) FROM activities a WHERE list_contains(?, a.offering) AND "
+                    "NOT EXISTS (SELECT 1 FROM events e WHERE e.offering = a.offering "
+                    "AND e.activity = a.activity)",
+                    [list(offerings)],
+                )
+            )
+            cur.execute(
+                "DELETE FROM activities a WHERE list_contains(?, a.offering) AND NOT EXISTS "
+                "(SELECT 1 FROM events e WHERE e.offering = a.offering AND e.activity = a.activity)",
+                [list(offerings)],
+            ).complete()
+        return removed
+
     def undo_import(self, import_id: int) -> int:
         """Remove what one import stored; its history row stays, marked undone."""
         with self.transaction() as cur:

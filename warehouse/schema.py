@@ -66,6 +66,26 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR);
         """,
     ),
+    (
+        3,
+        "experiments: a change to one offering, its before/after windows and its status",
+        """
+        CREATE TABLE experiments (
+            id             BIGINT PRIMARY KEY,
+            name           VARCHAR NOT NULL,
+            offering       VARCHAR NOT NULL,
+            changed_at     TIMESTAMPTZ NOT NULL,
+            what_changed   VARCHAR NOT NULL DEFAULT '',
+            hypothesis     VARCHAR NOT NULL DEFAULT '',
+            before_days    INTEGER NOT NULL DEFAULT 14,
+            after_days     INTEGER NOT NULL DEFAULT 14,
+            status         VARCHAR NOT NULL DEFAULT 'running',
+            is_demo        BOOLEAN NOT NULL DEFAULT false,
+            created_at     TIMESTAMPTZ NOT NULL,
+            updated_at     TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

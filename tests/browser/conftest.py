@@ -114,9 +114,18 @@ def wait_for_app(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The whole page: Streamlit scrolls inside its main pane, so grow the window to fit it."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=stMain]');"
+        " return m ? m.scrollHeight : 0; }"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+    page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path
 
 

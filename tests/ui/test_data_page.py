@@ -97,3 +97,15 @@ def test_catalog_edit_is_saved(demo_copy: Path, monkeypatch: pytest.MonkeyPatch)
     at.run()
     no_exceptions(at)
     assert any("Saved" in s.value and "Reverse engineering" in s.value for s in at.success)
+
+
+def test_remove_the_demo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(demo_copy, "app_pages/data.py", monkeypatch)
+    at.button(key="remove_demo").click()
+    at.run()
+    no_exceptions(at)
+    with Warehouse.open(demo_copy) as wh:
+        assert wh.event_count() == 0
+        assert wh.catalog().height == 0
+        assert wh.read("SELECT count(*) AS n FROM experiments")["n"][0] == 0
+        assert wh.setting("demo_import_ids") is None

@@ -1,0 +1,42 @@
+"""Did the change make work flow faster, or did the queue only move somewhere else?"""
+
+import streamlit as st
+
+from ui.boot import ensure_router
+from ui.experiments_screen import (
+    INTRO,
+    charts,
+    choose,
+    comparison,
+    context,
+    edit,
+    header,
+    messages,
+    overview,
+    tiles,
+    try_a_change,
+    verdict,
+)
+
+ensure_router()
+
+st.title("Experiments")
+st.caption(INTRO)
+d = context()
+messages()
+records = overview()
+try_a_change(d, open_by_default=records.height == 0)
+chosen = choose(records)
+if chosen is not None:
+    header(chosen)
+    c = comparison(chosen["offering"], chosen["changed_at"], chosen["before_days"],
+                   chosen["after_days"])
+    if c is None:
+        st.warning(f"The warehouse holds no cases of **{chosen['offering']}** (any more), so "
+                   "there is nothing to compare. Edit the experiment or delete it.",
+                   icon=":material/search_off:")
+    else:
+        verdict(c)
+        tiles(c)
+        charts(c)
+    edit(chosen)

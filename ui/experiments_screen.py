@@ -1,0 +1,462 @@
+"""The Experiments page: the list with verdicts, one experiment's before/after view, and editing.
+
+The comparison (metrics.compare) is computed from the events on every data
+version and cached by the experiment's plain values (offering, change instant,
+windows); the experiment records themselves are read fresh on every run, since
+they are a few rows and the page edits them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+import polars as pl
+import streamlit as st
+
+from charts.experiments import effect_intervals, lead_time_distributions, wait_shift, xmr_chart
+from metrics.compare import ALPHA, Comparison, MeasureComparison, compare
+from ui.choices import seed_from_url
+from ui.context import empty_warehouse
+from ui.format import duration, explain, share
+from ui.resources import data_version, warehouse
+from ui.views import Derived, derived
+from warehouse import WarehouseError
+from warehouse.experiments import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
+    STATUSES,
+    create_experiment,
+    delete_experiment,
+    experiments,
+    update_experiment,
+)
+
+INTRO = (
+    "The method: choose one bottleneck, change it for a couple of weeks, measure, then keep or "
+    "revert the change. Each experiment compares the cases that **started** in the days before "
+    "the change with those that started after it (completed cases only), and says in plain "
+    "words whether work now flows faster, whether the queue only moved to another step, and "
+    "whether quality suffered. The sidebar filters do not apply here: an experiment always "
+    "looks at every case of its offering."
+)
+
+VERDICT_STYLE: dict[str, tuple[str, str]] = {
+    "faster": ("success", ":material/trending_down:"),
+    "slower": ("error", ":material/trending_up:"),
+    "waiting moved": ("warning", ":material/swap_horiz:"),
+    "no detectable change": ("info", ":material/drag_handle:"),
+    "too few cases": ("info", ":material/hourglass_empty:"),
+}
+STATUS_WORDS = {"running": "Running", "kept": "Kept", "reverted": "Reverted"}
+STATUS_COLORS = {"running": "blue", "kept": "green", "reverted": "gray"}
+
+
+def context() -> Derived:
+    """Every case of the warehouse; the empty state and a stop when there is none."""
+    d = derived()
+    if d.events.height == 0:
+        empty_warehouse()
+        st.stop()
+    return d
+
+
+@st.cache_data(show_spinner="Comparing before and after...", max_entries=64)
+def _comparison(
+    path: str, version: str, offering: str, change_iso: str, before_days: int, after_days: int
+) -> Comparison | None:
+    d = derived()
+    if offering not in set(d.cases["offering"].unique().to_list()):
+        return None
+    change = datetime.fromisoformat(change_iso)
+    return compare(d.instances.lazy(), d.cases.lazy(), offering, change, before_days, after_days)
+
+
+def comparison(offering: str, change: datetime, before_days: int, after_days: int) -> Comparison | None:
+    """The before/after comparison of one change (None when the offering has no cases)."""
+    wh = warehouse()
+    return _comparison(
+        str(wh.path), data_version(wh), offering, change.isoformat(), before_days, after_days
+    )
+
+
+def _records() -> pl.DataFrame:
+    return experiments(warehouse())
+
+
+def _label(row: dict[str, Any]) -> str:
+    return f"{row['name']} ({row['offering']}, {row['changed_at']:%d %b %Y})"
+
+
+def overview() -> pl.DataFrame:
+    """The list of experiments with their verdicts; returns the records."""
+    records = _records()
+    if records.height == 0:
+        st.info(
+            "No experiment yet. Use **Try a change now** below: pick an offering and the day a "
+            "change took effect, see the verdict at once, and save it as an experiment.",
+            icon=":material/science:",
+        )
+        return records
+    rows = []
+    for row in records.iter_rows(named=True):
+        c = comparison(row["offering"], row["changed_at"], row["before_days"], row["after_days"])
+        rows.append(
+            {
+                "Experiment": row["name"],
+                "Offering": row["offering"],
+                "Change took effect": row["changed_at"].strftime("%d %b %Y, %H:%M UTC"),
+                "Days (before / after)": f"{row['before_days']} / {row['after_days']}",
+                "Decision": STATUS_WORDS[row["status"]],
+                "Verdict": c.verdict if c else "no cases of this offering",
+                "Cases compared (before / after)": (
+                    f"{c.figures['before']['completed']} / {c.figures['after']['completed']}"
+                    if c
+                    else "–"
+                ),
+                "Warnings": ", ".join(
+                    w
+                    for w, on in (
+                        ("rework rose", c is not None and c.quality_warning),
+                        ("many cases still open", c is not None and c.censoring_warning),
+                    )
+                    if on
+                ),
+            }
+        )
+    st.dataframe(pl.DataFrame(rows), hide_index=True)
+    return records
+
+
+def choose(records: pl.DataFrame) -> dict[str, Any] | None:
+    """One experiment to look at; `?p_experiment=ID` preselects it."""
+    if records.height == 0:
+        return None
+    by_id = {row["id"]: row for row in records.iter_rows(named=True)}
+    ids = list(by_id)
+    seed_from_url("exp_choice", "p_experiment", ids, ids[0])
+    chosen = st.selectbox(
+        "Experiment", ids, key="exp_choice", format_func=lambda i: _label(by_id[i]),
+        help="The experiments, latest change first.",
+    )
+    st.query_params["p_experiment"] = str(chosen)
+    return by_id[chosen]
+
+
+def _save_status(exp_id: int) -> None:
+    update_experiment(warehouse(), exp_id, status=st.session_state[f"exp_status_{exp_id}"])
+
+
+def header(row: dict[str, Any]) -> None:
+    st.subheader(row["name"])
+    left, right = st.columns([4, 1])
+    with left:
+        w_before = row["changed_at"] - timedelta(days=row["before_days"])
+        w_after = row["changed_at"] + timedelta(days=row["after_days"])
+        st.markdown(
+            f"**{row['offering']}** · the change took effect **{row['changed_at']:%d %b %Y, %H:%M} "
+            f"UTC** · compares cases started {w_before:%d %b} – {row['changed_at']:%d %b %Y} "
+            f"(before) with {row['changed_at']:%d %b} – {w_after:%d %b %Y} (after)"
+        )
+        if row["what_changed"]:
+            st.markdown(f"**What changed:** {row['what_changed']}")
+        if row["hypothesis"]:
+            st.markdown(f"**Hypothesis:** {row['hypothesis']}")
+        if row["is_demo"]:
+            st.caption("A change baked into the demo data.")
+    with right:
+        key = f"exp_status_{row['id']}"
+        st.session_state.setdefault(key, row["status"])
+        st.selectbox(
+            "Decision", list(STATUSES), key=key, format_func=STATUS_WORDS.__getitem__,
+            on_change=_save_status, args=(row["id"],),
+            help="Running while you measure; then keep the change or revert it.",
+        )
+
+
+def _headline(text: str) -> str:
+    """The verdict sentence with its head ("Faster:", "Waiting moved from X to Y:") in bold."""
+    head, sep, rest = text.partition(": ")
+    return f"**{head}:** {rest}" if sep else text
+
+
+def verdict(c: Comparison) -> None:
+    kind, icon = VERDICT_STYLE[c.verdict]
+    box = getattr(st, kind)
+    box(_headline(c.verdict_text), icon=icon)
+    if c.quality_warning:
+        st.error(f"**Quality warning: rework rose significantly.** {c.quality_text}",
+                 icon=":material/report:")
+    if c.censoring_warning:
+        extra = ""
+        if c.follow_up is not None and c.follow_up.possible:
+            extra = (
+                f" So the lead-time verdict compares only cases watched for at least "
+                f"{duration(c.follow_up.horizon_s)} after they started ({c.follow_up.lead.before_n} "
+                f"before, {c.follow_up.lead.after_n} after), counting a case not done by then as "
+                f"{duration(c.follow_up.horizon_s)}."
+            )
+        st.warning(
+            f"**Many cases are still open.** {c.open_share_text} A recent window loses its "
+            f"slowest cases first, so its completed cases look faster than it really is.{extra}",
+            icon=":material/pending:",
+        )
+    for note in c.notes:
+        st.caption(note)
+
+
+def _delta(after: float | None, before: float | None) -> str | None:
+    """'-23.1 h' / '+16 min' (an ASCII minus: Streamlit reads it to point the arrow down)."""
+    if after is None or before is None:
+        return None
+    diff = after - before
+    return ("-" if diff < 0 else "+") + duration(abs(diff))
+
+
+def _tested_color(m: MeasureComparison) -> Literal["inverse", "off"]:
+    """Green or red only for a clear change (interval clear of 0, p < 0.05); grey otherwise."""
+    return "inverse" if m.significant else "off"
+
+
+def tiles(c: Comparison) -> None:
+    """The headline figures after the change, each with its change against before and its n."""
+    b, a = c.figures["before"], c.figures["after"]
+    nb, na = b["completed"], a["completed"]
+    w = c.windows
+    ns = (f"After: {na} completed cases started in the {w.after_days} days after the change. "
+          f"Before: {nb} started in the {w.before_days} days before.")
+    clear = ("The change is coloured only when it is clear (95% interval clear of zero and "
+             "Mann–Whitney p < 0.05); grey could be chance. ")
+    cols = st.columns(5)
+
+    def time_tile(col: Any, label: str, key: str, definition: str, lead_in: str,
+                  color: Literal["inverse", "off"]) -> None:
+        col.metric(
+            label, duration(a[key]), delta=_delta(a[key], b[key]), delta_color=color,
+            delta_description=f"from {duration(b[key])}",
+            help=lead_in + explain(definition, extra=ns),
+        )
+
+    time_tile(cols[0], "Median lead time", "lead_time_s_p50", "lead_time",
+              "Half of the cases took at most this long. " + clear, _tested_color(c.lead))
+    time_tile(cols[1], "p85 lead time", "lead_time_s_p85", "lead_time",
+              "85% of the cases took at most this long (no test: shown in grey). ", "off")
+    time_tile(cols[2], "Median wait time", "wait_time_s_p50", "wait_time",
+              "Half of the cases waited at most this long in all. " + clear, _tested_color(c.wait))
+    weeks_after = (w.observed_after_end - w.change).total_seconds() / (7 * 86400)
+    tp_a, tp_b = a["throughput_per_week"], b["throughput_per_week"]
+    cols[3].metric(
+        "Throughput", f"{tp_a:.1f} / week" if tp_a is not None else "–",
+        delta=f"{tp_a - tp_b:+.1f}" if tp_a is not None and tp_b is not None else None,
+        delta_color="off",
+        delta_description=f"from {tp_b:.1f}" if tp_b is not None else None,
+        help=f"Cases of the offering completed per week during each window, whenever they "
+             f"started: {a['completions']} in the {weeks_after:.1f} weeks after the change, "
+             f"{b['completions']} in the {w.before_days / 7:.1f} weeks before. "
+             + explain("throughput"),
+    )
+    cols[4].metric(
+        "Still open", share(a["open_share"]),
+        delta=f"{(a['open_share'] - b['open_share']) * 100:+.0f} pts"
+        if a["open_share"] is not None and b["open_share"] is not None else None,
+        delta_color="off", delta_description=f"from {share(b['open_share'])}",
+        help=f"Cases started in the window that have not completed yet: {a['cases'] - na} of "
+             f"{a['cases']} after the change, {b['cases'] - nb} of {b['cases']} before. Their lead "
+             "time is not known yet, so they are not in the other figures; when the two shares "
+             "differ by more than 10 points the page warns.",
+    )
+
+
+def quality_tile(c: Comparison) -> None:
+    b, a = c.figures["before"], c.figures["after"]
+    with st.container(border=True):
+        st.markdown("**Quality**")
+        diff = None
+        if a["rework_case_share"] is not None and b["rework_case_share"] is not None:
+            diff = f"{(a['rework_case_share'] - b['rework_case_share']) * 100:+.0f} pts"
+        clear = c.rework_p is not None and c.rework_p < ALPHA
+        st.metric(
+            "Cases with rework", share(a["rework_case_share"]), delta=diff,
+            delta_color="inverse" if clear else "off",
+            delta_description=f"from {share(b['rework_case_share'])}",
+            help="Completed cases in which some step was done more than once. "
+            + explain("rework", extra=c.quality_text),
+        )
+        if c.quality_warning:
+            st.markdown(":red[**Rose significantly**] (two-proportion test p < 0.05): the "
+                        "change may have cost quality.")
+        else:
+            st.markdown("No significant rise in rework: quality held.")
+        st.caption(f"{a['rework_cases']} of {a['completed']} completed cases after the change, "
+                   f"{b['rework_cases']} of {b['completed']} before.")
+
+
+def charts(c: Comparison) -> None:
+    b, a = c.figures["before"], c.figures["after"]
+    if b["completed"] == 0 or a["completed"] == 0:
+        st.info("The charts need completed cases on both sides of the change.",
+                icon=":material/hourglass_empty:")
+        return
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Lead time before and after**")
+        st.altair_chart(lead_time_distributions(c.compared), width="stretch")
+        st.caption(f"How long the completed cases took: {b['completed']} started before the "
+                   f"change (grey), {a['completed']} after (blue). Each colour adds up to 100%; "
+                   "the dashed lines are the medians.")
+    with right:
+        st.markdown("**How sure can we be?**")
+        effects = c.effects()
+        st.altair_chart(effect_intervals(effects), width="stretch")
+        st.caption("Each line is the change in a median (after − before) with its 95% confidence "
+                   "interval (bootstrap). Green or red: the line stays clear of zero and the "
+                   "Mann–Whitney test agrees (p < 0.05). Grey: it could be chance. Waits before "
+                   "steps count each instance; with a dozen steps, one may look clear by chance. "
+                   "Hover for the medians and how many values each rests on.")
+    left, right = st.columns([3, 1])
+    with left:
+        st.markdown("**Where the waiting went**")
+        if c.step_shift.height:
+            st.altair_chart(wait_shift(c.step_shift), width="stretch")
+        neck = (f"The bottleneck (the longest queue in total) was **{c.bottleneck_before or '–'}** "
+                f"before the change and **{c.bottleneck_after or '–'}** after it.")
+        st.caption(f"{neck} Each line shows the wait in front of a step per completed case, "
+                   f"before ({b['completed']} cases) and after ({a['completed']}); the steps add "
+                   "up to the average wait per case. Green: waiting fell; red: it grew.")
+    with right:
+        quality_tile(c)
+    st.markdown("**Lead times in order of completion (process behaviour chart)**")
+    st.altair_chart(xmr_chart(c.points, c.windows.change), width="stretch")
+    base = c.points.filter(pl.col("is_baseline")).height if c.points.height else 0
+    signals = int(c.points.filter(~pl.col("is_baseline"))["signal"].sum()) if c.points.height else 0
+    st.caption(
+        f"Every completed case, by the day it completed. The centre line and the natural limits "
+        f"come from the {base} cases completed in the {c.windows.before_days} days before the "
+        "change: as long as the process does not change, nearly every point stays inside the "
+        "limits and the points do not run long on one side. Orange rings are signals that "
+        f"something changed (a point beyond a limit, or eight in a row on one side of the "
+        f"centre): {signals} after the change. Grey points after the change were already "
+        "under way when it took effect."
+    )
+
+
+def _instant(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, UTC)
+
+
+def _default_name(offering: str, day: date) -> str:
+    return f"{offering}: change on {day:%d %b %Y}"
+
+
+def _create() -> None:
+    """Save the "Try a change now" fields; reads the widgets' state (a callback's args are stale)."""
+    ss = st.session_state
+    offering, day = ss["try_offering"], ss["try_date"]
+    try:
+        new_id = create_experiment(
+            warehouse(),
+            name=ss["try_name"].strip() or _default_name(offering, day),
+            offering=offering,
+            changed_at=_instant(day, ss["try_time"]),
+            what_changed=ss["try_what"],
+            hypothesis=ss["try_hypothesis"],
+            before_days=int(ss["try_before"]),
+            after_days=int(ss["try_after"]),
+        )
+    except WarehouseError as exc:
+        ss["exp_error"] = str(exc)
+        return
+    ss["exp_choice"] = new_id
+    ss["exp_saved"] = "Saved as a new experiment: it is the one shown below."
+
+
+def try_a_change(d: Derived, open_by_default: bool) -> None:
+    """Pick an offering and a day: the verdict at once, then save it as an experiment."""
+    offerings = sorted(d.cases["offering"].unique().to_list())
+    last_day = (d.now or datetime.now(UTC)).date()
+    first_day = d.cases["first_start"].min().date()  # type: ignore[union-attr]
+    with st.expander("Try a change now", icon=":material/science:", expanded=open_by_default):
+        st.caption("Pick an offering and the day a change took effect: the verdict shows at "
+                   "once, before you save anything. Save it to keep it in the list.")
+        cols = st.columns([2, 1, 1, 1, 1])
+        offering = cols[0].selectbox("Offering", offerings, key="try_offering")
+        st.session_state.setdefault("try_date", max(first_day, last_day - timedelta(days=30)))
+        day = cols[1].date_input("Change took effect on", key="try_date",
+                                 min_value=first_day, max_value=last_day)
+        at = cols[2].time_input("at (UTC)", value=time(0, 0), key="try_time")
+        before = int(cols[3].number_input("Days before", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS,
+                                          key="try_before"))
+        after = int(cols[4].number_input("Days after", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS,
+                                         key="try_after"))
+        change = _instant(day, at)
+        c = comparison(offering, change, before, after)
+        if c is not None:
+            icon = VERDICT_STYLE[c.verdict][1]
+            st.markdown(f"{icon} {_headline(c.verdict_text)}")
+            if c.quality_warning:
+                st.markdown(f":red[**Quality warning:**] {c.quality_text}")
+            if c.censoring_warning:
+                st.markdown(f":orange[**Many cases still open:**] {c.open_share_text}")
+        default_name = _default_name(offering, day)
+        st.text_input("Name", key="try_name", placeholder=default_name,
+                      help=f"Left empty, the experiment is called “{default_name}”.")
+        st.text_input("What changed", key="try_what")
+        st.text_area("Hypothesis: what should improve, and why", key="try_hypothesis", height=68)
+        st.button("Save as experiment", key="try_save", icon=":material/save:", on_click=_create)
+
+
+def messages() -> None:
+    """What the last save or delete did (set by the button callbacks)."""
+    if message := st.session_state.pop("exp_saved", None):
+        st.success(message, icon=":material/check:")
+    if error := st.session_state.pop("exp_error", None):
+        st.error(error, icon=":material/error:")
+
+
+def _update(exp_id: int) -> None:
+    ss = st.session_state
+    try:
+        update_experiment(
+            warehouse(), exp_id, name=ss["edit_name"], changed_at=_instant(ss["edit_date"],
+                                                                           ss["edit_time"]),
+            before_days=ss["edit_before"], after_days=ss["edit_after"],
+            what_changed=ss["edit_what"], hypothesis=ss["edit_hypothesis"],
+        )
+    except WarehouseError as exc:
+        ss["exp_error"] = str(exc)
+        return
+    ss["exp_saved"] = "Changes saved."
+
+
+def _delete(exp_id: int) -> None:
+    delete_experiment(warehouse(), exp_id)
+    st.session_state.pop("exp_choice", None)
+    st.query_params.pop("p_experiment", None)
+    st.session_state["exp_saved"] = "Experiment deleted."
+
+
+def edit(row: dict[str, Any]) -> None:
+    """Edit the chosen experiment's record, or delete it."""
+    with st.expander("Edit or delete this experiment", icon=":material/edit:"):
+        ss = st.session_state
+        if ss.get("edit_for") != row["id"]:
+            ss.update(
+                edit_for=row["id"], edit_name=row["name"], edit_date=row["changed_at"].date(),
+                edit_time=row["changed_at"].time().replace(tzinfo=None),
+                edit_before=row["before_days"], edit_after=row["after_days"],
+                edit_what=row["what_changed"], edit_hypothesis=row["hypothesis"],
+            )
+        with st.form("edit_form", border=False):
+            st.text_input("Name", key="edit_name")
+            cols = st.columns(4)
+            cols[0].date_input("Change took effect on", key="edit_date")
+            cols[1].time_input("at (UTC)", key="edit_time")
+            cols[2].number_input("Days before", 1, MAX_WINDOW_DAYS, key="edit_before")
+            cols[3].number_input("Days after", 1, MAX_WINDOW_DAYS, key="edit_after")
+            st.text_input("What changed", key="edit_what")
+            st.text_area("Hypothesis", key="edit_hypothesis", height=68)
+            st.form_submit_button("Save changes", icon=":material/save:", on_click=_update,
+                                  args=(row["id"],))
+        sure = st.checkbox("Yes, delete this experiment", key="edit_delete_sure")
+        st.button("Delete experiment", key="edit_delete", icon=":material/delete:",
+                  disabled=not sure, on_click=_delete, args=(row["id"],))

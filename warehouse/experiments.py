@@ -1,0 +1,331 @@
+"""Experiment records: a change made to one offering, when it took effect, and what became of it.
+
+The method the experiments page supports: choose one bottleneck, change it for
+a couple of weeks, measure, then keep or revert the change. A record holds what
+a person knows about the change (name, what changed, the hypothesis), the
+instant it took effect, the windows to compare (`before_days` before the change
+and `after_days` after it; equal windows of 14 days by default) and its status:
+running, kept or reverted. The comparison itself is computed from the events
+every time (metrics.compare), never stored, so it follows every import.
+
+    python -m warehouse.experiments --db PATH list [--json]
+    python -m warehouse.experiments --db PATH add --name N --offering O --change ISO
+        [--what TEXT] [--hypothesis TEXT] [--before-days N] [--after-days N] [--status S]
+    python -m warehouse.experiments --db PATH edit ID [same options as add]
+    python -m warehouse.experiments --db PATH delete ID
+
+Instants without a zone are taken as UTC, as everywhere in the warehouse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import polars as pl
+
+from warehouse.db import Warehouse, WarehouseError, resolve_db_path
+
+STATUSES = ("running", "kept", "reverted")
+DEFAULT_WINDOW_DAYS = 14
+MAX_WINDOW_DAYS = 365
+
+EXPERIMENT_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.Int64(),
+    "name": pl.String(),
+    "offering": pl.String(),
+    "changed_at": pl.Datetime("us", "UTC"),
+    "what_changed": pl.String(),
+    "hypothesis": pl.String(),
+    "before_days": pl.Int32(),
+    "after_days": pl.Int32(),
+    "status": pl.String(),
+    "is_demo": pl.Boolean(),
+    "created_at": pl.Datetime("us", "UTC"),
+    "updated_at": pl.Datetime("us", "UTC"),
+}
+"""One row per experiment; `changed_at` is the instant the change took effect (UTC)."""
+
+_EDITABLE = (
+    "name",
+    "offering",
+    "changed_at",
+    "what_changed",
+    "hypothesis",
+    "before_days",
+    "after_days",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    id: int
+    name: str
+    offering: str
+    changed_at: datetime
+    what_changed: str
+    hypothesis: str
+    before_days: int
+    after_days: int
+    status: str
+    is_demo: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class DemoChangeLike(Protocol):
+    """What `record_demo_experiments` reads of pipelines.demo_data.DemoChange."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def offering(self) -> str: ...
+    @property
+    def changed_at(self) -> datetime: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def hypothesis(self) -> str: ...
+
+
+def as_utc(instant: datetime) -> datetime:
+    """The instant in UTC; a naive datetime is taken to be UTC already."""
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validated, normalised field values; raises WarehouseError with a plain reason."""
+    out = dict(fields)
+    for key in ("name", "offering"):
+        if key in out:
+            out[key] = str(out[key] or "").strip()
+            if not out[key]:
+                raise WarehouseError(f"An experiment needs a{'n' if key == 'offering' else ''} {key}.")
+    for key in ("what_changed", "hypothesis"):
+        if key in out:
+            out[key] = str(out[key] or "").strip()
+    for key in ("before_days", "after_days"):
+        if key in out:
+            days = int(out[key])
+            if not 1 <= days <= MAX_WINDOW_DAYS:
+                raise WarehouseError(
+                    f"The {key.split('_')[0]} window must be 1 to {MAX_WINDOW_DAYS} days, not {days}."
+                )
+            out[key] = days
+    if "status" in out and out["status"] not in STATUSES:
+        raise WarehouseError(f"Unknown status {out['status']!r}: use one of {', '.join(STATUSES)}.")
+    if "changed_at" in out:
+        if not isinstance(out["changed_at"], datetime):
+            raise WarehouseError("The change instant must be a date and time.")
+        out["changed_at"] = as_utc(out["changed_at"])
+    return out
+
+
+def experiments(wh: Warehouse, offering: str | None = None) -> pl.DataFrame:
+    """Every experiment (of one offering), the latest change first (EXPERIMENT_SCHEMA)."""
+    where, params = ("WHERE offering = ?", [offering]) if offering else ("", None)
+    frame = wh.read(
+        f"SELECT {', '.join(EXPERIMENT_SCHEMA)} FROM experiments {where} "
+        "ORDER BY changed_at DESC, id DESC",
+        params,
+    )
+    return frame.cast(EXPERIMENT_SCHEMA)  # type: ignore[arg-type]
+
+
+def get_experiment(wh: Warehouse, experiment_id: int) -> Experiment:
+    frame = wh.read(
+        f"SELECT {', '.join(EXPERIMENT_SCHEMA)} FROM experiments WHERE id = ?", [experiment_id]
+    )
+    if frame.height == 0:
+        raise WarehouseError(f"There is no experiment #{experiment_id}.")
+    return Experiment(**frame.cast(EXPERIMENT_SCHEMA).row(0, named=True))  # type: ignore[arg-type]
+
+
+def create_experiment(
+    wh: Warehouse,
+    *,
+    name: str,
+    offering: str,
+    changed_at: datetime,
+    what_changed: str = "",
+    hypothesis: str = "",
+    before_days: int = DEFAULT_WINDOW_DAYS,
+    after_days: int = DEFAULT_WINDOW_DAYS,
+    status: str = "running",
+    is_demo: bool = False,
+) -> int:
+    """Store a new experiment; returns its id."""
+    fields = _checked(
+        {
+            "name": name,
+            "offering": offering,
+            "changed_at": changed_at,
+            "what_changed": what_changed,
+            "hypothesis": hypothesis,
+            "before_days": before_days,
+            "after_days": after_days,
+            "status": status,
+        }
+    )
+    now = datetime.now(UTC)
+    with wh.transaction() as cur:
+        rows = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM experiments").fetchall()
+        new_id = int(rows[0][0])
+        cur.execute(
+            "INSERT INTO experiments (id, name, offering, changed_at, what_changed, hypothesis, "
+            "before_days, after_days, status, is_demo, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [new_id, *(fields[k] for k in _EDITABLE), is_demo, now, now],
+        ).complete()
+    return new_id
+
+
+def update_experiment(wh: Warehouse, experiment_id: int, **changes: Any) -> Experiment:
+    """Change some fields of an experiment (any of name, offering, changed_at, what_changed,
+    hypothesis, before_days, after_days, status); returns the updated record."""
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise WarehouseError(f"An experiment has no field {sorted(unknown)[0]!r}.")
+    fields = _checked(changes)
+    get_experiment(wh, experiment_id)
+    if fields:
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        with wh.transaction() as cur:
+            cur.execute(
+                f"UPDATE experiments SET {assignments}, updated_at = ? WHERE id = ?",
+                [*fields.values(), datetime.now(UTC), experiment_id],
+            ).complete()
+    return get_experiment(wh, experiment_id)
+
+
+def delete_experiment(wh: Warehouse, experiment_id: int) -> None:
+    get_experiment(wh, experiment_id)
+    with wh.transaction() as cur:
+        cur.execute("DELETE FROM experiments WHERE id = ?", [experiment_id]).complete()
+
+
+def record_demo_experiments(wh: Warehouse, changes: Iterable[DemoChangeLike]) -> list[int]:
+    """Record the demo's baked-in changes as experiments (once: loading the demo again adds none).
+
+    They are marked `is_demo`, so removing the demo can remove them too
+    (`delete_demo_experiments`). Status "running": the demo leaves the keep-or-revert
+    decision to the person trying the page.
+    """
+    existing = {
+        (row["offering"], row["name"], row["changed_at"])
+        for row in experiments(wh).iter_rows(named=True)
+    }
+    ids = []
+    for change in changes:
+        key = (change.offering, change.name, as_utc(change.changed_at))
+        if key in existing:
+            continue
+        ids.append(
+            create_experiment(
+                wh,
+                name=change.name,
+                offering=change.offering,
+                changed_at=change.changed_at,
+                what_changed=change.description,
+                hypothesis=change.hypothesis,
+                is_demo=True,
+            )
+        )
+    return ids
+
+
+def delete_demo_experiments(wh: Warehouse) -> int:
+    """Remove the experiments `record_demo_experiments` stored; returns how many."""
+    with wh.transaction() as cur:
+        rows = cur.execute("SELECT count(*) FROM experiments WHERE is_demo").fetchall()
+        cur.execute("DELETE FROM experiments WHERE is_demo").complete()
+    return int(rows[0][0])
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date or instant (2026-06-01 or 2026-06-01T08:00+02:00): {text!r}"
+        ) from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m warehouse.experiments",
+        description="List, add, edit and delete experiments (changes to an offering).",
+    )
+    parser.add_argument("--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="every experiment, latest change first")
+    listing.add_argument("--json", action="store_true", help="print one JSON array")
+
+    def fields(sub: argparse.ArgumentParser, required: bool) -> None:
+        sub.add_argument("--name", required=required, help="a short name for the change")
+        sub.add_argument("--offering", required=required, help="the offering (value stream) changed")
+        sub.add_argument(
+            "--change", dest="changed_at", type=_instant, required=required,
+            help="when the change took effect (ISO; UTC unless a zone is given)",
+        )
+        sub.add_argument("--what", dest="what_changed", help="what changed")
+        sub.add_argument("--hypothesis", help="what the change should improve, and why")
+        sub.add_argument("--before-days", type=int, help="days compared before the change (14)")
+        sub.add_argument("--after-days", type=int, help="days compared after the change (14)")
+        sub.add_argument("--status", choices=STATUSES, help="running (default), kept or reverted")
+
+    fields(commands.add_parser("add", help="record a new experiment"), required=True)
+    edit = commands.add_parser("edit", help="change fields of an experiment")
+    edit.add_argument("id", type=int)
+    fields(edit, required=False)
+    delete = commands.add_parser("delete", help="delete an experiment")
+    delete.add_argument("id", type=int)
+    return parser
+
+
+def _record_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    given = {k: v for k, v in vars(args).items() if k in _EDITABLE and v is not None}
+    try:
+        with Warehouse.open(resolve_db_path(args.db)) as wh:
+            if args.command == "list":
+                frame = experiments(wh)
+                rows = list(frame.iter_rows(named=True))
+                if args.json:
+                    print(json.dumps([_record_json(row) for row in rows]))
+                else:
+                    for row in rows:
+                        print(
+                            f"#{row['id']} {row['name']} ({row['offering']}), changed "
+                            f"{row['changed_at']:%Y-%m-%d %H:%M} UTC, {row['before_days']} days "
+                            f"before / {row['after_days']} after, {row['status']}"
+                        )
+            elif args.command == "add":
+                new_id = create_experiment(wh, **given)
+                print(f"Recorded experiment #{new_id}.")
+            elif args.command == "edit":
+                record = update_experiment(wh, args.id, **given)
+                print(json.dumps(_record_json(asdict(record))))
+            else:
+                delete_experiment(wh, args.id)
+                print(f"Deleted experiment #{args.id}.")
+    except WarehouseError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from ui.boot import ensure_router
 from ui.compare_screen import (
     efficiency_and_rework,
     lead_times,
@@ -13,8 +12,6 @@ from ui.compare_screen import (
     window,
 )
 from ui.context import dashboard_context, filtered_view
-
-ensure_router()
 
 st.title("Compare offerings")
 d, filters = dashboard_context()

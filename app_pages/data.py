@@ -2,10 +2,7 @@
 
 import streamlit as st
 
-from ui.boot import ensure_router
 from ui.data_screens import catalog_screen, history_screen, remove_demo_button, upload_screen
-
-ensure_router()
 
 st.title("Data")
 st.caption(

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from ui.boot import ensure_router
 from ui.experiments_screen import (
     INTRO,
     charts,
@@ -17,8 +16,6 @@ from ui.experiments_screen import (
     try_a_change,
     verdict,
 )
-
-ensure_router()
 
 st.title("Experiments")
 st.caption(INTRO)

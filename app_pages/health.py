@@ -2,11 +2,8 @@
 
 import streamlit as st
 
-from ui.boot import ensure_router
 from ui.context import dashboard_context, filtered_view
 from ui.health_screen import health_frame, health_table, offering_tiles, period_of, trend
-
-ensure_router()
 
 st.title("Stream health")
 d, filters = dashboard_context()

@@ -2,12 +2,9 @@
 
 import streamlit as st
 
-from ui.boot import ensure_router
 from ui.choices import choose_offering
 from ui.context import dashboard_context, filtered_view
 from ui.process_map_screen import arrows_table, draw_process_map, map_controls
-
-ensure_router()
 
 st.title("Process map")
 d, filters = dashboard_context()

@@ -2,11 +2,8 @@
 
 import streamlit as st
 
-from ui.boot import ensure_router
 from ui.context import dashboard_context, filtered_view
 from ui.vsm_screen import choose_offering, draw_map, steps_table, variants_table
-
-ensure_router()
 
 st.title("Value stream map")
 d, filters = dashboard_context()

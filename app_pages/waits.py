@@ -2,12 +2,9 @@
 
 import streamlit as st
 
-from ui.boot import ensure_router
 from ui.choices import choose_offering
 from ui.context import dashboard_context, filtered_view
 from ui.waits_screen import cases_waiting, slowest, spread, timeline, wait_overview
-
-ensure_router()
 
 st.title("Waits")
 d, filters = dashboard_context()

@@ -47,6 +47,7 @@ check: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) bench/ingest.py
 	$(PY) bench/metrics.py
+	$(PY) bench/pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -94,7 +94,7 @@ OPEN_SHARE_GAP = 0.10
 """Open shares differing by more than this → the censoring warning."""
 ALPHA = 0.05
 CONFIDENCE = 0.95
-DEFAULT_RESAMPLES = 4000
+DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20_260_601
 FOLLOW_UP_QUANTILE = 0.85
 """The censoring-aware horizon T is this quantile of the before window's completed lead times."""

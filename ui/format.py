@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import math
 
+from charts.style import format_duration as duration
 from metrics.definitions import DEFINITIONS
 
-
-def duration(seconds: float | None) -> str:
-    """A duration a person reads at a glance: '42 min', '5.3 h', '12.4 d'."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "–"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+__all__ = ["count", "duration", "explain", "pct_change", "share"]
 
 
 def share(value: float | None, digits: int = 0) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from warehouse import Warehouse
 
 PAGE = "app_pages/compare.py"
 OFFERINGS = ["Custom formulation", "Private label fulfillment", "Reverse engineering"]
-
-
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, db)
-    return db
 
 
 def test_empty_warehouse_shows_the_empty_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -17,13 +16,6 @@ from metrics.vsm import ladder, vsm_steps
 from tests.ui.apptest import no_exceptions, run_app
 from ui.format import duration, share
 from warehouse import Warehouse
-
-
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, db)
-    return db
 
 
 def _param(at: object, key: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ T-1,Fix,2025-06-03 09:00,2025-06-04 17:00,Dev
 T-2,Triage,2025-06-02 11:00,2025-06-02 11:30,Desk
 T-3,Triage,2025-06-02 11:00,never,Desk
 """
-
-
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, db)
-    return db
 
 
 def test_data_page_renders_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,13 +12,6 @@ from warehouse import Warehouse
 from warehouse.experiments import experiments
 
 PAGE = "app_pages/experiments.py"
-
-
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, db)
-    return db
 
 
 def _text(at: object) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -16,13 +15,6 @@ from ui.format import duration
 from warehouse import Warehouse
 
 PAGE = "app_pages/process_map.py"
-
-
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, db)
-    return db
 
 
 def _dot(at: AppTest) -> str:

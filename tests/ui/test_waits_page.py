@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -17,13 +16,6 @@ from ui.format import duration, share
 from warehouse import Warehouse
 
 PAGE = "app_pages/waits.py"
-
-
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, db)
-    return db
 
 
 def _derived(db: Path, offering: str) -> tuple[pl.DataFrame, pl.DataFrame, object]:

@@ -1,0 +1,66 @@
+"""`python -m pipelines.ingest` as a script would call it: exit codes, --json, stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+from warehouse import Warehouse
+
+CSV = """Case ID,Activity,Start Timestamp,Complete Timestamp,Resource
+A,Quote,2025-06-02 09:00,2025-06-02 10:00,Maya
+A,Ship,2025-06-03 09:00,2025-06-03 11:00,Ben
+,Ship,2025-06-03 09:00,2025-06-03 11:00,Ben
+"""
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.ingest", *args],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_json_report_and_exit_0_with_some_rows_rejected(tmp_path: Path) -> None:
+    log = tmp_path / "orders.csv"
+    log.write_text(CSV)
+    db = tmp_path / "w.duckdb"
+    done = _run(str(log), "--db", str(db), "--offering", "Shop", "--timezone", "Europe/Amsterdam", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)  # stdout is pure JSON
+    assert {k: report[k] for k in ("import_id", "rows_read", "stored", "duplicates", "rejected")} == {
+        "import_id": 1, "rows_read": 3, "stored": 2, "duplicates": 0, "rejected": 1,
+    }
+    assert report["rejects"] == [{"row": 4, "reason": "no case id (column 'Case ID' is empty)"}]
+    assert report["offerings"] == ["Shop"]
+    assert report["mapping"]["start"] == "Start Timestamp" and report["mapping"]["end"] == "Complete Timestamp"
+    with Warehouse.open(db) as wh:
+        # 09:00 in Amsterdam (summer time) is 07:00 UTC.
+        assert wh.events()["start"][0].hour == 7
+
+    again = _run(str(log), "--db", str(db), "--offering", "Shop", "--timezone", "Europe/Amsterdam", "--json")
+    assert again.returncode == 0
+    assert json.loads(again.stdout)["already_imported_as"] == 1
+
+
+def test_column_overrides(tmp_path: Path) -> None:
+    log = tmp_path / "odd.csv"
+    log.write_text("ref,what,when\nX1,Open,2025-01-01T10:00:00Z\nX1,Close,2025-01-02T10:00:00Z\n")
+    done = _run(str(log), "--db", str(tmp_path / "w.duckdb"), "--case-column", "ref",
+                "--activity-column", "what", "--end-column", "when", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["stored"] == 2
+
+
+def test_nothing_importable_exits_2_with_one_line(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    done = _run(str(empty), "--db", str(tmp_path / "w.duckdb"))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "empty.csv" in lines[0]
+    missing = _run(str(tmp_path / "nowhere.csv"), "--db", str(tmp_path / "w.duckdb"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr

@@ -166,8 +166,10 @@ def detect_mapping(frame: pl.DataFrame) -> Mapping:
         if not _fits(frame, role, column):
             continue
         if role == "case" and frame.height > 2:
-            distinct = frame.get_column(column).n_unique()
-            if distinct == frame.height:
+            values = frame.get_column(column)
+            head = values.head(10_000)
+            # A value repeated among the first rows settles it without the whole column.
+            if head.n_unique() == len(head) and values.n_unique() == frame.height:
                 score -= 60
         scored.append((score, role, column))
     # Best score first; among equals, the file's column order decides.

@@ -10,6 +10,7 @@ the log has one), which is what pm4py's `interval_lifecycle.to_interval` does.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -131,6 +132,32 @@ def _reason(mapping: Mapping) -> pl.Expr:
     return expr.otherwise(None)
 
 
+def _parse_times(
+    frame: pl.DataFrame, mapping: Mapping, timezone: str, day_first: bool | None
+) -> tuple[ParsedTimestamps, ParsedTimestamps | None]:
+    """The end and start columns parsed; the start reads numeric dates in the end's order.
+
+    The two columns are parsed side by side (polars releases the GIL). The end's
+    day/month order is only known once it is parsed, so without a given ``day_first``
+    the start is parsed with the order left open, which is what it gets whenever the
+    end has no order to pass on (ISO times, typed datetimes), and parsed again in the
+    end's order otherwise.
+    """
+    assert mapping.end
+    if not mapping.start:
+        return parse_timestamps(frame[mapping.end], tz=timezone, day_first=day_first), None
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        end_job = pool.submit(parse_timestamps, frame[mapping.end], tz=timezone, day_first=day_first)
+        start_job = pool.submit(
+            parse_timestamps, frame[mapping.start], tz=timezone, day_first=day_first
+        )
+        end = end_job.result()
+        start = start_job.result()
+    if day_first is None and end.day_first is not None:
+        start = parse_timestamps(frame[mapping.start], tz=timezone, day_first=end.day_first)
+    return end, start
+
+
 def _pair_lifecycle(rows: pl.DataFrame, group: list[str]) -> tuple[pl.DataFrame, int, int]:
     """Pair start rows with complete rows, first in first out, per METRICS.md.
 
@@ -191,13 +218,9 @@ def normalize(
     _check_columns(frame, mapping, file_name)
     assert mapping.case and mapping.activity and mapping.end
 
-    end = parse_timestamps(frame[mapping.end], tz=timezone, day_first=day_first)
+    end, start = _parse_times(frame, mapping, timezone, day_first)
     formats = {"end": end.description}
-    start: ParsedTimestamps | None = None
-    if mapping.start:
-        start = parse_timestamps(
-            frame[mapping.start], tz=timezone, day_first=end.day_first if day_first is None else day_first
-        )
+    if start is not None:
         formats["start"] = start.description
     if end.failed.sum() == frame.height:
         sample = frame[mapping.end].drop_nulls().cast(pl.String).head(1).to_list()
@@ -247,9 +270,14 @@ def normalize(
             "__instance"
         ),
         end.failed.alias("__end_failed"),
-        _text(mapping.end).alias("__end_text"),
+        # The text of a time is only quoted in the reason of a row that failed to parse.
+        (_text(mapping.end) if end.failed.any() else pl.lit(None, pl.String)).alias("__end_text"),
         (start.failed if start is not None else pl.lit(False)).alias("__start_failed"),
-        (_text(mapping.start) if mapping.start else pl.lit(None, pl.String)).alias("__start_text"),
+        (
+            _text(mapping.start)
+            if mapping.start and start is not None and start.failed.any()
+            else pl.lit(None, pl.String)
+        ).alias("__start_text"),
     ).with_row_index("__pos")
     rows = rows.with_columns(_reason(mapping).alias("reason")).drop(
         "__end_failed", "__end_text", "__start_failed", "__start_text"

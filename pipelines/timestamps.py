@@ -235,20 +235,43 @@ def _normalise(text: pl.Series) -> pl.Series:
     ``Z``/``UTC`` suffixes become ``+00:00``; runs of spaces (monday.com writes two) become
     one; a space before the offset goes away.
     """
+    # The checks are end-anchored or literal searches (fast in the regex engine); each
+    # asks exactly whether its rewrite would change some value.
     if bool(text.str.contains("  ", literal=True).any()):
         text = text.str.replace_all(r"\s+", " ")
-    upper_tail = text.str.slice(-3).str.to_uppercase()
-    if bool((upper_tail.str.ends_with("Z") | upper_tail.is_in(["UTC", "GMT"])).any()):
+    if bool(text.str.contains(r"(?i)(Z|UTC|GMT)$").any()):
         text = text.str.replace(r"(?i)\s*(Z|UTC|GMT)$", "+00:00")
     if bool(text.str.contains(r"\d [+-]\d{2}:?\d{2}$").any()):
         text = text.str.replace(r"(\d) ([+-]\d{2}:?\d{2})$", "${1}${2}")
     return text
 
 
-def _parse_with(text: pl.Series, fmt: _Format, tz: str) -> pl.Series:
+def _parse_with(text: pl.Series, fmt: _Format, tz: str, *, cache: bool = True) -> pl.Series:
     if fmt.aware:
-        return text.str.to_datetime(fmt.pattern, strict=False, time_unit="us", time_zone="UTC")
-    return text.str.to_datetime(fmt.pattern, strict=False, time_unit="us")
+        return text.str.to_datetime(fmt.pattern, strict=False, time_unit="us", time_zone="UTC",
+                                    cache=cache)
+    return text.str.to_datetime(fmt.pattern, strict=False, time_unit="us", cache=cache)
+
+
+def _null_datetimes(n: int, dtype: pl.DataType) -> pl.Series:
+    """``n`` nulls of ``dtype``, without building a Python list."""
+    return pl.Series("", [], dtype=dtype).extend_constant(None, n)
+
+
+def _first_full_hit(sample: pl.Series, day_first: bool | None, tz: str) -> _Format | None:
+    """The format that heads :func:`_rank`'s order, when one reads every sampled value.
+
+    The ranking sorts by hits, ties in list order, so the first format in list order that
+    reads the whole sample is the first one ranked. Formats whose day/month order is
+    ambiguous depend on ``day_first``; while it is unknown (``None``) the scan stops at the
+    first of them, since the formats before it are the same for either order.
+    """
+    for fmt in _formats(bool(day_first)):
+        if fmt.ambiguous_order and day_first is None:
+            return None
+        if int(_parse_with(sample, fmt, tz).null_count()) == 0:
+            return fmt
+    return None
 
 
 def _rank(sample: pl.Series, formats: Iterable[_Format], tz: str) -> list[tuple[_Format, int]]:
@@ -264,21 +287,18 @@ def _from_strings(raw: pl.Series, tz: str, day_first: bool | None) -> ParsedTime
     non_empty = text.is_not_null()
     present = text.drop_nulls()
     if len(present) == 0:
-        return _result(pl.Series([None] * len(text), dtype=UTC_DTYPE), non_empty, "empty", day_first,
-                       False)
-    if bool(present.str.contains(_NUMERIC).all()):
+        return _result(_null_datetimes(len(text), UTC_DTYPE), non_empty, "empty", day_first, False)
+    # A sampled value that is not a number settles it without scanning the column.
+    if (bool(present.head(_SAMPLE_SIZE).str.contains(_NUMERIC).all())
+            and bool(present.str.contains(_NUMERIC).all())):
         return _from_numbers(text.cast(pl.Float64, strict=False), non_empty, tz)
 
     text = _normalise(text)
-    detected = detect_day_first(text)
-    used_day_first = day_first if day_first is not None else bool(detected)
-    formats = _formats(used_day_first)
     sample = text.drop_nulls().head(50 * _SAMPLE_SIZE).unique(maintain_order=True).head(_SAMPLE_SIZE)
-    ranked = _rank(sample, formats, tz)
 
     n = len(text)
-    aware = pl.Series([None] * n, dtype=UTC_DTYPE)
-    naive = pl.Series([None] * n, dtype=pl.Datetime("us"))
+    aware = _null_datetimes(n, UTC_DTYPE)
+    naive = _null_datetimes(n, pl.Datetime("us"))
     todo = non_empty.clone()
     used: list[_Format] = []
     tried: set[_Format] = set()
@@ -292,7 +312,8 @@ def _from_strings(raw: pl.Series, tz: str, day_first: bool | None) -> ParsedTime
             return
         if not used and bool(todo.all()):
             # The first format on a column with no gaps: parse in place, no gather/scatter.
-            parsed = _parse_with(text, fmt, tz)
+            # One million distinct instants gain nothing from polars' parse cache.
+            parsed = _parse_with(text, fmt, tz, cache=False)
             ok = parsed.is_not_null()
             if not bool(ok.any()):
                 return
@@ -314,15 +335,34 @@ def _from_strings(raw: pl.Series, tz: str, day_first: bool | None) -> ParsedTime
         target.scatter(hit_positions, parsed.filter(ok))
         todo.scatter(hit_positions, False)
 
-    for fmt, _ in ranked:
-        apply(fmt)
-    if bool(todo.any()):
-        for fmt in formats:
+    # The common case: one format reads the whole sample, and then usually the whole
+    # column. It is the format the full ranking would try first, so trying it before
+    # ranking (and before judging the day/month order, which it does not involve)
+    # changes nothing; the rest is only worked out when values are left over.
+    first = _first_full_hit(sample, day_first, tz)
+    if first is not None:
+        apply(first)
+    detected: bool | None = None
+    used_day_first = bool(day_first)
+    if first is None or bool(todo.any()):
+        detected = detect_day_first(text)
+        used_day_first = day_first if day_first is not None else bool(detected)
+        formats = _formats(used_day_first)
+        for fmt, _ in _rank(sample, formats, tz):
             if fmt not in tried:
                 apply(fmt)
+        if bool(todo.any()):
+            for fmt in formats:
+                if fmt not in tried:
+                    apply(fmt)
 
-    localized, n_amb, n_gap = _localize(naive, tz)
-    values = aware.fill_null(localized)
+    n_amb = n_gap = 0
+    if any(not f.aware for f in used):
+        localized, n_amb, n_gap = _localize(naive, tz)
+        values = aware.fill_null(localized)
+    else:
+        # Nothing was read as a naive time: there is nothing to localise.
+        values = aware
 
     date_only = bool(used) and all(f.date_only for f in used)
     any_order = any(f.ambiguous_order for f in used)

@@ -13,9 +13,11 @@ def render_sidebar() -> None:
         st.markdown("### Value stream dashboard")
         count = wh.event_count()
         offerings = wh.offerings()
+        bounds = wh.time_span()
+        span = f", {bounds[0]:%d %b %Y} to {bounds[1]:%d %b %Y}" if bounds else ""
         st.caption(
             f"Warehouse `{wh.path.name}`: {count:,} activity instances in "
-            f"{len(offerings)} offering{'s' if len(offerings) != 1 else ''}."
+            f"{len(offerings)} offering{'s' if len(offerings) != 1 else ''}{span}."
         )
         if is_demo(wh):
             st.info(
@@ -26,7 +28,7 @@ def render_sidebar() -> None:
             )
         elif count == 0:
             st.warning(
-                "The warehouse is empty. Upload an event log on the **Data** page, or run "
-                "`python -m pipelines.demo` to load the demo.",
+                "The warehouse is empty. Upload an event log on the **Data** page, or load "
+                "the demo from **Stream health**.",
                 icon=":material/inbox:",
             )

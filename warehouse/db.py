@@ -231,6 +231,11 @@ class Warehouse:
         )
         return frame.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
 
+    def time_span(self) -> tuple[datetime, datetime] | None:
+        """The first start (or end) and the last end of every stored event."""
+        row = self.read('SELECT min(coalesce(start, "end")) AS a, max("end") AS b FROM events').row(0)
+        return None if row[0] is None else (row[0], row[1])
+
     def event_count(self) -> int:
         return int(self.scalar("SELECT count(*) FROM events"))
 

@@ -32,7 +32,7 @@ from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import IngestError, Normalized, normalize
 from pipelines.readers import RawTable, ReadError, read_table
-from warehouse import Warehouse
+from warehouse import Warehouse, WarehouseError
 
 __all__ = [
     "ImportOptions",
@@ -440,7 +440,12 @@ def _options(args: argparse.Namespace, file: Path) -> ImportOptions:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    wh = Warehouse.open(args.db)
+    try:
+        wh = Warehouse.open(args.db)
+    except WarehouseError as exc:
+        # Typically: the app has the file open for writing (DuckDB allows one writer).
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
     reports: list[ImportReport] = []
     failures: list[str] = []
     try:
@@ -449,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not file.is_file():
                     raise IngestError(f"{file}: no such file.")
                 reports.append(ingest(wh, file, file.name, _options(args, file)))
-            except (IngestError, ReadError) as exc:
+            except (IngestError, ReadError, WarehouseError) as exc:
                 failures.append(str(exc))
     finally:
         wh.close()

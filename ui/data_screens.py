@@ -381,10 +381,13 @@ def history_screen() -> None:
     if row["status"] == "stored":
         sure = st.checkbox(f"Remove the {row['stored']:,} events import #{chosen} stored", key="undo_confirm")
         if st.button("Undo this import", key="undo_button", disabled=not sure, icon=":material/undo:"):
-            removed = wh.undo_import(chosen)
-            _forget_demo(wh, chosen)
-            st.success(f"Import #{chosen} undone: {removed:,} events removed.", icon=":material/check_circle:")
-            st.rerun()
+            try:
+                wh.undo_import(chosen)
+            except WarehouseError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                _forget_demo(wh, chosen)
+                st.rerun()
 
 
 def _import_label(shown: pl.DataFrame, import_id: int) -> str:
@@ -407,8 +410,12 @@ def remove_demo_button() -> None:
         st.markdown("This warehouse holds the **demo data**. Remove it before loading your own, "
                     "so the pages show only your streams.")
         if st.button("Remove the demo data", key="remove_demo", icon=":material/delete:"):
-            remove_demo(wh)
-            st.rerun()
+            try:
+                remove_demo(wh)
+            except WarehouseError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.rerun()
 
 
 END_CHOICES = {"auto": None, "yes": True, "no": False}

@@ -61,7 +61,9 @@ def offering_tiles(rows: pl.DataFrame) -> None:
             _metric(cols[4], label, share(row["pce"]), row["pce"], row["prev_pce"],
                     explain("pce" if label == "PCE" else "flow_efficiency", n), lower_is_better=False)
             _metric(cols[5], "Rework", share(row["rework_case_share"]), row["rework_case_share"],
-                    row["prev_rework_case_share"], explain("rework_case_share", n))
+                    row["prev_rework_case_share"],
+                    "Share of the cases completed in the period in which some step happened "
+                    "more than once (so the two periods compare like with like). " + explain("rework", n))
             if row["bottleneck"]:
                 st.caption(f"**Bottleneck:** {row['bottleneck']}, where "
                            f"{share(row['bottleneck_wait_share'])} of this period's waiting happened.")

@@ -277,6 +277,12 @@ class Warehouse:
                 "is_end_activity, display_order FROM catalog_rows"
             ).complete()
             cur.unregister("catalog_rows")
+            # The pages cache their figures by data version; a catalog edit changes PCE,
+            # waits and completion, so it must change the version too.
+            cur.execute(
+                "INSERT OR REPLACE INTO settings VALUES ('catalog_version', "
+                "CAST(epoch_ns(now()) AS VARCHAR) || '-' || CAST(random() AS VARCHAR))"
+            ).complete()
         return rows.height
 
     def imports(self) -> pl.DataFrame:
@@ -519,6 +525,21 @@ class Warehouse:
                 raise WarehouseError(f"There is no import #{import_id}.")
             if rows[0][0] is not None:
                 raise WarehouseError(f"Import #{import_id} was already undone.")
+            # A later import skipped the events this one had already stored; removing them
+            # now would lose them from that import too. Undo the later one first.
+            later = cur.execute(
+                "SELECT l.id FROM imports l, imports x WHERE x.id = ? AND l.id > x.id "
+                "AND l.undone_at IS NULL AND l.duplicates > 0 AND EXISTS ("
+                "SELECT 1 FROM json_each(l.offerings) lo, json_each(x.offerings) xo "
+                "WHERE lo.value = xo.value) ORDER BY l.id DESC",
+                [import_id],
+            ).fetchall()
+            if later:
+                raise WarehouseError(
+                    f"Import #{later[0][0]} skipped events that import #{import_id} had stored "
+                    f"(an overlapping export): undo import #{later[0][0]} first, or its data "
+                    "would be lost too."
+                )
             removed = int(_one(cur, "SELECT count(*) FROM events WHERE import_id = ?", [import_id]))
             cur.execute("DELETE FROM events WHERE import_id = ?", [import_id]).complete()
             cur.execute(

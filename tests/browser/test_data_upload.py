@@ -54,4 +54,6 @@ def test_data_page_on_the_demo(demo_server, page) -> None:  # type: ignore[no-un
     page.get_by_role("tab", name="Activity catalog").click()
     page.wait_for_timeout(500)
     page.get_by_text("value class").first.wait_for(timeout=10_000)
+    page.get_by_text("Save the catalog").wait_for(timeout=10_000)
+    page.wait_for_timeout(2000)  # the editor draws on a canvas after the tab opens
     screenshot(page, "data-catalog")

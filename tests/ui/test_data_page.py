@@ -101,3 +101,33 @@ def test_remove_the_demo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> No
         assert wh.catalog().height == 0
         assert wh.read("SELECT count(*) AS n FROM experiments")["n"][0] == 0
         assert wh.setting("demo_import_ids") is None
+
+
+def test_an_undo_that_would_lose_data_is_refused_with_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.ingest import ingest
+
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        june = tmp_path / "june.csv"
+        june.write_text("case,activity,timestamp\n1,a,2025-06-01T10:00:00Z\n")
+        both = tmp_path / "june-july.csv"
+        both.write_text("case,activity,timestamp\n1,a,2025-06-01T10:00:00Z\n1,b,2025-07-01T10:00:00Z\n")
+        from pipelines.ingest import ImportOptions
+        from pipelines.mapping import Mapping
+
+        opts = ImportOptions(mapping=Mapping(case="case", activity="activity", end="timestamp", offering_name="Shop"))
+        ingest(wh, june, options=opts)
+        ingest(wh, both, options=opts)
+    at = run_app(db, "app_pages/data.py", monkeypatch)
+    at.selectbox(key="history_import").set_value(1)
+    at.run()
+    at.checkbox(key="undo_confirm").check()
+    at.run()
+    at.button(key="undo_button").click()
+    at.run()
+    no_exceptions(at)
+    assert any("undo import #2 first" in e.value for e in at.error)
+    with Warehouse.open(db) as wh:
+        assert wh.event_count() == 2

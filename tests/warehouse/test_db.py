@@ -210,3 +210,31 @@ def test_concurrent_readers_and_a_writer(wh: Warehouse) -> None:
 
 def test_migrations_are_numbered_in_order() -> None:
     assert [m[0] for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_undoing_an_import_whose_events_a_later_one_skipped_is_refused(wh: Warehouse) -> None:
+    """Undoing the first of two overlapping exports would lose events the second relies on."""
+    first = _instances([("S", "1", "a", None, _t(1), None), ("S", "1", "b", None, _t(2), None)])
+    second = _instances([
+        ("S", "1", "a", None, _t(1), None), ("S", "1", "b", None, _t(2), None),
+        ("S", "1", "c", None, _t(3), None),
+    ])
+    one, _, _ = _store(wh, first, "one")
+    two, stored, skipped = _store(wh, second, "two")
+    assert (stored, skipped) == (1, 2)
+    with pytest.raises(WarehouseError, match=f"undo import #{two} first"):
+        wh.undo_import(one)
+    assert wh.event_count() == 3
+    assert wh.undo_import(two) == 1
+    assert wh.undo_import(one) == 2
+    assert wh.event_count() == 0
+
+
+def test_a_catalog_edit_changes_the_data_version(wh: Warehouse) -> None:
+    _store(wh, _instances([("S", "1", "a", None, _t(1), None)]))
+    before = wh.setting("catalog_version")
+    wh.save_catalog(wh.catalog().with_columns(pl.lit("value-adding").alias("value_class")))
+    after = wh.setting("catalog_version")
+    assert after is not None and after != before
+    wh.save_catalog(wh.catalog())
+    assert wh.setting("catalog_version") != after

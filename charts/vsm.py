@@ -42,7 +42,10 @@ def _frame(vsm: pl.DataFrame) -> pl.DataFrame:
             name=pl.col("activity").map_elements(
                 lambda a: "\n".join(textwrap.wrap(a, 16)[:3]), return_dtype=pl.String
             ),
-            ct=pl.col("process_time_s_p50").map_elements(format_duration, return_dtype=pl.String),
+            # Without start times (and no standard minutes) a step's C/T is unknown, not zero.
+            ct=pl.col("process_time_s_p50")
+            .map_elements(format_duration, return_dtype=pl.String)
+            .fill_null("?"),
             wait=pl.col("wait_before_s_p50").map_elements(format_duration, return_dtype=pl.String),
             value_class=pl.col("value_class").fill_null("unclassified"),
         )

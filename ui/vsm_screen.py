@@ -53,7 +53,11 @@ def draw_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> dic
         note += (" No step on the map is classified value-adding yet, so the map shows flow "
                  "efficiency instead of PCE: classify the steps in the Data page's activity catalog.")
     if not totals["process_known"]:
-        note += " Some steps have no start times and no standard minutes, so their process time is unknown (set standard minutes in the activity catalog)."
+        note += (" Some steps have no start times and no standard minutes, so their process time "
+                 "is unknown (C/T ?) and the ladder counts it as 0; without start times a "
+                 "triangle is the time from one step's end to the next step's end (elapsed), "
+                 "which includes that step's own work. Set standard minutes in the activity "
+                 "catalog to fill the gaps.")
     st.caption(note)
     slug = offering.lower().replace(" ", "-")
     left, right, _ = st.columns([1, 1, 4])

@@ -40,3 +40,13 @@ def test_map_renders_to_svg_with_step_names() -> None:
     assert svg.startswith("<svg")
     for name in ("Quote", "Build", "Ship"):
         assert name in svg
+
+
+def test_unknown_process_times_read_as_unknown_not_null() -> None:
+    log = events([("1", "A", None, 0), ("1", "B", None, 2), ("2", "A", None, 0), ("2", "B", None, 3)])
+    inst = derive(log)
+    boxes = vsm_steps(inst.lazy(), cases_of(inst).lazy()).collect()
+    assert boxes["process_time_s_p50"].to_list() == [None, None]
+    svg = to_svg(value_stream_map(boxes, ladder(boxes)))
+    assert "C/T ?" in svg
+    assert ">null<" not in svg

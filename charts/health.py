@@ -8,8 +8,12 @@ import polars as pl
 from charts.style import AnyChart
 
 
-def lead_time_trend(trend: pl.DataFrame) -> AnyChart:
-    """Weekly median lead time per offering (from metrics.health.lead_time_trend), in days."""
+def lead_time_trend(trend: pl.DataFrame, changes: pl.DataFrame | None = None) -> AnyChart:
+    """Weekly median lead time per offering (from metrics.health.lead_time_trend), in days.
+
+    `changes` (offering, name, changed_at) are the recorded experiments, drawn as
+    dashed rules so a leader sees whether the line moved after a change.
+    """
     frame = trend.with_columns(
         (pl.col("lead_time_s_p50") / 86400).alias("median_d"),
         (pl.col("lead_time_s_p85") / 86400).alias("p85_d"),
@@ -28,4 +32,18 @@ def lead_time_trend(trend: pl.DataFrame) -> AnyChart:
     line = base.mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         y=alt.Y("median_d:Q", title="Median lead time (days)"), tooltip=tooltip
     )
-    return alt.layer(line).properties(height=300)
+    layers: list[alt.Chart] = [line]
+    if changes is not None and changes.height:
+        rule = alt.Chart(changes).mark_rule(strokeDash=[4, 4], color="#555").encode(
+            x=alt.X("changed_at:T"),
+            tooltip=[
+                alt.Tooltip("name:N", title="Change"),
+                alt.Tooltip("offering:N", title="Offering"),
+                alt.Tooltip("changed_at:T", title="Took effect", format="%d %b %Y"),
+            ],
+        )
+        label = alt.Chart(changes).mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#555").encode(
+            x=alt.X("changed_at:T"), y=alt.value(8), text=alt.Text("name:N"),
+        )
+        layers += [rule, label]
+    return alt.layer(*layers).properties(height=300)

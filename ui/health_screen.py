@@ -12,7 +12,9 @@ from charts.health import lead_time_trend as trend_chart
 from metrics.health import default_period, health, lead_time_trend
 from ui.filters import ViewFilters
 from ui.format import duration, explain, pct_change, share
+from ui.resources import warehouse
 from ui.views import Derived
+from warehouse.experiments import experiments
 
 
 def period_of(d: Derived, filters: ViewFilters) -> tuple[datetime, datetime, str]:
@@ -90,6 +92,13 @@ def trend(cases: pl.DataFrame) -> None:
     if frame.height == 0:
         st.info("No case has completed in this view yet, so there is no lead-time trend.")
         return
-    st.altair_chart(trend_chart(frame), width="stretch")
-    st.caption(f"Each point: the median lead time of the cases that completed that week "
-               f"({frame['completed'].sum():,} cases in all; hover for each week's n).")
+    offerings = frame["offering"].unique().to_list()
+    changes = experiments(warehouse()).filter(pl.col("offering").is_in(offerings)).select(
+        "offering", "name", "changed_at"
+    )
+    st.altair_chart(trend_chart(frame, changes), width="stretch")
+    note = (f"Each point: the median lead time of the cases that completed that week "
+            f"({frame['completed'].sum():,} cases in all; hover for each week's n).")
+    if changes.height:
+        note += " Dashed lines: changes recorded on the Experiments page."
+    st.caption(note)

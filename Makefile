@@ -8,7 +8,13 @@ PORT ?= 8501
 .PHONY: run test check demo bench clean chromium
 
 $(VENV)/.run-installed: requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: apt-get install python3-venv" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    rm -rf $(VENV); apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); \
+	  else \
+	    echo "python3-venv is missing: sudo apt-get install python3-venv" >&2; exit 1; \
+	  fi; \
+	}
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import altair as alt
+
+from metrics.stats import duration_text as format_duration
+
+__all__ = ["VALUE_CLASS_COLORS", "AnyChart", "format_duration"]
 
 AnyChart = (
     alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.HConcatChart
@@ -19,13 +21,3 @@ VALUE_CLASS_COLORS: dict[str, str] = {
     "unclassified": "#757575",
 }
 
-
-def format_duration(seconds: float | None) -> str:
-    """'42 min', '5.3 h', '12.4 d' (the same rule as the tables)."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "–"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"

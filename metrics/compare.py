@@ -74,7 +74,7 @@ import polars as pl
 from scipy import stats
 
 from metrics.cases import CASE_SCHEMA
-from metrics.stats import conform
+from metrics.stats import conform, duration_text, json_number
 from metrics.steps import bottleneck, steps
 from metrics.summary import ENGINE
 from metrics.xmr import xmr
@@ -470,13 +470,13 @@ class MeasureComparison:
             "measure": self.measure,
             "before_n": self.before_n,
             "after_n": self.after_n,
-            "before_p50_s": _num(self.before_p50),
-            "before_p85_s": _num(self.before_p85),
-            "after_p50_s": _num(self.after_p50),
-            "after_p85_s": _num(self.after_p85),
-            "median_diff_s": _num(self.median_diff),
-            "median_diff_ci95_s": None if self.ci95 is None else [_num(v) for v in self.ci95],
-            "mannwhitney_p": _num(self.p_value),
+            "before_p50_s": json_number(self.before_p50),
+            "before_p85_s": json_number(self.before_p85),
+            "after_p50_s": json_number(self.after_p50),
+            "after_p85_s": json_number(self.after_p85),
+            "median_diff_s": json_number(self.median_diff),
+            "median_diff_ci95_s": None if self.ci95 is None else [json_number(v) for v in self.ci95],
+            "mannwhitney_p": json_number(self.p_value),
         }
 
 
@@ -634,18 +634,18 @@ class Comparison:
                 "window_end": end.isoformat(),
                 "cases": f["cases"],
                 "completed": f["completed"],
-                "open_share": _num(f["open_share"]),
-                "lead_time_s": {"p50": _num(f["lead_time_s_p50"]), "p85": _num(f["lead_time_s_p85"])},
-                "wait_time_s": {"p50": _num(f["wait_time_s_p50"]), "p85": _num(f["wait_time_s_p85"])},
+                "open_share": json_number(f["open_share"]),
+                "lead_time_s": {"p50": json_number(f["lead_time_s_p50"]), "p85": json_number(f["lead_time_s_p85"])},
+                "wait_time_s": {"p50": json_number(f["wait_time_s_p50"]), "p85": json_number(f["wait_time_s_p85"])},
                 "process_time_s": {
-                    "p50": _num(f["process_time_s_p50"]),
-                    "p85": _num(f["process_time_s_p85"]),
+                    "p50": json_number(f["process_time_s_p50"]),
+                    "p85": json_number(f["process_time_s_p85"]),
                 },
                 "rework_cases": f["rework_cases"],
-                "rework_case_share": _num(f["rework_case_share"]),
+                "rework_case_share": json_number(f["rework_case_share"]),
                 "bottleneck": neck,
                 "completions": f["completions"],
-                "throughput_per_week": _num(f["throughput_per_week"]),
+                "throughput_per_week": json_number(f["throughput_per_week"]),
             }
 
         step_stats = {m.measure: m for m in self.step_waits}
@@ -655,17 +655,17 @@ class Comparison:
             shift_rows.append(
                 {
                     "activity": row["activity"],
-                    "before_p50_s": _num(row["before_p50_s"]),
-                    "after_p50_s": _num(row["after_p50_s"]),
-                    "before_total_s": _num(row["before_total_s"]),
-                    "after_total_s": _num(row["after_total_s"]),
-                    "before_per_case_s": _num(row["before_per_case_s"]),
-                    "after_per_case_s": _num(row["after_per_case_s"]),
+                    "before_p50_s": json_number(row["before_p50_s"]),
+                    "after_p50_s": json_number(row["after_p50_s"]),
+                    "before_total_s": json_number(row["before_total_s"]),
+                    "after_total_s": json_number(row["after_total_s"]),
+                    "before_per_case_s": json_number(row["before_per_case_s"]),
+                    "after_per_case_s": json_number(row["after_per_case_s"]),
                     "before_instances": row["before_instances"],
                     "after_instances": row["after_instances"],
-                    "median_diff_s": _num(m.median_diff) if m else None,
-                    "median_diff_ci95_s": [_num(v) for v in m.ci95] if m and m.ci95 else None,
-                    "mannwhitney_p": _num(m.p_value) if m else None,
+                    "median_diff_s": json_number(m.median_diff) if m else None,
+                    "median_diff_ci95_s": [json_number(v) for v in m.ci95] if m and m.ci95 else None,
+                    "mannwhitney_p": json_number(m.p_value) if m else None,
                 }
             )
         w = self.windows
@@ -677,14 +677,14 @@ class Comparison:
             "data_end": w.data_end.isoformat(),
             "before": side("before", self.bottleneck_before),
             "after": side("after", self.bottleneck_after),
-            "lead_time_median_diff_s": _num(self.lead.median_diff),
+            "lead_time_median_diff_s": json_number(self.lead.median_diff),
             "lead_time_median_diff_ci95_s": None
             if self.lead.ci95 is None
-            else [_num(v) for v in self.lead.ci95],
-            "lead_time_mannwhitney_p": _num(self.lead.p_value),
+            else [json_number(v) for v in self.lead.ci95],
+            "lead_time_mannwhitney_p": json_number(self.lead.p_value),
             "wait_time": self.wait.to_json(),
             "process_time": self.process.to_json(),
-            "rework_p": _num(self.rework_p),
+            "rework_p": json_number(self.rework_p),
             "step_wait_shift": shift_rows,
             "bottleneck_shifted": self.bottleneck_shifted,
             "censoring_warning": self.censoring_warning,
@@ -695,25 +695,6 @@ class Comparison:
             "verdict_text": self.verdict_text,
             "notes": self.notes,
         }
-
-
-def _num(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def duration_text(seconds: float | None, like: float | None = None) -> str:
-    """'42 min', '5.3 h', '12.4 d' (the rule of the tables), in the unit `like` would get."""
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    size = abs(seconds if like is None else like)
-    if size < 3600:
-        return f"{seconds / 60:.0f} min"
-    if size < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / _DAY:.1f} d"
 
 
 def _share(value: float | None) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 from metrics.cases import case_table
 from metrics.derive import derive_instances
 from metrics.filters import WINDOW_MODES, CaseFilter, apply_filters
+from metrics.stats import duration_text
 from metrics.summary import ENGINE, case_summary, summary
 from warehouse import Warehouse, resolve_db_path
 
@@ -55,16 +56,6 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    if seconds < 86_400 * 2:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86_400:.1f} d"
-
-
 def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
@@ -74,8 +65,8 @@ def format_summary(figures: dict[str, Any], pce_basis: str = "value-adding") -> 
     def spread(key: str) -> str:
         d = figures[key]
         return (
-            f"p50 {_duration(d['p50'])}, p85 {_duration(d['p85'])}, "
-            f"p95 {_duration(d['p95'])}, mean {_duration(d['mean'])}"
+            f"p50 {duration_text(d['p50'])}, p85 {duration_text(d['p85'])}, "
+            f"p95 {duration_text(d['p95'])}, mean {duration_text(d['mean'])}"
         )
 
     pce_label = "PCE" if pce_basis == "value-adding" else "PCE (= flow efficiency: no value classes)"
@@ -97,16 +88,16 @@ def format_summary(figures: dict[str, Any], pce_basis: str = "value-adding") -> 
     for step in figures["steps"]:
         lines.append(
             f"  {step['activity']}: {step['instances']} instances in {step['cases']} cases, "
-            f"process p50 {_duration(step['process_time_s']['p50'])}, "
-            f"wait before p50 {_duration(step['wait_before_s']['p50'])} "
-            f"(total {_duration(step['wait_before_s']['sum'])}), "
+            f"process p50 {duration_text(step['process_time_s']['p50'])}, "
+            f"wait before p50 {duration_text(step['wait_before_s']['p50'])} "
+            f"(total {duration_text(step['wait_before_s']['sum'])}), "
             f"rework {_share(step['rework_share'])}"
         )
     lines.append("Transitions (most frequent first):")
     for edge in figures["transitions"][:20]:
         lines.append(
             f"  {edge['from']} → {edge['to']}: {edge['count']}, "
-            f"wait mean {_duration(edge['wait_s']['mean'])}, p50 {_duration(edge['wait_s']['p50'])}"
+            f"wait mean {duration_text(edge['wait_s']['mean'])}, p50 {duration_text(edge['wait_s']['p50'])}"
         )
     if len(figures["transitions"]) > 20:
         lines.append(f"  … and {len(figures['transitions']) - 20} more")

@@ -7,7 +7,9 @@ of nothing is null; a sum or count of nothing is 0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -57,3 +59,25 @@ def aggregate(frame: pl.LazyFrame, by: Sequence[str], exprs: Sequence[pl.Expr]) 
 def conform(frame: pl.LazyFrame, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
     """Exactly the columns of `schema`, in its order and types."""
     return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def json_number(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def duration_text(seconds: float | None, like: float | None = None) -> str:
+    """'42 min', '5.3 h', '12.4 d': the one way every page, chart and report writes a duration.
+
+    `like` picks the unit from another value, so the ends of an interval read alike.
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    size = abs(seconds if like is None else like)
+    if size < 3600:
+        return f"{seconds / 60:.0f} min"
+    if size < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"

@@ -10,13 +10,12 @@ lead time (not the mean of the cases' ratios), and likewise for PCE.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from metrics.stats import aggregate, conform, distribution, distribution_schema
+from metrics.stats import aggregate, conform, distribution, distribution_schema, json_number
 from metrics.steps import bottleneck, steps
 from metrics.transitions import transitions
 
@@ -85,15 +84,8 @@ def case_summary(cases: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
     return conform(frame, schema)
 
 
-def _number(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _pick(row: dict[str, Any], prefix: str, names: Sequence[str]) -> dict[str, Any]:
-    return {name: _number(row[f"{prefix}_{name}"]) for name in names}
+    return {name: json_number(row[f"{prefix}_{name}"]) for name in names}
 
 
 _PCT = ("p50", "p85", "p95", "mean")
@@ -128,9 +120,9 @@ def summary(instances: pl.LazyFrame, cases: pl.LazyFrame) -> dict[str, Any]:
         "lead_time_s": _pick(row, "lead_time_s", _PCT),
         "process_time_s": _pick(row, "process_time_s", _PCT),
         "wait_time_s": _pick(row, "wait_time_s", _PCT),
-        "flow_efficiency": _number(row["flow_efficiency"]),
-        "pce": _number(row["pce"]),
-        "rework_case_share": _number(row["rework_case_share"]),
+        "flow_efficiency": json_number(row["flow_efficiency"]),
+        "pce": json_number(row["pce"]),
+        "rework_case_share": json_number(row["rework_case_share"]),
         "bottleneck": neck["activity"][0] if neck.height else None,
         "variants": row["variants"],
         "steps": [
@@ -138,7 +130,7 @@ def summary(instances: pl.LazyFrame, cases: pl.LazyFrame) -> dict[str, Any]:
                 "activity": step["activity"],
                 "instances": step["instances"],
                 "cases": step["cases"],
-                "rework_share": _number(step["rework_share"]),
+                "rework_share": json_number(step["rework_share"]),
                 "process_time_s": _pick(step, "process_time_s", _PCT),
                 "wait_before_s": _pick(step, "wait_before_s", (*_PCT, "sum")),
             }

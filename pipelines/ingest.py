@@ -96,11 +96,6 @@ class Prepared:
     format_used: FormatOptions | None = None
     choices: dict[str, list[str]] = field(default_factory=dict)
 
-    @property
-    def format_label(self) -> str:
-        return "Generic event log" if self.format == GENERIC else FORMATS[self.format].label
-
-
 @dataclass
 class ImportReport:
     import_id: int | None

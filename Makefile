@@ -47,6 +47,7 @@ test: $(VENV)/.dev-installed chromium
 
 check: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

@@ -12,20 +12,41 @@ st.set_page_config(
 
 pages = {
     "Dashboard": [
-        st.Page("app_pages/health.py", title="Stream health", icon=":material/monitor_heart:",
-                default=True),
-        st.Page("app_pages/vsm.py", title="Value stream map", icon=":material/account_tree:",
-                url_path="vsm"),
-        st.Page("app_pages/process_map.py", title="Process map", icon=":material/share:",
-                url_path="process-map"),
-        st.Page("app_pages/waits.py", title="Waits", icon=":material/hourglass_top:",
-                url_path="waits"),
-        st.Page("app_pages/compare.py", title="Compare offerings", icon=":material/compare_arrows:",
-                url_path="compare"),
+        st.Page(
+            "app_pages/health.py",
+            title="Stream health",
+            icon=":material/monitor_heart:",
+            default=True,
+        ),
+        st.Page(
+            "app_pages/vsm.py",
+            title="Value stream map",
+            icon=":material/account_tree:",
+            url_path="vsm",
+        ),
+        st.Page(
+            "app_pages/process_map.py",
+            title="Process map",
+            icon=":material/share:",
+            url_path="process-map",
+        ),
+        st.Page(
+            "app_pages/waits.py", title="Waits", icon=":material/hourglass_top:", url_path="waits"
+        ),
+        st.Page(
+            "app_pages/compare.py",
+            title="Compare offerings",
+            icon=":material/compare_arrows:",
+            url_path="compare",
+        ),
     ],
     "Improve": [
-        st.Page("app_pages/experiments.py", title="Experiments", icon=":material/science:",
-                url_path="experiments"),
+        st.Page(
+            "app_pages/experiments.py",
+            title="Experiments",
+            icon=":material/science:",
+            url_path="experiments",
+        ),
     ],
     "Data": [
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),

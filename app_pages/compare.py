@@ -18,8 +18,10 @@ d, filters = dashboard_context()
 instances, cases = filtered_view(filters)
 start, end = window(filters)
 card = score(instances, cases, start, end)
-st.markdown(f"The offerings in view side by side ({filters.describe()}). Every chart puts them "
-            "on one scale.")
+st.markdown(
+    f"The offerings in view side by side ({filters.describe()}). Every chart puts them "
+    "on one scale."
+)
 st.subheader("Scorecard")
 scorecard_table(card, period_label(card, start, end))
 st.subheader("Lead time")

@@ -26,12 +26,15 @@ try_a_change(d, open_by_default=records.height == 0)
 chosen = choose(records)
 if chosen is not None:
     header(chosen)
-    c = comparison(chosen["offering"], chosen["changed_at"], chosen["before_days"],
-                   chosen["after_days"])
+    c = comparison(
+        chosen["offering"], chosen["changed_at"], chosen["before_days"], chosen["after_days"]
+    )
     if c is None:
-        st.warning(f"The warehouse holds no cases of **{chosen['offering']}** (any more), so "
-                   "there is nothing to compare. Edit the experiment or delete it.",
-                   icon=":material/search_off:")
+        st.warning(
+            f"The warehouse holds no cases of **{chosen['offering']}** (any more), so "
+            "there is nothing to compare. Edit the experiment or delete it.",
+            icon=":material/search_off:",
+        )
     else:
         verdict(c)
         tiles(c)

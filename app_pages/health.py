@@ -9,9 +9,11 @@ st.title("Stream health")
 d, filters = dashboard_context()
 instances, cases = filtered_view(filters)
 start, end, label = period_of(d, filters)
-st.caption(f"Each offering's figures are over the {label}. The small figure under "
-           "each number is the change against the period before: green is better, red is worse. "
-           "Hover a number for its definition and how many cases it rests on.")
+st.caption(
+    f"Each offering's figures are over the {label}. The small figure under "
+    "each number is the change against the period before: green is better, red is worse. "
+    "Hover a number for its definition and how many cases it rests on."
+)
 rows = health_frame(d, instances, cases, start, end)
 offering_tiles(rows)
 st.subheader("All offerings")

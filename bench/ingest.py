@@ -65,7 +65,9 @@ def write_logs(n_events: int, folder: Path) -> tuple[Path, Path, int]:
             'xmlns="http://www.xes-standard.org/">\n'
         )
         for case_id, xml in traces.iter_rows():
-            out.write(f'<trace><string key="concept:name" value={quoteattr(case_id)}/>{xml}</trace>\n')
+            out.write(
+                f'<trace><string key="concept:name" value={quoteattr(case_id)}/>{xml}</trace>\n'
+            )
         out.write("</log>\n")
     return csv, xes, events.height
 
@@ -97,7 +99,9 @@ def child(mode: str, path: Path) -> None:
             rows = report.stored
     elif mode == "pm4py-csv":
         frame = pd.read_csv(path)
-        frame["Start Timestamp"] = pd.to_datetime(frame["Start Timestamp"], utc=True, format="ISO8601")
+        frame["Start Timestamp"] = pd.to_datetime(
+            frame["Start Timestamp"], utc=True, format="ISO8601"
+        )
         frame = pm4py.format_dataframe(
             frame,
             case_id="Case ID",
@@ -126,8 +130,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         csv, xes, n = write_logs(args.events, Path(tmp))
-        print(f"log: {n:,} events; CSV {csv.stat().st_size / 2**20:,.0f} MiB, "
-              f"XES {xes.stat().st_size / 2**20:,.0f} MiB")
+        print(
+            f"log: {n:,} events; CSV {csv.stat().st_size / 2**20:,.0f} MiB, "
+            f"XES {xes.stat().st_size / 2**20:,.0f} MiB"
+        )
         print(f"{'path':<44}{'seconds':>9}{'events/s':>14}{'peak MiB':>10}")
         for label, mode, path in [
             ("CSV: ours (read, map, validate, store)", "ours", csv),
@@ -140,13 +146,19 @@ def main() -> None:
             r = run_child(mode, path)
             results = globals().setdefault("_results", {})
             results[label] = r
-            print(f"{label:<44}{r['seconds']:>9.2f}{n / r['seconds']:>14,.0f}{r['peak_mib']:>10,.0f}")
+            print(
+                f"{label:<44}{r['seconds']:>9.2f}{n / r['seconds']:>14,.0f}{r['peak_mib']:>10,.0f}"
+            )
         results = globals().get("_results", {})
         for kind in ("CSV", "XES"):
             ours = results.get(f"{kind}: ours (read, map, validate, store)")
-            ref = next((v for k, v in results.items() if k.startswith(kind) and "ours" not in k), None)
+            ref = next(
+                (v for k, v in results.items() if k.startswith(kind) and "ours" not in k), None
+            )
             if ours and ref:
-                print(f"{kind}: ours is {ref['seconds'] / ours['seconds']:.1f}x faster than the pm4py path")
+                print(
+                    f"{kind}: ours is {ref['seconds'] / ours['seconds']:.1f}x faster than the pm4py path"
+                )
 
 
 if __name__ == "__main__":

@@ -134,16 +134,29 @@ def _run_pm4py(data: Path, repeat: int) -> dict[str, Any]:
         durations = pm4py.get_all_case_durations(frame)
         pm4py.get_variants(frame)
         pm4py.get_rework_cases_per_activity(frame)
-        runs.append({"seconds": time.perf_counter() - t0, "cases": len(durations),
-                     "edges": len(dfg)})
+        runs.append(
+            {"seconds": time.perf_counter() - t0, "cases": len(durations), "edges": len(dfg)}
+        )
     return {**_best(runs), "convert_seconds": convert, "loaded_mib": loaded}
 
 
 def _worker(kind: str, data: Path, catalog: Path, repeat: int) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, "--data", str(data), "--catalog", str(catalog),
-         "--repeat", str(repeat)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            kind,
+            "--data",
+            str(data),
+            "--catalog",
+            str(catalog),
+            "--repeat",
+            str(repeat),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{result.stderr}")
@@ -160,8 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catalog", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        out = (_run_ours(args.data, args.catalog, args.repeat) if args.worker == "ours"
-               else _run_pm4py(args.data, args.repeat))
+        out = (
+            _run_ours(args.data, args.catalog, args.repeat)
+            if args.worker == "ours"
+            else _run_pm4py(args.data, args.repeat)
+        )
         print(json.dumps(out))
         return 0
 
@@ -173,25 +189,33 @@ def main(argv: list[str] | None = None) -> int:
     events = generate_events(args.events, seed=args.seed)
     events = events.with_columns(event_id=pl.int_range(pl.len(), dtype=pl.Int64))
     catalog = generate_demo(args.seed, scale=0.01).catalog
-    print(f"generated {events.height:,} events in {time.perf_counter() - t0:.1f} s "
-          f"({events['case_id'].n_unique():,} cases, {events['offering'].n_unique()} offerings)")
+    print(
+        f"generated {events.height:,} events in {time.perf_counter() - t0:.1f} s "
+        f"({events['case_id'].n_unique():,} cases, {events['offering'].n_unique()} offerings)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data, cat = Path(tmp) / "events.parquet", Path(tmp) / "catalog.parquet"
         events.write_parquet(data)
         catalog.write_parquet(cat)
         del events
         ours = _worker("ours", data, cat, args.repeat)
-        print(f"ours:  {ours['seconds']:7.2f} s  best of {ours['runs']} (derive {ours['derive_seconds']:.2f} s, every "
-              f"view {ours['views_seconds']:.2f} s)  peak {ours['peak_mib']:,.0f} MiB "
-              f"(data loaded: {ours['loaded_mib']:,.0f} MiB)")
+        print(
+            f"ours:  {ours['seconds']:7.2f} s  best of {ours['runs']} (derive {ours['derive_seconds']:.2f} s, every "
+            f"view {ours['views_seconds']:.2f} s)  peak {ours['peak_mib']:,.0f} MiB "
+            f"(data loaded: {ours['loaded_mib']:,.0f} MiB)"
+        )
         theirs = _worker("pm4py", data, cat, args.repeat)
-        print(f"pm4py: {theirs['seconds']:7.2f} s  best of {theirs['runs']} (+ {theirs['convert_seconds']:.2f} s to build "
-              f"its pandas frame, not counted)  peak {theirs['peak_mib']:,.0f} MiB "
-              f"(data loaded: {theirs['loaded_mib']:,.0f} MiB)")
-    print(f"ratio: pm4py / ours = {theirs['seconds'] / ours['seconds']:.1f}x from raw events; "
-          f"{theirs['seconds'] / ours['views_seconds']:.1f}x per view once derived "
-          f"(cases {ours['cases']:,} vs {theirs['cases']:,}; DFG edges {ours['edges']} vs "
-          f"{theirs['edges']})")
+        print(
+            f"pm4py: {theirs['seconds']:7.2f} s  best of {theirs['runs']} (+ {theirs['convert_seconds']:.2f} s to build "
+            f"its pandas frame, not counted)  peak {theirs['peak_mib']:,.0f} MiB "
+            f"(data loaded: {theirs['loaded_mib']:,.0f} MiB)"
+        )
+    print(
+        f"ratio: pm4py / ours = {theirs['seconds'] / ours['seconds']:.1f}x from raw events; "
+        f"{theirs['seconds'] / ours['views_seconds']:.1f}x per view once derived "
+        f"(cases {ours['cases']:,} vs {theirs['cases']:,}; DFG edges {ours['edges']} vs "
+        f"{theirs['edges']})"
+    )
     return 0
 
 

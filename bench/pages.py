@@ -28,8 +28,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 PAGES = ["", "vsm", "process-map", "waits", "compare", "experiments", "data"]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # Records every change of Streamlit's script state with its time, so a rerun that is
 # over before the test looks is still seen.
@@ -66,7 +72,9 @@ def build_warehouse(n_events: int, db: Path) -> None:
         started = time.perf_counter()
         report = ingest(wh, buffer.getvalue(), "bench.parquet", ImportOptions(mapping=DEMO_MAPPING))
         wh.save_catalog(generate_demo().catalog)
-        print(f"warehouse: {report.stored:,} events imported in {time.perf_counter() - started:.1f} s")
+        print(
+            f"warehouse: {report.stored:,} events imported in {time.perf_counter() - started:.1f} s"
+        )
 
 
 def free_port() -> int:
@@ -86,11 +94,25 @@ def main() -> None:
             build_warehouse(args.events, db)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=REPO, env={**os.environ, "VSM_DB": str(db)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(REPO / "app.py"),
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=REPO,
+            env={**os.environ, "VSM_DB": str(db)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -118,7 +140,9 @@ def _visit(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped
         page.evaluate(OBSERVER)
         page.wait_for_function(SETTLED, arg=-1, timeout=180_000)
         first = time.perf_counter() - started
-        toggle = page.locator("[data-testid=stSidebar]").get_by_text("Completed cases only", exact=True)
+        toggle = page.locator("[data-testid=stSidebar]").get_by_text(
+            "Completed cases only", exact=True
+        )
         again = float("nan")
         if toggle.count():
             since = page.evaluate("() => performance.now()")
@@ -137,7 +161,9 @@ def run_pages(url: str) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         cold, _ = _visit(browser, url)
-        print(f"first visit to a fresh server (imports, reading and deriving every case): {cold:.2f} s")
+        print(
+            f"first visit to a fresh server (imports, reading and deriving every case): {cold:.2f} s"
+        )
         print(f"{'page':<14}{'first render s':>16}{'after filter s':>16}")
         for name in PAGES:
             first, again = _visit(browser, f"{url}/{name}")

@@ -26,7 +26,9 @@ def offering_color(offerings: list[str], legend: bool = False) -> alt.Color:
     )
 
 
-def lead_time_small_multiples(histogram: pl.DataFrame, card: pl.DataFrame, width: int = 760) -> AnyChart:
+def lead_time_small_multiples(
+    histogram: pl.DataFrame, card: pl.DataFrame, width: int = 760
+) -> AnyChart:
     """One histogram of lead time per offering, same bins and same axes (metrics.scorecard).
 
     `histogram` from lead_time_histogram, `card` from scorecard (for the p50
@@ -43,58 +45,89 @@ def lead_time_small_multiples(histogram: pl.DataFrame, card: pl.DataFrame, width
         "completed_cases",
         pl.when(pl.col("is_overflow"))
         .then(pl.format("{} d and longer", (pl.col("bin_start_s") / DAY).round(0)))
-        .otherwise(pl.format("{}–{} d", (pl.col("bin_start_s") / DAY).round(0),
-                             (pl.col("bin_end_s") / DAY).round(0)))
+        .otherwise(
+            pl.format(
+                "{}–{} d",
+                (pl.col("bin_start_s") / DAY).round(0),
+                (pl.col("bin_end_s") / DAY).round(0),
+            )
+        )
         .alias("bin"),
     )
-    marks = card.unpivot(
-        index=["offering", "completed_cases"], on=["lead_time_s_p50", "lead_time_s_p85"],
-        variable_name="mark", value_name="value_s",
-    ).select(
-        "offering",
-        "completed_cases",
-        pl.lit("mark").alias("layer"),
-        pl.col("mark").replace_strict({"lead_time_s_p50": "median", "lead_time_s_p85": "p85"}),
-        (pl.col("value_s") / DAY).alias("value_d"),
-    ).drop_nulls("value_d")
+    marks = (
+        card.unpivot(
+            index=["offering", "completed_cases"],
+            on=["lead_time_s_p50", "lead_time_s_p85"],
+            variable_name="mark",
+            value_name="value_s",
+        )
+        .select(
+            "offering",
+            "completed_cases",
+            pl.lit("mark").alias("layer"),
+            pl.col("mark").replace_strict({"lead_time_s_p50": "median", "lead_time_s_p85": "p85"}),
+            (pl.col("value_s") / DAY).alias("value_d"),
+        )
+        .drop_nulls("value_d")
+    )
     frame = pl.concat([bars, marks], how="diagonal_relaxed")
     x_scale = alt.Scale(zero=True, nice=False)
-    hist = alt.Chart().transform_filter(alt.datum.layer == "bar").mark_bar(opacity=0.85).encode(
-        x=alt.X("from_d:Q", title="Lead time of completed cases (days)", scale=x_scale),
-        x2="to_d:Q",
-        y=alt.Y("share:Q", title="Share of cases", axis=alt.Axis(format="%", tickCount=3)),
-        y2=alt.Y2Datum(0),
-        color=offering_color(offerings),
-        tooltip=[
-            alt.Tooltip("offering:N", title="Offering"),
-            alt.Tooltip("bin:N", title="Lead time"),
-            alt.Tooltip("cases:Q", title="Cases", format=","),
-            alt.Tooltip("share:Q", title="Share of its completed cases", format=".1%"),
-            alt.Tooltip("completed_cases:Q", title="Completed cases", format=","),
-        ],
+    hist = (
+        alt.Chart()
+        .transform_filter(alt.datum.layer == "bar")
+        .mark_bar(opacity=0.85)
+        .encode(
+            x=alt.X("from_d:Q", title="Lead time of completed cases (days)", scale=x_scale),
+            x2="to_d:Q",
+            y=alt.Y("share:Q", title="Share of cases", axis=alt.Axis(format="%", tickCount=3)),
+            y2=alt.Y2Datum(0),
+            color=offering_color(offerings),
+            tooltip=[
+                alt.Tooltip("offering:N", title="Offering"),
+                alt.Tooltip("bin:N", title="Lead time"),
+                alt.Tooltip("cases:Q", title="Cases", format=","),
+                alt.Tooltip("share:Q", title="Share of its completed cases", format=".1%"),
+                alt.Tooltip("completed_cases:Q", title="Completed cases", format=","),
+            ],
+        )
     )
-    rules = alt.Chart().transform_filter(alt.datum.layer == "mark").mark_rule(
-        strokeWidth=2, color="#212121"
-    ).encode(
-        x=alt.X("value_d:Q", scale=x_scale),
-        strokeDash=alt.StrokeDash(
-            "mark:N", title="Lead time",
-            scale=alt.Scale(domain=["median", "p85"], range=[[1, 0], [5, 3]]),
-            legend=alt.Legend(orient="top"),
-        ),
-        tooltip=[
-            alt.Tooltip("offering:N", title="Offering"),
-            alt.Tooltip("mark:N", title="Percentile"),
-            alt.Tooltip("value_d:Q", title="Days", format=".1f"),
-            alt.Tooltip("completed_cases:Q", title="Completed cases", format=","),
-        ],
+    rules = (
+        alt.Chart()
+        .transform_filter(alt.datum.layer == "mark")
+        .mark_rule(strokeWidth=2, color="#212121")
+        .encode(
+            x=alt.X("value_d:Q", scale=x_scale),
+            strokeDash=alt.StrokeDash(
+                "mark:N",
+                title="Lead time",
+                scale=alt.Scale(domain=["median", "p85"], range=[[1, 0], [5, 3]]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("offering:N", title="Offering"),
+                alt.Tooltip("mark:N", title="Percentile"),
+                alt.Tooltip("value_d:Q", title="Days", format=".1f"),
+                alt.Tooltip("completed_cases:Q", title="Completed cases", format=","),
+            ],
+        )
     )
     return (
         alt.layer(hist, rules, data=frame)
         .properties(height=110, width=width)
-        .facet(row=alt.Row("offering:N", title=None, sort=offerings,
-                           header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold",
-                                             labelOrient="top", labelFontSize=13)))
+        .facet(
+            row=alt.Row(
+                "offering:N",
+                title=None,
+                sort=offerings,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelFontWeight="bold",
+                    labelOrient="top",
+                    labelFontSize=13,
+                ),
+            )
+        )
         .resolve_scale(x="shared", y="shared")
     )
 
@@ -103,9 +136,13 @@ def _share_bars(card: pl.DataFrame, column: str, title: str, tooltip_title: str)
     offerings = card["offering"].to_list()
     frame = card.with_columns(
         pl.col(column).alias("value"),
-        pl.col(column).map_elements(lambda v: f"{v * 100:.0f}%", return_dtype=pl.String).alias("label"),
-        pl.when(pl.col("pce_basis") == "value-adding").then(pl.lit("PCE"))
-        .otherwise(pl.lit("flow efficiency")).alias("basis"),
+        pl.col(column)
+        .map_elements(lambda v: f"{v * 100:.0f}%", return_dtype=pl.String)
+        .alias("label"),
+        pl.when(pl.col("pce_basis") == "value-adding")
+        .then(pl.lit("PCE"))
+        .otherwise(pl.lit("flow efficiency"))
+        .alias("basis"),
     )
     y = alt.Y("offering:N", title=None, sort=offerings, axis=alt.Axis(labelLimit=200))
     tooltip = [
@@ -115,14 +152,20 @@ def _share_bars(card: pl.DataFrame, column: str, title: str, tooltip_title: str)
         alt.Tooltip("completed_cases:Q", title="Completed cases", format=","),
         alt.Tooltip("cases:Q", title="Cases in view", format=","),
     ]
-    bars = alt.Chart(frame).mark_bar(size=22).encode(
-        x=alt.X("value:Q", title=title, axis=alt.Axis(format="%"), scale=alt.Scale(zero=True)),
-        y=y,
-        color=offering_color(offerings),
-        tooltip=tooltip,
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(size=22)
+        .encode(
+            x=alt.X("value:Q", title=title, axis=alt.Axis(format="%"), scale=alt.Scale(zero=True)),
+            y=y,
+            color=offering_color(offerings),
+            tooltip=tooltip,
+        )
     )
-    text = alt.Chart(frame).mark_text(align="left", dx=4, fontWeight="bold").encode(
-        x=alt.X("value:Q"), y=y, text=alt.Text("label:N"), tooltip=tooltip
+    text = (
+        alt.Chart(frame)
+        .mark_text(align="left", dx=4, fontWeight="bold")
+        .encode(x=alt.X("value:Q"), y=y, text=alt.Text("label:N"), tooltip=tooltip)
     )
     return alt.layer(bars, text).properties(height=max(90, 40 * len(offerings)), autosize=FIT_WIDTH)
 
@@ -140,25 +183,46 @@ def rework_bars(card: pl.DataFrame) -> AnyChart:
 def weekly_throughput_lines(weekly: pl.DataFrame, width: int = 760) -> AnyChart:
     """Completed cases per week, one panel per offering on a shared y axis, the average dashed."""
     offerings = weekly["offering"].unique().sort().to_list()
-    line = alt.Chart().mark_line(interpolate="monotone", strokeWidth=2).encode(
-        x=alt.X("week:T", title="Week (Monday)"),
-        y=alt.Y("completed_cases:Q", title="Completed", axis=alt.Axis(tickCount=3)),
-        color=offering_color(offerings),
-        tooltip=[
-            alt.Tooltip("offering:N", title="Offering"),
-            alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
-            alt.Tooltip("completed_cases:Q", title="Cases completed", format=","),
-        ],
+    line = (
+        alt.Chart()
+        .mark_line(interpolate="monotone", strokeWidth=2)
+        .encode(
+            x=alt.X("week:T", title="Week (Monday)"),
+            y=alt.Y("completed_cases:Q", title="Completed", axis=alt.Axis(tickCount=3)),
+            color=offering_color(offerings),
+            tooltip=[
+                alt.Tooltip("offering:N", title="Offering"),
+                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("completed_cases:Q", title="Cases completed", format=","),
+            ],
+        )
     )
-    average = alt.Chart().mark_rule(strokeDash=[5, 3], color="#616161").encode(
-        y=alt.Y("mean(completed_cases):Q"),
-        tooltip=[alt.Tooltip("mean(completed_cases):Q", title="Average per week", format=".1f")],
+    average = (
+        alt.Chart()
+        .mark_rule(strokeDash=[5, 3], color="#616161")
+        .encode(
+            y=alt.Y("mean(completed_cases):Q"),
+            tooltip=[
+                alt.Tooltip("mean(completed_cases):Q", title="Average per week", format=".1f")
+            ],
+        )
     )
     return (
         alt.layer(line, average, data=weekly)
         .properties(height=90, width=width)
-        .facet(row=alt.Row("offering:N", title=None, sort=offerings,
-                           header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold",
-                                             labelOrient="top", labelFontSize=13)))
+        .facet(
+            row=alt.Row(
+                "offering:N",
+                title=None,
+                sort=offerings,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelFontWeight="bold",
+                    labelOrient="top",
+                    labelFontSize=13,
+                ),
+            )
+        )
         .resolve_scale(x="shared", y="shared")
     )

@@ -63,8 +63,10 @@ def lead_time_distributions(points: pl.DataFrame) -> AnyChart:
     values = points.with_columns(value=pl.col("lead_time_s") / scale)
     top = float(values["value"].max() or 1.0)  # type: ignore[arg-type]
     step = _nice_step(top, bins=24)
-    label = pl.when(pl.col("window") == "before").then(pl.lit(before_label)).otherwise(
-        pl.lit(after_label)
+    label = (
+        pl.when(pl.col("window") == "before")
+        .then(pl.lit(before_label))
+        .otherwise(pl.lit(after_label))
     )
     bars = (
         values.with_columns(bin_start=(pl.col("value") / step).floor() * step, who=label)
@@ -76,8 +78,10 @@ def lead_time_distributions(points: pl.DataFrame) -> AnyChart:
         )
         .sort("window", "bin_start")
     )
-    medians = values.group_by("window").agg(median=pl.col("value").median(), n=pl.len()).with_columns(
-        who=label, text=pl.format("median {} " + unit, pl.col("median").round(1))
+    medians = (
+        values.group_by("window")
+        .agg(median=pl.col("value").median(), n=pl.len())
+        .with_columns(who=label, text=pl.format("median {} " + unit, pl.col("median").round(1)))
     )
     color = alt.Color(
         "who:N",
@@ -92,8 +96,12 @@ def lead_time_distributions(points: pl.DataFrame) -> AnyChart:
         .encode(
             x=alt.X("bin_start:Q", title=x_title),
             x2="bin_end:Q",
-            y=alt.Y("share:Q", title="Share of the window's cases", axis=alt.Axis(format="%"),
-                    stack=None),
+            y=alt.Y(
+                "share:Q",
+                title="Share of the window's cases",
+                axis=alt.Axis(format="%"),
+                stack=None,
+            ),
             y2=alt.datum(0),
             color=color,
             tooltip=[
@@ -171,15 +179,21 @@ def effect_intervals(effects: pl.DataFrame) -> AnyChart:
         alt.Tooltip("before_n:Q", title="Values before"),
         alt.Tooltip("after_n:Q", title="Values after"),
     ]
-    bars = alt.Chart(frame).mark_rule(strokeWidth=3).encode(
-        x=alt.X("low:Q", title=f"Change in the median, after − before ({unit})"),
-        x2="high:Q",
-        y=y,
-        color=color,
-        tooltip=tooltip,
+    bars = (
+        alt.Chart(frame)
+        .mark_rule(strokeWidth=3)
+        .encode(
+            x=alt.X("low:Q", title=f"Change in the median, after − before ({unit})"),
+            x2="high:Q",
+            y=y,
+            color=color,
+            tooltip=tooltip,
+        )
     )
-    dots = alt.Chart(frame).mark_point(filled=True, size=70).encode(
-        x="diff:Q", y=y, color=color, tooltip=tooltip
+    dots = (
+        alt.Chart(frame)
+        .mark_point(filled=True, size=70)
+        .encode(x="diff:Q", y=y, color=color, tooltip=tooltip)
     )
     zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#424242").encode(x="zero:Q")
     # The height holds legend and axis too (Streamlit fits the whole chart into it).
@@ -205,7 +219,9 @@ def wait_shift(shift: pl.DataFrame) -> AnyChart:
         .otherwise(pl.lit("waiting grew"))
     )
     order = frame["activity"].to_list()
-    y = alt.Y("activity:N", title=None, sort=order, axis=alt.Axis(labelLimit=220, labelOverlap=False))
+    y = alt.Y(
+        "activity:N", title=None, sort=order, axis=alt.Axis(labelLimit=220, labelOverlap=False)
+    )
     tooltip = [
         alt.Tooltip("activity:N", title="Step"),
         alt.Tooltip("before:Q", title=f"Wait per completed case, before ({unit})", format=".2f"),
@@ -215,19 +231,23 @@ def wait_shift(shift: pl.DataFrame) -> AnyChart:
         alt.Tooltip("before_instances:Q", title="Instances before"),
         alt.Tooltip("after_instances:Q", title="Instances after"),
     ]
-    line = alt.Chart(frame).mark_rule(strokeWidth=4, opacity=0.7).encode(
-        x=alt.X("before:Q", title=f"Wait in front of the step, per completed case ({unit})"),
-        x2="after:Q",
-        y=y,
-        color=alt.Color(
-            "direction:N",
-            title=None,
-            scale=alt.Scale(
-                domain=["waiting fell", "waiting grew"], range=[BETTER_COLOR, WORSE_COLOR]
+    line = (
+        alt.Chart(frame)
+        .mark_rule(strokeWidth=4, opacity=0.7)
+        .encode(
+            x=alt.X("before:Q", title=f"Wait in front of the step, per completed case ({unit})"),
+            x2="after:Q",
+            y=y,
+            color=alt.Color(
+                "direction:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["waiting fell", "waiting grew"], range=[BETTER_COLOR, WORSE_COLOR]
+                ),
+                legend=alt.Legend(orient="top"),
             ),
-            legend=alt.Legend(orient="top"),
-        ),
-        tooltip=tooltip,
+            tooltip=tooltip,
+        )
     )
     points = (
         frame.unpivot(index=["activity"], on=["before", "after"], variable_name="when")
@@ -239,18 +259,27 @@ def wait_shift(shift: pl.DataFrame) -> AnyChart:
         )
     )
     domain = ["before the change", "after the change"]
-    dots = alt.Chart(points).mark_point(filled=True, size=90, opacity=1).encode(
-        x="value:Q",
-        y=y,
-        color=alt.Color("when:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=domain, range=[BEFORE_COLOR, AFTER_COLOR])),
-        shape=alt.Shape("when:N", legend=None,
-                        scale=alt.Scale(domain=domain, range=["circle", "diamond"])),
-        tooltip=[
-            alt.Tooltip("activity:N", title="Step"),
-            alt.Tooltip("when:N", title="Cases started"),
-            alt.Tooltip("value:Q", title=f"Wait per completed case ({unit})", format=".2f"),
-        ],
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, size=90, opacity=1)
+        .encode(
+            x="value:Q",
+            y=y,
+            color=alt.Color(
+                "when:N",
+                title=None,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=domain, range=[BEFORE_COLOR, AFTER_COLOR]),
+            ),
+            shape=alt.Shape(
+                "when:N", legend=None, scale=alt.Scale(domain=domain, range=["circle", "diamond"])
+            ),
+            tooltip=[
+                alt.Tooltip("activity:N", title="Step"),
+                alt.Tooltip("when:N", title="Cases started"),
+                alt.Tooltip("value:Q", title=f"Wait per completed case ({unit})", format=".2f"),
+            ],
+        )
     )
     # The height holds legend and axis too (Streamlit fits the whole chart into it).
     return (
@@ -296,22 +325,28 @@ def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
         alt.Tooltip("value:Q", title=y_title, format=".1f"),
         alt.Tooltip("reason:N", title="Signal"),
     ]
-    line = alt.Chart(frame).mark_line(color="#bdbdbd", strokeWidth=1).encode(
-        x=x, y=alt.Y("value:Q", title=y_title)
+    line = (
+        alt.Chart(frame)
+        .mark_line(color="#bdbdbd", strokeWidth=1)
+        .encode(x=x, y=alt.Y("value:Q", title=y_title))
     )
-    dots = alt.Chart(frame).mark_circle(size=36, opacity=0.9).encode(
-        x=x,
-        y="value:Q",
-        color=alt.Color(
-            "who:N",
-            title=None,
-            scale=alt.Scale(
-                domain=["started before the change", "started after the change"],
-                range=[BEFORE_COLOR, AFTER_COLOR],
+    dots = (
+        alt.Chart(frame)
+        .mark_circle(size=36, opacity=0.9)
+        .encode(
+            x=x,
+            y="value:Q",
+            color=alt.Color(
+                "who:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["started before the change", "started after the change"],
+                    range=[BEFORE_COLOR, AFTER_COLOR],
+                ),
+                legend=alt.Legend(orient="top", labelLimit=300),
             ),
-            legend=alt.Legend(orient="top", labelLimit=300),
-        ),
-        tooltip=tooltip,
+            tooltip=tooltip,
+        )
     )
     signals = (
         alt.Chart(frame.filter(pl.col("signal")))
@@ -333,20 +368,25 @@ def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
             .encode(
                 y="y:Q",
                 strokeDash=alt.StrokeDash(
-                    "what:N", title=None, legend=alt.Legend(orient="top", labelLimit=300),
+                    "what:N",
+                    title=None,
+                    legend=alt.Legend(orient="top", labelLimit=300),
                     scale=alt.Scale(domain=[centre, natural], range=[[1, 0], [5, 4]]),
                 ),
-                tooltip=[alt.Tooltip("what:N", title="Line"),
-                         alt.Tooltip("y:Q", title=y_title, format=".1f")],
+                tooltip=[
+                    alt.Tooltip("what:N", title="Line"),
+                    alt.Tooltip("y:Q", title=y_title, format=".1f"),
+                ],
             )
         )
     marker = pl.DataFrame(
-        {"at": [change], "text": ["change"]}, schema={"at": pl.Datetime("us", "UTC"), "text": pl.String}
+        {"at": [change], "text": ["change"]},
+        schema={"at": pl.Datetime("us", "UTC"), "text": pl.String},
     )
     layers.append(
-        alt.Chart(marker).mark_rule(strokeDash=[6, 3], color="#212121", strokeWidth=1.5).encode(
-            x="at:T"
-        )
+        alt.Chart(marker)
+        .mark_rule(strokeDash=[6, 3], color="#212121", strokeWidth=1.5)
+        .encode(x="at:T")
     )
     layers.append(
         alt.Chart(marker)

@@ -34,16 +34,26 @@ def lead_time_trend(trend: pl.DataFrame, changes: pl.DataFrame | None = None) ->
     )
     layers: list[alt.Chart] = [line]
     if changes is not None and changes.height:
-        rule = alt.Chart(changes).mark_rule(strokeDash=[4, 4], color="#555").encode(
-            x=alt.X("changed_at:T"),
-            tooltip=[
-                alt.Tooltip("name:N", title="Change"),
-                alt.Tooltip("offering:N", title="Offering"),
-                alt.Tooltip("changed_at:T", title="Took effect", format="%d %b %Y"),
-            ],
+        rule = (
+            alt.Chart(changes)
+            .mark_rule(strokeDash=[4, 4], color="#555")
+            .encode(
+                x=alt.X("changed_at:T"),
+                tooltip=[
+                    alt.Tooltip("name:N", title="Change"),
+                    alt.Tooltip("offering:N", title="Offering"),
+                    alt.Tooltip("changed_at:T", title="Took effect", format="%d %b %Y"),
+                ],
+            )
         )
-        label = alt.Chart(changes).mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#555").encode(
-            x=alt.X("changed_at:T"), y=alt.value(8), text=alt.Text("name:N"),
+        label = (
+            alt.Chart(changes)
+            .mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#555")
+            .encode(
+                x=alt.X("changed_at:T"),
+                y=alt.value(8),
+                text=alt.Text("name:N"),
+            )
         )
         layers += [rule, label]
     return alt.layer(*layers).properties(height=300)

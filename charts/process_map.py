@@ -32,7 +32,7 @@ def _tint(hex_color: str, strength: float) -> str:
 
 def _heat(fraction: float) -> str:
     """Grey for short waits to deep red for the longest."""
-    grey, red = (0x8a, 0x8a, 0x8a), (0xb7, 0x1c, 0x1c)
+    grey, red = (0x8A, 0x8A, 0x8A), (0xB7, 0x1C, 0x1C)
     f = min(max(fraction, 0.0), 1.0)
     return "#" + "".join(f"{round(g + (r - g) * f):02x}" for g, r in zip(grey, red, strict=True))
 
@@ -104,9 +104,13 @@ def _edge(row: dict[str, Any], mode: Mode, max_count: int, max_wait: float) -> s
     attrs: dict[str, Any] = {}
     where = f"{'Start' if a == START else a} → {'End' if b == END else b}"
     if boundary:
-        attrs |= {"style": "dashed", "color": "#9e9e9e", "penwidth": 1.2,
-                  "label": f" {count:,}" if mode == "frequency" else "",
-                  "tooltip": f"{where}: {count:,} cases"}
+        attrs |= {
+            "style": "dashed",
+            "color": "#9e9e9e",
+            "penwidth": 1.2,
+            "label": f" {count:,}" if mode == "frequency" else "",
+            "tooltip": f"{where}: {count:,} cases",
+        }
     elif mode == "frequency":
         attrs |= {
             "label": f" {count:,}",
@@ -157,7 +161,9 @@ def process_map_dot(
         f"  {_node_id(START)} {_attrs(label='Start', shape='circle', style='filled', fillcolor='#43a047', color='#2e7d32', fontcolor='white', fontsize=10, width=0.55, fixedsize='true', tooltip='Where the cases begin')};",
         f"  {_node_id(END)} {_attrs(label='End', shape='doublecircle', style='filled', fillcolor='#424242', color='#212121', fontcolor='white', fontsize=10, width=0.5, fixedsize='true', tooltip='Completed cases end here')};",
     ]
-    lines += [_node(row, mode, row["activity"] == bottleneck) for row in nodes.iter_rows(named=True)]
+    lines += [
+        _node(row, mode, row["activity"] == bottleneck) for row in nodes.iter_rows(named=True)
+    ]
     lines += [_edge(row, mode, max_count, max_wait) for row in edges.iter_rows(named=True)]
     lines.append("}")
     return "\n".join(lines) + "\n"

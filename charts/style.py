@@ -9,8 +9,13 @@ from metrics.stats import duration_text as format_duration
 __all__ = ["VALUE_CLASS_COLORS", "AnyChart", "format_duration"]
 
 AnyChart = (
-    alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.HConcatChart
-    | alt.VConcatChart | alt.RepeatChart
+    alt.Chart
+    | alt.LayerChart
+    | alt.FacetChart
+    | alt.ConcatChart
+    | alt.HConcatChart
+    | alt.VConcatChart
+    | alt.RepeatChart
 )
 """What a chart function returns: anything st.altair_chart draws."""
 
@@ -20,4 +25,3 @@ VALUE_CLASS_COLORS: dict[str, str] = {
     "waste": "#c62828",
     "unclassified": "#757575",
 }
-

@@ -195,10 +195,14 @@ def _ladder(frame: pl.DataFrame) -> AnyChart:
         )
     )
     base = alt.Chart(frame)
-    up = alt.Chart(frame.filter(pl.col("has_wait"))).mark_text(fontSize=11, color="#6d4c00", fontWeight="bold").encode(
-        x=alt.X("x_tri:Q", axis=None, scale=_XS),
-        y=_y(LADDER_UP + 5),
-        text="wait:N",
+    up = (
+        alt.Chart(frame.filter(pl.col("has_wait")))
+        .mark_text(fontSize=11, color="#6d4c00", fontWeight="bold")
+        .encode(
+            x=alt.X("x_tri:Q", axis=None, scale=_XS),
+            y=_y(LADDER_UP + 5),
+            text="wait:N",
+        )
     )
     down = base.mark_text(fontSize=11, color="#1b5e20", fontWeight="bold").encode(
         x=alt.X("x_mid:Q", axis=None, scale=_XS),
@@ -238,10 +242,18 @@ def value_stream_map(vsm: pl.DataFrame, totals: dict[str, Any], title: str = "")
     # An invisible frame fixes the x domain to the slots, so short maps keep their proportions.
     slots = max(frame.height + TOTALS_SLOTS, MIN_SLOTS)
     width = int(PX_PER_SLOT * slots)
-    extent = alt.Chart(pl.DataFrame({"x": [0.0, slots * SLOT]})).mark_point(
-        opacity=0
-    ).encode(x=alt.X("x:Q", axis=None, scale=_XS), y=_y(0))
-    layers: list[Any] = [extent, _boxes(frame), _waits(frame), _ladder(frame), _totals(frame, totals)]
+    extent = (
+        alt.Chart(pl.DataFrame({"x": [0.0, slots * SLOT]}))
+        .mark_point(opacity=0)
+        .encode(x=alt.X("x:Q", axis=None, scale=_XS), y=_y(0))
+    )
+    layers: list[Any] = [
+        extent,
+        _boxes(frame),
+        _waits(frame),
+        _ladder(frame),
+        _totals(frame, totals),
+    ]
     if frame["is_bottleneck"].any():
         layers.insert(1, _bottleneck(frame))
     chart = (

@@ -54,7 +54,10 @@ def step_wait_boxes(step_waits: pl.DataFrame, unit: str = "days", log: bool = Fa
     """One row per step: box p25–p75, whisker p5–p95, markers at p50, p85, p95 (metrics.waits.step_waits)."""
     order = step_waits["activity"].to_list()
     frame = step_waits.with_columns(
-        *[_in_unit(f"wait_s_{p}", unit, log).alias(p) for p in ("p5", "p25", "p50", "p75", "p85", "p95")],
+        *[
+            _in_unit(f"wait_s_{p}", unit, log).alias(p)
+            for p in ("p5", "p25", "p50", "p75", "p85", "p95")
+        ],
         part=pl.when(pl.col("is_bottleneck")).then(pl.lit("bottleneck")).otherwise(pl.lit("step")),
     )
     y = alt.Y("activity:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
@@ -90,20 +93,24 @@ def step_wait_boxes(step_waits: pl.DataFrame, unit: str = "days", log: bool = Fa
     ).with_columns(
         pl.col("marker").replace({"p50": "median (p50)"}),
     )
-    marks = alt.Chart(markers).mark_tick(thickness=3, size=20).encode(
-        x=alt.X("value:Q", scale=_scale(log)),
-        y=y,
-        color=alt.Color(
-            "marker:N",
-            scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
-            legend=alt.Legend(title="Marks", orient="top"),
-        ),
-        tooltip=[
-            alt.Tooltip("activity:N", title="Wait before"),
-            alt.Tooltip("marker:N", title="Percentile"),
-            alt.Tooltip("value:Q", title=unit.capitalize(), format=".1f"),
-            alt.Tooltip("waits:Q", title="Waits (instances)", format=","),
-        ],
+    marks = (
+        alt.Chart(markers)
+        .mark_tick(thickness=3, size=20)
+        .encode(
+            x=alt.X("value:Q", scale=_scale(log)),
+            y=y,
+            color=alt.Color(
+                "marker:N",
+                scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
+                legend=alt.Legend(title="Marks", orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("activity:N", title="Wait before"),
+                alt.Tooltip("marker:N", title="Percentile"),
+                alt.Tooltip("value:Q", title=unit.capitalize(), format=".1f"),
+                alt.Tooltip("waits:Q", title="Waits (instances)", format=","),
+            ],
+        )
     )
     return (
         alt.layer(whisker, box, marks)
@@ -112,8 +119,13 @@ def step_wait_boxes(step_waits: pl.DataFrame, unit: str = "days", log: bool = Fa
     )
 
 
-def wait_ecdf(ecdf: pl.DataFrame, unit: str = "days", log: bool = False,
-              highlight: str | None = None, order: list[str] | None = None) -> AnyChart:
+def wait_ecdf(
+    ecdf: pl.DataFrame,
+    unit: str = "days",
+    log: bool = False,
+    highlight: str | None = None,
+    order: list[str] | None = None,
+) -> AnyChart:
     """Share of waits at most x, one line per step (metrics.waits.wait_ecdf).
 
     `highlight` (the bottleneck) is drawn thick and red on top; `order` orders
@@ -129,8 +141,11 @@ def wait_ecdf(ecdf: pl.DataFrame, unit: str = "days", log: bool = False,
     )
     names = dict(frame.select("activity", "step").unique().iter_rows())
     domain = [names[a] for a in (order or sorted(names)) if a in names]
-    x = alt.X("wait:Q", title=f"Wait before the step ({unit}{', log scale' if log else ''})",
-              scale=_scale(log, upper))
+    x = alt.X(
+        "wait:Q",
+        title=f"Wait before the step ({unit}{', log scale' if log else ''})",
+        scale=_scale(log, upper),
+    )
     y = alt.Y("share:Q", title="Share of the waits at most this long", axis=alt.Axis(format="%"))
     tooltip = [
         alt.Tooltip("activity:N", title="Step"),
@@ -139,23 +154,36 @@ def wait_ecdf(ecdf: pl.DataFrame, unit: str = "days", log: bool = False,
         alt.Tooltip("waits:Q", title="Waits (instances)", format=","),
     ]
     pick = alt.selection_point(fields=["step"], bind="legend")
-    lines = alt.Chart(frame).mark_line(interpolate="step-after", clip=True, strokeWidth=1.6).encode(
-        x=x, y=y,
-        color=alt.Color("step:N", title="Step (click to pick)",
-                        scale=alt.Scale(domain=domain, scheme="tableau20"),
-                        legend=alt.Legend(orient="right", labelLimit=260)),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
-        tooltip=tooltip,
-    ).add_params(pick)
-    bold = alt.Chart(frame.filter(pl.col("activity") == (highlight or ""))).mark_line(
-        interpolate="step-after", clip=True, strokeWidth=4, color=BOTTLENECK_COLOR
-    ).encode(x=x, y=y, tooltip=tooltip)
-    guides = pl.DataFrame({"share": [0.5, 0.85, 0.95], "label": ["p50", "p85", "p95"]})
-    rules = alt.Chart(guides).mark_rule(strokeDash=[4, 4], color="#9e9e9e").encode(
-        y=alt.Y("share:Q")
+    lines = (
+        alt.Chart(frame)
+        .mark_line(interpolate="step-after", clip=True, strokeWidth=1.6)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "step:N",
+                title="Step (click to pick)",
+                scale=alt.Scale(domain=domain, scheme="tableau20"),
+                legend=alt.Legend(orient="right", labelLimit=260),
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+            tooltip=tooltip,
+        )
+        .add_params(pick)
     )
-    labels = alt.Chart(guides).mark_text(align="left", dx=4, dy=-6, color="#757575").encode(
-        y=alt.Y("share:Q"), x=alt.value(0), text=alt.Text("label:N")
+    bold = (
+        alt.Chart(frame.filter(pl.col("activity") == (highlight or "")))
+        .mark_line(interpolate="step-after", clip=True, strokeWidth=4, color=BOTTLENECK_COLOR)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    guides = pl.DataFrame({"share": [0.5, 0.85, 0.95], "label": ["p50", "p85", "p95"]})
+    rules = (
+        alt.Chart(guides).mark_rule(strokeDash=[4, 4], color="#9e9e9e").encode(y=alt.Y("share:Q"))
+    )
+    labels = (
+        alt.Chart(guides)
+        .mark_text(align="left", dx=4, dy=-6, color="#757575")
+        .encode(y=alt.Y("share:Q"), x=alt.value(0), text=alt.Text("label:N"))
     )
     return alt.layer(rules, labels, lines, bold).properties(height=340, autosize=FIT_WIDTH)
 
@@ -166,7 +194,9 @@ def wait_heatmap(by_hour: pl.DataFrame, unit: str = "days", min_waits: int = 5) 
     Cells with fewer than `min_waits` waits are drawn faint: their median says little.
     """
     frame = by_hour.with_columns(
-        pl.col("weekday").cast(pl.Int64).map_elements(lambda d: WEEKDAYS[d - 1], return_dtype=pl.String)
+        pl.col("weekday")
+        .cast(pl.Int64)
+        .map_elements(lambda d: WEEKDAYS[d - 1], return_dtype=pl.String)
         .alias("day"),
         (pl.col("wait_s_p50") / UNITS[unit]).alias("median"),
         (pl.col("wait_s_sum") / UNITS[unit]).alias("total"),
@@ -176,12 +206,19 @@ def wait_heatmap(by_hour: pl.DataFrame, unit: str = "days", min_waits: int = 5) 
         alt.Chart(frame)
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X("hour:O", title="Hour the step started (UTC)",
-                    scale=alt.Scale(domain=list(range(24))), axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "hour:O",
+                title="Hour the step started (UTC)",
+                scale=alt.Scale(domain=list(range(24))),
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("day:N", title=None, sort=WEEKDAYS, scale=alt.Scale(domain=WEEKDAYS)),
-            color=alt.Color("median:Q", title=f"Median wait ({unit})",
-                            scale=alt.Scale(scheme="orangered"),
-                            legend=alt.Legend(orient="top", gradientLength=220)),
+            color=alt.Color(
+                "median:Q",
+                title=f"Median wait ({unit})",
+                scale=alt.Scale(scheme="orangered"),
+                legend=alt.Legend(orient="top", gradientLength=220),
+            ),
             opacity=alt.condition(alt.datum.enough, alt.value(1.0), alt.value(0.3)),
             tooltip=[
                 alt.Tooltip("day:N", title="Weekday"),
@@ -199,11 +236,18 @@ def case_timeline(timeline: pl.DataFrame, title: str = "") -> AnyChart:
     """A Gantt of one case: its steps coloured by value class and the waits in front of them (metrics.waits.case_timeline)."""
     order = timeline["label"].to_list()
     waits = timeline.filter(pl.col("wait_before_s") > 0).select(
-        "label", "activity", pl.col("wait_from").alias("from"), pl.col("start").alias("to"),
-        pl.lit("waiting").alias("part"), pl.col("wait_before_s").alias("seconds"),
+        "label",
+        "activity",
+        pl.col("wait_from").alias("from"),
+        pl.col("start").alias("to"),
+        pl.lit("waiting").alias("part"),
+        pl.col("wait_before_s").alias("seconds"),
     )
     work = timeline.select(
-        "label", "activity", pl.col("start").alias("from"), pl.col("end").alias("to"),
+        "label",
+        "activity",
+        pl.col("start").alias("from"),
+        pl.col("end").alias("to"),
         pl.col("value_class").fill_null("unclassified").alias("part"),
         ((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True)).alias("seconds"),
     )
@@ -213,26 +257,39 @@ def case_timeline(timeline: pl.DataFrame, title: str = "") -> AnyChart:
     domain = ["waiting", *VALUE_CLASS_COLORS]
     colors = [WAIT_COLOR, *VALUE_CLASS_COLORS.values()]
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=240))
-    gantt = alt.Chart(bars).mark_bar(size=16, cornerRadius=2).encode(
-        x=alt.X("from:T", title="Time (UTC)"),
-        x2="to:T",
-        y=y,
-        color=alt.Color("part:N", title="Bar", scale=alt.Scale(domain=domain, range=colors),
-                        legend=alt.Legend(orient="top")),
-        tooltip=[
-            alt.Tooltip("activity:N", title="Step"),
-            alt.Tooltip("part:N", title="What"),
-            alt.Tooltip("from:T", title="From", format="%a %d %b %Y %H:%M"),
-            alt.Tooltip("to:T", title="To", format="%a %d %b %Y %H:%M"),
-            alt.Tooltip("hours:Q", title="Hours", format=",.1f"),
-        ],
+    gantt = (
+        alt.Chart(bars)
+        .mark_bar(size=16, cornerRadius=2)
+        .encode(
+            x=alt.X("from:T", title="Time (UTC)"),
+            x2="to:T",
+            y=y,
+            color=alt.Color(
+                "part:N",
+                title="Bar",
+                scale=alt.Scale(domain=domain, range=colors),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("activity:N", title="Step"),
+                alt.Tooltip("part:N", title="What"),
+                alt.Tooltip("from:T", title="From", format="%a %d %b %Y %H:%M"),
+                alt.Tooltip("to:T", title="To", format="%a %d %b %Y %H:%M"),
+                alt.Tooltip("hours:Q", title="Hours", format=",.1f"),
+            ],
+        )
     )
-    ends = alt.Chart(timeline.filter(~pl.col("start_known"))).mark_point(
-        shape="diamond", filled=True, size=70, color="#424242"
-    ).encode(
-        x=alt.X("end:T"), y=y,
-        tooltip=[alt.Tooltip("activity:N", title="Step (no start time)"),
-                 alt.Tooltip("end:T", title="Ended", format="%a %d %b %Y %H:%M")],
+    ends = (
+        alt.Chart(timeline.filter(~pl.col("start_known")))
+        .mark_point(shape="diamond", filled=True, size=70, color="#424242")
+        .encode(
+            x=alt.X("end:T"),
+            y=y,
+            tooltip=[
+                alt.Tooltip("activity:N", title="Step (no start time)"),
+                alt.Tooltip("end:T", title="Ended", format="%a %d %b %Y %H:%M"),
+            ],
+        )
     )
     return alt.layer(gantt, ends).properties(
         height=max(140, 24 * len(order)),

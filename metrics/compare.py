@@ -260,9 +260,7 @@ def window_figures(
             completed=pl.col("completed").fill_null(0),
             rework_cases=pl.col("rework_cases").fill_null(0),
             completions=pl.col("completions").fill_null(0),
-            throughput_per_week=pl.when(weeks > 0).then(
-                pl.col("completions").fill_null(0) / weeks
-            ),
+            throughput_per_week=pl.when(weeks > 0).then(pl.col("completions").fill_null(0) / weeks),
         )
     )
     return conform(frame, WINDOW_FIGURES_SCHEMA)
@@ -349,10 +347,9 @@ def lead_time_points(cases: pl.LazyFrame, offering: str, w: Windows) -> pl.LazyF
     utc = pl.Datetime("us", "UTC")
     change = pl.lit(w.change, dtype=utc)
     done = cases.filter(pl.col("offering") == offering, pl.col("completed"))
-    last_after = (
-        done.filter(pl.col("first_start") >= change, pl.col("first_start") < pl.lit(w.after_end, dtype=utc))
-        .select(pl.col("last_end").max().alias("_until"))
-    )
+    last_after = done.filter(
+        pl.col("first_start") >= change, pl.col("first_start") < pl.lit(w.after_end, dtype=utc)
+    ).select(pl.col("last_end").max().alias("_until"))
     ordered = (
         done.join(last_after, how="cross")
         .filter(
@@ -361,9 +358,9 @@ def lead_time_points(cases: pl.LazyFrame, offering: str, w: Windows) -> pl.LazyF
         )
         .sort("last_end", "case_id")
         .select(
-            window=pl.when(pl.col("first_start") < change).then(pl.lit("before")).otherwise(
-                pl.lit("after")
-            ),
+            window=pl.when(pl.col("first_start") < change)
+            .then(pl.lit("before"))
+            .otherwise(pl.lit("after")),
             case_id="case_id",
             first_start="first_start",
             last_end="last_end",
@@ -475,7 +472,9 @@ class MeasureComparison:
             "after_p50_s": json_number(self.after_p50),
             "after_p85_s": json_number(self.after_p85),
             "median_diff_s": json_number(self.median_diff),
-            "median_diff_ci95_s": None if self.ci95 is None else [json_number(v) for v in self.ci95],
+            "median_diff_ci95_s": None
+            if self.ci95 is None
+            else [json_number(v) for v in self.ci95],
             "mannwhitney_p": json_number(self.p_value),
         }
 
@@ -635,8 +634,14 @@ class Comparison:
                 "cases": f["cases"],
                 "completed": f["completed"],
                 "open_share": json_number(f["open_share"]),
-                "lead_time_s": {"p50": json_number(f["lead_time_s_p50"]), "p85": json_number(f["lead_time_s_p85"])},
-                "wait_time_s": {"p50": json_number(f["wait_time_s_p50"]), "p85": json_number(f["wait_time_s_p85"])},
+                "lead_time_s": {
+                    "p50": json_number(f["lead_time_s_p50"]),
+                    "p85": json_number(f["lead_time_s_p85"]),
+                },
+                "wait_time_s": {
+                    "p50": json_number(f["wait_time_s_p50"]),
+                    "p85": json_number(f["wait_time_s_p85"]),
+                },
                 "process_time_s": {
                     "p50": json_number(f["process_time_s_p50"]),
                     "p85": json_number(f["process_time_s_p85"]),
@@ -664,7 +669,9 @@ class Comparison:
                     "before_instances": row["before_instances"],
                     "after_instances": row["after_instances"],
                     "median_diff_s": json_number(m.median_diff) if m else None,
-                    "median_diff_ci95_s": [json_number(v) for v in m.ci95] if m and m.ci95 else None,
+                    "median_diff_ci95_s": [json_number(v) for v in m.ci95]
+                    if m and m.ci95
+                    else None,
                     "mannwhitney_p": json_number(m.p_value) if m else None,
                 }
             )
@@ -942,7 +949,9 @@ def compare(
             possible=capped.before_n >= MIN_COMPLETED and capped.after_n >= MIN_COMPLETED,
             possible_from=w.after_end + timedelta(seconds=horizon),
         )
-    rework_p = two_proportion_p(b["rework_cases"], b["completed"], a["rework_cases"], a["completed"])
+    rework_p = two_proportion_p(
+        b["rework_cases"], b["completed"], a["rework_cases"], a["completed"]
+    )
     rose = (
         a["rework_case_share"] is not None
         and b["rework_case_share"] is not None
@@ -980,8 +989,14 @@ def compare(
         verdict_basis=basis,
         points=points,
         compared=done.select(
-            "window", "case_id", "first_start", "last_end", "lead_time_s", "wait_time_s",
-            "process_time_s", "has_rework",
+            "window",
+            "case_id",
+            "first_start",
+            "last_end",
+            "lead_time_s",
+            "wait_time_s",
+            "process_time_s",
+            "has_rework",
         ),
         notes=notes,
     )
@@ -1004,7 +1019,11 @@ def format_comparison(c: Comparison) -> str:
         lines.append(f"Censoring warning: {c.open_share_text}")
     lines.append(f"{'':24}{'before':>16}{'after':>16}")
     rows = [
-        ("cases (completed)", f"{b['cases']} ({b['completed']})", f"{a['cases']} ({a['completed']})"),
+        (
+            "cases (completed)",
+            f"{b['cases']} ({b['completed']})",
+            f"{a['cases']} ({a['completed']})",
+        ),
         ("open share", _share(b["open_share"]), _share(a["open_share"])),
         ("lead time p50", duration_text(b["lead_time_s_p50"]), duration_text(a["lead_time_s_p50"])),
         ("lead time p85", duration_text(b["lead_time_s_p85"]), duration_text(a["lead_time_s_p85"])),
@@ -1048,10 +1067,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m metrics.compare",
         description="Did a change make work flow faster, or did the queue only move?",
     )
-    parser.add_argument("--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)")
+    parser.add_argument(
+        "--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)"
+    )
     parser.add_argument("--offering", help="the offering (value stream) that changed")
     parser.add_argument(
-        "--change", type=_instant, help="when the change took effect (ISO; UTC unless a zone is given)"
+        "--change",
+        type=_instant,
+        help="when the change took effect (ISO; UTC unless a zone is given)",
     )
     parser.add_argument("--before-days", type=int, help="days before the change (default 14)")
     parser.add_argument("--after-days", type=int, help="days after the change (default 14)")

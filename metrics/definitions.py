@@ -27,7 +27,7 @@ DEFINITIONS: dict[str, str] = {
     "pct_c_and_a": "%C&A = 1 − rework share.",
     "rolled_pct_c_and_a": "Rolled %C&A = the product of %C&A over the steps of the main path (the most frequent variant).",
     "transition_count": "Count: how often b directly follows a in a case (pm4py discover_dfg).",
-    "transition_wait": "Wait = max(0, start(b) − end(a)); without start timestamps it is end(b) − end(a), the elapsed time, labelled \"elapsed\" rather than \"wait\".",
+    "transition_wait": 'Wait = max(0, start(b) − end(a)); without start timestamps it is end(b) − end(a), the elapsed time, labelled "elapsed" rather than "wait".',
     "throughput": "Throughput: completed cases per period, by completion date.",
     "arrivals": "Arrivals: cases started per period.",
     "wip": "WIP at instant t: cases with min(start) ≤ t and (still open or completed after t); daily WIP is taken at the end of each day.",

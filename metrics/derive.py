@@ -148,15 +148,13 @@ def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFram
     # start after its end (rejected at import) cannot leak into the next case.
     since_t0 = (pl.col("end") - pl.col("_t0")).dt.total_microseconds().clip(lower_bound=0)
     latest_work_end = _running_max_before(pl.when(work).then(since_t0).otherwise(0))
-    latest_value_adding_end = _running_max_before(
-        pl.when(value_adding).then(since_t0).otherwise(0)
-    )
+    latest_value_adding_end = _running_max_before(pl.when(value_adding).then(since_t0).otherwise(0))
     start_us = (pl.col("start_or_end") - pl.col("_t0")).dt.total_microseconds()
     # A hash set over 10 million (case, activity) keys (`is_first_distinct`) is
     # twice as slow as sorting them: the keys are nearly sorted already.
-    case_activity = pl.col("case_index").cast(pl.UInt64) * (2**32) + pl.col(
-        "_activity_code"
-    ).cast(pl.UInt64)
+    case_activity = pl.col("case_index").cast(pl.UInt64) * (2**32) + pl.col("_activity_code").cast(
+        pl.UInt64
+    )
     keys_sorted = case_activity.sort()
     first_of_activity = (
         (keys_sorted != keys_sorted.shift(1))

@@ -109,9 +109,11 @@ def cases_with_attributes(
             if name == "resource"
             else pl.col("attributes").str.json_path_match(f"$[{_json_string(name)}]")
         )
-        matching = events.filter(value.is_in([str(v) for v in values])).select(
-            "offering", "case_id"
-        ).unique()
+        matching = (
+            events.filter(value.is_in([str(v) for v in values]))
+            .select("offering", "case_id")
+            .unique()
+        )
         selected = (
             matching
             if selected is None

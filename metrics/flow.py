@@ -71,7 +71,6 @@ PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
 """The periods the dashboard offers and their polars intervals (weeks start on Monday)."""
 
 
-
 def _day_of(instant: pl.Expr) -> pl.Expr:
     return instant.dt.date()
 

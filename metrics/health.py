@@ -117,9 +117,7 @@ def lead_time_trend(cases: pl.LazyFrame, every: str = "1w") -> pl.LazyFrame:
     """Median and p85 lead time of the cases completed in each period, per offering."""
     done = cases.filter(pl.col("completed"))
     frame = (
-        done.group_by(
-            "offering", period=pl.col("last_end").dt.date().dt.truncate(every)
-        )
+        done.group_by("offering", period=pl.col("last_end").dt.date().dt.truncate(every))
         .agg(
             pl.len().cast(pl.UInt32).alias("completed"),
             pl.col("lead_time_s").quantile(0.5, interpolation="linear").alias("lead_time_s_p50"),

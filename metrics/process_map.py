@@ -60,7 +60,6 @@ EDGE_SCHEMA: dict[str, pl.DataType] = {
 counts only (their waits are null, `measure` is 'none')."""
 
 
-
 def activity_ranking(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
     """The activities of the view with their frequency and value class (NODE_SCHEMA).
 
@@ -155,8 +154,10 @@ def directly_follows(
         .agg(pl.len().alias("count"), pl.len().alias("cases"))
         .with_columns(to_activity=pl.lit(END), measure=pl.lit("none"))
     )
-    no_waits = [pl.lit(None, dtype=pl.Float64).alias(name) for name in distribution_schema(
-        "wait_s", with_sum=True)]
+    no_waits = [
+        pl.lit(None, dtype=pl.Float64).alias(name)
+        for name in distribution_schema("wait_s", with_sum=True)
+    ]
     frame = pl.concat(
         [transitions, starts.with_columns(no_waits), ends.with_columns(no_waits)],
         how="diagonal_relaxed",
@@ -230,4 +231,3 @@ def _widest_tree(
                 via[nxt] = node
                 heapq.heappush(heap, (-w, nxt))
     return {(src, dst) if forward else (dst, src) for dst, src in via.items()}
-

@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m metrics.report", description="Stream metrics of one offering."
     )
-    parser.add_argument("--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)")
+    parser.add_argument(
+        "--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)"
+    )
     parser.add_argument("--offering", required=True, help="the offering (value stream)")
     parser.add_argument("--from", dest="from_date", type=_date, help="first day (UTC), included")
     parser.add_argument("--to", dest="to_date", type=_date, help="last day (UTC), included")
@@ -62,6 +64,7 @@ def _share(value: float | None) -> str:
 
 def format_summary(figures: dict[str, Any], pce_basis: str = "value-adding") -> str:
     """A readable text version of `summary`'s dict."""
+
     def spread(key: str) -> str:
         d = figures[key]
         return (
@@ -69,7 +72,9 @@ def format_summary(figures: dict[str, Any], pce_basis: str = "value-adding") -> 
             f"p95 {duration_text(d['p95'])}, mean {duration_text(d['mean'])}"
         )
 
-    pce_label = "PCE" if pce_basis == "value-adding" else "PCE (= flow efficiency: no value classes)"
+    pce_label = (
+        "PCE" if pce_basis == "value-adding" else "PCE (= flow efficiency: no value classes)"
+    )
     lines = [
         f"Offering: {figures['offering']}",
         f"Cases: {figures['cases']} ({figures['completed_cases']} completed, "

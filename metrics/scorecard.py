@@ -70,11 +70,16 @@ _UTC = pl.Datetime("us", "UTC")
 
 def _period(cases: pl.LazyFrame, start: datetime | None, end: datetime | None) -> pl.LazyFrame:
     """Per offering, the throughput period [period_start, period_end)."""
-    lo = (pl.lit(start, dtype=_UTC) if start is not None
-          else pl.col("last_end").filter(pl.col("completed")).min())
+    lo = (
+        pl.lit(start, dtype=_UTC)
+        if start is not None
+        else pl.col("last_end").filter(pl.col("completed")).min()
+    )
     hi = pl.lit(end, dtype=_UTC) if end is not None else pl.col("last_end").max()
-    return cases.group_by("offering").agg(period_start=lo, period_end=hi).filter(
-        pl.col("period_start").is_not_null()
+    return (
+        cases.group_by("offering")
+        .agg(period_start=lo, period_end=hi)
+        .filter(pl.col("period_start").is_not_null())
     )
 
 
@@ -90,8 +95,16 @@ def scorecard(
     throughput period.
     """
     summary = case_summary(cases, by=("offering",)).select(
-        "offering", "cases", "completed_cases", "open_cases", "lead_time_s_p50",
-        "lead_time_s_p85", "flow_efficiency", "pce", "pce_basis", "rework_case_share",
+        "offering",
+        "cases",
+        "completed_cases",
+        "open_cases",
+        "lead_time_s_p50",
+        "lead_time_s_p85",
+        "flow_efficiency",
+        "pce",
+        "pce_basis",
+        "rework_case_share",
     )
     neck = bottleneck(steps(restrict_instances(instances, cases))).select(
         "offering",
@@ -102,12 +115,19 @@ def scorecard(
     done = (
         cases.filter(pl.col("completed"))
         .join(period, on="offering")
-        .filter(pl.col("last_end").is_between(pl.col("period_start"), pl.col("period_end"),
-                                              closed="left" if end is not None else "both"))
+        .filter(
+            pl.col("last_end").is_between(
+                pl.col("period_start"),
+                pl.col("period_end"),
+                closed="left" if end is not None else "both",
+            )
+        )
         .group_by("offering")
         .agg(completed_in_period=pl.len())
     )
-    weeks = (pl.col("period_end") - pl.col("period_start")).dt.total_seconds(fractional=True) / _WEEK_S
+    weeks = (pl.col("period_end") - pl.col("period_start")).dt.total_seconds(
+        fractional=True
+    ) / _WEEK_S
     frame = (
         summary.join(neck, on="offering", how="left")
         .join(period.with_columns(weeks=weeks), on="offering", how="left")
@@ -132,8 +152,13 @@ def weekly_throughput(
     completions = (
         cases.filter(pl.col("completed"))
         .join(period, on="offering")
-        .filter(pl.col("last_end").is_between(pl.col("period_start"), pl.col("period_end"),
-                                              closed="left" if end is not None else "both"))
+        .filter(
+            pl.col("last_end").is_between(
+                pl.col("period_start"),
+                pl.col("period_end"),
+                closed="left" if end is not None else "both",
+            )
+        )
         .group_by("offering", week=week)
         .agg(completed_cases=pl.len())
     )
@@ -161,7 +186,9 @@ def _nice(width_days: float) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= width_days)
 
 
-def lead_time_bins(cases: pl.DataFrame, bins: int = 30, upper_share: float = 0.99) -> tuple[float, float]:
+def lead_time_bins(
+    cases: pl.DataFrame, bins: int = 30, upper_share: float = 0.99
+) -> tuple[float, float]:
     """Bins shared by every offering: (width, start of the last bin) in seconds.
 
     About `bins` bins of a round width (1, 2, 5 × 10^k days) up to the pooled

@@ -71,9 +71,11 @@ def steps(instances: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.Lazy
     exprs = [
         pl.len().cast(pl.UInt32).alias("instances"),
         pl.col("case_index").n_unique().cast(pl.UInt32).alias("cases"),
-        pl.col("case_index").filter(pl.col("is_rework")).n_unique().cast(pl.UInt32).alias(
-            "rework_cases"
-        ),
+        pl.col("case_index")
+        .filter(pl.col("is_rework"))
+        .n_unique()
+        .cast(pl.UInt32)
+        .alias("rework_cases"),
         pl.col("seq").median().cast(pl.Float64).alias("typical_position"),
         *distribution(pl.col("process_s"), "process_time_s", with_sum=True, with_count=True),
         *distribution(pl.col("wait_before_s"), "wait_before_s", with_sum=True, with_count=True),
@@ -96,9 +98,9 @@ def bottleneck(step_frame: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> p
     total = pl.col("wait_before_s_sum")
     share = total / total.sum()
     ranked = step_frame.with_columns(wait_share=share.over(by) if by else share).filter(total > 0)
-    best = ranked.sort([*by, "wait_before_s_sum", "activity"], descending=[
-        *([False] * len(by)), True, False
-    ])
+    best = ranked.sort(
+        [*by, "wait_before_s_sum", "activity"], descending=[*([False] * len(by)), True, False]
+    )
     frame = best.group_by(list(by), maintain_order=True).first() if by else best.head(1)
     return conform(frame, _schema(by, BOTTLENECK_SCHEMA))
 
@@ -109,15 +111,20 @@ def main_path(variant_frame: pl.LazyFrame, by: Sequence[str] = ("offering",)) ->
     `variant_frame` is `metrics.variants.variants`'s output (sorted by cases,
     most frequent first). Returns `by` columns, `activity`, `position` (1-based).
     """
-    top = variant_frame.group_by(list(by), maintain_order=True).first() if by else (
-        variant_frame.head(1)
+    top = (
+        variant_frame.group_by(list(by), maintain_order=True).first()
+        if by
+        else (variant_frame.head(1))
     )
     return (
         top.select(*by, activity=pl.col("variant"))
         .explode("activity")
         .unique(subset=[*by, "activity"], keep="first", maintain_order=True)
-        .with_columns(position=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(by) if by
-                      else pl.int_range(1, pl.len() + 1, dtype=pl.UInt32))
+        .with_columns(
+            position=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(by)
+            if by
+            else pl.int_range(1, pl.len() + 1, dtype=pl.UInt32)
+        )
     )
 
 

@@ -55,8 +55,8 @@ def case_summary(cases: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
     process = pl.col("process_time_s").filter(done)
     wait = pl.col("wait_time_s").filter(done)
     classified = pl.col("pce_basis") == "value-adding"
-    pce_numerator = pl.when(classified).then(pl.col("value_adding_s")).otherwise(
-        pl.col("process_time_s")
+    pce_numerator = (
+        pl.when(classified).then(pl.col("value_adding_s")).otherwise(pl.col("process_time_s"))
     )
     frame = aggregate(
         cases,

@@ -26,7 +26,12 @@ from metrics.flow import aging
 from metrics.stats import conform
 
 WAIT_PERCENTILES: tuple[tuple[str, float], ...] = (
-    ("p5", 0.05), ("p25", 0.25), ("p50", 0.50), ("p75", 0.75), ("p85", 0.85), ("p95", 0.95),
+    ("p5", 0.05),
+    ("p25", 0.25),
+    ("p50", 0.50),
+    ("p75", 0.75),
+    ("p85", 0.85),
+    ("p95", 0.95),
 )
 
 STEP_WAIT_SCHEMA: dict[str, pl.DataType] = {
@@ -122,8 +127,10 @@ def step_waits(instances: pl.LazyFrame) -> pl.LazyFrame:
         .agg(
             pl.col("seq").median().cast(pl.Float64).alias("typical_position"),
             wait.count().alias("waits"),
-            *[wait.quantile(q, interpolation="linear").alias(f"wait_s_{name}")
-              for name, q in WAIT_PERCENTILES],
+            *[
+                wait.quantile(q, interpolation="linear").alias(f"wait_s_{name}")
+                for name, q in WAIT_PERCENTILES
+            ],
             wait.mean().alias("wait_s_mean"),
             wait.sum().alias("wait_s_sum"),
         )
@@ -131,8 +138,10 @@ def step_waits(instances: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(wait_share=pl.when(total.sum() > 0).then(total / total.sum()))
         .with_columns(
             is_bottleneck=(total > 0)
-            & (pl.col("activity")
-               == pl.col("activity").sort_by([total, "activity"], descending=[True, False]).first())
+            & (
+                pl.col("activity")
+                == pl.col("activity").sort_by([total, "activity"], descending=[True, False]).first()
+            )
         )
         .sort("typical_position", "activity")
     )
@@ -151,7 +160,9 @@ def wait_ecdf(instances: pl.LazyFrame, points: int = 100) -> pl.LazyFrame:
         .group_by("activity")
         .agg(
             pl.len().alias("waits"),
-            pl.concat_list([wait.quantile(q, interpolation="linear") for q in grid]).alias("wait_s"),
+            pl.concat_list([wait.quantile(q, interpolation="linear") for q in grid]).alias(
+                "wait_s"
+            ),
         )
         .with_columns(share=pl.lit(grid, dtype=pl.List(pl.Float64)))
         .explode("wait_s", "share")

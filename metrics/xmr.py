@@ -82,9 +82,9 @@ def xmr(points: pl.LazyFrame, value: str = "value", baseline: str = "is_baseline
             beyond_limits=((x > pl.col("upper_limit")) | (x < pl.col("lower_limit"))).fill_null(
                 False
             ),
-            in_run=(
-                (pl.col("_side") != 0) & (pl.len().over("_run") >= RUN_LENGTH)
-            ).fill_null(False),
+            in_run=((pl.col("_side") != 0) & (pl.len().over("_run") >= RUN_LENGTH)).fill_null(
+                False
+            ),
         )
         .with_columns(signal=pl.col("beyond_limits") | pl.col("in_run"))
     )

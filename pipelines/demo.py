@@ -61,7 +61,9 @@ def remove_demo(wh: Warehouse) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m pipelines.demo", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m pipelines.demo", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--db", help="warehouse file (default: $VSM_DB or data/warehouse.duckdb)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true", help="load even when the warehouse has events")
@@ -77,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         demo, report = load_demo(wh, seed=args.seed)
         print(f"Demo loaded into {wh.path}: {report.summary()}")
         for change in demo.changes:
-            print(f"  recorded change: {change.changed_at:%Y-%m-%d} {change.offering}: {change.name}")
+            print(
+                f"  recorded change: {change.changed_at:%Y-%m-%d} {change.offering}: {change.name}"
+            )
     return 0
 
 

@@ -65,8 +65,9 @@ class ImportOptions:
     format: str | None = None
     format_options: FormatOptions = field(default_factory=FormatOptions)
 
-    def identity(self, mapping: Mapping, format_name: str = GENERIC,
-                 used: FormatOptions | None = None) -> dict[str, Any]:
+    def identity(
+        self, mapping: Mapping, format_name: str = GENERIC, used: FormatOptions | None = None
+    ) -> dict[str, Any]:
         """What makes two imports of the same bytes the same import."""
         out: dict[str, Any] = {
             "mapping": mapping.to_dict(),
@@ -95,6 +96,7 @@ class Prepared:
     catalog_defaults: pl.DataFrame | None = None
     format_used: FormatOptions | None = None
     choices: dict[str, list[str]] = field(default_factory=dict)
+
 
 @dataclass
 class ImportReport:
@@ -226,18 +228,32 @@ def detect_format(data: bytes, file_name: str, raw: RawTable | None) -> FormatGu
     return formats.detect_format(data, file_name, raw)
 
 
-def _prepare_format(data: bytes, file_name: str, options: ImportOptions, raw: RawTable | None,
-                    name: str, guess: FormatGuess | None,
-                    read_error: IngestError | None) -> Prepared:
+def _prepare_format(
+    data: bytes,
+    file_name: str,
+    options: ImportOptions,
+    raw: RawTable | None,
+    name: str,
+    guess: FormatGuess | None,
+    read_error: IngestError | None,
+) -> Prepared:
     if name not in FORMATS:
         raise IngestError(f"Unknown format {name!r}: use one of {GENERIC}, {', '.join(FORMATS)}.")
     fmt = FORMATS[name]
     if fmt.needs_table and raw is None:
-        raise read_error or IngestError(f"{file_name} is not a table, so it cannot be a "
-                                        f"{fmt.label}.")
+        raise read_error or IngestError(
+            f"{file_name} is not a table, so it cannot be a {fmt.label}."
+        )
     try:
-        converted = formats.convert(name, data, file_name, raw, options=options.format_options,
-                                    timezone=options.timezone, day_first=options.day_first)
+        converted = formats.convert(
+            name,
+            data,
+            file_name,
+            raw,
+            options=options.format_options,
+            timezone=options.timezone,
+            day_first=options.day_first,
+        )
     except IngestError as exc:
         message = str(exc)
         raise IngestError(message if file_name in message else f"{file_name}: {message}") from exc
@@ -383,7 +399,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--follow", help="monday.com column or Jira field to follow (default Status)")
     p.add_argument(
-        "--milestones", help="milestone sheets: the date columns that are steps, in order, comma-separated"
+        "--milestones",
+        help="milestone sheets: the date columns that are steps, in order, comma-separated",
     )
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     return p
@@ -474,5 +491,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

@@ -147,7 +147,9 @@ def _parse_times(
     if not mapping.start:
         return parse_timestamps(frame[mapping.end], tz=timezone, day_first=day_first), None
     with ThreadPoolExecutor(max_workers=2) as pool:
-        end_job = pool.submit(parse_timestamps, frame[mapping.end], tz=timezone, day_first=day_first)
+        end_job = pool.submit(
+            parse_timestamps, frame[mapping.end], tz=timezone, day_first=day_first
+        )
         start_job = pool.submit(
             parse_timestamps, frame[mapping.start], tz=timezone, day_first=day_first
         )
@@ -178,16 +180,15 @@ def _pair_lifecycle(rows: pl.DataFrame, group: list[str]) -> tuple[pl.DataFrame,
     rows = rows.with_columns(
         (
             is_complete
-            & (
-                pl.col("__unmatched")
-                == pl.col("__unmatched").shift(1, fill_value=0).over(group)
-            )
+            & (pl.col("__unmatched") == pl.col("__unmatched").shift(1, fill_value=0).over(group))
         ).alias("__matched")
     )
     starts = (
         rows.filter(is_start)
         .with_columns(pl.int_range(1, pl.len() + 1).over(group).alias("__k"))
-        .select([*group, "__k", pl.col("end").alias("__start_time"), pl.col(ROW).alias("__start_row")])
+        .select(
+            [*group, "__k", pl.col("end").alias("__start_time"), pl.col(ROW).alias("__start_row")]
+        )
     )
     completes = rows.filter(is_complete).with_columns(
         pl.when(pl.col("__matched"))
@@ -285,8 +286,7 @@ def normalize(
 
     bad = rows.filter(pl.col("reason").is_not_null())
     raw_json = (
-        frame.filter(pl.Series(rows["reason"].is_not_null()))
-        .select(
+        frame.filter(pl.Series(rows["reason"].is_not_null())).select(
             pl.struct([pl.col(c).cast(pl.String) for c in frame.columns if c != ROW])
             .struct.json_encode()
             .alias("raw")
@@ -351,9 +351,7 @@ def normalize(
             "are not activity instances."
         )
     if end.date_only:
-        notes.append(
-            "The end times are dates without a time of day: durations are in whole days."
-        )
+        notes.append("The end times are dates without a time of day: durations are in whole days.")
     if mapping.start and start is not None and start.values.null_count() == frame.height:
         notes.append(
             f"The start column {mapping.start!r} is empty: start times are unknown, so waits "

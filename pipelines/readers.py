@@ -31,8 +31,14 @@ _DELIMITERS = [",", ";", "\t", "|"]
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _HEADER_SCAN_ROWS = 50
 
-_XES_STANDARD = ["case:concept:name", "concept:name", "time:timestamp", "lifecycle:transition",
-                 "org:resource", "concept:instance"]
+_XES_STANDARD = [
+    "case:concept:name",
+    "concept:name",
+    "time:timestamp",
+    "lifecycle:transition",
+    "org:resource",
+    "concept:instance",
+]
 
 
 @dataclass
@@ -49,8 +55,14 @@ class ReadError(Exception):
     """A file could not be read as a table; the message is meant for the user."""
 
 
-def read_table(source: str | Path | bytes, file_name: str, *, sheet: str | None = None,
-               delimiter: str | None = None, encoding: str | None = None) -> RawTable:
+def read_table(
+    source: str | Path | bytes,
+    file_name: str,
+    *,
+    sheet: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> RawTable:
     """Read ``source`` (a path, or the bytes of an upload) named ``file_name``.
 
     The format comes from the file name's extension; with an unknown or missing one the
@@ -62,8 +74,10 @@ def read_table(source: str | Path | bytes, file_name: str, *, sheet: str | None 
         raise ReadError(f"{file_name} is empty.")
     kind = _format_from_name(file_name) or _sniff_format(data, file_name)
     if kind == "xls":
-        raise ReadError(f"{file_name} is an old Excel 97-2003 .xls workbook, which is not "
-                        "supported: open it in Excel or LibreOffice and save it as .xlsx or .csv.")
+        raise ReadError(
+            f"{file_name} is an old Excel 97-2003 .xls workbook, which is not "
+            "supported: open it in Excel or LibreOffice and save it as .xlsx or .csv."
+        )
     if kind in ("csv", "tsv"):
         return _read_csv(data, file_name, kind, delimiter, encoding)
     if kind == "xlsx":
@@ -91,17 +105,27 @@ def _format_from_name(file_name: str) -> str | None:
     if name.endswith(".gz"):
         name = name[:-3]
     suffix = Path(name).suffix
-    return {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx",
-            ".xlsm": "xlsx", ".xls": "xls", ".parquet": "parquet", ".pq": "parquet",
-            ".xes": "xes"}.get(suffix)
+    return {
+        ".csv": "csv",
+        ".txt": "csv",
+        ".tsv": "tsv",
+        ".tab": "tsv",
+        ".xlsx": "xlsx",
+        ".xlsm": "xlsx",
+        ".xls": "xls",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".xes": "xes",
+    }.get(suffix)
 
 
 def _gunzip(data: bytes, file_name: str) -> bytes:
     try:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
-        raise ReadError(f"{file_name} looks gzip-compressed but is damaged or truncated "
-                        f"({exc}).") from exc
+        raise ReadError(
+            f"{file_name} looks gzip-compressed but is damaged or truncated ({exc})."
+        ) from exc
 
 
 def _sniff_format(data: bytes, file_name: str) -> str:
@@ -125,8 +149,10 @@ def _sniff_format(data: bytes, file_name: str) -> str:
     if text.startswith(b"<?xml") or text.startswith(b"<log"):
         return "xes"
     if _is_binary(head):
-        raise ReadError(f"{file_name} is not a table: its content is binary, and its name does "
-                        "not say which format it is (expected .csv, .tsv, .xlsx, .parquet or .xes).")
+        raise ReadError(
+            f"{file_name} is not a table: its content is binary, and its name does "
+            "not say which format it is (expected .csv, .tsv, .xlsx, .parquet or .xes)."
+        )
     return "csv"
 
 
@@ -148,7 +174,7 @@ def _decode(data: bytes, file_name: str, encoding: str | None) -> tuple[str, str
         except (UnicodeDecodeError, LookupError) as exc:
             raise ReadError(f"{file_name} could not be read as {encoding}: {exc}.") from exc
     if data.startswith(codecs.BOM_UTF8):
-        return _strict(data[len(codecs.BOM_UTF8):], "utf-8", file_name), "UTF-8 with BOM"
+        return _strict(data[len(codecs.BOM_UTF8) :], "utf-8", file_name), "UTF-8 with BOM"
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         return _strict(data, "utf-16", file_name), "UTF-16"
     try:
@@ -156,8 +182,10 @@ def _decode(data: bytes, file_name: str, encoding: str | None) -> tuple[str, str
     except UnicodeDecodeError:
         pass
     if b"\x00" in data[:4096]:
-        raise ReadError(f"{file_name} is not a readable text table: it contains binary data "
-                        "(or an unmarked UTF-16 encoding). Save it as CSV in UTF-8.")
+        raise ReadError(
+            f"{file_name} is not a readable text table: it contains binary data "
+            "(or an unmarked UTF-16 encoding). Save it as CSV in UTF-8."
+        )
     return data.decode("cp1252", errors="replace"), "Windows-1252 (Latin-1)"
 
 
@@ -165,8 +193,10 @@ def _strict(data: bytes, encoding: str, file_name: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ReadError(f"{file_name} says it is {encoding} but byte {exc.start} is not valid "
-                        f"{encoding}: the file is damaged or mislabelled.") from exc
+        raise ReadError(
+            f"{file_name} says it is {encoding} but byte {exc.start} is not valid "
+            f"{encoding}: the file is damaged or mislabelled."
+        ) from exc
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -211,8 +241,9 @@ def _max_fields(text: str, separator: str) -> int:
     return max((len(row) for row in csv.reader(io.StringIO(text), delimiter=separator)), default=0)
 
 
-def _read_csv(data: bytes, file_name: str, kind: str, delimiter: str | None,
-              encoding: str | None) -> RawTable:
+def _read_csv(
+    data: bytes, file_name: str, kind: str, delimiter: str | None, encoding: str | None
+) -> RawTable:
     details: dict[str, str] = {}
     if data.startswith(_GZIP_MAGIC):
         data = _gunzip(data, file_name)
@@ -229,11 +260,17 @@ def _read_csv(data: bytes, file_name: str, kind: str, delimiter: str | None,
     if used_encoding == "UTF-8":
         utf8 = data
     elif used_encoding == "UTF-8 with BOM":
-        utf8 = data[len(codecs.BOM_UTF8):]
+        utf8 = data[len(codecs.BOM_UTF8) :]
     else:
         utf8 = text.encode("utf-8")
-    options = dict(has_header=False, separator=separator, infer_schema=False, null_values=None,
-                   quote_char='"', raise_if_empty=False)
+    options = dict(
+        has_header=False,
+        separator=separator,
+        infer_schema=False,
+        null_values=None,
+        quote_char='"',
+        raise_if_empty=False,
+    )
     try:
         frame = pl.read_csv(io.BytesIO(utf8), **options)  # type: ignore[arg-type]
     except pl.exceptions.ComputeError as exc:
@@ -243,8 +280,7 @@ def _read_csv(data: bytes, file_name: str, kind: str, delimiter: str | None,
         # table to the widest row so no cell is lost.
         width = _max_fields(text, separator)
         schema = {f"column_{i}": pl.String for i in range(width)}
-        frame = pl.read_csv(io.BytesIO(utf8), schema=schema, missing_columns="insert",
-                            **options)  # type: ignore[arg-type]
+        frame = pl.read_csv(io.BytesIO(utf8), schema=schema, missing_columns="insert", **options)  # type: ignore[arg-type]
     if frame.height == 0:
         raise ReadError(f"{file_name} is empty.")
     header = [None if v is None else str(v) for v in frame.row(0)]
@@ -285,18 +321,22 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawTable:
     if not sheets:
         raise ReadError(f"{file_name} has no sheets.")
     if sheet is not None and sheet not in sheets:
-        raise ReadError(f"{file_name} has no sheet named {sheet!r}; its sheets are "
-                        f"{', '.join(sheets)}.")
+        raise ReadError(
+            f"{file_name} has no sheet named {sheet!r}; its sheets are {', '.join(sheets)}."
+        )
     chosen = sheet if sheet is not None else sheets[0]
     # fastexcel's header_row=None with skip_rows=0 keeps leading empty rows, so row i of
     # this preview is sheet row i + 1.
-    preview = reader.load_sheet(chosen, header_row=None, skip_rows=0, n_rows=_HEADER_SCAN_ROWS,
-                                dtypes="string").to_polars()
+    preview = reader.load_sheet(
+        chosen, header_row=None, skip_rows=0, n_rows=_HEADER_SCAN_ROWS, dtypes="string"
+    ).to_polars()
     header_index = _find_header_row(preview)
     if header_index is None:
         raise ReadError(f"{file_name}: sheet {chosen!r} is empty.")
     try:
-        frame = reader.load_sheet(chosen, header_row=header_index, schema_sample_rows=None).to_polars()
+        frame = reader.load_sheet(
+            chosen, header_row=header_index, schema_sample_rows=None
+        ).to_polars()
     except Exception as exc:
         raise ReadError(f"{file_name}: sheet {chosen!r} could not be read ({exc}).") from exc
     header_cells = preview.row(header_index)
@@ -307,7 +347,8 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawTable:
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     first_data_row = header_index + 2
     frame = frame.with_row_index(SOURCE_ROW, offset=first_data_row).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64))
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
     details = {"sheet": chosen, "header row": str(header_index + 1)}
     frame = _drop_blank_rows(frame.with_columns(pl.col(pl.String).replace("", None)), details)
     if frame.height == 0:
@@ -323,8 +364,9 @@ def _find_header_row(preview: pl.DataFrame) -> int | None:
     if preview.height == 0:
         return None
     filled = preview.select(
-        pl.sum_horizontal(pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "")
-                          for c in preview.columns).alias("n")
+        pl.sum_horizontal(
+            pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in preview.columns
+        ).alias("n")
     ).get_column("n")
     widest = int(filled.max() or 0)  # type: ignore[arg-type]
     if widest == 0:
@@ -345,7 +387,9 @@ def _read_parquet(data: bytes, file_name: str) -> RawTable:
         raise ReadError(f"{file_name} has no rows.")
     names = _unique_names(list(frame.columns))
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
     return RawTable(frame.select(SOURCE_ROW, *names), "parquet", {}, [])
 
 
@@ -361,8 +405,11 @@ def _read_xes(data: bytes, file_name: str) -> RawTable:
     # rustxes returns whatever it parsed before a cut, silently: check the end first.
     xml = _gunzip(data, file_name) if compressed else data
     if b"</log>" not in xml[-4096:]:
-        problem = ("it has no <log> element (is it really an XES file?)" if b"<log" not in xml
-                   else "the XML is broken: it ends before </log> (the file was probably cut short)")
+        problem = (
+            "it has no <log> element (is it really an XES file?)"
+            if b"<log" not in xml
+            else "the XML is broken: it ends before </log> (the file was probably cut short)"
+        )
         raise ReadError(f"{file_name} is not a readable XES log: {problem}.")
     fd, path = tempfile.mkstemp(suffix=".xes.gz" if compressed else ".xes")
     try:
@@ -377,7 +424,9 @@ def _read_xes(data: bytes, file_name: str) -> RawTable:
     return RawTable(_tidy_xes(frame), "xes", details, [])
 
 
-def _xes_frame(path: str, file_name: str, compressed: bool, data: bytes) -> tuple[pl.DataFrame, str]:
+def _xes_frame(
+    path: str, file_name: str, compressed: bool, data: bytes
+) -> tuple[pl.DataFrame, str]:
     import rustxes
 
     try:
@@ -399,8 +448,9 @@ def _xes_frame(path: str, file_name: str, compressed: bool, data: bytes) -> tupl
     frame = pl.from_pandas(pandas_frame)
     for column, dtype in frame.schema.items():
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-            frame = frame.with_columns(pl.col(column).dt.convert_time_zone("UTC")
-                                       .dt.replace_time_zone(None))
+            frame = frame.with_columns(
+                pl.col(column).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            )
     return frame, "pm4py"
 
 
@@ -427,15 +477,19 @@ def _tidy_xes(frame: pl.DataFrame) -> pl.DataFrame:
     pm4py agree on it for every log in ../shared/data/real.
     """
     if "time:timestamp" in frame.columns:
-        frame = frame.with_columns(pl.col("time:timestamp").cast(pl.Datetime("us"))
-                                   .dt.replace_time_zone("UTC"))
+        frame = frame.with_columns(
+            pl.col("time:timestamp").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        )
     for column, dtype in frame.schema.items():
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
-            frame = frame.with_columns(pl.col(column).cast(pl.Datetime("us"))
-                                       .dt.replace_time_zone("UTC"))
+            frame = frame.with_columns(
+                pl.col(column).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+            )
     standard = [c for c in _XES_STANDARD if c in frame.columns]
     rest = [c for c in frame.columns if c not in standard and c != SOURCE_ROW]
     events = sorted(c for c in rest if not c.startswith("case:"))
     traces = sorted(c for c in rest if c.startswith("case:"))
-    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
     return frame.select(SOURCE_ROW, *standard, *events, *traces)

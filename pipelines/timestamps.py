@@ -88,21 +88,45 @@ def _formats(day_first: bool) -> list[_Format]:
         if not date.endswith("T"):
             out.append(_Format(sep_free, f"{label} dates", False, True))
     if day_first:
-        numeric = [("%d/%m/%Y", "dd/mm/yyyy"), ("%d-%m-%Y", "dd-mm-yyyy"), ("%d.%m.%Y", "dd.mm.yyyy"),
-                   ("%d/%m/%y", "dd/mm/yy"), ("%d.%m.%y", "dd.mm.yy")]
+        numeric = [
+            ("%d/%m/%Y", "dd/mm/yyyy"),
+            ("%d-%m-%Y", "dd-mm-yyyy"),
+            ("%d.%m.%Y", "dd.mm.yyyy"),
+            ("%d/%m/%y", "dd/mm/yy"),
+            ("%d.%m.%y", "dd.mm.yy"),
+        ]
         prefix = "day-first "
     else:
-        numeric = [("%m/%d/%Y", "mm/dd/yyyy"), ("%m-%d-%Y", "mm-dd-yyyy"), ("%m.%d.%Y", "mm.dd.yyyy"),
-                   ("%m/%d/%y", "mm/dd/yy"), ("%m.%d.%y", "mm.dd.yy")]
+        numeric = [
+            ("%m/%d/%Y", "mm/dd/yyyy"),
+            ("%m-%d-%Y", "mm-dd-yyyy"),
+            ("%m.%d.%Y", "mm.dd.yyyy"),
+            ("%m/%d/%y", "mm/dd/yy"),
+            ("%m.%d.%y", "mm.dd.yy"),
+        ]
         prefix = "month-first "
-    named = [("%d/%b/%y", "dd/Mon/yy (Jira)"), ("%d/%b/%Y", "dd/Mon/yyyy"),
-             ("%d-%b-%Y", "dd-Mon-yyyy"), ("%d-%b-%y", "dd-Mon-yy"), ("%d %b %Y", "dd Mon yyyy"),
-             ("%d/%B/%Y", "dd/Month/yyyy"), ("%d %B %Y", "dd Month yyyy"),
-             ("%b %d, %Y", "Mon dd, yyyy"), ("%B %d, %Y", "Month dd, yyyy")]
+    named = [
+        ("%d/%b/%y", "dd/Mon/yy (Jira)"),
+        ("%d/%b/%Y", "dd/Mon/yyyy"),
+        ("%d-%b-%Y", "dd-Mon-yyyy"),
+        ("%d-%b-%y", "dd-Mon-yy"),
+        ("%d %b %Y", "dd Mon yyyy"),
+        ("%d/%B/%Y", "dd/Month/yyyy"),
+        ("%d %B %Y", "dd Month yyyy"),
+        ("%b %d, %Y", "Mon dd, yyyy"),
+        ("%B %d, %Y", "Month dd, yyyy"),
+    ]
     for date, label in numeric:
         for time, time_label in _time_parts():
-            out.append(_Format(date + time + "%z", f"{prefix}{label} {time_label} with UTC offsets",
-                               True, False, True))
+            out.append(
+                _Format(
+                    date + time + "%z",
+                    f"{prefix}{label} {time_label} with UTC offsets",
+                    True,
+                    False,
+                    True,
+                )
+            )
             out.append(_Format(date + time, f"{prefix}{label} {time_label}", False, False, True))
         out.append(_Format(date, f"{prefix}{label} dates", False, True, True))
     for date, label in named:
@@ -144,13 +168,17 @@ def _localize(naive: pl.Series, tz: str) -> tuple[pl.Series, int, int]:
         return naive.dt.replace_time_zone("UTC"), 0, 0
     earliest = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
     # A wall-clock time is ambiguous when the same reading recurs one hour later.
-    recurs = (pl.select(pl.lit(earliest) + pl.duration(hours=1)).to_series()
-              .dt.replace_time_zone(None) == naive)
+    recurs = (
+        pl.select(pl.lit(earliest) + pl.duration(hours=1)).to_series().dt.replace_time_zone(None)
+        == naive
+    )
     n_ambiguous = int(recurs.sum())
     gap = earliest.is_null() & naive.is_not_null()
     n_gap = int(gap.sum())
     if n_gap:
-        repaired = naive.dt.offset_by("1h").dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+        repaired = naive.dt.offset_by("1h").dt.replace_time_zone(
+            tz, ambiguous="earliest", non_existent="null"
+        )
         earliest = earliest.zip_with(~gap, repaired)
     return earliest.dt.convert_time_zone("UTC"), n_ambiguous, n_gap
 
@@ -164,8 +192,13 @@ def _dst_note(n_ambiguous: int, n_gap: int) -> str:
     return ("; " + "; ".join(notes)) if notes else ""
 
 
-def _result(values: pl.Series, non_empty: pl.Series, description: str,
-            day_first: bool | None, date_only: bool) -> ParsedTimestamps:
+def _result(
+    values: pl.Series,
+    non_empty: pl.Series,
+    description: str,
+    day_first: bool | None,
+    date_only: bool,
+) -> ParsedTimestamps:
     values = values.cast(UTC_DTYPE).rename("timestamp")
     failed = (non_empty & values.is_null()).rename("failed")
     return ParsedTimestamps(values, failed, description, day_first, date_only)
@@ -176,16 +209,27 @@ def _from_datetime(values: pl.Series, tz: str) -> ParsedTimestamps:
     dtype = values.dtype
     if dtype == pl.Date:
         utc, n_amb, n_gap = _localize(values.cast(pl.Datetime("us")), tz)
-        return _result(utc, non_empty, f"dates, read as midnight in {tz}{_dst_note(n_amb, n_gap)}",
-                       None, True)
+        return _result(
+            utc, non_empty, f"dates, read as midnight in {tz}{_dst_note(n_amb, n_gap)}", None, True
+        )
     assert isinstance(dtype, pl.Datetime)
     if dtype.time_zone is not None:
-        return _result(values.dt.convert_time_zone("UTC"), non_empty,
-                       f"typed datetimes in {dtype.time_zone}", None, False)
+        return _result(
+            values.dt.convert_time_zone("UTC"),
+            non_empty,
+            f"typed datetimes in {dtype.time_zone}",
+            None,
+            False,
+        )
     utc, n_amb, n_gap = _localize(values, tz)
     midnight = bool((values.drop_nulls().dt.time() == dt.time(0)).all())
-    return _result(utc, non_empty, f"typed datetimes without zone, read in {tz}"
-                   f"{_dst_note(n_amb, n_gap)}", None, midnight and non_empty.any())
+    return _result(
+        utc,
+        non_empty,
+        f"typed datetimes without zone, read in {tz}{_dst_note(n_amb, n_gap)}",
+        None,
+        midnight and non_empty.any(),
+    )
 
 
 def _from_numbers(numbers: pl.Series, non_empty: pl.Series, tz: str) -> ParsedTimestamps:
@@ -207,20 +251,23 @@ def _from_numbers(numbers: pl.Series, non_empty: pl.Series, tz: str) -> ParsedTi
         text = x.cast(pl.Int64).cast(pl.String)
         naive = text.str.to_datetime("%Y%m%d", strict=False, time_unit="us")
         utc, n_amb, n_gap = _localize(naive, tz)
-        return _result(utc, non_empty, f"yyyymmdd dates, read in {tz}{_dst_note(n_amb, n_gap)}",
-                       None, True)
+        return _result(
+            utc, non_empty, f"yyyymmdd dates, read in {tz}{_dst_note(n_amb, n_gap)}", None, True
+        )
     if lo >= 20_000 and hi <= 80_000:
         micros = (x * _US_PER_DAY).round(0).cast(pl.Int64)
-        naive = (pl.select(_EXCEL_EPOCH + pl.duration(microseconds=pl.lit(micros)))
-                 .to_series())
+        naive = pl.select(_EXCEL_EPOCH + pl.duration(microseconds=pl.lit(micros))).to_series()
         naive = naive.dt.round("1ms")
         utc, n_amb, n_gap = _localize(naive, tz)
         kind = "Excel serial dates" if whole else "Excel serial date-times"
-        return _result(utc, non_empty, f"{kind}, read in {tz}{_dst_note(n_amb, n_gap)}",
-                       None, whole)
-    for low, high, unit, label in ((1e8, 1e11, 1_000_000, "epoch seconds"),
-                                   (1e11, 1e14, 1_000, "epoch milliseconds"),
-                                   (1e14, 1e17, 1, "epoch microseconds")):
+        return _result(
+            utc, non_empty, f"{kind}, read in {tz}{_dst_note(n_amb, n_gap)}", None, whole
+        )
+    for low, high, unit, label in (
+        (1e8, 1e11, 1_000_000, "epoch seconds"),
+        (1e11, 1e14, 1_000, "epoch milliseconds"),
+        (1e14, 1e17, 1, "epoch microseconds"),
+    ):
         if low <= abs(lo) and abs(hi) < high:
             micros = (x * unit).round(0).cast(pl.Int64)
             utc = micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
@@ -248,8 +295,9 @@ def _normalise(text: pl.Series) -> pl.Series:
 
 def _parse_with(text: pl.Series, fmt: _Format, tz: str, *, cache: bool = True) -> pl.Series:
     if fmt.aware:
-        return text.str.to_datetime(fmt.pattern, strict=False, time_unit="us", time_zone="UTC",
-                                    cache=cache)
+        return text.str.to_datetime(
+            fmt.pattern, strict=False, time_unit="us", time_zone="UTC", cache=cache
+        )
     return text.str.to_datetime(fmt.pattern, strict=False, time_unit="us", cache=cache)
 
 
@@ -283,18 +331,25 @@ def _from_strings(raw: pl.Series, tz: str, day_first: bool | None) -> ParsedTime
     text = raw.cast(pl.String)
     text = text.str.strip_chars()
     if bool((text == "").any()):
-        text = pl.DataFrame({"t": text}).select(pl.when(pl.col("t") != "").then(pl.col("t"))).to_series()
+        text = (
+            pl.DataFrame({"t": text})
+            .select(pl.when(pl.col("t") != "").then(pl.col("t")))
+            .to_series()
+        )
     non_empty = text.is_not_null()
     present = text.drop_nulls()
     if len(present) == 0:
         return _result(_null_datetimes(len(text), UTC_DTYPE), non_empty, "empty", day_first, False)
     # A sampled value that is not a number settles it without scanning the column.
-    if (bool(present.head(_SAMPLE_SIZE).str.contains(_NUMERIC).all())
-            and bool(present.str.contains(_NUMERIC).all())):
+    if bool(present.head(_SAMPLE_SIZE).str.contains(_NUMERIC).all()) and bool(
+        present.str.contains(_NUMERIC).all()
+    ):
         return _from_numbers(text.cast(pl.Float64, strict=False), non_empty, tz)
 
     text = _normalise(text)
-    sample = text.drop_nulls().head(50 * _SAMPLE_SIZE).unique(maintain_order=True).head(_SAMPLE_SIZE)
+    sample = (
+        text.drop_nulls().head(50 * _SAMPLE_SIZE).unique(maintain_order=True).head(_SAMPLE_SIZE)
+    )
 
     n = len(text)
     aware = _null_datetimes(n, UTC_DTYPE)
@@ -378,12 +433,12 @@ def _from_strings(raw: pl.Series, tz: str, day_first: bool | None) -> ParsedTime
         description += _dst_note(n_amb, n_gap)
         if any_order and day_first is None and detected is None:
             description += " (day/month order ambiguous: month-first assumed)"
-    return _result(values, non_empty, description,
-                    used_day_first if any_order else None, date_only)
+    return _result(values, non_empty, description, used_day_first if any_order else None, date_only)
 
 
-def parse_timestamps(values: pl.Series, *, tz: str = "UTC",
-                     day_first: bool | None = None) -> ParsedTimestamps:
+def parse_timestamps(
+    values: pl.Series, *, tz: str = "UTC", day_first: bool | None = None
+) -> ParsedTimestamps:
     """Parse a column of timestamps to ``Datetime("us", "UTC")``.
 
     ``tz`` is the IANA zone in which zone-less values are read. ``day_first`` forces the
@@ -415,6 +470,12 @@ def is_timestamp_like(values: pl.Series, *, min_share: float = 0.8) -> bool:
     parsed = parse_timestamps(sample)
     if int(parsed.values.is_not_null().sum()) < min_share * len(sample):
         return False
-    numeric = "epoch" in parsed.description or "serial" in parsed.description or (
-        "yyyymmdd" in parsed.description)
-    return not numeric or re.search(r"(?i)time|date|epoch|_at$|created|updated", values.name) is not None
+    numeric = (
+        "epoch" in parsed.description
+        or "serial" in parsed.description
+        or ("yyyymmdd" in parsed.description)
+    )
+    return (
+        not numeric
+        or re.search(r"(?i)time|date|epoch|_at$|created|updated", values.name) is not None
+    )

@@ -32,14 +32,22 @@ def test_core_never_imports_streamlit(path: Path) -> None:
     assert "streamlit" not in _imports(path)
 
 
-@pytest.mark.parametrize("path", _files("warehouse", "pipelines", "metrics", "ui"), ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "path",
+    _files("warehouse", "pipelines", "metrics", "ui"),
+    ids=lambda p: str(p.relative_to(REPO)),
+)
 def test_only_charts_imports_altair(path: Path) -> None:
     assert "altair" not in _imports(path)
 
 
-@pytest.mark.parametrize("path", _files("warehouse", "metrics"), ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "path", _files("warehouse", "metrics"), ids=lambda p: str(p.relative_to(REPO))
+)
 def test_lower_layers_do_not_import_upper_ones(path: Path) -> None:
-    upper = {"ui", "charts", "pipelines"} | ({"metrics"} if path.parts[-2] == "warehouse" else set())
+    upper = {"ui", "charts", "pipelines"} | (
+        {"metrics"} if path.parts[-2] == "warehouse" else set()
+    )
     assert not (_imports(path) & upper)
 
 
@@ -58,7 +66,9 @@ def test_pages_stay_thin() -> None:
     for page in _files("app_pages"):
         text = page.read_text(encoding="utf-8")
         assert "pl.col" not in text and "SELECT " not in text and "alt." not in text, page
-        assert ast.get_docstring(ast.parse(text)), f"{page} needs a docstring: the question it answers"
+        assert ast.get_docstring(ast.parse(text)), (
+            f"{page} needs a docstring: the question it answers"
+        )
 
 
 def test_metrics_reads_the_warehouse_columns_with_their_types() -> None:

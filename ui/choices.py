@@ -26,10 +26,14 @@ def seed_from_url(key: str, param: str, options: Sequence[Any], default: Any) ->
 def choose_offering(offerings: Sequence[str], key: str) -> str:
     """One offering of those in view; `?p_offering=...` preselects it (links from other pages)."""
     seed_from_url(key, "p_offering", offerings, offerings[0])
-    chosen = str(st.selectbox(
-        "Offering", list(offerings), key=key,
-        help="This page shows one value stream at a time. The sidebar decides which offerings "
-             "and cases are in view.",
-    ))
+    chosen = str(
+        st.selectbox(
+            "Offering",
+            list(offerings),
+            key=key,
+            help="This page shows one value stream at a time. The sidebar decides which offerings "
+            "and cases are in view.",
+        )
+    )
     st.query_params["p_offering"] = chosen
     return chosen

@@ -24,11 +24,15 @@ def window(filters: ViewFilters) -> tuple[datetime | None, datetime | None]:
     return spec.window_start, spec.window_end
 
 
-def score(instances: pl.DataFrame, cases: pl.DataFrame, start: datetime | None, end: datetime | None) -> pl.DataFrame:
+def score(
+    instances: pl.DataFrame, cases: pl.DataFrame, start: datetime | None, end: datetime | None
+) -> pl.DataFrame:
     card = scorecard(instances.lazy(), cases.lazy(), start, end).collect()
     if card.height == 1:
-        st.info("Only one offering is in view. Add offerings in the sidebar to compare them.",
-                icon=":material/compare_arrows:")
+        st.info(
+            "Only one offering is in view. Add offerings in the sidebar to compare them.",
+            icon=":material/compare_arrows:",
+        )
     return card
 
 
@@ -48,12 +52,29 @@ ROWS: list[tuple[str, str, Any]] = [
     ("Cases in view", "every case, open ones included", lambda r: count(r["cases"])),
     ("Completed", "cases whose last step is an end step", lambda r: count(r["completed_cases"])),
     ("Median lead time", "completed cases", lambda r: duration(r["lead_time_s_p50"])),
-    ("p85 lead time", "completed cases: 85% took at most this", lambda r: duration(r["lead_time_s_p85"])),
+    (
+        "p85 lead time",
+        "completed cases: 85% took at most this",
+        lambda r: duration(r["lead_time_s_p85"]),
+    ),
     ("PCE", "completed cases: value-adding time / lead time", _efficiency),
-    ("Rework", "share of cases in view that repeat a step", lambda r: share(r["rework_case_share"])),
-    ("Bottleneck", "the step with the most waiting before it (its share of all waiting)", _bottleneck),
-    ("Throughput per week", "completed cases per week of the period", lambda r: f"{r['throughput_per_week']:.1f}"
-     if r["throughput_per_week"] is not None else "–"),
+    (
+        "Rework",
+        "share of cases in view that repeat a step",
+        lambda r: share(r["rework_case_share"]),
+    ),
+    (
+        "Bottleneck",
+        "the step with the most waiting before it (its share of all waiting)",
+        _bottleneck,
+    ),
+    (
+        "Throughput per week",
+        "completed cases per week of the period",
+        lambda r: (
+            f"{r['throughput_per_week']:.1f}" if r["throughput_per_week"] is not None else "–"
+        ),
+    ),
 ]
 
 
@@ -61,13 +82,21 @@ def scorecard_table(card: pl.DataFrame, period: str) -> None:
     """Offerings as columns, one row per measure, written as a person reads it."""
     rows = card.to_dicts()
     table = pl.DataFrame(
-        [{"Measure": label, **{r["offering"]: fmt(r) for r in rows}, "Over": over}
-         for label, over, fmt in ROWS],
+        [
+            {"Measure": label, **{r["offering"]: fmt(r) for r in rows}, "Over": over}
+            for label, over, fmt in ROWS
+        ],
     )
-    st.dataframe(table, hide_index=True, key="compare_scorecard",
-                 column_config={"Over": st.column_config.TextColumn("Over", width="medium")})
-    st.caption(f"Lead times, PCE and flow efficiency are over each offering's completed cases; "
-               f"rework over all its cases in view. Throughput per week: {period}.")
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="compare_scorecard",
+        column_config={"Over": st.column_config.TextColumn("Over", width="medium")},
+    )
+    st.caption(
+        f"Lead times, PCE and flow efficiency are over each offering's completed cases; "
+        f"rework over all its cases in view. Throughput per week: {period}."
+    )
     numbers = card.select(
         pl.col("offering").alias("Offering"),
         pl.col("cases").alias("Cases"),
@@ -84,11 +113,24 @@ def scorecard_table(card: pl.DataFrame, period: str) -> None:
         pl.col("weeks").round(1).alias("Weeks in the period"),
     )
     left, _ = st.columns([1, 3])
-    left.download_button("Download the scorecard (CSV)", lambda: numbers.write_csv(),
-                         file_name="compare-offerings.csv", mime="text/csv", key="compare_csv",
-                         icon=":material/table:")
+    left.download_button(
+        "Download the scorecard (CSV)",
+        lambda: numbers.write_csv(),
+        file_name="compare-offerings.csv",
+        mime="text/csv",
+        key="compare_csv",
+        icon=":material/table:",
+    )
     with st.expander("What the measures mean"):
-        for key in ("lead_time", "completed", "pce", "flow_efficiency", "rework_case_share", "bottleneck", "throughput"):
+        for key in (
+            "lead_time",
+            "completed",
+            "pce",
+            "flow_efficiency",
+            "rework_case_share",
+            "bottleneck",
+            "throughput",
+        ):
             st.markdown(f"- {DEFINITIONS[key]}")
 
 
@@ -106,15 +148,29 @@ def lead_times(cases: pl.DataFrame, card: pl.DataFrame) -> None:
     hist = lead_time_histogram(cases.lazy(), width, last).collect()
     chart = lead_time_small_multiples(hist, card)
     st.altair_chart(chart, width="content")
-    st.caption(f"Each panel: how an offering's completed cases spread over lead time, in bins of "
-               f"{width / DAY:.0f} days; the last bin also holds every longer case. Bars are a "
-               "share of the offering's completed cases, so small and large offerings compare. "
-               "The solid line marks the median, the dashed line p85. Hover for counts.")
+    st.caption(
+        f"Each panel: how an offering's completed cases spread over lead time, in bins of "
+        f"{width / DAY:.0f} days; the last bin also holds every longer case. Bars are a "
+        "share of the offering's completed cases, so small and large offerings compare. "
+        "The solid line marks the median, the dashed line p85. Hover for counts."
+    )
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button("Download PNG", lambda: to_png(chart), file_name="lead-times-by-offering.png",
-                         mime="image/png", key="compare_png", icon=":material/image:")
-    right.download_button("Download SVG", lambda: to_svg(chart), file_name="lead-times-by-offering.svg",
-                          mime="image/svg+xml", key="compare_svg", icon=":material/draw:")
+    left.download_button(
+        "Download PNG",
+        lambda: to_png(chart),
+        file_name="lead-times-by-offering.png",
+        mime="image/png",
+        key="compare_png",
+        icon=":material/image:",
+    )
+    right.download_button(
+        "Download SVG",
+        lambda: to_svg(chart),
+        file_name="lead-times-by-offering.svg",
+        mime="image/svg+xml",
+        key="compare_svg",
+        icon=":material/draw:",
+    )
 
 
 def efficiency_and_rework(card: pl.DataFrame) -> None:
@@ -126,8 +182,10 @@ def efficiency_and_rework(card: pl.DataFrame) -> None:
         st.markdown("**Rework**", help=DEFINITIONS["rework_case_share"])
         st.altair_chart(rework_bars(card), width="stretch")
     if (card["pce_basis"] != "value-adding").any():
-        st.caption("Where an offering has no step classified value-adding, its bar is its flow "
-                   "efficiency (all work time / lead time): classify steps on the Data page.")
+        st.caption(
+            "Where an offering has no step classified value-adding, its bar is its flow "
+            "efficiency (all work time / lead time): classify steps on the Data page."
+        )
 
 
 def throughput(cases: pl.DataFrame, start: datetime | None, end: datetime | None) -> None:
@@ -136,6 +194,8 @@ def throughput(cases: pl.DataFrame, start: datetime | None, end: datetime | None
         st.info("No weeks to show.")
         return
     st.altair_chart(weekly_throughput_lines(weekly), width="content")
-    st.caption(f"Cases completed each week (weeks start on Monday), {int(weekly['completed_cases'].sum()):,} "
-               "in all; the dashed line is each offering's average per week. Every panel has the "
-               "same scale.")
+    st.caption(
+        f"Cases completed each week (weeks start on Monday), {int(weekly['completed_cases'].sum()):,} "
+        "in all; the dashed line is each offering's average per week. Every panel has the "
+        "same scale."
+    )

@@ -36,7 +36,9 @@ def empty_warehouse() -> None:
         st.rerun()
 
 
-def filtered_view(filters: ViewFilters, offerings: tuple[str, ...] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def filtered_view(
+    filters: ViewFilters, offerings: tuple[str, ...] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(instances, cases) in view; says so and stops the page when no case is left."""
     instances, cases = view(filters.spec(offerings))
     if cases.height == 0:

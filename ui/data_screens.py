@@ -39,12 +39,25 @@ ROLES = [
     ("end", "End time", "When the step finished (required)."),
     ("start", "Start time", "When work on the step began (optional)."),
     ("resource", "Resource", "Who or what did it (optional)."),
-    ("lifecycle", "Lifecycle", "start / complete rows, as in XES (ignored when a start column is chosen)."),
+    (
+        "lifecycle",
+        "Lifecycle",
+        "start / complete rows, as in XES (ignored when a start column is chosen).",
+    ),
 ]
 FILE_TYPES = ["csv", "tsv", "txt", "gz", "xlsx", "parquet", "xes", "json"]
 GENERIC_LABEL = "Generic event log"
-COMMON_ZONES = ["UTC", "Europe/Amsterdam", "Europe/London", "America/New_York", "America/Chicago",
-                "America/Los_Angeles", "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
+COMMON_ZONES = [
+    "UTC",
+    "Europe/Amsterdam",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Australia/Sydney",
+]
 
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=4)
@@ -96,12 +109,16 @@ def _reading_options() -> tuple[str, bool | None]:
     with st.expander("Time zone and date order", expanded=False):
         zones = COMMON_ZONES + sorted(zoneinfo.available_timezones() - set(COMMON_ZONES))
         tz = st.selectbox(
-            "Time zone of timestamps without an offset", zones, key="read_timezone",
+            "Time zone of timestamps without an offset",
+            zones,
+            key="read_timezone",
             help="Timestamps that carry an offset (Z, +02:00) keep it; the rest are read in this zone.",
         )
         order = st.radio(
-            "Dates like 03/04/2025", ["Detect from the data", "Day first (3 April)", "Month first (March 4)"],
-            key="read_date_order", horizontal=True,
+            "Dates like 03/04/2025",
+            ["Detect from the data", "Day first (3 April)", "Month first (March 4)"],
+            key="read_date_order",
+            horizontal=True,
         )
     day_first = {"Detect from the data": None, "Day first (3 April)": True}.get(order, False)
     return tz, day_first
@@ -114,10 +131,12 @@ def _format_label(name: str) -> str:
 def upload_screen() -> None:
     """Upload, check the detected format or mapping and a preview, import, read the report."""
     uploaded = st.file_uploader(
-        "Event log or tool export", type=FILE_TYPES, key="upload_file",
+        "Event log or tool export",
+        type=FILE_TYPES,
+        key="upload_file",
         help="An event log (CSV/TSV, Excel .xlsx, Parquet, XES) or what your tool exports: "
-             "monday.com activity log or board, Jira changelog or CSV, GitHub timeline, "
-             "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet.",
+        "monday.com activity log or board, Jira changelog or CSV, GitHub timeline, "
+        "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet.",
     )
     if uploaded is None:
         st.markdown(
@@ -156,31 +175,43 @@ def upload_screen() -> None:
     if guess is not None:
         st.info(f"**Looks like a {guess.label}**: {guess.reason}.", icon=":material/auto_awesome:")
     fmt = st.selectbox(
-        "Format", [GENERIC, *FORMATS], key="format_choice", format_func=_format_label,
+        "Format",
+        [GENERIC, *FORMATS],
+        key="format_choice",
+        format_func=_format_label,
         help="What the file is. A tool export is converted by its layout; a generic event log "
-             "is mapped column by column.",
+        "is mapped column by column.",
     )
     tz, day_first = _reading_options()
     if fmt == GENERIC:
         if raw is None:
-            st.error(str(read_error) if read_error else
-                     f"{uploaded.name} is a JSON document, not a table: choose the tool it was "
-                     "exported from.", icon=":material/error:")
+            st.error(
+                str(read_error)
+                if read_error
+                else f"{uploaded.name} is a JSON document, not a table: choose the tool it was "
+                "exported from.",
+                icon=":material/error:",
+            )
             return
         details = ", ".join(f"{k}: {v}" for k, v in raw.details.items())
-        st.caption(f"Read {raw.frame.height:,} rows as {raw.format.upper()}"
-                   + (f" ({details})" if details else "") + ".")
+        st.caption(
+            f"Read {raw.frame.height:,} rows as {raw.format.upper()}"
+            + (f" ({details})" if details else "")
+            + "."
+        )
         mapping = _mapping_form(raw)
-        options = ImportOptions(mapping=mapping, timezone=tz, day_first=day_first, sheet=sheet,
-                                format=GENERIC)
+        options = ImportOptions(
+            mapping=mapping, timezone=tz, day_first=day_first, sheet=sheet, format=GENERIC
+        )
     else:
         st.caption(f"{FORMATS[fmt].label}: {FORMATS[fmt].accepts}.")
         base = ImportOptions(timezone=tz, day_first=day_first, sheet=sheet, format=fmt)
         chosen = _format_form(fmt, data, uploaded.name, raw, base)
         if chosen is None:
             return
-        options = ImportOptions(timezone=tz, day_first=day_first, sheet=sheet, format=fmt,
-                                format_options=chosen)
+        options = ImportOptions(
+            timezone=tz, day_first=day_first, sheet=sheet, format=fmt, format_options=chosen
+        )
     try:
         prepared = prepare_import(data, uploaded.name, options, raw=raw)
     except IngestError as exc:
@@ -200,8 +231,9 @@ def upload_screen() -> None:
     _show_report()
 
 
-def _detect(data: bytes, file_name: str, raw: RawTable | None, sha: str,
-            sheet: str | None) -> FormatGuess | None:
+def _detect(
+    data: bytes, file_name: str, raw: RawTable | None, sha: str, sheet: str | None
+) -> FormatGuess | None:
     """Detection once per file and sheet (it reads every column name and a sample)."""
     cache = st.session_state.setdefault("format_guesses", {})
     if (sha, sheet) not in cache:
@@ -211,8 +243,9 @@ def _detect(data: bytes, file_name: str, raw: RawTable | None, sha: str,
     return guess
 
 
-def _format_form(fmt: str, data: bytes, file_name: str, raw: RawTable | None,
-                 base: ImportOptions) -> FormatOptions | None:
+def _format_form(
+    fmt: str, data: bytes, file_name: str, raw: RawTable | None, base: ImportOptions
+) -> FormatOptions | None:
     """The chosen format's own options, initialised from a first conversion's defaults."""
     state = st.session_state
     marker = (state.get("upload_sha"), fmt)
@@ -245,9 +278,12 @@ def _format_form(fmt: str, data: bytes, file_name: str, raw: RawTable | None,
         if state.get("format_follow") not in follow:
             state["format_follow"] = follow[0]
         values["follow"] = cells[0].selectbox(
-            "Column to follow", follow, key="format_follow",
+            "Column to follow",
+            follow,
+            key="format_follow",
             help="Each change of this column is a status change. 'Group' follows moves between "
-                 "monday.com groups.")
+            "monday.com groups.",
+        )
     if "case_column" in wanted:
         options = [NONE, *choices.get("case_column", columns[1:])]
         if state.get("format_case") not in options:
@@ -258,24 +294,35 @@ def _format_form(fmt: str, data: bytes, file_name: str, raw: RawTable | None,
         dates = choices.get("milestones") or columns[1:]
         state["format_milestones"] = [m for m in state.get("format_milestones", []) if m in dates]
         picked = st.multiselect(
-            "Milestone date columns, in order", dates, key="format_milestones",
+            "Milestone date columns, in order",
+            dates,
+            key="format_milestones",
             help="Each chosen column becomes a step completed on that date, in the order you pick "
-                 "them; the last one ends the case.")
+            "them; the last one ends the case.",
+        )
         values["milestones"] = tuple(picked)
     if "subitems" in wanted:
-        values["include_subitems"] = st.checkbox("Include subitems as cases of their own",
-                                                 key="format_subitems")
+        values["include_subitems"] = st.checkbox(
+            "Include subitems as cases of their own", key="format_subitems"
+        )
     if "status_columns" in wanted:
         grid = st.columns(3)
-        labels = [("case", "Item"), ("time", "Time of the change"), ("status", "New status"),
-                  ("previous", "Previous status"), ("resource", "Changed by"),
-                  ("field", "What changed (field)")]
+        labels = [
+            ("case", "Item"),
+            ("time", "Time of the change"),
+            ("status", "New status"),
+            ("previous", "Previous status"),
+            ("resource", "Changed by"),
+            ("field", "What changed (field)"),
+        ]
         for i, (role, label) in enumerate(labels):
             if state.get(f"format_status_{role}") not in columns:
                 state[f"format_status_{role}"] = NONE
             value = grid[i % 3].selectbox(label, columns, key=f"format_status_{role}")
             values[f"{role}_column"] = None if value == NONE else value
-    values["offering_name"] = st.text_input("Offering (value stream) name", key="format_offering") or None
+    values["offering_name"] = (
+        st.text_input("Offering (value stream) name", key="format_offering") or None
+    )
     return FormatOptions.from_dict(values)
 
 
@@ -285,15 +332,27 @@ def _status_kinds(p: Prepared) -> None:
     inst = p.normalized.instances
     hours = inst.group_by("activity").agg(
         pl.len().alias("instances"),
-        ((pl.col("end") - pl.col("start")).dt.total_seconds().sum() / 3600).round(1).alias("hours in it"),
+        ((pl.col("end") - pl.col("start")).dt.total_seconds().sum() / 3600)
+        .round(1)
+        .alias("hours in it"),
     )
     table = p.catalog_defaults.join(hours, on="activity", how="left").select(
-        pl.col("activity").alias("status or step"), "kind", "is_end_activity", "instances", "hours in it")
-    st.markdown("**How each status counts.** Defaults from the names; change them in the "
-                "*Activity catalog* tab after the import. Time in a *waiting* status is wait, "
-                "never process time; a *done* status ends the case.")
-    st.dataframe(table, hide_index=True,
-                 column_config={"is_end_activity": st.column_config.CheckboxColumn("ends the case")})
+        pl.col("activity").alias("status or step"),
+        "kind",
+        "is_end_activity",
+        "instances",
+        "hours in it",
+    )
+    st.markdown(
+        "**How each status counts.** Defaults from the names; change them in the "
+        "*Activity catalog* tab after the import. Time in a *waiting* status is wait, "
+        "never process time; a *done* status ends the case."
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={"is_end_activity": st.column_config.CheckboxColumn("ends the case")},
+    )
 
 
 def _preview(p: Prepared) -> None:
@@ -302,13 +361,22 @@ def _preview(p: Prepared) -> None:
     st.markdown(f"**Preview.** {formats}.")
     a, b, c = st.columns(3)
     a.metric("Rows in the file", f"{norm.rows_read:,}")
-    b.metric("Activity instances", f"{norm.instances.height:,}",
-             help="Steps that will be stored, after pairing start/complete rows.")
-    c.metric("Rows rejected", f"{norm.rejects.height:,}", help="Rows that cannot be used; each has a reason.")
+    b.metric(
+        "Activity instances",
+        f"{norm.instances.height:,}",
+        help="Steps that will be stored, after pairing start/complete rows.",
+    )
+    c.metric(
+        "Rows rejected",
+        f"{norm.rejects.height:,}",
+        help="Rows that cannot be used; each has a reason.",
+    )
     for note in norm.notes:
         st.info(note, icon=":material/info:")
     st.dataframe(
-        norm.instances.head(50).drop("attributes"), hide_index=True, height=240,
+        norm.instances.head(50).drop("attributes"),
+        hide_index=True,
+        height=240,
         column_config={"source_row": st.column_config.NumberColumn("row in file", format="%d")},
     )
     if norm.rejects.height:
@@ -325,27 +393,45 @@ def _show_report() -> None:
     if report.already_imported_as is not None:
         st.info(
             f"**{report.file_name}** was already imported as import #{report.already_imported_as}: "
-            "nothing new was stored.", icon=":material/content_copy:",
+            "nothing new was stored.",
+            icon=":material/content_copy:",
         )
         return
     st.success(report.summary(), icon=":material/check_circle:")
     a, b, c, d = st.columns(4)
     a.metric("Rows read", f"{report.rows_read:,}")
     b.metric("Stored", f"{report.stored:,}", help="Activity instances added to the warehouse.")
-    c.metric("Duplicates skipped", f"{report.duplicates:,}",
-             help="Identical (offering, case, activity, start, end, resource) to an event an earlier import stored.")
-    d.metric("Rejected", f"{report.rejected:,}", help="Rows that could not be used; see the reasons below.")
+    c.metric(
+        "Duplicates skipped",
+        f"{report.duplicates:,}",
+        help="Identical (offering, case, activity, start, end, resource) to an event an earlier import stored.",
+    )
+    d.metric(
+        "Rejected",
+        f"{report.rejected:,}",
+        help="Rows that could not be used; see the reasons below.",
+    )
     for note in report.notes:
         st.info(note, icon=":material/info:")
     if report.rejects:
         rejects = pl.DataFrame(report.rejects, schema={"row": pl.Int64, "reason": pl.String})
         shown = "\n".join(f"- row {r['row']}: {r['reason']}" for r in report.rejects[:5])
-        more = f"\n\n... and {len(report.rejects) - 5:,} more, listed below." if len(report.rejects) > 5 else ""
-        st.markdown(f"**Why rows were rejected** (row numbers as in the file, header = row 1):\n{shown}{more}")
+        more = (
+            f"\n\n... and {len(report.rejects) - 5:,} more, listed below."
+            if len(report.rejects) > 5
+            else ""
+        )
+        st.markdown(
+            f"**Why rows were rejected** (row numbers as in the file, header = row 1):\n{shown}{more}"
+        )
         st.dataframe(rejects, hide_index=True, height=min(400, 40 + 35 * rejects.height))
         st.download_button(
-            "Download the rejected rows (CSV)", rejects.write_csv(), file_name="rejected-rows.csv",
-            mime="text/csv", key="download_rejects", icon=":material/download:",
+            "Download the rejected rows (CSV)",
+            rejects.write_csv(),
+            file_name="rejected-rows.csv",
+            mime="text/csv",
+            key="download_rejects",
+            icon=":material/download:",
         )
 
 
@@ -354,33 +440,75 @@ def history_screen() -> None:
     wh = warehouse()
     history = imports(str(wh.path), data_version(wh))
     if history.height == 0:
-        st.info("Nothing imported yet: upload an event log in the **Upload** tab.", icon=":material/inbox:")
+        st.info(
+            "Nothing imported yet: upload an event log in the **Upload** tab.",
+            icon=":material/inbox:",
+        )
         return
     shown = history.with_columns(
-        pl.col("offerings").map_elements(lambda s: ", ".join(json.loads(s or "[]")), return_dtype=pl.String),
-        pl.when(pl.col("undone_at").is_null()).then(pl.lit("stored")).otherwise(pl.lit("undone")).alias("status"),
-    ).select("id", "file_name", "format", "offerings", "rows_read", "stored", "duplicates", "rejected",
-             "imported_at", "status")
-    st.dataframe(shown, hide_index=True, column_config={
-        "id": st.column_config.NumberColumn("import", format="#%d"),
-        "rows_read": st.column_config.NumberColumn("rows read", format="localized"),
-        "stored": st.column_config.NumberColumn(format="localized"),
-        "imported_at": st.column_config.DatetimeColumn("imported (UTC)", format="YYYY-MM-DD HH:mm"),
-    })
-    st.download_button("Download the history (CSV)", shown.write_csv(), file_name="imports.csv",
-                       mime="text/csv", key="download_history", icon=":material/download:")
+        pl.col("offerings").map_elements(
+            lambda s: ", ".join(json.loads(s or "[]")), return_dtype=pl.String
+        ),
+        pl.when(pl.col("undone_at").is_null())
+        .then(pl.lit("stored"))
+        .otherwise(pl.lit("undone"))
+        .alias("status"),
+    ).select(
+        "id",
+        "file_name",
+        "format",
+        "offerings",
+        "rows_read",
+        "stored",
+        "duplicates",
+        "rejected",
+        "imported_at",
+        "status",
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "id": st.column_config.NumberColumn("import", format="#%d"),
+            "rows_read": st.column_config.NumberColumn("rows read", format="localized"),
+            "stored": st.column_config.NumberColumn(format="localized"),
+            "imported_at": st.column_config.DatetimeColumn(
+                "imported (UTC)", format="YYYY-MM-DD HH:mm"
+            ),
+        },
+    )
+    st.download_button(
+        "Download the history (CSV)",
+        shown.write_csv(),
+        file_name="imports.csv",
+        mime="text/csv",
+        key="download_history",
+        icon=":material/download:",
+    )
     ids = shown["id"].to_list()
-    chosen = st.selectbox("Import", ids, key="history_import", format_func=lambda i: _import_label(shown, i))
+    chosen = st.selectbox(
+        "Import", ids, key="history_import", format_func=lambda i: _import_label(shown, i)
+    )
     row = shown.filter(pl.col("id") == chosen).row(0, named=True)
     rejects = wh.rejects(chosen)
     if rejects.height:
         st.markdown(f"**{rejects.height:,} rejected rows** of import #{chosen}:")
         st.dataframe(rejects, hide_index=True, height=min(300, 40 + 35 * rejects.height))
-        st.download_button("Download these rejects (CSV)", rejects.write_csv(), file_name=f"import-{chosen}-rejects.csv",
-                           mime="text/csv", key="download_import_rejects", icon=":material/download:")
+        st.download_button(
+            "Download these rejects (CSV)",
+            rejects.write_csv(),
+            file_name=f"import-{chosen}-rejects.csv",
+            mime="text/csv",
+            key="download_import_rejects",
+            icon=":material/download:",
+        )
     if row["status"] == "stored":
-        sure = st.checkbox(f"Remove the {row['stored']:,} events import #{chosen} stored", key="undo_confirm")
-        if st.button("Undo this import", key="undo_button", disabled=not sure, icon=":material/undo:"):
+        sure = st.checkbox(
+            f"Remove the {row['stored']:,} events import #{chosen} stored", key="undo_confirm"
+        )
+        if st.button(
+            "Undo this import", key="undo_button", disabled=not sure, icon=":material/undo:"
+        ):
             try:
                 wh.undo_import(chosen)
             except WarehouseError as exc:
@@ -407,8 +535,10 @@ def remove_demo_button() -> None:
     if not is_demo(wh):
         return
     with st.container(border=True):
-        st.markdown("This warehouse holds the **demo data**. Remove it before loading your own, "
-                    "so the pages show only your streams.")
+        st.markdown(
+            "This warehouse holds the **demo data**. Remove it before loading your own, "
+            "so the pages show only your streams."
+        )
         if st.button("Remove the demo data", key="remove_demo", icon=":material/delete:"):
             try:
                 remove_demo(wh)
@@ -426,14 +556,17 @@ def catalog_screen() -> None:
     wh = warehouse()
     offerings = wh.offerings()
     if not offerings:
-        st.info("The catalog fills in as you import: every activity of every offering gets a row.",
-                icon=":material/inbox:")
+        st.info(
+            "The catalog fills in as you import: every activity of every offering gets a row.",
+            icon=":material/inbox:",
+        )
         return
     offering = st.selectbox("Offering", offerings, key="catalog_offering")
     current = wh.catalog(offering)
     editable = current.with_columns(
-        pl.col("is_end_activity").replace_strict({True: "yes", False: "no"}, default="auto",
-                                                  return_dtype=pl.String).alias("end_activity")
+        pl.col("is_end_activity")
+        .replace_strict({True: "yes", False: "no"}, default="auto", return_dtype=pl.String)
+        .alias("end_activity")
     ).select("display_order", "activity", "value_class", "kind", "standard_minutes", "end_activity")
     st.caption(
         "**Value class** decides PCE (only value-adding time counts). **Kind**: a waiting status "
@@ -442,20 +575,30 @@ def catalog_screen() -> None:
         "completed; *auto* applies the default rule (METRICS.md)."
     )
     edited = st.data_editor(
-        editable, key=f"catalog_editor_{offering}", hide_index=True, disabled=["activity"],
+        editable,
+        key=f"catalog_editor_{offering}",
+        hide_index=True,
+        disabled=["activity"],
         column_config={
-            "display_order": st.column_config.NumberColumn("order", min_value=0, step=1, format="%d"),
-            "value_class": st.column_config.SelectboxColumn("value class", options=list(VALUE_CLASSES), required=True),
+            "display_order": st.column_config.NumberColumn(
+                "order", min_value=0, step=1, format="%d"
+            ),
+            "value_class": st.column_config.SelectboxColumn(
+                "value class", options=list(VALUE_CLASSES), required=True
+            ),
             "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True),
             "standard_minutes": st.column_config.NumberColumn("standard minutes", min_value=0.0),
-            "end_activity": st.column_config.SelectboxColumn("end activity", options=list(END_CHOICES), required=True),
+            "end_activity": st.column_config.SelectboxColumn(
+                "end activity", options=list(END_CHOICES), required=True
+            ),
         },
     )
     if st.button("Save the catalog", type="primary", key="catalog_save", icon=":material/save:"):
         frame = pl.DataFrame(edited) if not isinstance(edited, pl.DataFrame) else edited
         rows = frame.with_columns(
             pl.lit(offering).alias("offering"),
-            pl.col("end_activity").replace_strict(END_CHOICES, default=None, return_dtype=pl.Boolean)
+            pl.col("end_activity")
+            .replace_strict(END_CHOICES, default=None, return_dtype=pl.Boolean)
             .alias("is_end_activity"),
         )
         try:

@@ -72,7 +72,9 @@ def _comparison(
     return compare(d.instances.lazy(), d.cases.lazy(), offering, change, before_days, after_days)
 
 
-def comparison(offering: str, change: datetime, before_days: int, after_days: int) -> Comparison | None:
+def comparison(
+    offering: str, change: datetime, before_days: int, after_days: int
+) -> Comparison | None:
     """The before/after comparison of one change (None when the offering has no cases)."""
     wh = warehouse()
     return _comparison(
@@ -136,7 +138,10 @@ def choose(records: pl.DataFrame) -> dict[str, Any] | None:
     ids = list(by_id)
     seed_from_url("exp_choice", "p_experiment", ids, ids[0])
     chosen = st.selectbox(
-        "Experiment", ids, key="exp_choice", format_func=lambda i: _label(by_id[i]),
+        "Experiment",
+        ids,
+        key="exp_choice",
+        format_func=lambda i: _label(by_id[i]),
         help="The experiments, latest change first.",
     )
     st.query_params["p_experiment"] = str(chosen)
@@ -168,8 +173,12 @@ def header(row: dict[str, Any]) -> None:
         key = f"exp_status_{row['id']}"
         st.session_state.setdefault(key, row["status"])
         st.selectbox(
-            "Decision", list(STATUSES), key=key, format_func=STATUS_WORDS.__getitem__,
-            on_change=_save_status, args=(row["id"],),
+            "Decision",
+            list(STATUSES),
+            key=key,
+            format_func=STATUS_WORDS.__getitem__,
+            on_change=_save_status,
+            args=(row["id"],),
             help="Running while you measure; then keep the change or revert it.",
         )
 
@@ -185,8 +194,10 @@ def verdict(c: Comparison) -> None:
     box = getattr(st, kind)
     box(_headline(c.verdict_text), icon=icon)
     if c.quality_warning:
-        st.error(f"**Quality warning: rework rose significantly.** {c.quality_text}",
-                 icon=":material/report:")
+        st.error(
+            f"**Quality warning: rework rose significantly.** {c.quality_text}",
+            icon=":material/report:",
+        )
     if c.censoring_warning:
         extra = ""
         if c.follow_up is not None and c.follow_up.possible:
@@ -223,47 +234,81 @@ def tiles(c: Comparison) -> None:
     b, a = c.figures["before"], c.figures["after"]
     nb, na = b["completed"], a["completed"]
     w = c.windows
-    ns = (f"After: {na} completed cases started in the {w.after_days} days after the change. "
-          f"Before: {nb} started in the {w.before_days} days before.")
-    clear = ("The change is coloured only when it is clear (95% interval clear of zero and "
-             "Mann–Whitney p < 0.05); grey could be chance. ")
+    ns = (
+        f"After: {na} completed cases started in the {w.after_days} days after the change. "
+        f"Before: {nb} started in the {w.before_days} days before."
+    )
+    clear = (
+        "The change is coloured only when it is clear (95% interval clear of zero and "
+        "Mann–Whitney p < 0.05); grey could be chance. "
+    )
     cols = st.columns(5)
 
-    def time_tile(col: Any, label: str, key: str, definition: str, lead_in: str,
-                  color: Literal["inverse", "off"]) -> None:
+    def time_tile(
+        col: Any,
+        label: str,
+        key: str,
+        definition: str,
+        lead_in: str,
+        color: Literal["inverse", "off"],
+    ) -> None:
         col.metric(
-            label, duration(a[key]), delta=_delta(a[key], b[key]), delta_color=color,
+            label,
+            duration(a[key]),
+            delta=_delta(a[key], b[key]),
+            delta_color=color,
             delta_description=f"from {duration(b[key])}",
             help=lead_in + explain(definition, extra=ns),
         )
 
-    time_tile(cols[0], "Median lead time", "lead_time_s_p50", "lead_time",
-              "Half of the cases took at most this long. " + clear, _tested_color(c.lead))
-    time_tile(cols[1], "p85 lead time", "lead_time_s_p85", "lead_time",
-              "85% of the cases took at most this long (no test: shown in grey). ", "off")
-    time_tile(cols[2], "Median wait time", "wait_time_s_p50", "wait_time",
-              "Half of the cases waited at most this long in all. " + clear, _tested_color(c.wait))
+    time_tile(
+        cols[0],
+        "Median lead time",
+        "lead_time_s_p50",
+        "lead_time",
+        "Half of the cases took at most this long. " + clear,
+        _tested_color(c.lead),
+    )
+    time_tile(
+        cols[1],
+        "p85 lead time",
+        "lead_time_s_p85",
+        "lead_time",
+        "85% of the cases took at most this long (no test: shown in grey). ",
+        "off",
+    )
+    time_tile(
+        cols[2],
+        "Median wait time",
+        "wait_time_s_p50",
+        "wait_time",
+        "Half of the cases waited at most this long in all. " + clear,
+        _tested_color(c.wait),
+    )
     weeks_after = (w.observed_after_end - w.change).total_seconds() / (7 * 86400)
     tp_a, tp_b = a["throughput_per_week"], b["throughput_per_week"]
     cols[3].metric(
-        "Throughput", f"{tp_a:.1f} / week" if tp_a is not None else "–",
+        "Throughput",
+        f"{tp_a:.1f} / week" if tp_a is not None else "–",
         delta=f"{tp_a - tp_b:+.1f}" if tp_a is not None and tp_b is not None else None,
         delta_color="off",
         delta_description=f"from {tp_b:.1f}" if tp_b is not None else None,
         help=f"Cases of the offering completed per week during each window, whenever they "
-             f"started: {a['completions']} in the {weeks_after:.1f} weeks after the change, "
-             f"{b['completions']} in the {w.before_days / 7:.1f} weeks before. "
-             + explain("throughput"),
+        f"started: {a['completions']} in the {weeks_after:.1f} weeks after the change, "
+        f"{b['completions']} in the {w.before_days / 7:.1f} weeks before. " + explain("throughput"),
     )
     cols[4].metric(
-        "Still open", share(a["open_share"]),
+        "Still open",
+        share(a["open_share"]),
         delta=f"{(a['open_share'] - b['open_share']) * 100:+.0f} pts"
-        if a["open_share"] is not None and b["open_share"] is not None else None,
-        delta_color="off", delta_description=f"from {share(b['open_share'])}",
+        if a["open_share"] is not None and b["open_share"] is not None
+        else None,
+        delta_color="off",
+        delta_description=f"from {share(b['open_share'])}",
         help=f"Cases started in the window that have not completed yet: {a['cases'] - na} of "
-             f"{a['cases']} after the change, {b['cases'] - nb} of {b['cases']} before. Their lead "
-             "time is not known yet, so they are not in the other figures; when the two shares "
-             "differ by more than 10 points the page warns.",
+        f"{a['cases']} after the change, {b['cases'] - nb} of {b['cases']} before. Their lead "
+        "time is not known yet, so they are not in the other figures; when the two shares "
+        "differ by more than 10 points the page warns.",
     )
 
 
@@ -276,53 +321,69 @@ def quality_tile(c: Comparison) -> None:
             diff = f"{(a['rework_case_share'] - b['rework_case_share']) * 100:+.0f} pts"
         clear = c.rework_p is not None and c.rework_p < ALPHA
         st.metric(
-            "Cases with rework", share(a["rework_case_share"]), delta=diff,
+            "Cases with rework",
+            share(a["rework_case_share"]),
+            delta=diff,
             delta_color="inverse" if clear else "off",
             delta_description=f"from {share(b['rework_case_share'])}",
             help="Completed cases in which some step was done more than once. "
             + explain("rework", extra=c.quality_text),
         )
         if c.quality_warning:
-            st.markdown(":red[**Rose significantly**] (two-proportion test p < 0.05): the "
-                        "change may have cost quality.")
+            st.markdown(
+                ":red[**Rose significantly**] (two-proportion test p < 0.05): the "
+                "change may have cost quality."
+            )
         else:
             st.markdown("No significant rise in rework: quality held.")
-        st.caption(f"{a['rework_cases']} of {a['completed']} completed cases after the change, "
-                   f"{b['rework_cases']} of {b['completed']} before.")
+        st.caption(
+            f"{a['rework_cases']} of {a['completed']} completed cases after the change, "
+            f"{b['rework_cases']} of {b['completed']} before."
+        )
 
 
 def charts(c: Comparison) -> None:
     b, a = c.figures["before"], c.figures["after"]
     if b["completed"] == 0 or a["completed"] == 0:
-        st.info("The charts need completed cases on both sides of the change.",
-                icon=":material/hourglass_empty:")
+        st.info(
+            "The charts need completed cases on both sides of the change.",
+            icon=":material/hourglass_empty:",
+        )
         return
     left, right = st.columns(2)
     with left:
         st.markdown("**Lead time before and after**")
         st.altair_chart(lead_time_distributions(c.compared), width="stretch")
-        st.caption(f"How long the completed cases took: {b['completed']} started before the "
-                   f"change (grey), {a['completed']} after (blue). Each colour adds up to 100%; "
-                   "the dashed lines are the medians.")
+        st.caption(
+            f"How long the completed cases took: {b['completed']} started before the "
+            f"change (grey), {a['completed']} after (blue). Each colour adds up to 100%; "
+            "the dashed lines are the medians."
+        )
     with right:
         st.markdown("**How sure can we be?**")
         effects = c.effects()
         st.altair_chart(effect_intervals(effects), width="stretch")
-        st.caption("Each line is the change in a median (after − before) with its 95% confidence "
-                   "interval (bootstrap). Green or red: the line stays clear of zero and the "
-                   "Mann–Whitney test agrees (p < 0.05). Grey: it could be chance. Waits before "
-                   "steps count each instance; with a dozen steps, one may look clear by chance. "
-                   "Hover for the medians and how many values each rests on.")
+        st.caption(
+            "Each line is the change in a median (after − before) with its 95% confidence "
+            "interval (bootstrap). Green or red: the line stays clear of zero and the "
+            "Mann–Whitney test agrees (p < 0.05). Grey: it could be chance. Waits before "
+            "steps count each instance; with a dozen steps, one may look clear by chance. "
+            "Hover for the medians and how many values each rests on."
+        )
     left, right = st.columns([3, 1])
     with left:
         st.markdown("**Where the waiting went**")
         if c.step_shift.height:
             st.altair_chart(wait_shift(c.step_shift), width="stretch")
-        neck = (f"The bottleneck (the longest queue in total) was **{c.bottleneck_before or '–'}** "
-                f"before the change and **{c.bottleneck_after or '–'}** after it.")
-        st.caption(f"{neck} Each line shows the wait in front of a step per completed case, "
-                   f"before ({b['completed']} cases) and after ({a['completed']}); the steps add "
-                   "up to the average wait per case. Green: waiting fell; red: it grew.")
+        neck = (
+            f"The bottleneck (the longest queue in total) was **{c.bottleneck_before or '–'}** "
+            f"before the change and **{c.bottleneck_after or '–'}** after it."
+        )
+        st.caption(
+            f"{neck} Each line shows the wait in front of a step per completed case, "
+            f"before ({b['completed']} cases) and after ({a['completed']}); the steps add "
+            "up to the average wait per case. Green: waiting fell; red: it grew."
+        )
     with right:
         quality_tile(c)
     st.markdown("**Lead times in order of completion (process behaviour chart)**")
@@ -376,18 +437,27 @@ def try_a_change(d: Derived, open_by_default: bool) -> None:
     last_day = (d.now or datetime.now(UTC)).date()
     first_day = d.cases["first_start"].min().date()  # type: ignore[union-attr]
     with st.expander("Try a change now", icon=":material/science:", expanded=open_by_default):
-        st.caption("Pick an offering and the day a change took effect: the verdict shows at "
-                   "once, before you save anything. Save it to keep it in the list.")
+        st.caption(
+            "Pick an offering and the day a change took effect: the verdict shows at "
+            "once, before you save anything. Save it to keep it in the list."
+        )
         cols = st.columns([2, 1, 1, 1, 1])
         offering = cols[0].selectbox("Offering", offerings, key="try_offering")
         st.session_state.setdefault("try_date", max(first_day, last_day - timedelta(days=30)))
-        day = cols[1].date_input("Change took effect on", key="try_date",
-                                 min_value=first_day, max_value=last_day)
+        day = cols[1].date_input(
+            "Change took effect on", key="try_date", min_value=first_day, max_value=last_day
+        )
         at = cols[2].time_input("at (UTC)", value=time(0, 0), key="try_time")
-        before = int(cols[3].number_input("Days before", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS,
-                                          key="try_before"))
-        after = int(cols[4].number_input("Days after", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS,
-                                         key="try_after"))
+        before = int(
+            cols[3].number_input(
+                "Days before", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS, key="try_before"
+            )
+        )
+        after = int(
+            cols[4].number_input(
+                "Days after", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS, key="try_after"
+            )
+        )
         change = _instant(day, at)
         c = comparison(offering, change, before, after)
         if c is not None:
@@ -398,8 +468,12 @@ def try_a_change(d: Derived, open_by_default: bool) -> None:
             if c.censoring_warning:
                 st.markdown(f":orange[**Many cases still open:**] {c.open_share_text}")
         default_name = _default_name(offering, day)
-        st.text_input("Name", key="try_name", placeholder=default_name,
-                      help=f"Left empty, the experiment is called “{default_name}”.")
+        st.text_input(
+            "Name",
+            key="try_name",
+            placeholder=default_name,
+            help=f"Left empty, the experiment is called “{default_name}”.",
+        )
         st.text_input("What changed", key="try_what")
         st.text_area("Hypothesis: what should improve, and why", key="try_hypothesis", height=68)
         st.button("Save as experiment", key="try_save", icon=":material/save:", on_click=_create)
@@ -417,10 +491,14 @@ def _update(exp_id: int) -> None:
     ss = st.session_state
     try:
         update_experiment(
-            warehouse(), exp_id, name=ss["edit_name"], changed_at=_instant(ss["edit_date"],
-                                                                           ss["edit_time"]),
-            before_days=ss["edit_before"], after_days=ss["edit_after"],
-            what_changed=ss["edit_what"], hypothesis=ss["edit_hypothesis"],
+            warehouse(),
+            exp_id,
+            name=ss["edit_name"],
+            changed_at=_instant(ss["edit_date"], ss["edit_time"]),
+            before_days=ss["edit_before"],
+            after_days=ss["edit_after"],
+            what_changed=ss["edit_what"],
+            hypothesis=ss["edit_hypothesis"],
         )
     except WarehouseError as exc:
         ss["exp_error"] = str(exc)
@@ -441,10 +519,14 @@ def edit(row: dict[str, Any]) -> None:
         ss = st.session_state
         if ss.get("edit_for") != row["id"]:
             ss.update(
-                edit_for=row["id"], edit_name=row["name"], edit_date=row["changed_at"].date(),
+                edit_for=row["id"],
+                edit_name=row["name"],
+                edit_date=row["changed_at"].date(),
                 edit_time=row["changed_at"].time().replace(tzinfo=None),
-                edit_before=row["before_days"], edit_after=row["after_days"],
-                edit_what=row["what_changed"], edit_hypothesis=row["hypothesis"],
+                edit_before=row["before_days"],
+                edit_after=row["after_days"],
+                edit_what=row["what_changed"],
+                edit_hypothesis=row["hypothesis"],
             )
         with st.form("edit_form", border=False):
             st.text_input("Name", key="edit_name")
@@ -455,8 +537,15 @@ def edit(row: dict[str, Any]) -> None:
             cols[3].number_input("Days after", 1, MAX_WINDOW_DAYS, key="edit_after")
             st.text_input("What changed", key="edit_what")
             st.text_area("Hypothesis", key="edit_hypothesis", height=68)
-            st.form_submit_button("Save changes", icon=":material/save:", on_click=_update,
-                                  args=(row["id"],))
+            st.form_submit_button(
+                "Save changes", icon=":material/save:", on_click=_update, args=(row["id"],)
+            )
         sure = st.checkbox("Yes, delete this experiment", key="edit_delete_sure")
-        st.button("Delete experiment", key="edit_delete", icon=":material/delete:",
-                  disabled=not sure, on_click=_delete, args=(row["id"],))
+        st.button(
+            "Delete experiment",
+            key="edit_delete",
+            icon=":material/delete:",
+            disabled=not sure,
+            on_click=_delete,
+            args=(row["id"],),
+        )

@@ -44,7 +44,9 @@ class ViewFilters:
         return CaseFilter(
             offerings=offerings if offerings is not None else self.offerings,
             window_start=datetime.combine(self.start, time(), UTC) if self.start else None,
-            window_end=datetime.combine(self.end + timedelta(days=1), time(), UTC) if self.end else None,
+            window_end=datetime.combine(self.end + timedelta(days=1), time(), UTC)
+            if self.end
+            else None,
             window_mode=self.mode,
             completed_only=self.completed_only,
         )
@@ -52,9 +54,7 @@ class ViewFilters:
     def describe(self) -> str:
         parts = []
         if self.start or self.end:
-            parts.append(
-                f"cases that {MODES[self.mode]} {self.start or '…'} to {self.end or '…'}"
-            )
+            parts.append(f"cases that {MODES[self.mode]} {self.start or '…'} to {self.end or '…'}")
         else:
             parts.append("all cases")
         if self.completed_only:
@@ -99,37 +99,52 @@ def sidebar_filters(offerings: list[str], latest: datetime | None) -> ViewFilter
     with st.sidebar:
         st.markdown("**Filters** (shared by every page; the link keeps them)")
         chosen = st.multiselect(
-            "Offerings", offerings, key="f_offerings",
+            "Offerings",
+            offerings,
+            key="f_offerings",
             help="The value streams in view. Empty means all of them.",
         )
         period = st.selectbox(
-            "Time window", list(PERIODS), key="f_period", format_func=PERIODS.__getitem__,
+            "Time window",
+            list(PERIODS),
+            key="f_period",
+            format_func=PERIODS.__getitem__,
             help=f"Relative periods end at the latest event in the data ({last_day}).",
         )
         start = end = None
         if period == "custom":
             start = st.date_input("From", key="f_from", min_value=_EARLIEST, max_value=_LATEST)
-            end = st.date_input("To (inclusive)", key="f_to", min_value=_EARLIEST, max_value=_LATEST)
+            end = st.date_input(
+                "To (inclusive)", key="f_to", min_value=_EARLIEST, max_value=_LATEST
+            )
         elif period != "all":
             end = last_day
             start = last_day - timedelta(days=int(period.rstrip("d")) - 1)
         mode = st.selectbox(
-            "Show cases that", list(MODES), key="f_mode", format_func=MODES.__getitem__,
+            "Show cases that",
+            list(MODES),
+            key="f_mode",
+            format_func=MODES.__getitem__,
             disabled=period == "all",
             help="Which cases a time window selects: in progress at some point of it, "
-                 "started in it, or completed in it.",
+            "started in it, or completed in it.",
         )
         completed = st.toggle(
-            "Completed cases only", key="f_completed",
+            "Completed cases only",
+            key="f_completed",
             help="Lead, process and wait times always use completed cases; this also "
-                 "drops open cases from counts, rework and variants.",
+            "drops open cases from counts, rework and variants.",
         )
     filters = ViewFilters(
-        offerings=tuple(chosen or offerings), start=start, end=end,
+        offerings=tuple(chosen or offerings),
+        start=start,
+        end=end,
         mode=mode,  # type: ignore[arg-type]
         completed_only=completed,
     )
-    ss[_SAVED] = {k: ss[k] for k in ("f_offerings", "f_period", "f_from", "f_to", "f_mode", "f_completed")}
+    ss[_SAVED] = {
+        k: ss[k] for k in ("f_offerings", "f_period", "f_from", "f_to", "f_mode", "f_completed")
+    }
     _to_url(filters, period, chosen, offerings)
     return filters
 

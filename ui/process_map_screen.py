@@ -46,19 +46,29 @@ def map_controls(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) ->
     n = ranking.height
     seed_from_url("pm_mode", "p_map", list(MODES), "frequency")
     left, mid, right = st.columns([2, 2, 2], gap="large")
-    mode = cast(Mode, left.segmented_control(
-        "Numbers on the arrows", list(MODES), format_func=MODES.__getitem__, key="pm_mode",
-        required=True,
-        help="**How often**: how many times one step directly followed another. "
-             "**How long they wait**: the median time between the end of one step and the "
-             "start of the next (\"elapsed\": from end to end, where the next step has no start time).",
-    ))
+    mode = cast(
+        Mode,
+        left.segmented_control(
+            "Numbers on the arrows",
+            list(MODES),
+            format_func=MODES.__getitem__,
+            key="pm_mode",
+            required=True,
+            help="**How often**: how many times one step directly followed another. "
+            "**How long they wait**: the median time between the end of one step and the "
+            'start of the next ("elapsed": from end to end, where the next step has no start time).',
+        ),
+    )
     st.query_params["p_map"] = mode
     if n > 1:
         shown = mid.slider(
-            "Steps shown", 1, n, value=min(n, MANY_ACTIVITIES), key="pm_activities",
+            "Steps shown",
+            1,
+            n,
+            value=min(n, MANY_ACTIVITIES),
+            key="pm_activities",
             help="The most frequent steps. A hidden step is skipped over: its cases go straight "
-                 "from the step before it to the step after it.",
+            "from the step before it to the step after it.",
         )
     else:
         shown = n
@@ -66,10 +76,15 @@ def map_controls(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) ->
     edges = directly_follows(instances.lazy(), cases.lazy(), keep).collect()
     default_paths = 100 if edges.height <= MANY_ARROWS else 20
     paths = right.slider(
-        "Paths shown (%)", 0, 100, value=default_paths, step=5, key="pm_paths",
+        "Paths shown (%)",
+        0,
+        100,
+        value=default_paths,
+        step=5,
+        key="pm_paths",
         help="The most frequent share of the arrows. Whatever the setting, every step keeps its "
-             "busiest way in and out and a route from the start and to the end, so nothing "
-             "floats alone.",
+        "busiest way in and out and a route from the start and to the end, so nothing "
+        "floats alone.",
     )
     kept = keep_paths(edges, paths / 100)
     nodes = ranking.filter(pl.col("activity").is_in(keep))
@@ -79,26 +94,33 @@ def map_controls(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) ->
     return MapView(mode, nodes, kept, n, _arrows(edges), neck_name, dot)
 
 
-def draw_process_map(offering: str, view: MapView, instances: pl.DataFrame, cases: pl.DataFrame) -> None:
+def draw_process_map(
+    offering: str, view: MapView, instances: pl.DataFrame, cases: pl.DataFrame
+) -> None:
     """What the map shows, on how many cases, and its legend; then the map at full width."""
     completed = int(cases["completed"].sum())
     if view.mode == "frequency":
-        meaning = ("**Numbers on the arrows**: how many times the step at the arrow's head directly "
-                   "followed the step at its tail (a case that loops counts once per pass). The "
-                   "thicker the arrow, the more often.")
+        meaning = (
+            "**Numbers on the arrows**: how many times the step at the arrow's head directly "
+            "followed the step at its tail (a case that loops counts once per pass). The "
+            "thicker the arrow, the more often."
+        )
     else:
-        meaning = ("**Numbers on the arrows**: the median wait between the end of one step and the "
-                   "start of the next, over every time the arrow was taken. The redder and thicker, "
-                   "the longer. *elapsed* marks arrows into steps without start times (end to end); "
-                   "\\* marks arrows where only some have one. Boxes give each step's median work time.")
+        meaning = (
+            "**Numbers on the arrows**: the median wait between the end of one step and the "
+            "start of the next, over every time the arrow was taken. The redder and thicker, "
+            "the longer. *elapsed* marks arrows into steps without start times (end to end); "
+            "\\* marks arrows where only some have one. Boxes give each step's median work time."
+        )
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(
             f"**{cases.height:,} cases** ({completed:,} completed, {cases.height - completed:,} open) "
             f"with **{instances.height:,} step instances**. Showing {view.nodes.height} of "
             f"{view.all_activities} steps and {_arrows(view.edges)} of {view.all_edges} arrows.",
-            help=explain("transition_count" if view.mode == "frequency" else "transition_wait",
-                         cases.height),
+            help=explain(
+                "transition_count" if view.mode == "frequency" else "transition_wait", cases.height
+            ),
         )
         st.markdown(meaning)
     with right:
@@ -113,17 +135,27 @@ def draw_process_map(offering: str, view: MapView, instances: pl.DataFrame, case
             hidden = view.bottleneck not in view.nodes["activity"].to_list()
             st.markdown(
                 f"**Bottleneck**: {view.bottleneck}, the step with the most waiting before it"
-                + (" (hidden at this setting: show more steps to see it)." if hidden
-                   else ", outlined in red."),
+                + (
+                    " (hidden at this setting: show more steps to see it)."
+                    if hidden
+                    else ", outlined in red."
+                ),
                 help=explain("bottleneck"),
             )
         if view.nodes.height < view.all_activities:
-            st.caption("With steps hidden, an arrow that skips a hidden step also spans that step's time.")
+            st.caption(
+                "With steps hidden, an arrow that skips a hidden step also spans that step's time."
+            )
         slug = offering.lower().replace(" ", "-")
-        st.download_button("Download the map (Graphviz DOT)", view.dot,
-                           file_name=f"process-map-{slug}.dot", mime="text/vnd.graphviz",
-                           key="pm_dot", icon=":material/download:",
-                           help="Open it in any Graphviz viewer or editor to print or restyle the map.")
+        st.download_button(
+            "Download the map (Graphviz DOT)",
+            view.dot,
+            file_name=f"process-map-{slug}.dot",
+            mime="text/vnd.graphviz",
+            key="pm_dot",
+            icon=":material/download:",
+            help="Open it in any Graphviz viewer or editor to print or restyle the map.",
+        )
     st.graphviz_chart(view.dot, width="content")
 
 
@@ -134,7 +166,10 @@ def _arrows(edges: pl.DataFrame) -> int:
 
 def arrows_table(view: MapView, offering: str) -> None:
     """The arrows on the map as a table, with a CSV download."""
-    names = pl.col("from_activity").replace(START, "(start)"), pl.col("to_activity").replace(END, "(end)")
+    names = (
+        pl.col("from_activity").replace(START, "(start)"),
+        pl.col("to_activity").replace(END, "(end)"),
+    )
     frame = view.edges.select(
         names[0].alias("From"),
         names[1].alias("To"),
@@ -142,13 +177,27 @@ def arrows_table(view: MapView, offering: str) -> None:
         pl.col("cases").alias("Cases"),
         (pl.col("wait_s_p50") / 3600).round(1).alias("Median wait (h)"),
         (pl.col("wait_s_p85") / 3600).round(1).alias("p85 wait (h)"),
-        pl.col("measure").replace({"none": "cases, no wait", "elapsed": "elapsed (no start times)",
-                                   "mixed": "partly elapsed"}).alias("Measured as"),
+        pl.col("measure")
+        .replace(
+            {
+                "none": "cases, no wait",
+                "elapsed": "elapsed (no start times)",
+                "mixed": "partly elapsed",
+            }
+        )
+        .alias("Measured as"),
     )
     st.dataframe(frame, hide_index=True, key="pm_arrows")
-    st.caption("Every arrow on the map; (start) and (end) are the Start and End nodes, which carry "
-               "cases, not waits.")
+    st.caption(
+        "Every arrow on the map; (start) and (end) are the Start and End nodes, which carry "
+        "cases, not waits."
+    )
     slug = offering.lower().replace(" ", "-")
-    st.download_button("Download arrows (CSV)", lambda: frame.write_csv(),
-                       file_name=f"process-map-arrows-{slug}.csv", mime="text/csv", key="pm_csv",
-                       icon=":material/table:")
+    st.download_button(
+        "Download arrows (CSV)",
+        lambda: frame.write_csv(),
+        file_name=f"process-map-arrows-{slug}.csv",
+        mime="text/csv",
+        key="pm_csv",
+        icon=":material/table:",
+    )

@@ -40,31 +40,53 @@ def draw_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> dic
         "waits (up) and process times (down) into a lead time."
     )
     # The map keeps its napkin proportions and scrolls sideways rather than shrinking.
-    st.markdown("<style>.st-key-vsm_chart { overflow-x: auto !important; }</style>", unsafe_allow_html=True)
+    st.markdown(
+        "<style>.st-key-vsm_chart { overflow-x: auto !important; }</style>", unsafe_allow_html=True
+    )
     with st.container(key="vsm_chart"):
         st.altair_chart(chart, width="content")
     if boxes.height > 7:
-        st.caption("Scroll the map sideways to see every step; the PNG and SVG downloads hold the whole map.")
+        st.caption(
+            "Scroll the map sideways to see every step; the PNG and SVG downloads hold the whole map."
+        )
     lead = cases.filter(pl.col("completed"))["lead_time_s"]
-    note = (f"The ladder adds medians, as a hand-drawn map does: {duration(totals['lead_s'])}. "
-            f"The median lead time of the {lead.len():,} completed cases is "
-            f"{duration(cast(float, lead.median()) if lead.len() else None)}.")
+    note = (
+        f"The ladder adds medians, as a hand-drawn map does: {duration(totals['lead_s'])}. "
+        f"The median lead time of the {lead.len():,} completed cases is "
+        f"{duration(cast(float, lead.median()) if lead.len() else None)}."
+    )
     if totals["pce"] is None:
-        note += (" No step on the map is classified value-adding yet, so the map shows flow "
-                 "efficiency instead of PCE: classify the steps in the Data page's activity catalog.")
+        note += (
+            " No step on the map is classified value-adding yet, so the map shows flow "
+            "efficiency instead of PCE: classify the steps in the Data page's activity catalog."
+        )
     if not totals["process_known"]:
-        note += (" Some steps have no start times and no standard minutes, so their process time "
-                 "is unknown (C/T ?) and the ladder counts it as 0; without start times a "
-                 "triangle is the time from one step's end to the next step's end (elapsed), "
-                 "which includes that step's own work. Set standard minutes in the activity "
-                 "catalog to fill the gaps.")
+        note += (
+            " Some steps have no start times and no standard minutes, so their process time "
+            "is unknown (C/T ?) and the ladder counts it as 0; without start times a "
+            "triangle is the time from one step's end to the next step's end (elapsed), "
+            "which includes that step's own work. Set standard minutes in the activity "
+            "catalog to fill the gaps."
+        )
     st.caption(note)
     slug = offering.lower().replace(" ", "-")
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button("Download PNG", lambda: to_png(chart), file_name=f"vsm-{slug}.png",
-                         mime="image/png", key="vsm_png", icon=":material/image:")
-    right.download_button("Download SVG", lambda: to_svg(chart), file_name=f"vsm-{slug}.svg",
-                          mime="image/svg+xml", key="vsm_svg", icon=":material/draw:")
+    left.download_button(
+        "Download PNG",
+        lambda: to_png(chart),
+        file_name=f"vsm-{slug}.png",
+        mime="image/png",
+        key="vsm_png",
+        icon=":material/image:",
+    )
+    right.download_button(
+        "Download SVG",
+        lambda: to_svg(chart),
+        file_name=f"vsm-{slug}.svg",
+        mime="image/svg+xml",
+        key="vsm_svg",
+        icon=":material/draw:",
+    )
     return totals
 
 
@@ -82,8 +104,10 @@ def variants_table(cases: pl.DataFrame) -> None:
         hide_index=True,
         column_config={"Variant (steps in order)": st.column_config.TextColumn(width="large")},
     )
-    st.caption(f"The {frame.height} most frequent variants of {cases.height:,} cases; lead "
-               "times are over each variant's completed cases.")
+    st.caption(
+        f"The {frame.height} most frequent variants of {cases.height:,} cases; lead "
+        "times are over each variant's completed cases."
+    )
 
 
 def steps_table(instances: pl.DataFrame) -> None:
@@ -97,7 +121,9 @@ def steps_table(instances: pl.DataFrame) -> None:
             (pl.col("process_time_s_p50") / 3600).round(2).alias("Median C/T (h)"),
             (pl.col("wait_before_s_p50") / 3600).round(1).alias("Median wait before (h)"),
             (pl.col("wait_before_s_p85") / 3600).round(1).alias("p85 wait before (h)"),
-            (pl.col("wait_before_s_sum") / total_wait * 100).round(1).alias("Share of all waiting (%)"),
+            (pl.col("wait_before_s_sum") / total_wait * 100)
+            .round(1)
+            .alias("Share of all waiting (%)"),
             (pl.col("pct_c_and_a") * 100).round(1).alias("%C&A"),
         ),
         hide_index=True,

@@ -27,11 +27,19 @@ def _slug(text: str) -> str:
 
 
 def _csv_button(label: str, frame: pl.DataFrame, name: str, key: str) -> None:
-    st.download_button(label, lambda: frame.write_csv(), file_name=f"{name}.csv", mime="text/csv",
-                       key=key, icon=":material/table:")
+    st.download_button(
+        label,
+        lambda: frame.write_csv(),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/table:",
+    )
 
 
-def wait_overview(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> tuple[pl.DataFrame, str, bool]:
+def wait_overview(
+    offering: str, instances: pl.DataFrame, cases: pl.DataFrame
+) -> tuple[pl.DataFrame, str, bool]:
     """The headline, the per-step distributions and their table; returns (step waits, unit, log)."""
     frame = step_waits(instances.lazy()).collect()
     if frame.height == 0:
@@ -41,38 +49,63 @@ def wait_overview(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -
     unit = unit_for(float(frame["wait_s_p95"].max()) / 3)  # type: ignore[arg-type]
     neck = frame.filter(pl.col("is_bottleneck"))
     head = case_summary(cases.lazy()).collect().row(0, named=True)
-    text = (f"**{cases.height:,} cases** ({head['completed_cases']:,} completed) with "
-            f"**{int(frame['waits'].sum()):,} waits** before a step.")
+    text = (
+        f"**{cases.height:,} cases** ({head['completed_cases']:,} completed) with "
+        f"**{int(frame['waits'].sum()):,} waits** before a step."
+    )
     if head["flow_efficiency"] is not None:
-        text += (f" In the {head['process_time_s_n']:,} completed cases whose work time is known, "
-                 f"waiting is **{share(1 - head['flow_efficiency'])}** of the lead time.")
+        text += (
+            f" In the {head['process_time_s_n']:,} completed cases whose work time is known, "
+            f"waiting is **{share(1 - head['flow_efficiency'])}** of the lead time."
+        )
     if neck.height:
         row = neck.row(0, named=True)
-        text += (f" The most waiting happens before **{row['activity']}**: {share(row['wait_share'])} "
-                 f"of all of it, a median of {duration(row['wait_s_p50'])} per wait.")
+        text += (
+            f" The most waiting happens before **{row['activity']}**: {share(row['wait_share'])} "
+            f"of all of it, a median of {duration(row['wait_s_p50'])} per wait."
+        )
     st.markdown(text, help=explain("wait_before_step", int(frame["waits"].sum()), unit="waits"))
     seed_from_url("waits_log", "p_log", [True, False], False)
-    log = st.toggle("Log scale", key="waits_log",
-                    help="Spreads out the short waits so long and short ones fit on one axis; "
-                         "waits under a minute are drawn at one minute.")
+    log = st.toggle(
+        "Log scale",
+        key="waits_log",
+        help="Spreads out the short waits so long and short ones fit on one axis; "
+        "waits under a minute are drawn at one minute.",
+    )
     st.query_params["p_log"] = str(log)
     shown = _most_waiting(frame)
     if shown.height < frame.height:
-        st.caption(f"Showing the {shown.height} steps with the most waiting of {frame.height}; "
-                   "the table below has them all.")
+        st.caption(
+            f"Showing the {shown.height} steps with the most waiting of {frame.height}; "
+            "the table below has them all."
+        )
     chart = step_wait_boxes(shown, unit, log)
     st.altair_chart(chart, width="stretch")
-    st.caption("Each row is the wait in front of a step, steps in their usual order. The box spans "
-               "the middle half of the waits, the grey line runs from p5 to p95, and the marks "
-               "show the median, p85 and p95 (85% and 95% of waits were shorter). The red box is "
-               "the bottleneck. Hover a row for its number of waits.")
+    st.caption(
+        "Each row is the wait in front of a step, steps in their usual order. The box spans "
+        "the middle half of the waits, the grey line runs from p5 to p95, and the marks "
+        "show the median, p85 and p95 (85% and 95% of waits were shorter). The red box is "
+        "the bottleneck. Hover a row for its number of waits."
+    )
     # A file has no page to fill: give it a width and say what it shows.
     export = chart.properties(width=820, title=f"Wait before each step: {offering}")
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button("Download PNG", lambda: to_png(export), file_name=f"waits-{_slug(offering)}.png",
-                         mime="image/png", key="waits_png", icon=":material/image:")
-    right.download_button("Download SVG", lambda: to_svg(export), file_name=f"waits-{_slug(offering)}.svg",
-                          mime="image/svg+xml", key="waits_svg", icon=":material/draw:")
+    left.download_button(
+        "Download PNG",
+        lambda: to_png(export),
+        file_name=f"waits-{_slug(offering)}.png",
+        mime="image/png",
+        key="waits_png",
+        icon=":material/image:",
+    )
+    right.download_button(
+        "Download SVG",
+        lambda: to_svg(export),
+        file_name=f"waits-{_slug(offering)}.svg",
+        mime="image/svg+xml",
+        key="waits_svg",
+        icon=":material/draw:",
+    )
     with st.expander("The numbers behind the chart"):
         table = frame.select(
             pl.col("activity").alias("Wait before"),
@@ -101,50 +134,83 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
     neck = frame.filter(pl.col("is_bottleneck"))["activity"]
     frame = _most_waiting(frame)
     st.markdown("**How long waits last, step by step**")
-    ecdf = ecdf_of(instances.lazy()).collect().filter(pl.col("activity").is_in(frame["activity"].implode()))
-    st.altair_chart(wait_ecdf(ecdf, unit, log, neck[0] if neck.len() else None,
-                              frame["activity"].to_list()), width="stretch")
-    st.caption("Each line climbs from 0% to 100% of a step's waits. Where it crosses a dashed "
-               "guide, read the wait: at 85%, 85% of that step's waits were shorter. Lines far to "
-               "the right wait longest; the thick red line is the bottleneck. Click a step in the legend "
-               "to single it out." + ("" if log else " The axis ends at the longest p95, so the "
-                                                      "longest 5% of waits run off the right edge."))
+    ecdf = (
+        ecdf_of(instances.lazy())
+        .collect()
+        .filter(pl.col("activity").is_in(frame["activity"].implode()))
+    )
+    st.altair_chart(
+        wait_ecdf(ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()),
+        width="stretch",
+    )
+    st.caption(
+        "Each line climbs from 0% to 100% of a step's waits. Where it crosses a dashed "
+        "guide, read the wait: at 85%, 85% of that step's waits were shorter. Lines far to "
+        "the right wait longest; the thick red line is the bottleneck. Click a step in the legend "
+        "to single it out."
+        + (
+            ""
+            if log
+            else " The axis ends at the longest p95, so the "
+            "longest 5% of waits run off the right edge."
+        )
+    )
     st.markdown("**When the waiting ends: the weekday and hour steps start**")
     hours = waits_by_weekday_hour(instances.lazy()).collect()
     st.altair_chart(wait_heatmap(hours, unit), width="stretch")
-    st.caption(f"Each cell: the {int(hours['waits'].sum()):,} steps that ended a wait, by the weekday "
-               "and hour (UTC) they started, coloured by the median wait before them. Dark cells "
-               "early in the week are often work that sat over the weekend. Faint cells rest on "
-               "fewer than 5 steps.")
+    st.caption(
+        f"Each cell: the {int(hours['waits'].sum()):,} steps that ended a wait, by the weekday "
+        "and hour (UTC) they started, coloured by the median wait before them. Dark cells "
+        "early in the week are often work that sat over the weekend. Faint cells rest on "
+        "fewer than 5 steps."
+    )
 
 
-def cases_waiting(now: datetime | None, instances: pl.DataFrame, cases: pl.DataFrame, offering: str) -> pl.DataFrame:
+def cases_waiting(
+    now: datetime | None, instances: pl.DataFrame, cases: pl.DataFrame, offering: str
+) -> pl.DataFrame:
     """Pick a step; list the open cases whose latest step it is, longest idle first."""
     assert now is not None
     everyone = waiting_now(cases.lazy(), now).collect()
     if everyone.height == 0:
         st.info("No case is open in this view: nothing is waiting now.")
         return everyone
-    per_step = everyone.group_by("current_step").len().sort(["len", "current_step"], descending=[True, False])
+    per_step = (
+        everyone.group_by("current_step")
+        .len()
+        .sort(["len", "current_step"], descending=[True, False])
+    )
     counts = dict(per_step.iter_rows())
     options = list(counts)
     seed_from_url("waits_step", "p_step", options, options[0])
-    step = str(st.selectbox(
-        "Cases whose latest step is", options, key="waits_step",
-        format_func=lambda s: f"{s} ({counts[s]:,} open cases)",
-        help="Open cases sit after their latest finished step until the next one starts.",
-    ))
+    step = str(
+        st.selectbox(
+            "Cases whose latest step is",
+            options,
+            key="waits_step",
+            format_func=lambda s: f"{s} ({counts[s]:,} open cases)",
+            help="Open cases sit after their latest finished step until the next one starts.",
+        )
+    )
     st.query_params["p_step"] = step
     frame = everyone.filter(pl.col("current_step") == step)
     nxt = transitions(instances.lazy(), by=()).collect().filter(pl.col("from_activity") == step)
     hint = ""
     if nxt.height:
         top = nxt.row(0, named=True)
-        hint = (f" After {step}, cases usually go on to **{top['to_activity']}** "
-                f"({share(top['count'] / nxt['count'].sum())} of {int(nxt['count'].sum()):,} times).")
-    st.markdown(f"**{frame.height:,} open cases** have finished {step} and wait for their next step; "
-                f"the longest has been idle {duration(frame['idle_s'][0])}.{hint}",
-                help=explain("aging", frame.height, extra=f"Now = the latest timestamp in the data, {now:%d %b %Y %H:%M} UTC."))
+        hint = (
+            f" After {step}, cases usually go on to **{top['to_activity']}** "
+            f"({share(top['count'] / nxt['count'].sum())} of {int(nxt['count'].sum()):,} times)."
+        )
+    st.markdown(
+        f"**{frame.height:,} open cases** have finished {step} and wait for their next step; "
+        f"the longest has been idle {duration(frame['idle_s'][0])}.{hint}",
+        help=explain(
+            "aging",
+            frame.height,
+            extra=f"Now = the latest timestamp in the data, {now:%d %b %Y %H:%M} UTC.",
+        ),
+    )
     table = frame.select(
         pl.col("case_id").alias("Case"),
         pl.col("last_end").alias("Finished the step at"),
@@ -152,9 +218,17 @@ def cases_waiting(now: datetime | None, instances: pl.DataFrame, cases: pl.DataF
         (pl.col("age_s") / DAY).round(1).alias("Case age (d)"),
         pl.col("n_instances").alias("Steps done"),
     )
-    st.dataframe(table, hide_index=True, key="waits_now_table",
-                 column_config={"Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
-    _csv_button("Download (CSV)", table, f"waiting-after-{_slug(step)}-{_slug(offering)}", "waits_now_csv")
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="waits_now_table",
+        column_config={
+            "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
+        },
+    )
+    _csv_button(
+        "Download (CSV)", table, f"waiting-after-{_slug(step)}-{_slug(offering)}", "waits_now_csv"
+    )
     return frame
 
 
@@ -164,8 +238,11 @@ def slowest(instances: pl.DataFrame, cases: pl.DataFrame, offering: str) -> pl.D
         st.info("No case has completed in this view yet.")
         return frame
     n_done = int(cases["completed"].sum())
-    st.markdown(f"The {frame.height} longest of the **{n_done:,} completed cases**, with the step "
-                "each waited longest for.", help=explain("lead_time", n_done))
+    st.markdown(
+        f"The {frame.height} longest of the **{n_done:,} completed cases**, with the step "
+        "each waited longest for.",
+        help=explain("lead_time", n_done),
+    )
     table = frame.select(
         pl.col("case_id").alias("Case"),
         pl.col("first_start").dt.date().alias("Started"),
@@ -178,10 +255,15 @@ def slowest(instances: pl.DataFrame, cases: pl.DataFrame, offering: str) -> pl.D
         pl.col("longest_wait_before").alias("Longest wait before"),
         (pl.col("longest_wait_s") / DAY).round(1).alias("Longest wait (d)"),
     )
-    st.dataframe(table, hide_index=True, key="waits_slow_table", column_config={
-        "Started": st.column_config.DateColumn(format="D MMM YYYY"),
-        "Completed": st.column_config.DateColumn(format="D MMM YYYY"),
-    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="waits_slow_table",
+        column_config={
+            "Started": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Completed": st.column_config.DateColumn(format="D MMM YYYY"),
+        },
+    )
     _csv_button("Download (CSV)", table, f"slowest-cases-{_slug(offering)}", "waits_slow_csv")
     return frame
 
@@ -190,23 +272,38 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
     """Choose one of the cases listed above and draw its steps and waits."""
     labels: dict[str, str] = {}
     for row in waiting.head(20).iter_rows(named=True):
-        labels[row["case_id"]] = f"{row['case_id']}: open, idle {duration(row['idle_s'])} after {row['current_step']}"
+        labels[row["case_id"]] = (
+            f"{row['case_id']}: open, idle {duration(row['idle_s'])} after {row['current_step']}"
+        )
     for row in slow.iter_rows(named=True):
-        labels.setdefault(row["case_id"], f"{row['case_id']}: completed in {duration(row['lead_time_s'])}")
+        labels.setdefault(
+            row["case_id"], f"{row['case_id']}: completed in {duration(row['lead_time_s'])}"
+        )
     if not labels:
         st.info("List some cases above (pick a step with open cases) to see a timeline.")
         return
     options = list(labels)
     seed_from_url("waits_case", "p_case", options, options[0])
-    case_id = str(st.selectbox("Case", options, key="waits_case", format_func=labels.__getitem__,
-                               help="The cases of the two tables above: waiting now, then the slowest."))
+    case_id = str(
+        st.selectbox(
+            "Case",
+            options,
+            key="waits_case",
+            format_func=labels.__getitem__,
+            help="The cases of the two tables above: waiting now, then the slowest.",
+        )
+    )
     st.query_params["p_case"] = case_id
     frame = timeline_of(instances.lazy(), case_id).collect()
     waited = float(frame["wait_before_s"].sum())
-    span = float(frame.select(
-        (pl.col("end").max() - pl.col("start").min()).dt.total_seconds(fractional=True)
-    ).item())
-    st.markdown(f"**{case_id}**: {frame.height} steps over {duration(span)}, of which "
-                f"{duration(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
-                "Amber bars are waits, coloured bars the steps by value class.")
+    span = float(
+        frame.select(
+            (pl.col("end").max() - pl.col("start").min()).dt.total_seconds(fractional=True)
+        ).item()
+    )
+    st.markdown(
+        f"**{case_id}**: {frame.height} steps over {duration(span)}, of which "
+        f"{duration(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
+        "Amber bars are waits, coloured bars the steps by value class."
+    )
     st.altair_chart(case_timeline(frame), width="stretch")

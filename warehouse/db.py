@@ -224,7 +224,7 @@ class Warehouse:
         if offerings is not None:
             where, params = "WHERE list_contains(?, offering)", [list(offerings)]
         frame = self.read(
-            "SELECT offering, case_id, activity, start, \"end\", resource, "
+            'SELECT offering, case_id, activity, start, "end", resource, '
             f"CAST(attributes AS VARCHAR) AS attributes, source_row, import_id, event_id "
             f"FROM events {where} ORDER BY event_id",
             params,
@@ -233,7 +233,9 @@ class Warehouse:
 
     def time_span(self) -> tuple[datetime, datetime] | None:
         """The first start (or end) and the last end of every stored event."""
-        row = self.read('SELECT min(coalesce(start, "end")) AS a, max("end") AS b FROM events').row(0)
+        row = self.read('SELECT min(coalesce(start, "end")) AS a, max("end") AS b FROM events').row(
+            0
+        )
         return None if row[0] is None else (row[0], row[1])
 
     def event_count(self) -> int:
@@ -265,9 +267,16 @@ class Warehouse:
                     f"Unknown kind {bad['kind'][0]!r} for {bad['activity'][0]!r}: "
                     f"use one of {', '.join(KINDS)}."
                 )
-        rows = catalog.select(
-            [pl.col(c) if c in catalog.columns else pl.lit(None).alias(c) for c in CATALOG_SCHEMA]
-        ).with_columns(pl.col("kind").fill_null("work")).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
+        rows = (
+            catalog.select(
+                [
+                    pl.col(c) if c in catalog.columns else pl.lit(None).alias(c)
+                    for c in CATALOG_SCHEMA
+                ]
+            )
+            .with_columns(pl.col("kind").fill_null("work"))
+            .cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
+        )
         with self.transaction() as cur:
             cur.register("catalog_rows", rows)
             cur.execute(
@@ -518,9 +527,7 @@ class Warehouse:
     def undo_import(self, import_id: int) -> int:
         """Remove what one import stored; its history row stays, marked undone."""
         with self.transaction() as cur:
-            rows = cur.execute(
-                "SELECT undone_at FROM imports WHERE id = ?", [import_id]
-            ).fetchall()
+            rows = cur.execute("SELECT undone_at FROM imports WHERE id = ?", [import_id]).fetchall()
             if not rows:
                 raise WarehouseError(f"There is no import #{import_id}.")
             if rows[0][0] is not None:

@@ -108,7 +108,9 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         if key in out:
             out[key] = str(out[key] or "").strip()
             if not out[key]:
-                raise WarehouseError(f"An experiment needs a{'n' if key == 'offering' else ''} {key}.")
+                raise WarehouseError(
+                    f"An experiment needs a{'n' if key == 'offering' else ''} {key}."
+                )
     for key in ("what_changed", "hypothesis"):
         if key in out:
             out[key] = str(out[key] or "").strip()
@@ -264,16 +266,23 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m warehouse.experiments",
         description="List, add, edit and delete experiments (changes to an offering).",
     )
-    parser.add_argument("--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)")
+    parser.add_argument(
+        "--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="every experiment, latest change first")
     listing.add_argument("--json", action="store_true", help="print one JSON array")
 
     def fields(sub: argparse.ArgumentParser, required: bool) -> None:
         sub.add_argument("--name", required=required, help="a short name for the change")
-        sub.add_argument("--offering", required=required, help="the offering (value stream) changed")
         sub.add_argument(
-            "--change", dest="changed_at", type=_instant, required=required,
+            "--offering", required=required, help="the offering (value stream) changed"
+        )
+        sub.add_argument(
+            "--change",
+            dest="changed_at",
+            type=_instant,
+            required=required,
             help="when the change took effect (ISO; UTC unless a zone is given)",
         )
         sub.add_argument("--what", dest="what_changed", help="what changed")

@@ -195,11 +195,15 @@ def empty_rejects() -> pl.DataFrame:
     return pl.DataFrame(schema=REJECT_SCHEMA)
 
 
-def table_from_records(records: list[dict[str, Any]], fmt: str, details: dict[str, str]) -> RawTable:
+def table_from_records(
+    records: list[dict[str, Any]], fmt: str, details: dict[str, str]
+) -> RawTable:
     """A RawTable of flattened records; ``__source_row`` = the record's 1-based number."""
     if not records:
         raise IngestError("The file holds no changes to import.")
     frame = pl.DataFrame(records, infer_schema_length=None)
     frame = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns)
-    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
     return RawTable(frame, fmt, details, [])

@@ -51,8 +51,16 @@ KINDS = {
     "Merged": "done",
     "Closed": "done",
 }
-_PR_EVENTS = {"review_requested", "reviewed", "merged", "ready_for_review", "convert_to_draft",
-              "approved", "review_request_removed", "head_ref_deleted"}
+_PR_EVENTS = {
+    "review_requested",
+    "reviewed",
+    "merged",
+    "ready_for_review",
+    "convert_to_draft",
+    "approved",
+    "review_request_removed",
+    "head_ref_deleted",
+}
 _STATUS_LABEL = re.compile(r"(?i)^\s*(status|state|stage|workflow|column)\s*[:/]\s*(.+?)\s*$")
 _NUMBER_IN_URL = re.compile(r"/(?:issues|pulls)/(\d+)(?:$|[/?#])")
 
@@ -74,11 +82,17 @@ def _number(event: dict[str, Any], default: str | None) -> str | None:
     return default
 
 
-def _events(doc: Any, default: str) -> list[tuple[str | None, dict[str, Any], dict[str, Any]]] | None:
+def _events(
+    doc: Any, default: str
+) -> list[tuple[str | None, dict[str, Any], dict[str, Any]]] | None:
     """(case, event, issue) triples from the shapes the API and scripts produce."""
+
     def is_event(e: Any) -> bool:
-        return isinstance(e, dict) and "event" in e and (
-            "created_at" in e or "submitted_at" in e or "actor" in e)
+        return (
+            isinstance(e, dict)
+            and "event" in e
+            and ("created_at" in e or "submitted_at" in e or "actor" in e)
+        )
 
     out: list[tuple[str | None, dict[str, Any], dict[str, Any]]] = []
     if isinstance(doc, list) and doc and all(is_event(e) for e in doc[:50]):
@@ -115,7 +129,9 @@ def _status(event: str, state: str | None, label: str | None, is_pr: bool) -> st
         return "Approved"
     if event == "reviewed":
         state = (state or "").lower()
-        return {"approved": "Approved", "changes_requested": "Changes requested"}.get(state, "Reviewed")
+        return {"approved": "Approved", "changes_requested": "Changes requested"}.get(
+            state, "Reviewed"
+        )
     if event == "merged":
         return "Merged"
     if event == "closed":
@@ -135,17 +151,33 @@ def _records(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     for r in rows:
         if r.get("created_at") and r["case"] not in opened:
             opened.add(r["case"])
-            records.append({"case": r["case"], "time": r["created_at"], "event": "opened",
-                            "status": "PR submitted" if r["case"] in pr_cases else "Open",
-                            "actor": r.get("author"), "label": None, "event_id": None})
+            records.append(
+                {
+                    "case": r["case"],
+                    "time": r["created_at"],
+                    "event": "opened",
+                    "status": "PR submitted" if r["case"] in pr_cases else "Open",
+                    "actor": r.get("author"),
+                    "label": None,
+                    "event_id": None,
+                }
+            )
     for r in rows:
         status = _status(r["event"], r.get("state"), r.get("label"), r["case"] in pr_cases)
         if status is None:
             ignored += 1
             continue
-        records.append({"case": r["case"], "time": r["time"], "event": r["event"],
-                        "status": status, "actor": r.get("actor"), "label": r.get("label"),
-                        "event_id": r.get("event_id")})
+        records.append(
+            {
+                "case": r["case"],
+                "time": r["time"],
+                "event": r["event"],
+                "status": status,
+                "actor": r.get("actor"),
+                "label": r.get("label"),
+                "event_id": r.get("event_id"),
+            }
+        )
     for position, record in enumerate(records, start=1):
         record["type"] = "pull request" if record["case"] in pr_cases else "issue"
         record["__order"] = position
@@ -161,15 +193,20 @@ def _json_rows(source: Source) -> list[dict[str, Any]] | None:
     rows = []
     for case, event, issue in triples:
         label = event.get("label")
-        rows.append({
-            "case": case, "event": str(event.get("event")),
-            "time": event.get("created_at") or event.get("submitted_at"),
-            "actor": _login(event.get("actor") or event.get("user") or event.get("author")),
-            "label": label.get("name") if isinstance(label, dict) else label,
-            "state": event.get("state"), "event_id": event.get("id"),
-            "is_pr": bool(issue.get("pull_request")),
-            "created_at": issue.get("created_at"), "author": _login(issue.get("user")),
-        })
+        rows.append(
+            {
+                "case": case,
+                "event": str(event.get("event")),
+                "time": event.get("created_at") or event.get("submitted_at"),
+                "actor": _login(event.get("actor") or event.get("user") or event.get("author")),
+                "label": label.get("name") if isinstance(label, dict) else label,
+                "state": event.get("state"),
+                "event_id": event.get("id"),
+                "is_pr": bool(issue.get("pull_request")),
+                "created_at": issue.get("created_at"),
+                "author": _login(issue.get("user")),
+            }
+        )
     return rows
 
 
@@ -212,8 +249,18 @@ def _detect(source: Source) -> str | None:
     found = _csv_columns(source) if source.raw is not None else None
     if source.raw is not None and found is not None and found["event"] is not None:
         events = source.raw.frame[found["event"]].cast(pl.String).str.to_lowercase()
-        known = ["labeled", "opened", "merged", "closed", "review_requested", "reviewed",
-                 "assigned", "unlabeled", "commented", "reopened"]
+        known = [
+            "labeled",
+            "opened",
+            "merged",
+            "closed",
+            "review_requested",
+            "reviewed",
+            "assigned",
+            "unlabeled",
+            "commented",
+            "reopened",
+        ]
         share = events.is_in(known).mean()
         if isinstance(share, float) and share >= 0.3:
             return "one row per GitHub event (issue, created_at, event, label)"
@@ -228,17 +275,27 @@ def convert(source: Source, options: FormatOptions) -> Converted:
         rows = _csv_rows(source)
     records, ignored = _records(rows)
     if not records:
-        raise IngestError(f"{source.file_name}: none of its GitHub events changes a status "
-                          "(opened, review requested, reviewed, merged, closed, status labels).")
-    table = table_from_records(records, "json" if source.json() is not None else "csv",
-                               {"layout": "GitHub timeline"})
+        raise IngestError(
+            f"{source.file_name}: none of its GitHub events changes a status "
+            "(opened, review requested, reviewed, merged, closed, status labels)."
+        )
+    table = table_from_records(
+        records, "json" if source.json() is not None else "csv", {"layout": "GitHub timeline"}
+    )
     converted = convert_status_table(
-        source, FormatOptions(offering_name=options.offering_name),
+        source,
+        FormatOptions(offering_name=options.offering_name),
         StatusColumns(case="case", time="time", status="status", resource="actor"),
-        kinds=KINDS, table=table, order="__order")
+        kinds=KINDS,
+        table=table,
+        order="__order",
+    )
     converted.rows_read = len(rows)
     converted.used = FormatOptions(offering_name=options.offering_name)
     if ignored:
-        converted.notes.insert(0, f"{ignored:,} events (assigned, commented, committed, other "
-                                  "labels, ...) do not change a status.")
+        converted.notes.insert(
+            0,
+            f"{ignored:,} events (assigned, commented, committed, other "
+            "labels, ...) do not change a status.",
+        )
     return converted

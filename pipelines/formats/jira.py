@@ -42,8 +42,13 @@ def _issues(doc: Any) -> list[dict[str, Any]] | None:
     if isinstance(doc.get("changelog"), dict):
         return [doc]
     histories = doc.get("values") if isinstance(doc.get("values"), list) else doc.get("histories")
-    if isinstance(histories, list) and histories and isinstance(histories[0], dict) and \
-            "items" in histories[0] and "created" in histories[0]:
+    if (
+        isinstance(histories, list)
+        and histories
+        and isinstance(histories[0], dict)
+        and "items" in histories[0]
+        and "created" in histories[0]
+    ):
         found = _ISSUE_IN_URL.search(str(doc.get("self") or ""))
         return [{"key": found.group(1) if found else None, "changelog": {"histories": histories}}]
     return None
@@ -63,8 +68,9 @@ def _id_order(value: Any) -> tuple[int, str]:
     return (int(text), text) if text.isdigit() else (0, text)
 
 
-def _changelog_records(issues: list[dict[str, Any]], follow: str, default_case: str
-                       ) -> tuple[list[dict[str, Any]], list[str]]:
+def _changelog_records(
+    issues: list[dict[str, Any]], follow: str, default_case: str
+) -> tuple[list[dict[str, Any]], list[str]]:
     fields_seen: dict[str, int] = {}
     records: list[dict[str, Any]] = []
     for issue in issues:
@@ -73,28 +79,43 @@ def _changelog_records(issues: list[dict[str, Any]], follow: str, default_case: 
         case = str(issue.get("key") or issue.get("id") or default_case)
         changes = []
         histories = (issue.get("changelog") or {}).get("histories") or []
-        for history in sorted(histories, key=lambda h: (str(h.get("created") or ""),
-                                                        _id_order(h.get("id")))):
+        for history in sorted(
+            histories, key=lambda h: (str(h.get("created") or ""), _id_order(h.get("id")))
+        ):
             for item in history.get("items") or []:
                 name = str(item.get("field") or item.get("fieldId") or "")
                 fields_seen[name] = fields_seen.get(name, 0) + 1
                 if key(name) != key(follow):
                     continue
-                changes.append({
-                    "issue": case, "time": history.get("created"),
-                    "status": item.get("toString") or item.get("to"),
-                    "previous": item.get("fromString") or item.get("from"),
-                    "author": _person(history.get("author")), "changelog_id": history.get("id"),
-                    "field": name,
-                })
+                changes.append(
+                    {
+                        "issue": case,
+                        "time": history.get("created"),
+                        "status": item.get("toString") or item.get("to"),
+                        "previous": item.get("fromString") or item.get("from"),
+                        "author": _person(history.get("author")),
+                        "changelog_id": history.get("id"),
+                        "field": name,
+                    }
+                )
         current = fields.get(follow) if key(follow) != "status" else fields.get("status")
-        first = changes[0]["previous"] if changes else (_person(current) if isinstance(current, dict)
-                                                       else current)
+        first = (
+            changes[0]["previous"]
+            if changes
+            else (_person(current) if isinstance(current, dict) else current)
+        )
         if fields.get("created") and first:
-            records.append({"issue": case, "time": fields["created"], "status": first,
-                            "previous": None, "author": _person(fields.get("creator")
-                                                                or fields.get("reporter")),
-                            "changelog_id": None, "field": "(created)"})
+            records.append(
+                {
+                    "issue": case,
+                    "time": fields["created"],
+                    "status": first,
+                    "previous": None,
+                    "author": _person(fields.get("creator") or fields.get("reporter")),
+                    "changelog_id": None,
+                    "field": "(created)",
+                }
+            )
         records.extend(changes)
     choices = sorted(fields_seen, key=lambda f: -fields_seen[f])
     return records, choices
@@ -116,16 +137,22 @@ def convert_changelog(source: Source, options: FormatOptions) -> Converted:
     stem = source.file_name.rsplit(".", 1)[0]
     records, choices = _changelog_records(issues, follow, stem)
     if not records:
-        raise IngestError(f"{source.file_name}: no issue's changelog changes {follow!r}. "
-                          f"Fields it changes: {', '.join(choices) or 'none'}.")
+        raise IngestError(
+            f"{source.file_name}: no issue's changelog changes {follow!r}. "
+            f"Fields it changes: {', '.join(choices) or 'none'}."
+        )
     for position, record in enumerate(records, start=1):
         record["__order"] = position
     table = table_from_records(records, "json", {"layout": "Jira changelog", "following": follow})
     converted = convert_status_table(
-        source, FormatOptions(offering_name=options.offering_name),
-        StatusColumns(case="issue", time="time", status="status", previous="previous",
-                      resource="author"),
-        table=table, order="__order")
+        source,
+        FormatOptions(offering_name=options.offering_name),
+        StatusColumns(
+            case="issue", time="time", status="status", previous="previous", resource="author"
+        ),
+        table=table,
+        order="__order",
+    )
     converted.choices["follow"] = choices
     converted.used = FormatOptions(follow=follow, offering_name=options.offering_name)
     return converted
@@ -136,13 +163,19 @@ def _history_columns(source: Source) -> StatusColumns | None:
     case = column_named(columns, "issue_key", "issue key", "key", "issue")
     time = column_named(columns, "created", "changed", "date", "timestamp", "created_date")
     status = column_named(columns, "to_status", "to status", "tostring", "to_string", "to")
-    previous = column_named(columns, "from_status", "from status", "fromstring", "from_string",
-                            "from")
+    previous = column_named(
+        columns, "from_status", "from status", "fromstring", "from_string", "from"
+    )
     if not (case and time and status and previous):
         return None
-    return StatusColumns(case=case, time=time, status=status, previous=previous,
-                         resource=column_named(columns, "author", "user", "author_key"),
-                         field=column_named(columns, "field", "field_name"))
+    return StatusColumns(
+        case=case,
+        time=time,
+        status=status,
+        previous=previous,
+        resource=column_named(columns, "author", "user", "author_key"),
+        field=column_named(columns, "field", "field_name"),
+    )
 
 
 def _detect_history(source: Source) -> str | None:
@@ -151,8 +184,10 @@ def _detect_history(source: Source) -> str | None:
     guessed = _history_columns(source)
     if guessed is None:
         return None
-    return (f"a flattened Jira status history: issue {guessed.case!r}, {guessed.previous!r} → "
-            f"{guessed.status!r}")
+    return (
+        f"a flattened Jira status history: issue {guessed.case!r}, {guessed.previous!r} → "
+        f"{guessed.status!r}"
+    )
 
 
 def convert_history(source: Source, options: FormatOptions) -> Converted:
@@ -176,7 +211,8 @@ def convert_issue_history(source: Source, options: FormatOptions) -> Converted:
         status=column_named(columns, "to_string") or "to_string",
         previous=column_named(columns, "from_string"),
         resource=column_named(columns, "author_key", "author_id"),
-        field=column_named(columns, "field"))
+        field=column_named(columns, "field"),
+    )
     order = column_named(columns, "changelog_id")
     if order is not None and source.raw is not None:
         numeric = source.raw.frame[order].cast(pl.Float64, strict=False)
@@ -188,8 +224,11 @@ def convert_issue_history(source: Source, options: FormatOptions) -> Converted:
 def _detect_issue_csv(source: Source) -> str | None:
     if source.has_columns("Issue key", "Summary", "Created") and _history_columns(source) is None:
         repeated = [c for c in source.columns() if c.endswith(" (2)")]
-        return ("a Jira issue export (Issue key, Summary, Created, Resolved"
-                + (f"; repeated columns such as {repeated[0][:-4]!r}" if repeated else "") + ")")
+        return (
+            "a Jira issue export (Issue key, Summary, Created, Resolved"
+            + (f"; repeated columns such as {repeated[0][:-4]!r}" if repeated else "")
+            + ")"
+        )
     return None
 
 
@@ -198,12 +237,22 @@ def convert_issue_csv(source: Source, options: FormatOptions) -> Converted:
         raise IngestError(f"{source.file_name} is not a table.")
     columns = source.columns()
     dates = date_columns(source.raw.frame)
-    steps = [c for c in (column_named(columns, "Created"), column_named(columns, "Resolved"))
-             if c and c in dates]
+    steps = [
+        c
+        for c in (column_named(columns, "Created"), column_named(columns, "Resolved"))
+        if c and c in dates
+    ]
     converted = convert_wide(
-        source, options, case_default=column_named(columns, "Issue key", "Issue id"),
-        resource_default=column_named(columns, "Assignee"), milestone_default=steps)
-    converted.notes.insert(0, "The issue CSV holds no status history: each issue's steps are "
-                              "its creation and resolution. Export the changelog to see the "
-                              "time spent in each status.")
+        source,
+        options,
+        case_default=column_named(columns, "Issue key", "Issue id"),
+        resource_default=column_named(columns, "Assignee"),
+        milestone_default=steps,
+    )
+    converted.notes.insert(
+        0,
+        "The issue CSV holds no status history: each issue's steps are "
+        "its creation and resolution. Export the changelog to see the "
+        "time spent in each status.",
+    )
     return converted

@@ -22,15 +22,19 @@ from pipelines.formats.status_history import StatusColumns, convert_status_table
 from pipelines.formats.wide import convert_wide
 from pipelines.readers import SOURCE_ROW, RawTable
 
-LINEAR_STAGES = [("Created", "Not started"), ("Started", "In progress"),
-                 ("Completed", "Done"), ("Canceled", "Canceled")]
-LINEAR_KINDS = {"Not started": "waiting", "In progress": "work", "Done": "done",
-                "Canceled": "done"}
+LINEAR_STAGES = [
+    ("Created", "Not started"),
+    ("Started", "In progress"),
+    ("Completed", "Done"),
+    ("Canceled", "Canceled"),
+]
+LINEAR_KINDS = {"Not started": "waiting", "In progress": "work", "Done": "done", "Canceled": "done"}
 
 
 def _detect_linear(source: Source) -> str | None:
     if source.has_columns("ID", "Team", "Title", "Created", "Completed") and (
-            source.has_columns("Started") or source.has_columns("Canceled")):
+        source.has_columns("Started") or source.has_columns("Canceled")
+    ):
         return "a Linear issue export (ID, Team, Title, Created, Started, Completed)"
     return None
 
@@ -51,17 +55,27 @@ def convert_linear(source: Source, options: FormatOptions) -> Converted:
     for order, (column, status) in enumerate(dates.items()):
         if column is None:
             continue
-        parts.append(raw.frame.filter(pl.col(column).is_not_null()).select(
-            pl.col(SOURCE_ROW), pl.col(case).alias("ID"), pl.col(column).cast(pl.String).alias("time"),
-            pl.lit(status).alias("status"),
-            (pl.col(assignee) if assignee else pl.lit(None, pl.String)).alias("Assignee"),
-            pl.lit(order).alias("__order"), *[pl.col(c) for c in rest]))
+        parts.append(
+            raw.frame.filter(pl.col(column).is_not_null()).select(
+                pl.col(SOURCE_ROW),
+                pl.col(case).alias("ID"),
+                pl.col(column).cast(pl.String).alias("time"),
+                pl.lit(status).alias("status"),
+                (pl.col(assignee) if assignee else pl.lit(None, pl.String)).alias("Assignee"),
+                pl.lit(order).alias("__order"),
+                *[pl.col(c) for c in rest],
+            )
+        )
     long = pl.concat(parts, how="vertical_relaxed").sort(SOURCE_ROW, "__order")
     table = RawTable(long, raw.format, {**raw.details, "layout": "Linear issues"}, raw.sheets)
     converted = convert_status_table(
-        source, FormatOptions(offering_name=options.offering_name),
+        source,
+        FormatOptions(offering_name=options.offering_name),
         StatusColumns(case="ID", time="time", status="status", resource="Assignee"),
-        kinds=LINEAR_KINDS, table=table, order="__order")
+        kinds=LINEAR_KINDS,
+        table=table,
+        order="__order",
+    )
     converted.rows_read = raw.frame.height
     converted.table = raw
     converted.used = FormatOptions(case_column=case, offering_name=options.offering_name)
@@ -76,12 +90,21 @@ def _detect_asana(source: Source) -> str | None:
 
 def convert_asana(source: Source, options: FormatOptions) -> Converted:
     columns = source.columns()
-    steps = [c for c in (column_named(columns, "Created At"), column_named(columns, "Completed At"))
-             if c]
-    converted = convert_wide(source, options, case_default=column_named(columns, "Task ID"),
-                             resource_default=column_named(columns, "Assignee"),
-                             milestone_default=steps, kinds={steps[-1]: "done"} if steps else None)
-    converted.notes.insert(0, "Asana's export has only creation and completion dates (Start "
-                              "Date and Due Date are plans): lead time is known, the split into "
-                              "work and wait is not.")
+    steps = [
+        c for c in (column_named(columns, "Created At"), column_named(columns, "Completed At")) if c
+    ]
+    converted = convert_wide(
+        source,
+        options,
+        case_default=column_named(columns, "Task ID"),
+        resource_default=column_named(columns, "Assignee"),
+        milestone_default=steps,
+        kinds={steps[-1]: "done"} if steps else None,
+    )
+    converted.notes.insert(
+        0,
+        "Asana's export has only creation and completion dates (Start "
+        "Date and Due Date are plans): lead time is known, the split into "
+        "work and wait is not.",
+    )
     return converted

@@ -35,8 +35,14 @@ from pipelines.readers import SOURCE_ROW, RawTable
 GROUP = "Group"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ZIP_MAGIC = b"PK\x03\x04"
-_ITEM_EVENTS = {"create_pulse", "update_column_value", "move_pulse_to_group",
-                "archive_pulse", "delete_pulse", "restore_pulse"}
+_ITEM_EVENTS = {
+    "create_pulse",
+    "update_column_value",
+    "move_pulse_to_group",
+    "archive_pulse",
+    "delete_pulse",
+    "restore_pulse",
+}
 _TERMINAL = {"archive_pulse": "Archived", "delete_pulse": "Deleted"}
 
 
@@ -129,7 +135,9 @@ def _api_logs(source: Source) -> list[dict[str, Any]] | None:
     return None
 
 
-def _records(logs: list[dict[str, Any]], follow: str) -> tuple[list[dict[str, Any]], list[str], int]:
+def _records(
+    logs: list[dict[str, Any]], follow: str
+) -> tuple[list[dict[str, Any]], list[str], int]:
     """One record per change of the followed column (plus creations and archives)."""
     following_groups = key(follow) == key(GROUP)
     titles: dict[str, int] = {}
@@ -150,7 +158,9 @@ def _records(logs: list[dict[str, Any]], follow: str) -> tuple[list[dict[str, An
             "created_at": str(entry.get("created_at")),
             "time": _time(entry.get("created_at")),
             "event": event,
-            "column": None, "status": None, "previous": None,
+            "column": None,
+            "status": None,
+            "previous": None,
             "user": value_text(entry.get("user_name") or entry.get("user_id")),
             "board_id": value_text(data.get("board_id")),
             "log_id": value_text(entry.get("id")),
@@ -162,20 +172,27 @@ def _records(logs: list[dict[str, Any]], follow: str) -> tuple[list[dict[str, An
             if following_groups or key(follow) not in (key(title), key(column_id)):
                 other += 1
                 continue
-            record.update(column=title, status=value_text(data.get("value")) or NO_STATUS,
-                          previous=value_text(data.get("previous_value")) or NO_STATUS)
+            record.update(
+                column=title,
+                status=value_text(data.get("value")) or NO_STATUS,
+                previous=value_text(data.get("previous_value")) or NO_STATUS,
+            )
         elif event == "move_pulse_to_group":
             if not following_groups:
                 other += 1
                 continue
-            record.update(column=GROUP,
-                          status=_group_title(data.get("dest_group") or data.get("dest_group_title")),
-                          previous=_group_title(data.get("source_group")
-                                                or data.get("source_group_title")))
+            record.update(
+                column=GROUP,
+                status=_group_title(data.get("dest_group") or data.get("dest_group_title")),
+                previous=_group_title(data.get("source_group") or data.get("source_group_title")),
+            )
         elif event == "create_pulse":
-            record.update(column="(created)",
-                          status=_group_title(data.get("group_title") or data.get("group_name"))
-                          if following_groups else None)
+            record.update(
+                column="(created)",
+                status=_group_title(data.get("group_title") or data.get("group_name"))
+                if following_groups
+                else None,
+            )
             record["__group_id"] = value_text(data.get("group_id"))
         elif event in _TERMINAL:
             record.update(column="(item)", status=_TERMINAL[event])
@@ -198,7 +215,7 @@ def _fill_creations(records: list[dict[str, Any]], following_groups: bool) -> No
         for i, record in enumerate(changes):
             if record["event"] != "create_pulse" or record["status"]:
                 continue
-            later = next((r for r in changes[i + 1:] if r["event"] != "create_pulse"), None)
+            later = next((r for r in changes[i + 1 :] if r["event"] != "create_pulse"), None)
             came_from = later["previous"] if later else None
             if following_groups:
                 record["status"] = came_from or record.pop("__group_id", None) or NO_STATUS
@@ -219,23 +236,31 @@ def _detect_api(source: Source) -> str | None:
     logs = _api_logs(source)
     if not logs:
         return None
-    unit = " (created_at in 100 ns units)" if any(
-        len(str(e.get("created_at", ""))) >= 16 for e in logs[:20]) else ""
+    unit = (
+        " (created_at in 100 ns units)"
+        if any(len(str(e.get("created_at", ""))) >= 16 for e in logs[:20])
+        else ""
+    )
     return f"{len(logs):,} activity-log entries with event, created_at and data{unit}"
 
 
 def _export_columns(columns: list[str]) -> StatusColumns | None:
     item = column_named(columns, "item id", "pulse id", "item", "item name", "pulse", "name")
-    time = column_named(columns, "date", "created at", "time", "date time", "timestamp", "changed at")
+    time = column_named(
+        columns, "date", "created at", "time", "date time", "timestamp", "changed at"
+    )
     column = column_named(columns, "column", "column title", "column name", "field")
     new = column_named(columns, "new value", "value", "to", "new")
     if not (item and time and column and new):
         return None
     return StatusColumns(
-        case=item, time=time, status=new,
+        case=item,
+        time=time,
+        status=new,
         previous=column_named(columns, "previous value", "old value", "from", "previous"),
         resource=column_named(columns, "user", "user name", "by", "person", "changed by"),
-        field=column)
+        field=column,
+    )
 
 
 def _detect_activity(source: Source) -> str | None:
@@ -245,8 +270,10 @@ def _detect_activity(source: Source) -> str | None:
     guessed = _export_columns(source.columns())
     if guessed is None or guessed.previous is None:
         return None
-    return (f"one row per change with {guessed.case!r}, {guessed.field!r}, "
-            f"{guessed.previous!r} and {guessed.status!r} columns")
+    return (
+        f"one row per change with {guessed.case!r}, {guessed.field!r}, "
+        f"{guessed.previous!r} and {guessed.status!r} columns"
+    )
 
 
 def convert_activity(source: Source, options: FormatOptions) -> Converted:
@@ -255,10 +282,13 @@ def convert_activity(source: Source, options: FormatOptions) -> Converted:
     if logs is None:
         guessed = _export_columns(source.columns())
         if guessed is None:
-            raise IngestError(f"{source.file_name} does not look like a monday.com activity log: "
-                              "choose another format.")
-        converted = convert_status_table(source, options, guessed, blank_status=NO_STATUS,
-                                         follow_default="Status")
+            raise IngestError(
+                f"{source.file_name} does not look like a monday.com activity log: "
+                "choose another format."
+            )
+        converted = convert_status_table(
+            source, options, guessed, blank_status=NO_STATUS, follow_default="Status"
+        )
         if GROUP not in converted.choices.get("follow", []):
             converted.choices.setdefault("follow", []).append(GROUP)
         return converted
@@ -266,29 +296,41 @@ def convert_activity(source: Source, options: FormatOptions) -> Converted:
     follow = options.follow or _default_follow(titles)
     records, choices, other = _records(logs, follow)
     if not records:
-        raise IngestError(f"{source.file_name}: no item in the activity log changes {follow!r}. "
-                          f"Columns it changes: {', '.join(c for c in choices if c != GROUP) or 'none'}.")
+        raise IngestError(
+            f"{source.file_name}: no item in the activity log changes {follow!r}. "
+            f"Columns it changes: {', '.join(c for c in choices if c != GROUP) or 'none'}."
+        )
     ordered = sorted(records, key=lambda r: r["__position"])
     newest_first = len(ordered) > 1 and (ordered[0]["time"] or "") > (ordered[-1]["time"] or "")
     for record in ordered:
         position = record.pop("__position")
         record["__order"] = -position if newest_first else position
     kind = source.raw.format if source.json() is None and source.raw is not None else "json"
-    table = table_from_records(ordered, kind, {"layout": "monday.com activity log",
-                                               "following": follow})
-    table = RawTable(table.frame.with_columns(pl.col("__order").cast(pl.Int64)), table.format,
-                     table.details, [])
+    table = table_from_records(
+        ordered, kind, {"layout": "monday.com activity log", "following": follow}
+    )
+    table = RawTable(
+        table.frame.with_columns(pl.col("__order").cast(pl.Int64)), table.format, table.details, []
+    )
     converted = convert_status_table(
-        source, FormatOptions(follow=None, offering_name=options.offering_name),
-        StatusColumns(case="item", time="time", status="status", previous="previous",
-                      resource="user"),
-        blank_status=NO_STATUS, table=table, order="__order")
+        source,
+        FormatOptions(follow=None, offering_name=options.offering_name),
+        StatusColumns(
+            case="item", time="time", status="status", previous="previous", resource="user"
+        ),
+        blank_status=NO_STATUS,
+        table=table,
+        order="__order",
+    )
     converted.choices["follow"] = choices
     converted.used = FormatOptions(follow=follow, offering_name=options.offering_name)
     converted.rows_read = len(logs)
     if other:
-        converted.notes.insert(0, f"{other:,} log entries change something other than {follow!r} "
-                                  "(names, other columns, board settings): not status changes.")
+        converted.notes.insert(
+            0,
+            f"{other:,} log entries change something other than {follow!r} "
+            "(names, other columns, board settings): not status changes.",
+        )
     return converted
 
 
@@ -304,16 +346,21 @@ def _board_rows(source: Source) -> tuple[list[list[str | None]], str] | None:
         frame = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_polars()
     except Exception:
         return None
-    rows = [[None if v is None or str(v).strip() == "" else str(v).strip() for v in row]
-            for row in frame.iter_rows()]
+    rows = [
+        [None if v is None or str(v).strip() == "" else str(v).strip() for v in row]
+        for row in frame.iter_rows()
+    ]
     if not any(_is_header(r) for r in rows[:60]):
         return None
     return rows, sheet
 
 
 def _is_header(row: list[str | None]) -> bool:
-    return bool(row) and key(row[0] or "") == "name" and any(
-        c and key(c).startswith("itemid") for c in row)
+    return (
+        bool(row)
+        and key(row[0] or "") == "name"
+        and any(c and key(c).startswith("itemid") for c in row)
+    )
 
 
 def _names(row: list[str | None], start: int) -> list[str | None]:
@@ -328,8 +375,9 @@ def _names(row: list[str | None], start: int) -> list[str | None]:
     return out
 
 
-def _board_items(rows: list[list[str | None]], include_subitems: bool) -> tuple[
-        list[dict[str, Any]], dict[str, int]]:
+def _board_items(
+    rows: list[list[str | None]], include_subitems: bool
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Item (and subitem) records from the sheet: group titles, headers, footers skipped."""
     items: list[dict[str, Any]] = []
     counts = {"groups": 0, "items": 0, "subitems": 0, "footer rows": 0}
@@ -358,10 +406,12 @@ def _board_items(rows: list[list[str | None]], include_subitems: bool) -> tuple[
         if header is None:
             continue
         if first is not None:
-            record: dict[str, Any] = {n: v for n, v in zip(header, row, strict=False)
-                                      if n is not None}
-            if not any(record.get(n) for n in header if n and key(n).startswith("itemid")) and \
-                    not record.get("Name"):
+            record: dict[str, Any] = {
+                n: v for n, v in zip(header, row, strict=False) if n is not None
+            }
+            if not any(
+                record.get(n) for n in header if n and key(n).startswith("itemid")
+            ) and not record.get("Name"):
                 continue
             record.update({GROUP: group, "Parent item": None, SOURCE_ROW: number})
             parent = record.get("Name")
@@ -369,12 +419,13 @@ def _board_items(rows: list[list[str | None]], include_subitems: bool) -> tuple[
             counts["items"] += 1
             sub_header = None
             continue
-        id_col = next((i for i, n in enumerate(sub_header or []) if n and key(n).startswith("itemid")), None)
+        id_col = next(
+            (i for i, n in enumerate(sub_header or []) if n and key(n).startswith("itemid")), None
+        )
         if sub_header is not None and id_col is not None and row[1 + id_col] is not None:
             counts["subitems"] += 1
             if include_subitems:
-                record = {n: v for n, v in zip(sub_header, row[1:], strict=False)
-                          if n is not None}
+                record = {n: v for n, v in zip(sub_header, row[1:], strict=False) if n is not None}
                 record.update({GROUP: group, "Parent item": parent, SOURCE_ROW: number})
                 items.append(record)
             continue
@@ -385,44 +436,69 @@ def _board_items(rows: list[list[str | None]], include_subitems: bool) -> tuple[
 def _detect_board(source: Source) -> str | None:
     if source.raw is not None and source.raw.format != "xlsx":
         return None
-    if source.raw is not None and not any(key(c).startswith("itemid(auto") for c in source.columns()):
+    if source.raw is not None and not any(
+        key(c).startswith("itemid(auto") for c in source.columns()
+    ):
         return None
     parsed = _board_rows(source)
     if parsed is None:
         return None
     _, counts = _board_items(parsed[0], False)
-    return (f"an exported board: {counts['groups']} groups, {counts['items']} items"
-            + (f", {counts['subitems']} subitems" if counts["subitems"] else "")
-            + " (title, group, header and footer rows)")
+    return (
+        f"an exported board: {counts['groups']} groups, {counts['items']} items"
+        + (f", {counts['subitems']} subitems" if counts["subitems"] else "")
+        + " (title, group, header and footer rows)"
+    )
 
 
 def convert_board(source: Source, options: FormatOptions) -> Converted:
     """The board's items as cases; the chosen date columns are their steps."""
     parsed = _board_rows(source)
     if parsed is None:
-        raise IngestError(f"{source.file_name} is not a monday.com board export (no 'Name ... "
-                          "Item ID (auto generated)' header row).")
+        raise IngestError(
+            f"{source.file_name} is not a monday.com board export (no 'Name ... "
+            "Item ID (auto generated)' header row)."
+        )
     rows, sheet = parsed
     items, counts = _board_items(rows, options.include_subitems)
     if not items:
         raise IngestError(f"{source.file_name}: the board export holds no items.")
     columns = list(dict.fromkeys(k for item in items for k in item if k != SOURCE_ROW))
-    frame = pl.DataFrame([{c: item.get(c) for c in [SOURCE_ROW, *columns]} for item in items],
-                         schema={SOURCE_ROW: pl.Int64, **dict.fromkeys(columns, pl.String)})
-    table = RawTable(frame, "xlsx", {"sheet": sheet, "layout": "monday.com board export",
-                                     **{k: str(v) for k, v in counts.items() if v}}, [sheet])
+    frame = pl.DataFrame(
+        [{c: item.get(c) for c in [SOURCE_ROW, *columns]} for item in items],
+        schema={SOURCE_ROW: pl.Int64, **dict.fromkeys(columns, pl.String)},
+    )
+    table = RawTable(
+        frame,
+        "xlsx",
+        {
+            "sheet": sheet,
+            "layout": "monday.com board export",
+            **{k: str(v) for k, v in counts.items() if v},
+        },
+        [sheet],
+    )
     id_column = next((c for c in columns if key(c).startswith("itemid")), None)
     people = column_named(columns, "Person", "Owner", "People", "Assignee")
     dates = date_columns(frame)
     converted = convert_wide(
-        source, options, table=table, case_default=id_column or "Name",
+        source,
+        options,
+        table=table,
+        case_default=id_column or "Name",
         resource_default=people,
-        milestone_default=[c for c in default_milestones(frame) if c in dates])
-    converted.notes.insert(0, "A board export holds each item's current values only, not when "
-                              "its status changed: the chosen date columns are the steps. For "
-                              "status timing, export the board's activity log.")
+        milestone_default=[c for c in default_milestones(frame) if c in dates],
+    )
+    converted.notes.insert(
+        0,
+        "A board export holds each item's current values only, not when "
+        "its status changed: the chosen date columns are the steps. For "
+        "status timing, export the board's activity log.",
+    )
     if counts["subitems"] and not options.include_subitems:
-        converted.notes.append(f"{counts['subitems']:,} subitems are left out (include them as "
-                               "cases of their own with the subitems option).")
+        converted.notes.append(
+            f"{counts['subitems']:,} subitems are left out (include them as "
+            "cases of their own with the subitems option)."
+        )
     converted.rows_read = counts["items"] + counts["subitems"]
     return converted

@@ -95,8 +95,11 @@ class StatusColumns:
     follow: str | None = None
 
     def used(self) -> set[str]:
-        return {c for c in (self.case, self.time, self.status, self.previous, self.resource,
-                            self.field) if c}
+        return {
+            c
+            for c in (self.case, self.time, self.status, self.previous, self.resource, self.field)
+            if c
+        }
 
 
 @dataclass
@@ -119,7 +122,9 @@ def _key_expr(column: str) -> pl.Expr:
 
 
 def _attributes(frame: pl.DataFrame, used: set[str]) -> pl.Expr:
-    rest = [c for c in frame.columns if c not in used and c != SOURCE_ROW and not c.startswith("__")]
+    rest = [
+        c for c in frame.columns if c not in used and c != SOURCE_ROW and not c.startswith("__")
+    ]
     if not rest:
         return pl.lit("{}")
     return pl.struct([pl.col(c).cast(pl.String) for c in rest]).struct.json_encode()
@@ -147,9 +152,14 @@ def from_table(
     ``order`` is a column that orders changes at the same instant (default: file order).
     """
     frame = table.frame
-    for role, column in (("item", columns.case), ("time", columns.time),
-                         ("status", columns.status), ("previous status", columns.previous),
-                         ("user", columns.resource), ("field", columns.field)):
+    for role, column in (
+        ("item", columns.case),
+        ("time", columns.time),
+        ("status", columns.status),
+        ("previous status", columns.previous),
+        ("user", columns.resource),
+        ("field", columns.field),
+    ):
         if column is not None and column not in frame.columns:
             raise IngestError(f"The {role} column {column!r} is not in the file.")
     notes: list[str] = []
@@ -165,8 +175,9 @@ def from_table(
                 f"{columns.follow!r} and {'is' if skipped == 1 else 'are'} not a status change."
             )
         if frame.height == 0:
-            raise IngestError(f"No row of the file changes {columns.follow!r}: choose another "
-                              "column to follow.")
+            raise IngestError(
+                f"No row of the file changes {columns.follow!r}: choose another column to follow."
+            )
     parsed = parse_timestamps(frame[columns.time], tz=timezone, day_first=day_first)
     status = _text(columns.status)
     if blank_status is not None:
@@ -177,19 +188,30 @@ def from_table(
         _text(columns.case).alias("case_id"),
         pl.lit(parsed.values).alias("time"),
         status.alias("status"),
-        (_text(columns.previous) if columns.previous else pl.lit(None, pl.String)).alias("previous"),
-        (_text(columns.resource) if columns.resource else pl.lit(None, pl.String)).alias("resource"),
+        (_text(columns.previous) if columns.previous else pl.lit(None, pl.String)).alias(
+            "previous"
+        ),
+        (_text(columns.resource) if columns.resource else pl.lit(None, pl.String)).alias(
+            "resource"
+        ),
         _attributes(frame, columns.used() | ({order} if order else set())).alias("attributes"),
         (pl.col(order) if order else pl.col(SOURCE_ROW)).cast(pl.Float64).alias("__order"),
         pl.lit(parsed.failed).alias("__failed"),
         _text(columns.time).alias("__time_text"),
     )
     reason = (
-        pl.when(pl.col("case_id").is_null()).then(pl.lit(f"no item (column {columns.case!r} is empty)"))
-        .when(pl.col("__failed")).then(pl.format(f"time '{{}}' in column {columns.time!r} is not a date and time",
-                                                 "__time_text"))
-        .when(pl.col("time").is_null()).then(pl.lit(f"no time (column {columns.time!r} is empty)"))
-        .when(pl.col("status").is_null()).then(pl.lit(f"no new status (column {columns.status!r} is empty)"))
+        pl.when(pl.col("case_id").is_null())
+        .then(pl.lit(f"no item (column {columns.case!r} is empty)"))
+        .when(pl.col("__failed"))
+        .then(
+            pl.format(
+                f"time '{{}}' in column {columns.time!r} is not a date and time", "__time_text"
+            )
+        )
+        .when(pl.col("time").is_null())
+        .then(pl.lit(f"no time (column {columns.time!r} is empty)"))
+        .when(pl.col("status").is_null())
+        .then(pl.lit(f"no new status (column {columns.status!r} is empty)"))
         .otherwise(None)
     )
     rows = rows.with_columns(reason.alias("__reason"))
@@ -198,17 +220,23 @@ def from_table(
     if bad.height:
         raw_json = frame.filter(rows["__reason"].is_not_null()).select(
             pl.struct([pl.col(c).cast(pl.String) for c in frame.columns if c != SOURCE_ROW])
-            .struct.json_encode().alias("raw"))
-        rejects = pl.DataFrame({"source_row": bad[SOURCE_ROW], "reason": bad["__reason"],
-                                "raw": raw_json["raw"]}, schema=REJECT_SCHEMA)
+            .struct.json_encode()
+            .alias("raw")
+        )
+        rejects = pl.DataFrame(
+            {"source_row": bad[SOURCE_ROW], "reason": bad["__reason"], "raw": raw_json["raw"]},
+            schema=REJECT_SCHEMA,
+        )
     good = rows.filter(pl.col("__reason").is_null()).drop("__failed", "__time_text", "__reason")
     if good.height == 0:
         first = rejects["reason"].head(1).to_list()
-        raise IngestError("None of the file's changes could be read"
-                          + (f": {first[0]}." if first else "."))
+        raise IngestError(
+            "None of the file's changes could be read" + (f": {first[0]}." if first else ".")
+        )
     instances, history_notes, catalog = changes_to_instances(good, kinds=kinds)
-    return StatusResult(instances, rejects, catalog, notes + history_notes,
-                        {"change": parsed.description})
+    return StatusResult(
+        instances, rejects, catalog, notes + history_notes, {"change": parsed.description}
+    )
 
 
 def changes_to_instances(
@@ -241,27 +269,40 @@ def changes_to_instances(
         pl.col(SOURCE_ROW).shift(-1).over(g).alias("__next_row"),
     )
     mismatched = rows.filter(
-        pl.col("previous").is_not_null() & pl.col("__prior").is_not_null()
+        pl.col("previous").is_not_null()
+        & pl.col("__prior").is_not_null()
         & (pl.col("previous").str.to_lowercase() != pl.col("__prior").str.to_lowercase())
     ).height
     first_from = rows.filter(
-        (pl.col("__seq") == 0) & pl.col("previous").is_not_null()
+        (pl.col("__seq") == 0)
+        & pl.col("previous").is_not_null()
         & (pl.col("previous").str.to_lowercase() != pl.col("status").str.to_lowercase())
     )
     initial = first_from.select(
-        *g, pl.col("previous").alias("activity"),
-        pl.lit(None, pl.Datetime("us", "UTC")).alias("start"), pl.col("time").alias("end"),
-        "resource", "attributes", pl.col(SOURCE_ROW).alias("source_row"),
+        *g,
+        pl.col("previous").alias("activity"),
+        pl.lit(None, pl.Datetime("us", "UTC")).alias("start"),
+        pl.col("time").alias("end"),
+        "resource",
+        "attributes",
+        pl.col(SOURCE_ROW).alias("source_row"),
         pl.lit(-1, pl.Int64).alias("__seq"),
     )
     is_done = pl.col("__kind") == "done"
     periods = rows.filter(is_done | pl.col("__next_time").is_not_null()).select(
-        *g, pl.col("status").alias("activity"),
+        *g,
+        pl.col("status").alias("activity"),
         pl.col("time").alias("start"),
         pl.when(is_done).then(pl.col("time")).otherwise(pl.col("__next_time")).alias("end"),
-        pl.when(is_done).then(pl.col("resource")).otherwise(pl.col("__next_resource")).alias("resource"),
+        pl.when(is_done)
+        .then(pl.col("resource"))
+        .otherwise(pl.col("__next_resource"))
+        .alias("resource"),
         "attributes",
-        pl.when(is_done).then(pl.col(SOURCE_ROW)).otherwise(pl.col("__next_row")).alias("source_row"),
+        pl.when(is_done)
+        .then(pl.col(SOURCE_ROW))
+        .otherwise(pl.col("__next_row"))
+        .alias("source_row"),
         pl.col("__seq").cast(pl.Int64),
     )
     instances = (
@@ -274,9 +315,13 @@ def changes_to_instances(
     open_rows = rows.filter(~is_done & pl.col("__next_time").is_null())
     notes = _notes(open_rows, initial, repeated, done_again, mismatched, instances, kind_of)
     catalog = (
-        instances.select("offering", "activity").unique(maintain_order=True)
-        .with_columns(pl.col("activity").replace_strict(kind_of, default="work",
-                                                        return_dtype=pl.String).alias("kind"))
+        instances.select("offering", "activity")
+        .unique(maintain_order=True)
+        .with_columns(
+            pl.col("activity")
+            .replace_strict(kind_of, default="work", return_dtype=pl.String)
+            .alias("kind")
+        )
         .with_columns((pl.col("kind") == "done").alias("is_end_activity"))
         .cast(CATALOG_DEFAULT_SCHEMA)  # type: ignore[arg-type]
     )
@@ -288,8 +333,15 @@ def _examples(values: list[str], n: int = 3) -> str:
     return shown + (", ..." if len(values) > n else "")
 
 
-def _notes(open_rows: pl.DataFrame, initial: pl.DataFrame, repeated: int, done_again: int,
-           mismatched: int, instances: pl.DataFrame, kind_of: dict[str, str]) -> list[str]:
+def _notes(
+    open_rows: pl.DataFrame,
+    initial: pl.DataFrame,
+    repeated: int,
+    done_again: int,
+    mismatched: int,
+    instances: pl.DataFrame,
+    kind_of: dict[str, str],
+) -> list[str]:
     notes = []
     if open_rows.height:
         current = open_rows["status"].value_counts(sort=True)["status"].to_list()
@@ -305,44 +357,116 @@ def _notes(open_rows: pl.DataFrame, initial: pl.DataFrame, repeated: int, done_a
             "that period's start is unknown."
         )
     if repeated:
-        notes.append(f"{_plural(repeated, 'change sets', 'changes set')} the status the item "
-                     "already had: the period simply continues.")
+        notes.append(
+            f"{_plural(repeated, 'change sets', 'changes set')} the status the item "
+            "already had: the period simply continues."
+        )
     if done_again:
-        notes.append(f"{_plural(done_again, 'change goes', 'changes go')} from one done status to "
-                     "another (e.g. Resolved → Closed): the case ended at the first.")
+        notes.append(
+            f"{_plural(done_again, 'change goes', 'changes go')} from one done status to "
+            "another (e.g. Resolved → Closed): the case ended at the first."
+        )
     if mismatched:
-        notes.append(f"{_plural(mismatched, 'change says', 'changes say')} the item came from a "
-                     "status other than the one recorded before it: the export misses some "
-                     "changes; periods follow the recorded order.")
+        notes.append(
+            f"{_plural(mismatched, 'change says', 'changes say')} the item came from a "
+            "status other than the one recorded before it: the export misses some "
+            "changes; periods follow the recorded order."
+        )
     found = instances["activity"].unique().to_list()
     if found and not any(kind_of.get(a) == "done" for a in found):
-        notes.append("No status was recognised as done, so no case is completed yet: mark the "
-                     "done statuses in the Activity catalog (kind 'done').")
+        notes.append(
+            "No status was recognised as done, so no case is completed yet: mark the "
+            "done statuses in the Activity catalog (kind 'done')."
+        )
     return notes
 
 
 def guess_columns(columns: list[str]) -> StatusColumns | None:
     """Status-history roles from header names, or None when the header is not one."""
-    case = column_named(columns, "item", "item id", "item name", "issue_key", "issue key", "key",
-                        "issue_id", "issue", "card_id", "card", "ticket", "case", "case id", "id",
-                        "pulse_id", "number")
-    time = column_named(columns, "time", "timestamp", "changed at", "changed", "date", "created",
-                        "created_date", "created at", "created_at", "updated", "datetime",
-                        "date time", "when")
-    status = column_named(columns, "to_status", "to status", "new status", "status to",
-                          "to_string", "tostring", "new value", "new_value", "to", "status",
-                          "list_after", "state")
+    case = column_named(
+        columns,
+        "item",
+        "item id",
+        "item name",
+        "issue_key",
+        "issue key",
+        "key",
+        "issue_id",
+        "issue",
+        "card_id",
+        "card",
+        "ticket",
+        "case",
+        "case id",
+        "id",
+        "pulse_id",
+        "number",
+    )
+    time = column_named(
+        columns,
+        "time",
+        "timestamp",
+        "changed at",
+        "changed",
+        "date",
+        "created",
+        "created_date",
+        "created at",
+        "created_at",
+        "updated",
+        "datetime",
+        "date time",
+        "when",
+    )
+    status = column_named(
+        columns,
+        "to_status",
+        "to status",
+        "new status",
+        "status to",
+        "to_string",
+        "tostring",
+        "new value",
+        "new_value",
+        "to",
+        "status",
+        "list_after",
+        "state",
+    )
     if not (case and time and status):
         return None
-    previous = column_named(columns, "from_status", "from status", "previous status",
-                            "old status", "status from", "from_string", "fromstring",
-                            "previous value", "previous_value", "old value", "from",
-                            "list_before")
-    resource = column_named(columns, "user", "author", "author_key", "changed by", "by", "actor",
-                            "member", "person", "who", "user name")
+    previous = column_named(
+        columns,
+        "from_status",
+        "from status",
+        "previous status",
+        "old status",
+        "status from",
+        "from_string",
+        "fromstring",
+        "previous value",
+        "previous_value",
+        "old value",
+        "from",
+        "list_before",
+    )
+    resource = column_named(
+        columns,
+        "user",
+        "author",
+        "author_key",
+        "changed by",
+        "by",
+        "actor",
+        "member",
+        "person",
+        "who",
+        "user name",
+    )
     field_col = column_named(columns, "field", "column", "column title", "attribute")
-    return StatusColumns(case=case, time=time, status=status, previous=previous,
-                         resource=resource, field=field_col)
+    return StatusColumns(
+        case=case, time=time, status=status, previous=previous, resource=resource, field=field_col
+    )
 
 
 def _detect(source: Source) -> str | None:
@@ -350,18 +474,27 @@ def _detect(source: Source) -> str | None:
     guess = guess_columns(columns)
     if guess is None or guess.previous is None:
         return None
-    return (f"one row per status change: item {guess.case!r}, time {guess.time!r}, "
-            f"new status {guess.status!r}, previous {guess.previous!r}")
+    return (
+        f"one row per status change: item {guess.case!r}, time {guess.time!r}, "
+        f"new status {guess.status!r}, previous {guess.previous!r}"
+    )
 
 
 def offering_for(source: Source, options: FormatOptions) -> str:
     return options.offering_name or offering_from_file_name(source.file_name)
 
 
-def convert_status_table(source: Source, options: FormatOptions, guessed: StatusColumns,
-                         *, kinds: MappingABC[str, str] | None = None,
-                         blank_status: str | None = None, follow_default: str | None = None,
-                         table: RawTable | None = None, order: str | None = None) -> Converted:
+def convert_status_table(
+    source: Source,
+    options: FormatOptions,
+    guessed: StatusColumns,
+    *,
+    kinds: MappingABC[str, str] | None = None,
+    blank_status: str | None = None,
+    follow_default: str | None = None,
+    table: RawTable | None = None,
+    order: str | None = None,
+) -> Converted:
     """Apply the person's column choices over ``guessed`` and convert."""
     table = table or source.raw
     if table is None:
@@ -378,25 +511,46 @@ def convert_status_table(source: Source, options: FormatOptions, guessed: Status
         follow=follow if field_col else None,
     )
     offering = offering_for(source, options)
-    result = from_table(table, columns, offering=offering, timezone=source.timezone,
-                        day_first=source.day_first, kinds=kinds, blank_status=blank_status,
-                        order=order)
+    result = from_table(
+        table,
+        columns,
+        offering=offering,
+        timezone=source.timezone,
+        day_first=source.day_first,
+        kinds=kinds,
+        blank_status=blank_status,
+        order=order,
+    )
     choices: dict[str, list[str]] = {}
     if field_col:
         values = table.frame[field_col].drop_nulls().cast(pl.String).value_counts(sort=True)
         choices["follow"] = values[field_col].to_list()
     used = FormatOptions(
-        follow=columns.follow, case_column=columns.case, time_column=columns.time,
-        status_column=columns.status, previous_column=columns.previous,
-        resource_column=columns.resource, field_column=columns.field,
+        follow=columns.follow,
+        case_column=columns.case,
+        time_column=columns.time,
+        status_column=columns.status,
+        previous_column=columns.previous,
+        resource_column=columns.resource,
+        field_column=columns.field,
         offering_name=options.offering_name,
     )
     return Converted(
-        instances=result.instances, rejects=result.rejects, rows_read=table.frame.height,
-        catalog=result.catalog, table=table,
-        mapping=Mapping(case=columns.case, activity=columns.status, end=columns.time,
-                        resource=columns.resource, offering_name=offering),
-        used=used, notes=result.notes, timestamp_formats=result.timestamp_formats,
+        instances=result.instances,
+        rejects=result.rejects,
+        rows_read=table.frame.height,
+        catalog=result.catalog,
+        table=table,
+        mapping=Mapping(
+            case=columns.case,
+            activity=columns.status,
+            end=columns.time,
+            resource=columns.resource,
+            offering_name=offering,
+        ),
+        used=used,
+        notes=result.notes,
+        timestamp_formats=result.timestamp_formats,
         choices=choices,
     )
 
@@ -406,7 +560,9 @@ def convert(source: Source, options: FormatOptions) -> Converted:
     guessed = guess_columns(source.columns())
     if guessed is None:
         if not (options.case_column and options.time_column and options.status_column):
-            raise IngestError(f"{source.file_name}: choose the item, time and new-status columns "
-                              "of the status history.")
+            raise IngestError(
+                f"{source.file_name}: choose the item, time and new-status columns "
+                "of the status history."
+            )
         guessed = StatusColumns(options.case_column, options.time_column, options.status_column)
     return convert_status_table(source, options, guessed)

@@ -22,8 +22,7 @@ from pipelines.formats.base import (
 )
 from pipelines.formats.status_history import StatusColumns, convert_status_table, guess_columns
 
-_CREATE = {"createCard", "copyCard", "convertToCardFromCheckItem", "moveCardToBoard",
-           "emailCard"}
+_CREATE = {"createCard", "copyCard", "convertToCardFromCheckItem", "moveCardToBoard", "emailCard"}
 
 
 def _name(value: Any) -> str | None:
@@ -33,11 +32,17 @@ def _name(value: Any) -> str | None:
 
 
 def _board(doc: Any) -> dict[str, Any] | None:
-    if isinstance(doc, dict) and isinstance(doc.get("actions"), list) and (
-            "lists" in doc or "cards" in doc):
+    if (
+        isinstance(doc, dict)
+        and isinstance(doc.get("actions"), list)
+        and ("lists" in doc or "cards" in doc)
+    ):
         return doc
-    if isinstance(doc, list) and doc and all(isinstance(a, dict) and "type" in a and "date" in a
-                                             for a in doc[:50]):
+    if (
+        isinstance(doc, list)
+        and doc
+        and all(isinstance(a, dict) and "type" in a and "date" in a for a in doc[:50])
+    ):
         return {"actions": doc, "lists": [], "cards": []}
     return None
 
@@ -50,8 +55,9 @@ def _created_from_id(card_id: str) -> str | None:
 
 
 def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
-    lists = {lst.get("id"): lst.get("name") for lst in board.get("lists") or []
-             if isinstance(lst, dict)}
+    lists = {
+        lst.get("id"): lst.get("name") for lst in board.get("lists") or [] if isinstance(lst, dict)
+    }
     records: list[dict[str, Any]] = []
     other = 0
     actions = [a for a in board["actions"] if isinstance(a, dict)]
@@ -62,10 +68,18 @@ def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
         status = previous = None
         if kind in _CREATE:
             status = _name(data.get("list")) or lists.get(card.get("idList"))
-        elif kind == "updateCard" and (data.get("listAfter") or "idList" in (data.get("old") or {})):
+        elif kind == "updateCard" and (
+            data.get("listAfter") or "idList" in (data.get("old") or {})
+        ):
             status = _name(data.get("listAfter")) or lists.get(card.get("idList"))
-            previous = _name(data.get("listBefore")) or lists.get((data.get("old") or {}).get("idList"))
-        elif kind == "updateCard" and (data.get("old") or {}).get("closed") is False and card.get("closed"):
+            previous = _name(data.get("listBefore")) or lists.get(
+                (data.get("old") or {}).get("idList")
+            )
+        elif (
+            kind == "updateCard"
+            and (data.get("old") or {}).get("closed") is False
+            and card.get("closed")
+        ):
             status = "Archived"
         elif kind == "deleteCard":
             status = "Deleted"
@@ -73,16 +87,26 @@ def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
             other += 1
             continue
         member = action.get("memberCreator") or {}
-        records.append({
-            "card_id": card.get("id"), "card_name": card.get("name"), "time": action.get("date"),
-            "type": kind, "list": status, "list_before": previous,
-            "member": member.get("fullName") or member.get("username") or action.get("idMemberCreator"),
-            "action_id": action.get("id"), "__position": position,
-        })
+        records.append(
+            {
+                "card_id": card.get("id"),
+                "card_name": card.get("name"),
+                "time": action.get("date"),
+                "type": kind,
+                "list": status,
+                "list_before": previous,
+                "member": member.get("fullName")
+                or member.get("username")
+                or action.get("idMemberCreator"),
+                "action_id": action.get("id"),
+                "__position": position,
+            }
+        )
     records = _creations(records)
     seen = {r["card_id"] for r in records}
-    untracked = sum(1 for c in board.get("cards") or []
-                    if isinstance(c, dict) and c.get("id") not in seen)
+    untracked = sum(
+        1 for c in board.get("cards") or [] if isinstance(c, dict) and c.get("id") not in seen
+    )
     return records, other, untracked
 
 
@@ -99,19 +123,33 @@ def _creations(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         created = _created_from_id(str(card_id))
         if created and created <= (first["time"] or "").replace("Z", "+00:00"):
-            added.append({**first, "time": created, "type": "created (from the card id)",
-                          "list": first["list_before"], "list_before": None, "member": None,
-                          "action_id": None, "__position": first["__position"] + 0.5})
+            added.append(
+                {
+                    **first,
+                    "time": created,
+                    "type": "created (from the card id)",
+                    "list": first["list_before"],
+                    "list_before": None,
+                    "member": None,
+                    "action_id": None,
+                    "__position": first["__position"] + 0.5,
+                }
+            )
     return records + added
 
 
 def _detect(source: Source) -> str | None:
     board = _board(source.json())
     if board is not None:
-        moves = sum(1 for a in board["actions"] if isinstance(a, dict) and
-                    (a.get("data") or {}).get("listAfter"))
-        return (f"a Trello board: {len(board.get('cards') or [])} cards, "
-                f"{len(board['actions']):,} actions ({moves} list moves)")
+        moves = sum(
+            1
+            for a in board["actions"]
+            if isinstance(a, dict) and (a.get("data") or {}).get("listAfter")
+        )
+        return (
+            f"a Trello board: {len(board.get('cards') or [])} cards, "
+            f"{len(board['actions']):,} actions ({moves} list moves)"
+        )
     if source.has_columns("list_before", "list_after"):
         return "one row per Trello action (card, list_before, list_after)"
     return None
@@ -127,22 +165,31 @@ def convert(source: Source, options: FormatOptions) -> Converted:
     records, other, untracked = _records(board)
     if not records:
         raise IngestError(f"{source.file_name}: the board's actions hold no card moves.")
-    newest_first = (records[0]["time"] or "") > (records[-1]["time"] or "") if len(records) > 1 else False
+    newest_first = (
+        (records[0]["time"] or "") > (records[-1]["time"] or "") if len(records) > 1 else False
+    )
     for record in records:
         position = record.pop("__position")
         record["__order"] = -position if newest_first else position
     table = table_from_records(records, "json", {"layout": "Trello board"})
     converted = convert_status_table(
-        source, FormatOptions(offering_name=options.offering_name),
-        StatusColumns(case="card_id", time="time", status="list", previous="list_before",
-                      resource="member"),
-        table=table, order="__order")
+        source,
+        FormatOptions(offering_name=options.offering_name),
+        StatusColumns(
+            case="card_id", time="time", status="list", previous="list_before", resource="member"
+        ),
+        table=table,
+        order="__order",
+    )
     converted.rows_read = len(board["actions"])
     converted.used = FormatOptions(offering_name=options.offering_name)
     if other:
-        converted.notes.insert(0, f"{other:,} actions (comments, checklists, renames, ...) do not "
-                                  "move a card.")
+        converted.notes.insert(
+            0, f"{other:,} actions (comments, checklists, renames, ...) do not move a card."
+        )
     if untracked:
-        converted.notes.append(f"{untracked:,} cards have no action in the export (the board "
-                               "JSON keeps only the most recent actions): they are left out.")
+        converted.notes.append(
+            f"{untracked:,} cards have no action in the export (the board "
+            "JSON keeps only the most recent actions): they are left out."
+        )
     return converted

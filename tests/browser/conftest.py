@@ -43,11 +43,27 @@ class StreamlitServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "VSM_DB": str(db), "PYTHONPATH": str(REPO)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(REPO / "app.py"),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -122,7 +138,9 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
         "() => { const m = document.querySelector('[data-testid=stMain]');"
         " return m ? m.scrollHeight : 0; }"
     )
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+    page.set_viewport_size(
+        {"width": size["width"], "height": min(max(height, size["height"]), 8000)}
+    )
     page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)

@@ -33,7 +33,9 @@ def test_dashboard_pages_on_the_demo(demo_server, page) -> None:  # type: ignore
     )
     _settle(page)
     no_exception(page)
-    assert "7.0 d" in (page.locator(GRAPH).first.text_content() or "")  # the wait before Sample approval
+    assert "7.0 d" in (
+        page.locator(GRAPH).first.text_content() or ""
+    )  # the wait before Sample approval
     screenshot(page, "dashboard-process-map")
 
     page.goto(f"{demo_server.url}/waits")
@@ -59,7 +61,9 @@ def test_dashboard_pages_on_the_demo(demo_server, page) -> None:  # type: ignore
     _settle(page)
     no_exception(page)
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
-    chosen = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.inner_text()
+    chosen = page.locator(
+        "[data-testid='stSidebar'] [data-testid='stMultiSelect']"
+    ).first.inner_text()
     assert "Reverse engineering" in chosen and "Private label" not in chosen
     assert page.locator("[data-testid='stVegaLiteChart']").count() == 4
     screenshot(page, "dashboard-compare")

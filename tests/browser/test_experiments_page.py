@@ -14,15 +14,17 @@ CHARTS = "[data-testid='stVegaLiteChart']"
 def _charts_drawn(page) -> int:  # type: ignore[no-untyped-def]
     """Charts whose Vega view has drawn marks (an SVG or canvas with a size)."""
     page.wait_for_function(
-        f"() => document.querySelectorAll(\"{CHARTS}\").length >= 4", timeout=60_000
+        f'() => document.querySelectorAll("{CHARTS}").length >= 4', timeout=60_000
     )
     page.wait_for_timeout(1500)
-    return int(page.evaluate(
-        f"""() => [...document.querySelectorAll("{CHARTS}")].filter(c => {{
+    return int(
+        page.evaluate(
+            f"""() => [...document.querySelectorAll("{CHARTS}")].filter(c => {{
             const g = c.querySelector('canvas, svg.marks');
             return g && g.getBoundingClientRect().height > 100;
         }}).length"""
-    ))
+        )
+    )
 
 
 def test_the_demo_experiments_with_their_charts(demo_server, page) -> None:  # type: ignore[no-untyped-def]
@@ -31,7 +33,9 @@ def test_the_demo_experiments_with_their_charts(demo_server, page) -> None:  # t
     wait_for_app(page)
     no_exception(page)
     main = page.locator("[data-testid='stMain']")
-    main.get_by_text("Waiting moved from Label approval to Materials").first.wait_for(timeout=60_000)
+    main.get_by_text("Waiting moved from Label approval to Materials").first.wait_for(
+        timeout=60_000
+    )
     assert _charts_drawn(page) == 4
     assert main.get_by_role("heading", name="Experiments").count() == 1
     screenshot(page, "experiments-waiting-moved")
@@ -56,6 +60,15 @@ def test_try_a_change_now(demo_server, page) -> None:  # type: ignore[no-untyped
     wait_for_app(page)
     no_exception(page)
     body = page.locator("[data-testid='stExpander']").first.inner_text()
-    assert any(word in body for word in ("Faster:", "Slower:", "No detectable change:",
-                                         "Waiting moved", "Too few", "Too early"))
+    assert any(
+        word in body
+        for word in (
+            "Faster:",
+            "Slower:",
+            "No detectable change:",
+            "Waiting moved",
+            "Too few",
+            "Too early",
+        )
+    )
     screenshot(page, "experiments-try-a-change")

@@ -14,7 +14,9 @@ def test_small_multiples_share_the_axes_and_mark_median_and_p85() -> None:
     inst, cases = _two_offerings()
     card = scorecard(inst.lazy(), cases.lazy()).collect()
     width, last = lead_time_bins(cases, bins=4)
-    chart = lead_time_small_multiples(lead_time_histogram(cases.lazy(), width, last).collect(), card)
+    chart = lead_time_small_multiples(
+        lead_time_histogram(cases.lazy(), width, last).collect(), card
+    )
     spec = json.loads(chart.to_json())
     assert spec["facet"]["row"]["field"] == "offering"
     assert spec["resolve"]["scale"] == {"x": "shared", "y": "shared"}
@@ -22,7 +24,10 @@ def test_small_multiples_share_the_axes_and_mark_median_and_p85() -> None:
     assert hist["encoding"]["y"]["field"] == "share" and hist["encoding"]["x2"]["field"] == "to_d"
     assert rules["encoding"]["strokeDash"]["scale"]["domain"] == ["median", "p85"]
     marks = [row for row in next(iter(spec["datasets"].values())) if row["layer"] == "mark"]
-    assert sorted(round(row["value_d"], 1) for row in marks if row["offering"] == "Slow") == [15.0, 18.5]
+    assert sorted(round(row["value_d"], 1) for row in marks if row["offering"] == "Slow") == [
+        15.0,
+        18.5,
+    ]
     assert to_svg(chart).startswith("<svg")
 
 
@@ -32,9 +37,11 @@ def test_bars_and_lines_colour_offerings_alike() -> None:
     pce = json.loads(pce_bars(card).to_json())
     rework = json.loads(rework_bars(card).to_json())
     lines = json.loads(weekly_throughput_lines(weekly_throughput(cases.lazy()).collect()).to_json())
-    domains = [pce["layer"][0]["encoding"]["color"]["scale"]["domain"],
-               rework["layer"][0]["encoding"]["color"]["scale"]["domain"],
-               lines["spec"]["layer"][0]["encoding"]["color"]["scale"]["domain"]]
+    domains = [
+        pce["layer"][0]["encoding"]["color"]["scale"]["domain"],
+        rework["layer"][0]["encoding"]["color"]["scale"]["domain"],
+        lines["spec"]["layer"][0]["encoding"]["color"]["scale"]["domain"],
+    ]
     assert domains == [["Fast", "Slow"]] * 3
     assert pce["layer"][0]["encoding"]["x"]["field"] == "value"
     assert lines["spec"]["layer"][1]["encoding"]["y"]["aggregate"] == "mean"

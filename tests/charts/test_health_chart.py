@@ -11,13 +11,15 @@ from charts.health import lead_time_trend
 
 
 def _trend() -> pl.DataFrame:
-    return pl.DataFrame({
-        "offering": ["Shop", "Shop"],
-        "period": [date(2026, 5, 25), date(2026, 6, 1)],
-        "completed": [12, 15],
-        "lead_time_s_p50": [40 * 86400.0, 30 * 86400.0],
-        "lead_time_s_p85": [50 * 86400.0, 35 * 86400.0],
-    })
+    return pl.DataFrame(
+        {
+            "offering": ["Shop", "Shop"],
+            "period": [date(2026, 5, 25), date(2026, 6, 1)],
+            "completed": [12, 15],
+            "lead_time_s_p50": [40 * 86400.0, 30 * 86400.0],
+            "lead_time_s_p85": [50 * 86400.0, 35 * 86400.0],
+        }
+    )
 
 
 def test_trend_in_days_without_changes() -> None:
@@ -28,10 +30,13 @@ def test_trend_in_days_without_changes() -> None:
 
 
 def test_recorded_changes_are_dashed_rules_with_their_names() -> None:
-    changes = pl.DataFrame({
-        "offering": ["Shop"], "name": ["Video approvals"],
-        "changed_at": [datetime(2026, 6, 1, tzinfo=UTC)],
-    })
+    changes = pl.DataFrame(
+        {
+            "offering": ["Shop"],
+            "name": ["Video approvals"],
+            "changed_at": [datetime(2026, 6, 1, tzinfo=UTC)],
+        }
+    )
     spec = json.loads(lead_time_trend(_trend(), changes).to_json())
     marks = [layer["mark"] for layer in spec["layer"]]
     assert {"type": "rule", "strokeDash": [4, 4], "color": "#555"} in marks

@@ -11,14 +11,29 @@ from tests.metrics.frames import cases_of, catalog, derive, events
 
 
 def _frames() -> tuple[pl.DataFrame, pl.DataFrame]:
-    log = events([
-        ("1", "Quote", 0, 1), ("1", "Build", 3, 5), ("1", "Ship", 29, 30),
-        ("2", "Quote", 0, 2), ("2", "Build", 4, 5), ("2", "Ship", 7, 8),
-    ])
-    inst = derive(log, catalog([{"activity": "Build", "value_class": "value-adding"},
-                                {"activity": "Ship", "is_end_activity": True}]))
+    log = events(
+        [
+            ("1", "Quote", 0, 1),
+            ("1", "Build", 3, 5),
+            ("1", "Ship", 29, 30),
+            ("2", "Quote", 0, 2),
+            ("2", "Build", 4, 5),
+            ("2", "Ship", 7, 8),
+        ]
+    )
+    inst = derive(
+        log,
+        catalog(
+            [
+                {"activity": "Build", "value_class": "value-adding"},
+                {"activity": "Ship", "is_end_activity": True},
+            ]
+        ),
+    )
     cases = cases_of(inst)
-    return activity_ranking(inst.lazy(), cases.lazy()).collect(), directly_follows(inst.lazy(), cases.lazy()).collect()
+    return activity_ranking(inst.lazy(), cases.lazy()).collect(), directly_follows(
+        inst.lazy(), cases.lazy()
+    ).collect()
 
 
 def test_frequency_dot_counts_on_arrows_and_start_end_nodes() -> None:
@@ -50,4 +65,7 @@ def test_names_with_quotes_and_markup_are_escaped() -> None:
     nodes = nodes.with_columns(pl.col("activity").replace("Quote", odd))
     edges = edges.with_columns(pl.col("from_activity", "to_activity").replace("Quote", odd))
     dot = process_map_dot(nodes, edges, "frequency")
-    assert '"Check \\"A\\" <fast> & go" [label=<<b>Check &quot;A&quot; &lt;fast&gt; &amp; go</b>' in dot
+    assert (
+        '"Check \\"A\\" <fast> & go" [label=<<b>Check &quot;A&quot; &lt;fast&gt; &amp; go</b>'
+        in dot
+    )

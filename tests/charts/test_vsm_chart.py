@@ -13,10 +13,16 @@ from tests.metrics.frames import cases_of, catalog, derive, events
 
 
 def _boxes() -> pl.DataFrame:
-    log = events([
-        ("1", "Quote", 0, 1), ("1", "Build", 3, 5), ("1", "Ship", 9, 10),
-        ("2", "Quote", 0, 2), ("2", "Build", 4, 5), ("2", "Ship", 7, 8),
-    ])
+    log = events(
+        [
+            ("1", "Quote", 0, 1),
+            ("1", "Build", 3, 5),
+            ("1", "Ship", 9, 10),
+            ("2", "Quote", 0, 2),
+            ("2", "Build", 4, 5),
+            ("2", "Ship", 7, 8),
+        ]
+    )
     inst = derive(log, catalog([{"activity": "Build", "value_class": "value-adding"}]))
     return vsm_steps(inst.lazy(), cases_of(inst).lazy()).collect()
 
@@ -43,7 +49,9 @@ def test_map_renders_to_svg_with_step_names() -> None:
 
 
 def test_unknown_process_times_read_as_unknown_not_null() -> None:
-    log = events([("1", "A", None, 0), ("1", "B", None, 2), ("2", "A", None, 0), ("2", "B", None, 3)])
+    log = events(
+        [("1", "A", None, 0), ("1", "B", None, 2), ("2", "A", None, 0), ("2", "B", None, 3)]
+    )
     inst = derive(log)
     boxes = vsm_steps(inst.lazy(), cases_of(inst).lazy()).collect()
     assert boxes["process_time_s_p50"].to_list() == [None, None]

@@ -13,11 +13,18 @@ from tests.metrics.frames import cases_of, catalog, derive, events
 
 
 def _instances() -> pl.DataFrame:
-    log = events([
-        ("1", "A", 0, 1), ("1", "B", 3, 4), ("1", "C", 50, 51),
-        ("2", "A", 0, 1), ("2", "B", 2, 3), ("2", "C", 4, 5),
-        ("3", "A", 0, 1), ("3", "B", None, 6),
-    ])
+    log = events(
+        [
+            ("1", "A", 0, 1),
+            ("1", "B", 3, 4),
+            ("1", "C", 50, 51),
+            ("2", "A", 0, 1),
+            ("2", "B", 2, 3),
+            ("2", "C", 4, 5),
+            ("3", "A", 0, 1),
+            ("3", "B", None, 6),
+        ]
+    )
     return derive(log, catalog([{"activity": "C", "value_class": "value-adding"}]))
 
 
@@ -34,7 +41,11 @@ def test_box_chart_has_box_whisker_and_percentile_marks() -> None:
     spec = _spec(step_wait_boxes(frame, "hours", log=True))
     layers = spec["layer"]
     assert [layer["mark"]["type"] for layer in layers] == ["rule", "bar", "tick"]
-    assert layers[1]["encoding"]["x"] == {"field": "p25", "type": "quantitative", "scale": {"type": "log"}}
+    assert layers[1]["encoding"]["x"] == {
+        "field": "p25",
+        "type": "quantitative",
+        "scale": {"type": "log"},
+    }
     assert layers[2]["encoding"]["color"]["scale"]["domain"] == ["median (p50)", "p85", "p95"]
     assert layers[0]["encoding"]["y"]["sort"] == ["B", "C"]
     assert to_svg(step_wait_boxes(frame, "hours")).startswith("<svg")
@@ -46,13 +57,24 @@ def test_ecdf_draws_one_line_per_step_and_the_highlight() -> None:
     lines = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
     assert len(lines) == 2
     assert lines[0]["encoding"]["color"]["scale"]["domain"] == ["B (3 waits)", "C (2 waits)"]
-    assert lines[0]["encoding"]["x"]["field"] == "wait" and lines[0]["encoding"]["y"]["field"] == "share"
+    assert (
+        lines[0]["encoding"]["x"]["field"] == "wait"
+        and lines[0]["encoding"]["y"]["field"] == "share"
+    )
 
 
 def test_heatmap_has_every_weekday_and_hour() -> None:
     frame = waits.waits_by_weekday_hour(_instances().lazy()).collect()
     spec = _spec(wait_heatmap(frame, "hours"))
-    assert spec["encoding"]["y"]["scale"]["domain"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert spec["encoding"]["y"]["scale"]["domain"] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
     assert spec["encoding"]["x"]["scale"]["domain"] == list(range(24))
     assert spec["encoding"]["color"]["field"] == "median"
 

@@ -51,8 +51,12 @@ def events(
 
 def catalog(rows: Sequence[dict[str, Any]] = (), offering: str = "O") -> pl.DataFrame:
     """Catalog rows (activity plus any of value_class, kind, standard_minutes, is_end_activity)."""
-    defaults = {"value_class": "unclassified", "kind": "work", "standard_minutes": None,
-                "is_end_activity": None}
+    defaults = {
+        "value_class": "unclassified",
+        "kind": "work",
+        "standard_minutes": None,
+        "is_end_activity": None,
+    }
     full = [{"offering": offering, **defaults, **row} for row in rows]
     return pl.DataFrame(full, schema=CATALOG_COLUMNS)
 

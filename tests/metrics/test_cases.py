@@ -8,8 +8,17 @@ from polars.testing import assert_frame_equal
 from metrics.cases import CASE_SCHEMA, END_ACTIVITY_SCHEMA, end_activities
 from tests.metrics.frames import T0, H, at, cases_of, catalog, derive, events
 
-FIGURES = ["case_id", "lead_time_s", "process_time_s", "wait_time_s", "flow_efficiency",
-           "has_rework", "completed", "current_step", "n_instances"]
+FIGURES = [
+    "case_id",
+    "lead_time_s",
+    "process_time_s",
+    "wait_time_s",
+    "flow_efficiency",
+    "has_rework",
+    "completed",
+    "current_step",
+    "n_instances",
+]
 
 
 def figures(rows: list[tuple]) -> pl.DataFrame:
@@ -21,8 +30,9 @@ def test_schema_is_declared() -> None:
 
 
 def test_parallel_work_counts_once() -> None:
-    out = cases_of(derive(events([("c", "A", 0, 2), ("c", "B", 1, 4), ("c", "C", 2, 3),
-                                  ("c", "D", 6, 7)])))
+    out = cases_of(
+        derive(events([("c", "A", 0, 2), ("c", "B", 1, 4), ("c", "C", 2, 3), ("c", "D", 6, 7)]))
+    )
     assert_frame_equal(
         out.select(FIGURES),
         figures([("c", 7 * H, 5 * H, 2 * H, 5 / 7, False, True, "D", 4)]),
@@ -36,26 +46,32 @@ def test_one_event_cases() -> None:
     out = cases_of(derive(events([("s", "A", 0, 1), ("z", "A", None, 2)])))
     assert_frame_equal(
         out.sort("case_id").select(FIGURES),
-        figures([
-            ("s", H, H, 0.0, 1.0, False, True, "A", 1),
-            # Instantaneous and without a start: lead time 0, process time unknown,
-            # the ratios undefined.
-            ("z", 0.0, None, None, None, False, True, "A", 1),
-        ]),
+        figures(
+            [
+                ("s", H, H, 0.0, 1.0, False, True, "A", 1),
+                # Instantaneous and without a start: lead time 0, process time unknown,
+                # the ratios undefined.
+                ("z", 0.0, None, None, None, False, True, "A", 1),
+            ]
+        ),
     )
 
 
 def test_missing_start_makes_process_time_unknown_not_zero() -> None:
     out = cases_of(derive(events([("m", "A", 0, 1), ("m", "B", None, 3)])))
-    assert out.select("lead_time_s", "process_time_s", "wait_time_s", "flow_efficiency",
-                      "pce").row(0) == (3 * H, None, None, None, None)
+    assert out.select("lead_time_s", "process_time_s", "wait_time_s", "flow_efficiency", "pce").row(
+        0
+    ) == (3 * H, None, None, None, None)
 
 
 def test_standard_minutes_fill_in_process_time() -> None:
     cat = catalog([{"activity": "B", "standard_minutes": 30.0}])
     out = cases_of(derive(events([("m", "A", 0, 1), ("m", "B", None, 3)]), cat))
     assert out.select("lead_time_s", "process_time_s", "wait_time_s").row(0) == (
-        3 * H, 1.5 * H, 1.5 * H)
+        3 * H,
+        1.5 * H,
+        1.5 * H,
+    )
 
 
 def test_standard_time_is_capped_at_lead_time() -> None:
@@ -65,35 +81,70 @@ def test_standard_time_is_capped_at_lead_time() -> None:
 
 
 def test_rework_loop() -> None:
-    out = cases_of(derive(events([("r", "A", 0, 1), ("r", "B", 2, 3), ("r", "A", 4, 5),
-                                  ("r", "C", 6, 7), ("n", "A", 0, 1), ("n", "C", 2, 3)])))
-    assert out.sort("case_id").select("case_id", "has_rework").rows() == [
-        ("n", False), ("r", True)]
+    out = cases_of(
+        derive(
+            events(
+                [
+                    ("r", "A", 0, 1),
+                    ("r", "B", 2, 3),
+                    ("r", "A", 4, 5),
+                    ("r", "C", 6, 7),
+                    ("n", "A", 0, 1),
+                    ("n", "C", 2, 3),
+                ]
+            )
+        )
+    )
+    assert out.sort("case_id").select("case_id", "has_rework").rows() == [("n", False), ("r", True)]
 
 
 def test_pce_from_value_classes() -> None:
-    cat = catalog([{"activity": "A", "value_class": "value-adding"},
-                   {"activity": "B", "value_class": "necessary"}])
+    cat = catalog(
+        [
+            {"activity": "A", "value_class": "value-adding"},
+            {"activity": "B", "value_class": "necessary"},
+        ]
+    )
     out = cases_of(derive(events([("p", "A", 0, 1), ("p", "B", 2, 4)]), cat))
     assert out.select("value_adding_s", "pce", "pce_basis", "flow_efficiency").row(0) == (
-        H, 0.25, "value-adding", 0.75)
+        H,
+        0.25,
+        "value-adding",
+        0.75,
+    )
 
 
 def test_pce_falls_back_to_flow_efficiency_without_classification() -> None:
     out = cases_of(derive(events([("p", "A", 0, 1), ("p", "B", 2, 4)])))
     assert out.select("pce", "pce_basis", "flow_efficiency").row(0) == (
-        0.75, "flow efficiency", 0.75)
+        0.75,
+        "flow efficiency",
+        0.75,
+    )
 
 
 def test_waiting_states() -> None:
-    cat = catalog([{"activity": "To Do", "kind": "waiting"},
-                   {"activity": "Stuck", "kind": "waiting"},
-                   {"activity": "Done", "kind": "done"}])
-    out = cases_of(derive(
-        events([("w", "To Do", 0, 5), ("w", "Work", 5, 8), ("w", "Stuck", 8, 10),
-                ("w", "Work", 10, 11), ("w", "Done", 11, 11)]),
-        cat,
-    ))
+    cat = catalog(
+        [
+            {"activity": "To Do", "kind": "waiting"},
+            {"activity": "Stuck", "kind": "waiting"},
+            {"activity": "Done", "kind": "done"},
+        ]
+    )
+    out = cases_of(
+        derive(
+            events(
+                [
+                    ("w", "To Do", 0, 5),
+                    ("w", "Work", 5, 8),
+                    ("w", "Stuck", 8, 10),
+                    ("w", "Work", 10, 11),
+                    ("w", "Done", 11, 11),
+                ]
+            ),
+            cat,
+        )
+    )
     # A repeated work status is rework; the lead time includes the waiting states.
     assert_frame_equal(
         out.select(FIGURES),
@@ -104,21 +155,33 @@ def test_waiting_states() -> None:
 def _open_and_completed() -> pl.DataFrame:
     # "Close" ends 3 of 4 cases and is always last: an end activity. "B" occurs in
     # every case but is last only once (1/4 < half of its occurrences): not one.
-    return events([
-        ("1", "A", 0, 1), ("1", "B", 1, 2), ("1", "Close", 2, 3),
-        ("2", "A", 0, 1), ("2", "B", 1, 2), ("2", "Close", 2, 3),
-        ("3", "A", 0, 1), ("3", "B", 1, 2), ("3", "Close", 2, 3),
-        ("4", "A", 0, 1), ("4", "B", 1, 2),
-    ])
+    return events(
+        [
+            ("1", "A", 0, 1),
+            ("1", "B", 1, 2),
+            ("1", "Close", 2, 3),
+            ("2", "A", 0, 1),
+            ("2", "B", 1, 2),
+            ("2", "Close", 2, 3),
+            ("3", "A", 0, 1),
+            ("3", "B", 1, 2),
+            ("3", "Close", 2, 3),
+            ("4", "A", 0, 1),
+            ("4", "B", 1, 2),
+        ]
+    )
 
 
 def test_end_activities_default_rule() -> None:
     out = end_activities(derive(_open_and_completed()).lazy()).collect()
     expected = pl.DataFrame(
-        [("O", "A", 4, 0, 0.0, 0.0, False, "default rule"),
-         ("O", "B", 4, 1, 0.25, 0.25, False, "default rule"),
-         ("O", "Close", 3, 3, 1.0, 0.75, True, "default rule")],
-        schema=END_ACTIVITY_SCHEMA, orient="row",
+        [
+            ("O", "A", 4, 0, 0.0, 0.0, False, "default rule"),
+            ("O", "B", 4, 1, 0.25, 0.25, False, "default rule"),
+            ("O", "Close", 3, 3, 1.0, 0.75, True, "default rule"),
+        ],
+        schema=END_ACTIVITY_SCHEMA,
+        orient="row",
     )
     assert_frame_equal(out, expected)
 
@@ -126,7 +189,11 @@ def test_end_activities_default_rule() -> None:
 def test_open_cases_are_not_completed() -> None:
     out = cases_of(derive(_open_and_completed()))
     assert out.sort("case_id").select("case_id", "completed", "current_step").rows() == [
-        ("1", True, "Close"), ("2", True, "Close"), ("3", True, "Close"), ("4", False, "B")]
+        ("1", True, "Close"),
+        ("2", True, "Close"),
+        ("3", True, "Close"),
+        ("4", False, "B"),
+    ]
 
 
 def test_default_rule_needs_five_percent_of_cases() -> None:
@@ -139,8 +206,12 @@ def test_default_rule_needs_five_percent_of_cases() -> None:
 
 
 def test_catalog_overrides_the_default_rule() -> None:
-    cat = catalog([{"activity": "B", "is_end_activity": True},
-                   {"activity": "Close", "is_end_activity": False}])
+    cat = catalog(
+        [
+            {"activity": "B", "is_end_activity": True},
+            {"activity": "Close", "is_end_activity": False},
+        ]
+    )
     out = cases_of(derive(_open_and_completed(), cat))
     assert out.sort("case_id")["completed"].to_list() == [False, False, False, True]
     ends = end_activities(derive(_open_and_completed(), cat).lazy()).collect()

@@ -184,7 +184,9 @@ def test_rework_rising_alongside_faster_flow_gives_a_quality_warning() -> None:
     b, a = c.figures["before"], c.figures["after"]
     assert a["rework_case_share"] > b["rework_case_share"] + 0.2
     assert c.rework_p is not None and c.rework_p < 0.05
-    assert "rework" in c.quality_text and f"{a['rework_cases']} of {a['completed']}" in c.quality_text
+    assert (
+        "rework" in c.quality_text and f"{a['rework_cases']} of {a['completed']}" in c.quality_text
+    )
     # Without the rise, no warning.
     assert not run(5, Truth(wait_factor=0.7), 28, 28).quality_warning
 
@@ -286,8 +288,12 @@ def test_bootstrap_interval_agrees_with_scipy_and_is_seeded() -> None:
         return np.median(a, axis=axis) - np.median(b, axis=axis)
 
     ref = stats.bootstrap(
-        (FIXED_BEFORE, FIXED_AFTER), diff, n_resamples=20_000, method="percentile",
-        confidence_level=0.95, rng=np.random.default_rng(2),
+        (FIXED_BEFORE, FIXED_AFTER),
+        diff,
+        n_resamples=20_000,
+        method="percentile",
+        confidence_level=0.95,
+        rng=np.random.default_rng(2),
     ).confidence_interval
     width = ref.high - ref.low
     assert ours[0] == pytest.approx(ref.low, abs=0.1 * width)
@@ -319,20 +325,40 @@ def test_json_shape() -> None:
     c = run(1, Truth(wait_factor=0.7))
     out = json.loads(json.dumps(c.to_json(), allow_nan=False))
     assert set(out) >= {
-        "offering", "change", "before", "after", "lead_time_median_diff_s",
-        "lead_time_median_diff_ci95_s", "lead_time_mannwhitney_p", "rework_p", "step_wait_shift",
-        "bottleneck_shifted", "censoring_warning", "quality_warning", "verdict", "verdict_text",
+        "offering",
+        "change",
+        "before",
+        "after",
+        "lead_time_median_diff_s",
+        "lead_time_median_diff_ci95_s",
+        "lead_time_mannwhitney_p",
+        "rework_p",
+        "step_wait_shift",
+        "bottleneck_shifted",
+        "censoring_warning",
+        "quality_warning",
+        "verdict",
+        "verdict_text",
     }
     for side in ("before", "after"):
         assert set(out[side]) >= {
-            "cases", "completed", "open_share", "lead_time_s", "rework_case_share", "bottleneck",
+            "cases",
+            "completed",
+            "open_share",
+            "lead_time_s",
+            "rework_case_share",
+            "bottleneck",
             "throughput_per_week",
         }
         assert set(out[side]["lead_time_s"]) == {"p50", "p85"}
     # Intake starts every case: nothing ever waits in front of it.
     assert [s["activity"] for s in out["step_wait_shift"]] == ["Review", "Build", "Ship"]
     assert set(out["step_wait_shift"][0]) >= {
-        "activity", "before_p50_s", "after_p50_s", "before_total_s", "after_total_s"
+        "activity",
+        "before_p50_s",
+        "after_p50_s",
+        "before_total_s",
+        "after_total_s",
     }
     lo, hi = out["lead_time_median_diff_ci95_s"]
     assert lo <= out["lead_time_median_diff_s"] <= hi
@@ -349,10 +375,15 @@ def test_xmr_points_are_in_completion_order_with_limits_from_before_the_change()
     assert baseline.height > 20
     assert (baseline["last_end"] < CHANGE).all()
     assert (pts.filter(~pl.col("is_baseline"))["last_end"] >= CHANGE).all()
-    expected = cases.filter(
-        pl.col("completed"), pl.col("last_end") >= CHANGE - timedelta(days=14),
-        pl.col("last_end") < CHANGE,
-    ).sort("last_end")["lead_time_s"].to_numpy()
+    expected = (
+        cases.filter(
+            pl.col("completed"),
+            pl.col("last_end") >= CHANGE - timedelta(days=14),
+            pl.col("last_end") < CHANGE,
+        )
+        .sort("last_end")["lead_time_s"]
+        .to_numpy()
+    )
     assert baseline["lead_time_s"].to_list() == pytest.approx(list(expected))
     assert pts["centre"][0] == pytest.approx(expected.mean())
     assert pts["upper_limit"][0] == pytest.approx(
@@ -360,7 +391,8 @@ def test_xmr_points_are_in_completion_order_with_limits_from_before_the_change()
     )
     # The chart goes on until the last case started in the after window has completed.
     after_cases = cases.filter(
-        pl.col("completed"), pl.col("first_start") >= CHANGE,
+        pl.col("completed"),
+        pl.col("first_start") >= CHANGE,
         pl.col("first_start") < CHANGE + timedelta(days=28),
     )
     assert pts["last_end"].max() == after_cases["last_end"].max()
@@ -395,8 +427,12 @@ def test_the_demos_changes_get_their_expected_verdicts(
         c = compare(instances.lazy(), cases.lazy(), change.offering, change.changed_at)
         assert c.verdict == change.expected_verdict, c.verdict_text
         assert not c.censoring_warning and not c.quality_warning
-    sample = compare(instances.lazy(), cases.lazy(), "Private label fulfillment",
-                     datetime(2026, 8, 1, tzinfo=UTC))
+    sample = compare(
+        instances.lazy(),
+        cases.lazy(),
+        "Private label fulfillment",
+        datetime(2026, 8, 1, tzinfo=UTC),
+    )
     assert sample.verdict_text.startswith("Waiting moved from Label approval to Materials")
 
 
@@ -404,7 +440,11 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "metrics.compare", *args],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
     )
 
 
@@ -431,7 +471,9 @@ def test_the_cli_json_gives_the_demo_verdicts(
     if verdict == "waiting moved":
         assert out["bottleneck_shifted"] is True
         assert (out["before"]["bottleneck"], out["after"]["bottleneck"]) == (
-            "Label approval", "Materials")
+            "Label approval",
+            "Materials",
+        )
     else:
         assert out["lead_time_median_diff_ci95_s"][1] < 0
 

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from metrics.definitions import DEFINITIONS
 
-SHOWN = ["lead_time", "completed", "process_time", "wait_time", "flow_efficiency", "pce",
-         "rework", "rework_case_share", "variant", "variants", "instances", "cases",
-         "step_process_time", "wait_before_step", "total_wait_before_step", "bottleneck",
-         "rework_share", "pct_c_and_a", "rolled_pct_c_and_a", "transition_count",
-         "transition_wait", "throughput", "arrivals", "wip", "aging", "littles_law", "percentiles"]
+SHOWN = [
+    "lead_time",
+    "completed",
+    "process_time",
+    "wait_time",
+    "flow_efficiency",
+    "pce",
+    "rework",
+    "rework_case_share",
+    "variant",
+    "variants",
+    "instances",
+    "cases",
+    "step_process_time",
+    "wait_before_step",
+    "total_wait_before_step",
+    "bottleneck",
+    "rework_share",
+    "pct_c_and_a",
+    "rolled_pct_c_and_a",
+    "transition_count",
+    "transition_wait",
+    "throughput",
+    "arrivals",
+    "wip",
+    "aging",
+    "littles_law",
+    "percentiles",
+]
 
 
 def test_every_metric_has_a_sentence() -> None:
@@ -20,5 +44,7 @@ def test_every_metric_has_a_sentence() -> None:
 
 def test_wording_follows_metrics_md() -> None:
     assert DEFINITIONS["wait_time"] == "Wait time = lead time − process time."
-    assert "max(0, start − the latest end among the work instances before it" in (
-        DEFINITIONS["wait_before_step"])
+    assert (
+        "max(0, start − the latest end among the work instances before it"
+        in (DEFINITIONS["wait_before_step"])
+    )

@@ -10,12 +10,18 @@ import pytest
 from metrics.filters import CaseFilter, apply_filters, by_window, filter_cases
 from tests.metrics.frames import at, cases_of, derive, events
 
-LOG = events([
-    ("early", "A", 0, 1), ("early", "Close", 1, 2),      # completed, hours 0–2
-    ("late", "A", 48, 49), ("late", "Close", 49, 50),    # completed, hours 48–50
-    ("open", "A", 10, 11),                               # open since hour 10
-    ("rework", "A", 20, 21), ("rework", "A", 21, 22), ("rework", "Close", 22, 23),
-])
+LOG = events(
+    [
+        ("early", "A", 0, 1),
+        ("early", "Close", 1, 2),  # completed, hours 0–2
+        ("late", "A", 48, 49),
+        ("late", "Close", 49, 50),  # completed, hours 48–50
+        ("open", "A", 10, 11),  # open since hour 10
+        ("rework", "A", 20, 21),
+        ("rework", "A", 21, 22),
+        ("rework", "Close", 22, 23),
+    ]
+)
 
 
 def _ids(cases: pl.LazyFrame | pl.DataFrame) -> list[str]:
@@ -61,8 +67,10 @@ def test_offerings(derived) -> None:
 
 def test_attributes_match_any_event_of_the_case(derived) -> None:
     _, cases = derived
-    attrs = [json.dumps({"region": "North" if i in (0, 5) else "South", "lot size": i})
-             for i in range(LOG.height)]
+    attrs = [
+        json.dumps({"region": "North" if i in (0, 5) else "South", "lot size": i})
+        for i in range(LOG.height)
+    ]
     frame = LOG.with_columns(attributes=pl.Series(attrs), resource=pl.lit("ann"))
     spec = CaseFilter(attributes={"region": ["North"]})
     assert _ids(filter_cases(cases.lazy(), spec, frame.lazy())) == ["early", "rework"]
@@ -74,7 +82,9 @@ def test_attributes_match_any_event_of_the_case(derived) -> None:
 
 def test_instances_follow_the_selected_cases(derived) -> None:
     inst, cases = derived
-    view_inst, view_cases = apply_filters(inst.lazy(), cases.lazy(), CaseFilter(completed_only=True))
+    view_inst, view_cases = apply_filters(
+        inst.lazy(), cases.lazy(), CaseFilter(completed_only=True)
+    )
     assert _ids(view_cases) == ["early", "late", "rework"]
     out = view_inst.collect()
     assert sorted(set(out["case_id"])) == ["early", "late", "rework"]

@@ -21,12 +21,17 @@ from tests.metrics.frames import H, at, cases_of, derive, events
 
 D = 24.0
 # Three completed cases (ending in Close) and one open one (ends in A).
-LOG = events([
-    ("1", "A", 0, 1), ("1", "Close", 1, 2),                # day 1, done the same day
-    ("2", "A", 10, 11), ("2", "Close", 2 * D + 5, 2 * D + 6),  # day 1 → day 3
-    ("3", "A", D + 1, D + 2), ("3", "Close", 3 * D, 3 * D),    # day 2 → exactly midnight day 4
-    ("4", "A", D + 3, D + 4),                                  # day 2, still open
-])
+LOG = events(
+    [
+        ("1", "A", 0, 1),
+        ("1", "Close", 1, 2),  # day 1, done the same day
+        ("2", "A", 10, 11),
+        ("2", "Close", 2 * D + 5, 2 * D + 6),  # day 1 → day 3
+        ("3", "A", D + 1, D + 2),
+        ("3", "Close", 3 * D, 3 * D),  # day 2 → exactly midnight day 4
+        ("4", "A", D + 3, D + 4),  # day 2, still open
+    ]
+)
 
 
 def _cases() -> pl.DataFrame:
@@ -36,9 +41,14 @@ def _cases() -> pl.DataFrame:
 def test_flow_per_day() -> None:
     out = flow_per_period(_cases().lazy(), "1d").collect()
     expected = pl.DataFrame(
-        [("O", date(2024, 1, 1), 2, 1), ("O", date(2024, 1, 2), 2, 0),
-         ("O", date(2024, 1, 3), 0, 1), ("O", date(2024, 1, 4), 0, 1)],
-        schema=FLOW_SCHEMA, orient="row",
+        [
+            ("O", date(2024, 1, 1), 2, 1),
+            ("O", date(2024, 1, 2), 2, 0),
+            ("O", date(2024, 1, 3), 0, 1),
+            ("O", date(2024, 1, 4), 0, 1),
+        ],
+        schema=FLOW_SCHEMA,
+        orient="row",
     )
     assert_frame_equal(out, expected)
 
@@ -61,7 +71,8 @@ def test_wip_at_the_end_of_each_day() -> None:
             # after" it, so only the open case 4 remains.
             ("O", date(2024, 1, 3), 1),
         ],
-        schema=WIP_SCHEMA, orient="row",
+        schema=WIP_SCHEMA,
+        orient="row",
     )
     assert_frame_equal(out, expected)
 
@@ -70,7 +81,8 @@ def test_aging_of_open_cases() -> None:
     out = aging(_cases().lazy()).collect()
     expected = pl.DataFrame(
         [("O", "4", at(D + 3), at(D + 4), (3 * D - (D + 3)) * H, "A", 1)],
-        schema=AGING_SCHEMA, orient="row",
+        schema=AGING_SCHEMA,
+        orient="row",
     )
     assert_frame_equal(out, expected)
 
@@ -86,7 +98,10 @@ def test_littles_law() -> None:
     lead_days = (2 + (2 * D + 6 - 10) + (3 * D - (D + 1))) / 3 / D
     row = out.row(0, named=True)
     assert (row["window_start"], row["window_end"], row["days"]) == (
-        date(2023, 12, 31), date(2024, 1, 3), 4)
+        date(2023, 12, 31),
+        date(2024, 1, 3),
+        4,
+    )
     assert row["average_wip"] == 6 / 4
     assert row["completed_cases"] == 3
     assert row["throughput_per_day"] == 3 / 4

@@ -18,13 +18,26 @@ from metrics.transitions import transitions
 from tests.metrics.frames import H, cases_of, catalog, derive, events
 
 # Case 1 and 2 complete (end activity Ship); case 3 stops after B and is open.
-LOG = events([
-    ("1", "A", 0, 1), ("1", "B", 2, 3), ("1", "C", 5, 6), ("1", "Ship", 7, 8),
-    ("2", "A", 0, 1), ("2", "B", 1, 2), ("2", "B", 4, 5), ("2", "Ship", 6, 7),
-    ("3", "A", 0, 1), ("3", "B", 3, 4),
-])
-CATALOG = catalog([{"activity": "Ship", "is_end_activity": True},
-                   {"activity": "C", "value_class": "value-adding"}])
+LOG = events(
+    [
+        ("1", "A", 0, 1),
+        ("1", "B", 2, 3),
+        ("1", "C", 5, 6),
+        ("1", "Ship", 7, 8),
+        ("2", "A", 0, 1),
+        ("2", "B", 1, 2),
+        ("2", "B", 4, 5),
+        ("2", "Ship", 6, 7),
+        ("3", "A", 0, 1),
+        ("3", "B", 3, 4),
+    ]
+)
+CATALOG = catalog(
+    [
+        {"activity": "Ship", "is_end_activity": True},
+        {"activity": "C", "value_class": "value-adding"},
+    ]
+)
 
 
 def _view() -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -45,7 +58,8 @@ def test_every_arrow_with_start_and_end_literal() -> None:
             ("B", "Ship", 1, 1, "wait", 1 * H, 1 * H, 1 * H, 1 * H, 1 * H),
             ("C", "Ship", 1, 1, "wait", 1 * H, 1 * H, 1 * H, 1 * H, 1 * H),
         ],
-        schema=EDGE_SCHEMA, orient="row",
+        schema=EDGE_SCHEMA,
+        orient="row",
     )
     assert_frame_equal(out, expected)
 
@@ -61,7 +75,10 @@ def test_with_every_activity_the_arrows_are_metrics_transitions() -> None:
 def test_hiding_an_activity_projects_the_cases_and_measures_across_it() -> None:
     inst, cases = _view()
     out = directly_follows(inst.lazy(), cases.lazy(), ["A", "C", "Ship"]).collect()
-    rows = {(r[0], r[1]): (r[2], r[3]) for r in out.select("from_activity", "to_activity", "count", "wait_s_p50").rows()}
+    rows = {
+        (r[0], r[1]): (r[2], r[3])
+        for r in out.select("from_activity", "to_activity", "count", "wait_s_p50").rows()
+    }
     # Case 1: A → (B) → C, waited from A's end (1 h) to C's start (5 h); case 2: A → (B, B) → Ship.
     assert rows[("A", "C")] == (1, 4 * H)
     assert rows[("A", "Ship")] == (1, 5 * H)
@@ -75,7 +92,9 @@ def test_hiding_an_activity_projects_the_cases_and_measures_across_it() -> None:
 def test_ranking_counts_instances_cases_and_open_cases_here() -> None:
     inst, cases = _view()
     out = activity_ranking(inst.lazy(), cases.lazy()).collect()
-    assert out.select("activity", "instances", "cases", "open_cases_here", "value_class").rows() == [
+    assert out.select(
+        "activity", "instances", "cases", "open_cases_here", "value_class"
+    ).rows() == [
         ("B", 4, 3, 1, "unclassified"),
         ("A", 3, 3, 0, "unclassified"),
         ("Ship", 2, 2, 0, "unclassified"),
@@ -89,7 +108,10 @@ def test_elapsed_where_the_next_step_has_no_start() -> None:
     log = events([("1", "A", None, 1), ("1", "B", None, 4)])
     inst = derive(log)
     out = directly_follows(inst.lazy(), cases_of(inst).lazy()).collect()
-    assert out.filter(pl.col("from_activity") == "A").select("measure", "wait_s_p50").row(0) == ("elapsed", 3 * H)
+    assert out.filter(pl.col("from_activity") == "A").select("measure", "wait_s_p50").row(0) == (
+        "elapsed",
+        3 * H,
+    )
 
 
 def _edges(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
@@ -98,10 +120,18 @@ def _edges(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
 
 def test_keep_paths_keeps_every_activity_connected() -> None:
     # A strong chain S → A → B → E, and a rare detour A → X → Y → B.
-    edges = _edges([
-        (START, "A", 100), ("A", "B", 90), ("B", END, 100), ("A", "X", 10), ("X", "Y", 10),
-        ("Y", "B", 10), ("Y", "X", 3), ("X", "B", 2),
-    ])
+    edges = _edges(
+        [
+            (START, "A", 100),
+            ("A", "B", 90),
+            ("B", END, 100),
+            ("A", "X", 10),
+            ("X", "Y", 10),
+            ("Y", "B", 10),
+            ("Y", "X", 3),
+            ("X", "B", 2),
+        ]
+    )
     kept = keep_paths(edges, 0.1)
     pairs = set(kept.select("from_activity", "to_activity").rows())
     # The top 10% is one arrow; X and Y keep their busiest ways in and out, so the detour stays
@@ -112,8 +142,15 @@ def test_keep_paths_keeps_every_activity_connected() -> None:
 
 def test_keep_paths_repairs_a_cycle_cut_off_from_the_start() -> None:
     # C and D feed each other strongly; their only link to the start is rare.
-    edges = _edges([
-        (START, "A", 50), ("A", END, 45), ("C", "D", 40), ("D", "C", 40), ("A", "C", 5), ("D", END, 5),
-    ])
+    edges = _edges(
+        [
+            (START, "A", 50),
+            ("A", END, 45),
+            ("C", "D", 40),
+            ("D", "C", 40),
+            ("A", "C", 5),
+            ("D", END, 5),
+        ]
+    )
     kept = set(keep_paths(edges, 0.0).select("from_activity", "to_activity").rows())
     assert ("A", "C") in kept and ("D", END) in kept

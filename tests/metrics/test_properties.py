@@ -18,18 +18,28 @@ instance = st.tuples(
     st.sampled_from(["c1", "c2", "c3"]),
     st.sampled_from(ACTIVITIES),
     st.one_of(st.none(), st.integers(0, 40)),  # start hour, or unknown
-    st.integers(0, 12),                        # duration in hours
+    st.integers(0, 12),  # duration in hours
 )
 logs = st.lists(instance, min_size=1, max_size=25).map(
     lambda rows: events([(c, a, s, (s if s is not None else 20) + d) for c, a, s, d in rows])
 )
-catalogs = st.sampled_from([
-    catalog(),
-    catalog([{"activity": "A", "value_class": "value-adding"},
-             {"activity": "Queue", "kind": "waiting"}]),
-    catalog([{"activity": "B", "standard_minutes": 90.0, "value_class": "value-adding"},
-             {"activity": "C", "standard_minutes": 15.0}]),
-])
+catalogs = st.sampled_from(
+    [
+        catalog(),
+        catalog(
+            [
+                {"activity": "A", "value_class": "value-adding"},
+                {"activity": "Queue", "kind": "waiting"},
+            ]
+        ),
+        catalog(
+            [
+                {"activity": "B", "standard_minutes": 90.0, "value_class": "value-adding"},
+                {"activity": "C", "standard_minutes": 15.0},
+            ]
+        ),
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -64,10 +74,16 @@ def test_waits_before_steps_add_up_to_the_wait_time(log: pl.DataFrame) -> None:
     cases = cases_of(inst)
     waits = inst.group_by("case_index").agg(pl.col("wait_before_s").sum())
     # A case that ends in a waiting state keeps that last wait in no step.
-    work_end = inst.filter(pl.col("kind") == "work").group_by("case_index").agg(
-        work_end=pl.col("end").max())
-    joined = (cases.join(waits, on="case_index").join(work_end, on="case_index")
-              .filter(pl.col("work_end") == pl.col("last_end")))
+    work_end = (
+        inst.filter(pl.col("kind") == "work")
+        .group_by("case_index")
+        .agg(work_end=pl.col("end").max())
+    )
+    joined = (
+        cases.join(waits, on="case_index")
+        .join(work_end, on="case_index")
+        .filter(pl.col("work_end") == pl.col("last_end"))
+    )
     gap = (joined["wait_time_s"] - joined["wait_before_s"]).abs().max()
     assert (gap or 0.0) < 1e-6
     step_total = steps(inst.lazy()).collect()["wait_before_s_sum"].sum()

@@ -37,15 +37,21 @@ REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 LOGS = sorted(p.name for p in REAL.iterdir() if p.name != "SOURCES.md") if REAL.is_dir() else []
 # Counts of SOURCES.md ("Activity instances after pairing").
 EXPECTED = {
-    "running-example.xes": (6, 42, 16), "running-example.csv": (6, 42, 16),
-    "roadtraffic100traces.xes": (100, 390, 18), "receipt.csv": (1434, 8577, 99),
-    "helpdesk.xes.gz": (4580, 21348, 55), "sepsis.csv": (1050, 15214, 115),
+    "running-example.xes": (6, 42, 16),
+    "running-example.csv": (6, 42, 16),
+    "roadtraffic100traces.xes": (100, 390, 18),
+    "receipt.csv": (1434, 8577, 99),
+    "helpdesk.xes.gz": (4580, 21348, 55),
+    "sepsis.csv": (1050, 15214, 115),
     "bpic2012.xes.gz": (13087, 164506, 101),
     "BPI_Challenge_2012_W_Two_TS.xes.gz": (8616, 59302, 17),
     "BPI_Challenge_2017_W_Two_TS_filtered.xes.gz": (8941, 63764, 27),
-    "BPIC15_1.csv.gz": (1199, 52217, 4067), "Production.xes.gz": (225, 4953, 192),
-    "Production.csv": (225, 4953, 192), "ConsultaDataMining201618.xes.gz": (954, 6870, 115),
-    "reviewing.xes": (100, 2278, 44), "interval_event_log.csv": (1266, 8109, 14),
+    "BPIC15_1.csv.gz": (1199, 52217, 4067),
+    "Production.xes.gz": (225, 4953, 192),
+    "Production.csv": (225, 4953, 192),
+    "ConsultaDataMining201618.xes.gz": (954, 6870, 115),
+    "reviewing.xes": (100, 2278, 44),
+    "interval_event_log.csv": (1266, 8109, 14),
 }
 WITH_OVERLAP = "interval_event_log.csv"
 
@@ -65,9 +71,11 @@ class Log:
         self.instances = derive_instances(self.events.lazy(), catalog().lazy()).collect()
         self.cases = case_table(self.instances.lazy()).collect()
         self.has_start = self.events["start"].null_count() < self.events.height
-        columns: dict[str, Any] = {"case:concept:name": pl.col("case_id"),
-                                   "concept:name": pl.col("activity"),
-                                   "time:timestamp": pl.col("end")}
+        columns: dict[str, Any] = {
+            "case:concept:name": pl.col("case_id"),
+            "concept:name": pl.col("activity"),
+            "time:timestamp": pl.col("end"),
+        }
         keys = ["case:concept:name", "time:timestamp"]
         if self.has_start:
             # pm4py's to_interval gives a complete without start its own timestamp.
@@ -75,7 +83,8 @@ class Log:
             keys = ["case:concept:name", "start_timestamp", "time:timestamp"]
         frame = self.events.sort("event_id").select(**columns).to_pandas()
         self.pm4py_frame: pd.DataFrame = frame.sort_values(keys, kind="stable").reset_index(
-            drop=True)
+            drop=True
+        )
 
 
 @pytest.fixture(scope="module")
@@ -129,12 +138,18 @@ def test_performance_dfg_mean_and_median(name: str, pm4py: Any, logs: Callable[[
     ours = (
         log.instances.filter(pl.col("prev_activity").is_not_null())
         .group_by("prev_activity", "activity")
-        .agg(mean=gap.mean(), median=gap.median(), clamped_mean=pl.col("transition_wait_s").mean(),
-             overlaps=(gap < 0).sum())
+        .agg(
+            mean=gap.mean(),
+            median=gap.median(),
+            clamped_mean=pl.col("transition_wait_s").mean(),
+            overlaps=(gap < 0).sum(),
+        )
     )
     assert ours.height == len(perf)
-    clamped = {(r["from_activity"], r["to_activity"]): r["wait_s_mean"]
-               for r in transitions(log.instances.lazy()).collect().iter_rows(named=True)}
+    clamped = {
+        (r["from_activity"], r["to_activity"]): r["wait_s_mean"]
+        for r in transitions(log.instances.lazy()).collect().iter_rows(named=True)
+    }
     for row in ours.iter_rows(named=True):
         edge = (row["prev_activity"], row["activity"])
         assert row["mean"] == pytest.approx(perf[edge]["mean"], rel=1e-6, abs=1e-6)
@@ -175,8 +190,9 @@ def test_case_durations(name: str, pm4py: Any, logs: Callable[[str], Log]) -> No
     assert log.cases["lead_time_s"].sum() >= sum(theirs)
 
 
-@pytest.mark.parametrize("name", [n for n in LOGS if n in ("interval_event_log.csv",
-                                                            "Production.xes.gz")])
+@pytest.mark.parametrize(
+    "name", [n for n in LOGS if n in ("interval_event_log.csv", "Production.xes.gz")]
+)
 def test_lead_time_differs_from_pm4py_where_starts_exist(
     name: str, pm4py: Any, logs: Callable[[str], Log]
 ) -> None:
@@ -186,8 +202,9 @@ def test_lead_time_differs_from_pm4py_where_starts_exist(
     assert ours != pytest.approx(theirs)
     # Ours is exactly max(end) − min(start) per case.
     frame = log.pm4py_frame.groupby("case:concept:name")
-    expected = sorted((frame["time:timestamp"].max() - frame["start_timestamp"].min())
-                      .dt.total_seconds().tolist())
+    expected = sorted(
+        (frame["time:timestamp"].max() - frame["start_timestamp"].min()).dt.total_seconds().tolist()
+    )
     assert ours == pytest.approx(expected, rel=1e-9)
 
 
@@ -195,8 +212,10 @@ def test_lead_time_differs_from_pm4py_where_starts_exist(
 def test_variants(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     log = logs(name)
     theirs = {tuple(k): v for k, v in pm4py.get_variants(log.pm4py_frame).items()}
-    ours = {tuple(r["variant"]): r["cases"]
-            for r in variants(log.cases.lazy()).collect().iter_rows(named=True)}
+    ours = {
+        tuple(r["variant"]): r["cases"]
+        for r in variants(log.cases.lazy()).collect().iter_rows(named=True)
+    }
     assert ours == theirs
     assert len(ours) == log.cases["variant"].n_unique()
 
@@ -205,9 +224,11 @@ def test_variants(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
 def test_rework_per_activity(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     log = logs(name)
     theirs = pm4py.get_rework_cases_per_activity(log.pm4py_frame)
-    ours = {r["activity"]: r["rework_cases"]
-            for r in steps(log.instances.lazy()).collect().iter_rows(named=True)
-            if r["rework_cases"]}
+    ours = {
+        r["activity"]: r["rework_cases"]
+        for r in steps(log.instances.lazy()).collect().iter_rows(named=True)
+        if r["rework_cases"]
+    }
     assert ours == theirs
 
 
@@ -221,8 +242,7 @@ def test_ties_follow_source_order(pm4py: Any, logs: Callable[[str], Log]) -> Non
     frame = log.pm4py_frame
     ties = frame.duplicated(["case:concept:name", "time:timestamp"], keep=False).sum()
     assert ties > 4000
-    reordered = frame.iloc[::-1].sort_values(["case:concept:name", "time:timestamp"],
-                                              kind="stable")
+    reordered = frame.iloc[::-1].sort_values(["case:concept:name", "time:timestamp"], kind="stable")
     dfg_reordered, _, _ = pm4py.discover_dfg(reordered)
     assert dict(dfg_reordered) != _ours_dfg(log)
     assert dict(pm4py.discover_dfg(frame)[0]) == _ours_dfg(log)

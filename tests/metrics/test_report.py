@@ -16,30 +16,70 @@ from warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 NO_REJECTS = pl.DataFrame(schema={"source_row": pl.Int64, "reason": pl.String, "raw": pl.String})
-KEYS = ["offering", "cases", "completed_cases", "open_cases", "instances", "lead_time_s",
-        "process_time_s", "wait_time_s", "flow_efficiency", "pce", "rework_case_share",
-        "bottleneck", "variants", "steps", "transitions"]
+KEYS = [
+    "offering",
+    "cases",
+    "completed_cases",
+    "open_cases",
+    "instances",
+    "lead_time_s",
+    "process_time_s",
+    "wait_time_s",
+    "flow_efficiency",
+    "pce",
+    "rework_case_share",
+    "bottleneck",
+    "variants",
+    "steps",
+    "transitions",
+]
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "w.duckdb"
-    log = pl.concat([
-        events([("1", "A", 0, 1), ("1", "B", 3, 4), ("1", "Close", 5, 5),
-                ("2", "A", 24, 26), ("2", "A", 27, 28), ("2", "Close", 30, 30),
-                ("3", "A", 72, 73)], offering="Stream"),
-        events([("9", "X", 0, 1)], offering="Other"),
-    ]).with_columns(source_row=pl.int_range(2, pl.len() + 2, dtype=pl.Int64))
+    log = pl.concat(
+        [
+            events(
+                [
+                    ("1", "A", 0, 1),
+                    ("1", "B", 3, 4),
+                    ("1", "Close", 5, 5),
+                    ("2", "A", 24, 26),
+                    ("2", "A", 27, 28),
+                    ("2", "Close", 30, 30),
+                    ("3", "A", 72, 73),
+                ],
+                offering="Stream",
+            ),
+            events([("9", "X", 0, 1)], offering="Other"),
+        ]
+    ).with_columns(source_row=pl.int_range(2, pl.len() + 2, dtype=pl.Int64))
     with Warehouse.open(path) as wh:
-        wh.store_import(file_name="f.csv", sha256="x", format="csv", mapping={}, options={},
-                        rows_read=log.height, instances=log, rejects=NO_REJECTS)
+        wh.store_import(
+            file_name="f.csv",
+            sha256="x",
+            format="csv",
+            mapping={},
+            options={},
+            rows_read=log.height,
+            instances=log,
+            rejects=NO_REJECTS,
+        )
     return path
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "metrics.report", *args], capture_output=True,
-                          text=True, cwd=REPO, env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "metrics.report", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_json_shape(db: Path) -> None:
@@ -48,27 +88,66 @@ def test_json_shape(db: Path) -> None:
     out = json.loads(result.stdout)
     assert list(out) == KEYS
     assert out["offering"] == "Stream"
-    assert (out["cases"], out["completed_cases"], out["open_cases"], out["instances"]) == (3, 2, 1, 7)
-    assert out["lead_time_s"] == {"p50": 5.5 * 3600, "p85": pytest.approx(5.85 * 3600),
-                                  "p95": pytest.approx(5.95 * 3600), "mean": 5.5 * 3600}
+    assert (out["cases"], out["completed_cases"], out["open_cases"], out["instances"]) == (
+        3,
+        2,
+        1,
+        7,
+    )
+    assert out["lead_time_s"] == {
+        "p50": 5.5 * 3600,
+        "p85": pytest.approx(5.85 * 3600),
+        "p95": pytest.approx(5.95 * 3600),
+        "mean": 5.5 * 3600,
+    }
     assert out["variants"] == 3 and out["rework_case_share"] == pytest.approx(1 / 3)
     assert out["bottleneck"] == "Close"
     assert [s["activity"] for s in out["steps"]] == ["A", "B", "Close"]
-    assert set(out["steps"][0]) == {"activity", "instances", "cases", "rework_share",
-                                    "process_time_s", "wait_before_s"}
+    assert set(out["steps"][0]) == {
+        "activity",
+        "instances",
+        "cases",
+        "rework_share",
+        "process_time_s",
+        "wait_before_s",
+    }
     assert set(out["steps"][0]["wait_before_s"]) == {"p50", "p85", "p95", "mean", "sum"}
-    assert out["transitions"][0] == {"from": "A", "to": "A", "count": 1,
-                                     "wait_s": {"mean": 3600.0, "p50": 3600.0}}
+    assert out["transitions"][0] == {
+        "from": "A",
+        "to": "A",
+        "count": 1,
+        "wait_s": {"mean": 3600.0, "p50": 3600.0},
+    }
 
 
 def test_window_keeps_cases_in_progress(db: Path) -> None:
-    result = _run("--db", str(db), "--offering", "Stream", "--from", "2024-01-02",
-                  "--to", "2024-01-02", "--json")
+    result = _run(
+        "--db",
+        str(db),
+        "--offering",
+        "Stream",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-01-02",
+        "--json",
+    )
     out = json.loads(result.stdout)
     # Case 2 runs on 2 January; case 1 ended on the 1st; case 3 starts on the 4th.
     assert (out["cases"], out["completed_cases"]) == (1, 1)
-    started = json.loads(_run("--db", str(db), "--offering", "Stream", "--from", "2024-01-04",
-                              "--window", "started", "--json").stdout)
+    started = json.loads(
+        _run(
+            "--db",
+            str(db),
+            "--offering",
+            "Stream",
+            "--from",
+            "2024-01-04",
+            "--window",
+            "started",
+            "--json",
+        ).stdout
+    )
     assert (started["cases"], started["open_cases"], started["lead_time_s"]["p50"]) == (1, 1, None)
 
 
@@ -90,6 +169,13 @@ def test_unknown_offering(db: Path) -> None:
 def test_the_cli_never_imports_pm4py() -> None:
     # pm4py prints a licence banner when imported from __main__: stdout must stay JSON.
     code = "import sys, metrics, metrics.report; print('pm4py' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+        check=True,
+    )
     assert result.stdout.strip() == "False"

@@ -18,19 +18,38 @@ DAY_H = 24
 
 def _two_offerings() -> tuple[pl.DataFrame, pl.DataFrame]:
     """Offering "Fast": 3 completed cases of 1, 2 and 3 days; "Slow": 10 and 20 days plus one open."""
-    fast = events([
-        ("f1", "In", 0, 1), ("f1", "Out", 23, 24),
-        ("f2", "In", 0, 1), ("f2", "Fix", 2, 3), ("f2", "Fix", 4, 5), ("f2", "Out", 47, 48),
-        ("f3", "In", 0, 1), ("f3", "Out", 71, 72),
-    ], offering="Fast")
-    slow = events([
-        ("s1", "In", 0, 1), ("s1", "Wait here", 100, 101), ("s1", "Out", 239, 240),
-        ("s2", "In", 0, 1), ("s2", "Wait here", 300, 301), ("s2", "Out", 479, 480),
-        ("s3", "In", 0, 1),
-    ], offering="Slow")
+    fast = events(
+        [
+            ("f1", "In", 0, 1),
+            ("f1", "Out", 23, 24),
+            ("f2", "In", 0, 1),
+            ("f2", "Fix", 2, 3),
+            ("f2", "Fix", 4, 5),
+            ("f2", "Out", 47, 48),
+            ("f3", "In", 0, 1),
+            ("f3", "Out", 71, 72),
+        ],
+        offering="Fast",
+    )
+    slow = events(
+        [
+            ("s1", "In", 0, 1),
+            ("s1", "Wait here", 100, 101),
+            ("s1", "Out", 239, 240),
+            ("s2", "In", 0, 1),
+            ("s2", "Wait here", 300, 301),
+            ("s2", "Out", 479, 480),
+            ("s3", "In", 0, 1),
+        ],
+        offering="Slow",
+    )
     log = pl.concat([fast, slow]).with_columns(event_id=pl.int_range(1, 16, dtype=pl.Int64))
-    cat = pl.concat([catalog([{"activity": "Out", "is_end_activity": True}], offering=o)
-                     for o in ("Fast", "Slow")])
+    cat = pl.concat(
+        [
+            catalog([{"activity": "Out", "is_end_activity": True}], offering=o)
+            for o in ("Fast", "Slow")
+        ]
+    )
     inst = derive_instances(log.lazy(), cat.lazy()).collect()
     return inst, case_table(inst.lazy()).collect()
 
@@ -40,7 +59,14 @@ def test_scorecard_agrees_with_case_summary_per_offering() -> None:
     card = scorecard(inst.lazy(), cases.lazy()).collect()
     summary = case_summary(cases.lazy(), by=("offering",)).collect().sort("offering")
     assert card["offering"].to_list() == ["Fast", "Slow"]
-    for name in ("cases", "completed_cases", "lead_time_s_p50", "lead_time_s_p85", "pce", "rework_case_share"):
+    for name in (
+        "cases",
+        "completed_cases",
+        "lead_time_s_p50",
+        "lead_time_s_p85",
+        "pce",
+        "rework_case_share",
+    ):
         assert card[name].to_list() == summary[name].to_list(), name
     assert card["lead_time_s_p50"].to_list() == [48 * 3600.0, 360 * 3600.0]
     assert card["rework_case_share"].to_list() == pytest.approx([1 / 3, 0.0])

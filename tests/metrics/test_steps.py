@@ -17,12 +17,19 @@ from metrics.steps import (
 from metrics.variants import variants
 from tests.metrics.frames import H, cases_of, catalog, derive, events
 
-LOG = events([
-    # case 1: A, B (waits 1 h), A again (rework, waits 1 h), C (waits 2 h)
-    ("1", "A", 0, 1), ("1", "B", 2, 3), ("1", "A", 4, 5), ("1", "C", 7, 8),
-    # case 2: A, B (waits 3 h), C (waits 0)
-    ("2", "A", 0, 2), ("2", "B", 5, 6), ("2", "C", 6, 7),
-])
+LOG = events(
+    [
+        # case 1: A, B (waits 1 h), A again (rework, waits 1 h), C (waits 2 h)
+        ("1", "A", 0, 1),
+        ("1", "B", 2, 3),
+        ("1", "A", 4, 5),
+        ("1", "C", 7, 8),
+        # case 2: A, B (waits 3 h), C (waits 0)
+        ("2", "A", 0, 2),
+        ("2", "B", 5, 6),
+        ("2", "C", 6, 7),
+    ]
+)
 
 
 def test_steps_literal() -> None:
@@ -31,29 +38,90 @@ def test_steps_literal() -> None:
         [
             # offering, activity, instances, cases, rework_cases, rework_share, %C&A, position,
             # process p50, p85, p95, mean, sum, n, wait p50, p85, p95, mean, sum, n
-            ("O", "A", 3, 2, 1, 0.5, 0.5, 1.0,
-             H, 1.7 * H, 1.9 * H, 4 / 3 * H, 4 * H, 3, H, H, H, H, H, 1),
-            ("O", "B", 2, 2, 0, 0.0, 1.0, 2.0,
-             H, H, H, H, 2 * H, 2, 2 * H, 2.7 * H, 2.9 * H, 2 * H, 4 * H, 2),
-            ("O", "C", 2, 2, 0, 0.0, 1.0, 3.5,
-             H, H, H, H, 2 * H, 2, H, 1.7 * H, 1.9 * H, H, 2 * H, 2),
+            (
+                "O",
+                "A",
+                3,
+                2,
+                1,
+                0.5,
+                0.5,
+                1.0,
+                H,
+                1.7 * H,
+                1.9 * H,
+                4 / 3 * H,
+                4 * H,
+                3,
+                H,
+                H,
+                H,
+                H,
+                H,
+                1,
+            ),
+            (
+                "O",
+                "B",
+                2,
+                2,
+                0,
+                0.0,
+                1.0,
+                2.0,
+                H,
+                H,
+                H,
+                H,
+                2 * H,
+                2,
+                2 * H,
+                2.7 * H,
+                2.9 * H,
+                2 * H,
+                4 * H,
+                2,
+            ),
+            (
+                "O",
+                "C",
+                2,
+                2,
+                0,
+                0.0,
+                1.0,
+                3.5,
+                H,
+                H,
+                H,
+                H,
+                2 * H,
+                2,
+                H,
+                1.7 * H,
+                1.9 * H,
+                H,
+                2 * H,
+                2,
+            ),
         ],
-        schema=STEP_SCHEMA, orient="row",
+        schema=STEP_SCHEMA,
+        orient="row",
     )
     assert_frame_equal(out, expected)
 
 
 def test_waiting_states_are_absent_from_steps() -> None:
     cat = catalog([{"activity": "Queue", "kind": "waiting"}])
-    out = steps(derive(events([("1", "A", 0, 1), ("1", "Queue", 1, 4), ("1", "B", 4, 5)]),
-                       cat).lazy()).collect()
+    out = steps(
+        derive(events([("1", "A", 0, 1), ("1", "Queue", 1, 4), ("1", "B", 4, 5)]), cat).lazy()
+    ).collect()
     assert out.select("activity", "wait_before_s_sum").rows() == [("A", 0.0), ("B", 3 * H)]
 
 
 def test_unknown_process_times_are_left_out_and_counted() -> None:
     out = steps(derive(events([("1", "A", None, 1), ("2", "A", 0, 2)])).lazy()).collect()
-    assert out.select("process_time_s_p50", "process_time_s_n", "instances").row(0) == (
-        2 * H, 1, 2)
+    assert out.select("process_time_s_p50", "process_time_s_n", "instances").row(0) == (2 * H, 1, 2)
 
 
 def test_bottleneck_is_the_largest_total_wait() -> None:
@@ -78,8 +146,11 @@ def test_rolled_pct_c_and_a_over_the_main_path() -> None:
 
 
 def test_pooled_steps_without_offering() -> None:
-    log = pl.concat([events([("1", "A", 0, 1)], offering="X"), events([("1", "A", 0, 3)], offering="Y")])
+    log = pl.concat(
+        [events([("1", "A", 0, 1)], offering="X"), events([("1", "A", 0, 3)], offering="Y")]
+    )
     out = steps(derive(log).lazy(), by=()).collect()
     assert "offering" not in out.columns
     assert out.select("activity", "instances", "cases", "process_time_s_mean").rows() == [
-        ("A", 2, 2, 2 * H)]
+        ("A", 2, 2, 2 * H)
+    ]

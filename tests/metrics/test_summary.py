@@ -8,14 +8,21 @@ import pytest
 from metrics.summary import case_summary, summary
 from tests.metrics.frames import H, cases_of, catalog, derive, events
 
-LOG = events([
-    # completed, lead 4 h, process 3 h (A and B overlap by 1 h), Close waits 1 h
-    ("1", "A", 0, 2), ("1", "B", 1, 3), ("1", "Close", 4, 4),
-    # completed, lead 10 h, process 2 h, rework on A
-    ("2", "A", 0, 1), ("2", "A", 5, 6), ("2", "Close", 10, 10),
-    # open: counts for rework share, variants, steps and transitions only
-    ("3", "A", 0, 1), ("3", "B", 3, 4),
-])
+LOG = events(
+    [
+        # completed, lead 4 h, process 3 h (A and B overlap by 1 h), Close waits 1 h
+        ("1", "A", 0, 2),
+        ("1", "B", 1, 3),
+        ("1", "Close", 4, 4),
+        # completed, lead 10 h, process 2 h, rework on A
+        ("2", "A", 0, 1),
+        ("2", "A", 5, 6),
+        ("2", "Close", 10, 10),
+        # open: counts for rework share, variants, steps and transitions only
+        ("3", "A", 0, 1),
+        ("3", "B", 3, 4),
+    ]
+)
 
 
 # B ends the open case 3 and so would be an end activity by the default rule
@@ -36,32 +43,82 @@ def test_summary_literal() -> None:
         "completed_cases": 2,
         "open_cases": 1,
         "instances": 8,
-        "lead_time_s": {"p50": 7 * H, "p85": pytest.approx(9.1 * H), "p95": pytest.approx(9.7 * H),
-                        "mean": 7 * H},
-        "process_time_s": {"p50": 2.5 * H, "p85": pytest.approx(2.85 * H),
-                           "p95": pytest.approx(2.95 * H), "mean": 2.5 * H},
-        "wait_time_s": {"p50": 4.5 * H, "p85": pytest.approx(6.95 * H),
-                        "p95": pytest.approx(7.65 * H), "mean": 4.5 * H},
+        "lead_time_s": {
+            "p50": 7 * H,
+            "p85": pytest.approx(9.1 * H),
+            "p95": pytest.approx(9.7 * H),
+            "mean": 7 * H,
+        },
+        "process_time_s": {
+            "p50": 2.5 * H,
+            "p85": pytest.approx(2.85 * H),
+            "p95": pytest.approx(2.95 * H),
+            "mean": 2.5 * H,
+        },
+        "wait_time_s": {
+            "p50": 4.5 * H,
+            "p85": pytest.approx(6.95 * H),
+            "p95": pytest.approx(7.65 * H),
+            "mean": 4.5 * H,
+        },
         "flow_efficiency": 5 / 14,
         "pce": 5 / 14,
         "rework_case_share": 1 / 3,
         "bottleneck": "Close",
         "variants": 3,
         "steps": [
-            {"activity": "A", "instances": 4, "cases": 3, "rework_share": 1 / 3,
-             "process_time_s": {"p50": H, "p85": pytest.approx(1.55 * H),
-                                "p95": pytest.approx(1.85 * H), "mean": 1.25 * H},
-             "wait_before_s": {"p50": 4 * H, "p85": 4 * H, "p95": 4 * H, "mean": 4 * H,
-                               "sum": 4 * H}},
-            {"activity": "B", "instances": 2, "cases": 2, "rework_share": 0.0,
-             "process_time_s": {"p50": 1.5 * H, "p85": pytest.approx(1.85 * H),
-                                "p95": pytest.approx(1.95 * H), "mean": 1.5 * H},
-             "wait_before_s": {"p50": H, "p85": pytest.approx(1.7 * H),
-                               "p95": pytest.approx(1.9 * H), "mean": H, "sum": 2 * H}},
-            {"activity": "Close", "instances": 2, "cases": 2, "rework_share": 0.0,
-             "process_time_s": {"p50": 0.0, "p85": 0.0, "p95": 0.0, "mean": 0.0},
-             "wait_before_s": {"p50": 2.5 * H, "p85": pytest.approx(3.55 * H),
-                               "p95": pytest.approx(3.85 * H), "mean": 2.5 * H, "sum": 5 * H}},
+            {
+                "activity": "A",
+                "instances": 4,
+                "cases": 3,
+                "rework_share": 1 / 3,
+                "process_time_s": {
+                    "p50": H,
+                    "p85": pytest.approx(1.55 * H),
+                    "p95": pytest.approx(1.85 * H),
+                    "mean": 1.25 * H,
+                },
+                "wait_before_s": {
+                    "p50": 4 * H,
+                    "p85": 4 * H,
+                    "p95": 4 * H,
+                    "mean": 4 * H,
+                    "sum": 4 * H,
+                },
+            },
+            {
+                "activity": "B",
+                "instances": 2,
+                "cases": 2,
+                "rework_share": 0.0,
+                "process_time_s": {
+                    "p50": 1.5 * H,
+                    "p85": pytest.approx(1.85 * H),
+                    "p95": pytest.approx(1.95 * H),
+                    "mean": 1.5 * H,
+                },
+                "wait_before_s": {
+                    "p50": H,
+                    "p85": pytest.approx(1.7 * H),
+                    "p95": pytest.approx(1.9 * H),
+                    "mean": H,
+                    "sum": 2 * H,
+                },
+            },
+            {
+                "activity": "Close",
+                "instances": 2,
+                "cases": 2,
+                "rework_share": 0.0,
+                "process_time_s": {"p50": 0.0, "p85": 0.0, "p95": 0.0, "mean": 0.0},
+                "wait_before_s": {
+                    "p50": 2.5 * H,
+                    "p85": pytest.approx(3.55 * H),
+                    "p95": pytest.approx(3.85 * H),
+                    "mean": 2.5 * H,
+                    "sum": 5 * H,
+                },
+            },
         ],
         "transitions": [
             {"from": "A", "to": "B", "count": 2, "wait_s": {"mean": H, "p50": H}},
@@ -88,8 +145,9 @@ def test_pce_uses_value_classes_when_given() -> None:
 
 
 def test_unknown_process_times_leave_aggregates_to_the_known_cases() -> None:
-    log = events([("1", "A", 0, 1), ("1", "Close", 1, 2),
-                  ("2", "A", None, 1), ("2", "Close", None, 5)])
+    log = events(
+        [("1", "A", 0, 1), ("1", "Close", 1, 2), ("2", "A", None, 1), ("2", "Close", None, 5)]
+    )
     inst = derive(log)
     row = case_summary(cases_of(inst).lazy()).collect().row(0, named=True)
     assert row["process_time_s_n"] == 1

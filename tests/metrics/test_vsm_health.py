@@ -12,17 +12,28 @@ from metrics.vsm import ladder, vsm_steps
 from tests.metrics.frames import T0, H, at, cases_of, catalog, derive, events
 
 # Three cases through A → B → C; case 3 loops back to B; case 4 only did A (open).
-LOG = events([
-    ("1", "A", 0, 1), ("1", "B", 3, 5), ("1", "C", 9, 10),
-    ("2", "A", 0, 2), ("2", "B", 4, 5), ("2", "C", 7, 8),
-    ("3", "A", 0, 1), ("3", "B", 2, 3), ("3", "B", 4, 6), ("3", "C", 8, 9),
-    ("4", "A", 20, 21),
-])
-CAT = catalog([
-    {"activity": "A", "value_class": "necessary"},
-    {"activity": "B", "value_class": "value-adding"},
-    {"activity": "C", "value_class": "necessary", "is_end_activity": True},
-])
+LOG = events(
+    [
+        ("1", "A", 0, 1),
+        ("1", "B", 3, 5),
+        ("1", "C", 9, 10),
+        ("2", "A", 0, 2),
+        ("2", "B", 4, 5),
+        ("2", "C", 7, 8),
+        ("3", "A", 0, 1),
+        ("3", "B", 2, 3),
+        ("3", "B", 4, 6),
+        ("3", "C", 8, 9),
+        ("4", "A", 20, 21),
+    ]
+)
+CAT = catalog(
+    [
+        {"activity": "A", "value_class": "necessary"},
+        {"activity": "B", "value_class": "value-adding"},
+        {"activity": "C", "value_class": "necessary", "is_end_activity": True},
+    ]
+)
 
 
 def test_vsm_boxes_follow_the_main_path_with_medians() -> None:
@@ -62,11 +73,17 @@ def test_ladder_without_classification_has_no_pce() -> None:
 
 def test_a_varied_process_falls_back_to_the_most_frequent_variant() -> None:
     # No step but X is in half of the cases: the main path is the top variant X → Y.
-    log = events([
-        ("1", "X", 0, 1), ("1", "Y", 2, 3),
-        ("2", "X", 0, 1), ("2", "Y", 2, 3),
-        ("3", "P", 0, 1), ("4", "Q", 0, 1), ("5", "R", 0, 1),
-    ])
+    log = events(
+        [
+            ("1", "X", 0, 1),
+            ("1", "Y", 2, 3),
+            ("2", "X", 0, 1),
+            ("2", "Y", 2, 3),
+            ("3", "P", 0, 1),
+            ("4", "Q", 0, 1),
+            ("5", "R", 0, 1),
+        ]
+    )
     inst = derive(log)
     boxes = vsm_steps(inst.lazy(), cases_of(inst).lazy()).collect()
     assert boxes["activity"].to_list() == ["X", "Y"]

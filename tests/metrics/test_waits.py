@@ -19,12 +19,21 @@ from metrics.waits import (
 from tests.metrics.frames import T0, H, cases_of, catalog, derive, events
 
 # T0 is Monday 1 January 2024, 00:00 UTC.
-LOG = events([
-    ("1", "A", 0, 1), ("1", "B", 3, 4), ("1", "C", 10, 11),                      # waits 2 h, 6 h
-    ("2", "A", 0, 1), ("2", "B", 2, 3), ("2", "C", 4, 5),                        # waits 1 h, 1 h
-    ("3", "A", 0, 1), ("3", "B", 5, 6), ("3", "C", 30, 31),                      # waits 4 h, 24 h
-    ("4", "A", 0, 1), ("4", "B", 9, 10),                                         # open, after B
-])
+LOG = events(
+    [
+        ("1", "A", 0, 1),
+        ("1", "B", 3, 4),
+        ("1", "C", 10, 11),  # waits 2 h, 6 h
+        ("2", "A", 0, 1),
+        ("2", "B", 2, 3),
+        ("2", "C", 4, 5),  # waits 1 h, 1 h
+        ("3", "A", 0, 1),
+        ("3", "B", 5, 6),
+        ("3", "C", 30, 31),  # waits 4 h, 24 h
+        ("4", "A", 0, 1),
+        ("4", "B", 9, 10),  # open, after B
+    ]
+)
 CATALOG = catalog([{"activity": "C", "is_end_activity": True}])
 
 
@@ -42,10 +51,14 @@ def test_step_waits_match_metrics_steps_and_name_the_bottleneck() -> None:
     assert out["wait_share"].to_list() == pytest.approx([15 / 46, 31 / 46])
     # B's waits 1, 2, 4, 8 h: p25 (linear) = 1.75 h, p75 = 5 h.
     b = out.row(0, named=True)
-    assert (b["wait_s_p25"], b["wait_s_p50"], b["wait_s_p75"]) == pytest.approx((1.75 * H, 3 * H, 5 * H))
+    assert (b["wait_s_p25"], b["wait_s_p50"], b["wait_s_p75"]) == pytest.approx(
+        (1.75 * H, 3 * H, 5 * H)
+    )
     reference = steps(inst.lazy(), by=()).collect().filter(pl.col("wait_before_s_n") > 0)
     for name in ("p50", "p85", "p95", "mean", "sum"):
-        assert out[f"wait_s_{name}"].to_list() == pytest.approx(reference[f"wait_before_s_{name}"].to_list())
+        assert out[f"wait_s_{name}"].to_list() == pytest.approx(
+            reference[f"wait_before_s_{name}"].to_list()
+        )
 
 
 def test_ecdf_runs_from_the_shortest_to_the_longest_wait() -> None:
@@ -64,7 +77,9 @@ def test_waits_by_weekday_and_hour_of_the_step_start() -> None:
     tuesday = out.filter(pl.col("weekday") == 2)
     assert tuesday.rows() == [(2, 6, 1, 24 * H, 24 * H)]
     assert int(out["waits"].sum()) == 7
-    assert out.filter((pl.col("weekday") == 1) & (pl.col("hour") == 2))["wait_s_p50"].item() == 1 * H
+    assert (
+        out.filter((pl.col("weekday") == 1) & (pl.col("hour") == 2))["wait_s_p50"].item() == 1 * H
+    )
 
 
 def test_slowest_completed_cases_and_their_longest_wait() -> None:
@@ -80,7 +95,9 @@ def test_waiting_now_lists_open_cases_after_a_step_with_idle_time() -> None:
     _, cases = _view()
     now = T0 + timedelta(hours=34)
     out = waiting_now(cases.lazy(), now, after="B").collect()
-    assert out.select("case_id", "current_step", "idle_s", "age_s").rows() == [("4", "B", 24 * H, 34 * H)]
+    assert out.select("case_id", "current_step", "idle_s", "age_s").rows() == [
+        ("4", "B", 24 * H, 34 * H)
+    ]
     assert waiting_now(cases.lazy(), now, after="A").collect().height == 0
 
 

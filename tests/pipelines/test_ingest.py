@@ -31,7 +31,9 @@ O-5,Quote,2025-06-05 11:00,2025-06-02 11:30,Maya,Private label,low
 """
 
 
-def test_detected_mapping_stores_good_rows_and_explains_each_reject(wh: Warehouse, tmp_path: Path) -> None:
+def test_detected_mapping_stores_good_rows_and_explains_each_reject(
+    wh: Warehouse, tmp_path: Path
+) -> None:
     report = ingest(wh, _csv(tmp_path, "orders.csv", ORDERS))
     assert report.mapping["case"] == "Order ID"
     assert report.mapping["activity"] == "Step"
@@ -67,10 +69,28 @@ def test_same_file_twice_stores_nothing_new_and_says_so(wh: Warehouse, tmp_path:
 
 def test_overlapping_export_adds_only_new_events(wh: Warehouse, tmp_path: Path) -> None:
     header = "Case ID,Activity,Timestamp\n"
-    ingest(wh, _csv(tmp_path, "june.csv", header + "A,x,2025-06-01 10:00\nA,y,2025-06-02 10:00\n"),
-           options=ImportOptions(mapping=Mapping(case="Case ID", activity="Activity", end="Timestamp", offering_name="Shop")))
-    later = ingest(wh, _csv(tmp_path, "june-july.csv", header + "A,x,2025-06-01 10:00\nA,y,2025-06-02 10:00\nA,z,2025-07-01 10:00\n"),
-                   options=ImportOptions(mapping=Mapping(case="Case ID", activity="Activity", end="Timestamp", offering_name="Shop")))
+    ingest(
+        wh,
+        _csv(tmp_path, "june.csv", header + "A,x,2025-06-01 10:00\nA,y,2025-06-02 10:00\n"),
+        options=ImportOptions(
+            mapping=Mapping(
+                case="Case ID", activity="Activity", end="Timestamp", offering_name="Shop"
+            )
+        ),
+    )
+    later = ingest(
+        wh,
+        _csv(
+            tmp_path,
+            "june-july.csv",
+            header + "A,x,2025-06-01 10:00\nA,y,2025-06-02 10:00\nA,z,2025-07-01 10:00\n",
+        ),
+        options=ImportOptions(
+            mapping=Mapping(
+                case="Case ID", activity="Activity", end="Timestamp", offering_name="Shop"
+            )
+        ),
+    )
     assert (later.stored, later.duplicates) == (1, 2)
     assert wh.events()["activity"].to_list() == ["x", "y", "z"]
 
@@ -85,13 +105,22 @@ def test_undo_then_reimport_restores_the_same_events(wh: Warehouse, tmp_path: Pa
 
 
 def test_offering_defaults_to_the_file_name(wh: Warehouse, tmp_path: Path) -> None:
-    report = ingest(wh, _csv(tmp_path, "support tickets.csv", "Case,Activity,Time\n1,Open,2025-01-01T10:00:00Z\n"))
+    report = ingest(
+        wh,
+        _csv(tmp_path, "support tickets.csv", "Case,Activity,Time\n1,Open,2025-01-01T10:00:00Z\n"),
+    )
     assert report.offerings == ["support tickets"]
 
 
 def test_one_offering_name_for_the_whole_file(wh: Warehouse, tmp_path: Path) -> None:
     path = _csv(tmp_path, "x.csv", "Case,Activity,Time\n1,Open,2025-01-01T10:00:00Z\n")
-    report = ingest(wh, path, options=ImportOptions(mapping=Mapping(case="Case", activity="Activity", end="Time", offering_name="Helpdesk")))
+    report = ingest(
+        wh,
+        path,
+        options=ImportOptions(
+            mapping=Mapping(case="Case", activity="Activity", end="Time", offering_name="Helpdesk")
+        ),
+    )
     assert report.offerings == ["Helpdesk"]
 
 
@@ -128,11 +157,16 @@ def test_a_start_column_wins_over_a_lifecycle_column(wh: Warehouse, tmp_path: Pa
     assert report.mapping["start"] == "start" and report.stored == 2
 
 
-def test_naive_timestamps_are_read_in_the_chosen_zone_across_dst(wh: Warehouse, tmp_path: Path) -> None:
+def test_naive_timestamps_are_read_in_the_chosen_zone_across_dst(
+    wh: Warehouse, tmp_path: Path
+) -> None:
     text = "case,activity,timestamp\n1,a,2025-03-30 01:30:00\n1,b,2025-03-30 03:30:00\n"
     ingest(wh, _csv(tmp_path, "dst.csv", text), options=ImportOptions(timezone="Europe/Amsterdam"))
     ends = wh.events()["end"].to_list()
-    assert ends == [datetime(2025, 3, 30, 0, 30, tzinfo=UTC), datetime(2025, 3, 30, 1, 30, tzinfo=UTC)]
+    assert ends == [
+        datetime(2025, 3, 30, 0, 30, tzinfo=UTC),
+        datetime(2025, 3, 30, 1, 30, tzinfo=UTC),
+    ]
 
 
 def test_mixed_offsets_in_one_file(wh: Warehouse, tmp_path: Path) -> None:
@@ -167,7 +201,11 @@ def test_files_that_cannot_be_imported_change_nothing(
 
 
 def test_every_row_rejected_is_an_error_that_stores_nothing(wh: Warehouse, tmp_path: Path) -> None:
-    path = _csv(tmp_path, "bad.csv", "case,activity,timestamp\n,a,2025-01-01T00:00:00Z\n1,,2025-01-01T00:00:00Z\n")
+    path = _csv(
+        tmp_path,
+        "bad.csv",
+        "case,activity,timestamp\n,a,2025-01-01T00:00:00Z\n1,,2025-01-01T00:00:00Z\n",
+    )
     with pytest.raises(IngestError, match="none of its 2 rows could be imported"):
         ingest(wh, path)
     assert wh.event_count() == 0
@@ -188,12 +226,14 @@ def test_gzipped_csv_and_latin1(wh: Warehouse, tmp_path: Path) -> None:
 
 
 def test_parquet_with_typed_columns(wh: Warehouse, tmp_path: Path) -> None:
-    frame = pl.DataFrame({
-        "case:concept:name": ["1", "1"],
-        "concept:name": ["a", "b"],
-        "time:timestamp": [datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)],
-        "amount": [10.5, 20.0],
-    })
+    frame = pl.DataFrame(
+        {
+            "case:concept:name": ["1", "1"],
+            "concept:name": ["a", "b"],
+            "time:timestamp": [datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)],
+            "amount": [10.5, 20.0],
+        }
+    )
     frame.write_parquet(tmp_path / "log.parquet")
     report = ingest(wh, tmp_path / "log.parquet")
     assert report.stored == 2

@@ -20,7 +20,10 @@ A,Ship,2025-06-03 09:00,2025-06-03 11:00,Ben
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pipelines.ingest", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -28,20 +31,33 @@ def test_json_report_and_exit_0_with_some_rows_rejected(tmp_path: Path) -> None:
     log = tmp_path / "orders.csv"
     log.write_text(CSV)
     db = tmp_path / "w.duckdb"
-    done = _run(str(log), "--db", str(db), "--offering", "Shop", "--timezone", "Europe/Amsterdam", "--json")
+    done = _run(
+        str(log), "--db", str(db), "--offering", "Shop", "--timezone", "Europe/Amsterdam", "--json"
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)  # stdout is pure JSON
-    assert {k: report[k] for k in ("import_id", "rows_read", "stored", "duplicates", "rejected")} == {
-        "import_id": 1, "rows_read": 3, "stored": 2, "duplicates": 0, "rejected": 1,
+    assert {
+        k: report[k] for k in ("import_id", "rows_read", "stored", "duplicates", "rejected")
+    } == {
+        "import_id": 1,
+        "rows_read": 3,
+        "stored": 2,
+        "duplicates": 0,
+        "rejected": 1,
     }
     assert report["rejects"] == [{"row": 4, "reason": "no case id (column 'Case ID' is empty)"}]
     assert report["offerings"] == ["Shop"]
-    assert report["mapping"]["start"] == "Start Timestamp" and report["mapping"]["end"] == "Complete Timestamp"
+    assert (
+        report["mapping"]["start"] == "Start Timestamp"
+        and report["mapping"]["end"] == "Complete Timestamp"
+    )
     with Warehouse.open(db) as wh:
         # 09:00 in Amsterdam (summer time) is 07:00 UTC.
         assert wh.events()["start"][0].hour == 7
 
-    again = _run(str(log), "--db", str(db), "--offering", "Shop", "--timezone", "Europe/Amsterdam", "--json")
+    again = _run(
+        str(log), "--db", str(db), "--offering", "Shop", "--timezone", "Europe/Amsterdam", "--json"
+    )
     assert again.returncode == 0
     assert json.loads(again.stdout)["already_imported_as"] == 1
 
@@ -49,8 +65,18 @@ def test_json_report_and_exit_0_with_some_rows_rejected(tmp_path: Path) -> None:
 def test_column_overrides(tmp_path: Path) -> None:
     log = tmp_path / "odd.csv"
     log.write_text("ref,what,when\nX1,Open,2025-01-01T10:00:00Z\nX1,Close,2025-01-02T10:00:00Z\n")
-    done = _run(str(log), "--db", str(tmp_path / "w.duckdb"), "--case-column", "ref",
-                "--activity-column", "what", "--end-column", "when", "--json")
+    done = _run(
+        str(log),
+        "--db",
+        str(tmp_path / "w.duckdb"),
+        "--case-column",
+        "ref",
+        "--activity-column",
+        "what",
+        "--end-column",
+        "when",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["stored"] == 2
 

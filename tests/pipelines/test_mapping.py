@@ -22,34 +22,65 @@ def frame(**columns: Sequence[str | None]) -> pl.DataFrame:
 
 
 def test_disco_names() -> None:
-    m = detect_mapping(frame(**{"Case ID": ["a", "a", "b"], "Activity": ["x", "y", "x"],
-                                "Start Timestamp": STAMPS, "Complete Timestamp": STAMPS,
-                                "Resource": ["r", "s", "r"]}))
-    assert m == Mapping(case="Case ID", activity="Activity", end="Complete Timestamp",
-                        start="Start Timestamp", resource="Resource")
+    m = detect_mapping(
+        frame(
+            **{
+                "Case ID": ["a", "a", "b"],
+                "Activity": ["x", "y", "x"],
+                "Start Timestamp": STAMPS,
+                "Complete Timestamp": STAMPS,
+                "Resource": ["r", "s", "r"],
+            }
+        )
+    )
+    assert m == Mapping(
+        case="Case ID",
+        activity="Activity",
+        end="Complete Timestamp",
+        start="Start Timestamp",
+        resource="Resource",
+    )
 
 
 def test_pm4py_names_win_over_plain_duplicates() -> None:
-    m = detect_mapping(frame(**{"case:concept:name": ["a", "a", "b"],
-                                "concept:name": ["x", "y", "x"], "Activity": ["x", "y", "x"],
-                                "time:timestamp": STAMPS, "org:resource": ["r", "s", "r"],
-                                "Resource": ["r", "s", "r"], "lifecycle:transition":
-                                ["start", "complete", "complete"],
-                                "concept:instance": ["1", "1", "2"]}))
+    m = detect_mapping(
+        frame(
+            **{
+                "case:concept:name": ["a", "a", "b"],
+                "concept:name": ["x", "y", "x"],
+                "Activity": ["x", "y", "x"],
+                "time:timestamp": STAMPS,
+                "org:resource": ["r", "s", "r"],
+                "Resource": ["r", "s", "r"],
+                "lifecycle:transition": ["start", "complete", "complete"],
+                "concept:instance": ["1", "1", "2"],
+            }
+        )
+    )
     assert (m.case, m.activity, m.end, m.resource, m.lifecycle, m.instance) == (
-        "case:concept:name", "concept:name", "time:timestamp", "org:resource",
-        "lifecycle:transition", "concept:instance")
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "org:resource",
+        "lifecycle:transition",
+        "concept:instance",
+    )
 
 
 @pytest.mark.parametrize(
     ("names", "expected"),
     [
-        (["case_id", "activity_name", "END_TIMESTAMP", "user"],
-         ("case_id", "activity_name", "END_TIMESTAMP", "user")),
+        (
+            ["case_id", "activity_name", "END_TIMESTAMP", "user"],
+            ("case_id", "activity_name", "END_TIMESTAMP", "user"),
+        ),
         (["Order ID", "Step", "Finished", "Owner"], ("Order ID", "Step", "Finished", "Owner")),
         (["Ticket", "Task", "Time", "Assignee"], ("Ticket", "Task", "Time", "Assignee")),
         (["Issue key", "Status", "Date", "Assignee"], ("Issue key", "Status", "Date", "Assignee")),
-        (["CaseID", "Event", "Completed", "org:group"], ("CaseID", "Event", "Completed", "org:group")),
+        (
+            ["CaseID", "Event", "Completed", "org:group"],
+            ("CaseID", "Event", "Completed", "org:group"),
+        ),
     ],
 )
 def test_common_names_case_and_space_insensitive(names: list[str], expected: tuple) -> None:
@@ -59,45 +90,89 @@ def test_common_names_case_and_space_insensitive(names: list[str], expected: tup
 
 
 def test_status_is_the_activity_only_without_a_better_column() -> None:
-    m = detect_mapping(frame(**{"Case": ["a", "a", "b"], "Status": ["open", "done", "open"],
-                                "Activity": ["x", "y", "x"], "Timestamp": STAMPS}))
+    m = detect_mapping(
+        frame(
+            **{
+                "Case": ["a", "a", "b"],
+                "Status": ["open", "done", "open"],
+                "Activity": ["x", "y", "x"],
+                "Timestamp": STAMPS,
+            }
+        )
+    )
     assert m.activity == "Activity"
     assert m.missing_required() == []
 
 
 def test_org_group_only_when_no_better_resource() -> None:
-    m = detect_mapping(frame(**{"Case": ["a", "a", "b"], "Activity": ["x", "y", "x"],
-                                "Timestamp": STAMPS, "org:group": ["g", "g", "h"],
-                                "User": ["u", "v", "u"]}))
+    m = detect_mapping(
+        frame(
+            **{
+                "Case": ["a", "a", "b"],
+                "Activity": ["x", "y", "x"],
+                "Timestamp": STAMPS,
+                "org:group": ["g", "g", "h"],
+                "User": ["u", "v", "u"],
+            }
+        )
+    )
     assert m.resource == "User"
 
 
 def test_start_and_lifecycle_are_both_kept() -> None:
-    m = detect_mapping(frame(**{"Case": ["a", "a", "b"], "Activity": ["x", "y", "x"],
-                                "Start": STAMPS, "End": STAMPS,
-                                "lifecycle:transition": ["complete"] * 3}))
+    m = detect_mapping(
+        frame(
+            **{
+                "Case": ["a", "a", "b"],
+                "Activity": ["x", "y", "x"],
+                "Start": STAMPS,
+                "End": STAMPS,
+                "lifecycle:transition": ["complete"] * 3,
+            }
+        )
+    )
     assert (m.start, m.end, m.lifecycle) == ("Start", "End", "lifecycle:transition")
 
 
 def test_offering_column() -> None:
-    m = detect_mapping(frame(**{"Value stream": ["v", "v", "w"], "Case": ["a", "a", "b"],
-                                "Activity": ["x", "y", "x"], "Timestamp": STAMPS}))
+    m = detect_mapping(
+        frame(
+            **{
+                "Value stream": ["v", "v", "w"],
+                "Case": ["a", "a", "b"],
+                "Activity": ["x", "y", "x"],
+                "Timestamp": STAMPS,
+            }
+        )
+    )
     assert m.offering_column == "Value stream"
     assert m.offering_name is None
 
 
 def test_time_columns_must_parse_and_empty_ones_are_skipped() -> None:
     columns: dict[str, Sequence[str | None]] = {
-        "Case": ["a", "a", "b"], "Activity": ["x", "y", "x"],
-        "Date": ["see notes", "n/a", "tbd"], "Time": STAMPS, "start_timestamp": [None, None, None]}
+        "Case": ["a", "a", "b"],
+        "Activity": ["x", "y", "x"],
+        "Date": ["see notes", "n/a", "tbd"],
+        "Time": STAMPS,
+        "start_timestamp": [None, None, None],
+    }
     m = detect_mapping(frame(**columns))
     assert m.end == "Time"
     assert m.start is None
 
 
 def test_a_never_repeating_id_loses_to_a_repeating_case_column() -> None:
-    m = detect_mapping(frame(**{"ID": ["1", "2", "3", "4"], "Order": ["a", "a", "b", "b"],
-                                "Activity": ["x", "y", "x", "y"], "Timestamp": STAMPS + STAMPS[:1]}))
+    m = detect_mapping(
+        frame(
+            **{
+                "ID": ["1", "2", "3", "4"],
+                "Order": ["a", "a", "b", "b"],
+                "Activity": ["x", "y", "x", "y"],
+                "Timestamp": STAMPS + STAMPS[:1],
+            }
+        )
+    )
     assert m.case == "Order"
 
 
@@ -110,11 +185,22 @@ def test_no_column_takes_two_roles_and_source_row_is_ignored() -> None:
 
 
 def test_loose_patterns_but_not_case_attributes() -> None:
-    m = detect_mapping(frame(**{"Order Number (ERP)": ["a", "a", "b"],
-                                "activity label": ["x", "y", "x"],
-                                "completed_ts": STAMPS, "case:startdate": STAMPS}))
-    assert (m.case, m.activity, m.end, m.start) == ("Order Number (ERP)", "activity label",
-                                                    "completed_ts", None)
+    m = detect_mapping(
+        frame(
+            **{
+                "Order Number (ERP)": ["a", "a", "b"],
+                "activity label": ["x", "y", "x"],
+                "completed_ts": STAMPS,
+                "case:startdate": STAMPS,
+            }
+        )
+    )
+    assert (m.case, m.activity, m.end, m.start) == (
+        "Order Number (ERP)",
+        "activity label",
+        "completed_ts",
+        None,
+    )
 
 
 def test_round_trip_and_explanation() -> None:
@@ -141,10 +227,18 @@ XES_ROLES = ("case:concept:name", "concept:name", "time:timestamp", None)
 @pytest.mark.parametrize(
     ("name", "roles", "lifecycle", "resource"),
     [
-        ("sepsis.csv", ("Case ID", "Activity", "Complete Timestamp", None),
-         "lifecycle:transition", "org:group"),
-        ("Production.csv", ("Case ID", "concept:name", "Complete Timestamp", "Start Timestamp"),
-         "lifecycle:transition", "org:resource"),
+        (
+            "sepsis.csv",
+            ("Case ID", "Activity", "Complete Timestamp", None),
+            "lifecycle:transition",
+            "org:group",
+        ),
+        (
+            "Production.csv",
+            ("Case ID", "concept:name", "Complete Timestamp", "Start Timestamp"),
+            "lifecycle:transition",
+            "org:resource",
+        ),
         ("running-example.csv", XES_ROLES, None, "org:resource"),
         ("receipt.csv", XES_ROLES, "lifecycle:transition", "org:resource"),
         ("interval_event_log.csv", (*XES_ROLES[:3], "start_timestamp"), None, None),
@@ -155,8 +249,9 @@ XES_ROLES = ("case:concept:name", "concept:name", "time:timestamp", None)
         ("Production.xes.gz", XES_ROLES, "lifecycle:transition", "org:resource"),
     ],
 )
-def test_real_logs_map_to_the_right_columns(name: str, roles: tuple, lifecycle: str | None,
-                                             resource: str | None) -> None:
+def test_real_logs_map_to_the_right_columns(
+    name: str, roles: tuple, lifecycle: str | None, resource: str | None
+) -> None:
     m = detect_mapping(read_table(_real(name), name).frame)
     assert (m.case, m.activity, m.end, m.start) == roles
     assert m.lifecycle == lifecycle

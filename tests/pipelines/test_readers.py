@@ -38,17 +38,22 @@ def test_csv_encodings_round_trip_accents(encoded: bytes, encoding: str) -> None
     assert raw.format == "csv"
     assert raw.details["encoding"] == encoding
     assert raw.frame.columns == [SOURCE_ROW, "Case ID", "Activity", "Resource", "Timestamp"]
-    assert _data(raw) == [("NA", "Intake", "Señora López", "2025-01-01 10:00"),
-                          ("c2", "Review, final", None, "2025-01-02 11:00")]
+    assert _data(raw) == [
+        ("NA", "Intake", "Señora López", "2025-01-01 10:00"),
+        ("c2", "Review, final", None, "2025-01-02 11:00"),
+    ]
     assert raw.frame.get_column(SOURCE_ROW).to_list() == [2, 3]
     assert raw.frame.schema[SOURCE_ROW] == pl.Int64
 
 
-@pytest.mark.parametrize(("separator", "name"), [(";", "semicolon"), ("\t", "tab"),
-                                                 ("|", "pipe"), (",", "comma")])
+@pytest.mark.parametrize(
+    ("separator", "name"), [(";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")]
+)
 def test_delimiter_is_sniffed_despite_commas_in_quotes(separator: str, name: str) -> None:
-    text = (f'case{separator}activity{separator}note\n'
-            f'1{separator}A{separator}"x, y, z"\n2{separator}B{separator}"a; b | c"\n')
+    text = (
+        f"case{separator}activity{separator}note\n"
+        f'1{separator}A{separator}"x, y, z"\n2{separator}B{separator}"a; b | c"\n'
+    )
     raw = read_table(text.encode(), "log.txt")
     assert raw.details["delimiter"] == name
     assert _data(raw) == [("1", "A", "x, y, z"), ("2", "B", "a; b | c")]
@@ -58,8 +63,9 @@ def test_tsv_extension_and_explicit_overrides() -> None:
     raw = read_table(b"a\tb\n1\t2\n", "log.tsv")
     assert raw.format == "tsv"
     assert _data(raw) == [("1", "2")]
-    forced = read_table("a;b\n1;é\n".encode("latin-1"), "log.csv", delimiter=";",
-                        encoding="latin-1")
+    forced = read_table(
+        "a;b\n1;é\n".encode("latin-1"), "log.csv", delimiter=";", encoding="latin-1"
+    )
     assert _data(forced) == [("1", "é")]
 
 
@@ -80,8 +86,14 @@ def test_strings_stay_strings() -> None:
 
 def test_repeated_and_empty_headers_are_renamed() -> None:
     raw = read_table(b",Labels,Labels,Status,Labels\n0,a,b,Done,c\n", "jira.csv")
-    assert raw.frame.columns == [SOURCE_ROW, "column_1", "Labels", "Labels (2)", "Status",
-                                 "Labels (3)"]
+    assert raw.frame.columns == [
+        SOURCE_ROW,
+        "column_1",
+        "Labels",
+        "Labels (2)",
+        "Status",
+        "Labels (3)",
+    ]
     assert _data(raw) == [("0", "a", "b", "Done", "c")]
 
 
@@ -133,8 +145,10 @@ def test_excel_title_row_types_and_sheets(tmp_path: Path) -> None:
     assert raw.details["header row"] == "3"
     assert raw.frame.columns == [SOURCE_ROW, "Case", "Activity", "Finished", "Serial", "Case (2)"]
     assert raw.frame.get_column(SOURCE_ROW).to_list() == [4, 5]
-    assert raw.frame.get_column("Finished").to_list() == [dt.datetime(2025, 6, 1, 9, 30),
-                                                          dt.datetime(2025, 6, 2, 10, 0)]
+    assert raw.frame.get_column("Finished").to_list() == [
+        dt.datetime(2025, 6, 1, 9, 30),
+        dt.datetime(2025, 6, 2, 10, 0),
+    ]
     assert raw.frame.get_column("Serial").to_list() == [45658.5, 45659.0]
     assert raw.frame.get_column("Case").to_list() == ["NA", "o2"]
 
@@ -164,8 +178,9 @@ def test_old_xls_is_refused_with_advice() -> None:
 
 def test_parquet(tmp_path: Path) -> None:
     path = tmp_path / "log.parquet"
-    frame = pl.DataFrame({"case": ["a", "b"],
-                          "end": [dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 2)]})
+    frame = pl.DataFrame(
+        {"case": ["a", "b"], "end": [dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 2)]}
+    )
     frame.write_parquet(path)
     raw = read_table(path, path.name)
     assert raw.format == "parquet"
@@ -206,11 +221,24 @@ XES = """<?xml version="1.0" encoding="UTF-8"?>
 def _check_xes(raw) -> None:
     frame = raw.frame
     assert raw.format == "xes"
-    assert frame.columns[:6] == [SOURCE_ROW, "case:concept:name", "concept:name",
-                                 "time:timestamp", "lifecycle:transition", "org:resource"]
-    assert set(frame.columns) == {SOURCE_ROW, "case:concept:name", "concept:name",
-                                  "time:timestamp", "lifecycle:transition", "org:resource",
-                                  "qty", "case:region"}
+    assert frame.columns[:6] == [
+        SOURCE_ROW,
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "lifecycle:transition",
+        "org:resource",
+    ]
+    assert set(frame.columns) == {
+        SOURCE_ROW,
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "lifecycle:transition",
+        "org:resource",
+        "qty",
+        "case:region",
+    }
     assert frame.schema["time:timestamp"] == pl.Datetime("us", "UTC")
     assert frame.get_column(SOURCE_ROW).to_list() == [1, 2, 3]
     assert frame.get_column("case:concept:name").to_list() == ["c2", "c2", "c1"]
@@ -240,17 +268,26 @@ BAD_INPUTS = [
     (b"case,activity,end\n", "header.csv", "header row but no data rows"),
     (bytes(range(256)) * 20, "garbage.csv", "garbage.csv is not a text table"),
     (bytes(range(256)) * 20, "garbage.bin", "garbage.bin is not a table"),
-    (XES[: len(XES) // 2].encode(), "cut.xes", "cut.xes is not a readable XES log: the XML is broken"),
+    (
+        XES[: len(XES) // 2].encode(),
+        "cut.xes",
+        "cut.xes is not a readable XES log: the XML is broken",
+    ),
     (b"<html><body>hello</body></html>", "page.xes", "no <log> element"),
     (gzip.compress(XES.encode(), mtime=0)[:60], "cut.xes.gz", "gzip"),
     (b"PK\x03\x04 not really a zip", "fake.xlsx", "fake.xlsx is not a readable Excel workbook"),
     (b"PAR1 nope", "fake.parquet", "fake.parquet is not a readable Parquet file"),
-    (gzip.compress(b"a,b\n1,2\n", mtime=0)[:-9], "cut.csv.gz", "cut.csv.gz looks gzip-compressed but is damaged"),
+    (
+        gzip.compress(b"a,b\n1,2\n", mtime=0)[:-9],
+        "cut.csv.gz",
+        "cut.csv.gz looks gzip-compressed but is damaged",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("content", "name", "message"),
-                         [pytest.param(*case, id=case[1]) for case in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("content", "name", "message"), [pytest.param(*case, id=case[1]) for case in BAD_INPUTS]
+)
 def test_bad_input_raises_a_readable_error(content: bytes, name: str, message: str) -> None:
     with pytest.raises(ReadError, match=message.replace(".", r"\.").replace("(", r"\(")):
         read_table(content, name)
@@ -265,8 +302,9 @@ def test_missing_path_and_wrong_encoding(tmp_path: Path) -> None:
 
 def test_a_million_row_cp1252_csv_reads_whole() -> None:
     n = 1_000_000
-    frame = pl.DataFrame({"case": pl.int_range(n, eager=True).cast(pl.String),
-                          "activity": ["Café, au lait"] * n})
+    frame = pl.DataFrame(
+        {"case": pl.int_range(n, eager=True).cast(pl.String), "activity": ["Café, au lait"] * n}
+    )
     data = frame.write_csv().encode("cp1252")
     raw = read_table(data, "big.csv")
     assert raw.frame.height == n
@@ -274,12 +312,21 @@ def test_a_million_row_cp1252_csv_reads_whole() -> None:
 
 
 REAL_COUNTS = {
-    "running-example.xes": 42, "running-example.csv": 42, "roadtraffic100traces.xes": 390,
-    "receipt.csv": 8577, "helpdesk.xes.gz": 21348, "sepsis.csv": 15214,
-    "bpic2012.xes.gz": 262200, "BPI_Challenge_2012_W_Two_TS.xes.gz": 118604,
-    "BPI_Challenge_2017_W_Two_TS_filtered.xes.gz": 127528, "BPIC15_1.csv.gz": 52217,
-    "Production.xes.gz": 9906, "Production.csv": 4953, "ConsultaDataMining201618.xes.gz": 13740,
-    "reviewing.xes": 3730, "interval_event_log.csv": 8109,
+    "running-example.xes": 42,
+    "running-example.csv": 42,
+    "roadtraffic100traces.xes": 390,
+    "receipt.csv": 8577,
+    "helpdesk.xes.gz": 21348,
+    "sepsis.csv": 15214,
+    "bpic2012.xes.gz": 262200,
+    "BPI_Challenge_2012_W_Two_TS.xes.gz": 118604,
+    "BPI_Challenge_2017_W_Two_TS_filtered.xes.gz": 127528,
+    "BPIC15_1.csv.gz": 52217,
+    "Production.xes.gz": 9906,
+    "Production.csv": 4953,
+    "ConsultaDataMining201618.xes.gz": 13740,
+    "reviewing.xes": 3730,
+    "interval_event_log.csv": 8109,
 }
 
 
@@ -322,5 +369,6 @@ def test_real_running_example_csv_index_column_and_xes_agree() -> None:
     csv_raw = read_table(_real("running-example.csv"), "running-example.csv")
     assert csv_raw.frame.columns[1] == "column_1"
     xes_raw = read_table(_real("running-example.xes"), "running-example.xes")
-    assert (sorted(csv_raw.frame.get_column("concept:name").to_list())
-            == sorted(xes_raw.frame.get_column("concept:name").to_list()))
+    assert sorted(csv_raw.frame.get_column("concept:name").to_list()) == sorted(
+        xes_raw.frame.get_column("concept:name").to_list()
+    )

@@ -16,8 +16,15 @@ UTC = dt.UTC
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 
 
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
-        microsecond: int = 0) -> dt.datetime:
+def utc(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
@@ -48,32 +55,47 @@ def test_single_forms_read_to_the_right_instant(text: str, expected: dt.datetime
 
 
 def test_mixed_offsets_in_one_column_like_receipt() -> None:
-    values = ["2011-10-11 13:45:40.276000+02:00", "2011-12-11 13:45:40.276000+01:00",
-              "2011-12-11T13:45:40Z"]
+    values = [
+        "2011-10-11 13:45:40.276000+02:00",
+        "2011-12-11 13:45:40.276000+01:00",
+        "2011-12-11T13:45:40Z",
+    ]
     result = parse_timestamps(pl.Series(values))
-    assert result.values.to_list() == [utc(2011, 10, 11, 11, 45, 40, 276000),
-                                       utc(2011, 12, 11, 12, 45, 40, 276000),
-                                       utc(2011, 12, 11, 13, 45, 40)]
+    assert result.values.to_list() == [
+        utc(2011, 10, 11, 11, 45, 40, 276000),
+        utc(2011, 12, 11, 12, 45, 40, 276000),
+        utc(2011, 12, 11, 13, 45, 40),
+    ]
     assert "UTC offsets" in result.description
     assert not result.failed.any()
 
 
 def test_naive_times_across_spring_dst_gap_in_amsterdam() -> None:
-    result = parse_timestamps(pl.Series(["2025-03-30 01:30", "2025-03-30 03:30",
-                                         "2025-03-30 02:30"]), tz="Europe/Amsterdam")
+    result = parse_timestamps(
+        pl.Series(["2025-03-30 01:30", "2025-03-30 03:30", "2025-03-30 02:30"]),
+        tz="Europe/Amsterdam",
+    )
     # 02:30 does not exist that night: the clock was not yet moved, so it is 03:30 CEST.
-    assert result.values.to_list() == [utc(2025, 3, 30, 0, 30), utc(2025, 3, 30, 1, 30),
-                                       utc(2025, 3, 30, 1, 30)]
+    assert result.values.to_list() == [
+        utc(2025, 3, 30, 0, 30),
+        utc(2025, 3, 30, 1, 30),
+        utc(2025, 3, 30, 1, 30),
+    ]
     assert "Europe/Amsterdam" in result.description
     assert "skipped-hour" in result.description
     assert not result.failed.any()
 
 
 def test_naive_times_in_the_repeated_autumn_hour_take_the_earlier_instant() -> None:
-    result = parse_timestamps(pl.Series(["2025-10-26 01:30", "2025-10-26 02:30",
-                                         "2025-10-26 03:30"]), tz="Europe/Amsterdam")
-    assert result.values.to_list() == [utc(2025, 10, 25, 23, 30), utc(2025, 10, 26, 0, 30),
-                                       utc(2025, 10, 26, 2, 30)]
+    result = parse_timestamps(
+        pl.Series(["2025-10-26 01:30", "2025-10-26 02:30", "2025-10-26 03:30"]),
+        tz="Europe/Amsterdam",
+    )
+    assert result.values.to_list() == [
+        utc(2025, 10, 25, 23, 30),
+        utc(2025, 10, 26, 0, 30),
+        utc(2025, 10, 26, 2, 30),
+    ]
     assert "1 repeated-hour" in result.description
 
 
@@ -102,7 +124,9 @@ def test_ambiguous_dates_default_to_month_first_and_say_so() -> None:
 
 def test_explicit_day_first_overrides_detection() -> None:
     assert parsed(["03/04/2025 14:00"], day_first=True) == [utc(2025, 4, 3, 14)]
-    assert parsed(["03/04/2025 14:00", "13/04/2025 09:00"], day_first=False)[0] == utc(2025, 3, 4, 14)
+    assert parsed(["03/04/2025 14:00", "13/04/2025 09:00"], day_first=False)[0] == utc(
+        2025, 3, 4, 14
+    )
 
 
 def test_detect_day_first() -> None:
@@ -160,8 +184,9 @@ def test_a_column_of_words_fails_without_crashing() -> None:
 
 
 def test_a_million_naive_values_parse_without_failures() -> None:
-    base = pl.datetime_range(dt.datetime(2020, 1, 1), dt.datetime(2022, 1, 1), "1m",
-                             eager=True).head(1_000_000)
+    base = pl.datetime_range(
+        dt.datetime(2020, 1, 1), dt.datetime(2022, 1, 1), "1m", eager=True
+    ).head(1_000_000)
     text = base.dt.strftime("%Y/%m/%d %H:%M:%S%.3f")
     result = parse_timestamps(text, tz="Europe/Amsterdam")
     assert not result.failed.any()
@@ -170,16 +195,29 @@ def test_a_million_naive_values_parse_without_failures() -> None:
 @pytest.mark.real
 @pytest.mark.parametrize(
     "name",
-    ["sepsis.csv", "receipt.csv", "Production.csv", "interval_event_log.csv",
-     "BPIC15_1.csv.gz", "running-example.csv", "running-example.xes", "bpic2012.xes.gz",
-     "reviewing.xes", "roadtraffic100traces.xes", "helpdesk.xes.gz"],
+    [
+        "sepsis.csv",
+        "receipt.csv",
+        "Production.csv",
+        "interval_event_log.csv",
+        "BPIC15_1.csv.gz",
+        "running-example.csv",
+        "running-example.xes",
+        "bpic2012.xes.gz",
+        "reviewing.xes",
+        "roadtraffic100traces.xes",
+        "helpdesk.xes.gz",
+    ],
 )
 def test_real_logs_timestamps_parse_without_failures(name: str) -> None:
     if not REAL.is_dir():
         pytest.skip(f"../shared/data/real is absent (a user's own clone): {REAL}")
     raw = read_table(REAL / name, name)
-    time_columns = [c for c in ("time:timestamp", "start_timestamp", "Complete Timestamp",
-                                "Start Timestamp") if c in raw.frame.columns]
+    time_columns = [
+        c
+        for c in ("time:timestamp", "start_timestamp", "Complete Timestamp", "Start Timestamp")
+        if c in raw.frame.columns
+    ]
     assert time_columns
     for column in time_columns:
         result = parse_timestamps(raw.frame.get_column(column))

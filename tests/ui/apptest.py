@@ -10,7 +10,9 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import REPO
 
 
-def run_app(db: Path, page: str | None, monkeypatch: pytest.MonkeyPatch, timeout: float = 60) -> AppTest:
+def run_app(
+    db: Path, page: str | None, monkeypatch: pytest.MonkeyPatch, timeout: float = 60
+) -> AppTest:
     monkeypatch.setenv("VSM_DB", str(db))
     monkeypatch.chdir(REPO)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)

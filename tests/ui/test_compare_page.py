@@ -17,14 +17,18 @@ PAGE = "app_pages/compare.py"
 OFFERINGS = ["Custom formulation", "Private label fulfillment", "Reverse engineering"]
 
 
-def test_empty_warehouse_shows_the_empty_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_warehouse_shows_the_empty_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(tmp_path / "empty.duckdb", PAGE, monkeypatch)
     no_exceptions(at)
     assert at.title[0].value == "Compare offerings"
     assert any("There is no data yet" in i.value for i in at.info)
 
 
-def test_scorecard_shows_the_engines_figures_per_offering(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scorecard_shows_the_engines_figures_per_offering(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     with Warehouse.open(demo_copy) as wh:
@@ -44,7 +48,9 @@ def test_scorecard_shows_the_engines_figures_per_offering(demo_copy: Path, monke
     assert len(at.get("download_button")) == 3  # CSV, PNG, SVG
 
 
-def test_the_sidebar_offering_filter_narrows_the_comparison(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sidebar_offering_filter_narrows_the_comparison(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, PAGE, monkeypatch)
     at.multiselect(key="f_offerings").set_value(["Reverse engineering"])
     at.run()

@@ -30,7 +30,9 @@ def _derived(db: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return events, instances, case_table(instances.lazy()).collect()
 
 
-def test_health_on_an_empty_warehouse_offers_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_health_on_an_empty_warehouse_offers_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "empty.duckdb"
     at = run_app(db, "app_pages/health.py", monkeypatch)
     no_exceptions(at)
@@ -40,10 +42,16 @@ def test_health_on_an_empty_warehouse_offers_the_demo(tmp_path: Path, monkeypatc
     no_exceptions(at)
     assert at.title[0].value == "Stream health"
     with Warehouse.open(db) as wh:
-        assert wh.offerings() == ["Custom formulation", "Private label fulfillment", "Reverse engineering"]
+        assert wh.offerings() == [
+            "Custom formulation",
+            "Private label fulfillment",
+            "Reverse engineering",
+        ]
 
 
-def test_health_tiles_show_the_engines_figures(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_health_tiles_show_the_engines_figures(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, None, monkeypatch)
     no_exceptions(at)
     events, instances, cases = _derived(demo_copy)
@@ -53,7 +61,14 @@ def test_health_tiles_show_the_engines_figures(demo_copy: Path, monkeypatch: pyt
     # Tiles come in offering order, six metrics each.
     shown = [(m.label, m.value) for m in at.metric]
     labels = [label for label, _ in shown]
-    assert labels[:6] == ["In progress", "Completed", "Median lead time", "p85 lead time", "PCE", "Rework"]
+    assert labels[:6] == [
+        "In progress",
+        "Completed",
+        "Median lead time",
+        "p85 lead time",
+        "PCE",
+        "Rework",
+    ]
     private = dict(shown[6:12])
     assert private["In progress"] == f"{expected['in_progress']:,}"
     assert private["Completed"] == f"{expected['completed']:,}"
@@ -63,7 +78,9 @@ def test_health_tiles_show_the_engines_figures(demo_copy: Path, monkeypatch: pyt
     assert any(f"**Bottleneck:** {expected['bottleneck']}" in c.value for c in at.caption)
 
 
-def test_health_follows_the_offering_filter(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_health_follows_the_offering_filter(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, "app_pages/health.py", monkeypatch)
     at.multiselect(key="f_offerings").set_value(["Reverse engineering"])
     at.run()
@@ -72,7 +89,9 @@ def test_health_follows_the_offering_filter(demo_copy: Path, monkeypatch: pytest
     assert _param(at, "offering") == ["Reverse engineering"]
 
 
-def test_a_filter_that_leaves_no_case_says_so(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_filter_that_leaves_no_case_says_so(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, "app_pages/health.py", monkeypatch)
     at.selectbox(key="f_period").set_value("custom")
     at.run()
@@ -90,11 +109,15 @@ def test_vsm_page_shows_the_offering_map(demo_copy: Path, monkeypatch: pytest.Mo
     at.run()
     no_exceptions(at)
     _, instances, cases = _derived(demo_copy)
-    inst, sel = apply_filters(instances.lazy(), cases.lazy(), CaseFilter(offerings=("Private label fulfillment",)))
+    inst, sel = apply_filters(
+        instances.lazy(), cases.lazy(), CaseFilter(offerings=("Private label fulfillment",))
+    )
     sel_cases = sel.collect()
     totals = ladder(vsm_steps(inst, sel).collect())
     text = " ".join(m.value for m in at.markdown)
-    assert f"**{sel_cases.height:,} cases** ({int(sel_cases['completed'].sum()):,} completed)" in text
+    assert (
+        f"**{sel_cases.height:,} cases** ({int(sel_cases['completed'].sum()):,} completed)" in text
+    )
     captions = " ".join(c.value for c in at.caption)
     assert f"as a hand-drawn map does: {duration(totals['lead_s'])}" in captions
     assert _param(at, "p_offering") == ["Private label fulfillment"]

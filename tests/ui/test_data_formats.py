@@ -11,11 +11,14 @@ from tests.ui.apptest import no_exceptions, run_app
 from warehouse import Warehouse
 
 
-def test_upload_a_monday_activity_log_and_import_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_a_monday_activity_log_and_import_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "w.duckdb"
     at = run_app(db, "app_pages/data.py", monkeypatch)
     at.file_uploader(key="upload_file").set_value(
-        ("marketing-activity.json", fixtures.monday_activity_json(), "application/json"))
+        ("marketing-activity.json", fixtures.monday_activity_json(), "application/json")
+    )
     at.run()
     no_exceptions(at)
     assert any("Looks like a Monday.com activity log" in i.value for i in at.info)
@@ -34,14 +37,21 @@ def test_upload_a_monday_activity_log_and_import_it(tmp_path: Path, monkeypatch:
         assert wh.imports()["format"].to_list() == ["monday-activity-log"]
         catalog = wh.catalog("marketing-activity")
         kinds = dict(zip(catalog["activity"].to_list(), catalog["kind"].to_list(), strict=True))
-        assert kinds == {"(no status)": "waiting", "Working on it": "work", "Stuck": "waiting",
-                         "Done": "done"}
+        assert kinds == {
+            "(no status)": "waiting",
+            "Working on it": "work",
+            "Stuck": "waiting",
+            "Done": "done",
+        }
 
 
-def test_following_group_moves_instead_of_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_following_group_moves_instead_of_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(tmp_path / "w.duckdb", "app_pages/data.py", monkeypatch)
     at.file_uploader(key="upload_file").set_value(
-        ("marketing-activity.json", fixtures.monday_activity_json(), "application/json"))
+        ("marketing-activity.json", fixtures.monday_activity_json(), "application/json")
+    )
     at.run()
     at.selectbox(key="format_follow").set_value("Group")
     at.run()
@@ -52,13 +62,22 @@ def test_following_group_moves_instead_of_status(tmp_path: Path, monkeypatch: py
     assert metrics["Activity instances"] == "3"
 
 
-def test_a_milestone_sheet_says_durations_are_whole_days(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_milestone_sheet_says_durations_are_whole_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(tmp_path / "w.duckdb", "app_pages/data.py", monkeypatch)
-    at.file_uploader(key="upload_file").set_value(("orders.csv", fixtures.MILESTONES_CSV, "text/csv"))
+    at.file_uploader(key="upload_file").set_value(
+        ("orders.csv", fixtures.MILESTONES_CSV, "text/csv")
+    )
     at.run()
     no_exceptions(at)
     assert any("Looks like a Milestone spreadsheet" in i.value for i in at.info)
-    assert at.multiselect(key="format_milestones").value == ["Received", "Quoted", "Approved", "Shipped"]
+    assert at.multiselect(key="format_milestones").value == [
+        "Received",
+        "Quoted",
+        "Approved",
+        "Shipped",
+    ]
     at.multiselect(key="format_milestones").set_value(["Received", "Shipped"])
     at.run()
     no_exceptions(at)
@@ -66,7 +85,9 @@ def test_a_milestone_sheet_says_durations_are_whole_days(tmp_path: Path, monkeyp
     assert any("whole days" in i.value for i in at.info)
 
 
-def test_an_event_log_still_gets_the_column_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_event_log_still_gets_the_column_mapping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(tmp_path / "w.duckdb", "app_pages/data.py", monkeypatch)
     csv = b"Case ID,Activity,Timestamp\nA,x,2025-06-01 10:00\nA,y,2025-06-02 10:00\n"
     at.file_uploader(key="upload_file").set_value(("log.csv", csv, "text/csv"))

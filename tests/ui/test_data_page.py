@@ -17,7 +17,9 @@ T-3,Triage,2025-06-02 11:00,never,Desk
 """
 
 
-def test_data_page_renders_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_page_renders_on_an_empty_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(tmp_path / "empty.duckdb", None, monkeypatch)
     # AppTest (streamlit 1.67) keeps the sidebar of the first run only, so check it there.
     assert any("warehouse is empty" in w.value for w in at.sidebar.warning)
@@ -28,7 +30,9 @@ def test_data_page_renders_on_an_empty_warehouse(tmp_path: Path, monkeypatch: py
     assert any("Nothing imported yet" in i.value for i in at.info)
 
 
-def test_data_page_on_the_demo_says_it_is_demo_data(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_page_on_the_demo_says_it_is_demo_data(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, None, monkeypatch)
     assert any("Demo data" in i.value for i in at.sidebar.info)
     at.switch_page("app_pages/data.py")
@@ -36,10 +40,16 @@ def test_data_page_on_the_demo_says_it_is_demo_data(demo_copy: Path, monkeypatch
     no_exceptions(at)
     assert at.button(key="remove_demo") is not None
     catalog = at.selectbox(key="catalog_offering")
-    assert catalog.options == ["Custom formulation", "Private label fulfillment", "Reverse engineering"]
+    assert catalog.options == [
+        "Custom formulation",
+        "Private label fulfillment",
+        "Reverse engineering",
+    ]
 
 
-def test_upload_override_mapping_and_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_override_mapping_and_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "w.duckdb"
     at = run_app(db, "app_pages/data.py", monkeypatch)
     at.file_uploader(key="upload_file").set_value(("tickets.csv", CSV, "text/csv"))
@@ -113,11 +123,15 @@ def test_an_undo_that_would_lose_data_is_refused_with_a_reason(
         june = tmp_path / "june.csv"
         june.write_text("case,activity,timestamp\n1,a,2025-06-01T10:00:00Z\n")
         both = tmp_path / "june-july.csv"
-        both.write_text("case,activity,timestamp\n1,a,2025-06-01T10:00:00Z\n1,b,2025-07-01T10:00:00Z\n")
+        both.write_text(
+            "case,activity,timestamp\n1,a,2025-06-01T10:00:00Z\n1,b,2025-07-01T10:00:00Z\n"
+        )
         from pipelines.ingest import ImportOptions
         from pipelines.mapping import Mapping
 
-        opts = ImportOptions(mapping=Mapping(case="case", activity="activity", end="timestamp", offering_name="Shop"))
+        opts = ImportOptions(
+            mapping=Mapping(case="case", activity="activity", end="timestamp", offering_name="Shop")
+        )
         ingest(wh, june, options=opts)
         ingest(wh, both, options=opts)
     at = run_app(db, "app_pages/data.py", monkeypatch)

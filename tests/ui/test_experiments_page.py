@@ -21,7 +21,9 @@ def _text(at: object) -> str:
     return "\n".join(parts)
 
 
-def test_the_demos_two_changes_show_their_verdicts(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_demos_two_changes_show_their_verdicts(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     assert at.title[0].value == "Experiments"
@@ -33,8 +35,10 @@ def test_the_demos_two_changes_show_their_verdicts(demo_copy: Path, monkeypatch:
     }
     # Latest change first: the label designer is shown.
     assert at.selectbox(key="exp_choice").value == 2
-    assert any(w.value.startswith("**Waiting moved from Label approval to Materials:**")
-               for w in at.warning)
+    assert any(
+        w.value.startswith("**Waiting moved from Label approval to Materials:**")
+        for w in at.warning
+    )
     assert at.query_params["p_experiment"] in ("2", ["2"])
     at.selectbox(key="exp_choice").set_value(1).run()
     no_exceptions(at)
@@ -74,7 +78,10 @@ def test_try_a_change_then_save_it(demo_copy: Path, monkeypatch: pytest.MonkeyPa
     assert new["name"] == "Custom formulation: change on 01 Jun 2026"
     assert new["changed_at"] == datetime(2026, 6, 1, tzinfo=UTC)
     assert (new["what_changed"], new["before_days"], new["is_demo"]) == (
-        "Video approval, tried again", 14, False)
+        "Video approval, tried again",
+        14,
+        False,
+    )
     # The new experiment is the one shown now.
     assert at.selectbox(key="exp_choice").value == new["id"]
 
@@ -84,7 +91,9 @@ def test_decide_edit_and_delete(demo_copy: Path, monkeypatch: pytest.MonkeyPatch
     at.selectbox(key="exp_status_2").set_value("reverted").run()
     no_exceptions(at)
     with Warehouse.open(demo_copy) as wh:
-        assert experiments(wh).filter(experiments(wh)["id"] == 2)["status"].to_list() == ["reverted"]
+        assert experiments(wh).filter(experiments(wh)["id"] == 2)["status"].to_list() == [
+            "reverted"
+        ]
     assert "Reverted" in at.dataframe[0].value["Decision"].to_list()
 
     at.number_input(key="edit_after").set_value(5)
@@ -115,11 +124,15 @@ def test_the_page_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.Monk
     assert any("There is no data yet" in i.value for i in at.info)
 
 
-def test_an_experiment_whose_offering_has_no_cases(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_experiment_whose_offering_has_no_cases(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from warehouse.experiments import create_experiment
 
     with Warehouse.open(demo_copy) as wh:
-        create_experiment(wh, name="Gone", offering="Old stream", changed_at=datetime(2026, 9, 1, tzinfo=UTC))
+        create_experiment(
+            wh, name="Gone", offering="Old stream", changed_at=datetime(2026, 9, 1, tzinfo=UTC)
+        )
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     assert at.selectbox(key="exp_choice").value == 3

@@ -23,11 +23,16 @@ def _derived(db: Path, offering: str) -> tuple[pl.DataFrame, pl.DataFrame, objec
         events = wh.events()
         instances = derive_instances(events.lazy(), wh.catalog().lazy()).collect()
     cases = case_table(instances.lazy()).collect()
-    return (instances.filter(pl.col("offering") == offering), cases.filter(pl.col("offering") == offering),
-            events["end"].max())
+    return (
+        instances.filter(pl.col("offering") == offering),
+        cases.filter(pl.col("offering") == offering),
+        events["end"].max(),
+    )
 
 
-def test_empty_warehouse_shows_the_empty_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_warehouse_shows_the_empty_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(tmp_path / "empty.duckdb", PAGE, monkeypatch)
     no_exceptions(at)
     assert at.title[0].value == "Waits"
@@ -55,7 +60,9 @@ def test_headline_names_the_bottleneck_and_log_scale_switches_the_axis(
     assert boxes["layer"][1]["encoding"]["x"]["scale"] == {"type": "log"}
 
 
-def test_cases_waiting_after_a_step_and_their_timeline(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cases_waiting_after_a_step_and_their_timeline(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run_app(demo_copy, PAGE, monkeypatch)
     at.selectbox(key="waits_step").set_value("Sample approval")
     at.run()
@@ -65,7 +72,10 @@ def test_cases_waiting_after_a_step_and_their_timeline(demo_copy: Path, monkeypa
     shown = next(df for df in at.dataframe if "Idle since then (d)" in df.value.columns).value
     assert shown["Case"].tolist() == expected["case_id"].to_list()
     assert shown["Idle since then (d)"].tolist() == (expected["idle_s"] / 86400).round(1).to_list()
-    assert any(f"**{expected.height:,} open cases** have finished Sample approval" in m.value for m in at.markdown)
+    assert any(
+        f"**{expected.height:,} open cases** have finished Sample approval" in m.value
+        for m in at.markdown
+    )
 
     first = expected["case_id"][0]
     assert at.selectbox(key="waits_case").value == first

@@ -40,8 +40,14 @@ NO_REJECTS = pl.DataFrame(schema={"source_row": pl.Int64, "reason": pl.String, "
 
 def _store(wh: Warehouse, frame: pl.DataFrame, sha: str = "x") -> tuple[int, int, int]:
     r = wh.store_import(
-        file_name="f.csv", sha256=sha, format="csv", mapping={}, options={},
-        rows_read=frame.height, instances=frame, rejects=NO_REJECTS,
+        file_name="f.csv",
+        sha256=sha,
+        format="csv",
+        mapping={},
+        options={},
+        rows_read=frame.height,
+        instances=frame,
+        rejects=NO_REJECTS,
     )
     return r.import_id, r.stored, r.duplicates
 
@@ -106,16 +112,20 @@ def test_timestamps_round_trip_as_utc_instants(wh: Warehouse) -> None:
 
 
 def test_overlapping_import_skips_events_already_stored(wh: Warehouse) -> None:
-    first = _instances([
-        ("S", "1", "a", None, _t(1), "Ann"),
-        ("S", "1", "b", _t(2), _t(3), None),
-    ])
-    second = _instances([
-        ("S", "1", "a", None, _t(1), "Ann"),      # stored before: skipped
-        ("S", "1", "b", _t(2), _t(3), None),      # stored before (null resource matches)
-        ("S", "1", "c", None, _t(4), "Ann"),      # new
-        ("S", "1", "a", None, _t(1), "Bob"),      # other resource: a different event
-    ])
+    first = _instances(
+        [
+            ("S", "1", "a", None, _t(1), "Ann"),
+            ("S", "1", "b", _t(2), _t(3), None),
+        ]
+    )
+    second = _instances(
+        [
+            ("S", "1", "a", None, _t(1), "Ann"),  # stored before: skipped
+            ("S", "1", "b", _t(2), _t(3), None),  # stored before (null resource matches)
+            ("S", "1", "c", None, _t(4), "Ann"),  # new
+            ("S", "1", "a", None, _t(1), "Bob"),  # other resource: a different event
+        ]
+    )
     assert _store(wh, first, "one")[1:] == (2, 0)
     assert _store(wh, second, "two")[1:] == (2, 2)
     assert wh.event_count() == 4
@@ -156,19 +166,26 @@ def test_failed_write_changes_nothing(wh: Warehouse) -> None:
 
 
 def test_catalog_is_created_in_typical_order_and_editable(wh: Warehouse) -> None:
-    _store(wh, _instances([
-        ("S", "1", "Quote", None, _t(1), None),
-        ("S", "1", "Ship", None, _t(3), None),
-        ("S", "2", "Quote", None, _t(2), None),
-        ("S", "2", "Build", None, _t(3), None),
-        ("S", "2", "Ship", None, _t(4), None),
-    ]))
+    _store(
+        wh,
+        _instances(
+            [
+                ("S", "1", "Quote", None, _t(1), None),
+                ("S", "1", "Ship", None, _t(3), None),
+                ("S", "2", "Quote", None, _t(2), None),
+                ("S", "2", "Build", None, _t(3), None),
+                ("S", "2", "Ship", None, _t(4), None),
+            ]
+        ),
+    )
     cat = wh.catalog("S")
     assert cat["activity"].to_list() == ["Quote", "Build", "Ship"]
     assert set(cat["value_class"]) == {"unclassified"}
     edited = cat.with_columns(
-        pl.when(pl.col("activity") == "Build").then(pl.lit("value-adding"))
-        .otherwise(pl.col("value_class")).alias("value_class"),
+        pl.when(pl.col("activity") == "Build")
+        .then(pl.lit("value-adding"))
+        .otherwise(pl.col("value_class"))
+        .alias("value_class"),
         pl.when(pl.col("activity") == "Ship").then(True).otherwise(None).alias("is_end_activity"),
     )
     wh.save_catalog(edited)
@@ -198,7 +215,9 @@ def test_concurrent_readers_and_a_writer(wh: Warehouse) -> None:
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=reader) for _ in range(3)] + [threading.Thread(target=writer)]
+    threads = [threading.Thread(target=reader) for _ in range(3)] + [
+        threading.Thread(target=writer)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -215,10 +234,13 @@ def test_migrations_are_numbered_in_order() -> None:
 def test_undoing_an_import_whose_events_a_later_one_skipped_is_refused(wh: Warehouse) -> None:
     """Undoing the first of two overlapping exports would lose events the second relies on."""
     first = _instances([("S", "1", "a", None, _t(1), None), ("S", "1", "b", None, _t(2), None)])
-    second = _instances([
-        ("S", "1", "a", None, _t(1), None), ("S", "1", "b", None, _t(2), None),
-        ("S", "1", "c", None, _t(3), None),
-    ])
+    second = _instances(
+        [
+            ("S", "1", "a", None, _t(1), None),
+            ("S", "1", "b", None, _t(2), None),
+            ("S", "1", "c", None, _t(3), None),
+        ]
+    )
     one, _, _ = _store(wh, first, "one")
     two, stored, skipped = _store(wh, second, "two")
     assert (stored, skipped) == (1, 2)

@@ -28,12 +28,20 @@ CHANGE = datetime(2026, 6, 1, 8, 30, tzinfo=UTC)
 
 def test_create_read_edit_delete(wh: Warehouse) -> None:
     first = create_experiment(
-        wh, name=" Video approval ", offering="Custom formulation", changed_at=CHANGE,
-        what_changed="Samples approved on a video call", hypothesis="No courier round trip",
+        wh,
+        name=" Video approval ",
+        offering="Custom formulation",
+        changed_at=CHANGE,
+        what_changed="Samples approved on a video call",
+        hypothesis="No courier round trip",
     )
     second = create_experiment(
-        wh, name="Kanban", offering="Reverse engineering", changed_at=CHANGE + timedelta(days=30),
-        before_days=21, after_days=7,
+        wh,
+        name="Kanban",
+        offering="Reverse engineering",
+        changed_at=CHANGE + timedelta(days=30),
+        before_days=21,
+        after_days=7,
     )
     assert (first, second) == (1, 2)
     frame = experiments(wh)
@@ -139,7 +147,11 @@ def test_demo_experiments_are_recorded_once_and_removable(wh: Warehouse) -> None
     frame = experiments(wh)
     assert frame.height == 3
     demo = get_experiment(wh, 1)
-    assert (demo.what_changed, demo.hypothesis, demo.is_demo) == ("One described", "One helps", True)
+    assert (demo.what_changed, demo.hypothesis, demo.is_demo) == (
+        "One described",
+        "One helps",
+        True,
+    )
     assert delete_demo_experiments(wh) == 2
     assert experiments(wh)["id"].to_list() == [mine]
 
@@ -159,27 +171,45 @@ def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "warehouse.experiments", "--db", str(db), *args],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
     )
 
 
 def test_the_command_line_adds_lists_edits_and_deletes(tmp_path: Path) -> None:
     db = tmp_path / "cli.duckdb"
-    added = _cli(db, "add", "--name", "WIP limit", "--offering", "Shop",
-                 "--change", "2026-06-01T10:30+02:00", "--what", "WIP limit of 5 on Packing",
-                 "--before-days", "21")
+    added = _cli(
+        db,
+        "add",
+        "--name",
+        "WIP limit",
+        "--offering",
+        "Shop",
+        "--change",
+        "2026-06-01T10:30+02:00",
+        "--what",
+        "WIP limit of 5 on Packing",
+        "--before-days",
+        "21",
+    )
     assert added.returncode == 0, added.stderr
     assert "#1" in added.stdout
     listed = _cli(db, "list", "--json")
     rows = json.loads(listed.stdout)
-    assert [(r["id"], r["name"], r["changed_at"], r["before_days"], r["after_days"]) for r in rows] == [
-        (1, "WIP limit", "2026-06-01T08:30:00+00:00", 21, 14)
-    ]
+    assert [
+        (r["id"], r["name"], r["changed_at"], r["before_days"], r["after_days"]) for r in rows
+    ] == [(1, "WIP limit", "2026-06-01T08:30:00+00:00", 21, 14)]
     edited = _cli(db, "edit", "1", "--status", "reverted", "--after-days", "7")
     assert edited.returncode == 0, edited.stderr
     assert json.loads(edited.stdout)["status"] == "reverted"
     text = _cli(db, "list").stdout
-    assert "#1 WIP limit (Shop), changed 2026-06-01 08:30 UTC, 21 days before / 7 after, reverted" in text
+    assert (
+        "#1 WIP limit (Shop), changed 2026-06-01 08:30 UTC, 21 days before / 7 after, reverted"
+        in text
+    )
     refused = _cli(db, "edit", "1", "--before-days", "0")
     assert refused.returncode == 2 and "1 to 365 days" in refused.stderr
     assert _cli(db, "delete", "1").returncode == 0

@@ -15,7 +15,9 @@ from tests.pipelines.formats import fixtures as fx
 from warehouse import Warehouse
 
 
-def t(month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, ms: int = 0) -> datetime:
+def t(
+    month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, ms: int = 0
+) -> datetime:
     return datetime(2025, month, day, hour, minute, second, ms * 1000, tzinfo=UTC)
 
 
@@ -64,11 +66,21 @@ def guess(data: bytes, name: str) -> str | None:
         ("asana.csv", fx.ASANA_CSV, "asana"),
         ("orders.csv", fx.MILESTONES_CSV, "milestones"),
         ("tickets.csv", fx.STATUS_HISTORY_CSV, "status-history"),
-        ("events.csv", b"Case ID,Activity,Timestamp\nA,x,2025-06-01 10:00\nA,y,2025-06-02 10:00\n", None),
-        ("orders.csv", b"Order ID,Step,Started,Finished,Owner\nO-1,Quote,2025-06-02 09:00,2025-06-02 10:00,Maya\n", None),
+        (
+            "events.csv",
+            b"Case ID,Activity,Timestamp\nA,x,2025-06-01 10:00\nA,y,2025-06-02 10:00\n",
+            None,
+        ),
+        (
+            "orders.csv",
+            b"Order ID,Step,Started,Finished,Owner\nO-1,Quote,2025-06-02 09:00,2025-06-02 10:00,Maya\n",
+            None,
+        ),
     ],
 )
-def test_each_layout_is_recognised_from_its_headers_or_shape(name: str, data: bytes, expected: str | None) -> None:
+def test_each_layout_is_recognised_from_its_headers_or_shape(
+    name: str, data: bytes, expected: str | None
+) -> None:
     assert guess(data, name) == expected
 
 
@@ -89,7 +101,12 @@ def test_monday_api_log_100ns_epochs_newest_first() -> None:
     ]
     # Webinar invite is waiting for approval now: that status is no instance, the case is open.
     assert [s[0] for s in steps(p, "18000000105")] == ["(no status)", "Working on it"]
-    assert kinds(p) == {"(no status)": "waiting", "Working on it": "work", "Stuck": "waiting", "Done": "done"}
+    assert kinds(p) == {
+        "(no status)": "waiting",
+        "Working on it": "work",
+        "Stuck": "waiting",
+        "Done": "done",
+    }
     assert ends(p) == {"Done"}
     notes = " ".join(p.normalized.notes)
     assert "1 item is still in a status ('Waiting for approval')" in notes
@@ -101,12 +118,17 @@ def test_monday_api_log_100ns_epochs_newest_first() -> None:
 def test_monday_api_log_as_csv_gives_the_same_instances() -> None:
     from_json = prepare(fx.monday_activity_json(), "m.json").normalized.instances
     from_csv = prepare(fx.monday_activity_api_csv(), "m.csv").normalized.instances
-    assert from_csv.drop("source_row", "attributes").equals(from_json.drop("source_row", "attributes"))
+    assert from_csv.drop("source_row", "attributes").equals(
+        from_json.drop("source_row", "attributes")
+    )
 
 
 def test_monday_group_moves_as_an_option() -> None:
-    p = prepare(fx.monday_activity_json(), "m.json",
-                ImportOptions(format="monday-activity-log", format_options=FormatOptions(follow="Group")))
+    p = prepare(
+        fx.monday_activity_json(),
+        "m.json",
+        ImportOptions(format="monday-activity-log", format_options=FormatOptions(follow="Group")),
+    )
     assert steps(p, "18000000101") == [
         ("Q3 Campaigns", t(7, 3, 16), t(7, 7, 9, 30)),
         ("Q4 Campaigns", t(7, 7, 9, 30), t(7, 20, 8)),
@@ -133,10 +155,15 @@ def test_monday_board_export_title_group_header_footer_and_subitem_rows() -> Non
     # Four items in two groups; subitem, header, group-title and footer rows are not cases.
     assert sorted(inst["case_id"].unique()) == ["18000000101", "18000000104", "18000000201"]
     assert p.format_used is not None and p.format_used.milestones == ("Brief", "Draft", "Published")
-    assert steps(p, "18000000104") == [("Brief", None, t(6, 20)), ("Draft", None, t(6, 25)),
-                                       ("Published", None, t(7, 2))]
+    assert steps(p, "18000000104") == [
+        ("Brief", None, t(6, 20)),
+        ("Draft", None, t(6, 25)),
+        ("Published", None, t(7, 2)),
+    ]
     assert inst.filter(pl.col("case_id") == "18000000104")["source_row"].to_list() == [8, 8, 8]
-    assert '"Group":"Q4 Campaigns"' in inst.filter(pl.col("case_id") == "18000000201")["attributes"][0]
+    assert (
+        '"Group":"Q4 Campaigns"' in inst.filter(pl.col("case_id") == "18000000201")["attributes"][0]
+    )
     notes = " ".join(p.normalized.notes)
     assert "whole days" in notes and "2 subitems are left out" in notes
     assert "Due date" in p.choices["milestones"]
@@ -145,7 +172,11 @@ def test_monday_board_export_title_group_header_footer_and_subitem_rows() -> Non
 
 def test_monday_board_subitems_and_chosen_milestones() -> None:
     options = FormatOptions(include_subitems=True, milestones=("Due Date",))
-    p = prepare(fx.monday_board_xlsx(), "b.xlsx", ImportOptions(format="monday-board", format_options=options))
+    p = prepare(
+        fx.monday_board_xlsx(),
+        "b.xlsx",
+        ImportOptions(format="monday-board", format_options=options),
+    )
     inst = p.normalized.instances
     assert sorted(inst["case_id"]) == ["18000000102", "18000000103"]
     assert '"Parent item":"Spring newsletter"' in inst["attributes"][0]
@@ -164,11 +195,17 @@ JIRA_101 = [
 def test_jira_changelog_offsets_without_colon_and_first_status_from_created() -> None:
     p = prepare(fx.jira_changelog_json(), "issues.json")
     assert steps(p, "PAY-101") == JIRA_101  # Done → Closed does not end the case again
-    assert steps(p, "PAY-102") == [("To Do", datetime(2025, 6, 4, 16, tzinfo=UTC),
-                                    datetime(2025, 6, 5, 14, tzinfo=UTC))]
+    assert steps(p, "PAY-102") == [
+        ("To Do", datetime(2025, 6, 4, 16, tzinfo=UTC), datetime(2025, 6, 5, 14, tzinfo=UTC))
+    ]
     assert steps(p, "PAY-103") == []  # still in To Do: open, no instance
     assert p.choices["follow"] == ["status", "assignee", "resolution"]
-    assert kinds(p) == {"To Do": "waiting", "In Progress": "work", "In Review": "work", "Done": "done"}
+    assert kinds(p) == {
+        "To Do": "waiting",
+        "In Progress": "work",
+        "In Review": "work",
+        "Done": "done",
+    }
 
 
 def test_jira_flattened_status_history() -> None:
@@ -191,7 +228,10 @@ def test_jira_issue_history_first_status_has_unknown_start() -> None:
 def test_jira_issue_csv_repeated_columns_and_jira_dates() -> None:
     p = prepare(fx.JIRA_ISSUES_CSV, "Jira.csv")
     assert p.format == "jira-issues"
-    assert steps(p, "PAY-101") == [("Created", None, t(6, 3, 9, 5)), ("Resolved", None, t(6, 12, 16, 30))]
+    assert steps(p, "PAY-101") == [
+        ("Created", None, t(6, 3, 9, 5)),
+        ("Resolved", None, t(6, 12, 16, 30)),
+    ]
     assert steps(p, "PAY-102") == [("Created", None, t(6, 4, 10))]
     assert p.normalized.instances.height == 7
     assert '"Labels (2)":"payments"' in p.normalized.instances["attributes"][0]
@@ -210,13 +250,24 @@ def test_github_pull_request_stream_with_review_waits() -> None:
     ]
     assert steps(p, "8") == [("Open", t(6, 1, 8), t(6, 2, 8))]  # then "in progress", still open
     k = kinds(p)
-    assert (k["PR submitted"], k["Review requested"], k["Approved"], k["Changes requested"], k["Merged"]) == (
-        "waiting", "waiting", "waiting", "work", "done")
+    assert (
+        k["PR submitted"],
+        k["Review requested"],
+        k["Approved"],
+        k["Changes requested"],
+        k["Merged"],
+    ) == ("waiting", "waiting", "waiting", "work", "done")
 
 
 def test_github_events_csv_with_status_labels() -> None:
     p = prepare(fx.GITHUB_EVENTS_CSV, "events.csv")
-    assert [s[0] for s in steps(p, "123")] == ["todo", "in progress", "Review requested", "Reviewed", "Merged"]
+    assert [s[0] for s in steps(p, "123")] == [
+        "todo",
+        "in progress",
+        "Review requested",
+        "Reviewed",
+        "Merged",
+    ]
     assert kinds(p)["todo"] == "waiting"
 
 
@@ -241,9 +292,11 @@ def test_trello_actions_csv() -> None:
 
 def test_linear_created_started_completed_canceled() -> None:
     p = prepare(fx.LINEAR_CSV, "linear.csv")
-    assert steps(p, "ENG-41") == [("Not started", t(6, 3, 7, 5), t(6, 4, 8, 24)),
-                                  ("In progress", t(6, 4, 8, 24), t(6, 12, 14, 30)),
-                                  ("Done", t(6, 12, 14, 30), t(6, 12, 14, 30))]
+    assert steps(p, "ENG-41") == [
+        ("Not started", t(6, 3, 7, 5), t(6, 4, 8, 24)),
+        ("In progress", t(6, 4, 8, 24), t(6, 12, 14, 30)),
+        ("Done", t(6, 12, 14, 30), t(6, 12, 14, 30)),
+    ]
     assert [s[0] for s in steps(p, "ENG-44")] == ["Not started", "Canceled"]
     assert steps(p, "ENG-43") == []
     assert ends(p) == {"Done", "Canceled"}
@@ -251,7 +304,10 @@ def test_linear_created_started_completed_canceled() -> None:
 
 def test_asana_created_and_completed_are_date_only_milestones() -> None:
     p = prepare(fx.ASANA_CSV, "asana.csv")
-    assert steps(p, "1200000000000001") == [("Created At", None, t(7, 1)), ("Completed At", None, t(7, 8))]
+    assert steps(p, "1200000000000001") == [
+        ("Created At", None, t(7, 1)),
+        ("Completed At", None, t(7, 8)),
+    ]
     assert p.normalized.date_only and any("whole days" in n for n in p.normalized.notes)
     assert ends(p) == {"Completed At"}
 
@@ -259,9 +315,16 @@ def test_asana_created_and_completed_are_date_only_milestones() -> None:
 def test_milestone_sheet_chosen_columns_and_order_bad_dates_rejected() -> None:
     p = prepare(fx.MILESTONES_CSV, "orders.csv")
     assert p.format_used is not None
-    assert p.format_used.milestones == ("Received", "Quoted", "Approved", "Shipped")  # Due date is a plan
+    assert p.format_used.milestones == (
+        "Received",
+        "Quoted",
+        "Approved",
+        "Shipped",
+    )  # Due date is a plan
     options = FormatOptions(milestones=("Received", "Quoted", "Approved", "Shipped"))
-    p = prepare(fx.MILESTONES_CSV, "orders.csv", ImportOptions(format="milestones", format_options=options))
+    p = prepare(
+        fx.MILESTONES_CSV, "orders.csv", ImportOptions(format="milestones", format_options=options)
+    )
     assert [s[0] for s in steps(p, "PO-1")] == ["Received", "Quoted", "Approved", "Shipped"]
     rejects = p.normalized.rejects
     assert rejects["source_row"].to_list() == [6]
@@ -292,30 +355,60 @@ def test_import_stores_default_kinds_without_overwriting_edits(wh: Warehouse) ->
     assert first.format == "status-history" and first.stored == 6
     catalog = wh.catalog("tickets")
     assert dict(zip(catalog["activity"], catalog["kind"], strict=True)) == {
-        "To Do": "waiting", "In Progress": "work", "Blocked": "waiting", "Done": "done"}
+        "To Do": "waiting",
+        "In Progress": "work",
+        "Blocked": "waiting",
+        "Done": "done",
+    }
     assert dict(zip(catalog["activity"], catalog["is_end_activity"], strict=True))["Done"] is True
     edited = catalog.with_columns(
-        pl.when(pl.col("activity") == "Blocked").then(pl.lit("work")).otherwise(pl.col("kind")).alias("kind"))
+        pl.when(pl.col("activity") == "Blocked")
+        .then(pl.lit("work"))
+        .otherwise(pl.col("kind"))
+        .alias("kind")
+    )
     wh.save_catalog(edited)
-    more = fx.STATUS_HISTORY_CSV + b"T-3,2025-06-06 10:00,,Blocked,Maya\nT-3,2025-06-07 10:00,Blocked,Done,Sam\n"
+    more = (
+        fx.STATUS_HISTORY_CSV
+        + b"T-3,2025-06-06 10:00,,Blocked,Maya\nT-3,2025-06-07 10:00,Blocked,Done,Sam\n"
+    )
     ingest(wh, more, "tickets.csv")
-    kinds_after = dict(zip(wh.catalog("tickets")["activity"], wh.catalog("tickets")["kind"], strict=True))
+    kinds_after = dict(
+        zip(wh.catalog("tickets")["activity"], wh.catalog("tickets")["kind"], strict=True)
+    )
     assert kinds_after["Blocked"] == "work"
     again = ingest(wh, fx.STATUS_HISTORY_CSV, "tickets.csv")
     assert again.already_imported_as == first.import_id
 
 
-def test_command_line_takes_a_format_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_takes_a_format_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "marketing.json"
     path.write_bytes(fx.monday_activity_json())
     db = tmp_path / "w.duckdb"
-    assert main([str(path), "--db", str(db), "--format", "monday-activity-log", "--follow", "Group",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                str(path),
+                "--db",
+                str(db),
+                "--format",
+                "monday-activity-log",
+                "--follow",
+                "Group",
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "monday-activity-log" and report["stored"] == 3
     milestones = tmp_path / "orders.csv"
     milestones.write_bytes(fx.MILESTONES_CSV)
-    assert main([str(milestones), "--db", str(db), "--milestones", "Received,Shipped", "--json"]) == 0
+    assert (
+        main([str(milestones), "--db", str(db), "--milestones", "Received,Shipped", "--json"]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "milestones" and report["stored"] == 7
     with pytest.raises(SystemExit):
@@ -324,8 +417,12 @@ def test_command_line_takes_a_format_name(tmp_path: Path, capsys: pytest.Capture
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_any_format_chosen_by_hand_for_a_foreign_file_fails_with_a_message(name: str) -> None:
-    for data, file_name in ((fx.LINEAR_CSV, "linear.csv"), (fx.trello_board_json(), "t.json"),
-                            (b'{"a": 1}', "x.json"), (fx.monday_board_xlsx(), "b.xlsx")):
+    for data, file_name in (
+        (fx.LINEAR_CSV, "linear.csv"),
+        (fx.trello_board_json(), "t.json"),
+        (b'{"a": 1}', "x.json"),
+        (fx.monday_board_xlsx(), "b.xlsx"),
+    ):
         try:
             prepare(data, file_name, ImportOptions(format=name))
         except IngestError as exc:

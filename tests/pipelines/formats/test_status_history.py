@@ -56,9 +56,16 @@ def test_time_in_each_status_wait_and_process_time_and_flow_efficiency(tmp_path:
         events = wh.events()
         catalog = wh.catalog()
     t1 = events.filter(pl.col("case_id") == "T-1")
-    hours = t1.select("activity", ((pl.col("end") - pl.col("start")).dt.total_seconds() / H).alias("h"))
-    assert hours.rows() == [("To Do", 4.0), ("In Progress", 22.0), ("Blocked", 22.0),
-                            ("In Progress", 6.0), ("Done", 0.0)]
+    hours = t1.select(
+        "activity", ((pl.col("end") - pl.col("start")).dt.total_seconds() / H).alias("h")
+    )
+    assert hours.rows() == [
+        ("To Do", 4.0),
+        ("In Progress", 22.0),
+        ("Blocked", 22.0),
+        ("In Progress", 6.0),
+        ("Done", 0.0),
+    ]
     instances = derive_instances(events.lazy(), catalog.lazy())
     cases = case_table(instances).collect()
     row = cases.filter(pl.col("case_id") == "T-1").row(0, named=True)
@@ -68,8 +75,13 @@ def test_time_in_each_status_wait_and_process_time_and_flow_efficiency(tmp_path:
     assert row["wait_time_s"] == 26 * H
     assert row["flow_efficiency"] == pytest.approx(28 / 54)
     # Blocked's 22 h show up as the wait in front of the second In Progress.
-    waits = instances.filter(pl.col("case_id") == "T-1").select("activity", "wait_before_s").collect()
-    assert waits.filter(pl.col("activity") == "In Progress")["wait_before_s"].to_list() == [4 * H, 22 * H]
+    waits = (
+        instances.filter(pl.col("case_id") == "T-1").select("activity", "wait_before_s").collect()
+    )
+    assert waits.filter(pl.col("activity") == "In Progress")["wait_before_s"].to_list() == [
+        4 * H,
+        22 * H,
+    ]
     # T-2 is still In Progress: open, its current status is not an instance.
     t2 = cases.filter(pl.col("case_id") == "T-2").row(0, named=True)
     assert t2["completed"] is False and t2["current_step"] == "To Do"
@@ -89,13 +101,15 @@ def test_monday_item_by_hand(tmp_path: Path) -> None:
 
 
 def test_repeated_status_continues_the_period_and_done_twice_ends_once() -> None:
-    inst, notes, catalog = changes_to_instances(changes(
-        ("A", at(1, 9), "To Do", None),
-        ("A", at(1, 10), "In Progress", "To Do"),
-        ("A", at(1, 11), "In Progress", "In Progress"),
-        ("A", at(1, 12), "Resolved", "In Progress"),
-        ("A", at(1, 13), "Closed", "Resolved"),
-    ))
+    inst, notes, catalog = changes_to_instances(
+        changes(
+            ("A", at(1, 9), "To Do", None),
+            ("A", at(1, 10), "In Progress", "To Do"),
+            ("A", at(1, 11), "In Progress", "In Progress"),
+            ("A", at(1, 12), "Resolved", "In Progress"),
+            ("A", at(1, 13), "Closed", "Resolved"),
+        )
+    )
     assert inst.select("activity", "start", "end").rows() == [
         ("To Do", at(1, 9), at(1, 10)),
         ("In Progress", at(1, 10), at(1, 12)),
@@ -106,47 +120,77 @@ def test_repeated_status_continues_the_period_and_done_twice_ends_once() -> None
 
 
 def test_reopened_after_done_continues_the_case() -> None:
-    inst, _, _ = changes_to_instances(changes(
-        ("A", at(1, 9), "In Progress", None),
-        ("A", at(1, 10), "Done", "In Progress"),
-        ("A", at(2, 9), "In Progress", "Done"),
-        ("A", at(2, 12), "Done", "In Progress"),
-    ))
+    inst, _, _ = changes_to_instances(
+        changes(
+            ("A", at(1, 9), "In Progress", None),
+            ("A", at(1, 10), "Done", "In Progress"),
+            ("A", at(2, 9), "In Progress", "Done"),
+            ("A", at(2, 12), "Done", "In Progress"),
+        )
+    )
     assert inst["activity"].to_list() == ["In Progress", "Done", "In Progress", "Done"]
     assert inst["start"][2] == at(2, 9) and inst["end"][2] == at(2, 12)
 
 
 def test_first_change_names_an_earlier_status_with_unknown_start() -> None:
-    inst, notes, _ = changes_to_instances(changes(
-        ("A", at(1, 10), "In Progress", "Backlog"),
-        ("A", at(1, 12), "Done", "In Progress"),
-    ))
+    inst, notes, _ = changes_to_instances(
+        changes(
+            ("A", at(1, 10), "In Progress", "Backlog"),
+            ("A", at(1, 12), "Done", "In Progress"),
+        )
+    )
     assert inst.select("activity", "start", "end").rows() == [
-        ("Backlog", None, at(1, 10)), ("In Progress", at(1, 10), at(1, 12)), ("Done", at(1, 12), at(1, 12))]
+        ("Backlog", None, at(1, 10)),
+        ("In Progress", at(1, 10), at(1, 12)),
+        ("Done", at(1, 12), at(1, 12)),
+    ]
     assert any("start is unknown" in n for n in notes)
 
 
 def test_resource_is_who_moved_the_item_out() -> None:
-    inst, _, _ = changes_to_instances(changes(
-        ("A", at(1, 9), "To Do", None),
-        ("A", at(1, 10), "Done", "To Do"),
-    ))
+    inst, _, _ = changes_to_instances(
+        changes(
+            ("A", at(1, 9), "To Do", None),
+            ("A", at(1, 10), "Done", "To Do"),
+        )
+    )
     assert inst["resource"].to_list() == ["u1", "u1"]
 
 
 def test_no_done_status_says_how_to_complete_cases() -> None:
-    _, notes, _ = changes_to_instances(changes(("A", at(1, 9), "Doing", None), ("A", at(1, 10), "Testing", "Doing")))
+    _, notes, _ = changes_to_instances(
+        changes(("A", at(1, 9), "Doing", None), ("A", at(1, 10), "Testing", "Doing"))
+    )
     assert any("No status was recognised as done" in n for n in notes)
 
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("To Do", "waiting"), ("todo", "waiting"), ("Backlog", "waiting"), ("Stuck", "waiting"),
-     ("Blocked", "waiting"), ("Waiting for approval", "waiting"), ("On hold", "waiting"),
-     ("Ready for QA", "waiting"), ("(no status)", "waiting"), ("Selected for Development", "waiting"),
-     ("In Review", "work"), ("Working on it", "work"), ("In Progress", "work"), ("Doing", "work"),
-     ("Done", "done"), ("Closed", "done"), ("Resolved", "done"), ("Merged", "done"), ("Shipped", "done"),
-     ("Complete", "done"), ("Completed", "done"), ("Won't Do", "done"), ("Cancelled", "done")],
+    [
+        ("To Do", "waiting"),
+        ("todo", "waiting"),
+        ("Backlog", "waiting"),
+        ("Stuck", "waiting"),
+        ("Blocked", "waiting"),
+        ("Waiting for approval", "waiting"),
+        ("On hold", "waiting"),
+        ("Ready for QA", "waiting"),
+        ("(no status)", "waiting"),
+        ("Selected for Development", "waiting"),
+        ("In Review", "work"),
+        ("Working on it", "work"),
+        ("In Progress", "work"),
+        ("Doing", "work"),
+        ("Done", "done"),
+        ("Closed", "done"),
+        ("Resolved", "done"),
+        ("Merged", "done"),
+        ("Shipped", "done"),
+        ("Complete", "done"),
+        ("Completed", "done"),
+        ("Won't Do", "done"),
+        ("Cancelled", "done"),
+    ],
 )
 def test_default_kinds_from_status_names(name: str, kind: str) -> None:
     assert classify_status(name) == kind

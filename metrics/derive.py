@@ -38,24 +38,24 @@ from __future__ import annotations
 
 import polars as pl
 
+from model import CATALOG_SCHEMA, EVENT_SCHEMA
+
 EVENT_COLUMNS: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "case_id": pl.String(),
-    "activity": pl.String(),
-    "start": pl.Datetime("us", "UTC"),
-    "end": pl.Datetime("us", "UTC"),
-    "resource": pl.String(),
-    "event_id": pl.Int64(),
+    name: EVENT_SCHEMA[name]
+    for name in ("offering", "case_id", "activity", "start", "end", "resource", "event_id")
 }
 """The columns of the warehouse's events frame the metrics read."""
 
 CATALOG_COLUMNS: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "activity": pl.String(),
-    "value_class": pl.String(),
-    "kind": pl.String(),
-    "standard_minutes": pl.Float64(),
-    "is_end_activity": pl.Boolean(),
+    name: CATALOG_SCHEMA[name]
+    for name in (
+        "offering",
+        "activity",
+        "value_class",
+        "kind",
+        "standard_minutes",
+        "is_end_activity",
+    )
 }
 """The columns of the activity catalog the metrics read."""
 

@@ -40,6 +40,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from model import INSTANCE_COLUMNS
+
 __all__ = [
     "CHANGE_1_AT",
     "CHANGE_2_AT",
@@ -59,17 +61,8 @@ CHANGE_1_AT = datetime(2026, 6, 1, tzinfo=UTC)
 CHANGE_2_AT = datetime(2026, 8, 1, tzinfo=UTC)
 END_ACTIVITY = "Invoice"
 
-EVENT_COLUMNS = (
-    "offering",
-    "case_id",
-    "activity",
-    "start",
-    "end",
-    "resource",
-    "customer",
-    "product_family",
-    "order_size",
-)
+EVENT_COLUMNS = (*INSTANCE_COLUMNS[:6], "customer", "product_family", "order_size")
+"""The generator's table: the event model's columns, then the demo's attributes."""
 
 _US_PER_MIN = 60_000_000
 _US_PER_HOUR = 60 * _US_PER_MIN

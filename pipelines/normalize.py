@@ -16,22 +16,12 @@ from pathlib import PurePath
 
 import polars as pl
 
+from model import REJECT_SCHEMA
 from pipelines.mapping import Mapping
 from pipelines.readers import RawTable
 from pipelines.timestamps import ParsedTimestamps, parse_timestamps
 
 ROW = "__source_row"
-INSTANCE_COLUMNS = [
-    "offering",
-    "case_id",
-    "activity",
-    "start",
-    "end",
-    "resource",
-    "attributes",
-    "source_row",
-]
-REJECT_SCHEMA = {"source_row": pl.Int64, "reason": pl.String, "raw": pl.String}
 
 
 class IngestError(Exception):

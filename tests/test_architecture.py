@@ -69,12 +69,3 @@ def test_pages_stay_thin() -> None:
         assert ast.get_docstring(ast.parse(text)), (
             f"{page} needs a docstring: the question it answers"
         )
-
-
-def test_metrics_reads_the_warehouse_columns_with_their_types() -> None:
-    """metrics/ declares what it reads instead of importing the warehouse; keep the two in step."""
-    from metrics.derive import CATALOG_COLUMNS, EVENT_COLUMNS
-    from warehouse import CATALOG_SCHEMA, EVENT_SCHEMA
-
-    assert {k: EVENT_SCHEMA[k] for k in EVENT_COLUMNS} == EVENT_COLUMNS
-    assert {k: CATALOG_SCHEMA[k] for k in CATALOG_COLUMNS} == CATALOG_COLUMNS

@@ -15,6 +15,7 @@ import zoneinfo
 import polars as pl
 import streamlit as st
 
+from model import KINDS, VALUE_CLASSES
 from pipelines.demo import remove_demo
 from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions, is_json
 from pipelines.ingest import (
@@ -30,7 +31,7 @@ from pipelines.ingest import read as read_raw
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.readers import RawTable
 from ui.resources import data_version, imports, is_demo, warehouse
-from warehouse import KINDS, VALUE_CLASSES, Warehouse, WarehouseError
+from warehouse import Warehouse, WarehouseError
 
 NONE = "(none)"
 ROLES = [

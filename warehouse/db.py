@@ -21,37 +21,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from model import CATALOG_DEFAULT_SCHEMA, CATALOG_SCHEMA, EVENT_SCHEMA, KINDS, VALUE_CLASSES
 from warehouse.schema import LATEST_VERSION, MIGRATIONS
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
-
-EVENT_SCHEMA: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "case_id": pl.String(),
-    "activity": pl.String(),
-    "start": pl.Datetime("us", "UTC"),
-    "end": pl.Datetime("us", "UTC"),
-    "resource": pl.String(),
-    "attributes": pl.String(),
-    "source_row": pl.Int64(),
-    "import_id": pl.Int64(),
-    "event_id": pl.Int64(),
-}
-
-CATALOG_SCHEMA: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "activity": pl.String(),
-    "value_class": pl.String(),
-    "kind": pl.String(),
-    "standard_minutes": pl.Float64(),
-    "is_end_activity": pl.Boolean(),
-    "display_order": pl.Int32(),
-}
-
-VALUE_CLASSES = ("value-adding", "necessary", "waste", "unclassified")
-KINDS = ("work", "waiting", "done")
-
-_KEY = ["offering", "case_id", "activity", "start", "end", "resource"]
 
 
 class WarehouseError(Exception):
@@ -83,21 +56,13 @@ def _utc(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
-_DEFAULTS_SCHEMA: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "activity": pl.String(),
-    "kind": pl.String(),
-    "is_end_activity": pl.Boolean(),
-}
-
-
 def _catalog_defaults(frame: pl.DataFrame | None) -> pl.DataFrame:
     """An import's proposed kinds and end flags, checked, one row per activity."""
     if frame is None or frame.height == 0:
-        return pl.DataFrame(schema=_DEFAULTS_SCHEMA)
+        return pl.DataFrame(schema=CATALOG_DEFAULT_SCHEMA)
     rows = frame.select(
-        [pl.col(c) if c in frame.columns else pl.lit(None).alias(c) for c in _DEFAULTS_SCHEMA]
-    ).cast(_DEFAULTS_SCHEMA)  # type: ignore[arg-type]
+        [pl.col(c) if c in frame.columns else pl.lit(None).alias(c) for c in CATALOG_DEFAULT_SCHEMA]
+    ).cast(CATALOG_DEFAULT_SCHEMA)  # type: ignore[arg-type]
     bad = rows.filter(pl.col("kind").is_not_null() & ~pl.col("kind").is_in(list(KINDS)))
     if bad.height:
         raise WarehouseError(

@@ -16,8 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from model import CATALOG_DEFAULT_SCHEMA, INSTANCE_SCHEMA, REJECT_SCHEMA
 from pipelines.mapping import Mapping
-from pipelines.normalize import INSTANCE_COLUMNS, REJECT_SCHEMA, IngestError
+from pipelines.normalize import IngestError
 from pipelines.readers import SOURCE_ROW, RawTable
 
 __all__ = [
@@ -33,26 +34,6 @@ __all__ = [
     "empty_rejects",
     "key",
 ]
-
-INSTANCE_SCHEMA: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "case_id": pl.String(),
-    "activity": pl.String(),
-    "start": pl.Datetime("us", "UTC"),
-    "end": pl.Datetime("us", "UTC"),
-    "resource": pl.String(),
-    "attributes": pl.String(),
-    "source_row": pl.Int64(),
-}
-assert list(INSTANCE_SCHEMA) == INSTANCE_COLUMNS
-
-CATALOG_DEFAULT_SCHEMA: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "activity": pl.String(),
-    "kind": pl.String(),
-    "is_end_activity": pl.Boolean(),
-}
-"""Default catalog rows an import proposes: a status's kind and whether it ends a case."""
 
 
 @dataclass(frozen=True)

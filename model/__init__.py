@@ -1,0 +1,37 @@
+"""The ground floor: the event model's frames and the units every layer shares.
+
+Nothing here imports another package of the project; every layer imports from
+here, so the columns and types of an event, an instance, a catalog row and a
+rejected row are declared once (docs/ARCHITECTURE.md, "Canonical frames").
+"""
+
+from model.schemas import (
+    CATALOG_DEFAULT_SCHEMA,
+    CATALOG_SCHEMA,
+    EVENT_SCHEMA,
+    INSTANCE_COLUMNS,
+    INSTANCE_SCHEMA,
+    KINDS,
+    REJECT_SCHEMA,
+    UTC_MICROS,
+    VALUE_CLASSES,
+    select_schema,
+)
+from model.units import DAY, HOUR, MINUTE, WEEK
+
+__all__ = [
+    "CATALOG_DEFAULT_SCHEMA",
+    "CATALOG_SCHEMA",
+    "DAY",
+    "EVENT_SCHEMA",
+    "HOUR",
+    "INSTANCE_COLUMNS",
+    "INSTANCE_SCHEMA",
+    "KINDS",
+    "MINUTE",
+    "REJECT_SCHEMA",
+    "UTC_MICROS",
+    "VALUE_CLASSES",
+    "WEEK",
+    "select_schema",
+]

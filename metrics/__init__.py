@@ -2,9 +2,8 @@
 
 Derive once per load, then every view is a few group-bys:
 
-    instances = derive_instances(events, catalog).collect(engine=ENGINE)  # per instance
-    cases = case_table(instances.lazy()).collect(engine=ENGINE)          # per case
-    view_instances, view_cases = apply_filters(instances.lazy(), cases.lazy(), spec)
+    d = derive_all(events, catalog)               # d.instances per instance, d.cases per case
+    view_instances, view_cases = apply_filters(d.instances.lazy(), d.cases.lazy(), spec)
     steps(view_instances), transitions(view_instances), variants(view_cases), ...
 
 Every function takes and returns LazyFrames with a declared schema, does no
@@ -15,6 +14,7 @@ one place that collects.
 from metrics.cases import case_table, end_activities
 from metrics.definitions import DEFINITIONS
 from metrics.derive import derive_instances
+from metrics.derived import Derived, derive_all
 from metrics.filters import CaseFilter, apply_filters, filter_cases, restrict_instances
 from metrics.flow import aging, flow_per_period, littles_law, wip_daily
 from metrics.steps import bottleneck, main_path, rolled_pct_c_and_a, steps
@@ -26,11 +26,13 @@ __all__ = [
     "DEFINITIONS",
     "ENGINE",
     "CaseFilter",
+    "Derived",
     "aging",
     "apply_filters",
     "bottleneck",
     "case_summary",
     "case_table",
+    "derive_all",
     "derive_instances",
     "end_activities",
     "filter_cases",

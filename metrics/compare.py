@@ -1058,8 +1058,7 @@ def _instant(text: str) -> datetime:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from metrics.cases import case_table
-    from metrics.derive import derive_instances
+    from metrics.derived import derive_all
     from warehouse import Warehouse, WarehouseError, resolve_db_path
     from warehouse.experiments import get_experiment
 
@@ -1104,10 +1103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         events = wh.events([offering])
         catalog = wh.catalog(offering)
-    instances = derive_instances(events.lazy(), catalog.lazy()).collect(engine=ENGINE)
-    cases = case_table(instances.lazy()).collect(engine=ENGINE)
+    d = derive_all(events, catalog)
     result = compare(
-        instances.lazy(), cases.lazy(), offering, change, before_days or 14, after_days or 14
+        d.instances.lazy(), d.cases.lazy(), offering, change, before_days or 14, after_days or 14
     )
     if args.json:
         json.dump(result.to_json(), sys.stdout, allow_nan=False)

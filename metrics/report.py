@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from metrics.cases import case_table
-from metrics.derive import derive_instances
+from metrics.derived import derive_all
 from metrics.filters import WINDOW_MODES, CaseFilter, apply_filters
 from metrics.stats import duration_text
 from metrics.summary import ENGINE, case_summary, summary
@@ -121,14 +120,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         events = wh.events([args.offering])
         catalog = wh.catalog(args.offering)
-    instances = derive_instances(events.lazy(), catalog.lazy()).collect(engine=ENGINE)
-    cases = case_table(instances.lazy()).collect(engine=ENGINE)
+    d = derive_all(events, catalog)
     spec = CaseFilter(
         window_start=_midnight(args.from_date) if args.from_date else None,
         window_end=_midnight(args.to_date + timedelta(days=1)) if args.to_date else None,
         window_mode=args.window,
     )
-    view_instances, view_cases = apply_filters(instances.lazy(), cases.lazy(), spec)
+    view_instances, view_cases = apply_filters(d.instances.lazy(), d.cases.lazy(), spec)
     figures = summary(view_instances, view_cases)
     figures["offering"] = args.offering
     if args.json:

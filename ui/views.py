@@ -19,16 +19,16 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from metrics.cases import case_table
-from metrics.derive import derive_instances
+from metrics.derived import derive_all
 from metrics.filters import CaseFilter, apply_filters
 from ui.resources import data_version, open_warehouse, warehouse
 
 
 @dataclass(frozen=True)
 class Derived:
+    """Every case of the warehouse (metrics.derived) and its events (for attribute filters)."""
+
     events: pl.DataFrame
-    catalog: pl.DataFrame
     instances: pl.DataFrame
     cases: pl.DataFrame
     now: datetime | None
@@ -38,11 +38,8 @@ class Derived:
 def _derive(path: str, version: str) -> Derived:
     wh = open_warehouse(path)
     events = wh.events()
-    catalog = wh.catalog()
-    instances = derive_instances(events.lazy(), catalog.lazy()).collect()
-    cases = case_table(instances.lazy()).collect()
-    now = events["end"].max() if events.height else None
-    return Derived(events, catalog, instances, cases, now)  # type: ignore[arg-type]
+    d = derive_all(events, wh.catalog())
+    return Derived(events, d.instances, d.cases, d.now)
 
 
 def derived() -> Derived:

@@ -2,6 +2,8 @@
 
     python -m pipelines.demo --db PATH [--seed N] [--force] [--remove]
 
+(the `demo` command of cli/).
+
 The demo tells the seed company's story (pipelines/demo_data.py). It goes in as an
 ordinary import (so the demo, the tests and the docs all exercise the same code),
 then its activity catalog is saved and the warehouse remembers which imports are
@@ -10,7 +12,6 @@ demo data, so the app can say so and remove them on request.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sys
@@ -60,30 +61,9 @@ def remove_demo(wh: Warehouse) -> int:
     return removed
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m pipelines.demo", description=__doc__.splitlines()[0]
-    )
-    p.add_argument("--db", help="warehouse file (default: $VSM_DB or data/warehouse.duckdb)")
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--force", action="store_true", help="load even when the warehouse has events")
-    p.add_argument("--remove", action="store_true", help="remove the demo from the warehouse")
-    args = p.parse_args(argv)
-    with Warehouse.open(args.db) as wh:
-        if args.remove:
-            print(f"Demo removed from {wh.path}: {remove_demo(wh):,} events.")
-            return 0
-        if wh.event_count() and not args.force:
-            print(f"{wh.path} already holds events; not loading the demo (use --force).")
-            return 0
-        demo, report = load_demo(wh, seed=args.seed)
-        print(f"Demo loaded into {wh.path}: {report.summary()}")
-        for change in demo.changes:
-            print(
-                f"  recorded change: {change.changed_at:%Y-%m-%d} {change.offering}: {change.name}"
-            )
-    return 0
+if __name__ == "__main__":  # python -m pipelines.demo: the `demo` command of cli/
+    import sys
 
+    from cli import run_command
 
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command("demo"))

@@ -1,62 +1,117 @@
-"""Import event logs into the warehouse: read, map, validate, store in one transaction.
+"""Import event logs and tool exports into the warehouse: inspect, prepare, store.
 
-    python -m pipelines.ingest FILE [FILE ...] --db PATH [--offering NAME | --offering-column COL]
-        [--case-column COL] [--activity-column COL] [--end-column COL] [--start-column COL]
-        [--resource-column COL] [--lifecycle-column COL] [--timezone TZ] [--day-first] [--json]
-        [--format NAME] [--follow COLUMN] [--milestones COL,COL,...]
+One flow serves the Data page and the command line:
 
-Tool exports (monday.com, Jira, GitHub, Trello, Linear, Asana, milestone sheets) are
-recognised from their layout; ``--format`` names one by hand (``generic`` = an event
-log mapped column by column, ``auto`` = detect, the default).
+1. :func:`inspect` reads an upload once: its table (when it is one), its sheets, the tool
+   format it looks like and the column mapping its names suggest.
+2. :func:`prepare` applies the person's choices (:class:`ImportOptions`) to that
+   inspection: a tool export is converted by its format, an event log is mapped column
+   by column, normalised and validated; nothing is stored yet (the preview).
+3. :func:`ingest_prepared` stores it in one transaction.
 
-Exit status: 0 when the file's events are in the warehouse (stored now, or already
-there from an earlier import), 2 with a one-line reason on stderr when nothing
-could be imported.
+Naming the offering, a time zone or a sheet never changes which format a file is read
+as: only a format chosen by hand, or column roles given by hand, do.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import sys
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from pipelines import formats
+from pipelines.errors import FormatError, IngestError
 from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions
 from pipelines.mapping import Mapping, detect_mapping
-from pipelines.normalize import IngestError, Normalized, normalize
-from pipelines.readers import RawTable, ReadError, read_table
-from warehouse import Warehouse, WarehouseError
+from pipelines.normalize import Normalized, normalize
+from pipelines.readers import RawTable, read_table
+from warehouse import Warehouse
 
 __all__ = [
     "ImportOptions",
     "ImportReport",
     "IngestError",
     "Prepared",
-    "detect_format",
+    "Upload",
     "ingest",
     "ingest_prepared",
+    "inspect",
     "load_instances",
     "prepare",
 ]
 
 
-@dataclass
-class ImportOptions:
-    """How to read one file. A mapping of None means: detect it from the column names.
+@dataclass(frozen=True)
+class Upload:
+    """One file as read once: what the Data page shows before the person chooses anything.
 
-    ``format`` names a tool export of ``pipelines.formats.FORMATS``, or ``"generic"``
-    for an event log mapped column by column; None detects it (a given mapping means
-    generic). ``format_options`` are that format's choices.
+    ``raw`` is the file as a table (None for a JSON document, or when ``read_error`` says
+    why it could not be read as one); ``guess`` the tool format it looks like (None: an
+    event log); ``mapping`` the column roles its names suggest (for an event log).
+    """
+
+    data: bytes = field(repr=False)
+    file_name: str
+    sha256: str
+    sheet: str | None
+    raw: RawTable | None
+    read_error: IngestError | None
+    sheets: list[str]
+    guess: FormatGuess | None
+    mapping: Mapping | None
+
+
+def inspect(
+    data: bytes,
+    file_name: str,
+    sheet: str | None = None,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> Upload:
+    """Read ``data`` once and say what it looks like; never raises for a bad file."""
+    raw: RawTable | None = None
+    read_error: IngestError | None = None
+    if not formats.is_json(data):
+        try:
+            raw = read_table(data, file_name, sheet=sheet, delimiter=delimiter, encoding=encoding)
+        except IngestError as exc:
+            read_error = exc
+    guess = formats.detect_format(data, file_name, raw)
+    return Upload(
+        data=data,
+        file_name=file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        sheet=sheet,
+        raw=raw,
+        read_error=read_error,
+        sheets=raw.sheets if raw is not None else [],
+        guess=guess,
+        mapping=detect_mapping(raw.frame) if raw is not None and guess is None else None,
+    )
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read one file; every field's default means "detect it".
+
+    ``format``: a tool export of ``pipelines.formats.FORMATS``, ``"generic"`` for an
+    event log mapped column by column, None (or ``"auto"``) to detect. ``mapping``: every
+    column role chosen by hand (the Data page's form); ``columns``: some roles chosen by
+    hand (role → column, the command line's ``--case-column`` ...), the others detected.
+    Either makes the file a generic event log unless a format is named. ``offering``: one
+    offering name for the whole file (an event log without an offering column, or a tool
+    export); it never changes how the file is read.
     """
 
     mapping: Mapping | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    offering: str | None = None
     timezone: str = "UTC"
     day_first: bool | None = None
     sheet: str | None = None
@@ -64,6 +119,15 @@ class ImportOptions:
     encoding: str | None = None
     format: str | None = None
     format_options: FormatOptions = field(default_factory=FormatOptions)
+
+    def format_name(self, upload: Upload) -> str:
+        """The format this file is read as: the one named, else generic when column roles
+        were given by hand, else the one detected."""
+        if self.format not in (None, "auto"):
+            return str(self.format)
+        if self.mapping is not None or self.columns:
+            return GENERIC
+        return upload.guess.name if upload.guess else GENERIC
 
     def identity(
         self, mapping: Mapping, format_name: str = GENERIC, used: FormatOptions | None = None
@@ -146,43 +210,21 @@ class ImportReport:
         return f"{self.file_name}: " + ", ".join(parts) + (f" ({where})" if where else "") + "."
 
 
-def read(data: bytes, file_name: str, options: ImportOptions) -> RawTable:
-    """Read a file's table, turning a reader's complaint into an IngestError."""
-    try:
-        return read_table(
-            data,
-            file_name,
-            sheet=options.sheet,
-            delimiter=options.delimiter,
-            encoding=options.encoding,
-        )
-    except ReadError as exc:
-        raise IngestError(str(exc)) from exc
-
-
-def _bytes(source: str | Path | bytes) -> bytes:
+def _source_bytes(source: str | Path | bytes) -> bytes:
     return source if isinstance(source, bytes) else Path(source).read_bytes()
 
 
 def prepare(
-    source: str | Path | bytes,
+    source: Upload | str | Path | bytes,
     file_name: str | None = None,
     options: ImportOptions | None = None,
-    raw: RawTable | None = None,
 ) -> Prepared:
-    """Read a file and apply (or detect) its format and mapping; raises IngestError when it
-    cannot be used.
+    """Apply ``options`` to a file; raises IngestError when it cannot be used.
 
-    `raw` is the same file already read with the same options (the Data page reads
-    once, then re-applies the mapping as the user changes it). A tool export
-    (options.format, or detected when neither format nor mapping is given) is
-    converted by its format; anything else goes through the column mapping.
+    ``source`` is an :func:`inspect` result (the Data page inspects once, then prepares
+    again as the person changes a choice), or a path or bytes (inspected here).
     """
     options = options or ImportOptions()
-    if file_name is None:
-        if isinstance(source, bytes):
-            raise ValueError("file_name is required when source is bytes")
-        file_name = Path(source).name
     try:
         zoneinfo.ZoneInfo(options.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
@@ -190,77 +232,99 @@ def prepare(
             f"Unknown time zone {options.timezone!r}: use an IANA name such as "
             "'UTC' or 'Europe/Amsterdam'."
         ) from exc
-    data = _bytes(source)
-    read_error: IngestError | None = None
-    if raw is None and not formats.is_json(data):
-        try:
-            raw = read(data, file_name, options)
-        except IngestError as exc:
-            read_error = exc
-    guess: FormatGuess | None = None
-    name = options.format
-    if name in (None, "auto"):
-        guess = detect_format(data, file_name, raw) if options.mapping is None else None
-        name = guess.name if guess else GENERIC
+    upload = _upload(source, file_name, options)
+    name = options.format_name(upload)
     if name != GENERIC:
-        return _prepare_format(data, file_name, options, raw, name, guess, read_error)
-    if raw is None:
-        raise read_error or IngestError(
-            f"{file_name} is a JSON document, not a table: choose the tool it was exported "
-            f"from ({', '.join(FORMATS)})."
+        return _prepare_format(upload, options, name)
+    if upload.raw is None:
+        raise upload.read_error or IngestError(
+            f"{upload.file_name} is a JSON document, not a table: choose the tool it was "
+            f"exported from ({', '.join(FORMATS)})."
         )
-    mapping = options.mapping or detect_mapping(raw.frame)
+    mapping = _mapping(upload, options)
     normalized = normalize(
-        raw, mapping, file_name=file_name, timezone=options.timezone, day_first=options.day_first
+        upload.raw,
+        mapping,
+        file_name=upload.file_name,
+        timezone=options.timezone,
+        day_first=options.day_first,
     )
     return Prepared(
-        file_name=file_name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        raw=raw,
+        file_name=upload.file_name,
+        sha256=upload.sha256,
+        raw=upload.raw,
         mapping=mapping,
         options=options,
         normalized=normalized,
+        guess=upload.guess,
     )
 
 
-def detect_format(data: bytes, file_name: str, raw: RawTable | None) -> FormatGuess | None:
-    """The tool export a file looks like (pipelines.formats.detect_format)."""
-    return formats.detect_format(data, file_name, raw)
+def _upload(
+    source: Upload | str | Path | bytes, file_name: str | None, options: ImportOptions
+) -> Upload:
+    if isinstance(source, Upload):
+        if source.sheet == options.sheet or options.sheet is None:
+            return source
+        return inspect(source.data, source.file_name, options.sheet)
+    if file_name is None:
+        if isinstance(source, bytes):
+            raise ValueError("file_name is required when source is bytes")
+        file_name = Path(source).name
+    return inspect(
+        _source_bytes(source),
+        file_name,
+        options.sheet,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+    )
 
 
-def _prepare_format(
-    data: bytes,
-    file_name: str,
-    options: ImportOptions,
-    raw: RawTable | None,
-    name: str,
-    guess: FormatGuess | None,
-    read_error: IngestError | None,
-) -> Prepared:
+def _mapping(upload: Upload, options: ImportOptions) -> Mapping:
+    """The column mapping: chosen whole, or detected with the roles given by hand on top;
+    ``options.offering`` names the offering where no column does."""
+    assert upload.raw is not None
+    if options.mapping is not None:
+        mapping = options.mapping
+    else:
+        detected = (upload.mapping or detect_mapping(upload.raw.frame)).to_dict()
+        if options.columns.get("offering_column"):
+            detected["offering_name"] = None
+        mapping = Mapping.from_dict({**detected, **options.columns})
+    if options.offering and not options.columns.get("offering_column"):
+        mapping = replace(mapping, offering_column=None, offering_name=options.offering)
+    return mapping
+
+
+def _prepare_format(upload: Upload, options: ImportOptions, name: str) -> Prepared:
     if name not in FORMATS:
         raise IngestError(f"Unknown format {name!r}: use one of {GENERIC}, {', '.join(FORMATS)}.")
     fmt = FORMATS[name]
-    if fmt.needs_table and raw is None:
-        raise read_error or IngestError(
+    file_name = upload.file_name
+    if fmt.needs_table and upload.raw is None:
+        raise upload.read_error or FormatError(
             f"{file_name} is not a table, so it cannot be a {fmt.label}."
         )
+    format_options = options.format_options
+    if options.offering:
+        format_options = replace(format_options, offering_name=options.offering)
     try:
         converted = formats.convert(
             name,
-            data,
+            upload.data,
             file_name,
-            raw,
-            options=options.format_options,
+            upload.raw,
+            options=format_options,
             timezone=options.timezone,
             day_first=options.day_first,
         )
     except IngestError as exc:
         message = str(exc)
-        raise IngestError(message if file_name in message else f"{file_name}: {message}") from exc
+        raise type(exc)(message if file_name in message else f"{file_name}: {message}") from exc
     except (pl.exceptions.PolarsError, ValueError, KeyError, TypeError, AttributeError) as exc:
         # A file that only looks like the format (or was chosen by hand) must not crash the
         # page: say which format did not fit and let the person choose another.
-        raise IngestError(
+        raise FormatError(
             f"{file_name} could not be read as a {fmt.label} ({type(exc).__name__}: {exc}). "
             "Choose another format, or the generic event log."
         ) from exc
@@ -274,13 +338,13 @@ def _prepare_format(
     )
     return Prepared(
         file_name=file_name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=upload.sha256,
         raw=converted.table,
         mapping=converted.mapping,
         options=options,
         normalized=normalized,
         format=name,
-        guess=guess,
+        guess=upload.guess,
         catalog_defaults=converted.catalog,
         format_used=converted.used,
         choices=converted.choices,
@@ -355,7 +419,7 @@ def load_instances(path: str | Path, **mapping_overrides: str | None) -> pl.Data
 
     event_id is the order in the source; import_id is 0.
     """
-    raw = read_table(_bytes(path), Path(path).name)
+    raw = read_table(_source_bytes(path), Path(path).name)
     mapping = detect_mapping(raw.frame)
     if mapping_overrides:
         mapping = Mapping.from_dict({**mapping.to_dict(), **mapping_overrides})
@@ -366,128 +430,9 @@ def load_instances(path: str | Path, **mapping_overrides: str | None) -> pl.Data
     )
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m pipelines.ingest",
-        description="Import event logs (CSV, TSV, Excel, Parquet, XES) and tool exports "
-        "(monday.com, Jira, GitHub, Trello, Linear, Asana, milestone sheets) into the warehouse.",
-    )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    p.add_argument("--db", help="warehouse file (default: $VSM_DB or data/warehouse.duckdb)")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--offering", help="one offering name for every row of the file")
-    group.add_argument("--offering-column", help="the column that names each row's offering")
-    for role in ("case", "activity", "end", "start", "resource", "lifecycle"):
-        p.add_argument(f"--{role}-column", help=f"the {role} column (default: detected)")
-    p.add_argument("--sheet", help="Excel sheet to read (default: the first)")
-    p.add_argument(
-        "--timezone", default="UTC", help="zone of timestamps without an offset (default UTC)"
-    )
-    p.add_argument(
-        "--day-first",
-        action="store_true",
-        default=None,
-        help="read 03/04/2025 as 3 April (default: detected from the data)",
-    )
-    p.add_argument(
-        "--format",
-        choices=["auto", GENERIC, *FORMATS],
-        default="auto",
-        metavar="NAME",
-        help=f"the file's layout: auto (detect, default), {GENERIC} (an event log), "
-        + ", ".join(FORMATS),
-    )
-    p.add_argument("--follow", help="monday.com column or Jira field to follow (default Status)")
-    p.add_argument(
-        "--milestones",
-        help="milestone sheets: the date columns that are steps, in order, comma-separated",
-    )
-    p.add_argument("--json", action="store_true", help="print the import report as JSON")
-    return p
+if __name__ == "__main__":  # python -m pipelines.ingest: the `ingest` command of cli/
+    import sys
 
+    from cli import run_command
 
-def _options(args: argparse.Namespace, file: Path) -> ImportOptions:
-    if args.format not in ("auto", GENERIC) or args.follow or args.milestones:
-        milestones = [m.strip() for m in args.milestones.split(",")] if args.milestones else None
-        return ImportOptions(
-            timezone=args.timezone,
-            day_first=args.day_first,
-            sheet=args.sheet,
-            format=None if args.format == "auto" else args.format,
-            format_options=FormatOptions(
-                follow=args.follow,
-                milestones=tuple(milestones) if milestones else None,
-                case_column=args.case_column,
-                resource_column=args.resource_column,
-                offering_name=args.offering,
-            ),
-        )
-    overrides = {
-        "case": args.case_column,
-        "activity": args.activity_column,
-        "end": args.end_column,
-        "start": args.start_column,
-        "resource": args.resource_column,
-        "lifecycle": args.lifecycle_column,
-        "offering_column": args.offering_column,
-        "offering_name": args.offering,
-    }
-    mapping: Mapping | None = None
-    if any(v for v in overrides.values()):
-        raw = read_table(file.read_bytes(), file.name, sheet=args.sheet)
-        detected = detect_mapping(raw.frame).to_dict()
-        if args.offering:
-            detected["offering_column"] = None
-        if args.offering_column:
-            detected["offering_name"] = None
-        mapping = Mapping.from_dict({**detected, **{k: v for k, v in overrides.items() if v}})
-    return ImportOptions(
-        mapping=mapping,
-        timezone=args.timezone,
-        day_first=args.day_first,
-        sheet=args.sheet,
-        format=GENERIC if args.format == GENERIC and mapping is None else None,
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        wh = Warehouse.open(args.db)
-    except WarehouseError as exc:
-        # Typically: the app has the file open for writing (DuckDB allows one writer).
-        print(str(exc).splitlines()[0], file=sys.stderr)
-        return 2
-    reports: list[ImportReport] = []
-    failures: list[str] = []
-    try:
-        for file in args.files:
-            try:
-                if not file.is_file():
-                    raise IngestError(f"{file}: no such file.")
-                reports.append(ingest(wh, file, file.name, _options(args, file)))
-            except (IngestError, ReadError, WarehouseError) as exc:
-                failures.append(str(exc))
-    finally:
-        wh.close()
-    if args.json:
-        payload: Any = [r.to_json() for r in reports]
-        if len(args.files) == 1 and reports:
-            payload = payload[0]
-        print(json.dumps(payload, indent=2, default=str))
-    else:
-        for r in reports:
-            print(r.summary())
-            for note in r.notes:
-                print(f"  note: {note}")
-            for rej in r.rejects[:20]:
-                print(f"  row {rej['row']}: {rej['reason']}")
-            if r.rejected > 20:
-                print(f"  ... and {r.rejected - 20:,} more rejected rows (see the Data page).")
-    for msg in failures:
-        print(msg.splitlines()[0], file=sys.stderr)
-    return 0 if reports else 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command("ingest"))

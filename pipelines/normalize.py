@@ -17,15 +17,12 @@ from pathlib import PurePath
 import polars as pl
 
 from model import REJECT_SCHEMA
+from pipelines.errors import IngestError
 from pipelines.mapping import Mapping
 from pipelines.readers import RawTable
 from pipelines.timestamps import ParsedTimestamps, parse_timestamps
 
 ROW = "__source_row"
-
-
-class IngestError(Exception):
-    """A file that cannot be imported at all; the message names the problem."""
 
 
 @dataclass

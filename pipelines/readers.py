@@ -21,6 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import ReadError
+
 SOURCE_ROW = "__source_row"
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -49,10 +51,6 @@ class RawTable:
     format: str
     details: dict[str, str] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)
-
-
-class ReadError(Exception):
-    """A file could not be read as a table; the message is meant for the user."""
 
 
 def read_table(

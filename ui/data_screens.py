@@ -11,24 +11,26 @@ from __future__ import annotations
 import hashlib
 import json
 import zoneinfo
+from dataclasses import replace
 
 import polars as pl
 import streamlit as st
 
 from model import KINDS, VALUE_CLASSES
 from pipelines.demo import remove_demo
-from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions, is_json
+from pipelines.errors import IngestError
+from pipelines.formats import FORMATS, GENERIC, FormatOptions
 from pipelines.ingest import (
     ImportOptions,
     ImportReport,
-    IngestError,
     Prepared,
-    detect_format,
+    Upload,
     ingest_prepared,
+    inspect,
+    prepare,
 )
-from pipelines.ingest import prepare as prepare_import
-from pipelines.ingest import read as read_raw
 from pipelines.mapping import Mapping, detect_mapping
+from pipelines.normalize import offering_from_file_name
 from pipelines.readers import RawTable
 from ui.resources import data_version, imports, is_demo, warehouse
 from warehouse import Warehouse, WarehouseError
@@ -61,26 +63,42 @@ COMMON_ZONES = [
 ]
 
 
-@st.cache_data(show_spinner="Reading the file...", max_entries=4)
-def _read(data: bytes, file_name: str, sheet: str | None) -> RawTable:
-    return read_raw(data, file_name, ImportOptions(sheet=sheet))
+@st.cache_resource(show_spinner="Reading the file...", max_entries=4)
+def _inspect(sha256: str, file_name: str, sheet: str | None, _data: bytes) -> Upload:
+    """The upload read once per content and sheet (`_data` is keyed by its hash)."""
+    return inspect(_data, file_name, sheet)
 
 
-def _reset_mapping(raw: RawTable, file_name: str) -> None:
-    detected = detect_mapping(raw.frame)
+@st.cache_resource(show_spinner="Reading the file...", max_entries=8)
+def _prepare(
+    sha256: str, sheet: str | None, options_key: str, _upload: Upload, _options: ImportOptions
+) -> Prepared | str:
+    """The file prepared once per content and choices; a file that cannot be used gives
+    the message (kept too, so a rerun does not read it again to fail again)."""
+    try:
+        return prepare(_upload, options=_options)
+    except IngestError as exc:
+        return str(exc)
+
+
+def prepared_for(upload: Upload, options: ImportOptions) -> Prepared | str:
+    return _prepare(upload.sha256, upload.sheet, repr(options), upload, options)
+
+
+def _reset_mapping(upload: Upload) -> None:
+    assert upload.raw is not None
+    detected = upload.mapping or detect_mapping(upload.raw.frame)
     for role, _, _ in ROLES:
         st.session_state[f"map_{role}"] = getattr(detected, role) or NONE
     st.session_state["map_offering_mode"] = (
         "A column of the file" if detected.offering_column else "One name for the whole file"
     )
     st.session_state["map_offering_column"] = detected.offering_column or NONE
-    st.session_state["map_offering_name"] = detected.offering_name or _stem(file_name)
+    st.session_state["map_offering_name"] = detected.offering_name or _stem(upload.file_name)
     st.session_state.pop("import_report", None)
 
 
 def _stem(file_name: str) -> str:
-    from pipelines.normalize import offering_from_file_name
-
     return offering_from_file_name(file_name)
 
 
@@ -151,30 +169,23 @@ def upload_screen() -> None:
         return
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
-    sheet = None
-    raw: RawTable | None = None
-    read_error: IngestError | None = None
-    if not is_json(data):
-        if uploaded.name.lower().endswith(".xlsx"):
-            try:
-                sheets = _read(data, uploaded.name, None).sheets
-            except IngestError:
-                sheets = []
-            sheet = st.selectbox("Sheet", sheets, key="read_sheet") if len(sheets) > 1 else None
-        try:
-            raw = _read(data, uploaded.name, sheet)
-        except IngestError as exc:
-            read_error = exc
-    guess = _detect(data, uploaded.name, raw, sha, sheet)
-    if st.session_state.get("upload_sha") != (sha, sheet):
-        st.session_state["upload_sha"] = (sha, sheet)
-        st.session_state["format_choice"] = guess.name if guess else GENERIC
+    upload = _inspect(sha, uploaded.name, None, data)
+    if len(upload.sheets) > 1:
+        sheet = st.selectbox("Sheet", upload.sheets, key="read_sheet")
+        upload = _inspect(sha, uploaded.name, sheet, data)
+    if st.session_state.get("upload_sha") != (sha, upload.sheet):
+        # A new file (or sheet): every choice starts again from what was detected in it.
+        st.session_state["upload_sha"] = (sha, upload.sheet)
+        st.session_state["format_choice"] = upload.guess.name if upload.guess else GENERIC
         st.session_state.pop("format_defaults_for", None)
-        if raw is not None:
-            _reset_mapping(raw, uploaded.name)
+        if upload.raw is not None:
+            _reset_mapping(upload)
         st.session_state.pop("import_report", None)
-    if guess is not None:
-        st.info(f"**Looks like a {guess.label}**: {guess.reason}.", icon=":material/auto_awesome:")
+    if upload.guess is not None:
+        st.info(
+            f"**Looks like a {upload.guess.label}**: {upload.guess.reason}.",
+            icon=":material/auto_awesome:",
+        )
     fmt = st.selectbox(
         "Format",
         [GENERIC, *FORMATS],
@@ -184,40 +195,35 @@ def upload_screen() -> None:
         "is mapped column by column.",
     )
     tz, day_first = _reading_options()
+    base = ImportOptions(timezone=tz, day_first=day_first, sheet=upload.sheet, format=fmt)
     if fmt == GENERIC:
-        if raw is None:
+        if upload.raw is None:
             st.error(
-                str(read_error)
-                if read_error
+                str(upload.read_error)
+                if upload.read_error
                 else f"{uploaded.name} is a JSON document, not a table: choose the tool it was "
                 "exported from.",
                 icon=":material/error:",
             )
             return
+        raw = upload.raw
         details = ", ".join(f"{k}: {v}" for k, v in raw.details.items())
         st.caption(
             f"Read {raw.frame.height:,} rows as {raw.format.upper()}"
             + (f" ({details})" if details else "")
             + "."
         )
-        mapping = _mapping_form(raw)
-        options = ImportOptions(
-            mapping=mapping, timezone=tz, day_first=day_first, sheet=sheet, format=GENERIC
-        )
+        result = prepared_for(upload, replace(base, mapping=_mapping_form(raw)))
     else:
         st.caption(f"{FORMATS[fmt].label}: {FORMATS[fmt].accepts}.")
-        base = ImportOptions(timezone=tz, day_first=day_first, sheet=sheet, format=fmt)
-        chosen = _format_form(fmt, data, uploaded.name, raw, base)
+        chosen = _format_form(fmt, upload, base)
         if chosen is None:
             return
-        options = ImportOptions(
-            timezone=tz, day_first=day_first, sheet=sheet, format=fmt, format_options=chosen
-        )
-    try:
-        prepared = prepare_import(data, uploaded.name, options, raw=raw)
-    except IngestError as exc:
-        st.error(str(exc), icon=":material/error:")
+        result = chosen
+    if isinstance(result, str):
+        st.error(result, icon=":material/error:")
         return
+    prepared = result
     _preview(prepared)
     if prepared.catalog_defaults is not None:
         _status_kinds(prepared)
@@ -232,30 +238,16 @@ def upload_screen() -> None:
     _show_report()
 
 
-def _detect(
-    data: bytes, file_name: str, raw: RawTable | None, sha: str, sheet: str | None
-) -> FormatGuess | None:
-    """Detection once per file and sheet (it reads every column name and a sample)."""
-    cache = st.session_state.setdefault("format_guesses", {})
-    if (sha, sheet) not in cache:
-        cache.clear()
-        cache[(sha, sheet)] = detect_format(data, file_name, raw)
-    guess: FormatGuess | None = cache[(sha, sheet)]
-    return guess
-
-
-def _format_form(
-    fmt: str, data: bytes, file_name: str, raw: RawTable | None, base: ImportOptions
-) -> FormatOptions | None:
-    """The chosen format's own options, initialised from a first conversion's defaults."""
+def _format_form(fmt: str, upload: Upload, base: ImportOptions) -> Prepared | str | None:
+    """The chosen format's own options, initialised from a first conversion's defaults;
+    returns the file prepared with the options chosen (or why it cannot be)."""
     state = st.session_state
+    first = prepared_for(upload, base)
     marker = (state.get("upload_sha"), fmt)
     if state.get("format_defaults_for") != marker:
-        try:
-            first = prepare_import(data, file_name, base, raw=raw)
-        except IngestError as exc:
-            st.error(str(exc), icon=":material/error:")
-            if raw is None:
+        if isinstance(first, str):
+            st.error(first, icon=":material/error:")
+            if upload.raw is None:
                 return None
             used, found = FormatOptions(), {}
         else:
@@ -266,9 +258,10 @@ def _format_form(
         state["format_milestones"] = list(used.milestones or [])
         state["format_case"] = used.case_column or NONE
         state["format_subitems"] = used.include_subitems
-        state["format_offering"] = _stem(file_name)
+        state["format_offering"] = _stem(upload.file_name)
         for role in ("case", "time", "status", "previous", "resource", "field"):
             state[f"format_status_{role}"] = getattr(used, f"{role}_column") or NONE
+    raw = upload.raw
     choices: dict[str, list[str]] = state.get("format_choices", {})
     columns = [NONE] + ([c for c in raw.frame.columns if c != "__source_row"] if raw else [])
     wanted = FORMATS[fmt].options
@@ -321,10 +314,15 @@ def _format_form(
                 state[f"format_status_{role}"] = NONE
             value = grid[i % 3].selectbox(label, columns, key=f"format_status_{role}")
             values[f"{role}_column"] = None if value == NONE else value
-    values["offering_name"] = (
-        st.text_input("Offering (value stream) name", key="format_offering") or None
-    )
-    return FormatOptions.from_dict(values)
+    offering = st.text_input("Offering (value stream) name", key="format_offering") or None
+    if offering == _stem(upload.file_name):
+        offering = None  # the file's name is the default anyway: the same conversion
+    chosen = FormatOptions.from_dict(values)
+    if not isinstance(first, str) and chosen == replace(
+        first.format_used or FormatOptions(), offering_name=None
+    ):
+        chosen = FormatOptions()  # the defaults: the first conversion serves again
+    return prepared_for(upload, replace(base, format_options=chosen, offering=offering))
 
 
 def _status_kinds(p: Prepared) -> None:

@@ -8,28 +8,24 @@ and `after_days` after it; equal windows of 14 days by default) and its status:
 running, kept or reverted. The comparison itself is computed from the events
 every time (metrics.compare), never stored, so it follows every import.
 
-    python -m warehouse.experiments --db PATH list [--json]
-    python -m warehouse.experiments --db PATH add --name N --offering O --change ISO
-        [--what TEXT] [--hypothesis TEXT] [--before-days N] [--after-days N] [--status S]
-    python -m warehouse.experiments --db PATH edit ID [same options as add]
-    python -m warehouse.experiments --db PATH delete ID
+    python -m warehouse.experiments --db PATH list [--json] | add ... | edit ID ... | delete ID
+
+(the `experiments` command of cli/: cli/experiments.py).
 
 Instants without a zone are taken as UTC, as everywhere in the warehouse.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import polars as pl
 
-from warehouse.db import Warehouse, WarehouseError, resolve_db_path
+from warehouse.db import Warehouse, WarehouseError
 
 STATUSES = ("running", "kept", "reverted")
 DEFAULT_WINDOW_DAYS = 14
@@ -51,7 +47,7 @@ EXPERIMENT_SCHEMA: dict[str, pl.DataType] = {
 }
 """One row per experiment; `changed_at` is the instant the change took effect (UTC)."""
 
-_EDITABLE = (
+EDITABLE = (
     "name",
     "offering",
     "changed_at",
@@ -185,7 +181,7 @@ def create_experiment(
             "INSERT INTO experiments (id, name, offering, changed_at, what_changed, hypothesis, "
             "before_days, after_days, status, is_demo, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [new_id, *(fields[k] for k in _EDITABLE), is_demo, now, now],
+            [new_id, *(fields[k] for k in EDITABLE), is_demo, now, now],
         ).complete()
     return new_id
 
@@ -193,7 +189,7 @@ def create_experiment(
 def update_experiment(wh: Warehouse, experiment_id: int, **changes: Any) -> Experiment:
     """Change some fields of an experiment (any of name, offering, changed_at, what_changed,
     hypothesis, before_days, after_days, status); returns the updated record."""
-    unknown = set(changes) - set(_EDITABLE)
+    unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise WarehouseError(f"An experiment has no field {sorted(unknown)[0]!r}.")
     fields = _checked(changes)
@@ -252,89 +248,9 @@ def delete_demo_experiments(wh: Warehouse) -> int:
     return int(rows[0][0])
 
 
-def _instant(text: str) -> datetime:
-    try:
-        return as_utc(datetime.fromisoformat(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO date or instant (2026-06-01 or 2026-06-01T08:00+02:00): {text!r}"
-        ) from exc
+if __name__ == "__main__":  # python -m warehouse.experiments: the `experiments` command of cli/
+    import sys
 
+    from cli import run_command
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m warehouse.experiments",
-        description="List, add, edit and delete experiments (changes to an offering).",
-    )
-    parser.add_argument(
-        "--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="every experiment, latest change first")
-    listing.add_argument("--json", action="store_true", help="print one JSON array")
-
-    def fields(sub: argparse.ArgumentParser, required: bool) -> None:
-        sub.add_argument("--name", required=required, help="a short name for the change")
-        sub.add_argument(
-            "--offering", required=required, help="the offering (value stream) changed"
-        )
-        sub.add_argument(
-            "--change",
-            dest="changed_at",
-            type=_instant,
-            required=required,
-            help="when the change took effect (ISO; UTC unless a zone is given)",
-        )
-        sub.add_argument("--what", dest="what_changed", help="what changed")
-        sub.add_argument("--hypothesis", help="what the change should improve, and why")
-        sub.add_argument("--before-days", type=int, help="days compared before the change (14)")
-        sub.add_argument("--after-days", type=int, help="days compared after the change (14)")
-        sub.add_argument("--status", choices=STATUSES, help="running (default), kept or reverted")
-
-    fields(commands.add_parser("add", help="record a new experiment"), required=True)
-    edit = commands.add_parser("edit", help="change fields of an experiment")
-    edit.add_argument("id", type=int)
-    fields(edit, required=False)
-    delete = commands.add_parser("delete", help="delete an experiment")
-    delete.add_argument("id", type=int)
-    return parser
-
-
-def _record_json(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    given = {k: v for k, v in vars(args).items() if k in _EDITABLE and v is not None}
-    try:
-        with Warehouse.open(resolve_db_path(args.db)) as wh:
-            if args.command == "list":
-                frame = experiments(wh)
-                rows = list(frame.iter_rows(named=True))
-                if args.json:
-                    print(json.dumps([_record_json(row) for row in rows]))
-                else:
-                    for row in rows:
-                        print(
-                            f"#{row['id']} {row['name']} ({row['offering']}), changed "
-                            f"{row['changed_at']:%Y-%m-%d %H:%M} UTC, {row['before_days']} days "
-                            f"before / {row['after_days']} after, {row['status']}"
-                        )
-            elif args.command == "add":
-                new_id = create_experiment(wh, **given)
-                print(f"Recorded experiment #{new_id}.")
-            elif args.command == "edit":
-                record = update_experiment(wh, args.id, **given)
-                print(json.dumps(_record_json(asdict(record))))
-            else:
-                delete_experiment(wh, args.id)
-                print(f"Deleted experiment #{args.id}.")
-    except WarehouseError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command("experiments"))

@@ -17,8 +17,8 @@ from typing import Any
 import polars as pl
 
 from model import CATALOG_DEFAULT_SCHEMA, INSTANCE_SCHEMA, REJECT_SCHEMA
+from pipelines.errors import IngestError
 from pipelines.mapping import Mapping
-from pipelines.normalize import IngestError
 from pipelines.readers import SOURCE_ROW, RawTable
 
 __all__ = [

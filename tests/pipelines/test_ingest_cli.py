@@ -90,3 +90,34 @@ def test_nothing_importable_exits_2_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and "empty.csv" in lines[0]
     missing = _run(str(tmp_path / "nowhere.csv"), "--db", str(tmp_path / "w.duckdb"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_naming_the_offering_keeps_the_tool_format(tmp_path: Path) -> None:
+    """--offering (or --timezone) is not a column mapping: the export is still recognised."""
+    from tests.pipelines.formats import fixtures as fx
+
+    jira = tmp_path / "issues.json"
+    jira.write_bytes(fx.jira_changelog_json())
+    monday = tmp_path / "activity.csv"
+    monday.write_bytes(fx.monday_activity_ui_csv())
+    db = tmp_path / "w.duckdb"
+    for path, offering, expected in (
+        (jira, "Jira", "jira-changelog"),
+        (monday, "Campaigns", "monday-activity-log"),
+    ):
+        done = _run(
+            str(path),
+            "--db",
+            str(db),
+            "--offering",
+            offering,
+            "--timezone",
+            "Europe/Amsterdam",
+            "--json",
+        )
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert (report["format"], report["offerings"]) == (expected, [offering])
+    with Warehouse.open(db) as wh:
+        # Statuses, not the activity log's person column, are the steps.
+        assert "Person" not in wh.events(["Campaigns"])["activity"].to_list()

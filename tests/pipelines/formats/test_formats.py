@@ -9,8 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.formats import FORMATS, FormatOptions, detect_format
-from pipelines.ingest import ImportOptions, IngestError, ingest, main, prepare, read
+from cli import main as cli_main
+from pipelines.formats import FORMATS, FormatOptions
+from pipelines.ingest import ImportOptions, IngestError, ingest, inspect, prepare
 from tests.pipelines.formats import fixtures as fx
 from warehouse import Warehouse
 
@@ -39,10 +40,7 @@ def ends(prepared) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def guess(data: bytes, name: str) -> str | None:
-    raw = None
-    if not data.lstrip().startswith((b"{", b"[")):
-        raw = read(data, name, ImportOptions())
-    found = detect_format(data, name, raw)
+    found = inspect(data, name).guess
     return None if found is None else found.name
 
 
@@ -388,8 +386,9 @@ def test_command_line_takes_a_format_name(
     path.write_bytes(fx.monday_activity_json())
     db = tmp_path / "w.duckdb"
     assert (
-        main(
+        cli_main(
             [
+                "ingest",
                 str(path),
                 "--db",
                 str(db),
@@ -407,12 +406,23 @@ def test_command_line_takes_a_format_name(
     milestones = tmp_path / "orders.csv"
     milestones.write_bytes(fx.MILESTONES_CSV)
     assert (
-        main([str(milestones), "--db", str(db), "--milestones", "Received,Shipped", "--json"]) == 0
+        cli_main(
+            [
+                "ingest",
+                str(milestones),
+                "--db",
+                str(db),
+                "--milestones",
+                "Received,Shipped",
+                "--json",
+            ]
+        )
+        == 0
     )
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "milestones" and report["stored"] == 7
     with pytest.raises(SystemExit):
-        main([str(path), "--db", str(db), "--format", "nope"])
+        cli_main(["ingest", str(path), "--db", str(db), "--format", "nope"])
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))

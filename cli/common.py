@@ -1,0 +1,104 @@
+"""What the command lines share: the warehouse option, dates and instants, one offering's
+derived cases, the window filter, and JSON on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from metrics.derived import Derived, derive_all
+from metrics.filters import WINDOW_MODES, CaseFilter
+from warehouse import Warehouse, WarehouseError, resolve_db_path
+
+
+class CommandError(Exception):
+    """The command cannot do what was asked; the message is one line for stderr (exit 2)."""
+
+
+def add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", help="warehouse file (default: $VSM_DB, else data/warehouse.duckdb)"
+    )
+
+
+def add_json(parser: argparse.ArgumentParser, what: str = "one JSON object") -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} on stdout")
+
+
+def day(text: str) -> date:
+    """An argparse type: a calendar date, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def instant(text: str) -> datetime:
+    """An argparse type: an ISO date or instant, UTC unless it carries a zone."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date or instant (2026-06-01 or 2026-06-01T08:00+02:00): {text!r}"
+        ) from exc
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def add_window(parser: argparse.ArgumentParser) -> None:
+    """--from/--to (UTC days, both included) and --window (which cases they keep)."""
+    parser.add_argument("--from", dest="from_date", type=day, help="first day (UTC), included")
+    parser.add_argument("--to", dest="to_date", type=day, help="last day (UTC), included")
+    parser.add_argument(
+        "--window",
+        choices=WINDOW_MODES,
+        default="intersecting",
+        help="which cases a --from/--to window keeps (default: in progress during it)",
+    )
+
+
+def _midnight(value: date) -> datetime:
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def window_filter(args: argparse.Namespace) -> CaseFilter:
+    """The cases --from/--to/--window select."""
+    return CaseFilter(
+        window_start=_midnight(args.from_date) if args.from_date else None,
+        window_end=_midnight(args.to_date + timedelta(days=1)) if args.to_date else None,
+        window_mode=args.window,
+    )
+
+
+def open_existing(db: str | None) -> Warehouse:
+    """The warehouse file, which must exist already (a report never creates one)."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise CommandError(f"No warehouse at {path}.")
+    try:
+        return Warehouse.open(path)
+    except WarehouseError as exc:
+        raise CommandError(str(exc).splitlines()[0]) from exc
+
+
+def offering_cases(db: str | None, offering: str) -> Derived:
+    """Every case of one offering of the warehouse, derived."""
+    with open_existing(db) as wh:
+        if offering not in wh.offerings():
+            raise CommandError(f"No offering {offering!r} in {wh.path}.")
+        events = wh.events([offering])
+        catalog = wh.catalog(offering)
+    return derive_all(events, catalog)
+
+
+def print_json(document: Any) -> None:
+    """Exactly one JSON document on stdout (NaN is refused: undefined figures are null)."""
+    json.dump(document, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+def fail(message: str) -> int:
+    print(message.splitlines()[0], file=sys.stderr)
+    return 2

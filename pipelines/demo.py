@@ -7,16 +7,14 @@
 The demo tells the seed company's story (pipelines/demo_data.py). It goes in as an
 ordinary import (so the demo, the tests and the docs all exercise the same code),
 then its activity catalog is saved and the warehouse remembers which imports are
-demo data, so the app can say so and remove them on request.
+demo data (its imports are marked ``is_demo``), so the app can say so and remove them on
+request.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import sys
-
-import polars as pl
 
 from pipelines.demo_data import DemoData, generate_demo
 from pipelines.ingest import ImportOptions, ImportReport, ingest
@@ -40,24 +38,20 @@ def load_demo(wh: Warehouse, *, seed: int = 7, scale: float = 1.0) -> tuple[Demo
     demo = generate_demo(seed, scale=scale)
     buffer = io.BytesIO()
     demo.events.write_parquet(buffer)
-    report = ingest(wh, buffer.getvalue(), DEMO_FILE_NAME, ImportOptions(mapping=DEMO_MAPPING))
+    report = ingest(
+        wh, buffer.getvalue(), DEMO_FILE_NAME, ImportOptions(mapping=DEMO_MAPPING), is_demo=True
+    )
     wh.save_catalog(demo.catalog)
     record_demo_experiments(wh, demo.changes)
-    if report.import_id is not None:
-        ids = json.loads(wh.setting("demo_import_ids") or "[]")
-        wh.set_setting("demo_import_ids", json.dumps(sorted({*ids, report.import_id})))
     return demo, report
 
 
 def remove_demo(wh: Warehouse) -> int:
     """Undo the demo's imports, its experiments and its catalog; returns the events removed."""
-    ids = json.loads(wh.setting("demo_import_ids") or "[]")
-    undone = set(wh.imports().filter(pl.col("undone_at").is_not_null())["id"].to_list())
-    offerings = set(generate_demo().catalog["offering"].to_list())
-    removed = sum(wh.undo_import(i) for i in ids if i not in undone)
+    offerings = wh.demo_offerings()
+    removed = sum(wh.undo_import(i) for i in reversed(wh.demo_imports()))
     delete_demo_experiments(wh)
-    wh.drop_unused_catalog(sorted(offerings))
-    wh.set_setting("demo_import_ids", None)
+    wh.drop_unused_catalog(offerings)
     return removed
 
 

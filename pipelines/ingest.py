@@ -351,8 +351,10 @@ def _prepare_format(upload: Upload, options: ImportOptions, name: str) -> Prepar
     )
 
 
-def ingest_prepared(wh: Warehouse, prepared: Prepared) -> ImportReport:
-    """Store a prepared file; the same bytes read the same way twice store nothing new."""
+def ingest_prepared(wh: Warehouse, prepared: Prepared, *, is_demo: bool = False) -> ImportReport:
+    """Store a prepared file; the same bytes read the same way twice store nothing new.
+
+    ``is_demo`` marks the import as the demo data's (the app says so, and removes it)."""
     norm = prepared.normalized
     identity = prepared.options.identity(prepared.mapping, prepared.format, prepared.format_used)
     stored_format = prepared.raw.format if prepared.format == GENERIC else prepared.format
@@ -397,6 +399,7 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared) -> ImportReport:
         instances=norm.instances,
         rejects=norm.rejects,
         catalog_defaults=prepared.catalog_defaults,
+        is_demo=is_demo,
     )
     report.import_id = result.import_id
     report.stored = result.stored
@@ -409,9 +412,11 @@ def ingest(
     source: str | Path | bytes,
     file_name: str | None = None,
     options: ImportOptions | None = None,
+    *,
+    is_demo: bool = False,
 ) -> ImportReport:
     """Read, map, validate and store one file."""
-    return ingest_prepared(wh, prepare(source, file_name, options))
+    return ingest_prepared(wh, prepare(source, file_name, options), is_demo=is_demo)
 
 
 def load_instances(path: str | Path, **mapping_overrides: str | None) -> pl.DataFrame:

@@ -32,8 +32,8 @@ from pipelines.ingest import (
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import offering_from_file_name
 from pipelines.readers import RawTable
-from ui.resources import data_version, imports, is_demo, warehouse
-from warehouse import Warehouse, WarehouseError
+from ui.resources import data_version, imports, warehouse
+from warehouse import WarehouseError
 
 NONE = "(none)"
 ROLES = [
@@ -513,7 +513,6 @@ def history_screen() -> None:
             except WarehouseError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
-                _forget_demo(wh, chosen)
                 st.rerun()
 
 
@@ -522,16 +521,9 @@ def _import_label(shown: pl.DataFrame, import_id: int) -> str:
     return f"#{import_id}: {row['file_name']} ({row['status']})"
 
 
-def _forget_demo(wh: Warehouse, import_id: int) -> None:
-    ids = json.loads(wh.setting("demo_import_ids") or "[]")
-    if import_id in ids:
-        ids.remove(import_id)
-        wh.set_setting("demo_import_ids", json.dumps(ids))
-
-
 def remove_demo_button() -> None:
     wh = warehouse()
-    if not is_demo(wh):
+    if not wh.has_demo():
         return
     with st.container(border=True):
         st.markdown(

@@ -25,19 +25,10 @@ def warehouse() -> Warehouse:
 
 
 def data_version(wh: Warehouse) -> str:
-    """Changes whenever what the pages show could change."""
-    row = wh.read(
-        "SELECT (SELECT coalesce(max(id), 0) FROM imports) AS last_import, "
-        "(SELECT count(undone_at) FROM imports) AS undone, "
-        "(SELECT coalesce(max(value), '') FROM settings WHERE key = 'catalog_version') AS catalog"
-    ).row(0)
-    return "-".join(str(v) for v in row)
+    """Changes whenever what the pages show could change (Warehouse.data_version)."""
+    return wh.data_version()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def imports(path: str, version: str) -> pl.DataFrame:
     return open_warehouse(path).imports()
-
-
-def is_demo(wh: Warehouse) -> bool:
-    return wh.setting("demo_import_ids") not in (None, "", "[]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.resources import is_demo, warehouse
+from ui.resources import warehouse
 
 
 def render_sidebar() -> None:
@@ -19,7 +19,7 @@ def render_sidebar() -> None:
             f"Warehouse `{wh.path.name}`: {count:,} activity instances in "
             f"{len(offerings)} offering{'s' if len(offerings) != 1 else ''}{span}."
         )
-        if is_demo(wh):
+        if wh.has_demo():
             st.info(
                 "**Demo data.** A made-up contract manufacturer (custom formulation, private "
                 "label fulfillment, reverse engineering). To see your own streams, upload an "

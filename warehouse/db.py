@@ -264,9 +264,38 @@ class Warehouse:
         return self.read(
             "SELECT id, file_name, format, rows_read, stored, duplicates, rejected, "
             "imported_at, undone_at, CAST(offerings AS VARCHAR) AS offerings, "
-            "CAST(mapping AS VARCHAR) AS mapping, CAST(options AS VARCHAR) AS options, sha256 "
-            "FROM imports ORDER BY id DESC"
+            "CAST(mapping AS VARCHAR) AS mapping, CAST(options AS VARCHAR) AS options, sha256, "
+            "is_demo FROM imports ORDER BY id DESC"
         )
+
+    def demo_imports(self) -> list[int]:
+        """The demo data's imports that are still stored, oldest first."""
+        frame = self.read("SELECT id FROM imports WHERE is_demo AND undone_at IS NULL ORDER BY id")
+        return [int(i) for i in frame["id"].to_list()]
+
+    def has_demo(self) -> bool:
+        """Whether the warehouse still holds demo data."""
+        return bool(self.demo_imports())
+
+    def demo_offerings(self) -> list[str]:
+        """The offerings the demo's stored imports brought in."""
+        frame = self.read(
+            "SELECT DISTINCT CAST(o.value AS VARCHAR) AS offering "
+            "FROM imports i, json_each(i.offerings) o "
+            "WHERE i.is_demo AND i.undone_at IS NULL ORDER BY 1"
+        )
+        return [json.loads(v) for v in frame["offering"].to_list()]
+
+    def data_version(self) -> str:
+        """Changes whenever what the pages show could change: an import, an undo, a catalog
+        edit. The pages cache their figures by it."""
+        row = self.read(
+            "SELECT (SELECT coalesce(max(id), 0) FROM imports) AS last_import, "
+            "(SELECT count(undone_at) FROM imports) AS undone, "
+            "(SELECT coalesce(max(value), '') FROM settings WHERE key = 'catalog_version') "
+            "AS catalog"
+        ).row(0)
+        return "-".join(str(v) for v in row)
 
     def rejects(self, import_id: int) -> pl.DataFrame:
         return self.read(
@@ -306,6 +335,7 @@ class Warehouse:
         instances: pl.DataFrame,
         rejects: pl.DataFrame,
         catalog_defaults: pl.DataFrame | None = None,
+        is_demo: bool = False,
     ) -> StoreResult:
         """Store one import in one transaction.
 
@@ -407,8 +437,8 @@ class Warehouse:
                 cur.unregister("reject_rows")
             cur.execute(
                 "INSERT INTO imports (id, file_name, sha256, format, mapping, rows_read, stored, "
-                "duplicates, rejected, imported_at, options, offerings) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "duplicates, rejected, imported_at, options, offerings, is_demo) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     import_id,
                     file_name,
@@ -422,6 +452,7 @@ class Warehouse:
                     datetime.now(UTC),
                     json.dumps(options, sort_keys=True),
                     json.dumps(offerings),
+                    is_demo,
                 ],
             ).complete()
         return StoreResult(import_id=import_id, stored=stored, duplicates=batch.height - stored)

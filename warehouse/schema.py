@@ -86,6 +86,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "the demo flag moves from a settings row onto the imports",
+        """
+        ALTER TABLE imports ADD COLUMN is_demo BOOLEAN DEFAULT false;
+        UPDATE imports SET is_demo = (id IN (
+            SELECT unnest(CAST(value AS BIGINT[])) FROM settings WHERE key = 'demo_import_ids'
+        ));
+        DELETE FROM settings WHERE key = 'demo_import_ids';
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -110,7 +110,7 @@ def test_remove_the_demo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> No
         assert wh.event_count() == 0
         assert wh.catalog().height == 0
         assert wh.read("SELECT count(*) AS n FROM experiments")["n"][0] == 0
-        assert wh.setting("demo_import_ids") is None
+        assert not wh.has_demo()
 
 
 def test_an_undo_that_would_lose_data_is_refused_with_a_reason(

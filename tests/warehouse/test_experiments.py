@@ -127,7 +127,8 @@ def test_a_version_2_warehouse_migrates_to_3_without_losing_data(tmp_path: Path)
         assert events["end"][0] == datetime(2024, 1, 1, 10, tzinfo=UTC)
         cat = wh.catalog().row(0, named=True)
         assert (cat["kind"], cat["standard_minutes"]) == ("waiting", 12.5)
-        assert wh.setting("demo_import_ids") == "[1]"
+        # The demo flag moved from a settings row onto the import (migration 4).
+        assert (wh.demo_imports(), wh.setting("demo_import_ids")) == ([1], None)
         assert wh.imports()["file_name"].to_list() == ["old.csv"]
         assert experiments(wh).height == 0
         assert create_experiment(wh, name="A", offering="Shop", changed_at=CHANGE) == 1

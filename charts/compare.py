@@ -11,8 +11,8 @@ import altair as alt
 import polars as pl
 
 from charts.style import AnyChart
+from model.units import DAY
 
-DAY = 86400.0
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 

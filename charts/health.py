@@ -6,6 +6,7 @@ import altair as alt
 import polars as pl
 
 from charts.style import AnyChart
+from model.units import DAY
 
 
 def lead_time_trend(trend: pl.DataFrame, changes: pl.DataFrame | None = None) -> AnyChart:
@@ -15,8 +16,8 @@ def lead_time_trend(trend: pl.DataFrame, changes: pl.DataFrame | None = None) ->
     dashed rules so a leader sees whether the line moved after a change.
     """
     frame = trend.with_columns(
-        (pl.col("lead_time_s_p50") / 86400).alias("median_d"),
-        (pl.col("lead_time_s_p85") / 86400).alias("p85_d"),
+        (pl.col("lead_time_s_p50") / DAY).alias("median_d"),
+        (pl.col("lead_time_s_p85") / DAY).alias("p85_d"),
     )
     base = alt.Chart(frame).encode(
         x=alt.X("period:T", title="Week the cases completed"),

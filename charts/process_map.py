@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 import polars as pl
 
-from charts.style import VALUE_CLASS_COLORS, format_duration
+from charts.style import VALUE_CLASS_COLORS
 from metrics.process_map import END, START
+from metrics.stats import duration_text
 
 Mode = Literal["frequency", "performance"]
 
@@ -56,7 +57,7 @@ def _node_id(activity: str) -> str:
 
 
 def _wait_text(seconds: float | None, measure: str) -> str:
-    text = format_duration(seconds)
+    text = duration_text(seconds)
     if measure == "elapsed":
         return f"{text} elapsed"
     if measure == "mixed":
@@ -74,7 +75,7 @@ def _node(row: dict[str, Any], mode: Mode, is_bottleneck: bool) -> str:
         detail = f"{row['instances']:,} times in {row['cases']:,} cases"
     else:
         ct = row["process_time_s_p50"]
-        detail = f"median work {format_duration(ct)}" if ct is not None else "work time unknown"
+        detail = f"median work {duration_text(ct)}" if ct is not None else "work time unknown"
     lines = [f"<b>{name}</b>", html.escape(detail)]
     if row["open_cases_here"]:
         lines.append(f'<font point-size="9">{row["open_cases_here"]:,} open cases wait here</font>')
@@ -82,7 +83,7 @@ def _node(row: dict[str, Any], mode: Mode, is_bottleneck: bool) -> str:
         lines.append(f'<font color="{BOTTLENECK_COLOR}" point-size="9"><b>BOTTLENECK</b></font>')
     tooltip = (
         f"{row['activity']}: {value_class}; {row['instances']:,} instances in {row['cases']:,} cases; "
-        f"median work time {format_duration(row['process_time_s_p50'])} "
+        f"median work time {duration_text(row['process_time_s_p50'])} "
         f"(over {row['process_time_s_n']:,} instances)"
     )
     attrs: dict[str, Any] = {
@@ -130,7 +131,7 @@ def _edge(row: dict[str, Any], mode: Mode, max_count: int, max_wait: float) -> s
         kind = "elapsed" if row["measure"] == "elapsed" else "wait"
         attrs["tooltip"] = (
             f"{where}: {count:,} times in {row['cases']:,} cases; median {kind} "
-            f"{format_duration(row['wait_s_p50'])}, p85 {format_duration(row['wait_s_p85'])}"
+            f"{duration_text(row['wait_s_p50'])}, p85 {duration_text(row['wait_s_p85'])}"
         )
     return f"  {_node_id(a)} -> {_node_id(b)} {_attrs(**attrs)};"
 

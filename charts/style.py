@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from metrics.stats import duration_text as format_duration
-
-__all__ = ["VALUE_CLASS_COLORS", "AnyChart", "format_duration"]
+__all__ = ["VALUE_CLASS_COLORS", "AnyChart"]
 
 AnyChart = (
     alt.Chart

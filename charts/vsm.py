@@ -14,7 +14,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from charts.style import VALUE_CLASS_COLORS, AnyChart, format_duration
+from charts.style import VALUE_CLASS_COLORS, AnyChart
+from metrics.stats import duration_text
 
 SLOT = 10.0
 GAP = 3.4
@@ -44,9 +45,9 @@ def _frame(vsm: pl.DataFrame) -> pl.DataFrame:
             ),
             # Without start times (and no standard minutes) a step's C/T is unknown, not zero.
             ct=pl.col("process_time_s_p50")
-            .map_elements(format_duration, return_dtype=pl.String)
+            .map_elements(duration_text, return_dtype=pl.String)
             .fill_null("?"),
-            wait=pl.col("wait_before_s_p50").map_elements(format_duration, return_dtype=pl.String),
+            wait=pl.col("wait_before_s_p50").map_elements(duration_text, return_dtype=pl.String),
             value_class=pl.col("value_class").fill_null("unclassified"),
         )
         .with_columns(
@@ -221,9 +222,9 @@ def _totals(frame: pl.DataFrame, totals: dict[str, Any]) -> alt.Chart:
         else f"Flow efficiency {(totals['flow_efficiency'] or 0) * 100:.0f}%"
     )
     lines = [
-        f"Lead time {format_duration(totals['lead_s'])}",
-        f"  waiting {format_duration(totals['wait_s'])}",
-        f"  process {format_duration(totals['process_s'])}",
+        f"Lead time {duration_text(totals['lead_s'])}",
+        f"  waiting {duration_text(totals['wait_s'])}",
+        f"  process {duration_text(totals['process_s'])}",
         efficiency,
     ]
     label = pl.DataFrame({"x": [x], "text": ["\n".join(lines)]})

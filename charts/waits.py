@@ -12,22 +12,13 @@ import altair as alt
 import polars as pl
 
 from charts.style import VALUE_CLASS_COLORS, AnyChart
+from model.units import HOUR, UNITS
 
-UNITS: dict[str, float] = {"minutes": 60.0, "hours": 3600.0, "days": 86400.0}
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WAIT_COLOR = "#f9a825"
 BOTTLENECK_COLOR = "#d32f2f"
 MARKERS = {"median (p50)": "#212121", "p85": "#ef6c00", "p95": "#c62828"}
 FLOOR_MINUTES = 1.0
-
-
-def unit_for(seconds: float | None) -> str:
-    """The unit a typical duration of `seconds` reads best in."""
-    if seconds is None or seconds < 2 * 3600:
-        return "minutes"
-    if seconds < 48 * 3600:
-        return "hours"
-    return "days"
 
 
 def _in_unit(column: str, unit: str, log: bool) -> pl.Expr:
@@ -252,7 +243,7 @@ def case_timeline(timeline: pl.DataFrame, title: str = "") -> AnyChart:
         ((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True)).alias("seconds"),
     )
     bars = pl.concat([waits, work]).with_columns(
-        (pl.col("seconds") / 3600).alias("hours"),
+        (pl.col("seconds") / HOUR).alias("hours"),
     )
     domain = ["waiting", *VALUE_CLASS_COLORS]
     colors = [WAIT_COLOR, *VALUE_CLASS_COLORS.values()]

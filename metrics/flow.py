@@ -22,6 +22,7 @@ from datetime import date, datetime
 import polars as pl
 
 from metrics.stats import conform
+from model.units import DAY
 
 FLOW_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
@@ -192,7 +193,7 @@ def littles_law(
         .group_by("offering")
         .agg(
             completed_cases=pl.len(),
-            mean_lead_time_days=pl.col("lead_time_s").mean() / 86_400,
+            mean_lead_time_days=pl.col("lead_time_s").mean() / DAY,
         )
     )
     frame = (

@@ -21,9 +21,10 @@ from datetime import datetime
 import polars as pl
 
 from metrics.filters import restrict_instances
-from metrics.stats import conform
+from metrics.stats import conform, nice_width
 from metrics.steps import bottleneck, steps
 from metrics.summary import case_summary
+from model.units import DAY, WEEK
 
 SCORECARD_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
@@ -64,7 +65,6 @@ HISTOGRAM_SCHEMA: dict[str, pl.DataType] = {
 bins. `share` = the bin's cases / the offering's completed cases. The last bin
 (`is_overflow`) also holds every longer case."""
 
-_WEEK_S = 7 * 86400.0
 _UTC = pl.Datetime("us", "UTC")
 
 
@@ -125,9 +125,7 @@ def scorecard(
         .group_by("offering")
         .agg(completed_in_period=pl.len())
     )
-    weeks = (pl.col("period_end") - pl.col("period_start")).dt.total_seconds(
-        fractional=True
-    ) / _WEEK_S
+    weeks = (pl.col("period_end") - pl.col("period_start")).dt.total_seconds(fractional=True) / WEEK
     frame = (
         summary.join(neck, on="offering", how="left")
         .join(period.with_columns(weeks=weeks), on="offering", how="left")
@@ -178,28 +176,20 @@ def weekly_throughput(
     return conform(frame, WEEKLY_SCHEMA)
 
 
-def _nice(width_days: float) -> float:
-    """The smallest of 1, 2, 5 × 10^k days at least `width_days` wide."""
-    if width_days <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(width_days))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= width_days)
-
-
 def lead_time_bins(
     cases: pl.DataFrame, bins: int = 30, upper_share: float = 0.99
 ) -> tuple[float, float]:
     """Bins shared by every offering: (width, start of the last bin) in seconds.
 
-    About `bins` bins of a round width (1, 2, 5 × 10^k days) up to the pooled
+    About `bins` bins of a round width (`nice_width` days) up to the pooled
     `upper_share` percentile of the completed cases' lead times; the last bin
     also holds the longer cases.
     """
     lead = cases.filter(pl.col("completed"))["lead_time_s"].drop_nulls()
     if lead.len() == 0:
-        return 86400.0, 86400.0
+        return DAY, DAY
     upper = float(lead.quantile(upper_share, interpolation="linear"))  # type: ignore[arg-type]
-    width = _nice(upper / 86400 / bins) * 86400
+    width = nice_width(upper / DAY / bins) * DAY
     return width, math.floor(upper / width) * width
 
 

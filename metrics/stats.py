@@ -13,6 +13,8 @@ from typing import Any
 
 import polars as pl
 
+from model.units import SHORT, UNITS, unit_for
+
 PERCENTILES: tuple[tuple[str, float], ...] = (("p50", 0.50), ("p85", 0.85), ("p95", 0.95))
 
 
@@ -71,13 +73,20 @@ def json_number(value: Any) -> Any:
 def duration_text(seconds: float | None, like: float | None = None) -> str:
     """'42 min', '5.3 h', '12.4 d': the one way every page, chart and report writes a duration.
 
-    `like` picks the unit from another value, so the ends of an interval read alike.
+    The unit follows `model.units.unit_for`; `like` picks it from another value, so the
+    ends of an interval read alike.
     """
     if seconds is None or not math.isfinite(seconds):
         return "–"
-    size = abs(seconds if like is None else like)
-    if size < 3600:
-        return f"{seconds / 60:.0f} min"
-    if size < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+    unit = unit_for(seconds if like is None else like)
+    digits = 0 if unit == "minutes" else 1
+    return f"{seconds / UNITS[unit]:.{digits}f} {SHORT[unit]}"
+
+
+def nice_width(raw: float) -> float:
+    """The smallest round number (1, 2, 2.5 or 5 × 10^k) at least `raw`: bin widths and
+    axis steps a person reads at a glance."""
+    if not math.isfinite(raw) or raw <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-12))

@@ -17,7 +17,7 @@ from model.schemas import (
     VALUE_CLASSES,
     select_schema,
 )
-from model.units import DAY, HOUR, MINUTE, WEEK
+from model.units import DAY, HOUR, MINUTE, SHORT, UNITS, WEEK, unit_for
 
 __all__ = [
     "CATALOG_DEFAULT_SCHEMA",
@@ -30,8 +30,11 @@ __all__ = [
     "KINDS",
     "MINUTE",
     "REJECT_SCHEMA",
+    "SHORT",
+    "UNITS",
     "UTC_MICROS",
     "VALUE_CLASSES",
     "WEEK",
     "select_schema",
+    "unit_for",
 ]

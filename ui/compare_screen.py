@@ -13,7 +13,7 @@ from charts.export import to_png, to_svg
 from metrics.definitions import DEFINITIONS
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
 from ui.filters import ViewFilters
-from ui.format import count, duration, share
+from ui.format import count, duration_text, share
 
 DAY = 86400
 
@@ -51,11 +51,11 @@ def _bottleneck(row: dict[str, Any]) -> str:
 ROWS: list[tuple[str, str, Any]] = [
     ("Cases in view", "every case, open ones included", lambda r: count(r["cases"])),
     ("Completed", "cases whose last step is an end step", lambda r: count(r["completed_cases"])),
-    ("Median lead time", "completed cases", lambda r: duration(r["lead_time_s_p50"])),
+    ("Median lead time", "completed cases", lambda r: duration_text(r["lead_time_s_p50"])),
     (
         "p85 lead time",
         "completed cases: 85% took at most this",
-        lambda r: duration(r["lead_time_s_p85"]),
+        lambda r: duration_text(r["lead_time_s_p85"]),
     ),
     ("PCE", "completed cases: value-adding time / lead time", _efficiency),
     (

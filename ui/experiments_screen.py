@@ -18,7 +18,7 @@ from charts.experiments import effect_intervals, lead_time_distributions, wait_s
 from metrics.compare import ALPHA, Comparison, MeasureComparison, compare
 from ui.choices import seed_from_url
 from ui.context import empty_warehouse
-from ui.format import duration, explain, share
+from ui.format import duration_text, explain, share
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
 from warehouse import WarehouseError
@@ -203,9 +203,9 @@ def verdict(c: Comparison) -> None:
         if c.follow_up is not None and c.follow_up.possible:
             extra = (
                 f" So the lead-time verdict compares only cases watched for at least "
-                f"{duration(c.follow_up.horizon_s)} after they started ({c.follow_up.lead.before_n} "
+                f"{duration_text(c.follow_up.horizon_s)} after they started ({c.follow_up.lead.before_n} "
                 f"before, {c.follow_up.lead.after_n} after), counting a case not done by then as "
-                f"{duration(c.follow_up.horizon_s)}."
+                f"{duration_text(c.follow_up.horizon_s)}."
             )
         st.warning(
             f"**Many cases are still open.** {c.open_share_text} A recent window loses its "
@@ -221,7 +221,7 @@ def _delta(after: float | None, before: float | None) -> str | None:
     if after is None or before is None:
         return None
     diff = after - before
-    return ("-" if diff < 0 else "+") + duration(abs(diff))
+    return ("-" if diff < 0 else "+") + duration_text(abs(diff))
 
 
 def _tested_color(m: MeasureComparison) -> Literal["inverse", "off"]:
@@ -254,10 +254,10 @@ def tiles(c: Comparison) -> None:
     ) -> None:
         col.metric(
             label,
-            duration(a[key]),
+            duration_text(a[key]),
             delta=_delta(a[key], b[key]),
             delta_color=color,
-            delta_description=f"from {duration(b[key])}",
+            delta_description=f"from {duration_text(b[key])}",
             help=lead_in + explain(definition, extra=ns),
         )
 

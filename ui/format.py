@@ -1,13 +1,30 @@
-"""How numbers are written on every page: durations, shares, counts, and their help texts."""
+"""How numbers are written on every page: durations, shares, counts, and their help texts.
+
+Durations are written by `metrics.stats.duration_text` everywhere; a table puts all its
+durations in one unit (`table_unit`), so "47.2 h" never stands beside "2.5 d".
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from charts.style import format_duration as duration
+import polars as pl
+
 from metrics.definitions import DEFINITIONS
+from metrics.stats import duration_text
+from model.units import SHORT, UNITS, unit_for
 
-__all__ = ["count", "duration", "explain", "pct_change", "share"]
+__all__ = [
+    "count",
+    "duration_text",
+    "explain",
+    "in_unit",
+    "pct_change",
+    "share",
+    "table_unit",
+    "unit_label",
+]
 
 
 def share(value: float | None, digits: int = 0) -> str:
@@ -35,3 +52,20 @@ def pct_change(now: float | None, before: float | None) -> str | None:
     if now is None or before is None or before == 0 or math.isnan(now) or math.isnan(before):
         return None
     return f"{(now - before) / abs(before) * 100:+.0f}%"
+
+
+def table_unit(frame: pl.DataFrame, columns: Sequence[str]) -> str:
+    """One unit for every duration column of a table: the one the largest median reads in."""
+    medians = [frame[c].drop_nulls().median() for c in columns if c in frame.columns]
+    known = [float(m) for m in medians if isinstance(m, int | float) and math.isfinite(m)]
+    return unit_for(max(known) if known else None)
+
+
+def in_unit(column: str, unit: str, digits: int = 1) -> pl.Expr:
+    """A seconds column in `unit`, rounded for reading."""
+    return (pl.col(column) / UNITS[unit]).round(digits)
+
+
+def unit_label(label: str, unit: str) -> str:
+    """'Median wait (h)'."""
+    return f"{label} ({SHORT[unit]})"

@@ -11,7 +11,7 @@ import streamlit as st
 from charts.health import lead_time_trend as trend_chart
 from metrics.health import default_period, health, lead_time_trend
 from ui.filters import ViewFilters
-from ui.format import duration, explain, pct_change, share
+from ui.format import duration_text, explain, pct_change, share
 from ui.resources import warehouse
 from ui.views import Derived
 from warehouse.experiments import experiments
@@ -81,19 +81,19 @@ def offering_tiles(rows: pl.DataFrame) -> None:
             _metric(
                 cols[2],
                 "Median lead time",
-                duration(row["lead_time_s_p50"]),
+                duration_text(row["lead_time_s_p50"]),
                 row["lead_time_s_p50"],
                 row["prev_lead_time_s_p50"],
                 explain(
                     "lead_time",
                     n,
-                    extra=f"Previous period: {duration(row['prev_lead_time_s_p50'])} over {prev_n:,} cases.",
+                    extra=f"Previous period: {duration_text(row['prev_lead_time_s_p50'])} over {prev_n:,} cases.",
                 ),
             )
             _metric(
                 cols[3],
                 "p85 lead time",
-                duration(row["lead_time_s_p85"]),
+                duration_text(row["lead_time_s_p85"]),
                 row["lead_time_s_p85"],
                 row["prev_lead_time_s_p85"],
                 "85% of the completed cases took at most this long. " + explain("lead_time", n),

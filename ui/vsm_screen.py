@@ -12,7 +12,7 @@ from charts.vsm import value_stream_map
 from metrics.steps import steps
 from metrics.variants import variants
 from metrics.vsm import ladder, vsm_steps
-from ui.format import duration
+from ui.format import duration_text
 
 
 def choose_offering(offerings: tuple[str, ...]) -> str:
@@ -51,9 +51,9 @@ def draw_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> dic
         )
     lead = cases.filter(pl.col("completed"))["lead_time_s"]
     note = (
-        f"The ladder adds medians, as a hand-drawn map does: {duration(totals['lead_s'])}. "
+        f"The ladder adds medians, as a hand-drawn map does: {duration_text(totals['lead_s'])}. "
         f"The median lead time of the {lead.len():,} completed cases is "
-        f"{duration(cast(float, lead.median()) if lead.len() else None)}."
+        f"{duration_text(cast(float, lead.median()) if lead.len() else None)}."
     )
     if totals["pce"] is None:
         note += (

@@ -8,14 +8,15 @@ import polars as pl
 import streamlit as st
 
 from charts.export import to_png, to_svg
-from charts.waits import case_timeline, step_wait_boxes, unit_for, wait_ecdf, wait_heatmap
+from charts.waits import case_timeline, step_wait_boxes, wait_ecdf, wait_heatmap
 from metrics.summary import case_summary
 from metrics.transitions import transitions
 from metrics.waits import case_timeline as timeline_of
 from metrics.waits import slowest_cases, step_waits, waiting_now, waits_by_weekday_hour
 from metrics.waits import wait_ecdf as ecdf_of
+from model.units import unit_for
 from ui.choices import seed_from_url
-from ui.format import duration, explain, share
+from ui.format import duration_text, explain, share
 
 DAY = 86400
 MAX_STEPS = 25
@@ -62,7 +63,7 @@ def wait_overview(
         row = neck.row(0, named=True)
         text += (
             f" The most waiting happens before **{row['activity']}**: {share(row['wait_share'])} "
-            f"of all of it, a median of {duration(row['wait_s_p50'])} per wait."
+            f"of all of it, a median of {duration_text(row['wait_s_p50'])} per wait."
         )
     st.markdown(text, help=explain("wait_before_step", int(frame["waits"].sum()), unit="waits"))
     seed_from_url("waits_log", "p_log", [True, False], False)
@@ -204,7 +205,7 @@ def cases_waiting(
         )
     st.markdown(
         f"**{frame.height:,} open cases** have finished {step} and wait for their next step; "
-        f"the longest has been idle {duration(frame['idle_s'][0])}.{hint}",
+        f"the longest has been idle {duration_text(frame['idle_s'][0])}.{hint}",
         help=explain(
             "aging",
             frame.height,
@@ -273,11 +274,11 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
     labels: dict[str, str] = {}
     for row in waiting.head(20).iter_rows(named=True):
         labels[row["case_id"]] = (
-            f"{row['case_id']}: open, idle {duration(row['idle_s'])} after {row['current_step']}"
+            f"{row['case_id']}: open, idle {duration_text(row['idle_s'])} after {row['current_step']}"
         )
     for row in slow.iter_rows(named=True):
         labels.setdefault(
-            row["case_id"], f"{row['case_id']}: completed in {duration(row['lead_time_s'])}"
+            row["case_id"], f"{row['case_id']}: completed in {duration_text(row['lead_time_s'])}"
         )
     if not labels:
         st.info("List some cases above (pick a step with open cases) to see a timeline.")
@@ -302,8 +303,8 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
         ).item()
     )
     st.markdown(
-        f"**{case_id}**: {frame.height} steps over {duration(span)}, of which "
-        f"{duration(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
+        f"**{case_id}**: {frame.height} steps over {duration_text(span)}, of which "
+        f"{duration_text(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
         "Amber bars are waits, coloured bars the steps by value class."
     )
     st.altair_chart(case_timeline(frame), width="stretch")

@@ -7,8 +7,9 @@ import json
 import polars as pl
 
 from charts.export import to_svg
-from charts.waits import case_timeline, step_wait_boxes, unit_for, wait_ecdf, wait_heatmap
+from charts.waits import case_timeline, step_wait_boxes, wait_ecdf, wait_heatmap
 from metrics import waits
+from model.units import unit_for
 from tests.metrics.frames import cases_of, catalog, derive, events
 
 

@@ -10,7 +10,7 @@ from metrics.cases import case_table
 from metrics.derive import derive_instances
 from metrics.summary import case_summary
 from tests.ui.apptest import no_exceptions, run_app
-from ui.format import count, duration, share
+from ui.format import count, duration_text, share
 from warehouse import Warehouse
 
 PAGE = "app_pages/compare.py"
@@ -39,8 +39,8 @@ def test_scorecard_shows_the_engines_figures_per_offering(
     for row in summary.iter_rows(named=True):
         column = card[row["offering"]]
         assert column["Cases in view"] == count(row["cases"])
-        assert column["Median lead time"] == duration(row["lead_time_s_p50"])
-        assert column["p85 lead time"] == duration(row["lead_time_s_p85"])
+        assert column["Median lead time"] == duration_text(row["lead_time_s_p50"])
+        assert column["p85 lead time"] == duration_text(row["lead_time_s_p85"])
         assert column["Rework"] == share(row["rework_case_share"])
         assert column["PCE"] == share(row["pce"])
     assert card["Custom formulation"]["Bottleneck"].startswith("Sample approval (")

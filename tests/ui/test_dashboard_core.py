@@ -14,7 +14,7 @@ from metrics.filters import CaseFilter, apply_filters
 from metrics.health import default_period, health
 from metrics.vsm import ladder, vsm_steps
 from tests.ui.apptest import no_exceptions, run_app
-from ui.format import duration, share
+from ui.format import duration_text, share
 from warehouse import Warehouse
 
 
@@ -72,7 +72,7 @@ def test_health_tiles_show_the_engines_figures(
     private = dict(shown[6:12])
     assert private["In progress"] == f"{expected['in_progress']:,}"
     assert private["Completed"] == f"{expected['completed']:,}"
-    assert private["Median lead time"] == duration(expected["lead_time_s_p50"])
+    assert private["Median lead time"] == duration_text(expected["lead_time_s_p50"])
     assert private["PCE"] == share(expected["pce"])
     assert private["Rework"] == share(expected["rework_case_share"])
     assert any(f"**Bottleneck:** {expected['bottleneck']}" in c.value for c in at.caption)
@@ -119,6 +119,6 @@ def test_vsm_page_shows_the_offering_map(demo_copy: Path, monkeypatch: pytest.Mo
         f"**{sel_cases.height:,} cases** ({int(sel_cases['completed'].sum()):,} completed)" in text
     )
     captions = " ".join(c.value for c in at.caption)
-    assert f"as a hand-drawn map does: {duration(totals['lead_s'])}" in captions
+    assert f"as a hand-drawn map does: {duration_text(totals['lead_s'])}" in captions
     assert _param(at, "p_offering") == ["Private label fulfillment"]
     assert len(at.get("vega_lite_chart")) == 1

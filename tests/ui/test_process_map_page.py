@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from metrics.derive import derive_instances
 from metrics.transitions import transitions
 from tests.ui.apptest import no_exceptions, run_app
-from ui.format import duration
+from ui.format import duration_text
 from warehouse import Warehouse
 
 PAGE = "app_pages/process_map.py"
@@ -61,7 +61,7 @@ def test_arrow_counts_are_the_engines_and_the_switch_shows_waits(
     at.run()
     no_exceptions(at)
     dot = _dot(at)
-    assert f'"Formulation" -> "Sample sent" [label=" {duration(edge["wait_s_p50"])}"' in dot
+    assert f'"Formulation" -> "Sample sent" [label=" {duration_text(edge["wait_s_p50"])}"' in dot
     assert f'label=" {edge["count"]:,}"' not in dot
     assert "performance" in at.query_params["p_map"]
 

@@ -12,7 +12,7 @@ from metrics.cases import case_table
 from metrics.derive import derive_instances
 from metrics.waits import step_waits, waiting_now
 from tests.ui.apptest import no_exceptions, run_app
-from ui.format import duration, share
+from ui.format import duration_text, share
 from warehouse import Warehouse
 
 PAGE = "app_pages/waits.py"
@@ -51,7 +51,7 @@ def test_headline_names_the_bottleneck_and_log_scale_switches_the_axis(
     neck = step_waits(instances.lazy()).collect().filter(pl.col("is_bottleneck")).row(0, named=True)
     headline = next(m.value for m in at.markdown if "waits** before a step" in m.value)
     assert f"before **{neck['activity']}**: {share(neck['wait_share'])}" in headline
-    assert f"a median of {duration(neck['wait_s_p50'])} per wait" in headline
+    assert f"a median of {duration_text(neck['wait_s_p50'])} per wait" in headline
     boxes = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert "log" not in json.dumps(boxes["layer"][1]["encoding"]["x"])
     at.toggle(key="waits_log").set_value(True)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= data/warehouse.duckdb
 PORT ?= 8501
 
-.PHONY: run test check demo bench clean chromium
+.PHONY: run test quick check demo bench clean chromium
 
 $(VENV)/.run-installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -44,6 +44,10 @@ chromium:
 
 test: $(VENV)/.dev-installed chromium
 	$(PY) -m pytest
+
+# The quick loop while editing: everything but the browser, property and script tests.
+quick: $(VENV)/.dev-installed
+	$(PY) -m pytest -m "not browser and not slow"
 
 check: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -1,9 +1,12 @@
 """Experiment charts: before/after distributions, intervals, where waiting moved, the XmR chart.
 
 Every chart takes frames from metrics.compare (`Comparison.points`,
-`Comparison.effects()`, `Comparison.step_shift`) and writes durations in days,
-or in hours when everything shown is under two days. "Before" is grey and
-"after" is blue on every chart, so the colours read the same page-wide.
+`Comparison.compared`, `Comparison.effects()`, `Comparison.step_wait_frame()`)
+and writes durations in days, or in hours when everything shown is under two
+days. "Before" is grey and "after" is blue on every chart, so the colours read
+the same page-wide. Green, red and grey come from the frames' `outcome` column,
+the same figures the verdict rests on: no chart decides for itself what is a
+clear change.
 """
 
 from __future__ import annotations
@@ -15,13 +18,36 @@ import altair as alt
 import polars as pl
 
 from charts.style import AnyChart
+from metrics.verdict import (
+    CLEARLY_LONGER,
+    CLEARLY_SHORTER,
+    COULD_BE_CHANCE,
+    NOT_FAIR,
+    NOT_TESTED,
+)
 
 BEFORE_COLOR = "#9e9e9e"
 AFTER_COLOR = "#1565c0"
 BETTER_COLOR = "#2e7d32"
 WORSE_COLOR = "#c62828"
 UNCLEAR_COLOR = "#757575"
+UNTESTED_COLOR = "#bdbdbd"
 SIGNAL_COLOR = "#d84315"
+OUTCOMES = [CLEARLY_SHORTER, CLEARLY_LONGER, COULD_BE_CHANCE, NOT_TESTED, NOT_FAIR]
+OUTCOME_SCALE = alt.Scale(
+    domain=OUTCOMES,
+    range=[BETTER_COLOR, WORSE_COLOR, UNCLEAR_COLOR, UNTESTED_COLOR, UNTESTED_COLOR],
+)
+"""One colour per outcome word (metrics.verdict's) on every chart of the page."""
+
+
+def _outcome_legend(frame: pl.DataFrame) -> alt.Legend:
+    """The legend of the outcomes the chart shows (the scale holds them all, for fixed colours)."""
+    shown = set(frame["outcome"].to_list())
+    values = [o for o in OUTCOMES if o in shown]
+    # Two to a row: three side by side overflow a half-width column.
+    return alt.Legend(orient="top", labelLimit=240, values=values, columns=min(2, len(values)))
+
 
 _DAY = 86_400.0
 _HOUR = 3_600.0
@@ -52,7 +78,7 @@ def _nice_step(span: float, bins: int = 16) -> float:
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
 
 
-def lead_time_distributions(points: pl.DataFrame) -> AnyChart:
+def lead_time_distribution_chart(points: pl.DataFrame) -> AnyChart:
     """Overlaid lead-time histograms of the two windows' completed cases, as shares, with medians.
 
     `points` is `Comparison.compared` (window, lead_time_s, ...). Each window's bars
@@ -134,48 +160,40 @@ def lead_time_distributions(points: pl.DataFrame) -> AnyChart:
     return alt.layer(hist, rules, *texts).properties(height=320)
 
 
-def effect_intervals(effects: pl.DataFrame) -> AnyChart:
+def effect_interval_chart(effects: pl.DataFrame) -> AnyChart:
     """How sure are we: each median difference (after − before) with its 95% confidence interval.
 
-    `effects` is `Comparison.effects()`. A bar that does not cross the zero line
-    (and p < 0.05) is a clear change: green shorter, red longer; grey could be chance.
+    `effects` is `Comparison.effects()`; its `outcome` colours each line: green
+    clearly shorter, red clearly longer, grey could be chance (for a case
+    measure the interval is clear of 0 and p < 0.05; for the wait before a step,
+    its Mann–Whitney p after Holm's correction is < 0.05, as in the verdict).
     """
     scale, unit = _unit(_largest(effects, ["ci_low_s", "ci_high_s", "median_diff_s"]))
-    outcome = (
-        pl.when(~pl.col("significant"))
-        .then(pl.lit("could be chance"))
-        .when(pl.col("median_diff_s") < 0)
-        .then(pl.lit("clearly shorter"))
-        .otherwise(pl.lit("clearly longer"))
-    )
     frame = effects.with_columns(
         diff=pl.col("median_diff_s") / scale,
         low=pl.col("ci_low_s") / scale,
         high=pl.col("ci_high_s") / scale,
         before=pl.col("before_p50_s") / scale,
         after=pl.col("after_p50_s") / scale,
-        outcome=outcome,
-        order=pl.int_range(pl.len()),
     )
     order = frame["label"].to_list()
     color = alt.Color(
         "outcome:N",
         title=None,
-        scale=alt.Scale(
-            domain=["clearly shorter", "clearly longer", "could be chance"],
-            range=[BETTER_COLOR, WORSE_COLOR, UNCLEAR_COLOR],
-        ),
-        legend=alt.Legend(orient="top", labelLimit=200),
+        scale=OUTCOME_SCALE,
+        legend=_outcome_legend(frame),
     )
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260, labelOverlap=False))
     tooltip = [
         alt.Tooltip("label:N", title="Measure"),
+        alt.Tooltip("outcome:N", title="Change"),
         alt.Tooltip("before:Q", title=f"Median before ({unit})", format=".1f"),
         alt.Tooltip("after:Q", title=f"Median after ({unit})", format=".1f"),
         alt.Tooltip("diff:Q", title=f"Change in the median ({unit})", format="+.1f"),
         alt.Tooltip("low:Q", title=f"95% interval from ({unit})", format="+.1f"),
         alt.Tooltip("high:Q", title=f"95% interval to ({unit})", format="+.1f"),
         alt.Tooltip("p_value:Q", title="Mann–Whitney p", format=".3f"),
+        alt.Tooltip("p_corrected:Q", title="p corrected for the steps tested (Holm)", format=".3f"),
         alt.Tooltip("before_n:Q", title="Values before"),
         alt.Tooltip("after_n:Q", title="Values after"),
     ]
@@ -200,11 +218,13 @@ def effect_intervals(effects: pl.DataFrame) -> AnyChart:
     return alt.layer(zero, bars, dots).properties(height=100 + 22 * frame.height)
 
 
-def wait_shift(shift: pl.DataFrame) -> AnyChart:
+def wait_shift_chart(shift: pl.DataFrame) -> AnyChart:
     """Where waiting fell and where it grew: the wait before each step per completed case.
 
-    `shift` is `Comparison.step_shift`. One line per step from before (grey) to
-    after (blue); the line is green where the wait fell and red where it grew.
+    `shift` is `Comparison.step_wait_frame()`. One line per step from before
+    (grey) to after (blue), coloured by the step's test (its `outcome`, the
+    same as on the interval chart and in the verdict): green clearly shorter,
+    red clearly longer, grey could be chance, light grey too few waits to test.
     The steps' waits add up to the average wait per case.
     """
     scale, unit = _unit(_largest(shift, ["before_per_case_s", "after_per_case_s"]))
@@ -213,10 +233,6 @@ def wait_shift(shift: pl.DataFrame) -> AnyChart:
         after=pl.col("after_per_case_s").fill_null(0.0) / scale,
         before_med=pl.col("before_p50_s") / scale,
         after_med=pl.col("after_p50_s") / scale,
-    ).with_columns(
-        direction=pl.when(pl.col("after") < pl.col("before"))
-        .then(pl.lit("waiting fell"))
-        .otherwise(pl.lit("waiting grew"))
     )
     order = frame["activity"].to_list()
     y = alt.Y(
@@ -228,8 +244,10 @@ def wait_shift(shift: pl.DataFrame) -> AnyChart:
         alt.Tooltip("after:Q", title=f"Wait per completed case, after ({unit})", format=".2f"),
         alt.Tooltip("before_med:Q", title=f"Median wait before, before ({unit})", format=".2f"),
         alt.Tooltip("after_med:Q", title=f"Median wait before, after ({unit})", format=".2f"),
-        alt.Tooltip("before_instances:Q", title="Instances before"),
-        alt.Tooltip("after_instances:Q", title="Instances after"),
+        alt.Tooltip("before_instances:Q", title="Waits before"),
+        alt.Tooltip("after_instances:Q", title="Waits after"),
+        alt.Tooltip("outcome:N", title="Change"),
+        alt.Tooltip("p_corrected:Q", title="p corrected for the steps tested (Holm)", format=".3f"),
     ]
     line = (
         alt.Chart(frame)
@@ -239,12 +257,7 @@ def wait_shift(shift: pl.DataFrame) -> AnyChart:
             x2="after:Q",
             y=y,
             color=alt.Color(
-                "direction:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=["waiting fell", "waiting grew"], range=[BETTER_COLOR, WORSE_COLOR]
-                ),
-                legend=alt.Legend(orient="top"),
+                "outcome:N", title=None, scale=OUTCOME_SCALE, legend=_outcome_legend(frame)
             ),
             tooltip=tooltip,
         )

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("cli.ingest", "python -m pipelines.ingest"),
     "demo": ("cli.demo", "python -m pipelines.demo"),
     "report": ("cli.report", "python -m metrics.report"),
+    "compare": ("cli.compare", "python -m metrics.compare"),
     "experiments": ("cli.experiments", "python -m warehouse.experiments"),
 }
 """Command name → (module, the historical ``python -m`` name that runs it too)."""

@@ -42,7 +42,7 @@ def instant(text: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            f"not an ISO date or instant (2026-06-01 or 2026-06-01T08:00+02:00): {text!r}"
+            f"not an ISO instant (2026-06-01 or 2026-06-01T08:00+02:00): {text!r}"
         ) from exc
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 

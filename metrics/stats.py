@@ -7,8 +7,10 @@ of nothing is null; a sum or count of nothing is 0.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -68,6 +70,37 @@ def json_number(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+JSON_SKIP = {"json": "skip"}
+"""Field metadata: leave the field out of `json_ready` (frames for charts, say)."""
+JSON_INLINE = {"json": "inline"}
+"""Field metadata: `json_ready` puts the field's own fields at its parent's level."""
+
+
+def json_ready(value: Any) -> Any:
+    """A result as plain JSON values: dataclasses as objects (field by field, as
+    `dataclasses.asdict` would, honouring JSON_SKIP and JSON_INLINE), tuples as
+    lists, dates as ISO text, NaN and infinities as null."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            how = f.metadata.get("json")
+            if how == "skip":
+                continue
+            item = json_ready(getattr(value, f.name))
+            if how == "inline":
+                out.update(item)
+            else:
+                out[f.name] = item
+        return out
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return json_number(value)
 
 
 def duration_text(seconds: float | None, like: float | None = None) -> str:

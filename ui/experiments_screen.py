@@ -8,14 +8,23 @@ they are a few rows and the page edits them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import polars as pl
 import streamlit as st
 
-from charts.experiments import effect_intervals, lead_time_distributions, wait_shift, xmr_chart
-from metrics.compare import ALPHA, Comparison, MeasureComparison, compare
+from charts.experiments import (
+    effect_interval_chart,
+    lead_time_distribution_chart,
+    wait_shift_chart,
+    xmr_chart,
+)
+from metrics.compare import Comparison, compare
+from metrics.significance import ALPHA, MeasureComparison
+from metrics.verdict import CLEARLY_LONGER, CLEARLY_SHORTER, MIN_STEP_WAITS, step_changes_words
+from metrics.windows import WindowFigures
 from ui.choices import seed_from_url
 from ui.context import empty_warehouse
 from ui.format import duration_text, explain, share
@@ -112,9 +121,7 @@ def overview() -> pl.DataFrame:
                 "Decision": STATUS_WORDS[row["status"]],
                 "Verdict": c.verdict if c else "no cases of this offering",
                 "Cases compared (before / after)": (
-                    f"{c.figures['before']['completed']} / {c.figures['after']['completed']}"
-                    if c
-                    else "–"
+                    f"{c.before.completed} / {c.after.completed}" if c else "–"
                 ),
                 "Warnings": ", ".join(
                     w
@@ -224,15 +231,15 @@ def _delta(after: float | None, before: float | None) -> str | None:
     return ("-" if diff < 0 else "+") + duration_text(abs(diff))
 
 
-def _tested_color(m: MeasureComparison) -> Literal["inverse", "off"]:
-    """Green or red only for a clear change (interval clear of 0, p < 0.05); grey otherwise."""
-    return "inverse" if m.significant else "off"
+def _tested_color(c: Comparison, m: MeasureComparison) -> Literal["inverse", "off"]:
+    """Green or red only where the interval chart colours the same figure; grey otherwise."""
+    return "inverse" if c.outcome(m) in (CLEARLY_SHORTER, CLEARLY_LONGER) else "off"
 
 
 def tiles(c: Comparison) -> None:
     """The headline figures after the change, each with its change against before and its n."""
-    b, a = c.figures["before"], c.figures["after"]
-    nb, na = b["completed"], a["completed"]
+    b, a = c.before, c.after
+    nb, na = b.completed, a.completed
     w = c.windows
     ns = (
         f"After: {na} completed cases started in the {w.after_days} days after the change. "
@@ -240,39 +247,41 @@ def tiles(c: Comparison) -> None:
     )
     clear = (
         "The change is coloured only when it is clear (95% interval clear of zero and "
-        "Mann–Whitney p < 0.05); grey could be chance. "
+        "Mann–Whitney p < 0.05); grey could be chance, or, while many cases are still open, "
+        "the completed cases alone are not a fair comparison. "
     )
     cols = st.columns(5)
 
     def time_tile(
         col: Any,
         label: str,
-        key: str,
+        figure: Callable[[WindowFigures], float | None],
         definition: str,
         lead_in: str,
         color: Literal["inverse", "off"],
     ) -> None:
+        after, before = figure(a), figure(b)
         col.metric(
             label,
-            duration_text(a[key]),
-            delta=_delta(a[key], b[key]),
+            duration_text(after),
+            delta=_delta(after, before),
             delta_color=color,
-            delta_description=f"from {duration_text(b[key])}",
+            delta_description=f"from {duration_text(before)}",
             help=lead_in + explain(definition, extra=ns),
         )
 
     time_tile(
         cols[0],
         "Median lead time",
-        "lead_time_s_p50",
+        lambda f: f.lead_time_s.p50,
         "lead_time",
         "Half of the cases took at most this long. " + clear,
-        _tested_color(c.lead),
+        _tested_color(c, c.lead),
     )
     time_tile(
         cols[1],
         "p85 lead time",
-        "lead_time_s_p85",
+        lambda f: f.lead_time_s.p85,
         "lead_time",
         "85% of the cases took at most this long (no test: shown in grey). ",
         "off",
@@ -280,13 +289,13 @@ def tiles(c: Comparison) -> None:
     time_tile(
         cols[2],
         "Median wait time",
-        "wait_time_s_p50",
+        lambda f: f.wait_time_s.p50,
         "wait_time",
         "Half of the cases waited at most this long in all. " + clear,
-        _tested_color(c.wait),
+        _tested_color(c, c.wait),
     )
     weeks_after = (w.observed_after_end - w.change).total_seconds() / (7 * 86400)
-    tp_a, tp_b = a["throughput_per_week"], b["throughput_per_week"]
+    tp_a, tp_b = a.throughput_per_week, b.throughput_per_week
     cols[3].metric(
         "Throughput",
         f"{tp_a:.1f} / week" if tp_a is not None else "–",
@@ -294,38 +303,38 @@ def tiles(c: Comparison) -> None:
         delta_color="off",
         delta_description=f"from {tp_b:.1f}" if tp_b is not None else None,
         help=f"Cases of the offering completed per week during each window, whenever they "
-        f"started: {a['completions']} in the {weeks_after:.1f} weeks after the change, "
-        f"{b['completions']} in the {w.before_days / 7:.1f} weeks before. " + explain("throughput"),
+        f"started: {a.completions} in the {weeks_after:.1f} weeks after the change, "
+        f"{b.completions} in the {w.before_days / 7:.1f} weeks before. " + explain("throughput"),
     )
     cols[4].metric(
         "Still open",
-        share(a["open_share"]),
-        delta=f"{(a['open_share'] - b['open_share']) * 100:+.0f} pts"
-        if a["open_share"] is not None and b["open_share"] is not None
+        share(a.open_share),
+        delta=f"{(a.open_share - b.open_share) * 100:+.0f} pts"
+        if a.open_share is not None and b.open_share is not None
         else None,
         delta_color="off",
-        delta_description=f"from {share(b['open_share'])}",
-        help=f"Cases started in the window that have not completed yet: {a['cases'] - na} of "
-        f"{a['cases']} after the change, {b['cases'] - nb} of {b['cases']} before. Their lead "
+        delta_description=f"from {share(b.open_share)}",
+        help=f"Cases started in the window that have not completed yet: {a.open_cases} of "
+        f"{a.cases} after the change, {b.open_cases} of {b.cases} before. Their lead "
         "time is not known yet, so they are not in the other figures; when the two shares "
         "differ by more than 10 points the page warns.",
     )
 
 
 def quality_tile(c: Comparison) -> None:
-    b, a = c.figures["before"], c.figures["after"]
+    b, a = c.before, c.after
     with st.container(border=True):
         st.markdown("**Quality**")
         diff = None
-        if a["rework_case_share"] is not None and b["rework_case_share"] is not None:
-            diff = f"{(a['rework_case_share'] - b['rework_case_share']) * 100:+.0f} pts"
+        if a.rework_case_share is not None and b.rework_case_share is not None:
+            diff = f"{(a.rework_case_share - b.rework_case_share) * 100:+.0f} pts"
         clear = c.rework_p is not None and c.rework_p < ALPHA
         st.metric(
             "Cases with rework",
-            share(a["rework_case_share"]),
+            share(a.rework_case_share),
             delta=diff,
             delta_color="inverse" if clear else "off",
-            delta_description=f"from {share(b['rework_case_share'])}",
+            delta_description=f"from {share(b.rework_case_share)}",
             help="Completed cases in which some step was done more than once. "
             + explain("rework", extra=c.quality_text),
         )
@@ -337,14 +346,14 @@ def quality_tile(c: Comparison) -> None:
         else:
             st.markdown("No significant rise in rework: quality held.")
         st.caption(
-            f"{a['rework_cases']} of {a['completed']} completed cases after the change, "
-            f"{b['rework_cases']} of {b['completed']} before."
+            f"{a.rework_cases} of {a.completed} completed cases after the change, "
+            f"{b.rework_cases} of {b.completed} before."
         )
 
 
 def charts(c: Comparison) -> None:
-    b, a = c.figures["before"], c.figures["after"]
-    if b["completed"] == 0 or a["completed"] == 0:
+    b, a = c.before, c.after
+    if b.completed == 0 or a.completed == 0:
         st.info(
             "The charts need completed cases on both sides of the change.",
             icon=":material/hourglass_empty:",
@@ -353,36 +362,38 @@ def charts(c: Comparison) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Lead time before and after**")
-        st.altair_chart(lead_time_distributions(c.compared), width="stretch")
+        st.altair_chart(lead_time_distribution_chart(c.compared), width="stretch")
         st.caption(
-            f"How long the completed cases took: {b['completed']} started before the "
-            f"change (grey), {a['completed']} after (blue). Each colour adds up to 100%; "
+            f"How long the completed cases took: {b.completed} started before the "
+            f"change (grey), {a.completed} after (blue). Each colour adds up to 100%; "
             "the dashed lines are the medians."
         )
     with right:
         st.markdown("**How sure can we be?**")
-        effects = c.effects()
-        st.altair_chart(effect_intervals(effects), width="stretch")
+        st.altair_chart(effect_interval_chart(c.effects()), width="stretch")
         st.caption(
             "Each line is the change in a median (after − before) with its 95% confidence "
-            "interval (bootstrap). Green or red: the line stays clear of zero and the "
-            "Mann–Whitney test agrees (p < 0.05). Grey: it could be chance. Waits before "
-            "steps count each instance; with a dozen steps, one may look clear by chance. "
-            "Hover for the medians and how many values each rests on."
+            "interval (bootstrap). Lead, wait and process time are green or red when the line "
+            "stays clear of zero and the Mann–Whitney test agrees (p < 0.05). The wait before "
+            "a step counts each instance and is green or red only when its Mann–Whitney "
+            f"p stays under 0.05 after Holm's correction for the {c.steps_tested} steps tested "
+            "(with a dozen steps, one would otherwise look clear by chance): the same test the "
+            "verdict uses. Grey: it could be chance. Hover for the medians, the p-values and "
+            "how many values each rests on."
         )
     left, right = st.columns([3, 1])
     with left:
         st.markdown("**Where the waiting went**")
-        if c.step_shift.height:
-            st.altair_chart(wait_shift(c.step_shift), width="stretch")
-        neck = (
-            f"The bottleneck (the longest queue in total) was **{c.bottleneck_before or '–'}** "
-            f"before the change and **{c.bottleneck_after or '–'}** after it."
-        )
+        if c.step_wait_shift:
+            st.altair_chart(wait_shift_chart(c.step_wait_frame()), width="stretch")
         st.caption(
-            f"{neck} Each line shows the wait in front of a step per completed case, "
-            f"before ({b['completed']} cases) and after ({a['completed']}); the steps add "
-            "up to the average wait per case. Green: waiting fell; red: it grew."
+            f"The bottleneck (the longest queue in total) was **{c.bottleneck_before or '–'}** "
+            f"before the change and **{c.bottleneck_after or '–'}** after it. "
+            f"{step_changes_words(c.step_wait_shift)} Each line shows the wait in front of a step per "
+            f"completed case, before ({b.completed} cases) and after ({a.completed}); the "
+            "steps add up to the average wait per case. Its colour is the step's test on the "
+            "chart above: green clearly shorter, red clearly longer, grey could be chance, "
+            f"light grey fewer than {MIN_STEP_WAITS} waits in a window to test."
         )
     with right:
         quality_tile(c)

@@ -10,9 +10,7 @@ interval's coverage by simulation.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,17 +21,18 @@ import pytest
 from scipy import stats
 
 from metrics.cases import case_table
-from metrics.compare import (
+from metrics.compare import Comparison, compare
+from metrics.derive import derive_instances
+from metrics.significance import (
     DEFAULT_RESAMPLES,
-    Comparison,
     bootstrap_median_diff_ci,
-    compare,
     compare_values,
+    holm,
     mann_whitney,
     two_proportion_p,
 )
-from metrics.derive import derive_instances
-from tests.conftest import REPO
+from metrics.verdict import step_changes_words
+from tests.cli_runner import Ran, run_cli
 
 CHANGE = datetime(2025, 3, 3, tzinfo=UTC)
 DAY_US = 86_400_000_000
@@ -59,14 +58,20 @@ class Truth:
     wait_sigma: float = 0.5
     wait_scale: float = 1.0
     """Every wait, before and after, is multiplied by this (longer lead times)."""
+    review_wait_days: float = 4.0
+    build_wait_days: float = 1.0
+    """The median waits before Review and Build (Review is the bottleneck by default)."""
+    days_each_side: int = 60
+    """Cases arrive over this many days before the change and as many after it."""
 
 
 def synthetic(seed: int, truth: Truth) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(instances, cases) of a synthetic log, derived by the real metrics code."""
     rng = np.random.default_rng(seed)
     change_us = int(CHANGE.timestamp() * 1_000_000)
-    n = int(truth.per_day * 120)
-    arrivals = np.sort(rng.integers(change_us - 60 * DAY_US, change_us + 60 * DAY_US, n))
+    span_us = truth.days_each_side * DAY_US
+    n = int(truth.per_day * 2 * truth.days_each_side)
+    arrivals = np.sort(rng.integers(change_us - span_us, change_us + span_us, n))
     after = arrivals >= change_us
     factor = np.where(after, truth.wait_factor, 1.0)
 
@@ -74,7 +79,8 @@ def synthetic(seed: int, truth: Truth) -> tuple[pl.DataFrame, pl.DataFrame]:
         spread = np.exp(truth.wait_sigma * rng.standard_normal(n))
         return median_days * truth.wait_scale * DAY_US * spread * factor
 
-    review_wait, build_wait, ship_wait = wait(4.0), wait(1.0), wait(1.0)
+    review_wait = wait(truth.review_wait_days)
+    build_wait, ship_wait = wait(truth.build_wait_days), wait(1.0)
     review_wait = review_wait * np.where(after, truth.review_wait_factor, 1.0)
     if truth.move_review_wait:
         moved = np.where(after, 0.8 * review_wait, 0.0)
@@ -137,13 +143,13 @@ def test_a_real_30_percent_reduction_is_faster() -> None:
     assert c.verdict_basis == "completed cases"
     assert not (c.censoring_warning or c.quality_warning or c.bottleneck_shifted)
     assert c.bottleneck_before == c.bottleneck_after == "Review"
-    assert c.figures["before"]["completed"] >= 40 and c.figures["after"]["completed"] >= 40
-    b50, a50 = c.figures["before"]["lead_time_s_p50"], c.figures["after"]["lead_time_s_p50"]
+    assert c.before.completed >= 40 and c.after.completed >= 40
+    b50, a50 = c.before.lead_time_s.p50, c.after.lead_time_s.p50
     assert 0.6 <= a50 / b50 <= 0.8
     assert c.lead.ci95 is not None and c.lead.ci95[1] < 0
     assert c.lead.p_value is not None and c.lead.p_value < 0.05
     assert "Faster" in c.verdict_text and "fell" in c.verdict_text
-    assert f"{c.figures['before']['completed']} cases before" in c.verdict_text
+    assert f"{c.before.completed} cases before" in c.verdict_text
 
 
 def test_no_change_is_no_detectable_change() -> None:
@@ -163,9 +169,9 @@ def test_a_bottleneck_that_moved_with_total_wait_unchanged_is_waiting_moved() ->
     assert c.wait.p_value is not None and c.wait.p_value >= 0.05
     assert c.verdict == "waiting moved"
     assert c.verdict_text.startswith("Waiting moved from Review to Build")
-    shift = {r["activity"]: r for r in c.step_shift.iter_rows(named=True)}
-    assert shift["Review"]["after_per_case_s"] < 0.5 * shift["Review"]["before_per_case_s"]
-    assert shift["Build"]["after_per_case_s"] > 2 * shift["Build"]["before_per_case_s"]
+    shift = {s.activity: s for s in c.step_wait_shift}
+    assert shift["Review"].after_per_case_s < 0.5 * shift["Review"].before_per_case_s
+    assert shift["Build"].after_per_case_s > 2 * shift["Build"].before_per_case_s
 
 
 def test_a_relieved_bottleneck_in_a_faster_stream_is_not_a_shift() -> None:
@@ -181,12 +187,10 @@ def test_rework_rising_alongside_faster_flow_gives_a_quality_warning() -> None:
     c = run(5, Truth(wait_factor=0.7, rework_before=0.10, rework_after=0.45), 28, 28)
     assert c.verdict == "faster"
     assert c.quality_warning
-    b, a = c.figures["before"], c.figures["after"]
-    assert a["rework_case_share"] > b["rework_case_share"] + 0.2
+    b, a = c.before, c.after
+    assert a.rework_case_share > b.rework_case_share + 0.2
     assert c.rework_p is not None and c.rework_p < 0.05
-    assert (
-        "rework" in c.quality_text and f"{a['rework_cases']} of {a['completed']}" in c.quality_text
-    )
+    assert "rework" in c.quality_text and f"{a.rework_cases} of {a.completed}" in c.quality_text
     # Without the rise, no warning.
     assert not run(5, Truth(wait_factor=0.7), 28, 28).quality_warning
 
@@ -197,19 +201,28 @@ RECENT = Truth(data_end=CHANGE + timedelta(days=14), wait_sigma=0.6, wait_scale=
 
 def test_a_recent_after_window_with_its_slow_cases_open_is_not_faster() -> None:
     c = run(6, RECENT)
-    b, a = c.figures["before"], c.figures["after"]
+    b, a = c.before, c.after
     # The trap is real: the completed after cases alone look clearly faster ...
-    assert a["lead_time_s_p50"] < 0.75 * b["lead_time_s_p50"]
+    assert a.lead_time_s.p50 < 0.75 * b.lead_time_s.p50
     assert c.lead.significant and c.lead.median_diff is not None and c.lead.median_diff < 0
-    assert a["completed"] >= 20  # so it is not the first rule that saves the day
+    assert a.completed >= 20  # so it is not the first rule that saves the day
     # ... but the open shares differ, so the warning is on and the verdict is not "faster".
-    assert a["open_share"] - b["open_share"] > 0.10
+    assert a.open_share - b.open_share > 0.10
     assert c.censoring_warning
     assert c.verdict == "too few cases"
     assert "Too early to tell" in c.verdict_text
     assert c.follow_up is not None and not c.follow_up.possible
     assert c.follow_up.possible_from == CHANGE + timedelta(days=14, seconds=c.follow_up.horizon_s)
     assert all(run(seed, RECENT).verdict != "faster" for seed in range(7, 11))
+
+
+def test_completed_case_figures_are_not_coloured_while_many_cases_are_open() -> None:
+    """The completed after cases look clearly faster, but the verdict cannot rest on them."""
+    c = run(6, RECENT)
+    assert c.censoring_warning and c.lead.significant and c.verdict == "too few cases"
+    effects = c.effects().filter(pl.col("kind") == "case")
+    assert set(effects["outcome"]) == {"unfair while cases are open"}
+    assert not effects["significant"].any()
 
 
 def test_with_enough_follow_up_the_censoring_aware_comparison_decides() -> None:
@@ -228,7 +241,7 @@ def test_with_enough_follow_up_the_censoring_aware_comparison_decides() -> None:
 
 def test_too_few_completed_cases() -> None:
     c = run(8, Truth(per_day=1.0), 10, 10)
-    assert c.figures["before"]["completed"] < 20
+    assert c.before.completed < 20
     assert c.verdict == "too few cases"
     assert "at least 20" in c.verdict_text
 
@@ -248,7 +261,7 @@ def test_the_reported_statistics_are_scipys_on_the_windows_cases() -> None:
     assert c.lead.before_p50 == pytest.approx(np.median(before))
     assert c.lead.after_p85 == pytest.approx(np.percentile(after, 85))
     assert c.lead.median_diff == pytest.approx(np.median(after) - np.median(before))
-    assert c.figures["after"]["lead_time_s_p85"] == pytest.approx(np.percentile(after, 85))
+    assert c.after.lead_time_s.p85 == pytest.approx(np.percentile(after, 85))
 
 
 FIXED_BEFORE = np.array([12.0, 15, 9, 22, 31, 18, 14, 27, 11, 19, 25, 16, 13, 40, 21, 17])
@@ -436,16 +449,44 @@ def test_the_demos_changes_get_their_expected_verdicts(
     assert sample.verdict_text.startswith("Waiting moved from Label approval to Materials")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "metrics.compare", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=120,
+def test_the_charts_colour_a_step_only_by_the_test_the_verdict_uses(
+    demo_frames: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    instances, cases = demo_frames
+
+    def outcomes(frame: pl.DataFrame, column: str) -> dict[str, str]:
+        return dict(zip(frame[column], frame["outcome"], strict=True))
+
+    moved = compare(
+        instances.lazy(),
+        cases.lazy(),
+        "Private label fulfillment",
+        datetime(2026, 8, 1, tzinfo=UTC),
     )
+    june = compare(
+        instances.lazy(), cases.lazy(), "Custom formulation", datetime(2026, 6, 1, tzinfo=UTC)
+    )
+    for c in (moved, june):
+        intervals = outcomes(c.effects().filter(pl.col("kind") == "step"), "measure")
+        lines = outcomes(c.step_wait_frame(), "activity")
+        assert intervals == {k: v for k, v in lines.items() if v != "too few waits to test"}
+        assert len(intervals) == c.steps_tested >= 8
+    lines = outcomes(moved.step_wait_frame(), "activity")
+    assert (lines["Label approval"], lines["Materials"]) == ("clearly shorter", "clearly longer")
+    assert "The wait clearly fell before Label approval and rose before Materials" in (
+        step_changes_words(moved.step_wait_shift)
+    )
+    # June: the wait before Sample approval per completed case fell from about 8 to 3 days,
+    # but cases started just before the change had their samples approved after it, so its
+    # test could be chance; no chart may draw it as a clear fall.
+    sample = {s.activity: s for s in june.step_wait_shift}["Sample approval"]
+    assert sample.before_per_case_s > 2 * sample.after_per_case_s
+    assert sample.tested and sample.holm_p >= 0.05 and sample.change is None
+    assert outcomes(june.step_wait_frame(), "activity")["Sample approval"] == "could be chance"
+
+
+def _cli(*args: str) -> Ran:
+    return run_cli("compare", *args)
 
 
 @pytest.mark.parametrize(
@@ -488,3 +529,88 @@ def test_the_cli_text_and_errors(demo_db: Path, tmp_path: Path) -> None:
     assert missing.returncode == 2 and "No offering" in missing.stderr
     bad = _cli("--db", str(db), "--offering", "Custom formulation", "--change", "June")
     assert bad.returncode == 2 and "not an ISO instant" in bad.stderr
+
+
+QUIET = Truth(review_wait_days=2.0, build_wait_days=2.0, days_each_side=120)
+"""Nothing changes, and two steps (Review, Build) have the same median wait: which of them
+holds the most waiting flips from one window to the next by chance alone."""
+
+
+def test_changes_recorded_on_random_dates_of_a_quiet_stream_rarely_get_a_verdict() -> None:
+    """METRICS.md, "False verdicts": at least 90% "no detectable change" or "too few cases"."""
+    instances, cases = synthetic(11, QUIET)
+    rng = np.random.default_rng(12)
+    # Far enough from both ends that every window is full and its cases have finished.
+    offsets = rng.uniform(-120 + 28, 120 - 28 - 14, size=20)
+    verdicts = []
+    flips = 0
+    for offset in offsets:
+        change = CHANGE + timedelta(days=float(offset))
+        for days in (14, 28):
+            c = compare(instances.lazy(), cases.lazy(), "Synthetic", change, days, days)
+            verdicts.append(c.verdict)
+            flips += c.bottleneck_before != c.bottleneck_after
+    quiet = verdicts.count("no detectable change") + verdicts.count("too few cases")
+    assert quiet >= 0.9 * len(verdicts), Counter(verdicts)
+    # The trap is set: the step with the most waiting does change between windows.
+    assert flips >= 8, flips
+
+
+def test_holm_matches_the_hand_calculation() -> None:
+    # Sorted: 0.005 × 4 = 0.02, 0.01 × 3 = 0.03, 0.03 × 2 = 0.06, 0.04 × 1 = 0.04 → 0.06
+    # (an adjusted p never falls below a smaller p's), back in the order given.
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert holm([0.01]) == pytest.approx([0.01])
+    assert holm([]) == []
+
+
+def test_each_steps_test_is_scipys_on_its_waits_corrected_by_holm() -> None:
+    """The step tests recomputed from the instances, by scipy and Holm's formula by hand."""
+    instances, cases = synthetic(2, Truth(move_review_wait=True))
+    c = compare(instances.lazy(), cases.lazy(), "Synthetic", CHANGE, 28, 28)
+    window = (
+        cases.filter(
+            pl.col("completed"),
+            pl.col("first_start") >= CHANGE - timedelta(days=28),
+            pl.col("first_start") < CHANGE + timedelta(days=28),
+        )
+        .select("case_index", after=pl.col("first_start") >= CHANGE)
+        .join(instances, on="case_index")
+        .filter(pl.col("wait_before_s").is_not_null())
+    )
+    raw = {}
+    for step in ("Review", "Build", "Ship"):
+        waits = window.filter(pl.col("activity") == step)
+        before = waits.filter(~pl.col("after"))["wait_before_s"].to_numpy()
+        after = waits.filter(pl.col("after"))["wait_before_s"].to_numpy()
+        raw[step] = stats.mannwhitneyu(after, before, alternative="two-sided").pvalue
+    ranked = sorted(raw, key=raw.__getitem__)
+    expected, running = {}, 0.0
+    for i, step in enumerate(ranked):
+        running = max(running, min(1.0, (3 - i) * raw[step]))
+        expected[step] = running
+    by_step = {s.activity: s for s in c.step_wait_shift}
+    assert set(by_step) == {"Review", "Build", "Ship"}
+    for step, s in by_step.items():
+        assert s.tested and s.mannwhitney_p == pytest.approx(raw[step], rel=1e-12)
+        assert s.holm_p == pytest.approx(expected[step], rel=1e-12)
+    # Review's queue moved in front of Build, in the same cases: both clear, Ship untouched.
+    assert (by_step["Review"].change, by_step["Build"].change) == ("fell", "rose")
+    assert by_step["Ship"].change is None
+    assert c.verdict == "waiting moved"
+    # The JSON carries each step's test with its corrected p-value.
+    steps_json = json.loads(json.dumps(c.to_json(), allow_nan=False))["step_wait_shift"]
+    assert [(s["activity"], s["holm_p"], s["change"]) for s in steps_json] == [
+        (s.activity, s.holm_p, s.change) for s in c.step_wait_shift
+    ]
+    assert steps_json[0]["mannwhitney_p"] == pytest.approx(raw["Review"], rel=1e-12)
+
+
+def test_a_step_with_too_few_waits_is_outside_the_family() -> None:
+    """So few cases that no step has 5 waits in each window: no step is tested or coloured."""
+    c = run(8, Truth(per_day=0.2), 10, 10)
+    assert c.steps_tested == 0
+    assert all(s.holm_p is None and s.change is None for s in c.step_wait_shift)
+    assert set(c.step_wait_frame()["outcome"]) == {"too few waits to test"}
+    assert c.effects().filter(pl.col("kind") == "step").height == 0

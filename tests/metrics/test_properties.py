@@ -4,6 +4,7 @@ transition counts = instances − cases, and the waits before steps add up to th
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,8 @@ from metrics.steps import steps
 from metrics.summary import case_summary
 from metrics.transitions import transitions
 from tests.metrics.frames import cases_of, catalog, derive, events
+
+pytestmark = pytest.mark.slow
 
 ACTIVITIES = ["A", "B", "C", "Queue"]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.cli_runner import Ran, run_cli
 from tests.metrics.frames import events
 from warehouse import Warehouse
 
@@ -69,17 +70,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "metrics.report", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+def _run(*args: str) -> Ran:
+    return run_cli("report", *args)
 
 
 def test_json_shape(db: Path) -> None:
@@ -166,6 +158,7 @@ def test_unknown_offering(db: Path) -> None:
     assert "Nope" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_cli_never_imports_pm4py() -> None:
     # pm4py prints a licence banner when imported from __main__: stdout must stay JSON.
     code = "import sys, metrics, metrics.report; print('pm4py' in sys.modules)"

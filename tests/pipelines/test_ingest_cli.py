@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.cli_runner import Ran, run_cli
 from warehouse import Warehouse
 
 CSV = """Case ID,Activity,Start Timestamp,Complete Timestamp,Resource
@@ -17,14 +15,8 @@ A,Ship,2025-06-03 09:00,2025-06-03 11:00,Ben
 """
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.ingest", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def _run(*args: str) -> Ran:
+    return run_cli("ingest", *args)
 
 
 def test_json_report_and_exit_0_with_some_rows_rejected(tmp_path: Path) -> None:

@@ -137,3 +137,19 @@ def test_an_experiment_whose_offering_has_no_cases(
     no_exceptions(at)
     assert at.selectbox(key="exp_choice").value == 3
     assert any("no cases of **Old stream**" in w.value for w in at.warning)
+
+
+def test_where_the_waiting_went_names_the_steps_the_verdict_rests_on(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    captions = "\n".join(str(c.value) for c in at.caption)
+    assert "The wait clearly fell before Label approval and rose before Materials" in captions
+    assert "after Holm's correction for the 10 steps tested" in captions
+    at.selectbox(key="exp_choice").set_value(1).run()
+    no_exceptions(at)
+    # June: Sample approval's wait per case fell, but its test could be chance, so no
+    # step is named and the verdict rests on lead time alone.
+    captions = "\n".join(str(c.value) for c in at.caption)
+    assert "No step's wait changed clearly: every difference could be chance." in captions

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.cli_runner import Ran, run_cli
 from warehouse import Warehouse, WarehouseError
 from warehouse.experiments import (
     create_experiment,
@@ -168,16 +165,8 @@ def test_loading_the_demo_records_its_two_changes(demo_db: Path) -> None:
     assert frame["is_demo"].all() and (frame["before_days"] == 14).all()
 
 
-def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "warehouse.experiments", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-    )
+def _cli(db: Path, *args: str) -> Ran:
+    return run_cli("experiments", "--db", str(db), *args)
 
 
 def test_the_command_line_adds_lists_edits_and_deletes(tmp_path: Path) -> None:

@@ -70,8 +70,8 @@ that shows it elsewhere, so it is the same number on every page:
   cases' lead times (metrics.compare's equal follow-up), and each case counts
   as min(lead time, T), an open case as T (it has been open at least T); for a
   step's waits T = the p95 of its waits (a wait still running is not in the
-  data, and after T only the longest 5% can be missing). Weeks with fewer than
-  MIN_WEEK_VALUES values are left out, and so are the steps holding less
+  data, and after T only the longest 5% can be missing). Thin weeks are left
+  out (`weekly_medians`), and so are the steps holding less
   than SHIFT_MIN_WAIT_SHARE of all the waiting before steps (a log of
   hundreds of rare steps would otherwise spend the test's power, and the
   time, on queues nobody waits in); the series are on a log scale
@@ -118,8 +118,9 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -159,6 +160,7 @@ ALPHA = 0.01
 """Family-wise level of each family of tests in one offering: the shifts, the attribute values."""
 MIN_SEGMENT_WEEKS = 4
 MIN_WEEK_VALUES = 3
+THIN_WEEK_SHARE = 0.25
 MIN_RELATIVE_SHIFT = 0.2
 MIN_EFFECT_RATIO = 1.25
 LOG_OFFSET_S = 600.0
@@ -291,9 +293,6 @@ def _path_text(path: Sequence[str]) -> str:
 _WORK = pl.col("kind") != "waiting"
 
 
-# ---------------------------------------------------------------- attributes
-
-
 def case_attributes(events: pl.DataFrame) -> pl.DataFrame:
     """(case_id, attribute, value) of one offering's events frame (ATTRIBUTE_SCHEMA), unique rows.
 
@@ -330,9 +329,6 @@ def case_attributes(events: pl.DataFrame) -> pl.DataFrame:
         .unique()
         .sort(list(ATTRIBUTE_SCHEMA))
     )
-
-
-# ---------------------------------------------------------------- rework rounds
 
 
 def rework_rounds(instances: pl.LazyFrame) -> pl.LazyFrame:
@@ -380,9 +376,6 @@ def rework_rounds(instances: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(path=pl.concat_list("from_activity", "_round_steps"))
         .select([pl.col(name).cast(dtype) for name, dtype in ROUND_SCHEMA.items()])
     )
-
-
-# ---------------------------------------------------------------- weekly series
 
 
 def lead_time_horizon(cases: pl.DataFrame, quantile: float = FOLLOW_UP_QUANTILE) -> float | None:
@@ -457,20 +450,27 @@ def step_horizon(instances: pl.DataFrame, activity: str) -> float | None:
 
 
 def weekly_medians(watched: pl.LazyFrame) -> pl.LazyFrame:
-    """Per series and week: how many values and their median (WEEKLY_SCHEMA), weeks with too few left out."""
+    """Per series and week: how many values and their median (WEEKLY_SCHEMA), thin weeks left out.
+
+    A week is thin with fewer than MIN_WEEK_VALUES values, or fewer than
+    THIN_WEEK_SHARE of its series' median week. The permutation test takes the
+    weeks as exchangeable; the median of a thin week is far noisier than the
+    others', and thin weeks bunch where the data begins (a later step's queue
+    fills over the first weeks), where a few of them would read as a change.
+    """
+    usual = pl.col("values").median().over("series")
     frame = (
         watched.group_by("series", "week")
         .agg(
             values=pl.len().cast(pl.UInt32),
             median_s=pl.col("value_s").quantile(0.5, interpolation="linear"),
         )
-        .filter(pl.col("values") >= MIN_WEEK_VALUES)
+        .filter(
+            (pl.col("values") >= MIN_WEEK_VALUES) & (pl.col("values") >= THIN_WEEK_SHARE * usual)
+        )
         .sort("series", "week")
     )
     return frame.select([pl.col(n).cast(t) for n, t in WEEKLY_SCHEMA.items()])
-
-
-# ---------------------------------------------------------------- the finders
 
 
 @dataclass
@@ -493,7 +493,9 @@ class _View:
         rows = self.steps.filter(pl.col("activity") == activity)
         return rows.row(0, named=True) if rows.height else None
 
+    @cached_property
     def work(self) -> pl.DataFrame:
+        """The work instances: waiting-state instances are queues, not steps."""
         return self.instances.filter(_WORK)
 
 
@@ -647,8 +649,7 @@ def _slower_than_standard(v: _View) -> list[Finding]:
     out = []
     for step, minutes in standards.select("activity", "standard_minutes").iter_rows():
         measured = (
-            v.work()
-            .filter((pl.col("activity") == step) & pl.col("start").is_not_null())["process_s"]
+            v.work.filter((pl.col("activity") == step) & pl.col("start").is_not_null())["process_s"]
             .drop_nulls()
             .to_numpy()
         )
@@ -710,7 +711,7 @@ def _high_variance(v: _View) -> list[Finding]:
                 continue
             step = row["activity"]
             p50, p95 = row[f"{prefix}_p50"], row[f"{prefix}_p95"]
-            values = v.work().filter(pl.col("activity") == step)[column].drop_nulls().to_numpy()
+            values = v.work.filter(pl.col("activity") == step)[column].drop_nulls().to_numpy()
             excess = float(np.clip(values - p50, 0.0, None).sum())
             ratio, typical = p95 / p50, math.exp(centre)
             what, unit = (
@@ -750,7 +751,7 @@ def _high_variance(v: _View) -> list[Finding]:
 
 
 def _handoffs(v: _View) -> list[Finding]:
-    work = v.work()
+    work = v.work
     same_case = pl.col("case_index") == pl.col("case_index").shift(1)
     frame = (
         work.with_columns(_prev_resource=pl.when(same_case).then(pl.col("resource").shift(1)))
@@ -1276,9 +1277,6 @@ def _effect_finding(
     )
 
 
-# ---------------------------------------------------------------- entry points
-
-
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
@@ -1351,25 +1349,15 @@ def findings_report(
 
     `events` is the warehouse's events frame (other offerings are ignored),
     `catalog` the activity catalog, `spec` the view's filters (metrics.filters;
-    its `offerings` is ignored: this is one offering), `changes` the recorded
-    experiments' (date, title) of the offering.
+    its `offerings` is ignored: this is one offering; `completed_only` would
+    hide the open cases that keep recent weeks from reading as faster, so the
+    shifts would lose that protection), `changes` the recorded experiments'
+    (date, title) of the offering.
     """
     own = events.filter(pl.col("offering") == offering)
     d = derive_all(own, catalog)
-    view = spec if spec is not None else CaseFilter()
-    view_instances, view_cases = apply_filters(
-        d.instances.lazy(),
-        d.cases.lazy(),
-        CaseFilter(
-            window_start=view.window_start,
-            window_end=view.window_end,
-            window_mode=view.window_mode,
-            attributes=view.attributes,
-            variants=view.variants,
-            completed_only=view.completed_only,
-        ),
-        own.lazy(),
-    )
+    view = replace(spec, offerings=None) if spec is not None else CaseFilter()
+    view_instances, view_cases = apply_filters(d.instances.lazy(), d.cases.lazy(), view, own.lazy())
     chosen = view_cases.collect(engine=ENGINE)
     found = find(
         view_instances,

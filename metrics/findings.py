@@ -109,7 +109,10 @@ that shows it elsewhere, so it is the same number on every page:
   MIN_DIFFERENCE_S more. At stake: the waits before the handed-over instances.
 
 Waiting-state instances are queues, not steps (METRICS.md): no finding is
-about one, and their time is in the wait before the next work step.
+about one, and their time is in the wait before the next work step. Where a
+step has no start times, its "wait" is the time between completions (METRICS.md
+calls it elapsed): the headlines of the findings about waits say so, and their
+evidence has `elapsed` true.
 """
 
 from __future__ import annotations
@@ -291,6 +294,7 @@ def _path_text(path: Sequence[str]) -> str:
 
 
 _WORK = pl.col("kind") != "waiting"
+_ELAPSED = "; with no start times in the log, these waits are the times between completions"
 
 
 def case_attributes(events: pl.DataFrame) -> pl.DataFrame:
@@ -493,6 +497,10 @@ class _View:
         rows = self.steps.filter(pl.col("activity") == activity)
         return rows.row(0, named=True) if rows.height else None
 
+    def elapsed(self, activity: str) -> bool:
+        """No instance of the step has a start: its "waits" are times between completions."""
+        return bool(self.work.filter(pl.col("activity") == activity)["start"].is_null().all())
+
     @cached_property
     def work(self) -> pl.DataFrame:
         """The work instances: waiting-state instances are queues, not steps."""
@@ -513,9 +521,10 @@ def _bottleneck(v: _View) -> list[Finding]:
     headline = (
         f"Cases wait a median {duration_text(p50)}{spread} before {step}: "
         f"{_pct(share)} of all waiting before steps ({_n(row['wait_before_s_n'])} waits in "
-        f"{_n(row['cases'])} cases)."
+        f"{_n(row['cases'])} cases){_ELAPSED if v.elapsed(step) else ''}."
     )
     evidence = {
+        "elapsed": v.elapsed(step),
         "wait_share": share,
         "wait_before_s_p50": row["wait_before_s_p50"],
         "wait_before_s_p85": row["wait_before_s_p85"],
@@ -811,9 +820,11 @@ def _handoffs(v: _View) -> list[Finding]:
         headline = (
             f"{step} changes hands in {_pct(r['share'])} of its {_n(r['known'])} instances "
             f"(most often {r['_prev_resource']} → {r['resource']}), and work then waits a median "
-            f"{duration_text(r['wait_p50'])} before it{factor}."
+            f"{duration_text(r['wait_p50'])} before it{factor}"
+            f"{_ELAPSED if v.elapsed(step) else ''}."
         )
         evidence = {
+            "elapsed": v.elapsed(step),
             "handoff_share": r["share"],
             "handoffs": r["handoffs"],
             "instances_with_resources": r["known"],
@@ -1022,9 +1033,11 @@ def _shift_finding(
             f"Waits before {series} that began from {since} last a median "
             f"{duration_text(a50)}, {_compared(a50, b50)} before"
         )
-    headline = f"{text} {counts}; {named}."
+    elapsed = not is_lead and v.elapsed(series)
+    headline = f"{text} {counts}; {named}{_ELAPSED if elapsed else ''}."
     after_span_weeks = ((a_weeks[-1] - a_weeks[0]).days + 7) / 7
     evidence = {
+        "elapsed": elapsed,
         "date": week.isoformat(),
         "direction": direction,
         "before_median_s": b50,

@@ -142,6 +142,7 @@ def test_loop_log_findings_literal() -> None:
     ]
     by_kind = {f.kind: f.evidence for f in found}
     assert by_kind["bottleneck"] == {
+        "elapsed": False,
         "wait_share": pytest.approx(0.72),
         "wait_before_s_p50": 6 * H,
         "wait_before_s_p85": 6 * H,
@@ -151,6 +152,7 @@ def test_loop_log_findings_literal() -> None:
         "cases": 20,
     }
     assert by_kind["handoff"] == {
+        "elapsed": False,
         "handoff_share": 1.0,
         "handoffs": 30,
         "instances_with_resources": 30,
@@ -320,6 +322,7 @@ def test_lead_time_and_step_wait_shift_literal() -> None:
     # Two series searched (lead time, the wait before B), each at 0.01 / 2: 1,999 shuffles,
     # none of which separates the levels as cleanly (2 of 1.1 million arrangements do).
     assert lead.evidence == {
+        "elapsed": False,
         "date": "2024-03-11",
         "direction": "fall",
         "before_median_s": 4 * DAY,
@@ -747,3 +750,14 @@ def test_real_logs_findings_agree_with_the_other_figures(real_dir: Path, name: s
             e = f["evidence"]
             assert e["rounds"] == expected[(e["from_step"], e["to_step"])]
             assert e["cases"] >= 10 and e["cases"] >= 0.02 * total
+
+
+def test_without_start_times_the_waits_are_called_times_between_completions() -> None:
+    frame = _loop_log().with_columns(start=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
+    (neck,) = of_kind(run(frame, LOOP_CATALOG), "bottleneck")
+    # End to end: C 30 × 7 h = 210 h; B 20 × 3 h + 10 × 2 h = 80 h; D 20 × 2 h = 40 h.
+    assert neck.headline == (
+        "Cases wait a median 7.0 h before C: 64% of all waiting before steps (30 waits in 20 "
+        "cases); with no start times in the log, these waits are the times between completions."
+    )
+    assert neck.evidence["elapsed"] is True

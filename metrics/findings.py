@@ -732,7 +732,8 @@ def _high_variance(v: _View) -> list[Finding]:
                 f"{what} varies far more than at the other steps: its p95 of "
                 f"{duration_text(p95)} is {ratio:.1f}× its median of {duration_text(p50)}, "
                 f"against a typical {typical:.1f}× at the other {len(others)} steps "
-                f"({_n(row[f'{prefix}_n'])} {unit})."
+                f"({_n(row[f'{prefix}_n'])} {unit})"
+                f"{_ELAPSED if measure == 'wait' and v.elapsed(step) else ''}."
             )
             evidence = {
                 "measure": measure,
@@ -1034,7 +1035,7 @@ def _shift_finding(
             f"{duration_text(a50)}, {_compared(a50, b50)} before"
         )
     elapsed = not is_lead and v.elapsed(series)
-    headline = f"{text} {counts}; {named}{_ELAPSED if elapsed else ''}."
+    headline = f"{text} {counts}{_ELAPSED if elapsed else ''}; {named}."
     after_span_weeks = ((a_weeks[-1] - a_weeks[0]).days + 7) / 7
     evidence = {
         "elapsed": elapsed,

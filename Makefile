@@ -59,6 +59,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/ingest.py
 	$(PY) bench/metrics.py
 	$(PY) bench/pages.py
+	$(PY) bench/findings.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

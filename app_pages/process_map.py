@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from ui.choices import choose_offering
 from ui.context import dashboard_context, filtered_view
 from ui.process_map_screen import arrows_table, draw_process_map, map_controls
+from ui.widgets import offering_picker
 
 st.title("Process map")
 d, filters = dashboard_context()
-offering = choose_offering(filters.offerings, key="pm_offering")
+offering = offering_picker(filters.offerings, key="pm_offering")
 instances, cases = filtered_view(filters, (offering,))
 view = map_controls(offering, instances, cases)
 draw_process_map(offering, view, instances, cases)

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from ui.context import dashboard_context, filtered_view
-from ui.vsm_screen import choose_offering, draw_map, steps_table, variants_table
+from ui.vsm_screen import draw_map, steps_table, variants_table
+from ui.widgets import offering_picker
 
 st.title("Value stream map")
 d, filters = dashboard_context()
-offering = choose_offering(filters.offerings)
+offering = offering_picker(filters.offerings, key="vsm_offering")
 instances, cases = filtered_view(filters, (offering,))
 draw_map(offering, instances, cases)
 st.subheader("Variants")

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from ui.choices import choose_offering
 from ui.context import dashboard_context, filtered_view
 from ui.waits_screen import cases_waiting, slowest, spread, timeline, wait_overview
+from ui.widgets import offering_picker
 
 st.title("Waits")
 d, filters = dashboard_context()
-offering = choose_offering(filters.offerings, key="waits_offering")
+offering = offering_picker(filters.offerings, key="waits_offering")
 instances, cases = filtered_view(filters, (offering,))
 st.subheader("Waiting before each step")
 steps, unit, log = wait_overview(offering, instances, cases)

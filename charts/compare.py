@@ -26,7 +26,7 @@ def offering_color(offerings: list[str], legend: bool = False) -> alt.Color:
     )
 
 
-def lead_time_small_multiples(
+def lead_time_small_multiples_chart(
     histogram: pl.DataFrame, card: pl.DataFrame, width: int = 760
 ) -> AnyChart:
     """One histogram of lead time per offering, same bins and same axes (metrics.scorecard).
@@ -170,17 +170,17 @@ def _share_bars(card: pl.DataFrame, column: str, title: str, tooltip_title: str)
     return alt.layer(bars, text).properties(height=max(90, 40 * len(offerings)), autosize=FIT_WIDTH)
 
 
-def pce_bars(card: pl.DataFrame) -> AnyChart:
+def pce_bars_chart(card: pl.DataFrame) -> AnyChart:
     """PCE per offering (flow efficiency where no step is classified value-adding)."""
     return _share_bars(card, "pce", "PCE: value-adding time / lead time", "PCE")
 
 
-def rework_bars(card: pl.DataFrame) -> AnyChart:
+def rework_bars_chart(card: pl.DataFrame) -> AnyChart:
     """Share of cases with rework per offering."""
     return _share_bars(card, "rework_case_share", "Cases with rework", "Cases with rework")
 
 
-def weekly_throughput_lines(weekly: pl.DataFrame, width: int = 760) -> AnyChart:
+def weekly_throughput_chart(weekly: pl.DataFrame, width: int = 760) -> AnyChart:
     """Completed cases per week, one panel per offering on a shared y axis, the average dashed."""
     offerings = weekly["offering"].unique().sort().to_list()
     line = (

@@ -9,7 +9,7 @@ from charts.style import AnyChart
 from model.units import DAY
 
 
-def lead_time_trend(trend: pl.DataFrame, changes: pl.DataFrame | None = None) -> AnyChart:
+def lead_time_trend_chart(trend: pl.DataFrame, changes: pl.DataFrame | None = None) -> AnyChart:
     """Weekly median lead time per offering (from metrics.health.lead_time_trend), in days.
 
     `changes` (offering, name, changed_at) are the recorded experiments, drawn as

@@ -237,7 +237,7 @@ def _totals(frame: pl.DataFrame, totals: dict[str, Any]) -> alt.Chart:
     )
 
 
-def value_stream_map(vsm: pl.DataFrame, totals: dict[str, Any], title: str = "") -> AnyChart:
+def value_stream_map_chart(vsm: pl.DataFrame, totals: dict[str, Any], title: str = "") -> AnyChart:
     """The whole map; `vsm` from metrics.vsm.vsm_steps, `totals` from metrics.vsm.ladder."""
     frame = _frame(vsm)
     # An invisible frame fixes the x domain to the slots, so short maps keep their proportions.

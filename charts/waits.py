@@ -41,7 +41,9 @@ FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 squeezes the plot to make room for legends)."""
 
 
-def step_wait_boxes(step_waits: pl.DataFrame, unit: str = "days", log: bool = False) -> AnyChart:
+def step_wait_boxes_chart(
+    step_waits: pl.DataFrame, unit: str = "days", log: bool = False
+) -> AnyChart:
     """One row per step: box p25–p75, whisker p5–p95, markers at p50, p85, p95 (metrics.waits.step_waits)."""
     order = step_waits["activity"].to_list()
     frame = step_waits.with_columns(
@@ -110,7 +112,7 @@ def step_wait_boxes(step_waits: pl.DataFrame, unit: str = "days", log: bool = Fa
     )
 
 
-def wait_ecdf(
+def wait_ecdf_chart(
     ecdf: pl.DataFrame,
     unit: str = "days",
     log: bool = False,
@@ -179,7 +181,7 @@ def wait_ecdf(
     return alt.layer(rules, labels, lines, bold).properties(height=340, autosize=FIT_WIDTH)
 
 
-def wait_heatmap(by_hour: pl.DataFrame, unit: str = "days", min_waits: int = 5) -> AnyChart:
+def wait_heatmap_chart(by_hour: pl.DataFrame, unit: str = "days", min_waits: int = 5) -> AnyChart:
     """Median wait by weekday and hour the waiting step started (metrics.waits.waits_by_weekday_hour).
 
     Cells with fewer than `min_waits` waits are drawn faint: their median says little.
@@ -223,7 +225,7 @@ def wait_heatmap(by_hour: pl.DataFrame, unit: str = "days", min_waits: int = 5) 
     )
 
 
-def case_timeline(timeline: pl.DataFrame, title: str = "") -> AnyChart:
+def case_timeline_chart(timeline: pl.DataFrame, title: str = "") -> AnyChart:
     """A Gantt of one case: its steps coloured by value class and the waits in front of them (metrics.waits.case_timeline)."""
     order = timeline["label"].to_list()
     waits = timeline.filter(pl.col("wait_before_s") > 0).select(

@@ -8,12 +8,17 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from charts.compare import lead_time_small_multiples, pce_bars, rework_bars, weekly_throughput_lines
-from charts.export import to_png, to_svg
+from charts.compare import (
+    lead_time_small_multiples_chart,
+    pce_bars_chart,
+    rework_bars_chart,
+    weekly_throughput_chart,
+)
 from metrics.definitions import DEFINITIONS
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
 from ui.filters import ViewFilters
 from ui.format import count, duration_text, share
+from ui.widgets import chart_downloads, csv_download
 
 DAY = 86400
 
@@ -112,15 +117,7 @@ def scorecard_table(card: pl.DataFrame, period: str) -> None:
         pl.col("throughput_per_week").round(2).alias("Throughput per week"),
         pl.col("weeks").round(1).alias("Weeks in the period"),
     )
-    left, _ = st.columns([1, 3])
-    left.download_button(
-        "Download the scorecard (CSV)",
-        lambda: numbers.write_csv(),
-        file_name="compare-offerings.csv",
-        mime="text/csv",
-        key="compare_csv",
-        icon=":material/table:",
-    )
+    csv_download(numbers, "compare-offerings", "compare_csv", "Download the scorecard (CSV)")
     with st.expander("What the measures mean"):
         for key in (
             "lead_time",
@@ -146,7 +143,7 @@ def lead_times(cases: pl.DataFrame, card: pl.DataFrame) -> None:
         return
     width, last = lead_time_bins(cases)
     hist = lead_time_histogram(cases.lazy(), width, last).collect()
-    chart = lead_time_small_multiples(hist, card)
+    chart = lead_time_small_multiples_chart(hist, card)
     st.altair_chart(chart, width="content")
     st.caption(
         f"Each panel: how an offering's completed cases spread over lead time, in bins of "
@@ -154,33 +151,17 @@ def lead_times(cases: pl.DataFrame, card: pl.DataFrame) -> None:
         "share of the offering's completed cases, so small and large offerings compare. "
         "The solid line marks the median, the dashed line p85. Hover for counts."
     )
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
-        "Download PNG",
-        lambda: to_png(chart),
-        file_name="lead-times-by-offering.png",
-        mime="image/png",
-        key="compare_png",
-        icon=":material/image:",
-    )
-    right.download_button(
-        "Download SVG",
-        lambda: to_svg(chart),
-        file_name="lead-times-by-offering.svg",
-        mime="image/svg+xml",
-        key="compare_svg",
-        icon=":material/draw:",
-    )
+    chart_downloads(chart, "lead-times-by-offering", "compare")
 
 
 def efficiency_and_rework(card: pl.DataFrame) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**PCE**", help=DEFINITIONS["pce"])
-        st.altair_chart(pce_bars(card), width="stretch")
+        st.altair_chart(pce_bars_chart(card), width="stretch")
     with right:
         st.markdown("**Rework**", help=DEFINITIONS["rework_case_share"])
-        st.altair_chart(rework_bars(card), width="stretch")
+        st.altair_chart(rework_bars_chart(card), width="stretch")
     if (card["pce_basis"] != "value-adding").any():
         st.caption(
             "Where an offering has no step classified value-adding, its bar is its flow "
@@ -193,7 +174,7 @@ def throughput(cases: pl.DataFrame, start: datetime | None, end: datetime | None
     if weekly.height == 0:
         st.info("No weeks to show.")
         return
-    st.altair_chart(weekly_throughput_lines(weekly), width="content")
+    st.altair_chart(weekly_throughput_chart(weekly), width="content")
     st.caption(
         f"Cases completed each week (weeks start on Monday), {int(weekly['completed_cases'].sum()):,} "
         "in all; the dashed line is each offering's average per week. Every panel has the "

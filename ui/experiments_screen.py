@@ -25,11 +25,11 @@ from metrics.compare import Comparison, compare
 from metrics.significance import ALPHA, MeasureComparison
 from metrics.verdict import CLEARLY_LONGER, CLEARLY_SHORTER, MIN_STEP_WAITS, step_changes_words
 from metrics.windows import WindowFigures
-from ui.choices import seed_from_url
 from ui.context import empty_warehouse
 from ui.format import duration_text, explain, share
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
+from ui.widgets import seed_from_url
 from warehouse import WarehouseError
 from warehouse.experiments import (
     DEFAULT_WINDOW_DAYS,

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from charts.health import lead_time_trend as trend_chart
+from charts.health import lead_time_trend_chart
 from metrics.health import default_period, health, lead_time_trend
 from ui.filters import ViewFilters
 from ui.format import duration_text, explain, pct_change, share
@@ -152,7 +152,7 @@ def trend(cases: pl.DataFrame) -> None:
         .filter(pl.col("offering").is_in(offerings))
         .select("offering", "name", "changed_at")
     )
-    st.altair_chart(trend_chart(frame, changes), width="stretch")
+    st.altair_chart(lead_time_trend_chart(frame, changes), width="stretch")
     note = (
         f"Each point: the median lead time of the cases that completed that week "
         f"({frame['completed'].sum():,} cases in all; hover for each week's n)."

@@ -18,8 +18,8 @@ from metrics.process_map import (
     top_activities,
 )
 from metrics.steps import bottleneck, steps
-from ui.choices import seed_from_url
 from ui.format import explain
+from ui.widgets import csv_download, seed_from_url, slug
 
 MODES: dict[str, str] = {
     "frequency": "How often",
@@ -146,11 +146,10 @@ def draw_process_map(
             st.caption(
                 "With steps hidden, an arrow that skips a hidden step also spans that step's time."
             )
-        slug = offering.lower().replace(" ", "-")
         st.download_button(
             "Download the map (Graphviz DOT)",
             view.dot,
-            file_name=f"process-map-{slug}.dot",
+            file_name=f"process-map-{slug(offering)}.dot",
             mime="text/vnd.graphviz",
             key="pm_dot",
             icon=":material/download:",
@@ -192,12 +191,4 @@ def arrows_table(view: MapView, offering: str) -> None:
         "Every arrow on the map; (start) and (end) are the Start and End nodes, which carry "
         "cases, not waits."
     )
-    slug = offering.lower().replace(" ", "-")
-    st.download_button(
-        "Download arrows (CSV)",
-        lambda: frame.write_csv(),
-        file_name=f"process-map-arrows-{slug}.csv",
-        mime="text/csv",
-        key="pm_csv",
-        icon=":material/table:",
-    )
+    csv_download(frame, f"process-map-arrows-{slug(offering)}", "pm_csv", "Download arrows (CSV)")

@@ -7,30 +7,18 @@ from typing import Any, cast
 import polars as pl
 import streamlit as st
 
-from charts.export import to_png, to_svg
-from charts.vsm import value_stream_map
+from charts.vsm import value_stream_map_chart
 from metrics.steps import steps
 from metrics.variants import variants
 from metrics.vsm import ladder, vsm_steps
 from ui.format import duration_text
-
-
-def choose_offering(offerings: tuple[str, ...]) -> str:
-    """One offering; a link (?p_offering=...) or the Stream health tiles preselect it."""
-    wanted = st.query_params.get("p_offering")
-    if wanted in offerings and st.session_state.get("vsm_offering") not in offerings:
-        st.session_state["vsm_offering"] = wanted
-    if st.session_state.get("vsm_offering") not in offerings:
-        st.session_state["vsm_offering"] = offerings[0]
-    chosen = str(st.selectbox("Offering", offerings, key="vsm_offering"))
-    st.query_params["p_offering"] = chosen
-    return chosen
+from ui.widgets import chart_downloads, slug
 
 
 def draw_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> dict[str, Any]:
     boxes = vsm_steps(instances.lazy(), cases.lazy()).collect()
     totals = ladder(boxes)
-    chart = value_stream_map(boxes, totals, title=offering)
+    chart = value_stream_map_chart(boxes, totals, title=offering)
     completed = int(cases["completed"].sum())
     st.markdown(
         f"**{cases.height:,} cases** ({completed:,} completed). Boxes are the steps at least half "
@@ -69,24 +57,7 @@ def draw_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> dic
             "catalog to fill the gaps."
         )
     st.caption(note)
-    slug = offering.lower().replace(" ", "-")
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
-        "Download PNG",
-        lambda: to_png(chart),
-        file_name=f"vsm-{slug}.png",
-        mime="image/png",
-        key="vsm_png",
-        icon=":material/image:",
-    )
-    right.download_button(
-        "Download SVG",
-        lambda: to_svg(chart),
-        file_name=f"vsm-{slug}.svg",
-        mime="image/svg+xml",
-        key="vsm_svg",
-        icon=":material/draw:",
-    )
+    chart_downloads(chart, f"vsm-{slug(offering)}", "vsm")
     return totals
 
 

@@ -7,35 +7,29 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from charts.export import to_png, to_svg
-from charts.waits import case_timeline, step_wait_boxes, wait_ecdf, wait_heatmap
+from charts.waits import (
+    case_timeline_chart,
+    step_wait_boxes_chart,
+    wait_ecdf_chart,
+    wait_heatmap_chart,
+)
 from metrics.summary import case_summary
 from metrics.transitions import transitions
-from metrics.waits import case_timeline as timeline_of
-from metrics.waits import slowest_cases, step_waits, waiting_now, waits_by_weekday_hour
-from metrics.waits import wait_ecdf as ecdf_of
+from metrics.waits import (
+    case_timeline,
+    slowest_cases,
+    step_waits,
+    wait_ecdf,
+    waiting_now,
+    waits_by_weekday_hour,
+)
 from model.units import unit_for
-from ui.choices import seed_from_url
 from ui.format import duration_text, explain, share
+from ui.widgets import chart_downloads, csv_download, seed_from_url, slug, url_choice
 
 DAY = 86400
 MAX_STEPS = 25
 """More rows than this and a chart stops being readable: show the steps with the most waiting."""
-
-
-def _slug(text: str) -> str:
-    return text.lower().replace(" ", "-")
-
-
-def _csv_button(label: str, frame: pl.DataFrame, name: str, key: str) -> None:
-    st.download_button(
-        label,
-        lambda: frame.write_csv(),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=key,
-        icon=":material/table:",
-    )
 
 
 def wait_overview(
@@ -80,7 +74,7 @@ def wait_overview(
             f"Showing the {shown.height} steps with the most waiting of {frame.height}; "
             "the table below has them all."
         )
-    chart = step_wait_boxes(shown, unit, log)
+    chart = step_wait_boxes_chart(shown, unit, log)
     st.altair_chart(chart, width="stretch")
     st.caption(
         "Each row is the wait in front of a step, steps in their usual order. The box spans "
@@ -90,23 +84,7 @@ def wait_overview(
     )
     # A file has no page to fill: give it a width and say what it shows.
     export = chart.properties(width=820, title=f"Wait before each step: {offering}")
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
-        "Download PNG",
-        lambda: to_png(export),
-        file_name=f"waits-{_slug(offering)}.png",
-        mime="image/png",
-        key="waits_png",
-        icon=":material/image:",
-    )
-    right.download_button(
-        "Download SVG",
-        lambda: to_svg(export),
-        file_name=f"waits-{_slug(offering)}.svg",
-        mime="image/svg+xml",
-        key="waits_svg",
-        icon=":material/draw:",
-    )
+    chart_downloads(export, f"waits-{slug(offering)}", "waits")
     with st.expander("The numbers behind the chart"):
         table = frame.select(
             pl.col("activity").alias("Wait before"),
@@ -118,7 +96,7 @@ def wait_overview(
             (pl.col("wait_share") * 100).round(1).alias("Share of all waiting (%)"),
         )
         st.dataframe(table, hide_index=True, key="waits_steps_table")
-        _csv_button("Download (CSV)", table, f"waits-by-step-{_slug(offering)}", "waits_steps_csv")
+        csv_download(table, f"waits-by-step-{slug(offering)}", "waits_steps_csv")
     return frame, unit, log
 
 
@@ -136,12 +114,14 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
     frame = _most_waiting(frame)
     st.markdown("**How long waits last, step by step**")
     ecdf = (
-        ecdf_of(instances.lazy())
+        wait_ecdf(instances.lazy())
         .collect()
         .filter(pl.col("activity").is_in(frame["activity"].implode()))
     )
     st.altair_chart(
-        wait_ecdf(ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()),
+        wait_ecdf_chart(
+            ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
+        ),
         width="stretch",
     )
     st.caption(
@@ -158,7 +138,7 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
     )
     st.markdown("**When the waiting ends: the weekday and hour steps start**")
     hours = waits_by_weekday_hour(instances.lazy()).collect()
-    st.altair_chart(wait_heatmap(hours, unit), width="stretch")
+    st.altair_chart(wait_heatmap_chart(hours, unit), width="stretch")
     st.caption(
         f"Each cell: the {int(hours['waits'].sum()):,} steps that ended a wait, by the weekday "
         "and hour (UTC) they started, coloured by the median wait before them. Dark cells "
@@ -183,17 +163,16 @@ def cases_waiting(
     )
     counts = dict(per_step.iter_rows())
     options = list(counts)
-    seed_from_url("waits_step", "p_step", options, options[0])
     step = str(
-        st.selectbox(
+        url_choice(
             "Cases whose latest step is",
             options,
             key="waits_step",
+            param="p_step",
             format_func=lambda s: f"{s} ({counts[s]:,} open cases)",
             help="Open cases sit after their latest finished step until the next one starts.",
         )
     )
-    st.query_params["p_step"] = step
     frame = everyone.filter(pl.col("current_step") == step)
     nxt = transitions(instances.lazy(), by=()).collect().filter(pl.col("from_activity") == step)
     hint = ""
@@ -227,9 +206,7 @@ def cases_waiting(
             "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
         },
     )
-    _csv_button(
-        "Download (CSV)", table, f"waiting-after-{_slug(step)}-{_slug(offering)}", "waits_now_csv"
-    )
+    csv_download(table, f"waiting-after-{slug(step)}-{slug(offering)}", "waits_now_csv")
     return frame
 
 
@@ -265,7 +242,7 @@ def slowest(instances: pl.DataFrame, cases: pl.DataFrame, offering: str) -> pl.D
             "Completed": st.column_config.DateColumn(format="D MMM YYYY"),
         },
     )
-    _csv_button("Download (CSV)", table, f"slowest-cases-{_slug(offering)}", "waits_slow_csv")
+    csv_download(table, f"slowest-cases-{slug(offering)}", "waits_slow_csv")
     return frame
 
 
@@ -284,18 +261,17 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
         st.info("List some cases above (pick a step with open cases) to see a timeline.")
         return
     options = list(labels)
-    seed_from_url("waits_case", "p_case", options, options[0])
     case_id = str(
-        st.selectbox(
+        url_choice(
             "Case",
             options,
             key="waits_case",
+            param="p_case",
             format_func=labels.__getitem__,
             help="The cases of the two tables above: waiting now, then the slowest.",
         )
     )
-    st.query_params["p_case"] = case_id
-    frame = timeline_of(instances.lazy(), case_id).collect()
+    frame = case_timeline(instances.lazy(), case_id).collect()
     waited = float(frame["wait_before_s"].sum())
     span = float(
         frame.select(
@@ -307,4 +283,4 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
         f"{duration_text(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
         "Amber bars are waits, coloured bars the steps by value class."
     )
-    st.altair_chart(case_timeline(frame), width="stretch")
+    st.altair_chart(case_timeline_chart(frame), width="stretch")

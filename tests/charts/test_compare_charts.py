@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
-from charts.compare import lead_time_small_multiples, pce_bars, rework_bars, weekly_throughput_lines
+from charts.compare import (
+    lead_time_small_multiples_chart,
+    pce_bars_chart,
+    rework_bars_chart,
+    weekly_throughput_chart,
+)
 from charts.export import to_svg
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
 from tests.metrics.test_scorecard import _two_offerings
@@ -14,7 +19,7 @@ def test_small_multiples_share_the_axes_and_mark_median_and_p85() -> None:
     inst, cases = _two_offerings()
     card = scorecard(inst.lazy(), cases.lazy()).collect()
     width, last = lead_time_bins(cases, bins=4)
-    chart = lead_time_small_multiples(
+    chart = lead_time_small_multiples_chart(
         lead_time_histogram(cases.lazy(), width, last).collect(), card
     )
     spec = json.loads(chart.to_json())
@@ -34,9 +39,9 @@ def test_small_multiples_share_the_axes_and_mark_median_and_p85() -> None:
 def test_bars_and_lines_colour_offerings_alike() -> None:
     inst, cases = _two_offerings()
     card = scorecard(inst.lazy(), cases.lazy()).collect()
-    pce = json.loads(pce_bars(card).to_json())
-    rework = json.loads(rework_bars(card).to_json())
-    lines = json.loads(weekly_throughput_lines(weekly_throughput(cases.lazy()).collect()).to_json())
+    pce = json.loads(pce_bars_chart(card).to_json())
+    rework = json.loads(rework_bars_chart(card).to_json())
+    lines = json.loads(weekly_throughput_chart(weekly_throughput(cases.lazy()).collect()).to_json())
     domains = [
         pce["layer"][0]["encoding"]["color"]["scale"]["domain"],
         rework["layer"][0]["encoding"]["color"]["scale"]["domain"],

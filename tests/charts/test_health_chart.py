@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from charts.health import lead_time_trend
+from charts.health import lead_time_trend_chart
 
 
 def _trend() -> pl.DataFrame:
@@ -23,7 +23,7 @@ def _trend() -> pl.DataFrame:
 
 
 def test_trend_in_days_without_changes() -> None:
-    spec = json.loads(lead_time_trend(_trend()).to_json())
+    spec = json.loads(lead_time_trend_chart(_trend()).to_json())
     assert len(spec["layer"]) == 1
     values = next(iter(spec["datasets"].values()))
     assert [v["median_d"] for v in values] == [40.0, 30.0]
@@ -37,7 +37,7 @@ def test_recorded_changes_are_dashed_rules_with_their_names() -> None:
             "changed_at": [datetime(2026, 6, 1, tzinfo=UTC)],
         }
     )
-    spec = json.loads(lead_time_trend(_trend(), changes).to_json())
+    spec = json.loads(lead_time_trend_chart(_trend(), changes).to_json())
     marks = [layer["mark"] for layer in spec["layer"]]
     assert {"type": "rule", "strokeDash": [4, 4], "color": "#555"} in marks
     assert "Video approvals" in json.dumps(spec["datasets"])

@@ -7,7 +7,7 @@ import json
 import polars as pl
 
 from charts.export import to_svg
-from charts.vsm import value_stream_map
+from charts.vsm import value_stream_map_chart
 from metrics.vsm import ladder, vsm_steps
 from tests.metrics.frames import cases_of, catalog, derive, events
 
@@ -29,7 +29,7 @@ def _boxes() -> pl.DataFrame:
 
 def test_map_spec_has_boxes_triangles_ladder_and_totals() -> None:
     boxes = _boxes()
-    chart = value_stream_map(boxes, ladder(boxes), title="Shop")
+    chart = value_stream_map_chart(boxes, ladder(boxes), title="Shop")
     spec = json.loads(chart.to_json())
     marks = json.dumps(spec)
     assert '"triangle-up"' in marks  # wait triangles
@@ -42,7 +42,7 @@ def test_map_spec_has_boxes_triangles_ladder_and_totals() -> None:
 
 def test_map_renders_to_svg_with_step_names() -> None:
     boxes = _boxes()
-    svg = to_svg(value_stream_map(boxes, ladder(boxes)))
+    svg = to_svg(value_stream_map_chart(boxes, ladder(boxes)))
     assert svg.startswith("<svg")
     for name in ("Quote", "Build", "Ship"):
         assert name in svg
@@ -55,6 +55,6 @@ def test_unknown_process_times_read_as_unknown_not_null() -> None:
     inst = derive(log)
     boxes = vsm_steps(inst.lazy(), cases_of(inst).lazy()).collect()
     assert boxes["process_time_s_p50"].to_list() == [None, None]
-    svg = to_svg(value_stream_map(boxes, ladder(boxes)))
+    svg = to_svg(value_stream_map_chart(boxes, ladder(boxes)))
     assert "C/T ?" in svg
     assert ">null<" not in svg

@@ -7,7 +7,12 @@ import json
 import polars as pl
 
 from charts.export import to_svg
-from charts.waits import case_timeline, step_wait_boxes, wait_ecdf, wait_heatmap
+from charts.waits import (
+    case_timeline_chart,
+    step_wait_boxes_chart,
+    wait_ecdf_chart,
+    wait_heatmap_chart,
+)
 from metrics import waits
 from model.units import unit_for
 from tests.metrics.frames import cases_of, catalog, derive, events
@@ -39,7 +44,7 @@ def test_unit_follows_the_size_of_a_typical_wait() -> None:
 
 def test_box_chart_has_box_whisker_and_percentile_marks() -> None:
     frame = waits.step_waits(_instances().lazy()).collect()
-    spec = _spec(step_wait_boxes(frame, "hours", log=True))
+    spec = _spec(step_wait_boxes_chart(frame, "hours", log=True))
     layers = spec["layer"]
     assert [layer["mark"]["type"] for layer in layers] == ["rule", "bar", "tick"]
     assert layers[1]["encoding"]["x"] == {
@@ -49,12 +54,12 @@ def test_box_chart_has_box_whisker_and_percentile_marks() -> None:
     }
     assert layers[2]["encoding"]["color"]["scale"]["domain"] == ["median (p50)", "p85", "p95"]
     assert layers[0]["encoding"]["y"]["sort"] == ["B", "C"]
-    assert to_svg(step_wait_boxes(frame, "hours")).startswith("<svg")
+    assert to_svg(step_wait_boxes_chart(frame, "hours")).startswith("<svg")
 
 
 def test_ecdf_draws_one_line_per_step_and_the_highlight() -> None:
     frame = waits.wait_ecdf(_instances().lazy(), points=10).collect()
-    spec = _spec(wait_ecdf(frame, "hours", highlight="C", order=["B", "C"]))
+    spec = _spec(wait_ecdf_chart(frame, "hours", highlight="C", order=["B", "C"]))
     lines = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
     assert len(lines) == 2
     assert lines[0]["encoding"]["color"]["scale"]["domain"] == ["B (3 waits)", "C (2 waits)"]
@@ -66,7 +71,7 @@ def test_ecdf_draws_one_line_per_step_and_the_highlight() -> None:
 
 def test_heatmap_has_every_weekday_and_hour() -> None:
     frame = waits.waits_by_weekday_hour(_instances().lazy()).collect()
-    spec = _spec(wait_heatmap(frame, "hours"))
+    spec = _spec(wait_heatmap_chart(frame, "hours"))
     assert spec["encoding"]["y"]["scale"]["domain"] == [
         "Mon",
         "Tue",
@@ -84,7 +89,7 @@ def test_timeline_has_wait_and_step_bars_and_marks_unknown_starts() -> None:
     inst = _instances()
     cases_of(inst)
     one = waits.case_timeline(inst.lazy(), "3").collect()
-    spec = _spec(case_timeline(one, title="Case 3"))
+    spec = _spec(case_timeline_chart(one, title="Case 3"))
     datasets = list(spec["datasets"].values())
     bars = next(d for d in datasets if d and "part" in d[0])
     assert {row["part"] for row in bars} == {"waiting", "unclassified"}

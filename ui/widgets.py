@@ -1,0 +1,106 @@
+"""Widgets every page shares: choices a link can carry, the offering picker, and downloads.
+
+A page's own choices mirror a `p_` query parameter (the shared sidebar filters own the
+plain ones, ui/filters.py, and keep every `p_` parameter when they rewrite the URL). A
+parameter seeds the widget only when the widget has no valid state yet, so a link opens
+the page as it was shared and the user's clicks win afterwards. The offering chosen on
+one page is also kept in the session, so the next page opens on the same offering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from charts.export import to_png, to_svg
+from charts.style import AnyChart
+
+_OFFERING = "_chosen_offering"
+
+
+def seed_from_url(key: str, param: str, options: Sequence[Any], default: Any) -> None:
+    """Put the URL's `param` (or `default`) into `st.session_state[key]` unless it holds a
+    valid option."""
+    if st.session_state.get(key) in options:
+        return
+    wanted = st.query_params.get(param)
+    match = next((o for o in options if str(o) == wanted), None)
+    st.session_state[key] = match if match is not None else default
+
+
+def url_choice(
+    label: str,
+    options: Sequence[Any],
+    *,
+    key: str,
+    param: str,
+    default: Any = None,
+    format_func: Callable[[Any], str] = str,
+    help: str | None = None,
+) -> Any:
+    """A selectbox whose choice lives in the link as `?{param}=...`."""
+    seed_from_url(key, param, options, options[0] if default is None else default)
+    chosen = st.selectbox(label, list(options), key=key, format_func=format_func, help=help)
+    st.query_params[param] = str(chosen)
+    return chosen
+
+
+def offering_picker(offerings: Sequence[str], key: str) -> str:
+    """One offering of those in view: the link's `?p_offering=`, else the one chosen last on
+    any page, else the first."""
+    last = st.session_state.get(_OFFERING)
+    default = last if last in offerings else offerings[0]
+    chosen = str(
+        url_choice(
+            "Offering",
+            offerings,
+            key=key,
+            param="p_offering",
+            default=default,
+            help="This page shows one value stream at a time. The sidebar decides which "
+            "offerings and cases are in view.",
+        )
+    )
+    st.session_state[_OFFERING] = chosen
+    return chosen
+
+
+def slug(text: str) -> str:
+    """A file-name part: 'Custom formulation' → 'custom-formulation'."""
+    return "-".join(text.lower().split()).replace("/", "-")
+
+
+def chart_downloads(chart: AnyChart, name: str, key: str) -> None:
+    """PNG and SVG of a chart, rendered on the server when clicked."""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
+        "Download PNG",
+        lambda: to_png(chart),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        icon=":material/image:",
+    )
+    right.download_button(
+        "Download SVG",
+        lambda: to_svg(chart),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        key=f"{key}_svg",
+        icon=":material/draw:",
+    )
+
+
+def csv_download(frame: pl.DataFrame, name: str, key: str, label: str = "Download (CSV)") -> None:
+    """A table as CSV, exactly as shown."""
+    st.download_button(
+        label,
+        lambda: frame.write_csv(),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/table:",
+    )

@@ -84,6 +84,7 @@ INSTANCE_SCHEMA: dict[str, pl.DataType] = {
     "prev_activity": pl.String(),
     "prev_end": pl.Datetime("us", "UTC"),
     "transition_wait_s": pl.Float64(),
+    "gap_before_s": pl.Float64(),
     "wait_before_s": pl.Float64(),
     "is_rework": pl.Boolean(),
     "process_s": pl.Float64(),
@@ -96,7 +97,10 @@ INSTANCE_SCHEMA: dict[str, pl.DataType] = {
 derivation: join on it, never store it). `start_or_end` is the start, or the
 end where the start is unknown. `seq` is the 1-based position in the case.
 `prev_activity`/`prev_end` describe the directly preceding instance (null for
-the first). `touch_s` is the part of this instance's time that no earlier work
+the first). `gap_before_s` is `start − the latest end among the work instances
+before it`, unclamped: negative where the instance overlaps earlier work (the
+what-if replay needs how far); `wait_before_s` = max(0, `gap_before_s`); both
+null for the case's first instance and for waiting-state instances. `touch_s` is the part of this instance's time that no earlier work
 instance of the case already covers (its share of the case's process time; the
 standard time when the start is unknown; null when unknown);
 `value_adding_touch_s` is the same over value-adding instances only.
@@ -209,9 +213,12 @@ def derive_instances(
             transition_wait_s=_seconds(pl.col("_c_start_or_end") - pl.col("_c_prev_end")).clip(
                 lower_bound=0.0
             ),
-            wait_before_s=pl.when(work & ~pl.col("_new_case")).then(
-                (start_us - latest_work_end).clip(lower_bound=0).cast(pl.Float64) / _US
+            gap_before_s=pl.when(work & ~pl.col("_new_case")).then(
+                (start_us - latest_work_end).cast(pl.Float64) / _US
             ),
+        )
+        .with_columns(
+            wait_before_s=pl.col("gap_before_s").clip(lower_bound=0.0),
             is_rework=~first_of_activity,
             process_s=pl.when(~work)
             .then(pl.lit(0.0))

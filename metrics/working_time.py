@@ -72,6 +72,10 @@ class RealTime:
     def us(self, instant: pl.Expr) -> pl.Expr:
         return instant.dt.epoch("us")
 
+    def instant_at(self, readings: np.ndarray) -> np.ndarray:
+        """The instants (datetime64[us], UTC) at which the clock reads `readings` (µs)."""
+        return np.asarray(readings, dtype=np.int64).astype("datetime64[us]")
+
     def __repr__(self) -> str:
         return "REAL_TIME"
 
@@ -475,6 +479,15 @@ class OfferingClocks:
 
     def __repr__(self) -> str:
         return f"OfferingClocks({sorted(self.clocks)})"
+
+
+def clock_of(clock: Clock, offering: str) -> RealTime | WorkingClock:
+    """The single clock `clock` reads for `offering`'s rows."""
+    if isinstance(clock, OfferingClocks):
+        return clock.clocks.get(offering, REAL_TIME)
+    if isinstance(clock, RealTime | WorkingClock):
+        return clock
+    raise TypeError(f"not a clock of metrics.working_time: {clock!r}")
 
 
 CalendarSpec = Calendar | Mapping[str, Calendar] | None

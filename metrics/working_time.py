@@ -494,13 +494,20 @@ CalendarSpec = Calendar | Mapping[str, Calendar] | None
 """No calendar (elapsed time), one calendar for every offering, or one per offering."""
 
 
+CLOCK_MARGIN = timedelta(days=366)
+"""How far past the latest instant `clock_for` builds a clock, so that a "now" a little after
+the data (or a date projected forward) still reads working time."""
+
+
 def clock_for(calendar: CalendarSpec, first: datetime | None, last: datetime | None) -> Clock:
-    """The clock for `calendar` over the instants [first, last] (REAL_TIME without a calendar)."""
+    """The clock for `calendar` over the instants [first, last] and a year beyond
+    (REAL_TIME without a calendar)."""
     if calendar is None or first is None or last is None:
         return REAL_TIME
+    until = last + CLOCK_MARGIN
     if isinstance(calendar, Calendar):
-        return WorkingClock(calendar, first, last)
-    return OfferingClocks({name: WorkingClock(c, first, last) for name, c in calendar.items()})
+        return WorkingClock(calendar, first, until)
+    return OfferingClocks({name: WorkingClock(c, first, until) for name, c in calendar.items()})
 
 
 def working_seconds(start: pl.Series, end: pl.Series, calendar: Calendar) -> pl.Series:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.stats import conform
+from metrics.working_time import REAL_TIME, Clock, seconds_between
 
 END_ACTIVITY_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
@@ -128,8 +129,11 @@ def _capped(column: str, cap: pl.Expr) -> pl.Expr:
     return pl.when(pl.col(column).is_not_null()).then(pl.min_horizontal(pl.col(column), cap))
 
 
-def case_table(instances: pl.LazyFrame) -> pl.LazyFrame:
+def case_table(instances: pl.LazyFrame, clock: Clock = REAL_TIME) -> pl.LazyFrame:
     """One row per case with its case metrics (CASE_SCHEMA), ordered by `case_index`.
+
+    The lead time is read on `clock`, the clock `instances` were derived with
+    (metrics.working_time): elapsed time by default, working time with a calendar.
 
     `instances` is `derive_instances`'s frame over every case of the offering,
     in its order (case_index, seq), which this function relies on: a case's
@@ -158,10 +162,7 @@ def case_table(instances: pl.LazyFrame) -> pl.LazyFrame:
             n_instances=pl.len().cast(pl.UInt32),
             _classified=(pl.col("value_class") != "unclassified").any(),
         )
-        .with_columns(
-            lead_time_s=(pl.col("last_end") - pl.col("first_start")).dt.total_microseconds()
-            / 1_000_000
-        )
+        .with_columns(lead_time_s=seconds_between(clock, pl.col("first_start"), pl.col("last_end")))
         .with_columns(
             process_time_s=_capped("_touch", lead),
             value_adding_s=_capped("_value_adding", lead),

@@ -21,6 +21,12 @@ Definitions implemented (../shared/METRICS.md):
   catalog's standard minutes, else unknown (null). Waiting-state instances add
   nothing (0).
 
+Durations are differences of a clock's readings (metrics.working_time): the
+elapsed-time clock by default, or a calendar's working clock, which counts only
+working hours. The clock is monotone, so the running maxima, clamps and unions
+below mean the same on either; the case order is always taken on the real
+timestamps.
+
 Speed: the main sort is one pass by (offering, case_id, start-or-end, end,
 event_id). Sorting on the strings themselves (not a hash of them) is fastest
 for the usual input, events in source order, because logs come grouped by
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from metrics.working_time import REAL_TIME, Clock
 from model import CATALOG_SCHEMA, EVENT_SCHEMA
 
 EVENT_COLUMNS: dict[str, pl.DataType] = {
@@ -77,6 +84,7 @@ INSTANCE_SCHEMA: dict[str, pl.DataType] = {
     "prev_activity": pl.String(),
     "prev_end": pl.Datetime("us", "UTC"),
     "transition_wait_s": pl.Float64(),
+    "gap_before_s": pl.Float64(),
     "wait_before_s": pl.Float64(),
     "is_rework": pl.Boolean(),
     "process_s": pl.Float64(),
@@ -89,7 +97,10 @@ INSTANCE_SCHEMA: dict[str, pl.DataType] = {
 derivation: join on it, never store it). `start_or_end` is the start, or the
 end where the start is unknown. `seq` is the 1-based position in the case.
 `prev_activity`/`prev_end` describe the directly preceding instance (null for
-the first). `touch_s` is the part of this instance's time that no earlier work
+the first). `gap_before_s` is `start − the latest end among the work instances
+before it`, unclamped: negative where the instance overlaps earlier work (the
+what-if replay needs how far); `wait_before_s` = max(0, `gap_before_s`); both
+null for the case's first instance and for waiting-state instances. `touch_s` is the part of this instance's time that no earlier work
 instance of the case already covers (its share of the case's process time; the
 standard time when the start is unknown; null when unknown);
 `value_adding_touch_s` is the same over value-adding instances only.
@@ -99,8 +110,8 @@ _US = 1_000_000
 _SHIFT = 2**64
 
 
-def _seconds(duration: pl.Expr) -> pl.Expr:
-    return duration.dt.total_microseconds().cast(pl.Float64) / _US
+def _seconds(duration_us: pl.Expr) -> pl.Expr:
+    return duration_us.cast(pl.Float64) / _US
 
 
 def _running_max_before(offset_us: pl.Expr) -> pl.Expr:
@@ -116,8 +127,8 @@ def _running_max_before(offset_us: pl.Expr) -> pl.Expr:
 
 def _touch(covered_until_us: pl.Expr, counts: pl.Expr) -> pl.Expr:
     """Seconds of [start, end] after `covered_until_us` (µs since case start) for counted rows."""
-    start_us = (pl.col("start") - pl.col("_t0")).dt.total_microseconds()
-    end_us = (pl.col("end") - pl.col("_t0")).dt.total_microseconds()
+    start_us = pl.col("_c_start") - pl.col("_t0")
+    end_us = pl.col("_c_end") - pl.col("_t0")
     uncovered = (end_us - pl.max_horizontal(start_us, covered_until_us)).clip(lower_bound=0)
     return (
         pl.when(~counts)
@@ -128,11 +139,17 @@ def _touch(covered_until_us: pl.Expr, counts: pl.Expr) -> pl.Expr:
     )
 
 
-def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFrame:
+def derive_instances(
+    events: pl.LazyFrame, catalog: pl.LazyFrame, clock: Clock | None = None
+) -> pl.LazyFrame:
     """Order every case and derive each instance's case-dependent figures (INSTANCE_SCHEMA).
 
     The result is sorted by (offering, case_id) and then case order; `case_index`
     numbers the cases in that order.
+
+    Every duration is a difference of readings of `clock` (metrics.working_time):
+    elapsed time by default, working time with a calendar's clock. Cases are
+    ordered on the real timestamps either way.
 
     `events` is the warehouse's events frame (ARCHITECTURE.md); only the
     columns of EVENT_COLUMNS are read. `catalog` is the activity catalog; an
@@ -146,10 +163,10 @@ def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFram
     value_adding = work & (pl.col("value_class") == "value-adding")
     # Never negative for valid rows (end ≥ start ≥ case start); clipped so that a
     # start after its end (rejected at import) cannot leak into the next case.
-    since_t0 = (pl.col("end") - pl.col("_t0")).dt.total_microseconds().clip(lower_bound=0)
+    since_t0 = (pl.col("_c_end") - pl.col("_t0")).clip(lower_bound=0)
     latest_work_end = _running_max_before(pl.when(work).then(since_t0).otherwise(0))
     latest_value_adding_end = _running_max_before(pl.when(value_adding).then(since_t0).otherwise(0))
-    start_us = (pl.col("start_or_end") - pl.col("_t0")).dt.total_microseconds()
+    start_us = pl.col("_c_start_or_end") - pl.col("_t0")
     # A hash set over 10 million (case, activity) keys (`is_first_distinct`) is
     # twice as slow as sorting them: the keys are nearly sorted already.
     case_activity = pl.col("case_index").cast(pl.UInt64) * (2**32) + pl.col("_activity_code").cast(
@@ -161,6 +178,7 @@ def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFram
         .fill_null(True)
         .sort_by(pl.col("_row").sort_by(case_activity, maintain_order=True))
     )
+    on = clock if clock is not None else REAL_TIME
     return (
         events.select([pl.col(name).cast(dtype) for name, dtype in EVENT_COLUMNS.items()])
         .join(catalog_rows, on=["offering", "activity"], how="left")
@@ -177,28 +195,35 @@ def derive_instances(events: pl.LazyFrame, catalog: pl.LazyFrame) -> pl.LazyFram
             ).fill_null(True),
             _row=pl.int_range(pl.len(), dtype=pl.UInt32),
             _activity_code=pl.col("activity").cast(pl.Categorical).to_physical(),
+            _c_start=on.us(pl.col("start")),
+            _c_end=on.us(pl.col("end")),
         )
+        .with_columns(_c_start_or_end=pl.coalesce("_c_start", "_c_end"))
         .with_columns(
             case_index=(pl.col("_new_case").cum_sum() - 1).cast(pl.UInt32),
-            _t0=pl.when(pl.col("_new_case")).then(pl.col("start_or_end")).forward_fill(),
+            _t0=pl.when(pl.col("_new_case")).then(pl.col("_c_start_or_end")).forward_fill(),
             _row0=pl.when(pl.col("_new_case")).then(pl.col("_row")).forward_fill(),
             is_last=pl.col("_new_case").shift(-1).fill_null(True),
             prev_activity=pl.when(~pl.col("_new_case")).then(pl.col("activity").shift(1)),
             prev_end=pl.when(~pl.col("_new_case")).then(pl.col("end").shift(1)),
+            _c_prev_end=pl.when(~pl.col("_new_case")).then(pl.col("_c_end").shift(1)),
         )
         .with_columns(
             seq=pl.col("_row") - pl.col("_row0") + 1,
-            transition_wait_s=_seconds(pl.col("start_or_end") - pl.col("prev_end")).clip(
+            transition_wait_s=_seconds(pl.col("_c_start_or_end") - pl.col("_c_prev_end")).clip(
                 lower_bound=0.0
             ),
-            wait_before_s=pl.when(work & ~pl.col("_new_case")).then(
-                (start_us - latest_work_end).clip(lower_bound=0).cast(pl.Float64) / _US
+            gap_before_s=pl.when(work & ~pl.col("_new_case")).then(
+                (start_us - latest_work_end).cast(pl.Float64) / _US
             ),
+        )
+        .with_columns(
+            wait_before_s=pl.col("gap_before_s").clip(lower_bound=0.0),
             is_rework=~first_of_activity,
             process_s=pl.when(~work)
             .then(pl.lit(0.0))
             .when(pl.col("start").is_not_null())
-            .then(_seconds(pl.col("end") - pl.col("start")))
+            .then(_seconds(pl.col("_c_end") - pl.col("_c_start")))
             .otherwise(pl.col("standard_minutes") * 60.0),
             touch_s=_touch(latest_work_end, work),
             value_adding_touch_s=_touch(latest_value_adding_end, value_adding),

@@ -22,6 +22,7 @@ from datetime import date, datetime
 import polars as pl
 
 from metrics.stats import conform
+from metrics.working_time import REAL_TIME, Clock, seconds_between
 from model.units import DAY
 
 FLOW_SCHEMA: dict[str, pl.DataType] = {
@@ -138,11 +139,14 @@ def wip_daily(cases: pl.LazyFrame) -> pl.LazyFrame:
     return conform(frame, WIP_SCHEMA)
 
 
-def aging(cases: pl.LazyFrame, now: datetime | None = None) -> pl.LazyFrame:
+def aging(
+    cases: pl.LazyFrame, now: datetime | None = None, clock: Clock = REAL_TIME
+) -> pl.LazyFrame:
     """Open cases with their age and current step (AGING_SCHEMA).
 
     `now` defaults to the latest timestamp of the offering in `cases` (pass the
     unfiltered case table, or an explicit `now`, so a filter does not move it).
+    Ages are read on `clock`, the clock the cases were derived with.
     """
     latest = (
         pl.lit(now, dtype=pl.Datetime("us", "UTC"))
@@ -152,9 +156,7 @@ def aging(cases: pl.LazyFrame, now: datetime | None = None) -> pl.LazyFrame:
     frame = (
         cases.with_columns(_now=latest)
         .filter(~pl.col("completed"))
-        .with_columns(
-            age_s=(pl.col("_now") - pl.col("first_start")).dt.total_microseconds() / 1_000_000
-        )
+        .with_columns(age_s=seconds_between(clock, pl.col("first_start"), pl.col("_now")))
         .sort("offering", "age_s", "case_id", descending=[False, True, False])
     )
     return conform(frame, AGING_SCHEMA)

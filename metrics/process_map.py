@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from metrics.stats import conform, distribution, distribution_schema
+from metrics.working_time import REAL_TIME, Clock, seconds_between
 
 START = "__start__"
 END = "__end__"
@@ -91,13 +92,17 @@ def activity_ranking(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFra
 
 
 def directly_follows(
-    instances: pl.LazyFrame, cases: pl.LazyFrame, activities: Sequence[str] | None = None
+    instances: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    activities: Sequence[str] | None = None,
+    clock: Clock = REAL_TIME,
 ) -> pl.LazyFrame:
     """The arrows of the map over the cases projected on `activities` (EDGE_SCHEMA).
 
     `activities=None` keeps every activity (the counts and waits are then those
     of `metrics.transitions`). `instances` must be in `derive_instances`'
-    order (case_index, seq), which a filter keeps.
+    order (case_index, seq), which a filter keeps. Waits are read on `clock`,
+    the clock the instances were derived with.
     """
     kept = (
         instances
@@ -107,6 +112,7 @@ def directly_follows(
     first_of_case = (pl.col("case_index") != pl.col("case_index").shift(1)).fill_null(True)
     last_of_case = (pl.col("case_index") != pl.col("case_index").shift(-1)).fill_null(True)
     pairs = kept.select(
+        "offering",
         "case_index",
         "activity",
         "start",
@@ -130,11 +136,9 @@ def directly_follows(
             .otherwise(pl.lit("elapsed"))
             .alias("measure"),
             *distribution(
-                (pl.col("start_or_end") - pl.col("_prev_end"))
-                .dt.total_microseconds()
-                .cast(pl.Float64)
-                .truediv(1_000_000)
-                .clip(lower_bound=0.0),
+                seconds_between(clock, pl.col("_prev_end"), pl.col("start_or_end")).clip(
+                    lower_bound=0.0
+                ),
                 "wait_s",
                 with_sum=True,
             ),

@@ -14,6 +14,7 @@ wait before the next work step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -85,7 +86,7 @@ def vsm_steps(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
     return conform(frame, VSM_SCHEMA)
 
 
-def ladder(vsm: pl.DataFrame) -> dict[str, Any]:
+def ladder(vsm: pl.DataFrame, parallel: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
     """The timeline ladder's totals, as a napkin map adds them up.
 
     `wait_s` sums the median waits in front of the boxes (the first box has none),
@@ -93,12 +94,33 @@ def ladder(vsm: pl.DataFrame) -> dict[str, Any]:
     value-adding boxes' process time over `lead_s`, or None when no box is
     classified value-adding. `process_known` is False when some box has no known
     process time (starts missing and no standard time): the ladder is then partial.
+
+    `parallel` names pairs of steps (A, B) that run side by side: where box B
+    comes right after box A, the run of such boxes adds only its longest process
+    time (and its longest value-adding one), as a redesigned map draws them.
     """
+    pairs = set(parallel)
+    runs: list[list[dict[str, Any]]] = []
+    for box in vsm.sort("position").iter_rows(named=True):
+        if runs and (runs[-1][-1]["activity"], box["activity"]) in pairs:
+            runs[-1].append(box)
+        else:
+            runs.append([box])
+
+    def longest(run: list[dict[str, Any]], value_adding_only: bool) -> float:
+        return max(
+            (
+                b["process_time_s_p50"] or 0.0
+                for b in run
+                if not value_adding_only or b["value_class"] == "value-adding"
+            ),
+            default=0.0,
+        )
+
     wait = float(vsm["wait_before_s_p50"].fill_null(0).sum())
-    process = float(vsm["process_time_s_p50"].fill_null(0).sum())
-    value_adding = float(
-        vsm.filter(pl.col("value_class") == "value-adding")["process_time_s_p50"].fill_null(0).sum()
-    )
+    # Summed as a polars series, like the waits: without parallel boxes exactly the old sums.
+    process = float(pl.Series([longest(run, False) for run in runs], dtype=pl.Float64).sum())
+    value_adding = float(pl.Series([longest(run, True) for run in runs], dtype=pl.Float64).sum())
     classified = bool((vsm["value_class"] == "value-adding").any())
     lead = wait + process
     return {

@@ -24,6 +24,7 @@ import polars as pl
 
 from metrics.flow import aging
 from metrics.stats import conform
+from metrics.working_time import REAL_TIME, Clock, seconds_between
 
 WAIT_PERCENTILES: tuple[tuple[str, float], ...] = (
     ("p5", 0.05),
@@ -210,19 +211,21 @@ def slowest_cases(instances: pl.LazyFrame, cases: pl.LazyFrame, n: int = 20) -> 
     return conform(frame, SLOW_CASE_SCHEMA)
 
 
-def waiting_now(cases: pl.LazyFrame, now: datetime, after: str | None = None) -> pl.LazyFrame:
+def waiting_now(
+    cases: pl.LazyFrame, now: datetime, after: str | None = None, clock: Clock = REAL_TIME
+) -> pl.LazyFrame:
     """Open cases and how long they have been idle (WAITING_NOW_SCHEMA), optionally only those after step `after`.
 
     `now` is the latest timestamp in the data (not the wall clock: an old
-    export would make every case look abandoned).
+    export would make every case look abandoned). Durations are read on `clock`.
     """
-    frame = aging(cases, now)
+    frame = aging(cases, now, clock)
     if after is not None:
         frame = frame.filter(pl.col("current_step") == after)
     moment = pl.lit(now, dtype=pl.Datetime("us", "UTC"))
-    frame = frame.with_columns(
-        idle_s=(moment - pl.col("last_end")).dt.total_microseconds().cast(pl.Float64) / 1_000_000
-    ).sort(["idle_s", "case_id"], descending=[True, False])
+    frame = frame.with_columns(idle_s=seconds_between(clock, pl.col("last_end"), moment)).sort(
+        ["idle_s", "case_id"], descending=[True, False]
+    )
     return conform(frame, WAITING_NOW_SCHEMA)
 
 

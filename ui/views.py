@@ -21,6 +21,7 @@ import streamlit as st
 
 from metrics.derived import derive_all
 from metrics.filters import CaseFilter, apply_filters
+from metrics.working_time import REAL_TIME, Clock
 from ui.resources import data_version, open_warehouse, warehouse
 
 
@@ -32,6 +33,7 @@ class Derived:
     instances: pl.DataFrame
     cases: pl.DataFrame
     now: datetime | None
+    clock: Clock = REAL_TIME
 
 
 @st.cache_resource(show_spinner="Computing the streams...", max_entries=2)
@@ -39,7 +41,7 @@ def _derive(path: str, version: str) -> Derived:
     wh = open_warehouse(path)
     events = wh.events()
     d = derive_all(events, wh.catalog())
-    return Derived(events, d.instances, d.cases, d.now)
+    return Derived(events, d.instances, d.cases, d.now, d.clock)
 
 
 def derived() -> Derived:

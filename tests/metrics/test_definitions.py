@@ -32,6 +32,17 @@ SHOWN = [
     "aging",
     "littles_law",
     "percentiles",
+    "working_time",
+    "projected_lead_time",
+    "affected_cases",
+    "conforming_share",
+    "deviation_missing",
+    "deviation_extra",
+    "deviation_repeated",
+    "deviation_order",
+    "forecast_done_by",
+    "forecast_items_done",
+    "likely_done_by",
 ]
 
 

@@ -1,0 +1,359 @@
+"""The future-state map, and how closely completed work follows it.
+
+A **future state** is the stream a team agreed to run: an ordered list of
+stages, each one step or a set of steps done in parallel (in any order), some
+steps marked optional. Its JSON form:
+
+    {"name": "After the June redesign",
+     "stages": ["Quote", ["Formulation", "Sample sent"], "Production"],
+     "optional": ["Sample sent"]}
+
+A completed case **conforms** when its work steps (waiting-state instances
+left out, METRICS.md), in case order, are the stages in order: every step of
+a stage exactly once, in any order within its stage; an optional step once or
+not at all; no other step. Each way a case breaks it is a **deviation**:
+
+- `missing`: a step of the future state that is not optional and not in the case;
+- `extra`: a step of the case that the future state does not have;
+- `repeated`: a step of the future state that occurs more than once;
+- `order`: a step whose first occurrence comes after the first occurrence of
+  a step of a later stage (it came too late). Repeats are judged as repeats,
+  not again as order: a loop back to an earlier step is `repeated`.
+
+A case conforms exactly when it has none of them. `by_week` groups the cases
+by the week (Monday, UTC) in which they completed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from metrics.significance import two_proportion_p
+from metrics.stats import conform, json_number
+from metrics.summary import ENGINE
+from metrics.windows import Windows, split_cases
+
+DEVIATION_KINDS = ("missing", "extra", "repeated", "order")
+_KEYS = ("name", "stages", "optional")
+
+
+@dataclass(frozen=True)
+class FutureState:
+    """A validated future state (see the module docstring); build it with `from_json`."""
+
+    name: str
+    stages: tuple[tuple[str, ...], ...]
+    optional: frozenset[str]
+
+    @classmethod
+    def from_json(cls, obj: Any) -> FutureState:
+        """The future state of a JSON object; ValueError naming every problem."""
+        problems = future_state_problems(obj)
+        if problems:
+            raise ValueError("The future state is not valid: " + " ".join(problems))
+        stages = tuple(
+            (stage,) if isinstance(stage, str) else tuple(stage) for stage in obj["stages"]
+        )
+        return cls(obj["name"], stages, frozenset(obj.get("optional", [])))
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form `from_json` reads (a one-step stage written as the step)."""
+        return {
+            "name": self.name,
+            "stages": [stage[0] if len(stage) == 1 else list(stage) for stage in self.stages],
+            "optional": sorted(self.optional),
+        }
+
+    @property
+    def stage_of(self) -> dict[str, int]:
+        """Each step's stage, numbered 1, 2, ... in order."""
+        return {step: i for i, stage in enumerate(self.stages, start=1) for step in stage}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def future_state_problems(obj: Any) -> list[str]:
+    """Every reason `obj` is not a future state, in plain sentences (empty when it is one)."""
+    example = '["Quote", ["Formulation", "Sample sent"], "Production"]'
+    if not isinstance(obj, Mapping):
+        return [
+            'A future state is a JSON object with "name", "stages" and optionally "optional", '
+            f"not {type(obj).__name__}."
+        ]
+    problems = [
+        f'Unknown key {_json(key)}: a future state has only "name", "stages" and "optional".'
+        for key in obj
+        if key not in _KEYS
+    ]
+    name = obj.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(
+            '"name" is missing: give the future state a name, e.g. "After the redesign".'
+        )
+    stages = obj.get("stages")
+    seen: dict[str, int] = {}
+    if not isinstance(stages, list) or not stages:
+        problems.append(
+            f'"stages" must be a list of stages in order, each a step or a list of steps done '
+            f"in parallel, e.g. {example}."
+        )
+    else:
+        for number, stage in enumerate(stages, start=1):
+            steps = [stage] if isinstance(stage, str) else stage
+            if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+                problems.append(
+                    f"Stage {number} ({_json(stage)}) is neither a step name nor a list of step names."
+                )
+                continue
+            if not steps:
+                problems.append(f"Stage {number} is an empty list: give it at least one step.")
+            for step in steps:
+                if not step.strip():
+                    problems.append(f"Stage {number} has a step without a name.")
+                elif step in seen:
+                    where = (
+                        f"twice in stage {number}"
+                        if seen[step] == number
+                        else f"in stages {seen[step]} and {number}"
+                    )
+                    problems.append(
+                        f"{_json(step)} appears {where}: each step belongs to one stage, once."
+                    )
+                else:
+                    seen[step] = number
+    optional = obj.get("optional", [])
+    if not isinstance(optional, list) or not all(isinstance(s, str) for s in optional):
+        problems.append('"optional" must be a list of step names, e.g. ["Sample sent"].')
+    elif isinstance(stages, list) and stages:
+        for step in optional:
+            if step not in seen:
+                problems.append(f"{_json(step)} is marked optional but is in no stage.")
+    return problems
+
+
+CONFORMANCE_CASE_SCHEMA: dict[str, pl.DataType] = {
+    "case_index": pl.UInt32(),
+    "offering": pl.String(),
+    "case_id": pl.String(),
+    "last_end": pl.Datetime("us", "UTC"),
+    "week": pl.Date(),
+    "conforming": pl.Boolean(),
+    "missing": pl.List(pl.String()),
+    "extra": pl.List(pl.String()),
+    "repeated": pl.List(pl.String()),
+    "order": pl.List(pl.String()),
+}
+"""One row per completed case: whether it conforms and its deviations, each a list of
+steps (future-state steps in stage order, extra steps in case order); `week` is the
+Monday (UTC) of the week it completed in."""
+
+
+def _stage_order(column: str) -> pl.Expr:
+    return pl.col(column).sort_by(pl.col("_stage"), pl.col(column))
+
+
+def case_conformance(
+    instances: pl.LazyFrame, cases: pl.LazyFrame, future: FutureState
+) -> pl.LazyFrame:
+    """Conformance of each completed case of a view (CONFORMANCE_CASE_SCHEMA), for drill-down.
+
+    `instances` and `cases` are one view (metrics.filters.apply_filters).
+    """
+    stage_of = future.stage_of
+    stages = pl.LazyFrame(
+        {
+            "activity": list(stage_of),
+            "_stage": list(stage_of.values()),
+            "_optional": [step in future.optional for step in stage_of],
+        },
+        schema={"activity": pl.String, "_stage": pl.Int64, "_optional": pl.Boolean},
+    )
+    done = cases.filter(pl.col("completed")).select("case_index", "offering", "case_id", "last_end")
+    steps = (
+        instances.join(done.select("case_index"), on="case_index", how="semi")
+        .filter(pl.col("kind") != "waiting")
+        .select("case_index", "seq", "activity")
+        .join(stages, on="activity", how="left")
+    )
+    known = steps.filter(pl.col("_stage").is_not_null())
+    per_step = known.group_by("case_index", "activity").agg(
+        _n=pl.len(), _first=pl.col("seq").min(), _stage=pl.col("_stage").first()
+    )
+    # A first occurrence is out of order when an earlier first occurrence has a later stage.
+    order = (
+        per_step.sort("case_index", "_first")
+        .with_columns(
+            _before=pl.col("_stage").cum_max().shift(1).over("case_index"),
+        )
+        .filter(pl.col("_before") > pl.col("_stage"))
+        .group_by("case_index")
+        .agg(order=_stage_order("activity"))
+    )
+    repeated = (
+        per_step.filter(pl.col("_n") > 1)
+        .group_by("case_index")
+        .agg(repeated=_stage_order("activity"))
+    )
+    extra = (
+        steps.filter(pl.col("_stage").is_null())
+        .group_by("case_index", "activity")
+        .agg(_first=pl.col("seq").min())
+        .group_by("case_index")
+        .agg(extra=pl.col("activity").sort_by("_first"))
+    )
+    missing = (
+        done.select("case_index")
+        .join(stages.filter(~pl.col("_optional")), how="cross")
+        .join(per_step.select("case_index", "activity"), on=["case_index", "activity"], how="anti")
+        .group_by("case_index")
+        .agg(missing=_stage_order("activity"))
+    )
+    empty = pl.lit([], dtype=pl.List(pl.String()))
+    frame = (
+        done.join(missing, on="case_index", how="left")
+        .join(extra, on="case_index", how="left")
+        .join(repeated, on="case_index", how="left")
+        .join(order, on="case_index", how="left")
+        .with_columns(
+            *[pl.col(kind).fill_null(empty) for kind in DEVIATION_KINDS],
+            week=pl.col("last_end").dt.date().dt.truncate("1w"),
+        )
+        .with_columns(
+            conforming=pl.sum_horizontal(pl.col(kind).list.len() for kind in DEVIATION_KINDS) == 0
+        )
+        .sort("case_index")
+    )
+    return conform(frame, CONFORMANCE_CASE_SCHEMA)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def summarise(per_case: pl.DataFrame) -> dict[str, Any]:
+    """`case_conformance`'s rows as the JSON-ready figures of `conformance` (without names)."""
+    n = per_case.height
+    conforming = int(per_case["conforming"].sum())
+    deviations = (
+        pl.concat(
+            [
+                per_case.select("case_index", pl.col(kind).alias("step"))
+                .explode("step")
+                .drop_nulls("step")
+                .with_columns(kind=pl.lit(kind))
+                for kind in DEVIATION_KINDS
+            ]
+        )
+        .group_by("kind", "step")
+        .agg(cases=pl.col("case_index").n_unique())
+        .with_columns(
+            _rank=pl.col("kind").replace_strict(
+                {k: i for i, k in enumerate(DEVIATION_KINDS)}, return_dtype=pl.Int64
+            )
+        )
+        .sort(["cases", "_rank", "step"], descending=[True, False, False])
+    )
+    weeks = (
+        per_case.group_by("week")
+        .agg(cases=pl.len(), conforming=pl.col("conforming").sum())
+        .sort("week")
+    )
+    return {
+        "cases": n,
+        "conforming": conforming,
+        "conforming_share": json_number(_share(conforming, n)),
+        "deviations": [
+            {"kind": row["kind"], "step": row["step"], "cases": row["cases"]}
+            for row in deviations.iter_rows(named=True)
+        ],
+        "by_week": [
+            {
+                "week": row["week"].isoformat(),
+                "cases": row["cases"],
+                "conforming_share": _share(row["conforming"], row["cases"]),
+            }
+            for row in weeks.iter_rows(named=True)
+        ],
+    }
+
+
+def conformance(
+    instances: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    future: FutureState,
+    offering: str | None = None,
+) -> dict[str, Any]:
+    """How closely the view's completed cases follow `future`, as one JSON-ready dict:
+
+    `{"offering", "future_state", "cases", "conforming", "conforming_share",
+    "deviations": [{"kind", "step", "cases"}], "by_week": [{"week", "cases",
+    "conforming_share"}]}`; deviations most frequent first (`cases` = cases with
+    it), weeks oldest first (`week` = the Monday, ISO date).
+    """
+    per_case = case_conformance(instances, cases, future).collect(engine=ENGINE)
+    return {"offering": offering, "future_state": future.name, **summarise(per_case)}
+
+
+def conformance_before_after(
+    instances: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    future: FutureState,
+    offering: str,
+    w: Windows,
+) -> dict[str, Any]:
+    """Conformance before and after a change, for an experiment's page.
+
+    The windows are the experiment's (metrics.windows.Windows): completed cases
+    that started in [change − before_days, change) and in [change, change +
+    after_days). `difference` is the after share minus the before share, and
+    `p_value` the two-sided two-proportion test of the conforming shares.
+    """
+    split = split_cases(cases.filter(pl.col("offering") == offering), w).select(
+        "case_index", "window"
+    )
+    labelled = cases.join(split, on="case_index", how="inner")
+    per_case = (
+        case_conformance(instances, labelled, future)
+        .join(split, on="case_index", how="left")
+        .collect(engine=ENGINE)
+    )
+    before = summarise(per_case.filter(pl.col("window") == "before").drop("window"))
+    after = summarise(per_case.filter(pl.col("window") == "after").drop("window"))
+    shares = before["conforming_share"], after["conforming_share"]
+    return {
+        "offering": offering,
+        "future_state": future.name,
+        "change": w.change.isoformat(),
+        "before": before,
+        "after": after,
+        "difference": None if None in shares else shares[1] - shares[0],
+        "p_value": two_proportion_p(
+            before["conforming"], before["cases"], after["conforming"], after["cases"]
+        ),
+    }
+
+
+def format_conformance(figures: dict[str, Any], top: int = 10) -> str:
+    """A readable text version of `conformance`'s dict."""
+    share = figures["conforming_share"]
+    lines = [
+        f"Offering: {figures['offering']}",
+        f"Future state: {figures['future_state']}",
+        f"Completed cases: {figures['cases']:,}; following it: {figures['conforming']:,}"
+        + ("" if share is None else f" ({share:.1%})"),
+        "Deviations (cases):",
+        *(f"  {d['kind']:<9} {d['step']}: {d['cases']:,}" for d in figures["deviations"][:top]),
+        "By completion week:",
+        *(
+            f"  {row['week']}: {row['conforming_share']:.0%} of {row['cases']:,}"
+            for row in figures["by_week"]
+        ),
+    ]
+    return "\n".join(lines)

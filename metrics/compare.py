@@ -1103,7 +1103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         events = wh.events([offering])
         catalog = wh.catalog(offering)
-    d = derive_all(events, catalog)
+        open_items = wh.open_items([offering])
+    d = derive_all(events, catalog, open_items)
     result = compare(
         d.instances.lazy(), d.cases.lazy(), offering, change, before_days or 14, after_days or 14
     )

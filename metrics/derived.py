@@ -28,9 +28,21 @@ class Derived:
     now: datetime | None
 
 
-def derive_all(events: pl.DataFrame, catalog: pl.DataFrame) -> Derived:
-    """Derive every case of `events` (the warehouse's events frame) with `catalog`."""
+def derive_all(
+    events: pl.DataFrame, catalog: pl.DataFrame, open_items: pl.DataFrame | None = None
+) -> Derived:
+    """Derive every case of `events` (the warehouse's events frame) with `catalog`.
+
+    `open_items` (the warehouse's open items: the status each unfinished item of a
+    status history is in now) make their cases open with that status as the current
+    step, and add the items that have not left their first status as cases; "now"
+    is then the latest of the events' ends and the items' entry times.
+    """
     instances = derive_instances(events.lazy(), catalog.lazy()).collect(engine=ENGINE)
-    cases = case_table(instances.lazy()).collect(engine=ENGINE)
-    now = events["end"].max() if events.height else None
+    opened = None if open_items is None else open_items.lazy()
+    cases = case_table(instances.lazy(), opened).collect(engine=ENGINE)
+    ends = [events["end"].max()] if events.height else []
+    if open_items is not None and open_items["entered"].null_count() < open_items.height:
+        ends.append(open_items["entered"].max())
+    now = max(ends) if ends else None  # type: ignore[type-var]
     return Derived(instances, cases, now)  # type: ignore[arg-type]

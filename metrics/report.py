@@ -120,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         events = wh.events([args.offering])
         catalog = wh.catalog(args.offering)
-    d = derive_all(events, catalog)
+        open_items = wh.open_items([args.offering])
+    d = derive_all(events, catalog, open_items)
     spec = CaseFilter(
         window_start=_midnight(args.from_date) if args.from_date else None,
         window_end=_midnight(args.to_date + timedelta(days=1)) if args.to_date else None,

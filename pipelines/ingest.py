@@ -271,6 +271,7 @@ def _prepare_format(
         timestamp_formats=converted.timestamp_formats,
         date_only=converted.date_only,
         notes=converted.notes,
+        open_items=converted.open_items,
     )
     return Prepared(
         file_name=file_name,
@@ -316,7 +317,7 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared) -> ImportReport:
         report.already_imported_as = earlier
         report.duplicates = norm.instances.height
         return report
-    if norm.instances.height == 0:
+    if norm.instances.height == 0 and (norm.open_items is None or norm.open_items.height == 0):
         first = norm.rejects["reason"].head(1).to_list()
         raise IngestError(
             f"{prepared.file_name}: none of its {norm.rows_read:,} rows could be imported"
@@ -333,6 +334,7 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared) -> ImportReport:
         instances=norm.instances,
         rejects=norm.rejects,
         catalog_defaults=prepared.catalog_defaults,
+        open_items=norm.open_items,
     )
     report.import_id = result.import_id
     report.stored = result.stored

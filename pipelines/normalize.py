@@ -30,6 +30,9 @@ class IngestError(Exception):
 
 @dataclass
 class Normalized:
+    """An import's activity instances and rejects; for a status history also its open
+    items (model.OPEN_ITEM_SCHEMA: the status each unfinished item is in now)."""
+
     instances: pl.DataFrame
     rejects: pl.DataFrame
     rows_read: int
@@ -39,6 +42,7 @@ class Normalized:
     date_only: bool = False
     day_first: bool | None = None
     notes: list[str] = field(default_factory=list)
+    open_items: pl.DataFrame | None = None
 
 
 def offering_from_file_name(file_name: str) -> str:

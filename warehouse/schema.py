@@ -86,6 +86,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "open items: the status each unfinished item of a status history is in now",
+        """
+        CREATE TABLE open_items (
+            offering    VARCHAR NOT NULL,
+            case_id     VARCHAR NOT NULL,
+            activity    VARCHAR NOT NULL,
+            entered     TIMESTAMPTZ,
+            resource    VARCHAR,
+            attributes  JSON,
+            import_id   BIGINT NOT NULL,
+            source_row  BIGINT
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

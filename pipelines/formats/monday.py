@@ -24,11 +24,8 @@ from pipelines.formats.base import (
     key,
     table_from_records,
 )
-from pipelines.formats.status_history import (
-    NO_STATUS,
-    StatusColumns,
-    convert_status_table,
-)
+from pipelines.formats.status_history import StatusColumns, convert_status_table
+from pipelines.formats.status_words import NO_STATUS
 from pipelines.formats.wide import convert_wide, date_columns, default_milestones
 from pipelines.readers import SOURCE_ROW, RawTable
 

@@ -21,7 +21,6 @@ Rules for the awkward parts of real histories, all vectorised per item:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 
@@ -30,6 +29,7 @@ import polars as pl
 from pipelines.formats.base import (
     CATALOG_DEFAULT_SCHEMA,
     INSTANCE_SCHEMA,
+    OPEN_ITEM_SCHEMA,
     Converted,
     FormatOptions,
     IngestError,
@@ -37,45 +37,11 @@ from pipelines.formats.base import (
     column_named,
     key,
 )
+from pipelines.formats.status_words import classify_status, is_stage_done
 from pipelines.mapping import Mapping
 from pipelines.normalize import REJECT_SCHEMA, offering_from_file_name
 from pipelines.readers import SOURCE_ROW, RawTable
 from pipelines.timestamps import parse_timestamps
-
-NO_STATUS = "(no status)"
-
-_DONE = re.compile(
-    r"^(done|closed?|resolved|merged|shipped|complete|completed|delivered|released|deployed|"
-    r"finished|published|live|archived|deleted|cancell?ed|won'?t (do|fix)|abandoned)\b"
-)
-_WAITING = re.compile(
-    r"^(to ?do|backlog|open|new|not started|stuck|blocked|on hold|hold|paused|parked|icebox|"
-    r"deferred|queued?|pending|waiting|awaiting|ready|needs|review requested|approved|"
-    r"scheduled|submitted|pr submitted|selected for development)\b"
-    r"|\b(queue|waiting|on hold|blocked)\b"
-)
-
-
-def classify_status(name: str) -> str:
-    """A status's default kind from its name: 'done', 'waiting' or 'work'.
-
-    Done: Done, Closed, Resolved, Merged, Shipped, Complete(d), Delivered, Released,
-    Deployed, Finished, Published, Live, Archived, Canceled, Won't do. Waiting (a queue:
-    the item waits, nobody works on it): To Do, Backlog, Open, New, Not started, Stuck,
-    Blocked, On hold, Waiting ..., Awaiting ..., Pending ..., Ready for ..., Needs ...,
-    Review requested, Approved, Queued, Icebox, and any status naming a queue. Everything
-    else, "In Review" included, is work: a team whose "In Review" means "waiting for a
-    reviewer" sets it to waiting in the activity catalog (docs/EVENT_MODEL.md).
-    """
-    text = re.sub(r"[\s_\-:/]+", " ", name.strip().lower())
-    text = re.sub(r"^[^\w(]+", "", text)
-    if text in ("", "no status", NO_STATUS):
-        return "waiting"
-    if _DONE.search(text):
-        return "done"
-    if _WAITING.search(text):
-        return "waiting"
-    return "work"
 
 
 @dataclass(frozen=True)
@@ -107,6 +73,7 @@ class StatusResult:
     instances: pl.DataFrame
     rejects: pl.DataFrame
     catalog: pl.DataFrame
+    open_items: pl.DataFrame
     notes: list[str] = field(default_factory=list)
     timestamp_formats: dict[str, str] = field(default_factory=dict)
 
@@ -233,28 +200,57 @@ def from_table(
         raise IngestError(
             "None of the file's changes could be read" + (f": {first[0]}." if first else ".")
         )
-    instances, history_notes, catalog = changes_to_instances(good, kinds=kinds)
+    instances, history_notes, catalog, open_items = changes_to_instances(good, kinds=kinds)
     return StatusResult(
-        instances, rejects, catalog, notes + history_notes, {"change": parsed.description}
+        instances,
+        rejects,
+        catalog,
+        open_items,
+        notes + history_notes,
+        {"change": parsed.description},
     )
+
+
+def terminal_stage_statuses(rows: pl.DataFrame, kind_of: MappingABC[str, str]) -> set[str]:
+    """ "X Done" statuses that are a board's last column: no status is done and no item
+    ever leaves them (a "Dev Done" that items leave is a queue before the next stage).
+
+    ``rows`` are changes sorted by item and time, a repeated status already dropped.
+    """
+    if any(k == "done" for k in kind_of.values()):
+        return set()
+    same_item = (pl.col("case_id") == pl.col("case_id").shift(-1)) & (
+        pl.col("offering") == pl.col("offering").shift(-1)
+    )
+    left = set(rows["previous"].drop_nulls().to_list()) | set(
+        rows.filter(same_item)["status"].to_list()
+    )
+    return {s for s in rows["status"].drop_nulls().unique() if is_stage_done(s) and s not in left}
 
 
 def changes_to_instances(
     changes: pl.DataFrame, *, kinds: MappingABC[str, str] | None = None
-) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
+) -> tuple[pl.DataFrame, list[str], pl.DataFrame, pl.DataFrame]:
     """Status periods from changes (offering, case_id, time, status, previous, resource,
-    attributes, __source_row, __order): instances, notes and catalog defaults."""
+    attributes, __source_row, __order): instances, notes, catalog defaults and open items.
+
+    The open items (OPEN_ITEM_SCHEMA) are the periods that have not ended: the status
+    each unfinished item is in now, entered at its last change, by who made it.
+    """
     kinds = kinds or {}
     g = ["offering", "case_id"]
     rows = changes.sort([*g, "time", "__order"], maintain_order=True)
     statuses = rows["status"].unique().drop_nulls().to_list()
     previous = rows["previous"].unique().drop_nulls().to_list()
     kind_of = {s: kinds.get(s, classify_status(s)) for s in set(statuses) | set(previous)}
-    kind = pl.col("status").replace_strict(kind_of, default="work", return_dtype=pl.String)
 
     n_before = rows.height
     rows = rows.filter((pl.col("status") != pl.col("status").shift(1).over(g)).fill_null(True))
     repeated = n_before - rows.height
+    for status in terminal_stage_statuses(rows, kind_of):
+        if status not in kinds:
+            kind_of[status] = "done"
+    kind = pl.col("status").replace_strict(kind_of, default="work", return_dtype=pl.String)
     rows = rows.with_columns(kind.alias("__kind"))
     after_done = (pl.col("__kind") == "done") & (pl.col("__kind").shift(1).over(g) == "done")
     n_before = rows.height
@@ -313,9 +309,19 @@ def changes_to_instances(
         .select(list(INSTANCE_SCHEMA))
     )
     open_rows = rows.filter(~is_done & pl.col("__next_time").is_null())
+    open_items = open_rows.select(
+        *g,
+        pl.col("status").alias("activity"),
+        pl.col("time").alias("entered"),
+        "resource",
+        "attributes",
+        pl.col(SOURCE_ROW).alias("source_row"),
+    ).cast(OPEN_ITEM_SCHEMA)  # type: ignore[arg-type]
     notes = _notes(open_rows, initial, repeated, done_again, mismatched, instances, kind_of)
     catalog = (
-        instances.select("offering", "activity")
+        pl.concat(
+            [instances.select("offering", "activity"), open_items.select("offering", "activity")]
+        )
         .unique(maintain_order=True)
         .with_columns(
             pl.col("activity")
@@ -325,7 +331,7 @@ def changes_to_instances(
         .with_columns((pl.col("kind") == "done").alias("is_end_activity"))
         .cast(CATALOG_DEFAULT_SCHEMA)  # type: ignore[arg-type]
     )
-    return instances, notes, catalog
+    return instances, notes, catalog, open_items
 
 
 def _examples(values: list[str], n: int = 3) -> str:
@@ -347,8 +353,8 @@ def _notes(
         current = open_rows["status"].value_counts(sort=True)["status"].to_list()
         notes.append(
             f"{_plural(open_rows.height, 'item is', 'items are')} still in a status "
-            f"({_examples(current)}): the status an item is in now has not ended, so it is "
-            "not an instance and the case is open (docs/EVENT_MODEL.md)."
+            f"({_examples(current)}): that period has not ended, so it is not an instance; "
+            "each is an open case whose current step is that status (docs/EVENT_MODEL.md)."
         )
     if initial.height:
         notes.append(
@@ -537,6 +543,7 @@ def convert_status_table(
     )
     return Converted(
         instances=result.instances,
+        open_items=result.open_items,
         rejects=result.rejects,
         rows_read=table.frame.height,
         catalog=result.catalog,

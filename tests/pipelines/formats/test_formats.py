@@ -101,11 +101,13 @@ def test_monday_api_log_100ns_epochs_newest_first() -> None:
     ]
     # Webinar invite is waiting for approval now: that status is no instance, the case is open.
     assert [s[0] for s in steps(p, "18000000105")] == ["(no status)", "Working on it"]
+    # The status an open item is in now joins the catalog too: it is that case's current step.
     assert kinds(p) == {
         "(no status)": "waiting",
         "Working on it": "work",
         "Stuck": "waiting",
         "Done": "done",
+        "Waiting for approval": "waiting",
     }
     assert ends(p) == {"Done"}
     notes = " ".join(p.normalized.notes)

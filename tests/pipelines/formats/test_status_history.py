@@ -101,7 +101,7 @@ def test_monday_item_by_hand(tmp_path: Path) -> None:
 
 
 def test_repeated_status_continues_the_period_and_done_twice_ends_once() -> None:
-    inst, notes, catalog = changes_to_instances(
+    inst, notes, catalog, _ = changes_to_instances(
         changes(
             ("A", at(1, 9), "To Do", None),
             ("A", at(1, 10), "In Progress", "To Do"),
@@ -120,7 +120,7 @@ def test_repeated_status_continues_the_period_and_done_twice_ends_once() -> None
 
 
 def test_reopened_after_done_continues_the_case() -> None:
-    inst, _, _ = changes_to_instances(
+    inst, _, _, _ = changes_to_instances(
         changes(
             ("A", at(1, 9), "In Progress", None),
             ("A", at(1, 10), "Done", "In Progress"),
@@ -133,7 +133,7 @@ def test_reopened_after_done_continues_the_case() -> None:
 
 
 def test_first_change_names_an_earlier_status_with_unknown_start() -> None:
-    inst, notes, _ = changes_to_instances(
+    inst, notes, _, _ = changes_to_instances(
         changes(
             ("A", at(1, 10), "In Progress", "Backlog"),
             ("A", at(1, 12), "Done", "In Progress"),
@@ -148,7 +148,7 @@ def test_first_change_names_an_earlier_status_with_unknown_start() -> None:
 
 
 def test_resource_is_who_moved_the_item_out() -> None:
-    inst, _, _ = changes_to_instances(
+    inst, _, _, _ = changes_to_instances(
         changes(
             ("A", at(1, 9), "To Do", None),
             ("A", at(1, 10), "Done", "To Do"),
@@ -158,7 +158,7 @@ def test_resource_is_who_moved_the_item_out() -> None:
 
 
 def test_no_done_status_says_how_to_complete_cases() -> None:
-    _, notes, _ = changes_to_instances(
+    _, notes, _, _ = changes_to_instances(
         changes(("A", at(1, 9), "Doing", None), ("A", at(1, 10), "Testing", "Doing"))
     )
     assert any("No status was recognised as done" in n for n in notes)

@@ -97,7 +97,7 @@ def _attributes(frame: pl.DataFrame, used: set[str]) -> pl.Expr:
     return pl.struct([pl.col(c).cast(pl.String) for c in rest]).struct.json_encode()
 
 
-def _plural(n: int, one: str, many: str) -> str:
+def plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
@@ -138,7 +138,7 @@ def from_table(
         frame = frame.filter(keep)
         if skipped:
             notes.append(
-                f"{_plural(skipped, 'row changes', 'rows change')} something other than "
+                f"{plural(skipped, 'row changes', 'rows change')} something other than "
                 f"{columns.follow!r} and {'is' if skipped == 1 else 'are'} not a status change."
             )
         if frame.height == 0:
@@ -317,7 +317,15 @@ def changes_to_instances(
         "attributes",
         pl.col(SOURCE_ROW).alias("source_row"),
     ).cast(OPEN_ITEM_SCHEMA)  # type: ignore[arg-type]
+    born_done = rows.filter((pl.col("__seq") == 0) & is_done & pl.col("previous").is_null())
     notes = _notes(open_rows, initial, repeated, done_again, mismatched, instances, kind_of)
+    if born_done.height:
+        names = born_done["status"].value_counts(sort=True)["status"].to_list()
+        notes.append(
+            f"{plural(born_done.height, 'item was', 'items were')} created straight into a "
+            f"done status ({_examples(names)}): finished work recorded after the fact, with "
+            "a lead time of 0 and no steps to measure."
+        )
     catalog = (
         pl.concat(
             [instances.select("offering", "activity"), open_items.select("offering", "activity")]
@@ -352,29 +360,29 @@ def _notes(
     if open_rows.height:
         current = open_rows["status"].value_counts(sort=True)["status"].to_list()
         notes.append(
-            f"{_plural(open_rows.height, 'item is', 'items are')} still in a status "
+            f"{plural(open_rows.height, 'item is', 'items are')} still in a status "
             f"({_examples(current)}): that period has not ended, so it is not an instance; "
             "each is an open case whose current step is that status (docs/EVENT_MODEL.md)."
         )
     if initial.height:
         notes.append(
-            f"For {_plural(initial.height, 'item', 'items')} the export starts after the item "
+            f"For {plural(initial.height, 'item', 'items')} the export starts after the item "
             f"entered its first status ({_examples(initial['activity'].unique().sort().to_list())}): "
             "that period's start is unknown."
         )
     if repeated:
         notes.append(
-            f"{_plural(repeated, 'change sets', 'changes set')} the status the item "
+            f"{plural(repeated, 'change sets', 'changes set')} the status the item "
             "already had: the period simply continues."
         )
     if done_again:
         notes.append(
-            f"{_plural(done_again, 'change goes', 'changes go')} from one done status to "
+            f"{plural(done_again, 'change goes', 'changes go')} from one done status to "
             "another (e.g. Resolved → Closed): the case ended at the first."
         )
     if mismatched:
         notes.append(
-            f"{_plural(mismatched, 'change says', 'changes say')} the item came from a "
+            f"{plural(mismatched, 'change says', 'changes say')} the item came from a "
             "status other than the one recorded before it: the export misses some "
             "changes; periods follow the recorded order."
         )

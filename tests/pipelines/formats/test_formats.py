@@ -284,7 +284,7 @@ def test_trello_board_list_moves_and_creation_from_the_card_id() -> None:
     ]
     assert steps(p, fx.TRELLO_OLD_CARD) == [("Backlog", t(7, 1), t(7, 3, 9))]
     notes = " ".join(p.normalized.notes)
-    assert "1 cards have no action" in notes and "1 actions (comments" in notes
+    assert "1 card has no action" in notes and "1 actions (comments" in notes
 
 
 def test_trello_actions_csv() -> None:

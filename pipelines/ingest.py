@@ -32,6 +32,7 @@ from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import IngestError, Normalized, normalize
 from pipelines.readers import RawTable, ReadError, read_table
+from pipelines.refusals import refusal
 from warehouse import Warehouse, WarehouseError
 
 __all__ = [
@@ -191,12 +192,16 @@ def prepare(
             "'UTC' or 'Europe/Amsterdam'."
         ) from exc
     data = _bytes(source)
+    if refused := refusal(data, file_name, None):
+        raise IngestError(refused)
     read_error: IngestError | None = None
     if raw is None and not formats.is_json(data):
         try:
             raw = read(data, file_name, options)
         except IngestError as exc:
             read_error = exc
+    if raw is not None and (refused := refusal(data, file_name, raw)):
+        raise IngestError(refused)
     guess: FormatGuess | None = None
     name = options.format
     if name in (None, "auto"):

@@ -346,6 +346,8 @@ def normalize(
         )
     if end.date_only:
         notes.append("The end times are dates without a time of day: durations are in whole days.")
+    if raw.details.get("stray quotes"):
+        notes.append(f"Stray quotes in the file: {raw.details['stray quotes']}; check those rows.")
     if mapping.start and start is not None and start.values.null_count() == frame.height:
         notes.append(
             f"The start column {mapping.start!r} is empty: start times are unknown, so waits "

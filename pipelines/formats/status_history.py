@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from model import UTC_MICROS as UTC
 from pipelines.formats.base import (
     CATALOG_DEFAULT_SCHEMA,
     INSTANCE_SCHEMA,
@@ -581,3 +582,96 @@ def convert(source: Source, options: FormatOptions) -> Converted:
             )
         guessed = StatusColumns(options.case_column, options.time_column, options.status_column)
     return convert_status_table(source, options, guessed)
+
+
+STATUS_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "status": pl.String(),
+    "kind": pl.String(),
+    "counts_as": pl.String(),
+    "instances": pl.UInt32(),
+    "hours": pl.Float64(),
+    "share_of_time": pl.Float64(),
+    "without_start": pl.UInt32(),
+    "open_items": pl.UInt32(),
+    "open_hours": pl.Float64(),
+}
+"""One row per status of an offering: how it counts and the time at stake.
+
+`kind` is the proposed (or confirmed) kind and `counts_as` says in words what it does to
+the figures. `instances` are the periods that ended in it, `hours` their total length
+(periods with a known start), `share_of_time` those hours / the hours of every status
+of the offering (what moves between process and wait time if the kind changes).
+`without_start` counts periods whose start the export does not give. `open_items` are
+the items in it now and `open_hours` their time in it so far, up to the latest time of
+the offering's import (what aging shows)."""
+
+COUNTS_AS = {
+    "work": "work: process time",
+    "waiting": "waiting: adds to wait, never to process time",
+    "done": "done: ends the case",
+}
+
+
+def status_summary(
+    instances: pl.DataFrame, catalog: pl.DataFrame, open_items: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """How each status of a status-history import counts, with the time at stake
+    (STATUS_SUMMARY_SCHEMA), longest first within each offering.
+
+    ``instances`` and ``open_items`` are a prepared import's (``Normalized.instances`` and
+    ``.open_items``), ``catalog`` its proposed kinds (``catalog_defaults``) or the
+    warehouse's catalog: any frame with offering, activity and kind. A status with no
+    catalog row is work, as in the metrics.
+    """
+    key = ["offering", "status"]
+    opened = (
+        open_items
+        if open_items is not None
+        else pl.DataFrame(schema={"offering": pl.String, "activity": pl.String, "entered": UTC})
+    )
+    latest = (
+        pl.concat(
+            [
+                instances.select("offering", pl.col("end").alias("at")),
+                opened.select("offering", pl.col("entered").alias("at")),
+            ]
+        )
+        .group_by("offering")
+        .agg(pl.col("at").max().alias("_now"))
+    )
+    ended = instances.group_by("offering", pl.col("activity").alias("status")).agg(
+        instances=pl.len().cast(pl.UInt32),
+        hours=((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True) / 3600).sum(),
+        without_start=pl.col("start").is_null().sum().cast(pl.UInt32),
+    )
+    current = (
+        opened.join(latest, on="offering", how="left")
+        .group_by("offering", pl.col("activity").alias("status"))
+        .agg(
+            open_items=pl.len().cast(pl.UInt32),
+            open_hours=(
+                (pl.col("_now") - pl.col("entered")).dt.total_seconds(fractional=True) / 3600
+            ).sum(),
+        )
+    )
+    kinds = catalog.select("offering", pl.col("activity").alias("status"), "kind").unique(
+        key, keep="first"
+    )
+    frame = (
+        ended.join(current, on=key, how="full", coalesce=True)
+        .join(kinds, on=key, how="left")
+        .with_columns(
+            pl.col("kind").fill_null("work"),
+            pl.col("instances", "without_start", "open_items").fill_null(0),
+            pl.col("hours", "open_hours").fill_null(0.0),
+        )
+        .with_columns(
+            counts_as=pl.col("kind").replace_strict(COUNTS_AS, default=None),
+            share_of_time=pl.when(pl.col("hours").sum().over("offering") > 0).then(
+                pl.col("hours") / pl.col("hours").sum().over("offering")
+            ),
+        )
+        .sort(["offering", "hours", "open_hours", "status"], descending=[False, True, True, False])
+    )
+    return frame.select([pl.col(c).cast(t) for c, t in STATUS_SUMMARY_SCHEMA.items()])

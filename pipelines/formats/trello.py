@@ -10,6 +10,7 @@ gets its creation time from its id, whose first 8 hex digits are Unix seconds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,8 @@ from pipelines.formats.status_history import (
 )
 from pipelines.formats.status_words import classify_status
 
+_ACTION_TYPE = re.compile(r"(Card|List|Board|Checklist|CheckItem|Member|Attachment|Label)")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _CREATE = {"createCard", "copyCard", "convertToCardFromCheckItem", "moveCardToBoard", "emailCard"}
 
 
@@ -38,18 +41,31 @@ def _name(value: Any) -> str | None:
     return None
 
 
+def _is_action(action: Any) -> bool:
+    """A Trello action: a type such as createCard or updateList, an ISO date and a data
+    object (other tools' event lists have a type and a date too)."""
+    return (
+        isinstance(action, dict)
+        and isinstance(action.get("data"), dict)
+        and bool(_ACTION_TYPE.search(str(action.get("type") or "")))
+        and bool(_ISO.match(str(action.get("date") or "")))
+    )
+
+
+def _mostly_actions(actions: list[Any]) -> bool:
+    sample = actions[:100]
+    return sum(_is_action(a) for a in sample) >= 0.8 * len(sample)
+
+
 def _board(doc: Any) -> dict[str, Any] | None:
     if (
         isinstance(doc, dict)
         and isinstance(doc.get("actions"), list)
         and ("lists" in doc or "cards" in doc)
+        and _mostly_actions(doc["actions"])
     ):
         return doc
-    if (
-        isinstance(doc, list)
-        and doc
-        and all(isinstance(a, dict) and "type" in a and "date" in a for a in doc[:50])
-    ):
+    if isinstance(doc, list) and doc and _mostly_actions(doc):
         return {"actions": doc, "lists": [], "cards": []}
     return None
 

@@ -76,6 +76,26 @@ def guess(data: bytes, name: str) -> str | None:
             b"Order ID,Step,Started,Finished,Owner\nO-1,Quote,2025-06-02 09:00,2025-06-02 10:00,Maya\n",
             None,
         ),
+        # GitHub events have event and created_at too, but ISO dates and GitHub's names:
+        # never a monday.com activity log.
+        (
+            "events.json",
+            b'[{"event": "closed", "created_at": "2012-05-26T14:59:34Z", "actor": {"login": "a"}}]',
+            "github",
+        ),
+        # Events with a type and a date, but no Trello action (no card, list or board).
+        (
+            "deploys.json",
+            b'[{"type": "deploy", "date": "2025-06-01T10:00:00Z", "data": {"service": "api"}}]',
+            None,
+        ),
+        # Two dates per row, but cases repeat: an event log, not one row per case.
+        (
+            "orders.csv",
+            b"Order,Begun,Ended\nA,2025-06-01,2025-06-02\nA,2025-06-03,2025-06-04\n"
+            b"B,2025-06-01,2025-06-05\nB,2025-06-06,2025-06-07\n",
+            None,
+        ),
     ],
 )
 def test_each_layout_is_recognised_from_its_headers_or_shape(

@@ -103,7 +103,7 @@ WHERE r = 1 AND kind = 'done' AND NOT EXISTS (
 
 
 @pytest.fixture(scope="module")
-def exports(external_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def exports(external_dir: Path) -> Path:
     return external_dir / "exports"
 
 

@@ -5,7 +5,8 @@ ended. Each period an item spends in a status is an instance of that status: it
 starts when the item entered the status and ends at the next change. A change
 into a done status is an instantaneous instance (start = end) that ends the case.
 The status an unfinished item is in now has not ended, so it is not an instance
-and the case stays open, like a lifecycle ``start`` that never completed.
+(like a lifecycle ``start`` that never completed): it is returned as an open item,
+which keeps the case open with that status as its current step.
 
 Rules for the awkward parts of real histories, all vectorised per item:
 

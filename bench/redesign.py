@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     plain_s, plain = best(args.repeat, lambda: derive_all(events, catalog))
-    working_s, worked = best(args.repeat, lambda: derive_all(events, catalog, calendar))
+    working_s, worked = best(args.repeat, lambda: derive_all(events, catalog, calendar=calendar))
     starts = events["start"].fill_null(events["end"])
     pairs_s, _ = best(args.repeat, lambda: working_seconds(starts, events["end"], calendar))
     print(f"derive_all, elapsed time:          {plain_s:6.2f} s")
@@ -161,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     t_ours, _ = best(
         args.repeat,
-        lambda: transitions(derive_all(only_ends, catalog, no_holidays).instances.lazy()).collect(),
+        lambda: transitions(
+            derive_all(only_ends, catalog, calendar=no_holidays).instances.lazy()
+        ).collect(),
     )
     print(
         f"business-hours case durations and performance DFG on {sample.height:,} events "

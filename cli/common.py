@@ -90,7 +90,8 @@ def offering_cases(db: str | None, offering: str) -> Derived:
             raise CommandError(f"No offering {offering!r} in {wh.path}.")
         events = wh.events([offering])
         catalog = wh.catalog(offering)
-    return derive_all(events, catalog)
+        open_items = wh.open_items([offering])
+    return derive_all(events, catalog, open_items)
 
 
 def print_json(document: Any) -> None:

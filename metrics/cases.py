@@ -71,8 +71,9 @@ CASE_SCHEMA: dict[str, pl.DataType] = {
     "current_step": pl.String(),
     "n_instances": pl.UInt32(),
 }
-"""One row per case. `current_step` is the activity of the case's last instance;
-`pce_basis` is 'value-adding' or 'flow efficiency' (no classification)."""
+"""One row per case. `current_step` is the status an open item is in now, else the
+activity of the case's last instance; `pce_basis` is 'value-adding' or 'flow
+efficiency' (no classification)."""
 
 END_SHARE_OF_OCCURRENCES = 0.5
 END_SHARE_OF_CASES = 0.05
@@ -129,7 +130,12 @@ def _capped(column: str, cap: pl.Expr) -> pl.Expr:
     return pl.when(pl.col(column).is_not_null()).then(pl.min_horizontal(pl.col(column), cap))
 
 
-def case_table(instances: pl.LazyFrame, clock: Clock = REAL_TIME) -> pl.LazyFrame:
+def case_table(
+    instances: pl.LazyFrame,
+    open_items: pl.LazyFrame | None = None,
+    *,
+    clock: Clock = REAL_TIME,
+) -> pl.LazyFrame:
     """One row per case with its case metrics (CASE_SCHEMA), ordered by `case_index`.
 
     The lead time is read on `clock`, the clock `instances` were derived with
@@ -139,13 +145,17 @@ def case_table(instances: pl.LazyFrame, clock: Clock = REAL_TIME) -> pl.LazyFram
     in its order (case_index, seq), which this function relies on: a case's
     variant is read in row order and the cases are grouped as sorted slices.
     Filter the resulting table (metrics.filters), not the instances before it.
+
+    `open_items` (model.OPEN_ITEM_SCHEMA: offering, case_id, activity, entered) are
+    the statuses unfinished items of a status history are in now, periods that have
+    not ended (METRICS.md: not instances). A case with one is open whatever its
+    last instance, its `current_step` is that status and its first start and last
+    end include the time the item entered it. An item that has not left its first
+    status has no instance yet: it is a case of its own (numbered after the others)
+    with no steps, an empty variant and no process time. Per case, the item entered
+    last counts.
     """
-    lead = pl.col("lead_time_s")
-    ratio = pl.when(lead > 0)
-    ends = end_activities(instances).select(
-        "offering", pl.col("activity").alias("current_step"), "is_end_activity"
-    )
-    frame = (
+    per_case = (
         # Sorted groups are contiguous slices: 2.5x faster at 10 million rows.
         instances.with_columns(pl.col("case_index").set_sorted())
         .group_by("case_index")
@@ -162,7 +172,19 @@ def case_table(instances: pl.LazyFrame, clock: Clock = REAL_TIME) -> pl.LazyFram
             n_instances=pl.len().cast(pl.UInt32),
             _classified=(pl.col("value_class") != "unclassified").any(),
         )
-        .with_columns(lead_time_s=seconds_between(clock, pl.col("first_start"), pl.col("last_end")))
+        .with_columns(_open=pl.lit(False))
+    )
+    if open_items is not None:
+        per_case = _with_open_items(per_case, open_items)
+    lead = pl.col("lead_time_s")
+    ratio = pl.when(lead > 0)
+    ends = end_activities(instances).select(
+        "offering", pl.col("activity").alias("current_step"), "is_end_activity"
+    )
+    frame = (
+        per_case.with_columns(
+            lead_time_s=seconds_between(clock, pl.col("first_start"), pl.col("last_end"))
+        )
         .with_columns(
             process_time_s=_capped("_touch", lead),
             value_adding_s=_capped("_value_adding", lead),
@@ -179,7 +201,57 @@ def case_table(instances: pl.LazyFrame, clock: Clock = REAL_TIME) -> pl.LazyFram
             .otherwise(pl.lit("flow efficiency")),
         )
         .join(ends, on=["offering", "current_step"], how="left")
-        .with_columns(completed=pl.col("is_end_activity").fill_null(False))
+        .with_columns(completed=pl.col("is_end_activity").fill_null(False) & ~pl.col("_open"))
         .sort("case_index")
     )
     return conform(frame, CASE_SCHEMA)
+
+
+def _with_open_items(per_case: pl.LazyFrame, open_items: pl.LazyFrame) -> pl.LazyFrame:
+    """`per_case` with each case's open item: current step, first start, last end, open;
+    cases that have only an open item appended after the others."""
+    key = ["offering", "case_id"]
+    current = (
+        open_items.select(
+            pl.col("offering").cast(pl.String),
+            pl.col("case_id").cast(pl.String),
+            pl.col("activity").cast(pl.String).alias("_open_step"),
+            pl.col("entered").cast(pl.Datetime("us", "UTC")).alias("_entered"),
+        )
+        .sort("_entered", nulls_last=False)
+        .unique(key, keep="last", maintain_order=True)
+    )
+    with_steps = (
+        per_case.join(current, on=key, how="left")
+        .with_columns(
+            current_step=pl.coalesce("_open_step", "current_step"),
+            first_start=pl.min_horizontal("first_start", "_entered"),
+            last_end=pl.max_horizontal("last_end", "_entered"),
+            _open=pl.col("_open_step").is_not_null(),
+        )
+        .drop("_open_step", "_entered")
+    )
+    first_free = per_case.select(
+        (pl.col("case_index").cast(pl.Int64).max().fill_null(-1) + 1).alias("_first_free")
+    )
+    only_open = (
+        current.join(per_case.select(key), on=key, how="anti")
+        .sort(key)
+        .with_row_index("_i")
+        .join(first_free, how="cross")
+        .select(
+            (pl.col("_first_free") + pl.col("_i")).cast(pl.UInt32).alias("case_index"),
+            *key,
+            pl.col("_entered").alias("first_start"),
+            pl.col("_entered").alias("last_end"),
+            _touch=pl.lit(0.0),
+            _value_adding=pl.lit(0.0),
+            has_rework=pl.lit(False),
+            variant=pl.lit([], dtype=pl.List(pl.String)),
+            current_step=pl.col("_open_step"),
+            n_instances=pl.lit(0, dtype=pl.UInt32),
+            _classified=pl.lit(False),
+            _open=pl.lit(True),
+        )
+    )
+    return pl.concat([with_steps, only_open], how="vertical_relaxed")

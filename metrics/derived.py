@@ -38,16 +38,29 @@ class Derived:
 
 
 def derive_all(
-    events: pl.DataFrame, catalog: pl.DataFrame, calendar: CalendarSpec = None
+    events: pl.DataFrame,
+    catalog: pl.DataFrame,
+    open_items: pl.DataFrame | None = None,
+    *,
+    calendar: CalendarSpec = None,
 ) -> Derived:
     """Derive every case of `events` (the warehouse's events frame) with `catalog`.
+
+    `open_items` (the warehouse's open items: the status each unfinished item of a
+    status history is in now) make their cases open with that status as the current
+    step, and add the items that have not left their first status as cases; "now"
+    is then the latest of the events' ends and the items' entry times.
 
     With `calendar` (one `Calendar` for every offering, or a mapping from
     offering to its calendar), every duration counts working time only.
     """
-    now = events["end"].max() if events.height else None
+    ends = [events["end"].max()] if events.height else []
+    if open_items is not None and open_items["entered"].null_count() < open_items.height:
+        ends.append(open_items["entered"].max())
+    now = max(ends) if ends else None  # type: ignore[type-var]
     first = events.select(pl.min_horizontal(pl.col("start").min(), pl.col("end").min())).item()
     clock = clock_for(calendar, first, now)  # type: ignore[arg-type]
     instances = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
-    cases = case_table(instances.lazy(), clock).collect(engine=ENGINE)
+    opened = None if open_items is None else open_items.lazy()
+    cases = case_table(instances.lazy(), opened, clock=clock).collect(engine=ENGINE)
     return Derived(instances, cases, now, clock)  # type: ignore[arg-type]

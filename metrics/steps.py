@@ -110,12 +110,10 @@ def main_path(variant_frame: pl.LazyFrame, by: Sequence[str] = ("offering",)) ->
 
     `variant_frame` is `metrics.variants.variants`'s output (sorted by cases,
     most frequent first). Returns `by` columns, `activity`, `position` (1-based).
+    The empty variant (items still in their first status) is no path.
     """
-    top = (
-        variant_frame.group_by(list(by), maintain_order=True).first()
-        if by
-        else (variant_frame.head(1))
-    )
+    walked = variant_frame.filter(pl.col("variant").list.len() > 0)
+    top = walked.group_by(list(by), maintain_order=True).first() if by else walked.head(1)
     return (
         top.select(*by, activity=pl.col("variant"))
         .explode("activity")

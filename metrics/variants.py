@@ -14,6 +14,8 @@ import polars as pl
 from metrics.stats import aggregate, conform, distribution, distribution_schema
 
 VARIANT_SEPARATOR = " → "
+NO_STEP_YET = "(no step finished yet)"
+"""The label of the empty variant: open items still in their first status."""
 
 VARIANT_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
@@ -25,7 +27,8 @@ VARIANT_SCHEMA: dict[str, pl.DataType] = {
     "completed_cases": pl.UInt32(),
     **distribution_schema("lead_time_s"),
 }
-"""One row per variant; `share` = its cases / the cases in view (per `by`)."""
+"""One row per variant; `share` = its cases / the cases in view (per `by`). Items
+still in their first status have the empty variant, labelled NO_STEP_YET."""
 
 
 def variants(cases: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.LazyFrame:
@@ -46,7 +49,9 @@ def variants(cases: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.LazyF
     total = pl.col("cases").sum()
     frame = counted.with_columns(
         share=pl.col("cases") / (total.over(by) if by else total),
-        variant_label=pl.col("variant").list.join(VARIANT_SEPARATOR),
+        variant_label=pl.when(pl.col("variant").list.len() > 0)
+        .then(pl.col("variant").list.join(VARIANT_SEPARATOR))
+        .otherwise(pl.lit(NO_STEP_YET)),
         length=pl.col("variant").list.len().cast(pl.UInt32),
     ).sort([*by, "cases", "variant_label"], descending=[*([False] * len(by)), True, False])
     schema = {name: pl.String() for name in by} | {

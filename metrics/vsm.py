@@ -57,6 +57,7 @@ def vsm_steps(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
     )
     top_variant = (
         variants(cases, by=())
+        .filter(pl.col("length") > 0)
         .head(1)
         .select(pl.col("variant").alias("activity"))
         .explode("activity")

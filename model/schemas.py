@@ -8,6 +8,9 @@
 - The **activity catalog** says how each activity of an offering counts
   (``CATALOG_SCHEMA``); an import may propose kinds and end flags for the
   statuses it found (``CATALOG_DEFAULT_SCHEMA``).
+- An **open item** is the status an unfinished item of a status history is in now:
+  a period that has not ended, so not an instance, but the case's current step
+  (``OPEN_ITEM_SCHEMA``).
 - A **reject** is a row of the source that could not be used, with the reason.
 """
 
@@ -39,6 +42,23 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "event_id": pl.Int64(),
 }
 """A stored instance: ``import_id`` and ``event_id`` are set by the warehouse."""
+
+OPEN_ITEM_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "case_id": pl.String(),
+    "activity": pl.String(),
+    "entered": UTC_MICROS,
+    "resource": pl.String(),
+    "attributes": pl.String(),
+    "source_row": pl.Int64(),
+}
+"""The status an unfinished item is in now (a period that has not ended): its case, the
+status (``activity``), when the item entered it (null when the export does not say), who
+moved it there, the change's other columns as JSON and its row in the source. It is not
+an instance (METRICS.md): it makes the case open, with this status as its current step."""
+
+OPEN_ITEM_STORED_SCHEMA: dict[str, pl.DataType] = {**OPEN_ITEM_SCHEMA, "import_id": pl.Int64()}
+"""An open item as the warehouse returns it: the import that stored it added."""
 
 VALUE_CLASSES = ("value-adding", "necessary", "waste", "unclassified")
 KINDS = ("work", "waiting", "done")

@@ -30,6 +30,7 @@ from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import Normalized, normalize
 from pipelines.readers import RawTable, read_table
+from pipelines.refusals import refusal
 from warehouse import Warehouse
 
 __all__ = [
@@ -52,7 +53,9 @@ class Upload:
 
     ``raw`` is the file as a table (None for a JSON document, or when ``read_error`` says
     why it could not be read as one); ``guess`` the tool format it looks like (None: an
-    event log); ``mapping`` the column roles its names suggest (for an event log).
+    event log); ``mapping`` the column roles its names suggest (for an event log);
+    ``refusal`` one line saying why the file can never be a value stream (an
+    object-centric log, a log without times: pipelines.refusals), else None.
     """
 
     data: bytes = field(repr=False)
@@ -64,6 +67,7 @@ class Upload:
     sheets: list[str]
     guess: FormatGuess | None
     mapping: Mapping | None
+    refusal: str | None = None
 
 
 def inspect(
@@ -77,12 +81,15 @@ def inspect(
     """Read ``data`` once and say what it looks like; never raises for a bad file."""
     raw: RawTable | None = None
     read_error: IngestError | None = None
-    if not formats.is_json(data):
+    refused = refusal(data, file_name, None)
+    if not refused and not formats.is_json(data):
         try:
             raw = read_table(data, file_name, sheet=sheet, delimiter=delimiter, encoding=encoding)
         except IngestError as exc:
             read_error = exc
-    guess = formats.detect_format(data, file_name, raw)
+    if raw is not None and not refused:
+        refused = refusal(data, file_name, raw)
+    guess = None if refused else formats.detect_format(data, file_name, raw)
     return Upload(
         data=data,
         file_name=file_name,
@@ -93,6 +100,7 @@ def inspect(
         sheets=raw.sheets if raw is not None else [],
         guess=guess,
         mapping=detect_mapping(raw.frame) if raw is not None and guess is None else None,
+        refusal=refused,
     )
 
 
@@ -233,6 +241,8 @@ def prepare(
             "'UTC' or 'Europe/Amsterdam'."
         ) from exc
     upload = _upload(source, file_name, options)
+    if upload.refusal:
+        raise IngestError(upload.refusal)
     name = options.format_name(upload)
     if name != GENERIC:
         return _prepare_format(upload, options, name)
@@ -335,6 +345,7 @@ def _prepare_format(upload: Upload, options: ImportOptions, name: str) -> Prepar
         timestamp_formats=converted.timestamp_formats,
         date_only=converted.date_only,
         notes=converted.notes,
+        open_items=converted.open_items,
     )
     return Prepared(
         file_name=file_name,
@@ -382,7 +393,7 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared, *, is_demo: bool = False)
         report.already_imported_as = earlier
         report.duplicates = norm.instances.height
         return report
-    if norm.instances.height == 0:
+    if norm.instances.height == 0 and (norm.open_items is None or norm.open_items.height == 0):
         first = norm.rejects["reason"].head(1).to_list()
         raise IngestError(
             f"{prepared.file_name}: none of its {norm.rows_read:,} rows could be imported"
@@ -400,6 +411,7 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared, *, is_demo: bool = False)
         rejects=norm.rejects,
         catalog_defaults=prepared.catalog_defaults,
         is_demo=is_demo,
+        open_items=norm.open_items,
     )
     report.import_id = result.import_id
     report.stored = result.stored

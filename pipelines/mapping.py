@@ -2,7 +2,8 @@
 
 The event model (../shared/METRICS.md) needs a case id, an activity and an end time, and
 can use a start time, a resource, a lifecycle transition, an activity-instance id and an
-offering. Exports name these columns in many ways (XES keys, Disco, Celonis, Jira, ...),
+offering. Exports name these columns in many ways (XES keys, Disco, Celonis, bupaR, Jira,
+...),
 so :func:`detect_mapping` proposes a mapping from the names, checked against the data,
 and the user confirms or corrects it in the UI.
 """
@@ -70,6 +71,10 @@ def _key(name: str) -> str:
 
 
 # Names per role, best first. A later name only wins when no earlier one is present.
+# bupaR's event logs use case_id, activity_id, activity_instance_id, lifecycle_id,
+# resource_id and timestamp, and its example logs their own words (patients: patient,
+# handling, handling_id, registration_type, employee, time); Celonis' activity tables
+# _CASE_KEY, ACTIVITY_EN (or _DE), EVENTTIME and USER_NAME.
 _NAMES: dict[str, list[str]] = {
     "case": [
         "case:concept:name",
@@ -101,6 +106,8 @@ _NAMES: dict[str, list[str]] = {
         "Request ID",
         "Incident ID",
         "Incident",
+        "Patient",
+        "Patient ID",
         "Key",
         "ID",
     ],
@@ -109,6 +116,9 @@ _NAMES: dict[str, list[str]] = {
         "Activity",
         "Activity name",
         "Activity ID",
+        "ACTIVITY_EN",
+        "ACTIVITY_DE",
+        "Handling",
         "Activity type",
         "Step",
         "Step name",
@@ -172,6 +182,7 @@ _NAMES: dict[str, list[str]] = {
     "resource": [
         "org:resource",
         "Resource",
+        "Resource ID",
         "User",
         "User Name",
         "Assignee",
@@ -196,6 +207,8 @@ _NAMES: dict[str, list[str]] = {
         "lifecycle:transition",
         "Lifecycle",
         "Lifecycle Transition",
+        "Lifecycle ID",
+        "Registration Type",
         "Transition",
         "Event Type",
         "Lifecycle State",
@@ -204,6 +217,7 @@ _NAMES: dict[str, list[str]] = {
         "concept:instance",
         "Activity Instance",
         "Activity Instance ID",
+        "Handling ID",
         "Instance",
         "Instance ID",
     ],

@@ -27,6 +27,9 @@ ROW = "__source_row"
 
 @dataclass
 class Normalized:
+    """An import's activity instances and rejects; for a status history also its open
+    items (model.OPEN_ITEM_SCHEMA: the status each unfinished item is in now)."""
+
     instances: pl.DataFrame
     rejects: pl.DataFrame
     rows_read: int
@@ -36,6 +39,7 @@ class Normalized:
     date_only: bool = False
     day_first: bool | None = None
     notes: list[str] = field(default_factory=list)
+    open_items: pl.DataFrame | None = None
 
 
 def offering_from_file_name(file_name: str) -> str:
@@ -339,6 +343,8 @@ def normalize(
         )
     if end.date_only:
         notes.append("The end times are dates without a time of day: durations are in whole days.")
+    if raw.details.get("stray quotes"):
+        notes.append(f"Stray quotes in the file: {raw.details['stray quotes']}; check those rows.")
     if mapping.start and start is not None and start.values.null_count() == frame.height:
         notes.append(
             f"The start column {mapping.start!r} is empty: start times are unknown, so waits "

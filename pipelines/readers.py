@@ -18,6 +18,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -235,6 +236,54 @@ def _unique_names(raw: list[str | None]) -> list[str]:
     return names
 
 
+def _read_csv_leniently(text: str, separator: str) -> tuple[pl.DataFrame, str]:
+    """Every record of the text as strings, read by Python's csv module.
+
+    A quote inside an unquoted field is an ordinary character there. A field that opens
+    a quote and never closes it would swallow the rest of the file into one cell: such
+    a record (more than one line, fewer cells than the header) is read again from its
+    own line with its quotes as ordinary characters, and the rows it concerns are
+    returned in words for the import details.
+    """
+    lines = text.splitlines(keepends=True)
+    rows: list[list[str]] = []
+    unclosed: list[int] = []
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(lines[start:], delimiter=separator)
+        line_start = 0
+        restart = None
+        for row in reader:
+            spans = reader.line_num - line_start
+            if spans > 1 and rows and len(row) < len(rows[0]):
+                unclosed.append(len(rows) + 1)
+                rows.append(
+                    next(
+                        csv.reader(
+                            [lines[start + line_start]], quoting=csv.QUOTE_NONE, delimiter=separator
+                        )
+                    )
+                )
+                restart = start + line_start + 1
+                break
+            line_start = reader.line_num
+            rows.append(row)
+        if restart is None:
+            break
+        start = restart
+    width = max((len(r) for r in rows), default=0)
+    columns = {f"column_{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    stray = ""
+    if unclosed:
+        shown = ", ".join(str(n) for n in unclosed[:5]) + (", ..." if len(unclosed) > 5 else "")
+        stray = (
+            f"row {shown}: a quote opens a cell and never closes; read with the quote as an "
+            "ordinary character"
+        )
+    return frame, stray
+
+
 def _max_fields(text: str, separator: str) -> int:
     return max((len(row) for row in csv.reader(io.StringIO(text), delimiter=separator)), default=0)
 
@@ -261,24 +310,33 @@ def _read_csv(
         utf8 = data[len(codecs.BOM_UTF8) :]
     else:
         utf8 = text.encode("utf-8")
-    options = dict(
-        has_header=False,
-        separator=separator,
-        infer_schema=False,
-        null_values=None,
-        quote_char='"',
-        raise_if_empty=False,
-    )
+    options: dict[str, Any] = {
+        "has_header": False,
+        "separator": separator,
+        "infer_schema": False,
+        "null_values": None,
+        "quote_char": '"',
+        "raise_if_empty": False,
+    }
     try:
-        frame = pl.read_csv(io.BytesIO(utf8), **options)  # type: ignore[arg-type]
+        frame = pl.read_csv(io.BytesIO(utf8), **options)
     except pl.exceptions.ComputeError as exc:
-        if "more fields" not in str(exc):
-            raise ReadError(f"{file_name} could not be read as a table: {exc}") from exc
-        # Ragged rows (Jira adds cells beyond its header for multi-valued fields): size the
-        # table to the widest row so no cell is lost.
-        width = _max_fields(text, separator)
-        schema = {f"column_{i}": pl.String for i in range(width)}
-        frame = pl.read_csv(io.BytesIO(utf8), schema=schema, missing_columns="insert", **options)  # type: ignore[arg-type]
+        try:
+            if "more fields" not in str(exc):
+                raise
+            # Ragged rows (Jira adds cells beyond its header for multi-valued fields): size
+            # the table to the widest row so no cell is lost.
+            width = _max_fields(text, separator)
+            schema = {f"column_{i}": pl.String for i in range(width)}
+            frame = pl.read_csv(
+                io.BytesIO(utf8), schema=schema, missing_columns="insert", **options
+            )
+        except pl.exceptions.ComputeError:
+            # A quote inside a field (C"1) or one that never closes: polars gives up on
+            # the whole file; Python's csv module reads such rows as spreadsheets do.
+            frame, stray = _read_csv_leniently(text, separator)
+            if stray:
+                details["stray quotes"] = stray
     if frame.height == 0:
         raise ReadError(f"{file_name} is empty.")
     header = [None if v is None else str(v) for v in frame.row(0)]

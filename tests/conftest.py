@@ -10,6 +10,7 @@ from warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DIR = REPO.parent / "shared" / "data" / "real"
+EXTERNAL_DIR = REPO.parent / "shared" / "data" / "external"
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +19,18 @@ def real_dir() -> Path:
     if not REAL_DIR.is_dir():
         pytest.skip(f"{REAL_DIR} is absent (a user's own clone): the real public logs are not here")
     return REAL_DIR
+
+
+@pytest.fixture(scope="session")
+def external_dir() -> Path:
+    """../shared/data/external (event logs and tool exports from other projects); CI always
+    has it. Only a user's own clone lacks it."""
+    if not EXTERNAL_DIR.is_dir():
+        pytest.skip(
+            f"{EXTERNAL_DIR} is absent (a user's own clone): the external logs and tool "
+            "exports are not here"
+        )
+    return EXTERNAL_DIR
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ui.views import Derived, derived, view
 def dashboard_context() -> tuple[Derived, ViewFilters]:
     """The warehouse's derived cases and the sidebar filters; stops the page when empty."""
     d = derived()
-    if d.events.height == 0:
+    if d.cases.height == 0:
         empty_warehouse()
         st.stop()
     offerings = sorted(d.cases["offering"].unique().to_list())

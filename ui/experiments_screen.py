@@ -64,7 +64,7 @@ STATUS_COLORS = {"running": "blue", "kept": "green", "reverted": "gray"}
 def context() -> Derived:
     """Every case of the warehouse; the empty state and a stop when there is none."""
     d = derived()
-    if d.events.height == 0:
+    if d.cases.height == 0:
         empty_warehouse()
         st.stop()
     return d

@@ -26,7 +26,7 @@ def render_sidebar() -> None:
                 "event log on the **Data** page and remove the demo there.",
                 icon=":material/science:",
             )
-        elif count == 0:
+        elif count == 0 and not offerings:
             st.warning(
                 "The warehouse is empty. Upload an event log on the **Data** page, or load "
                 "the demo from **Stream health**.",

@@ -40,7 +40,7 @@ class Derived:
 def _derive(path: str, version: str) -> Derived:
     wh = open_warehouse(path)
     events = wh.events()
-    d = derive_all(events, wh.catalog())
+    d = derive_all(events, wh.catalog(), wh.open_items())
     return Derived(events, d.instances, d.cases, d.now, d.clock)
 
 

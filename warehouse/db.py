@@ -21,7 +21,15 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from model import CATALOG_DEFAULT_SCHEMA, CATALOG_SCHEMA, EVENT_SCHEMA, KINDS, VALUE_CLASSES
+from model import (
+    CATALOG_DEFAULT_SCHEMA,
+    CATALOG_SCHEMA,
+    EVENT_SCHEMA,
+    KINDS,
+    OPEN_ITEM_SCHEMA,
+    OPEN_ITEM_STORED_SCHEMA,
+    VALUE_CLASSES,
+)
 from warehouse.schema import LATEST_VERSION, MIGRATIONS
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
@@ -44,6 +52,7 @@ class StoreResult:
     import_id: int
     stored: int
     duplicates: int
+    open_items: int = 0
 
 
 def _utc(frame: pl.DataFrame) -> pl.DataFrame:
@@ -70,6 +79,14 @@ def _catalog_defaults(frame: pl.DataFrame | None) -> pl.DataFrame:
             f"use one of {', '.join(KINDS)}."
         )
     return rows.unique(["offering", "activity"], keep="first", maintain_order=True)
+
+
+_UNUSED = (
+    "NOT EXISTS (SELECT 1 FROM events e WHERE e.offering = a.offering "
+    "AND e.activity = a.activity) AND NOT EXISTS (SELECT 1 FROM open_items o "
+    "WHERE o.offering = a.offering AND o.activity = a.activity)"
+)
+"""A catalog row (alias ``a``) that no event and no open item uses."""
 
 
 def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
@@ -180,7 +197,10 @@ class Warehouse:
         return pending[-1][0]
 
     def offerings(self) -> list[str]:
-        frame = self.read("SELECT DISTINCT offering FROM events ORDER BY offering")
+        """Every offering with an event or an open item (a board where nothing moved yet)."""
+        frame = self.read(
+            "SELECT offering FROM events UNION SELECT offering FROM open_items ORDER BY offering"
+        )
         return frame["offering"].to_list()
 
     def events(self, offerings: Sequence[str] | None = None) -> pl.DataFrame:
@@ -196,11 +216,49 @@ class Warehouse:
         )
         return frame.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
 
-    def time_span(self) -> tuple[datetime, datetime] | None:
-        """The first start (or end) and the last end of every stored event."""
-        row = self.read('SELECT min(coalesce(start, "end")) AS a, max("end") AS b FROM events').row(
-            0
+    def open_items(self, offerings: Sequence[str] | None = None) -> pl.DataFrame:
+        """The status each unfinished item is in now (OPEN_ITEM_STORED_SCHEMA), one per case.
+
+        Every import keeps the open items it found, so undoing an import brings back what
+        the earlier ones said. Reading resolves them: per case, the one its item entered
+        last (a newer export of the same board) is current, and none is when the case's
+        stored instances show the period ended: an instance that ends after the item
+        entered that status, or that status itself starting then (the period, now closed);
+        an item whose entry time is unknown gives way to any instance of another import.
+        """
+        where, params = "", None
+        if offerings is not None:
+            where, params = "WHERE list_contains(?, offering)", [list(offerings)]
+        frame = self.read(
+            f"""
+            WITH ranked AS (
+                SELECT *, row_number() OVER (
+                    PARTITION BY offering, case_id
+                    ORDER BY entered DESC NULLS LAST, import_id DESC) AS rank
+                FROM open_items {where}
+            )
+            SELECT offering, case_id, activity, entered, resource,
+                   CAST(attributes AS VARCHAR) AS attributes, source_row, import_id
+            FROM ranked r
+            WHERE rank = 1 AND NOT EXISTS (
+                SELECT 1 FROM events e
+                WHERE e.offering = r.offering AND e.case_id = r.case_id AND (
+                    e."end" > r.entered
+                    OR (e.activity = r.activity AND e.start = r.entered)
+                    OR (r.entered IS NULL AND e.import_id <> r.import_id)))
+            ORDER BY offering, case_id
+            """,
+            params,
         )
+        return frame.cast(OPEN_ITEM_STORED_SCHEMA)  # type: ignore[arg-type]
+
+    def time_span(self) -> tuple[datetime, datetime] | None:
+        """The first start (or end) and the last end of every stored event and open item."""
+        row = self.read(
+            'SELECT min(a) AS a, max(b) AS b FROM (SELECT min(coalesce(start, "end")) AS a, '
+            'max("end") AS b FROM events UNION ALL SELECT min(entered), max(entered) '
+            "FROM open_items)"
+        ).row(0)
         return None if row[0] is None else (row[0], row[1])
 
     def event_count(self) -> int:
@@ -336,6 +394,7 @@ class Warehouse:
         rejects: pl.DataFrame,
         catalog_defaults: pl.DataFrame | None = None,
         is_demo: bool = False,
+        open_items: pl.DataFrame | None = None,
     ) -> StoreResult:
         """Store one import in one transaction.
 
@@ -348,7 +407,18 @@ class Warehouse:
         export says about its statuses ("Stuck" is waiting, "Done" ends the case): they
         apply to activities new to the catalog only, so a person's edits are never
         overwritten.
+
+        ``open_items`` (OPEN_ITEM_SCHEMA) are the statuses the export's unfinished items
+        are in now. All are kept with this import (undo removes them); which one is a
+        case's current status is resolved when reading (:meth:`open_items`), so a
+        re-import or an overlapping, newer export never shows one twice and a status
+        that later instances or a newer export superseded does not linger.
         """
+        opened = (
+            pl.DataFrame(schema=OPEN_ITEM_SCHEMA)
+            if open_items is None
+            else open_items.select([pl.col(c).cast(t) for c, t in OPEN_ITEM_SCHEMA.items()])
+        )
         batch = instances.select(
             [
                 pl.col(c).cast(EVENT_SCHEMA[c])
@@ -418,12 +488,24 @@ class Warehouse:
             cur.execute("DROP TABLE stored").complete()
             if overlap:
                 cur.execute("DROP TABLE keep").complete()
+            cur.register("open_batch", opened)
+            cur.execute(
+                "INSERT INTO open_items (offering, case_id, activity, entered, resource, "
+                "attributes, import_id, source_row) SELECT offering, case_id, activity, entered, "
+                "resource, attributes, ?, source_row FROM open_batch",
+                [import_id],
+            ).complete()
             offerings = (
-                cur.sql("SELECT DISTINCT offering FROM batch ORDER BY 1").pl()["offering"].to_list()
+                cur.sql(
+                    "SELECT offering FROM batch UNION SELECT offering FROM open_batch ORDER BY 1"
+                )
+                .pl()["offering"]
+                .to_list()
             )
             cur.register("catalog_defaults", _catalog_defaults(catalog_defaults))
             self._extend_catalog(cur)
             cur.unregister("catalog_defaults")
+            cur.unregister("open_batch")
             cur.unregister("batch")
             if rejects.height:
                 rows = rejects.select(
@@ -455,24 +537,32 @@ class Warehouse:
                     is_demo,
                 ],
             ).complete()
-        return StoreResult(import_id=import_id, stored=stored, duplicates=batch.height - stored)
+        return StoreResult(
+            import_id=import_id,
+            stored=stored,
+            duplicates=batch.height - stored,
+            open_items=opened.height,
+        )
 
     @staticmethod
     def _extend_catalog(cur: duckdb.DuckDBPyConnection) -> None:
-        """New activities of the batch join the catalog unclassified, in their usual order.
+        """New activities of the batch and its open items join the catalog unclassified,
+        in their usual order.
 
         The usual order is the median position of the activity in its cases within
-        this batch: cheap, and right for the first import of an offering, which is
-        the one that fills its catalog. Their kind and end flag come from the
-        import's defaults (the registered ``catalog_defaults``), else 'work' and the
-        default rule.
+        this batch (an open item comes after its case's instances): cheap, and right
+        for the first import of an offering, which is the one that fills its catalog.
+        Their kind and end flag come from the import's defaults (the registered
+        ``catalog_defaults``), else 'work' and the default rule.
         """
         cur.execute(
             """
             INSERT INTO activities (offering, activity, value_class, kind, standard_minutes,
                                     is_end_activity, display_order)
             WITH new_acts AS (
-                SELECT DISTINCT offering, activity FROM batch b
+                SELECT DISTINCT offering, activity
+                FROM (SELECT offering, activity FROM batch
+                      UNION ALL SELECT offering, activity FROM open_batch) b
                 WHERE NOT EXISTS (SELECT 1 FROM activities a
                                   WHERE a.offering = b.offering AND a.activity = b.activity)
             ),
@@ -481,6 +571,12 @@ class Warehouse:
                        row_number() OVER (PARTITION BY offering, case_id
                                           ORDER BY coalesce(start, "end"), "end", batch_pos) AS pos
                 FROM batch WHERE offering IN (SELECT offering FROM new_acts)
+                UNION ALL
+                SELECT o.offering, o.activity, coalesce(c.n, 0) + 1 AS pos
+                FROM open_batch o
+                LEFT JOIN (SELECT offering, case_id, count(*) AS n FROM batch GROUP BY ALL) c
+                  USING (offering, case_id)
+                WHERE o.offering IN (SELECT offering FROM new_acts)
             ),
             typical AS (
                 SELECT offering, activity, median(pos) AS med, count(*) AS n
@@ -508,14 +604,12 @@ class Warehouse:
                 _one(
                     cur,
                     "SELECT count(*) FROM activities a WHERE list_contains(?, a.offering) AND "
-                    "NOT EXISTS (SELECT 1 FROM events e WHERE e.offering = a.offering "
-                    "AND e.activity = a.activity)",
+                    f"{_UNUSED}",
                     [list(offerings)],
                 )
             )
             cur.execute(
-                "DELETE FROM activities a WHERE list_contains(?, a.offering) AND NOT EXISTS "
-                "(SELECT 1 FROM events e WHERE e.offering = a.offering AND e.activity = a.activity)",
+                f"DELETE FROM activities a WHERE list_contains(?, a.offering) AND {_UNUSED}",
                 [list(offerings)],
             ).complete()
         return removed
@@ -545,12 +639,12 @@ class Warehouse:
                 )
             removed = int(_one(cur, "SELECT count(*) FROM events WHERE import_id = ?", [import_id]))
             cur.execute("DELETE FROM events WHERE import_id = ?", [import_id]).complete()
+            cur.execute("DELETE FROM open_items WHERE import_id = ?", [import_id]).complete()
             cur.execute(
                 "UPDATE imports SET undone_at = ? WHERE id = ?", [datetime.now(UTC), import_id]
             ).complete()
             cur.execute(
-                "DELETE FROM activities a WHERE NOT EXISTS (SELECT 1 FROM events e "
-                "WHERE e.offering = a.offering AND e.activity = a.activity) "
+                f"DELETE FROM activities a WHERE {_UNUSED} "
                 "AND a.value_class = 'unclassified' AND a.standard_minutes IS NULL "
                 "AND a.is_end_activity IS NULL AND coalesce(a.kind, 'work') = 'work'"
             ).complete()

@@ -97,6 +97,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DELETE FROM settings WHERE key = 'demo_import_ids';
         """,
     ),
+    (
+        5,
+        "open items: the status each unfinished item of a status history is in now",
+        """
+        CREATE TABLE open_items (
+            offering    VARCHAR NOT NULL,
+            case_id     VARCHAR NOT NULL,
+            activity    VARCHAR NOT NULL,
+            entered     TIMESTAMPTZ,
+            resource    VARCHAR,
+            attributes  JSON,
+            import_id   BIGINT NOT NULL,
+            source_row  BIGINT
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -21,12 +21,14 @@ from pipelines.formats.base import (
     FormatOptions,
     Source,
 )
-from pipelines.formats.status_history import classify_status
+from pipelines.formats.status_history import STATUS_SUMMARY_SCHEMA, status_summary
+from pipelines.formats.status_words import classify_status
 from pipelines.readers import RawTable
 
 __all__ = [
     "FORMATS",
     "GENERIC",
+    "STATUS_SUMMARY_SCHEMA",
     "Converted",
     "Format",
     "FormatGuess",
@@ -36,6 +38,7 @@ __all__ = [
     "convert",
     "detect_format",
     "is_json",
+    "status_summary",
 ]
 
 GENERIC = "generic"

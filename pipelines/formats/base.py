@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from model import CATALOG_DEFAULT_SCHEMA, INSTANCE_SCHEMA, REJECT_SCHEMA
+from model import CATALOG_DEFAULT_SCHEMA, INSTANCE_SCHEMA, OPEN_ITEM_SCHEMA, REJECT_SCHEMA
 from pipelines.errors import IngestError
 from pipelines.mapping import Mapping
 from pipelines.readers import SOURCE_ROW, RawTable
@@ -24,6 +24,7 @@ from pipelines.readers import SOURCE_ROW, RawTable
 __all__ = [
     "CATALOG_DEFAULT_SCHEMA",
     "INSTANCE_SCHEMA",
+    "OPEN_ITEM_SCHEMA",
     "Converted",
     "Format",
     "FormatGuess",
@@ -116,6 +117,8 @@ class Converted:
     ``table`` is the flattened table the instances came from (for the preview and
     the import record); ``choices`` lists what the person can pick for each option
     (e.g. the columns a Monday log changes); ``used`` are the options actually applied.
+    ``open_items`` (OPEN_ITEM_SCHEMA) are the statuses unfinished items are in now
+    (status histories only; None for milestone sheets).
     """
 
     instances: pl.DataFrame
@@ -129,6 +132,7 @@ class Converted:
     timestamp_formats: dict[str, str] = field(default_factory=dict)
     date_only: bool = False
     choices: dict[str, list[str]] = field(default_factory=dict)
+    open_items: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)

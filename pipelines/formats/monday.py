@@ -24,11 +24,8 @@ from pipelines.formats.base import (
     key,
     table_from_records,
 )
-from pipelines.formats.status_history import (
-    NO_STATUS,
-    StatusColumns,
-    convert_status_table,
-)
+from pipelines.formats.status_history import StatusColumns, convert_status_table
+from pipelines.formats.status_words import NO_STATUS
 from pipelines.formats.wide import convert_wide, date_columns, default_milestones
 from pipelines.readers import SOURCE_ROW, RawTable
 
@@ -126,13 +123,28 @@ def _group_title(value: Any) -> str | None:
     return value_text(value)
 
 
+def _is_log_entry(entry: dict[str, Any]) -> bool:
+    """What makes a monday.com activity-log entry itself: a 17-digit ``created_at`` (100 ns
+    units) and a ``data`` object naming a board, item or column (other tools' event lists
+    also have ``event`` and ``created_at``, with ISO dates)."""
+    created = str(entry.get("created_at") or "").strip()
+    if not (created.isdigit() and 16 <= len(created) <= 18):
+        return False
+    data = _data(entry)
+    return any(k in data for k in ("pulse_id", "item_id", "board_id", "column_id"))
+
+
 def _api_logs(source: Source) -> list[dict[str, Any]] | None:
+    logs: list[dict[str, Any]] | None = None
     doc = source.json()
     if doc is not None:
-        return _find_logs(doc)
-    if source.raw is not None and source.has_columns("event", "created_at", "data"):
-        return source.raw.frame.drop(SOURCE_ROW).to_dicts()
-    return None
+        logs = _find_logs(doc)
+    elif source.raw is not None and source.has_columns("event", "created_at", "data"):
+        logs = source.raw.frame.drop(SOURCE_ROW).to_dicts()
+    if not logs:
+        return None
+    sample = logs[:100]
+    return logs if sum(_is_log_entry(e) for e in sample) >= 0.8 * len(sample) else None
 
 
 def _records(
@@ -236,12 +248,10 @@ def _detect_api(source: Source) -> str | None:
     logs = _api_logs(source)
     if not logs:
         return None
-    unit = (
-        " (created_at in 100 ns units)"
-        if any(len(str(e.get("created_at", ""))) >= 16 for e in logs[:20])
-        else ""
+    return (
+        f"{len(logs):,} activity-log entries with event, data (pulse_id, column_id) and "
+        "created_at in 100 ns units"
     )
-    return f"{len(logs):,} activity-log entries with event, created_at and data{unit}"
 
 
 def _export_columns(columns: list[str]) -> StatusColumns | None:

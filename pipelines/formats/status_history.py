@@ -5,7 +5,8 @@ ended. Each period an item spends in a status is an instance of that status: it
 starts when the item entered the status and ends at the next change. A change
 into a done status is an instantaneous instance (start = end) that ends the case.
 The status an unfinished item is in now has not ended, so it is not an instance
-and the case stays open, like a lifecycle ``start`` that never completed.
+(like a lifecycle ``start`` that never completed): it is returned as an open item,
+which keeps the case open with that status as its current step.
 
 Rules for the awkward parts of real histories, all vectorised per item:
 
@@ -21,15 +22,16 @@ Rules for the awkward parts of real histories, all vectorised per item:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from model import UTC_MICROS as UTC
 from pipelines.formats.base import (
     CATALOG_DEFAULT_SCHEMA,
     INSTANCE_SCHEMA,
+    OPEN_ITEM_SCHEMA,
     Converted,
     FormatOptions,
     IngestError,
@@ -37,45 +39,11 @@ from pipelines.formats.base import (
     column_named,
     key,
 )
+from pipelines.formats.status_words import classify_status, is_stage_done
 from pipelines.mapping import Mapping
 from pipelines.normalize import REJECT_SCHEMA, offering_from_file_name
 from pipelines.readers import SOURCE_ROW, RawTable
 from pipelines.timestamps import parse_timestamps
-
-NO_STATUS = "(no status)"
-
-_DONE = re.compile(
-    r"^(done|closed?|resolved|merged|shipped|complete|completed|delivered|released|deployed|"
-    r"finished|published|live|archived|deleted|cancell?ed|won'?t (do|fix)|abandoned)\b"
-)
-_WAITING = re.compile(
-    r"^(to ?do|backlog|open|new|not started|stuck|blocked|on hold|hold|paused|parked|icebox|"
-    r"deferred|queued?|pending|waiting|awaiting|ready|needs|review requested|approved|"
-    r"scheduled|submitted|pr submitted|selected for development)\b"
-    r"|\b(queue|waiting|on hold|blocked)\b"
-)
-
-
-def classify_status(name: str) -> str:
-    """A status's default kind from its name: 'done', 'waiting' or 'work'.
-
-    Done: Done, Closed, Resolved, Merged, Shipped, Complete(d), Delivered, Released,
-    Deployed, Finished, Published, Live, Archived, Canceled, Won't do. Waiting (a queue:
-    the item waits, nobody works on it): To Do, Backlog, Open, New, Not started, Stuck,
-    Blocked, On hold, Waiting ..., Awaiting ..., Pending ..., Ready for ..., Needs ...,
-    Review requested, Approved, Queued, Icebox, and any status naming a queue. Everything
-    else, "In Review" included, is work: a team whose "In Review" means "waiting for a
-    reviewer" sets it to waiting in the activity catalog (docs/EVENT_MODEL.md).
-    """
-    text = re.sub(r"[\s_\-:/]+", " ", name.strip().lower())
-    text = re.sub(r"^[^\w(]+", "", text)
-    if text in ("", "no status", NO_STATUS):
-        return "waiting"
-    if _DONE.search(text):
-        return "done"
-    if _WAITING.search(text):
-        return "waiting"
-    return "work"
 
 
 @dataclass(frozen=True)
@@ -107,6 +75,7 @@ class StatusResult:
     instances: pl.DataFrame
     rejects: pl.DataFrame
     catalog: pl.DataFrame
+    open_items: pl.DataFrame
     notes: list[str] = field(default_factory=list)
     timestamp_formats: dict[str, str] = field(default_factory=dict)
 
@@ -130,7 +99,7 @@ def _attributes(frame: pl.DataFrame, used: set[str]) -> pl.Expr:
     return pl.struct([pl.col(c).cast(pl.String) for c in rest]).struct.json_encode()
 
 
-def _plural(n: int, one: str, many: str) -> str:
+def plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
@@ -171,7 +140,7 @@ def from_table(
         frame = frame.filter(keep)
         if skipped:
             notes.append(
-                f"{_plural(skipped, 'row changes', 'rows change')} something other than "
+                f"{plural(skipped, 'row changes', 'rows change')} something other than "
                 f"{columns.follow!r} and {'is' if skipped == 1 else 'are'} not a status change."
             )
         if frame.height == 0:
@@ -233,28 +202,57 @@ def from_table(
         raise IngestError(
             "None of the file's changes could be read" + (f": {first[0]}." if first else ".")
         )
-    instances, history_notes, catalog = changes_to_instances(good, kinds=kinds)
+    instances, history_notes, catalog, open_items = changes_to_instances(good, kinds=kinds)
     return StatusResult(
-        instances, rejects, catalog, notes + history_notes, {"change": parsed.description}
+        instances,
+        rejects,
+        catalog,
+        open_items,
+        notes + history_notes,
+        {"change": parsed.description},
     )
+
+
+def terminal_stage_statuses(rows: pl.DataFrame, kind_of: MappingABC[str, str]) -> set[str]:
+    """ "X Done" statuses that are a board's last column: no status is done and no item
+    ever leaves them (a "Dev Done" that items leave is a queue before the next stage).
+
+    ``rows`` are changes sorted by item and time, a repeated status already dropped.
+    """
+    if any(k == "done" for k in kind_of.values()):
+        return set()
+    same_item = (pl.col("case_id") == pl.col("case_id").shift(-1)) & (
+        pl.col("offering") == pl.col("offering").shift(-1)
+    )
+    left = set(rows["previous"].drop_nulls().to_list()) | set(
+        rows.filter(same_item)["status"].to_list()
+    )
+    return {s for s in rows["status"].drop_nulls().unique() if is_stage_done(s) and s not in left}
 
 
 def changes_to_instances(
     changes: pl.DataFrame, *, kinds: MappingABC[str, str] | None = None
-) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
+) -> tuple[pl.DataFrame, list[str], pl.DataFrame, pl.DataFrame]:
     """Status periods from changes (offering, case_id, time, status, previous, resource,
-    attributes, __source_row, __order): instances, notes and catalog defaults."""
+    attributes, __source_row, __order): instances, notes, catalog defaults and open items.
+
+    The open items (OPEN_ITEM_SCHEMA) are the periods that have not ended: the status
+    each unfinished item is in now, entered at its last change, by who made it.
+    """
     kinds = kinds or {}
     g = ["offering", "case_id"]
     rows = changes.sort([*g, "time", "__order"], maintain_order=True)
     statuses = rows["status"].unique().drop_nulls().to_list()
     previous = rows["previous"].unique().drop_nulls().to_list()
     kind_of = {s: kinds.get(s, classify_status(s)) for s in set(statuses) | set(previous)}
-    kind = pl.col("status").replace_strict(kind_of, default="work", return_dtype=pl.String)
 
     n_before = rows.height
     rows = rows.filter((pl.col("status") != pl.col("status").shift(1).over(g)).fill_null(True))
     repeated = n_before - rows.height
+    for status in terminal_stage_statuses(rows, kind_of):
+        if status not in kinds:
+            kind_of[status] = "done"
+    kind = pl.col("status").replace_strict(kind_of, default="work", return_dtype=pl.String)
     rows = rows.with_columns(kind.alias("__kind"))
     after_done = (pl.col("__kind") == "done") & (pl.col("__kind").shift(1).over(g) == "done")
     n_before = rows.height
@@ -313,9 +311,27 @@ def changes_to_instances(
         .select(list(INSTANCE_SCHEMA))
     )
     open_rows = rows.filter(~is_done & pl.col("__next_time").is_null())
+    open_items = open_rows.select(
+        *g,
+        pl.col("status").alias("activity"),
+        pl.col("time").alias("entered"),
+        "resource",
+        "attributes",
+        pl.col(SOURCE_ROW).alias("source_row"),
+    ).cast(OPEN_ITEM_SCHEMA)  # type: ignore[arg-type]
+    born_done = rows.filter((pl.col("__seq") == 0) & is_done & pl.col("previous").is_null())
     notes = _notes(open_rows, initial, repeated, done_again, mismatched, instances, kind_of)
+    if born_done.height:
+        names = born_done["status"].value_counts(sort=True)["status"].to_list()
+        notes.append(
+            f"{plural(born_done.height, 'item was', 'items were')} created straight into a "
+            f"done status ({_examples(names)}): finished work recorded after the fact, with "
+            "a lead time of 0 and no steps to measure."
+        )
     catalog = (
-        instances.select("offering", "activity")
+        pl.concat(
+            [instances.select("offering", "activity"), open_items.select("offering", "activity")]
+        )
         .unique(maintain_order=True)
         .with_columns(
             pl.col("activity")
@@ -325,7 +341,7 @@ def changes_to_instances(
         .with_columns((pl.col("kind") == "done").alias("is_end_activity"))
         .cast(CATALOG_DEFAULT_SCHEMA)  # type: ignore[arg-type]
     )
-    return instances, notes, catalog
+    return instances, notes, catalog, open_items
 
 
 def _examples(values: list[str], n: int = 3) -> str:
@@ -346,29 +362,29 @@ def _notes(
     if open_rows.height:
         current = open_rows["status"].value_counts(sort=True)["status"].to_list()
         notes.append(
-            f"{_plural(open_rows.height, 'item is', 'items are')} still in a status "
-            f"({_examples(current)}): the status an item is in now has not ended, so it is "
-            "not an instance and the case is open (docs/EVENT_MODEL.md)."
+            f"{plural(open_rows.height, 'item is', 'items are')} still in a status "
+            f"({_examples(current)}): that period has not ended, so it is not an instance; "
+            "each is an open case whose current step is that status (docs/EVENT_MODEL.md)."
         )
     if initial.height:
         notes.append(
-            f"For {_plural(initial.height, 'item', 'items')} the export starts after the item "
+            f"For {plural(initial.height, 'item', 'items')} the export starts after the item "
             f"entered its first status ({_examples(initial['activity'].unique().sort().to_list())}): "
             "that period's start is unknown."
         )
     if repeated:
         notes.append(
-            f"{_plural(repeated, 'change sets', 'changes set')} the status the item "
+            f"{plural(repeated, 'change sets', 'changes set')} the status the item "
             "already had: the period simply continues."
         )
     if done_again:
         notes.append(
-            f"{_plural(done_again, 'change goes', 'changes go')} from one done status to "
+            f"{plural(done_again, 'change goes', 'changes go')} from one done status to "
             "another (e.g. Resolved → Closed): the case ended at the first."
         )
     if mismatched:
         notes.append(
-            f"{_plural(mismatched, 'change says', 'changes say')} the item came from a "
+            f"{plural(mismatched, 'change says', 'changes say')} the item came from a "
             "status other than the one recorded before it: the export misses some "
             "changes; periods follow the recorded order."
         )
@@ -537,6 +553,7 @@ def convert_status_table(
     )
     return Converted(
         instances=result.instances,
+        open_items=result.open_items,
         rejects=result.rejects,
         rows_read=table.frame.height,
         catalog=result.catalog,
@@ -566,3 +583,96 @@ def convert(source: Source, options: FormatOptions) -> Converted:
             )
         guessed = StatusColumns(options.case_column, options.time_column, options.status_column)
     return convert_status_table(source, options, guessed)
+
+
+STATUS_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "status": pl.String(),
+    "kind": pl.String(),
+    "counts_as": pl.String(),
+    "instances": pl.UInt32(),
+    "hours": pl.Float64(),
+    "share_of_time": pl.Float64(),
+    "without_start": pl.UInt32(),
+    "open_items": pl.UInt32(),
+    "open_hours": pl.Float64(),
+}
+"""One row per status of an offering: how it counts and the time at stake.
+
+`kind` is the proposed (or confirmed) kind and `counts_as` says in words what it does to
+the figures. `instances` are the periods that ended in it, `hours` their total length
+(periods with a known start), `share_of_time` those hours / the hours of every status
+of the offering (what moves between process and wait time if the kind changes).
+`without_start` counts periods whose start the export does not give. `open_items` are
+the items in it now and `open_hours` their time in it so far, up to the latest time of
+the offering's import (what aging shows)."""
+
+COUNTS_AS = {
+    "work": "work: process time",
+    "waiting": "waiting: adds to wait, never to process time",
+    "done": "done: ends the case",
+}
+
+
+def status_summary(
+    instances: pl.DataFrame, catalog: pl.DataFrame, open_items: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """How each status of a status-history import counts, with the time at stake
+    (STATUS_SUMMARY_SCHEMA), longest first within each offering.
+
+    ``instances`` and ``open_items`` are a prepared import's (``Normalized.instances`` and
+    ``.open_items``), ``catalog`` its proposed kinds (``catalog_defaults``) or the
+    warehouse's catalog: any frame with offering, activity and kind. A status with no
+    catalog row is work, as in the metrics.
+    """
+    key = ["offering", "status"]
+    opened = (
+        open_items
+        if open_items is not None
+        else pl.DataFrame(schema={"offering": pl.String, "activity": pl.String, "entered": UTC})
+    )
+    latest = (
+        pl.concat(
+            [
+                instances.select("offering", pl.col("end").alias("at")),
+                opened.select("offering", pl.col("entered").alias("at")),
+            ]
+        )
+        .group_by("offering")
+        .agg(pl.col("at").max().alias("_now"))
+    )
+    ended = instances.group_by("offering", pl.col("activity").alias("status")).agg(
+        instances=pl.len().cast(pl.UInt32),
+        hours=((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True) / 3600).sum(),
+        without_start=pl.col("start").is_null().sum().cast(pl.UInt32),
+    )
+    current = (
+        opened.join(latest, on="offering", how="left")
+        .group_by("offering", pl.col("activity").alias("status"))
+        .agg(
+            open_items=pl.len().cast(pl.UInt32),
+            open_hours=(
+                (pl.col("_now") - pl.col("entered")).dt.total_seconds(fractional=True) / 3600
+            ).sum(),
+        )
+    )
+    kinds = catalog.select("offering", pl.col("activity").alias("status"), "kind").unique(
+        key, keep="first"
+    )
+    frame = (
+        ended.join(current, on=key, how="full", coalesce=True)
+        .join(kinds, on=key, how="left")
+        .with_columns(
+            pl.col("kind").fill_null("work"),
+            pl.col("instances", "without_start", "open_items").fill_null(0),
+            pl.col("hours", "open_hours").fill_null(0.0),
+        )
+        .with_columns(
+            counts_as=pl.col("kind").replace_strict(COUNTS_AS, default=None),
+            share_of_time=pl.when(pl.col("hours").sum().over("offering") > 0).then(
+                pl.col("hours") / pl.col("hours").sum().over("offering")
+            ),
+        )
+        .sort(["offering", "hours", "open_hours", "status"], descending=[False, True, True, False])
+    )
+    return frame.select([pl.col(c).cast(t) for c, t in STATUS_SUMMARY_SCHEMA.items()])

@@ -10,6 +10,8 @@ gets its creation time from its id, whose first 8 hex digits are Unix seconds.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +22,16 @@ from pipelines.formats.base import (
     Source,
     table_from_records,
 )
-from pipelines.formats.status_history import StatusColumns, convert_status_table, guess_columns
+from pipelines.formats.status_history import (
+    StatusColumns,
+    convert_status_table,
+    guess_columns,
+    plural,
+)
+from pipelines.formats.status_words import classify_status
 
+_ACTION_TYPE = re.compile(r"(Card|List|Board|Checklist|CheckItem|Member|Attachment|Label)")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _CREATE = {"createCard", "copyCard", "convertToCardFromCheckItem", "moveCardToBoard", "emailCard"}
 
 
@@ -31,18 +41,31 @@ def _name(value: Any) -> str | None:
     return None
 
 
+def _is_action(action: Any) -> bool:
+    """A Trello action: a type such as createCard or updateList, an ISO date and a data
+    object (other tools' event lists have a type and a date too)."""
+    return (
+        isinstance(action, dict)
+        and isinstance(action.get("data"), dict)
+        and bool(_ACTION_TYPE.search(str(action.get("type") or "")))
+        and bool(_ISO.match(str(action.get("date") or "")))
+    )
+
+
+def _mostly_actions(actions: list[Any]) -> bool:
+    sample = actions[:100]
+    return sum(_is_action(a) for a in sample) >= 0.8 * len(sample)
+
+
 def _board(doc: Any) -> dict[str, Any] | None:
     if (
         isinstance(doc, dict)
         and isinstance(doc.get("actions"), list)
         and ("lists" in doc or "cards" in doc)
+        and _mostly_actions(doc["actions"])
     ):
         return doc
-    if (
-        isinstance(doc, list)
-        and doc
-        and all(isinstance(a, dict) and "type" in a and "date" in a for a in doc[:50])
-    ):
+    if isinstance(doc, list) and doc and _mostly_actions(doc):
         return {"actions": doc, "lists": [], "cards": []}
     return None
 
@@ -54,7 +77,7 @@ def _created_from_id(card_id: str) -> str | None:
         return None
 
 
-def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
+def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, _Untracked]:
     lists = {
         lst.get("id"): lst.get("name") for lst in board.get("lists") or [] if isinstance(lst, dict)
     }
@@ -75,14 +98,15 @@ def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
             previous = _name(data.get("listBefore")) or lists.get(
                 (data.get("old") or {}).get("idList")
             )
-        elif (
-            kind == "updateCard"
-            and (data.get("old") or {}).get("closed") is False
-            and card.get("closed")
-        ):
+        elif kind == "updateCard" and (data.get("old") or {}).get("closed") is False:
             status = "Archived"
+            previous = _name(data.get("list")) or lists.get(card.get("idList"))
+        elif kind == "updateCard" and (data.get("old") or {}).get("closed") is True:
+            # Sent back to the board from the archive: it is in its list again.
+            status = _name(data.get("list")) or lists.get(card.get("idList"))
         elif kind == "deleteCard":
             status = "Deleted"
+            previous = _name(data.get("list")) or lists.get(card.get("idList"))
         if status is None:
             other += 1
             continue
@@ -103,15 +127,55 @@ def _records(board: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
             }
         )
     records = _creations(records)
-    seen = {r["card_id"] for r in records}
-    untracked = sum(
-        1 for c in board.get("cards") or [] if isinstance(c, dict) and c.get("id") not in seen
-    )
+    untracked = _untracked(board, lists, {r["card_id"] for r in records})
+    records.extend(untracked.records)
     return records, other, untracked
 
 
+@dataclass
+class _Untracked:
+    """The board's cards that no action of the export changes."""
+
+    records: list[dict[str, Any]]
+    left_out: int
+
+
+def _untracked(board: dict[str, Any], lists: dict[Any, Any], seen: set[Any]) -> _Untracked:
+    """Cards with no list move, archiving or creation in the export (it keeps only the most
+    recent actions). An open card in a list that is not done has been in that list since
+    its creation, as far as the export shows: it becomes an open item entered at its id's
+    time. An archived card, or one in a done list, finished at a time the export does not
+    hold, and a card in no known list says nothing: they are left out."""
+    records: list[dict[str, Any]] = []
+    left_out = 0
+    for card in board.get("cards") or []:
+        if not isinstance(card, dict) or card.get("id") in seen:
+            continue
+        status = lists.get(card.get("idList"))
+        created = _created_from_id(str(card.get("id") or ""))
+        if card.get("closed") or not status or not created or classify_status(status) == "done":
+            left_out += 1
+            continue
+        records.append(
+            {
+                "card_id": card.get("id"),
+                "card_name": card.get("name"),
+                "time": created,
+                "type": "created (from the card id, no action in the export)",
+                "list": status,
+                "list_before": None,
+                "member": None,
+                "action_id": None,
+                "__position": 0,
+            }
+        )
+    return _Untracked(records, left_out)
+
+
 def _creations(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A card first seen moving was created (in the list it left) at its id's time."""
+    """A card first seen moving, archived or deleted was created (in the list it left) at
+    its id's time: a card whose only action is its archiving sat in that list from its
+    creation to the archiving."""
     by_card: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_card.setdefault(record["card_id"], []).append(record)
@@ -164,10 +228,12 @@ def convert(source: Source, options: FormatOptions) -> Converted:
         return convert_status_table(source, options, guessed)
     records, other, untracked = _records(board)
     if not records:
-        raise IngestError(f"{source.file_name}: the board's actions hold no card moves.")
-    newest_first = (
-        (records[0]["time"] or "") > (records[-1]["time"] or "") if len(records) > 1 else False
-    )
+        raise IngestError(
+            f"{source.file_name}: the board's actions hold no card moves and no card is open."
+        )
+    # Judged on the actions alone: the creations added from card ids are not in file order.
+    actions = [r for r in records if r["action_id"] is not None]
+    newest_first = len(actions) > 1 and (actions[0]["time"] or "") > (actions[-1]["time"] or "")
     for record in records:
         position = record.pop("__position")
         record["__order"] = -position if newest_first else position
@@ -187,9 +253,16 @@ def convert(source: Source, options: FormatOptions) -> Converted:
         converted.notes.insert(
             0, f"{other:,} actions (comments, checklists, renames, ...) do not move a card."
         )
-    if untracked:
+    if untracked.records:
         converted.notes.append(
-            f"{untracked:,} cards have no action in the export (the board "
-            "JSON keeps only the most recent actions): they are left out."
+            f"{plural(len(untracked.records), 'open card has', 'open cards have')} no action "
+            "in the export (the board JSON keeps only the most recent actions): each is taken "
+            "to be in its current list since its creation (the card id's time)."
+        )
+    if untracked.left_out:
+        converted.notes.append(
+            f"{plural(untracked.left_out, 'card has', 'cards have')} no action in the export "
+            "and are archived, in a done list or in no known list: when they finished is not "
+            "in the file, so they are left out."
         )
     return converted

@@ -282,6 +282,11 @@ def _detect(source: Source) -> str | None:
     dates = date_columns(raw.frame)
     if len(dates) < 2:
         return None
+    # One row per case: the case column (or the first column that is no date) barely
+    # repeats; an event log whose activity column has an unusual name repeats its cases.
+    case = mapping.case or next((c for c in source.columns() if c not in dates), None)
+    if case is None or raw.frame[case].n_unique() < 0.9 * raw.frame.height:
+        return None
     return (
         f"one row per case with {len(dates)} date columns "
         f"({', '.join(dates[:4])}{', ...' if len(dates) > 4 else ''}) and no activity column"

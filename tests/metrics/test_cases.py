@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from metrics.cases import CASE_SCHEMA, END_ACTIVITY_SCHEMA, end_activities
+from metrics.cases import CASE_SCHEMA, END_ACTIVITY_SCHEMA, case_table, end_activities
 from tests.metrics.frames import T0, H, at, cases_of, catalog, derive, events
 
 FIGURES = [
@@ -216,3 +216,74 @@ def test_catalog_overrides_the_default_rule() -> None:
     assert out.sort("case_id")["completed"].to_list() == [False, False, False, True]
     ends = end_activities(derive(_open_and_completed(), cat).lazy()).collect()
     assert ends["basis"].to_list() == ["default rule", "catalog", "catalog"]
+
+
+def open_items(rows: list[tuple[str, str, float | None]], offering: str = "O") -> pl.DataFrame:
+    """Open items from (case_id, status, entered hour or None)."""
+    return pl.DataFrame(
+        {
+            "offering": [offering] * len(rows),
+            "case_id": [r[0] for r in rows],
+            "activity": [r[1] for r in rows],
+            "entered": [at(r[2]) for r in rows],
+        },
+        schema={
+            "offering": pl.String,
+            "case_id": pl.String,
+            "activity": pl.String,
+            "entered": pl.Datetime("us", "UTC"),
+        },
+    )
+
+
+def test_open_items_make_open_cases_with_their_current_status() -> None:
+    cat = catalog(
+        [{"activity": "Backlog", "kind": "waiting"}, {"activity": "Done", "kind": "done"}]
+    )
+    instances = derive(
+        events(
+            [
+                ("a", "Backlog", 0, 2),
+                ("a", "Doing", 2, 5),
+                ("a", "Done", 5, 5),
+                ("b", "Backlog", 1, 3),
+                ("b", "Doing", 3, 4),
+            ]
+        ),
+        cat,
+    )
+    # b is in Review since hour 4 (its Doing ended then); c never left Backlog, entered at 6.
+    out = case_table(instances.lazy(), open_items([("b", "Review", 4), ("c", "Backlog", 6)]).lazy())
+    out = out.collect()
+    assert_frame_equal(
+        out.select(FIGURES),
+        figures(
+            [
+                ("a", 5 * H, 3 * H, 2 * H, 3 / 5, False, True, "Done", 3),
+                # Open whatever its last instance: the current step is the open status.
+                ("b", 3 * H, H, 2 * H, 1 / 3, False, False, "Review", 2),
+                # No step finished yet: no instance, no process time, no ratio.
+                ("c", 0.0, 0.0, 0.0, None, False, False, "Backlog", 0),
+            ]
+        ),
+    )
+    assert out["case_index"].to_list() == [0, 1, 2]
+    assert out["first_start"].to_list() == [T0, at(1), at(6)]
+    assert out["last_end"].to_list() == [at(5), at(4), at(6)]
+    assert out["variant"].to_list() == [["Backlog", "Doing", "Done"], ["Backlog", "Doing"], []]
+
+
+def test_an_open_item_keeps_a_case_open_after_a_done_status_and_the_latest_one_counts() -> None:
+    cat = catalog([{"activity": "Done", "kind": "done"}])
+    instances = derive(events([("a", "Doing", 0, 2), ("a", "Done", 2, 2)]), cat)
+    # Reopened at hour 3; an item entered twice (two exports) counts once, the latest.
+    items = open_items([("a", "Doing", 1), ("a", "Doing", 3)])
+    out = case_table(instances.lazy(), items.lazy()).collect()
+    assert out.select("completed", "current_step", "last_end").rows() == [(False, "Doing", at(3))]
+
+
+def test_without_open_items_nothing_changes() -> None:
+    instances = derive(events([("a", "Doing", 0, 2), ("b", "Doing", 1, 2)]))
+    assert_frame_equal(
+        case_table(instances.lazy(), open_items([]).lazy()).collect(), cases_of(instances)
+    )

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from metrics.cases import case_table
 from metrics.flow import (
     AGING_SCHEMA,
     FLOW_SCHEMA,
@@ -114,3 +115,26 @@ def test_littles_law_window() -> None:
     out = littles_law(_cases().lazy(), start=date(2024, 1, 2), end=date(2024, 1, 2)).collect()
     assert out.select("days", "average_wip", "completed_cases").row(0) == (1, 3.0, 0)
     assert out["wip_ratio"].to_list() == [None]
+
+
+def test_open_items_count_in_wip_arrivals_and_aging() -> None:
+    # Case 5 has not left its first status, "Queue", entered at day 3 01:00; case 4 has
+    # been in "Review" since its A ended (day 2 04:00).
+    items = pl.DataFrame(
+        {
+            "offering": ["O", "O"],
+            "case_id": ["4", "5"],
+            "activity": ["Review", "Queue"],
+            "entered": [at(D + 4), at(2 * D + 1)],
+        },
+        schema_overrides={"entered": pl.Datetime("us", "UTC")},
+    )
+    cases = case_table(derive(LOG).lazy(), items.lazy())
+    assert wip_daily(cases).collect()["wip"].to_list() == [1, 1, 3, 2]
+    assert flow_per_period(cases, "1d").collect()["started_cases"].to_list() == [2, 2, 1, 0]
+    out = aging(cases).collect()
+    # Now is the latest end, day 4 00:00: case 4 is 45 h old, case 5 23 h, in their statuses.
+    assert out.select("case_id", "age_s", "current_step", "n_instances").rows() == [
+        ("4", (3 * D - (D + 3)) * H, "Review", 1),
+        ("5", (3 * D - (2 * D + 1)) * H, "Queue", 0),
+    ]

@@ -185,7 +185,7 @@ def test_likely_done_by_in_working_time() -> None:
         },
         schema_overrides={"resource": pl.String, "event_id": pl.Int64},
     )
-    d = derive_all(frame, END, calendar)
+    d = derive_all(frame, END, calendar=calendar)
     out = likely_done_by(d.cases.lazy(), d.now, d.clock, min_cases=3)  # type: ignore[arg-type]
     row = out.row(0, named=True)
     assert (row["age_s"], row["basis_cases"]) == (2 * H, 3)

@@ -1,4 +1,6 @@
-"""Cross-checks against pm4py on every real log in ../shared/data/real.
+"""Cross-checks against pm4py on every real log in ../shared/data/real and every event
+log in ../shared/data/external/logs (other projects' files: BPI Challenge 2020, pm4py's
+and bupaR's test logs; the ones SOURCES.md marks "must be refused" are not logs).
 
 pm4py gets our instances as a pandas frame in source order, sorted stably by its
 own convention: (case, start timestamp, timestamp) where the log has starts,
@@ -33,8 +35,16 @@ from metrics.transitions import transitions
 from metrics.variants import variants
 from tests.metrics.frames import catalog
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+REAL = SHARED / "real"
+EXTERNAL = SHARED / "external" / "logs"
+REFUSED = {"a32f0n50.xes.gz", "xes_20.xes", "ocel_example_log.csv", "ocel20_example.jsonocel"}
 LOGS = sorted(p.name for p in REAL.iterdir() if p.name != "SOURCES.md") if REAL.is_dir() else []
+EXTERNAL_LOGS = (
+    sorted(f"external/{p.name}" for p in EXTERNAL.iterdir() if p.name not in REFUSED)
+    if EXTERNAL.is_dir()
+    else []
+)
 # Counts of SOURCES.md ("Activity instances after pairing").
 EXPECTED = {
     "running-example.xes": (6, 42, 16),
@@ -55,10 +65,16 @@ EXPECTED = {
 }
 WITH_OVERLAP = "interval_event_log.csv"
 
-pytestmark = [
-    pytest.mark.real,
-    pytest.mark.skipif(not REAL.is_dir(), reason=f"{REAL} is absent (a user's own clone)"),
-]
+pytestmark = pytest.mark.real
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"{REAL} is absent (a user's own clone)")
+ALL_LOGS = LOGS + EXTERNAL_LOGS
+
+
+def test_external_logs_are_here() -> None:
+    """The parametrised checks below cover them; this says so when the folder is absent."""
+    if not EXTERNAL.is_dir():
+        pytest.skip(f"{EXTERNAL} is absent (a user's own clone)")
+    assert len(EXTERNAL_LOGS) == 14
 
 
 class Log:
@@ -67,7 +83,12 @@ class Log:
     def __init__(self, name: str) -> None:
         from pipelines.ingest import load_instances
 
-        self.events = load_instances(REAL / name)
+        path = (
+            EXTERNAL / name.removeprefix("external/")
+            if name.startswith("external/")
+            else REAL / name
+        )
+        self.events = load_instances(path)
         self.instances = derive_instances(self.events.lazy(), catalog().lazy()).collect()
         self.cases = case_table(self.instances.lazy()).collect()
         self.has_start = self.events["start"].null_count() < self.events.height
@@ -119,7 +140,7 @@ def test_counts_match_sources_md(name: str, logs: Callable[[str], Log]) -> None:
     assert (log.cases.height, log.instances.height, len(_ours_dfg(log))) == EXPECTED[name]
 
 
-@pytest.mark.parametrize("name", LOGS)
+@pytest.mark.parametrize("name", ALL_LOGS)
 def test_dfg_start_and_end_activities(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     log = logs(name)
     dfg, start, end = pm4py.discover_dfg(log.pm4py_frame)
@@ -130,7 +151,7 @@ def test_dfg_start_and_end_activities(name: str, pm4py: Any, logs: Callable[[str
     assert dict(lasts.iter_rows()) == dict(end)
 
 
-@pytest.mark.parametrize("name", LOGS)
+@pytest.mark.parametrize("name", ALL_LOGS)
 def test_performance_dfg_mean_and_median(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     log = logs(name)
     perf, _, _ = pm4py.discover_performance_dfg(log.pm4py_frame)
@@ -159,7 +180,7 @@ def test_performance_dfg_mean_and_median(name: str, pm4py: Any, logs: Callable[[
             assert clamped[edge] == pytest.approx(perf[edge]["mean"], rel=1e-6, abs=1e-6)
 
 
-@pytest.mark.skipif(WITH_OVERLAP not in LOGS, reason=f"{WITH_OVERLAP} is absent")
+@needs_real
 def test_pm4py_reports_negative_waits_on_overlap_we_clamp(
     pm4py: Any, logs: Callable[[str], Log]
 ) -> None:
@@ -175,7 +196,7 @@ def test_pm4py_reports_negative_waits_on_overlap_we_clamp(
         assert row["wait_s_mean"].item() > values["mean"]
 
 
-@pytest.mark.parametrize("name", LOGS)
+@pytest.mark.parametrize("name", ALL_LOGS)
 def test_case_durations(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     log = logs(name)
     theirs = sorted(pm4py.get_all_case_durations(log.pm4py_frame))
@@ -190,6 +211,7 @@ def test_case_durations(name: str, pm4py: Any, logs: Callable[[str], Log]) -> No
     assert log.cases["lead_time_s"].sum() >= sum(theirs)
 
 
+@needs_real
 @pytest.mark.parametrize(
     "name", [n for n in LOGS if n in ("interval_event_log.csv", "Production.xes.gz")]
 )
@@ -208,7 +230,7 @@ def test_lead_time_differs_from_pm4py_where_starts_exist(
     assert ours == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("name", LOGS)
+@pytest.mark.parametrize("name", ALL_LOGS)
 def test_variants(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     log = logs(name)
     theirs = {tuple(k): v for k, v in pm4py.get_variants(log.pm4py_frame).items()}
@@ -220,7 +242,7 @@ def test_variants(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     assert len(ours) == log.cases["variant"].n_unique()
 
 
-@pytest.mark.parametrize("name", LOGS)
+@pytest.mark.parametrize("name", ALL_LOGS)
 def test_rework_per_activity(name: str, pm4py: Any, logs: Callable[[str], Log]) -> None:
     log = logs(name)
     theirs = pm4py.get_rework_cases_per_activity(log.pm4py_frame)
@@ -232,7 +254,7 @@ def test_rework_per_activity(name: str, pm4py: Any, logs: Callable[[str], Log]) 
     assert ours == theirs
 
 
-@pytest.mark.skipif("sepsis.csv" not in LOGS, reason="sepsis.csv is absent")
+@needs_real
 def test_ties_follow_source_order(pm4py: Any, logs: Callable[[str], Log]) -> None:
     # sepsis draws Leucocytes, CRP and LacticAcid at the same instant: the
     # directly-follows graph depends on how ties are ordered. Both sides use the

@@ -315,7 +315,7 @@ CATALOG = catalog([{"activity": "Ship", "is_end_activity": True}])
 
 
 def test_every_duration_counts_working_time_with_a_calendar() -> None:
-    d = derive_all(LOG, CATALOG, UTC_9_TO_5)
+    d = derive_all(LOG, CATALOG, calendar=UTC_9_TO_5)
     assert d.working_time
     inst = d.instances.select(
         "case_id", "activity", "wait_before_s", "transition_wait_s", "process_s"
@@ -355,13 +355,13 @@ def test_without_a_calendar_nothing_changes() -> None:
     plain = derive_all(LOG, CATALOG)
     assert plain.clock is REAL_TIME and not plain.working_time
     assert plain.cases["lead_time_s"].to_list() == [(3 * 24 - 3) * H, 2 * H, (2 * 24 + 16) * H]
-    assert plain.cases.equals(derive_all(LOG, CATALOG, None).cases)
+    assert plain.cases.equals(derive_all(LOG, CATALOG, calendar=None).cases)
 
 
 def test_one_calendar_per_offering_leaves_the_others_in_elapsed_time() -> None:
     two = pl.concat([LOG, LOG.with_columns(offering=pl.lit("P"), event_id=pl.col("event_id") + 10)])
     cat = pl.concat([CATALOG, CATALOG.with_columns(offering=pl.lit("P"))])
-    d = derive_all(two, cat, {"O": UTC_9_TO_5})
+    d = derive_all(two, cat, calendar={"O": UTC_9_TO_5})
     lead = dict(
         d.cases.filter(pl.col("case_id") == "c1").select("offering", "lead_time_s").iter_rows()
     )

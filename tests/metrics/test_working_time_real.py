@@ -98,7 +98,7 @@ def test_lead_times_equal_pm4py_case_durations_in_business_hours(
     receipt: pl.DataFrame, pm4py: Any
 ) -> None:
     calendar = Calendar.from_json(CALENDAR | {"holidays": []})
-    ours = sorted(_leads(derive_all(receipt, catalog(), calendar)).values())
+    ours = sorted(_leads(derive_all(receipt, catalog(), calendar=calendar)).values())
     theirs = sorted(
         pm4py.get_all_case_durations(
             _pm4py_frame(receipt, calendar.timezone),
@@ -119,7 +119,7 @@ def test_lead_times_with_holidays_equal_pm4py_with_a_work_calendar(
     from pm4py.statistics.traces.generic.pandas import case_statistics
 
     calendar = Calendar.from_json(CALENDAR)
-    ours = _leads(derive_all(receipt, catalog(), calendar))
+    ours = _leads(derive_all(receipt, catalog(), calendar=calendar))
     described = case_statistics.get_cases_description(
         _pm4py_frame(receipt, calendar.timezone),
         parameters={
@@ -135,7 +135,7 @@ def test_lead_times_with_holidays_equal_pm4py_with_a_work_calendar(
     )
     # The holidays matter on this log: some cases lose working hours to them.
     without = _leads(
-        derive_all(receipt, catalog(), Calendar.from_json(CALENDAR | {"holidays": []}))
+        derive_all(receipt, catalog(), calendar=Calendar.from_json(CALENDAR | {"holidays": []}))
     )
     assert sum(without.values()) - sum(ours.values()) > 100 * 3600
 
@@ -150,7 +150,7 @@ def test_transition_waits_equal_pm4py_performance_dfg_in_business_hours(
         business_hour_slots=_slots(calendar),
         workcalendar=_Holidays(calendar.holidays),
     )
-    ours = transitions(derive_all(receipt, catalog(), calendar).instances.lazy()).collect()
+    ours = transitions(derive_all(receipt, catalog(), calendar=calendar).instances.lazy()).collect()
     assert ours.height == len(perf) == 99
     for row in ours.iter_rows(named=True):
         theirs = perf[(row["from_activity"], row["to_activity"])]

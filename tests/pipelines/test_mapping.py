@@ -42,6 +42,61 @@ def test_disco_names() -> None:
     )
 
 
+def test_bupar_names() -> None:
+    # bupaR's own event-log names, and its patients log's words.
+    m = detect_mapping(
+        frame(
+            case_id=["a", "a", "b"],
+            activity_id=["x", "x", "y"],
+            activity_instance_id=["1", "1", "2"],
+            lifecycle_id=["start", "complete", "complete"],
+            resource_id=["r", "r", "s"],
+            timestamp=STAMPS,
+        )
+    )
+    assert m == Mapping(
+        case="case_id",
+        activity="activity_id",
+        end="timestamp",
+        resource="resource_id",
+        lifecycle="lifecycle_id",
+        instance="activity_instance_id",
+    )
+    m = detect_mapping(
+        frame(
+            handling=["Registration", "Registration", "Triage"],
+            patient=["1", "1", "2"],
+            employee=["r1", "r1", "r2"],
+            handling_id=["1", "1", "2"],
+            registration_type=["start", "complete", "complete"],
+            time=STAMPS,
+        )
+    )
+    assert m == Mapping(
+        case="patient",
+        activity="handling",
+        end="time",
+        resource="employee",
+        lifecycle="registration_type",
+        instance="handling_id",
+    )
+
+
+def test_celonis_names() -> None:
+    m = detect_mapping(
+        frame(
+            _CASE_KEY=["a", "a", "b"],
+            ACTIVITY_EN=["x", "y", "x"],
+            EVENTTIME=STAMPS,
+            _SORTING=["1", "2", "1"],
+            USER_NAME=["r", "s", "r"],
+        )
+    )
+    assert m == Mapping(
+        case="_CASE_KEY", activity="ACTIVITY_EN", end="EVENTTIME", resource="USER_NAME"
+    )
+
+
 def test_pm4py_names_win_over_plain_duplicates() -> None:
     m = detect_mapping(
         frame(

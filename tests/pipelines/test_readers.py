@@ -103,6 +103,39 @@ def test_ragged_rows_keep_every_cell() -> None:
     assert _data(raw) == [("P-1", "a", None), ("P-2", "b", "c")]
 
 
+def test_a_quote_inside_a_field_is_an_ordinary_character() -> None:
+    # polars refuses the whole file ("expected 0 rows, actual 1 rows, in chunk ...");
+    # Python's csv module and spreadsheets read C"1 as it stands.
+    data = b'Case,Activity,Time\nC1,Quote,2025-01-01 10:00\nC"1,Quote,2025-01-01 11:00\n'
+    raw = read_table(data, "log.csv")
+    assert _data(raw) == [
+        ("C1", "Quote", "2025-01-01 10:00"),
+        ('C"1', "Quote", "2025-01-01 11:00"),
+    ]
+    assert raw.frame[SOURCE_ROW].to_list() == [2, 3]
+    assert "stray quotes" not in raw.details
+
+
+def test_a_quote_that_never_closes_is_named_and_the_rest_is_read() -> None:
+    data = (
+        b"Case,Activity,Time\n"
+        b"C1,Quote,2025-01-01 10:00\n"
+        b'C2,"Quote,2025-01-01 11:00\n'
+        b"C2,Ship,2025-01-02 10:00\n"
+        b'C3,"two\nlines",2025-01-03 10:00\n'
+    )
+    raw = read_table(data, "log.csv")
+    assert _data(raw) == [
+        ("C1", "Quote", "2025-01-01 10:00"),
+        ("C2", '"Quote', "2025-01-01 11:00"),
+        ("C2", "Ship", "2025-01-02 10:00"),
+        ("C3", "two\nlines", "2025-01-03 10:00"),
+    ]
+    assert raw.details["stray quotes"] == (
+        "row 3: a quote opens a cell and never closes; read with the quote as an ordinary character"
+    )
+
+
 def test_gzip_csv(tmp_path: Path) -> None:
     path = tmp_path / "log.csv.gz"
     path.write_bytes(gzip.compress(CSV_TEXT.encode("utf-8")))

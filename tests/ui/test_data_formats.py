@@ -37,12 +37,15 @@ def test_upload_a_monday_activity_log_and_import_it(
         assert wh.imports()["format"].to_list() == ["monday-activity-log"]
         catalog = wh.catalog("marketing-activity")
         kinds = dict(zip(catalog["activity"].to_list(), catalog["kind"].to_list(), strict=True))
+        # Webinar invite is waiting for approval now: that status is its current step.
         assert kinds == {
             "(no status)": "waiting",
             "Working on it": "work",
             "Stuck": "waiting",
             "Done": "done",
+            "Waiting for approval": "waiting",
         }
+        assert wh.open_items()["activity"].to_list() == ["Waiting for approval"]
 
 
 def test_following_group_moves_instead_of_status(

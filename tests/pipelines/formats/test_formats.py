@@ -74,6 +74,26 @@ def guess(data: bytes, name: str) -> str | None:
             b"Order ID,Step,Started,Finished,Owner\nO-1,Quote,2025-06-02 09:00,2025-06-02 10:00,Maya\n",
             None,
         ),
+        # GitHub events have event and created_at too, but ISO dates and GitHub's names:
+        # never a monday.com activity log.
+        (
+            "events.json",
+            b'[{"event": "closed", "created_at": "2012-05-26T14:59:34Z", "actor": {"login": "a"}}]',
+            "github",
+        ),
+        # Events with a type and a date, but no Trello action (no card, list or board).
+        (
+            "deploys.json",
+            b'[{"type": "deploy", "date": "2025-06-01T10:00:00Z", "data": {"service": "api"}}]',
+            None,
+        ),
+        # Two dates per row, but cases repeat: an event log, not one row per case.
+        (
+            "orders.csv",
+            b"Order,Begun,Ended\nA,2025-06-01,2025-06-02\nA,2025-06-03,2025-06-04\n"
+            b"B,2025-06-01,2025-06-05\nB,2025-06-06,2025-06-07\n",
+            None,
+        ),
     ],
 )
 def test_each_layout_is_recognised_from_its_headers_or_shape(
@@ -99,11 +119,13 @@ def test_monday_api_log_100ns_epochs_newest_first() -> None:
     ]
     # Webinar invite is waiting for approval now: that status is no instance, the case is open.
     assert [s[0] for s in steps(p, "18000000105")] == ["(no status)", "Working on it"]
+    # The status an open item is in now joins the catalog too: it is that case's current step.
     assert kinds(p) == {
         "(no status)": "waiting",
         "Working on it": "work",
         "Stuck": "waiting",
         "Done": "done",
+        "Waiting for approval": "waiting",
     }
     assert ends(p) == {"Done"}
     notes = " ".join(p.normalized.notes)
@@ -280,7 +302,7 @@ def test_trello_board_list_moves_and_creation_from_the_card_id() -> None:
     ]
     assert steps(p, fx.TRELLO_OLD_CARD) == [("Backlog", t(7, 1), t(7, 3, 9))]
     notes = " ".join(p.normalized.notes)
-    assert "1 cards have no action" in notes and "1 actions (comments" in notes
+    assert "1 card has no action" in notes and "1 actions (comments" in notes
 
 
 def test_trello_actions_csv() -> None:

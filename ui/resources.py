@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from ui.access import current_actor
 from warehouse import Warehouse, resolve_db_path
 
 
@@ -20,8 +21,9 @@ def open_warehouse(path: str) -> Warehouse:
 
 
 def warehouse() -> Warehouse:
-    """The warehouse of this app: `$VSM_DB`, else data/warehouse.duckdb."""
-    return open_warehouse(str(resolve_db_path()))
+    """The warehouse of this app (`$VSM_DB`, else data/warehouse.duckdb), acting for the
+    person of this session: every change it makes checks their role."""
+    return open_warehouse(str(resolve_db_path())).acting(current_actor())
 
 
 def data_version(wh: Warehouse) -> str:

@@ -30,6 +30,7 @@ from model import (
     OPEN_ITEM_STORED_SCHEMA,
     VALUE_CLASSES,
 )
+from warehouse.access import LOCAL, NEEDS, Actor
 from warehouse.schema import LATEST_VERSION, MIGRATIONS
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
@@ -37,6 +38,10 @@ DEFAULT_DB = Path("data") / "warehouse.duckdb"
 
 class WarehouseError(Exception):
     """A warehouse that cannot be opened or a write that was refused."""
+
+
+class PermissionDenied(WarehouseError):
+    """The person acting has no role that allows this change."""
 
 
 def resolve_db_path(arg: str | os.PathLike[str] | None = None) -> Path:
@@ -96,12 +101,38 @@ def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None 
 
 
 class Warehouse:
-    """A DuckDB event warehouse file, migrated to the latest schema on open."""
+    """A DuckDB event warehouse file, migrated to the latest schema on open.
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    Every change goes through :meth:`write`, which checks the role of the person acting
+    (``actor``; LOCAL, an admin, unless the app signs people in) and records the change
+    in the audit trail in the same transaction. :meth:`acting` gives a view of the same
+    open file for another person: the app shares one connection between sessions.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        actor: Actor = LOCAL,
+        write_lock: threading.RLock | None = None,
+        owns_connection: bool = True,
+    ) -> None:
         self.path = path
+        self.actor = actor
         self._con = con
-        self._write_lock = threading.RLock()
+        self._write_lock = write_lock or threading.RLock()
+        self._owns_connection = owns_connection
+
+    def acting(self, actor: Actor) -> Warehouse:
+        """The same warehouse, with `actor` making the changes (closing it closes nothing)."""
+        return Warehouse(
+            self.path,
+            self._con,
+            actor=actor,
+            write_lock=self._write_lock,
+            owns_connection=False,
+        )
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Warehouse:
@@ -118,7 +149,8 @@ class Warehouse:
         return wh
 
     def close(self) -> None:
-        self._con.close()
+        if self._owns_connection:
+            self._con.close()
 
     def __enter__(self) -> Warehouse:
         return self
@@ -160,6 +192,42 @@ class Warehouse:
                 raise
             cur.execute("COMMIT").complete()
             cur.close()
+
+    @contextmanager
+    def write(
+        self, action: str, target: str = "", detail: dict[str, Any] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One change by `self.actor`: refused unless their role allows `action`
+        (warehouse.access.NEEDS), recorded in the audit trail with the change, all in
+        one transaction. `target` names what changed ("import #3", "Quote")."""
+        if not self.actor.may(action):
+            raise PermissionDenied(
+                f"{self.actor.name} ({self.actor.role}) may not {action}: "
+                f"that needs the {NEEDS[action]} role. Ask an admin."
+            )
+        with self.transaction() as cur:
+            yield cur
+            cur.execute(
+                "INSERT INTO audit (id, at_time, actor, role, action, target, detail) "
+                "SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ? FROM audit",
+                [
+                    datetime.now(UTC),
+                    self.actor.name,
+                    self.actor.role,
+                    action,
+                    target,
+                    json.dumps(detail or {}, default=str),
+                ],
+            ).complete()
+
+    def audit(self, limit: int = 500) -> pl.DataFrame:
+        """The latest changes, newest first: when, who (and their role), what, on what."""
+        return self.read(
+            "SELECT id, at_time AS at, actor, role, action, target, "
+            "CAST(detail AS VARCHAR) AS detail "
+            "FROM audit ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
 
     def schema_version(self) -> int:
         exists = self.scalar(
@@ -300,7 +368,8 @@ class Warehouse:
             .with_columns(pl.col("kind").fill_null("work"))
             .cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
         )
-        with self.transaction() as cur:
+        offerings = ", ".join(sorted(set(rows["offering"].to_list())))
+        with self.write("edit catalog", offerings, {"activities": rows.height}) as cur:
             cur.register("catalog_rows", rows)
             cur.execute(
                 "INSERT OR REPLACE INTO activities "
@@ -323,7 +392,7 @@ class Warehouse:
             "SELECT id, file_name, format, rows_read, stored, duplicates, rejected, "
             "imported_at, undone_at, CAST(offerings AS VARCHAR) AS offerings, "
             "CAST(mapping AS VARCHAR) AS mapping, CAST(options AS VARCHAR) AS options, sha256, "
-            "is_demo FROM imports ORDER BY id DESC"
+            "is_demo, imported_by FROM imports ORDER BY id DESC"
         )
 
     def demo_imports(self) -> list[int]:
@@ -376,7 +445,7 @@ class Warehouse:
         return None if value is None else str(value)
 
     def set_setting(self, key: str, value: str | None) -> None:
-        with self.transaction() as cur:
+        with self.write("change setting", key) as cur:
             cur.execute("DELETE FROM settings WHERE key = ?", [key]).complete()
             if value is not None:
                 cur.execute("INSERT INTO settings VALUES (?, ?)", [key, value]).complete()
@@ -426,7 +495,8 @@ class Warehouse:
             ]
             + [pl.col("attributes").cast(pl.String), pl.col("source_row").cast(pl.Int64)]
         ).with_row_index("batch_pos")
-        with self.transaction() as cur:
+        detail = {"rows_read": rows_read, "instances": batch.height, "rejected": rejects.height}
+        with self.write("import", file_name, detail) as cur:
             import_id = int(_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports"))
             next_event = int(_one(cur, "SELECT coalesce(max(event_id), 0) + 1 FROM events"))
             cur.register("batch", batch)
@@ -519,8 +589,8 @@ class Warehouse:
                 cur.unregister("reject_rows")
             cur.execute(
                 "INSERT INTO imports (id, file_name, sha256, format, mapping, rows_read, stored, "
-                "duplicates, rejected, imported_at, options, offerings, is_demo) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "duplicates, rejected, imported_at, options, offerings, is_demo, imported_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     import_id,
                     file_name,
@@ -535,6 +605,7 @@ class Warehouse:
                     json.dumps(options, sort_keys=True),
                     json.dumps(offerings),
                     is_demo,
+                    self.actor.name,
                 ],
             ).complete()
         return StoreResult(
@@ -597,9 +668,9 @@ class Warehouse:
             """
         ).complete()
 
-    def drop_unused_catalog(self, offerings: Sequence[str]) -> int:
+    def drop_unused_catalog(self, offerings: Sequence[str], action: str = "remove demo") -> int:
         """Forget the catalog rows of these offerings' activities that no event uses any more."""
-        with self.transaction() as cur:
+        with self.write(action, ", ".join(offerings)) as cur:
             removed = int(
                 _one(
                     cur,
@@ -616,7 +687,7 @@ class Warehouse:
 
     def undo_import(self, import_id: int) -> int:
         """Remove what one import stored; its history row stays, marked undone."""
-        with self.transaction() as cur:
+        with self.write("undo import", f"import #{import_id}") as cur:
             rows = cur.execute("SELECT undone_at FROM imports WHERE id = ?", [import_id]).fetchall()
             if not rows:
                 raise WarehouseError(f"There is no import #{import_id}.")

@@ -174,7 +174,9 @@ def create_experiment(
         }
     )
     now = datetime.now(UTC)
-    with wh.transaction() as cur:
+    with wh.write(
+        "record experiment", str(fields["name"]), {"offering": fields["offering"]}
+    ) as cur:
         rows = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM experiments").fetchall()
         new_id = int(rows[0][0])
         cur.execute(
@@ -196,7 +198,7 @@ def update_experiment(wh: Warehouse, experiment_id: int, **changes: Any) -> Expe
     get_experiment(wh, experiment_id)
     if fields:
         assignments = ", ".join(f"{k} = ?" for k in fields)
-        with wh.transaction() as cur:
+        with wh.write("edit experiment", f"experiment #{experiment_id}", fields) as cur:
             cur.execute(
                 f"UPDATE experiments SET {assignments}, updated_at = ? WHERE id = ?",
                 [*fields.values(), datetime.now(UTC), experiment_id],
@@ -206,7 +208,7 @@ def update_experiment(wh: Warehouse, experiment_id: int, **changes: Any) -> Expe
 
 def delete_experiment(wh: Warehouse, experiment_id: int) -> None:
     get_experiment(wh, experiment_id)
-    with wh.transaction() as cur:
+    with wh.write("delete experiment", f"experiment #{experiment_id}") as cur:
         cur.execute("DELETE FROM experiments WHERE id = ?", [experiment_id]).complete()
 
 
@@ -242,7 +244,7 @@ def record_demo_experiments(wh: Warehouse, changes: Iterable[DemoChangeLike]) ->
 
 def delete_demo_experiments(wh: Warehouse) -> int:
     """Remove the experiments `record_demo_experiments` stored; returns how many."""
-    with wh.transaction() as cur:
+    with wh.write("remove demo", "the demo's experiments") as cur:
         rows = cur.execute("SELECT count(*) FROM experiments WHERE is_demo").fetchall()
         cur.execute("DELETE FROM experiments WHERE is_demo").complete()
     return int(rows[0][0])

@@ -113,6 +113,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        6,
+        "the audit trail: every change, who made it and when; who ran each import",
+        """
+        CREATE TABLE audit (
+            id      BIGINT PRIMARY KEY,
+            at_time TIMESTAMPTZ NOT NULL,
+            actor   VARCHAR NOT NULL,
+            role    VARCHAR NOT NULL,
+            action  VARCHAR NOT NULL,
+            target  VARCHAR NOT NULL DEFAULT '',
+            detail  JSON
+        );
+        ALTER TABLE imports ADD COLUMN imported_by VARCHAR;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -260,3 +260,24 @@ def test_a_catalog_edit_changes_the_data_version(wh: Warehouse) -> None:
     assert after is not None and after != before
     wh.save_catalog(wh.catalog())
     assert wh.setting("catalog_version") != after
+
+
+def test_every_change_checks_the_role_and_lands_in_the_audit_trail(tmp_path: Path) -> None:
+    from warehouse import Actor, PermissionDenied
+
+    with Warehouse.open(tmp_path / "a.duckdb") as wh:
+        wh.set_setting("colour", "blue")
+        viewer = wh.acting(Actor("vera@example.com", "viewer"))
+        editor = wh.acting(Actor("ed@example.com", "editor"))
+        with pytest.raises(PermissionDenied, match=r"vera@example.com \(viewer\) may not"):
+            viewer.set_setting("colour", "red")
+        editor.set_setting("colour", "green")
+        with pytest.raises(PermissionDenied, match="needs the admin role"):
+            editor.undo_import(1)
+        editor.close()  # a view for one person closes nothing
+        assert wh.setting("colour") == "green"
+        trail = wh.audit().select("actor", "role", "action", "target").rows()
+        assert trail == [
+            ("ed@example.com", "editor", "change setting", "colour"),
+            ("local user (no sign-in)", "admin", "change setting", "colour"),
+        ]

@@ -26,7 +26,8 @@ from typing import Any
 from cli.common import add_db, fail
 from pipelines.errors import IngestError
 from pipelines.formats import FORMATS, GENERIC, FormatOptions
-from pipelines.ingest import ImportOptions, ImportReport, ingest
+from pipelines.ingest import ImportOptions, ImportReport, ingest_prepared, prepare
+from pipelines.overlap import find_overlaps
 from warehouse import Warehouse, WarehouseError
 
 HELP = "import event logs and tool exports into the warehouse"
@@ -63,6 +64,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--milestones",
         help="milestone sheets: the date columns that are steps, in order, comma-separated",
+    )
+    p.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="import even when the offering already holds the file's cases with other "
+        "times or steps (the same log in another format or time zone): they are stored twice",
     )
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
 
@@ -116,17 +123,24 @@ def run(args: argparse.Namespace) -> int:
             try:
                 if not file.is_file():
                     raise IngestError(f"{file}: no such file.")
-                reports.append(ingest(wh, file, file.name, chosen))
+                prepared = prepare(file, file.name, chosen)
+                overlaps = [] if args.allow_overlap else find_overlaps(wh, prepared)
+                if overlaps:
+                    raise IngestError(
+                        f"{file.name}: {overlaps[0].message()} Nothing was stored: read it with "
+                        "another --timezone, name a new --offering, or add --allow-overlap."
+                    )
+                reports.append(ingest_prepared(wh, prepared))
             except (IngestError, WarehouseError) as exc:
                 failures.append(str(exc))
     finally:
         wh.close()
-    if args.json:
+    if args.json and reports:
         payload: Any = [r.to_json() for r in reports]
         if len(args.files) == 1 and reports:
             payload = payload[0]
         print(json.dumps(payload, indent=2, default=str))
-    else:
+    elif not args.json:
         _print_text(reports)
     for message in failures:
         fail(message)

@@ -362,10 +362,18 @@ def _prepare_format(upload: Upload, options: ImportOptions, name: str) -> Prepar
     )
 
 
-def ingest_prepared(wh: Warehouse, prepared: Prepared, *, is_demo: bool = False) -> ImportReport:
+def ingest_prepared(
+    wh: Warehouse,
+    prepared: Prepared,
+    *,
+    is_demo: bool = False,
+    statuses_confirmed: bool = False,
+) -> ImportReport:
     """Store a prepared file; the same bytes read the same way twice store nothing new.
 
-    ``is_demo`` marks the import as the demo data's (the app says so, and removes it)."""
+    ``is_demo`` marks the import as the demo data's (the app says so, and removes it).
+    ``statuses_confirmed``: a person checked how each status counts before importing;
+    otherwise the kinds guessed from status names stay marked until someone does."""
     norm = prepared.normalized
     identity = prepared.options.identity(prepared.mapping, prepared.format, prepared.format_used)
     stored_format = prepared.raw.format if prepared.format == GENERIC else prepared.format
@@ -412,6 +420,7 @@ def ingest_prepared(wh: Warehouse, prepared: Prepared, *, is_demo: bool = False)
         catalog_defaults=prepared.catalog_defaults,
         is_demo=is_demo,
         open_items=norm.open_items,
+        statuses_confirmed=statuses_confirmed,
     )
     report.import_id = result.import_id
     report.stored = result.stored

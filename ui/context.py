@@ -7,7 +7,8 @@ import streamlit as st
 
 from pipelines.demo import load_demo
 from ui.filters import ViewFilters, sidebar_filters
-from ui.resources import warehouse
+from ui.format import md
+from ui.resources import data_version, unconfirmed, warehouse
 from ui.views import Derived, derived, view
 
 
@@ -18,7 +19,24 @@ def dashboard_context() -> tuple[Derived, ViewFilters]:
         empty_warehouse()
         st.stop()
     offerings = sorted(d.cases["offering"].unique().to_list())
-    return d, sidebar_filters(offerings, d.now)
+    filters = sidebar_filters(offerings, d.now)
+    unchecked_statuses(filters.offerings)
+    return d, filters
+
+
+def unchecked_statuses(offerings: tuple[str, ...]) -> None:
+    """Mark the offerings whose statuses an import classified from their names and nobody
+    has confirmed: a wrong guess (a queue counted as work) is never silent."""
+    guessed = unconfirmed(warehouse().path.as_posix(), data_version(warehouse()))
+    named = [o for o in offerings if o in guessed]
+    if named:
+        st.warning(
+            f"Statuses classified automatically: check them. How the statuses of "
+            f"{', '.join(md(o) for o in named)} count (work, waiting or done) was guessed "
+            "from their names; until someone confirms them in the Data page's Activity "
+            "catalog, wait and flow efficiency may be wrong.",
+            icon=":material/rule:",
+        )
 
 
 def empty_warehouse() -> None:

@@ -16,10 +16,13 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
+from metrics.derived import derive_all
+from metrics.summary import case_summary
 from model import KINDS, VALUE_CLASSES
+from model.units import UNITS
 from pipelines.demo import remove_demo
 from pipelines.errors import IngestError
-from pipelines.formats import FORMATS, GENERIC, FormatOptions
+from pipelines.formats import FORMATS, GENERIC, FormatOptions, status_summary
 from pipelines.ingest import (
     ImportOptions,
     ImportReport,
@@ -31,9 +34,11 @@ from pipelines.ingest import (
 )
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import offering_from_file_name
+from pipelines.overlap import find_overlaps
 from pipelines.readers import RawTable
+from ui.format import md, share, table_unit, unit_label
 from ui.resources import data_version, imports, warehouse
-from warehouse import WarehouseError
+from warehouse import Warehouse, WarehouseError
 
 NONE = "(none)"
 ROLES = [
@@ -173,6 +178,9 @@ def upload_screen() -> None:
     if len(upload.sheets) > 1:
         sheet = st.selectbox("Sheet", upload.sheets, key="read_sheet")
         upload = _inspect(sha, uploaded.name, sheet, data)
+    if upload.refusal:
+        st.error(upload.refusal, icon=":material/block:")
+        return
     if st.session_state.get("upload_sha") != (sha, upload.sheet):
         # A new file (or sheet): every choice starts again from what was detected in it.
         st.session_state["upload_sha"] = (sha, upload.sheet)
@@ -223,14 +231,27 @@ def upload_screen() -> None:
     if isinstance(result, str):
         st.error(result, icon=":material/error:")
         return
-    prepared = result
-    _preview(prepared)
-    if prepared.catalog_defaults is not None:
-        _status_kinds(prepared)
-    if st.button("Import", type="primary", key="import_button", icon=":material/download:"):
+    _preview(result)
+    prepared = _resolve_overlap(upload, result)
+    confirmed = False
+    if prepared is not None and prepared.catalog_defaults is not None:
+        prepared, confirmed = _confirm_statuses(prepared)
+    if st.button(
+        "Import",
+        type="primary",
+        key="import_button",
+        icon=":material/download:",
+        disabled=prepared is None,
+        help="Choose above what should happen with the cases the offering already holds."
+        if prepared is None
+        else None,
+    ):
+        assert prepared is not None
         try:
             with st.spinner("Importing..."):
-                st.session_state["import_report"] = ingest_prepared(warehouse(), prepared)
+                st.session_state["import_report"] = ingest_prepared(
+                    warehouse(), prepared, statuses_confirmed=confirmed
+                )
         except (IngestError, WarehouseError) as exc:
             st.error(str(exc), icon=":material/error:")
         else:
@@ -325,33 +346,131 @@ def _format_form(fmt: str, upload: Upload, base: ImportOptions) -> Prepared | st
     return prepared_for(upload, replace(base, format_options=chosen, offering=offering))
 
 
-def _status_kinds(p: Prepared) -> None:
-    """What each status or milestone will count as, before the import."""
+KIND_WORDS = {
+    "work": "work: someone works on it (process time)",
+    "waiting": "waiting: a queue (wait time)",
+    "done": "done: ends the case",
+}
+
+
+def _confirm_statuses(p: Prepared) -> tuple[Prepared, bool]:
+    """How each status (or milestone) will count, with the time at stake, editable before
+    the import; returns the import with the kinds chosen, and whether the person confirmed
+    them. Unconfirmed kinds stay marked on every page until someone checks them."""
     assert p.catalog_defaults is not None
-    inst = p.normalized.instances
-    hours = inst.group_by("activity").agg(
-        pl.len().alias("instances"),
-        ((pl.col("end") - pl.col("start")).dt.total_seconds().sum() / 3600)
-        .round(1)
-        .alias("hours in it"),
-    )
-    table = p.catalog_defaults.join(hours, on="activity", how="left").select(
-        pl.col("activity").alias("status or step"),
-        "kind",
-        "is_end_activity",
-        "instances",
-        "hours in it",
-    )
+    norm = p.normalized
+    summary = status_summary(norm.instances, p.catalog_defaults, norm.open_items)
+    unit = table_unit(summary.with_columns(pl.col("hours") * 3600), ["hours"])
     st.markdown(
-        "**How each status counts.** Defaults from the names; change them in the "
-        "*Activity catalog* tab after the import. Time in a *waiting* status is wait, "
-        "never process time; a *done* status ends the case."
+        "**How each status counts.** Guessed from the names: check them before the import. "
+        "Time in a *waiting* status is a queue: it counts as wait, never as process time or "
+        "flow efficiency. A *done* status ends the case. Kanban columns such as "
+        '"Ready for QA" or "Dev Done" are queues.'
     )
-    st.dataframe(
+    table = summary.select(
+        pl.col("status").alias("Status"),
+        pl.col("kind").replace_strict(KIND_WORDS, default=None).alias("Counts as"),
+        (pl.col("hours") * 3600 / UNITS[unit]).round(1).alias(unit_label("Time in it", unit)),
+        (pl.col("share_of_time") * 100).round(1).alias("Share of all time (%)"),
+        pl.col("instances").alias("Periods"),
+        pl.col("open_items").alias("Items in it now"),
+    )
+    edited = st.data_editor(
         table,
+        key=f"status_kinds_{p.sha256[:12]}",
         hide_index=True,
-        column_config={"is_end_activity": st.column_config.CheckboxColumn("ends the case")},
+        disabled=[c for c in table.columns if c != "Counts as"],
+        column_config={
+            "Counts as": st.column_config.SelectboxColumn(
+                "Counts as", options=list(KIND_WORDS.values()), required=True
+            )
+        },
     )
+    frame = edited if isinstance(edited, pl.DataFrame) else pl.DataFrame(edited)
+    words_to_kind = {v: k for k, v in KIND_WORDS.items()}
+    chosen = dict(
+        zip(
+            frame["Status"].to_list(),
+            [words_to_kind[w] for w in frame["Counts as"].to_list()],
+            strict=True,
+        )
+    )
+    defaults = p.catalog_defaults.with_columns(
+        pl.col("activity").replace_strict(chosen, default=pl.col("kind")).alias("kind")
+    ).with_columns(
+        pl.when(pl.col("kind") == "done")
+        .then(True)
+        .when(pl.col("activity").is_in(list(chosen)))
+        .then(False)
+        .otherwise(pl.col("is_end_activity"))
+        .alias("is_end_activity")
+    )
+    prepared = replace(p, catalog_defaults=defaults)
+    st.caption(_consequence(prepared))
+    confirmed = st.checkbox(
+        "I checked how each status counts",
+        key=f"status_confirm_{p.sha256[:12]}",
+        help="Without it the kinds are imported as guessed, and every page marks the "
+        "offering until someone checks them in the Activity catalog.",
+    )
+    return prepared, confirmed
+
+
+def _consequence(p: Prepared) -> str:
+    """What the chosen kinds mean for the headline figures of this file."""
+    norm = p.normalized
+    events = norm.instances.with_columns(
+        pl.lit(0, pl.Int64).alias("import_id"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("event_id"),
+    )
+    assert p.catalog_defaults is not None
+    catalog = p.catalog_defaults.with_columns(
+        pl.lit("unclassified").alias("value_class"),
+        pl.lit(None, pl.Float64).alias("standard_minutes"),
+    )
+    d = derive_all(events, catalog, norm.open_items)
+    head = case_summary(d.cases.lazy()).collect().row(0, named=True)
+    return (
+        f"With these kinds: {head['cases']:,} cases, {head['completed_cases']:,} completed and "
+        f"{head['open_cases']:,} still open; flow efficiency of the completed ones "
+        f"{share(head['flow_efficiency'])} (their work time / their lead time)."
+    )
+
+
+def _resolve_overlap(upload: Upload, p: Prepared) -> Prepared | None:
+    """Say when the offering already holds the file's cases in another shape (the same log
+    in another format or time zone) and let the person choose; None until they have."""
+    overlaps = find_overlaps(warehouse(), p)
+    if not overlaps:
+        return p
+    overlap = overlaps[0]
+    st.warning(overlap.message(), icon=":material/content_copy:")
+    choice = st.radio(
+        "What should happen?",
+        ["zone", "new", "anyway"],
+        index=None,
+        key=f"overlap_choice_{p.sha256[:12]}",
+        format_func={
+            "zone": "Read the times in another time zone (under 'Time zone and date order' above)",
+            "new": "Import as a new offering",
+            "anyway": "Import anyway: store these cases a second time",
+        }.__getitem__,
+    )
+    if choice == "anyway":
+        return p
+    if choice == "new":
+        name = st.text_input(
+            "New offering name",
+            value=f"{overlap.offering} ({upload.file_name})",
+            key=f"overlap_offering_{p.sha256[:12]}",
+        )
+        if name and name != overlap.offering:
+            result = prepared_for(upload, replace(p.options, offering=name))
+            if isinstance(result, str):
+                st.error(result, icon=":material/error:")
+                return None
+            return result
+    return None
 
 
 def _preview(p: Prepared) -> None:
@@ -542,6 +661,31 @@ def remove_demo_button() -> None:
 END_CHOICES = {"auto": None, "yes": True, "no": False}
 
 
+def _status_check(wh: Warehouse, offering: str) -> None:
+    """Statuses an import classified from their names, until a person confirms them."""
+    guessed = wh.unconfirmed_statuses([offering])
+    if guessed.height == 0:
+        return
+    listed = ", ".join(
+        f"{a} ({k})" for a, k in zip(guessed["activity"], guessed["kind"], strict=True)
+    )
+    with st.container(border=True):
+        st.warning(
+            f"The kinds of {guessed.height} statuses of **{md(offering)}** were guessed from "
+            f"their names and nobody has checked them yet: {md(listed)}. Check the *kind* "
+            "column below (a queue is *waiting*, a finished state is *done*), save any "
+            "change, then confirm.",
+            icon=":material/rule:",
+        )
+        if st.button("These kinds are right", key="confirm_statuses", icon=":material/check:"):
+            try:
+                wh.confirm_statuses(offering)
+            except WarehouseError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.rerun()
+
+
 def catalog_screen() -> None:
     """The activity catalog: value class, kind, standard minutes, end activity, order."""
     wh = warehouse()
@@ -553,6 +697,7 @@ def catalog_screen() -> None:
         )
         return
     offering = st.selectbox("Offering", offerings, key="catalog_offering")
+    _status_check(wh, offering)
     current = wh.catalog(offering)
     editable = current.with_columns(
         pl.col("is_end_activity")

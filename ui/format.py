@@ -7,6 +7,7 @@ durations in one unit (`table_unit`), so "47.2 h" never stands beside "2.5 d".
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -20,11 +21,21 @@ __all__ = [
     "duration_text",
     "explain",
     "in_unit",
+    "md",
     "pct_change",
     "share",
     "table_unit",
     "unit_label",
 ]
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~=:])")
+
+
+def md(text: object) -> str:
+    """Any name (offering, case, activity, resource) made safe to put inside Markdown: no
+    link, image, emphasis, LaTeX or HTML can come out of it, it reads as written."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def share(value: float | None, digits: int = 0) -> str:

@@ -34,3 +34,9 @@ def data_version(wh: Warehouse) -> str:
 @st.cache_data(show_spinner=False, max_entries=8)
 def imports(path: str, version: str) -> pl.DataFrame:
     return open_warehouse(path).imports()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def unconfirmed(path: str, version: str) -> set[str]:
+    """The offerings with statuses whose kind nobody has confirmed yet."""
+    return set(open_warehouse(path).unconfirmed_statuses()["offering"].to_list())

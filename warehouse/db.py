@@ -70,10 +70,11 @@ def _utc(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
-def _catalog_defaults(frame: pl.DataFrame | None) -> pl.DataFrame:
-    """An import's proposed kinds and end flags, checked, one row per activity."""
+def _catalog_defaults(frame: pl.DataFrame | None, confirmed: bool) -> pl.DataFrame:
+    """An import's proposed kinds and end flags, checked, one row per activity, and whether
+    a person confirmed them before the import."""
     if frame is None or frame.height == 0:
-        return pl.DataFrame(schema=CATALOG_DEFAULT_SCHEMA)
+        return pl.DataFrame(schema=CATALOG_DEFAULT_SCHEMA).with_columns(confirmed=pl.lit(confirmed))
     rows = frame.select(
         [pl.col(c) if c in frame.columns else pl.lit(None).alias(c) for c in CATALOG_DEFAULT_SCHEMA]
     ).cast(CATALOG_DEFAULT_SCHEMA)  # type: ignore[arg-type]
@@ -83,7 +84,9 @@ def _catalog_defaults(frame: pl.DataFrame | None) -> pl.DataFrame:
             f"Unknown kind {bad['kind'][0]!r} for {bad['activity'][0]!r}: "
             f"use one of {', '.join(KINDS)}."
         )
-    return rows.unique(["offering", "activity"], keep="first", maintain_order=True)
+    return rows.unique(["offering", "activity"], keep="first", maintain_order=True).with_columns(
+        confirmed=pl.lit(confirmed)
+    )
 
 
 _UNUSED = (
@@ -271,16 +274,24 @@ class Warehouse:
         )
         return frame["offering"].to_list()
 
-    def events(self, offerings: Sequence[str] | None = None) -> pl.DataFrame:
-        """Every stored activity instance (ARCHITECTURE.md's events frame), in source order."""
-        where, params = "", None
+    def events(
+        self, offerings: Sequence[str] | None = None, cases: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """Every stored activity instance (ARCHITECTURE.md's events frame), in source order;
+        only those of `offerings` and of the case ids `cases`, when given."""
+        conditions, params = [], []
         if offerings is not None:
-            where, params = "WHERE list_contains(?, offering)", [list(offerings)]
+            conditions.append("list_contains(?, offering)")
+            params.append(list(offerings))
+        if cases is not None:
+            conditions.append("list_contains(?, case_id)")
+            params.append(list(cases))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         frame = self.read(
             'SELECT offering, case_id, activity, start, "end", resource, '
             f"CAST(attributes AS VARCHAR) AS attributes, source_row, import_id, event_id "
             f"FROM events {where} ORDER BY event_id",
-            params,
+            params or None,
         )
         return frame.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
 
@@ -374,17 +385,50 @@ class Warehouse:
             cur.execute(
                 "INSERT OR REPLACE INTO activities "
                 "(offering, activity, value_class, kind, standard_minutes, is_end_activity, "
-                "display_order) SELECT offering, activity, value_class, kind, standard_minutes, "
-                "is_end_activity, display_order FROM catalog_rows"
+                "display_order, auto_kind) SELECT offering, activity, value_class, kind, "
+                "standard_minutes, is_end_activity, display_order, false FROM catalog_rows"
             ).complete()
             cur.unregister("catalog_rows")
-            # The pages cache their figures by data version; a catalog edit changes PCE,
-            # waits and completion, so it must change the version too.
-            cur.execute(
-                "INSERT OR REPLACE INTO settings VALUES ('catalog_version', "
-                "CAST(epoch_ns(now()) AS VARCHAR) || '-' || CAST(random() AS VARCHAR))"
-            ).complete()
+            self._bump_catalog_version(cur)
         return rows.height
+
+    @staticmethod
+    def _bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
+        """The pages cache their figures by data version; a catalog edit changes PCE,
+        waits and completion, and what the pages say about the catalog, so it changes the
+        version too."""
+        cur.execute(
+            "INSERT OR REPLACE INTO settings VALUES ('catalog_version', "
+            "CAST(epoch_ns(now()) AS VARCHAR) || '-' || CAST(random() AS VARCHAR))"
+        ).complete()
+
+    def unconfirmed_statuses(self, offerings: Sequence[str] | None = None) -> pl.DataFrame:
+        """Statuses whose kind an import guessed from the name and no person has checked:
+        (offering, activity, kind), by offering and display order."""
+        where, params = "", None
+        if offerings is not None:
+            where, params = "AND list_contains(?, offering)", [list(offerings)]
+        return self.read(
+            "SELECT offering, activity, coalesce(kind, 'work') AS kind FROM activities "
+            f"WHERE auto_kind {where} ORDER BY offering, display_order NULLS LAST, activity",
+            params,
+        )
+
+    def confirm_statuses(self, offering: str) -> int:
+        """A person checked how each status of `offering` counts; returns how many."""
+        with self.write("edit catalog", offering, {"confirmed statuses": True}) as cur:
+            n = int(
+                _one(
+                    cur,
+                    "SELECT count(*) FROM activities WHERE offering = ? AND auto_kind",
+                    [offering],
+                )
+            )
+            cur.execute(
+                "UPDATE activities SET auto_kind = false WHERE offering = ?", [offering]
+            ).complete()
+            self._bump_catalog_version(cur)
+        return n
 
     def imports(self) -> pl.DataFrame:
         """The import history, newest first."""
@@ -464,6 +508,7 @@ class Warehouse:
         catalog_defaults: pl.DataFrame | None = None,
         is_demo: bool = False,
         open_items: pl.DataFrame | None = None,
+        statuses_confirmed: bool = False,
     ) -> StoreResult:
         """Store one import in one transaction.
 
@@ -572,7 +617,9 @@ class Warehouse:
                 .pl()["offering"]
                 .to_list()
             )
-            cur.register("catalog_defaults", _catalog_defaults(catalog_defaults))
+            cur.register(
+                "catalog_defaults", _catalog_defaults(catalog_defaults, statuses_confirmed)
+            )
             self._extend_catalog(cur)
             cur.unregister("catalog_defaults")
             cur.unregister("open_batch")
@@ -624,12 +671,14 @@ class Warehouse:
         this batch (an open item comes after its case's instances): cheap, and right
         for the first import of an offering, which is the one that fills its catalog.
         Their kind and end flag come from the import's defaults (the registered
-        ``catalog_defaults``), else 'work' and the default rule.
+        ``catalog_defaults``), else 'work' and the default rule. A kind an import guessed
+        from a status's name is marked ``auto_kind`` until a person confirms it (the
+        import's ``confirmed`` column says they did before importing).
         """
         cur.execute(
             """
             INSERT INTO activities (offering, activity, value_class, kind, standard_minutes,
-                                    is_end_activity, display_order)
+                                    is_end_activity, display_order, auto_kind)
             WITH new_acts AS (
                 SELECT DISTINCT offering, activity
                 FROM (SELECT offering, activity FROM batch
@@ -660,7 +709,8 @@ class Warehouse:
             SELECT n.offering, n.activity, 'unclassified', coalesce(d.kind, 'work'), NULL,
                    d.is_end_activity,
                    coalesce(b.top, 0) + row_number() OVER (
-                       PARTITION BY n.offering ORDER BY t.med, t.n DESC, n.activity)
+                       PARTITION BY n.offering ORDER BY t.med, t.n DESC, n.activity),
+                   d.kind IS NOT NULL AND NOT coalesce(d.confirmed, false)
             FROM new_acts n
             JOIN typical t USING (offering, activity)
             LEFT JOIN base b USING (offering)

@@ -129,6 +129,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE imports ADD COLUMN imported_by VARCHAR;
         """,
     ),
+    (
+        7,
+        "statuses classified automatically from their names, until a person checks them",
+        """
+        ALTER TABLE activities ADD COLUMN auto_kind BOOLEAN DEFAULT false;
+        UPDATE activities SET auto_kind = false;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -113,3 +113,25 @@ def test_naming_the_offering_keeps_the_tool_format(tmp_path: Path) -> None:
     with Warehouse.open(db) as wh:
         # Statuses, not the activity log's person column, are the steps.
         assert "Person" not in wh.events(["Campaigns"])["activity"].to_list()
+
+
+def test_the_same_log_in_another_format_is_refused_until_the_person_chooses(
+    tmp_path: Path, external_dir: Path, real_dir: Path
+) -> None:
+    """running-example.parquet holds zone-less local times: read as UTC, after the XES with
+    its offsets, every case would be stored twice under the same offering."""
+    db = tmp_path / "w.duckdb"
+    assert _run(str(real_dir / "running-example.xes"), "--db", str(db)).returncode == 0
+    parquet = str(external_dir / "logs" / "running-example.parquet")
+    refused = _run(parquet, "--db", str(db), "--json")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert (
+        "6 of these 6 cases already exist in 'running-example' with every time 1.0 h later"
+        in refused.stderr
+    )
+    # Read in the zone the XES recorded (+01:00 in winter), the file adds nothing new.
+    fixed = _run(parquet, "--db", str(db), "--timezone", "Europe/Amsterdam", "--json")
+    assert fixed.returncode == 0, fixed.stderr
+    assert json.loads(fixed.stdout)["stored"] == 0
+    forced = _run(parquet, "--db", str(db), "--allow-overlap", "--json")
+    assert json.loads(forced.stdout)["stored"] == 42

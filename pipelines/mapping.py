@@ -21,18 +21,6 @@ from pipelines.timestamps import is_timestamp_like
 
 REQUIRED_ROLES = ("case", "activity", "end")
 
-ROLE_LABELS = {
-    "case": "Case id",
-    "activity": "Activity",
-    "end": "End (completion) time",
-    "start": "Start time",
-    "resource": "Resource",
-    "lifecycle": "Lifecycle transition",
-    "instance": "Activity instance id",
-    "offering_column": "Offering column",
-    "offering_name": "Offering (whole file)",
-}
-
 
 @dataclass
 class Mapping:
@@ -334,8 +322,3 @@ def detect_mapping(frame: pl.DataFrame) -> Mapping:
         chosen[role] = column
         taken.add(column)
     return Mapping(**chosen)
-
-
-def explain_mapping(mapping: Mapping) -> list[tuple[str, str | None]]:
-    """(role label, column or None) in the order a user reads them, for the UI."""
-    return [(ROLE_LABELS[f.name], getattr(mapping, f.name)) for f in fields(mapping)]

@@ -58,7 +58,6 @@ VERDICT_STYLE: dict[str, tuple[str, str]] = {
     "too few cases": ("info", ":material/hourglass_empty:"),
 }
 STATUS_WORDS = {"running": "Running", "kept": "Kept", "reverted": "Reverted"}
-STATUS_COLORS = {"running": "blue", "kept": "green", "reverted": "gray"}
 
 
 def context() -> Derived:

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.mapping import Mapping, detect_mapping, explain_mapping
+from pipelines.mapping import Mapping, detect_mapping
 from pipelines.readers import SOURCE_ROW, read_table
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
@@ -258,15 +258,10 @@ def test_loose_patterns_but_not_case_attributes() -> None:
     )
 
 
-def test_round_trip_and_explanation() -> None:
+def test_round_trip() -> None:
     m = Mapping(case="Case", activity="Step", end="Done at", offering_name="Orders")
     assert Mapping.from_dict(m.to_dict() | {"unknown": "x"}) == m
     assert Mapping().missing_required() == ["case", "activity", "end"]
-    explained = dict(explain_mapping(m))
-    assert explained["Case id"] == "Case"
-    assert explained["End (completion) time"] == "Done at"
-    assert explained["Start time"] is None
-    assert explained["Offering (whole file)"] == "Orders"
 
 
 def _real(name: str) -> Path:

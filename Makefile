@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= data/warehouse.duckdb
 PORT ?= 8501
 
-.PHONY: run test quick check demo bench clean chromium
+.PHONY: run test quick check demo bench clean chromium graphviz
 
 $(VENV)/.run-installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -30,15 +30,28 @@ $(DB): | $(VENV)/.run-installed
 demo: $(VENV)/.run-installed
 	$(PY) -m pipelines.demo --db $(DB)
 
-run: $(VENV)/.run-installed $(DB)
+run: $(VENV)/.run-installed $(DB) graphviz
 	VSM_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
+# Debian packages the tests need: chromium drives the browser tests; graphviz's dot renders
+# the process map to PNG and SVG. One apt-get run installs whichever is missing.
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing="$$(command -v chromium >/dev/null 2>&1 || echo chromium) $$(command -v dot >/dev/null 2>&1 || echo graphviz)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "Debian's chromium is missing and you are not root: the browser tests will be skipped (sudo apt-get install chromium)." >&2; \
+	    echo "Debian's $$missing missing and you are not root: the browser tests skip, the process map does not export (sudo apt-get install $$missing)." >&2; \
+	  fi; \
+	fi
+
+# The app itself needs only graphviz, for the process map's PNG and SVG downloads.
+graphviz:
+	@if ! command -v dot >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Debian's graphviz is missing and you are not root: the process map will not export to PNG or SVG (sudo apt-get install graphviz)." >&2; \
 	  fi; \
 	fi
 

@@ -3,30 +3,33 @@
 import streamlit as st
 
 from ui.compare_screen import (
+    bounds_of,
+    case_links,
     efficiency_and_rework,
     lead_times,
     period_label,
     score,
     scorecard_table,
     throughput,
-    window,
 )
 from ui.context import dashboard_context, filtered_view
 
 st.title("Compare offerings")
 d, filters = dashboard_context()
 instances, cases = filtered_view(filters)
-start, end = window(filters)
-card = score(instances, cases, start, end)
+bounds = bounds_of(cases, filters)
+card = score(instances, cases, bounds)
+everyone = sorted(d.cases["offering"].unique().to_list())
 st.markdown(
     f"The offerings in view side by side ({filters.describe()}). Every chart puts them "
-    "on one scale."
+    "on one scale, and each offering keeps its colour on every page."
 )
 st.subheader("Scorecard")
-scorecard_table(card, period_label(card, start, end))
+scorecard_table(card, period_label(bounds, filters))
+case_links(card, bounds)
 st.subheader("Lead time")
-lead_times(cases, card)
+lead_times(cases, card, everyone)
 st.subheader("Efficiency and rework")
-efficiency_and_rework(card)
+efficiency_and_rework(card, everyone)
 st.subheader("Weekly throughput")
-throughput(cases, start, end)
+throughput(cases, bounds, everyone)

@@ -3,20 +3,29 @@
 import streamlit as st
 
 from ui.context import dashboard_context, filtered_view
-from ui.health_screen import health_frame, health_table, offering_tiles, period_of, trend
+from ui.health_screen import (
+    all_offerings_table,
+    bounds_of,
+    health_frame,
+    offering_tiles,
+    period_words,
+    trend,
+)
 
 st.title("Stream health")
 d, filters = dashboard_context()
-instances, cases = filtered_view(filters)
-start, end, label = period_of(d, filters)
+# Every case of the offerings in view: a period is compared with the period before it.
+instances, cases = filtered_view(filters, all_time=True)
+bounds = bounds_of(cases, filters)
 st.caption(
-    f"Each offering's figures are over the {label}. The small figure under "
-    "each number is the change against the period before: green is better, red is worse. "
-    "Hover a number for its definition and how many cases it rests on."
+    f"Each offering's figures are over {period_words(filters)}; the small figure under each "
+    "number is the change against the same number of days just before it (green is better, "
+    "red is worse). Hover a number for its definition and how many cases it rests on; the "
+    "links under the numbers open those cases."
 )
-rows = health_frame(d, instances, cases, start, end)
+rows = health_frame(instances, cases, bounds, filters)
 offering_tiles(rows)
 st.subheader("All offerings")
-st.dataframe(health_table(rows), hide_index=True)
+all_offerings_table(rows)
 st.subheader("Weekly median lead time")
-trend(cases)
+trend(cases, sorted(d.cases["offering"].unique().to_list()))

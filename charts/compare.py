@@ -1,33 +1,29 @@
 """Compare offerings: lead-time small multiples, PCE and rework bars, weekly throughput lines.
 
 Every chart puts all offerings on one scale, so a bar or a hump can be compared
-by eye, and colours an offering the same way in each chart (`offering_color`).
+by eye, and colours an offering the same way on every page (charts.style.offering_color:
+pass every offering of the warehouse as `all_offerings`).
 Inputs are the frames of metrics.scorecard.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import polars as pl
 
-from charts.style import AnyChart
+from charts.style import AnyChart, offering_color
 from model.units import DAY
 
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
-def offering_color(offerings: list[str], legend: bool = False) -> alt.Color:
-    """The same colour for an offering in every chart of the page."""
-    return alt.Color(
-        "offering:N",
-        title="Offering",
-        scale=alt.Scale(domain=sorted(offerings), scheme="tableau10"),
-        legend=alt.Legend(orient="top") if legend else None,
-    )
-
-
 def lead_time_small_multiples_chart(
-    histogram: pl.DataFrame, card: pl.DataFrame, width: int = 760
+    histogram: pl.DataFrame,
+    card: pl.DataFrame,
+    width: int = 760,
+    all_offerings: Sequence[str] | None = None,
 ) -> AnyChart:
     """One histogram of lead time per offering, same bins and same axes (metrics.scorecard).
 
@@ -35,6 +31,7 @@ def lead_time_small_multiples_chart(
     and p85 marks and each offering's n).
     """
     offerings = card["offering"].to_list()
+    palette = all_offerings or offerings
     bars = histogram.join(card.select("offering", "completed_cases"), on="offering").select(
         "offering",
         pl.lit("bar").alias("layer"),
@@ -81,7 +78,7 @@ def lead_time_small_multiples_chart(
             x2="to_d:Q",
             y=alt.Y("share:Q", title="Share of cases", axis=alt.Axis(format="%", tickCount=3)),
             y2=alt.Y2Datum(0),
-            color=offering_color(offerings),
+            color=offering_color(palette),
             tooltip=[
                 alt.Tooltip("offering:N", title="Offering"),
                 alt.Tooltip("bin:N", title="Lead time"),
@@ -132,8 +129,15 @@ def lead_time_small_multiples_chart(
     )
 
 
-def _share_bars(card: pl.DataFrame, column: str, title: str, tooltip_title: str) -> AnyChart:
+def _share_bars(
+    card: pl.DataFrame,
+    column: str,
+    title: str,
+    tooltip_title: str,
+    all_offerings: Sequence[str] | None,
+) -> AnyChart:
     offerings = card["offering"].to_list()
+    palette = all_offerings or offerings
     frame = card.with_columns(
         pl.col(column).alias("value"),
         pl.col(column)
@@ -158,7 +162,7 @@ def _share_bars(card: pl.DataFrame, column: str, title: str, tooltip_title: str)
         .encode(
             x=alt.X("value:Q", title=title, axis=alt.Axis(format="%"), scale=alt.Scale(zero=True)),
             y=y,
-            color=offering_color(offerings),
+            color=offering_color(palette),
             tooltip=tooltip,
         )
     )
@@ -170,26 +174,31 @@ def _share_bars(card: pl.DataFrame, column: str, title: str, tooltip_title: str)
     return alt.layer(bars, text).properties(height=max(90, 40 * len(offerings)), autosize=FIT_WIDTH)
 
 
-def pce_bars_chart(card: pl.DataFrame) -> AnyChart:
+def pce_bars_chart(card: pl.DataFrame, all_offerings: Sequence[str] | None = None) -> AnyChart:
     """PCE per offering (flow efficiency where no step is classified value-adding)."""
-    return _share_bars(card, "pce", "PCE: value-adding time / lead time", "PCE")
+    return _share_bars(card, "pce", "PCE: value-adding time / lead time", "PCE", all_offerings)
 
 
-def rework_bars_chart(card: pl.DataFrame) -> AnyChart:
+def rework_bars_chart(card: pl.DataFrame, all_offerings: Sequence[str] | None = None) -> AnyChart:
     """Share of cases with rework per offering."""
-    return _share_bars(card, "rework_case_share", "Cases with rework", "Cases with rework")
+    return _share_bars(
+        card, "rework_case_share", "Cases with rework", "Cases with rework", all_offerings
+    )
 
 
-def weekly_throughput_chart(weekly: pl.DataFrame, width: int = 760) -> AnyChart:
+def weekly_throughput_chart(
+    weekly: pl.DataFrame, width: int = 760, all_offerings: Sequence[str] | None = None
+) -> AnyChart:
     """Completed cases per week, one panel per offering on a shared y axis, the average dashed."""
     offerings = weekly["offering"].unique().sort().to_list()
+    palette = all_offerings or offerings
     line = (
         alt.Chart()
         .mark_line(interpolate="monotone", strokeWidth=2)
         .encode(
             x=alt.X("week:T", title="Week (Monday)"),
             y=alt.Y("completed_cases:Q", title="Completed", axis=alt.Axis(tickCount=3)),
-            color=offering_color(offerings),
+            color=offering_color(palette),
             tooltip=[
                 alt.Tooltip("offering:N", title="Offering"),
                 alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),

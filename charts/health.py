@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import polars as pl
 
-from charts.style import AnyChart
+from charts.style import AnyChart, offering_color
 from model.units import DAY
 
 
-def lead_time_trend_chart(trend: pl.DataFrame, changes: pl.DataFrame | None = None) -> AnyChart:
+def lead_time_trend_chart(
+    trend: pl.DataFrame,
+    changes: pl.DataFrame | None = None,
+    all_offerings: Sequence[str] | None = None,
+) -> AnyChart:
     """Weekly median lead time per offering (from metrics.health.lead_time_trend), in days.
 
     `changes` (offering, name, changed_at) are the recorded experiments, drawn as
@@ -21,7 +27,11 @@ def lead_time_trend_chart(trend: pl.DataFrame, changes: pl.DataFrame | None = No
     )
     base = alt.Chart(frame).encode(
         x=alt.X("period:T", title="Week the cases completed"),
-        color=alt.Color("offering:N", title="Offering", legend=alt.Legend(orient="top")),
+        color=offering_color(
+            all_offerings or trend["offering"].unique().to_list(),
+            legend=True,
+            shown=trend["offering"].unique().to_list(),
+        ),
     )
     tooltip = [
         alt.Tooltip("offering:N", title="Offering"),

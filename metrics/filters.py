@@ -6,7 +6,9 @@ of a view is computed over the same cases. Completion and end activities are
 decided on all of an offering's cases before any filter, because they are
 properties of the case, not of the view.
 
-Time windows are half-open [start, end) in UTC:
+Time windows are half-open [start, end) in UTC, and either fixed dates or the last
+N days (`window_days`), which end at each offering's own latest event
+(metrics.periods): a historical log beside live data keeps its own last 90 days.
 
 - "started": the case's first start lies in the window;
 - "completed": the case is completed and its last end lies in the window;
@@ -23,6 +25,8 @@ from typing import Literal
 
 import polars as pl
 
+from metrics.periods import period_bounds
+
 WindowMode = Literal["started", "completed", "intersecting"]
 WINDOW_MODES: tuple[WindowMode, ...] = ("started", "completed", "intersecting")
 
@@ -31,6 +35,8 @@ WINDOW_MODES: tuple[WindowMode, ...] = ("started", "completed", "intersecting")
 class CaseFilter:
     """Everything a view can filter on; the default keeps every case.
 
+    `window_days` (instead of `window_start`/`window_end`): the last N days up to the
+    end of the day of each offering's latest event.
     `attributes` maps an attribute name to accepted values: a case passes when
     one of its events has one of the values (`resource` is the event column,
     any other name a key of the events' JSON `attributes`). `variants` are
@@ -40,6 +46,7 @@ class CaseFilter:
     offerings: tuple[str, ...] | None = None
     window_start: datetime | None = None
     window_end: datetime | None = None
+    window_days: int | None = None
     window_mode: WindowMode = "intersecting"
     attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     variants: tuple[tuple[str, ...], ...] | None = None
@@ -83,6 +90,30 @@ def by_window(
     return cases.filter(keep)
 
 
+def by_window_per_offering(
+    cases: pl.LazyFrame, bounds: pl.LazyFrame, mode: WindowMode = "intersecting"
+) -> pl.LazyFrame:
+    """Cases in their offering's window (metrics.periods.PERIOD_SCHEMA) by `mode`."""
+    if mode not in WINDOW_MODES:
+        raise ValueError(f"window mode must be one of {WINDOW_MODES}, not {mode!r}")
+    lo, hi = pl.col("period_start"), pl.col("period_end")
+    if mode == "started":
+        keep = (pl.col("first_start") >= lo) & (pl.col("first_start") < hi)
+    elif mode == "completed":
+        keep = pl.col("completed") & (pl.col("last_end") >= lo) & (pl.col("last_end") < hi)
+    else:
+        keep = (pl.col("first_start") < hi) & (~pl.col("completed") | (pl.col("last_end") >= lo))
+    return (
+        cases.join(
+            bounds.select("offering", "period_start", "period_end"),
+            on="offering",
+            maintain_order="left",
+        )
+        .filter(keep)
+        .drop("period_start", "period_end")
+    )
+
+
 def by_variants(cases: pl.LazyFrame, variants: Sequence[Sequence[str]]) -> pl.LazyFrame:
     """Cases whose variant is one of `variants`."""
     wanted = pl.Series("variant", [list(v) for v in variants], dtype=pl.List(pl.String()))
@@ -124,6 +155,43 @@ def cases_with_attributes(
     return selected
 
 
+def attribute_names(events: pl.DataFrame, sample: int = 5_000) -> list[str]:
+    """The attributes a view can be filtered on: `resource` (when any event has one) and the
+    keys of the events' JSON attributes, found in the first `sample` events of each
+    offering."""
+    names = ["resource"] if events["resource"].drop_nulls().len() else []
+    head = events.group_by("offering").head(sample)["attributes"].drop_nulls()
+    if head.len():
+        decoded = head.str.json_decode(infer_schema_length=sample)
+        if isinstance(decoded.dtype, pl.Struct):
+            names += sorted(f.name for f in decoded.dtype.fields)
+    return names
+
+
+def attribute_values(events: pl.DataFrame, name: str, limit: int = 200) -> pl.DataFrame:
+    """(value, cases) of one attribute, most cases first, at most `limit` values; an
+    attribute with more distinct values than that is an identifier, not a filter, and
+    gives an empty frame."""
+    value = (
+        pl.col("resource")
+        if name == "resource"
+        else pl.col("attributes").str.json_path_match(f"$[{_json_string(name)}]")
+    )
+    counted = (
+        events.lazy()
+        .select("offering", "case_id", value.alias("value"))
+        .drop_nulls("value")
+        .unique()
+        .group_by("value")
+        .agg(cases=pl.len())
+        .sort(["cases", "value"], descending=[True, False])
+        .collect()
+    )
+    if counted.height > limit:
+        return counted.clear()
+    return counted
+
+
 def _json_string(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("'", "\\'")
     return f"'{escaped}'"
@@ -138,7 +206,11 @@ def filter_cases(
     """
     if spec.offerings is not None:
         cases = by_offerings(cases, spec.offerings)
-    if spec.window_start is not None or spec.window_end is not None:
+    if spec.window_days is not None:
+        cases = by_window_per_offering(
+            cases, period_bounds(cases, days=spec.window_days), spec.window_mode
+        )
+    elif spec.window_start is not None or spec.window_end is not None:
         cases = by_window(cases, spec.window_start, spec.window_end, spec.window_mode)
     if spec.variants is not None:
         cases = by_variants(cases, spec.variants)

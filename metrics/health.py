@@ -5,6 +5,8 @@ better?". A period's figures are those of the cases *completed* in it (lead
 time, flow efficiency / PCE, rework, the bottleneck), so a period's numbers
 never change as open cases age; work in progress is counted at the period's
 end. The previous period has the same length and ends where this one starts.
+Each offering has its own period (metrics.periods): "the last 30 days" ends at
+its own latest event.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from metrics.filters import restrict_instances
+from metrics.periods import completed_in, in_progress_at_end, period_bounds, previous
 from metrics.stats import conform
 from metrics.steps import bottleneck, steps
 from metrics.summary import case_summary
@@ -35,10 +38,13 @@ HEALTH_SCHEMA: dict[str, pl.DataType] = {
     "prev_lead_time_s_p85": pl.Float64(),
     "prev_pce": pl.Float64(),
     "prev_rework_case_share": pl.Float64(),
+    "period_start": pl.Datetime("us", "UTC"),
+    "period_end": pl.Datetime("us", "UTC"),
+    "latest": pl.Datetime("us", "UTC"),
 }
 """Per offering: `in_progress` = cases started by the period's end and not completed
 by it; the other figures are over the cases completed in the period (`prev_*`: in
-the period before)."""
+the period before); the period itself and the offering's latest event."""
 
 TREND_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
@@ -49,14 +55,32 @@ TREND_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _completed_in(cases: pl.LazyFrame, start: datetime, end: datetime) -> pl.LazyFrame:
-    return cases.filter(
-        pl.col("completed") & (pl.col("last_end") >= start) & (pl.col("last_end") < end)
-    )
+PERIOD_FIGURES_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "in_progress": pl.UInt32(),
+    "completed": pl.UInt32(),
+    "lead_time_s_p50": pl.Float64(),
+    "lead_time_s_p85": pl.Float64(),
+    "flow_efficiency": pl.Float64(),
+    "pce": pl.Float64(),
+    "pce_basis": pl.String(),
+    "rework_case_share": pl.Float64(),
+    "bottleneck": pl.String(),
+    "bottleneck_wait_share": pl.Float64(),
+}
+"""Per offering, over the cases completed in its period (metrics.periods): how many,
+their lead time, flow efficiency / PCE, rework share and bottleneck; and the cases in
+progress at the period's end. Stream health and Compare offerings both show these,
+from this one function."""
 
 
-def _figures(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
-    summary = case_summary(cases, by=("offering",)).select(
+def period_figures(
+    instances: pl.LazyFrame, cases: pl.LazyFrame, bounds: pl.LazyFrame
+) -> pl.LazyFrame:
+    """The figures of each offering's period (PERIOD_FIGURES_SCHEMA); `bounds` is
+    metrics.periods.period_bounds (or its `previous`)."""
+    done = completed_in(cases, bounds)
+    summary = case_summary(done, by=("offering",)).select(
         "offering",
         pl.col("completed_cases").alias("completed"),
         "lead_time_s_p50",
@@ -66,30 +90,36 @@ def _figures(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
         "pce_basis",
         "rework_case_share",
     )
-    neck = bottleneck(steps(restrict_instances(instances, cases))).select(
+    neck = bottleneck(steps(restrict_instances(instances, done))).select(
         "offering",
         pl.col("activity").alias("bottleneck"),
         pl.col("wait_share").alias("bottleneck_wait_share"),
     )
-    return summary.join(neck, on="offering", how="left")
+    frame = (
+        bounds.select("offering")
+        .join(in_progress_at_end(cases, bounds), on="offering", how="left")
+        .join(summary, on="offering", how="left")
+        .join(neck, on="offering", how="left")
+        .with_columns(pl.col("in_progress", "completed").fill_null(0))
+        .sort("offering")
+    )
+    return conform(frame, PERIOD_FIGURES_SCHEMA)
 
 
 def health(
-    instances: pl.LazyFrame, cases: pl.LazyFrame, start: datetime, end: datetime
+    instances: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    bounds: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """Health per offering for [start, end) against the equally long period before (HEALTH_SCHEMA)."""
-    length = end - start
-    prev_start = start - length
-    offerings = cases.select("offering").unique()
-    in_progress = (
-        cases.filter(
-            (pl.col("first_start") < end) & (~pl.col("completed") | (pl.col("last_end") >= end))
-        )
-        .group_by("offering")
-        .agg(pl.len().cast(pl.UInt32).alias("in_progress"))
-    )
-    now = _figures(instances, _completed_in(cases, start, end))
-    before = _figures(instances, _completed_in(cases, prev_start, start)).select(
+    """Health per offering for its period against the equally long period before
+    (HEALTH_SCHEMA): [start, end) for every offering, or each offering's own `bounds`
+    (metrics.periods.period_bounds)."""
+    if bounds is None:
+        bounds = period_bounds(cases, start=start, end=end)
+    before = period_figures(instances, cases, previous(bounds)).select(
         "offering",
         pl.col("completed").alias("prev_completed"),
         pl.col("lead_time_s_p50").alias("prev_lead_time_s_p50"),
@@ -98,10 +128,10 @@ def health(
         pl.col("rework_case_share").alias("prev_rework_case_share"),
     )
     frame = (
-        offerings.join(in_progress, on="offering", how="left")
-        .join(now, on="offering", how="left")
+        period_figures(instances, cases, bounds)
         .join(before, on="offering", how="left")
-        .with_columns(pl.col("in_progress", "completed", "prev_completed").fill_null(0))
+        .join(bounds, on="offering", how="left")
+        .with_columns(pl.col("prev_completed").fill_null(0))
         .sort("offering")
     )
     return conform(frame, HEALTH_SCHEMA)

@@ -20,9 +20,9 @@ from datetime import datetime
 
 import polars as pl
 
-from metrics.filters import restrict_instances
+from metrics.health import period_figures
+from metrics.periods import period_bounds
 from metrics.stats import conform, nice_width
-from metrics.steps import bottleneck, steps
 from metrics.summary import case_summary
 from model.units import DAY, WEEK
 
@@ -65,20 +65,22 @@ HISTOGRAM_SCHEMA: dict[str, pl.DataType] = {
 bins. `share` = the bin's cases / the offering's completed cases. The last bin
 (`is_overflow`) also holds every longer case."""
 
-_UTC = pl.Datetime("us", "UTC")
 
-
-def _period(cases: pl.LazyFrame, start: datetime | None, end: datetime | None) -> pl.LazyFrame:
-    """Per offering, the throughput period [period_start, period_end)."""
-    lo = (
-        pl.lit(start, dtype=_UTC)
-        if start is not None
-        else pl.col("last_end").filter(pl.col("completed")).min()
+def _period(bounds: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
+    """Per offering, the throughput period [period_start, period_end): its period, or for
+    all time from its first completion to its latest event."""
+    first_done = cases.group_by("offering").agg(
+        _first_done=pl.col("last_end").filter(pl.col("completed")).min()
     )
-    hi = pl.lit(end, dtype=_UTC) if end is not None else pl.col("last_end").max()
     return (
-        cases.group_by("offering")
-        .agg(period_start=lo, period_end=hi)
+        bounds.join(first_done, on="offering", how="left")
+        .select(
+            "offering",
+            pl.coalesce("period_start", "_first_done").alias("period_start"),
+            pl.coalesce("period_end", pl.col("latest") + pl.duration(microseconds=1)).alias(
+                "period_end"
+            ),
+        )
         .filter(pl.col("period_start").is_not_null())
     )
 
@@ -88,48 +90,38 @@ def scorecard(
     cases: pl.LazyFrame,
     start: datetime | None = None,
     end: datetime | None = None,
+    *,
+    bounds: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """The scorecard of every offering in view (SCORECARD_SCHEMA).
 
-    `start`/`end` is the view's time window (half-open), if any: it sets the
-    throughput period.
+    Case counts and rework are over the cases in view; lead time, flow efficiency, PCE
+    and the bottleneck are metrics.health.period_figures of the cases completed in each
+    offering's period ([start, end), or `bounds` from metrics.periods; all time when
+    neither), the very figures Stream health shows; throughput per week counts the same
+    completions.
     """
-    summary = case_summary(cases, by=("offering",)).select(
+    if bounds is None:
+        bounds = period_bounds(cases, start=start, end=end)
+    counts = case_summary(cases, by=("offering",)).select(
+        "offering", "cases", "completed_cases", "open_cases", "rework_case_share"
+    )
+    figures = period_figures(instances, cases, bounds).select(
         "offering",
-        "cases",
-        "completed_cases",
-        "open_cases",
+        pl.col("completed").alias("completed_in_period"),
         "lead_time_s_p50",
         "lead_time_s_p85",
         "flow_efficiency",
         "pce",
         "pce_basis",
-        "rework_case_share",
+        "bottleneck",
+        "bottleneck_wait_share",
     )
-    neck = bottleneck(steps(restrict_instances(instances, cases))).select(
-        "offering",
-        pl.col("activity").alias("bottleneck"),
-        pl.col("wait_share").alias("bottleneck_wait_share"),
-    )
-    period = _period(cases, start, end)
-    done = (
-        cases.filter(pl.col("completed"))
-        .join(period, on="offering")
-        .filter(
-            pl.col("last_end").is_between(
-                pl.col("period_start"),
-                pl.col("period_end"),
-                closed="left" if end is not None else "both",
-            )
-        )
-        .group_by("offering")
-        .agg(completed_in_period=pl.len())
-    )
+    period = _period(bounds, cases)
     weeks = (pl.col("period_end") - pl.col("period_start")).dt.total_seconds(fractional=True) / WEEK
     frame = (
-        summary.join(neck, on="offering", how="left")
+        counts.join(figures, on="offering", how="left")
         .join(period.with_columns(weeks=weeks), on="offering", how="left")
-        .join(done, on="offering", how="left")
         .with_columns(pl.col("completed_in_period").fill_null(0))
         .with_columns(
             throughput_per_week=pl.when(pl.col("weeks") > 0).then(
@@ -142,19 +134,23 @@ def scorecard(
 
 
 def weekly_throughput(
-    cases: pl.LazyFrame, start: datetime | None = None, end: datetime | None = None
+    cases: pl.LazyFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    bounds: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """Completed cases per week over each offering's throughput period (WEEKLY_SCHEMA)."""
+    if bounds is None:
+        bounds = period_bounds(cases, start=start, end=end)
     week = pl.col("last_end").dt.date().dt.truncate("1w")
-    period = _period(cases, start, end)
+    period = _period(bounds, cases)
     completions = (
         cases.filter(pl.col("completed"))
         .join(period, on="offering")
         .filter(
             pl.col("last_end").is_between(
-                pl.col("period_start"),
-                pl.col("period_end"),
-                closed="left" if end is not None else "both",
+                pl.col("period_start"), pl.col("period_end"), closed="left"
             )
         )
         .group_by("offering", week=week)

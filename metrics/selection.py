@@ -14,6 +14,8 @@ Every condition is optional and they combine (all must hold):
   (the "in progress" of a tile).
 - `step`: the case contains a (work or status) instance of this step; with `to_step`,
   an instance of `step` directly followed by one of `to_step` (a process-map arrow).
+- `first_step` / `last_step`: the case's first / last step is this one (the process
+  map's arrows from Start and into End).
 - `variant`: the case's sequence of steps is exactly this one.
 - `rework`: the case repeats some step (True), or `step` when one is named.
 - `case_ids`: exactly these cases (a finding's cases).
@@ -43,6 +45,8 @@ class Selection:
     open_at: datetime | None = None
     step: str | None = None
     to_step: str | None = None
+    first_step: str | None = None
+    last_step: str | None = None
     variant: tuple[str, ...] | None = None
     rework: bool | None = None
     case_ids: tuple[str, ...] | None = None
@@ -66,6 +70,10 @@ class Selection:
             parts.append(f"that went through {self.step}")
         elif self.rework:
             parts.append("that repeat a step")
+        if self.first_step:
+            parts.append(f"that began with {self.first_step}")
+        if self.last_step:
+            parts.append(f"whose last step was {self.last_step}")
         if self.variant is not None:
             parts.append(f"whose steps were {VARIANT_SEPARATOR.join(self.variant) or '(none yet)'}")
         if self.case_ids is not None:
@@ -87,6 +95,10 @@ class Selection:
             out["p_step"] = self.step
         if self.to_step is not None:
             out["p_to_step"] = self.to_step
+        if self.first_step is not None:
+            out["p_first"] = self.first_step
+        if self.last_step is not None:
+            out["p_last"] = self.last_step
         if self.variant is not None:
             out["p_variant"] = VARIANT_SEPARATOR.join(self.variant)
         if self.rework is not None:
@@ -110,6 +122,8 @@ class Selection:
                 open_at=_instant(params.get("p_open_at")),
                 step=params.get("p_step") or None,
                 to_step=params.get("p_to_step") or None,
+                first_step=params.get("p_first") or None,
+                last_step=params.get("p_last") or None,
                 variant=(
                     tuple(params["p_variant"].split(VARIANT_SEPARATOR))
                     if params.get("p_variant")
@@ -130,6 +144,8 @@ PARAMS: tuple[str, ...] = (
     "p_open_at",
     "p_step",
     "p_to_step",
+    "p_first",
+    "p_last",
     "p_variant",
     "p_rework",
     "p_cases",
@@ -195,6 +211,10 @@ def select_cases(instances: pl.LazyFrame, cases: pl.LazyFrame, sel: Selection) -
         out = out.filter(pl.col("variant") == wanted.first())
     if sel.case_ids is not None:
         out = out.filter(pl.col("case_id").is_in(list(sel.case_ids)))
+    if sel.first_step is not None:
+        out = out.filter(pl.col("variant").list.first() == sel.first_step)
+    if sel.last_step is not None:
+        out = out.filter(pl.col("variant").list.last() == sel.last_step)
     if sel.step is not None:
         own = instances.filter(pl.col("offering") == sel.offering)
         if sel.to_step is not None:

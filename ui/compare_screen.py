@@ -1,8 +1,13 @@
-"""The Compare offerings page: a side-by-side scorecard and charts that share one scale."""
+"""The Compare offerings page: a side-by-side scorecard and charts that share one scale.
+
+The scorecard's lead times, PCE and bottleneck are metrics.health.period_figures of the
+cases completed in each offering's period, the very figures Stream health shows for the
+same period; every offering keeps its colour on every page (charts.style).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
@@ -15,24 +20,30 @@ from charts.compare import (
     weekly_throughput_chart,
 )
 from metrics.definitions import DEFINITIONS
+from metrics.periods import overlapping_groups, period_bounds
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
+from metrics.selection import Selection
+from model.units import DAY
+from ui.drill import cases_link
 from ui.filters import ViewFilters
-from ui.format import count, duration_text, share
-from ui.widgets import chart_downloads, csv_download
-
-DAY = 86400
+from ui.format import count, duration_text, in_unit, md, share, unit_label
+from ui.widgets import chart_downloads, csv_download, table
 
 
-def window(filters: ViewFilters) -> tuple[datetime | None, datetime | None]:
-    """The sidebar's time window as instants (None, None for all time)."""
-    spec = filters.spec()
-    return spec.window_start, spec.window_end
+def bounds_of(cases: pl.DataFrame, filters: ViewFilters) -> pl.DataFrame:
+    """Each offering's period: the sidebar's window (its own last N days, or the dates
+    chosen), else all time."""
+    if filters.start and filters.end:
+        return period_bounds(
+            cases.lazy(),
+            start=datetime.combine(filters.start, time(), UTC),
+            end=datetime.combine(filters.end + timedelta(days=1), time(), UTC),
+        ).collect()
+    return period_bounds(cases.lazy(), days=filters.days).collect()
 
 
-def score(
-    instances: pl.DataFrame, cases: pl.DataFrame, start: datetime | None, end: datetime | None
-) -> pl.DataFrame:
-    card = scorecard(instances.lazy(), cases.lazy(), start, end).collect()
+def score(instances: pl.DataFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+    card = scorecard(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
     if card.height == 1:
         st.info(
             "Only one offering is in view. Add offerings in the sidebar to compare them.",
@@ -42,9 +53,11 @@ def score(
 
 
 def _efficiency(row: dict[str, Any]) -> str:
+    if row["pce"] is None:
+        return "–"
     if row["pce_basis"] == "value-adding":
         return share(row["pce"])
-    return f"{share(row['pce'])} (flow efficiency)"
+    return f"{share(row['pce'])} (flow eff.)"
 
 
 def _bottleneck(row: dict[str, Any]) -> str:
@@ -54,28 +67,24 @@ def _bottleneck(row: dict[str, Any]) -> str:
 
 
 ROWS: list[tuple[str, str, Any]] = [
-    ("Cases in view", "every case, open ones included", lambda r: count(r["cases"])),
-    ("Completed", "cases whose last step is an end step", lambda r: count(r["completed_cases"])),
-    ("Median lead time", "completed cases", lambda r: duration_text(r["lead_time_s_p50"])),
+    ("Cases in view", "every case the sidebar keeps", lambda r: count(r["cases"])),
+    ("Completed", "cases completed in the period", lambda r: count(r["completed_in_period"])),
+    (
+        "Median lead time",
+        "cases completed in the period",
+        lambda r: duration_text(r["lead_time_s_p50"]),
+    ),
     (
         "p85 lead time",
-        "completed cases: 85% took at most this",
+        "85% of them took at most this",
         lambda r: duration_text(r["lead_time_s_p85"]),
     ),
-    ("PCE", "completed cases: value-adding time / lead time", _efficiency),
+    ("PCE", "their value-adding time / lead time", _efficiency),
+    ("Rework", "cases in view that repeat a step", lambda r: share(r["rework_case_share"])),
+    ("Bottleneck", "most waiting before it (its share)", _bottleneck),
     (
-        "Rework",
-        "share of cases in view that repeat a step",
-        lambda r: share(r["rework_case_share"]),
-    ),
-    (
-        "Bottleneck",
-        "the step with the most waiting before it (its share of all waiting)",
-        _bottleneck,
-    ),
-    (
-        "Throughput per week",
-        "completed cases per week of the period",
+        "Per week",
+        "throughput: cases completed per week of the period",
         lambda r: (
             f"{r['throughput_per_week']:.1f}" if r["throughput_per_week"] is not None else "–"
         ),
@@ -83,31 +92,50 @@ ROWS: list[tuple[str, str, Any]] = [
 ]
 
 
+WIDTHS = {
+    "Median lead time": 110,
+    "p85 lead time": 100,
+    "Rework": 70,
+    "Bottleneck": 190,
+    "Throughput per week": 120,
+}
+
+
 def scorecard_table(card: pl.DataFrame, period: str) -> None:
-    """Offerings as columns, one row per measure, written as a person reads it."""
-    rows = card.to_dicts()
-    table = pl.DataFrame(
+    """One row per offering, one column per measure, written as a person reads it (each
+    column's header says what it is over)."""
+    frame = pl.DataFrame(
         [
-            {"Measure": label, **{r["offering"]: fmt(r) for r in rows}, "Over": over}
-            for label, over, fmt in ROWS
+            {"Offering": r["offering"], **{label: fmt(r) for label, _, fmt in ROWS}}
+            for r in card.to_dicts()
         ],
+        schema={"Offering": pl.String, **{label: pl.String for label, _, _ in ROWS}},
     )
     st.dataframe(
-        table,
+        frame,
         hide_index=True,
         key="compare_scorecard",
-        column_config={"Over": st.column_config.TextColumn("Over", width="medium")},
+        placeholder="–",
+        column_config={
+            "Offering": st.column_config.TextColumn(width=150),
+            **{
+                label: st.column_config.TextColumn(help=over, width=WIDTHS.get(label, 95))
+                for label, over, _ in ROWS
+            },
+        },
     )
     st.caption(
-        f"Lead times, PCE and flow efficiency are over each offering's completed cases; "
-        f"rework over all its cases in view. Throughput per week: {period}."
+        f"Lead times, PCE or flow efficiency and the bottleneck are over each offering's "
+        f"cases completed in the period ({period}), the same figures as on Stream health for "
+        "that period; cases in view and rework count every case the sidebar keeps."
     )
+    unit = "days"
     numbers = card.select(
         pl.col("offering").alias("Offering"),
-        pl.col("cases").alias("Cases"),
-        pl.col("completed_cases").alias("Completed"),
-        (pl.col("lead_time_s_p50") / DAY).round(2).alias("Median lead time (d)"),
-        (pl.col("lead_time_s_p85") / DAY).round(2).alias("p85 lead time (d)"),
+        pl.col("cases").alias("Cases in view"),
+        pl.col("completed_in_period").alias("Completed in the period"),
+        in_unit("lead_time_s_p50", unit, 2).alias(unit_label("Median lead time", unit)),
+        in_unit("lead_time_s_p85", unit, 2).alias(unit_label("p85 lead time", unit)),
         (pl.col("flow_efficiency") * 100).round(1).alias("Flow efficiency (%)"),
         (pl.col("pce") * 100).round(1).alias("PCE (%)"),
         pl.col("pce_basis").alias("PCE basis"),
@@ -131,37 +159,71 @@ def scorecard_table(card: pl.DataFrame, period: str) -> None:
             st.markdown(f"- {DEFINITIONS[key]}")
 
 
-def period_label(card: pl.DataFrame, start: datetime | None, end: datetime | None) -> str:
-    if start is not None and end is not None:
-        return f"cases completed in the sidebar's window ({card['weeks'][0]:.1f} weeks)"
-    return "from each offering's first completed case to its latest event"
+def case_links(card: pl.DataFrame, bounds: pl.DataFrame) -> None:
+    """Each offering's completed cases of the period: the cases the scorecard rests on."""
+    spans = {r["offering"]: r for r in bounds.iter_rows(named=True)}
+    st.markdown("**The completed cases behind these figures:**")
+    cols = st.columns(3)
+    for i, row in enumerate(card.iter_rows(named=True)):
+        span = spans[row["offering"]]
+        ended = (
+            (span["period_start"], span["period_end"]) if span["period_start"] is not None else None
+        )
+        with cols[i % len(cols)]:
+            cases_link(
+                f"{row['offering']} ({row['completed_in_period']:,})",
+                Selection(row["offering"], completed=True, ended=ended),
+            )
 
 
-def lead_times(cases: pl.DataFrame, card: pl.DataFrame) -> None:
+def period_label(bounds: pl.DataFrame, filters: ViewFilters) -> str:
+    if filters.start and filters.end:
+        return f"{filters.start:%-d %b %Y} to {filters.end:%-d %b %Y}"
+    if filters.days:
+        return f"each offering's last {filters.days} days, up to its own latest event"
+    return "all time; throughput from each offering's first completed case to its latest event"
+
+
+def lead_times(cases: pl.DataFrame, card: pl.DataFrame, all_offerings: list[str]) -> None:
     if not cases["completed"].any():
         st.info("No case has completed in this view yet, so there are no lead times to compare.")
         return
     width, last = lead_time_bins(cases)
     hist = lead_time_histogram(cases.lazy(), width, last).collect()
-    chart = lead_time_small_multiples_chart(hist, card)
+    chart = lead_time_small_multiples_chart(hist, card, all_offerings=all_offerings)
     st.altair_chart(chart, width="content")
     st.caption(
-        f"Each panel: how an offering's completed cases spread over lead time, in bins of "
-        f"{width / DAY:.0f} days; the last bin also holds every longer case. Bars are a "
-        "share of the offering's completed cases, so small and large offerings compare. "
-        "The solid line marks the median, the dashed line p85. Hover for counts."
+        f"Each panel: how an offering's completed cases in view spread over lead time, in "
+        f"bins of {width / DAY:.0f} days; the last bin also holds every longer case. Bars are "
+        "a share of the offering's completed cases, so small and large offerings compare. "
+        "The solid line marks the median, the dashed line p85 (of the cases completed in the "
+        "period, as in the scorecard). Hover for counts."
     )
     chart_downloads(chart, "lead-times-by-offering", "compare")
+    frame = hist.select(
+        pl.col("offering").alias("Offering"),
+        (pl.col("bin_start_s") / DAY).round(1).alias("From (d)"),
+        (pl.col("bin_end_s") / DAY).round(1).alias("To (d)"),
+        pl.col("is_overflow").alias("And longer"),
+        pl.col("cases").alias("Completed cases"),
+        (pl.col("share") * 100).round(1).alias("Share (%)"),
+    )
+    with st.expander("The numbers behind the chart"):
+        table(frame, "lead-time-histogram", "compare_hist")
 
 
-def efficiency_and_rework(card: pl.DataFrame) -> None:
+def efficiency_and_rework(card: pl.DataFrame, all_offerings: list[str]) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**PCE**", help=DEFINITIONS["pce"])
-        st.altair_chart(pce_bars_chart(card), width="stretch")
+        pce = pce_bars_chart(card, all_offerings)
+        st.altair_chart(pce, width="stretch")
+        chart_downloads(pce.properties(width=480), "pce-by-offering", "compare_pce")
     with right:
         st.markdown("**Rework**", help=DEFINITIONS["rework_case_share"])
-        st.altair_chart(rework_bars_chart(card), width="stretch")
+        rework = rework_bars_chart(card, all_offerings)
+        st.altair_chart(rework, width="stretch")
+        chart_downloads(rework.properties(width=480), "rework-by-offering", "compare_rework")
     if (card["pce_basis"] != "value-adding").any():
         st.caption(
             "Where an offering has no step classified value-adding, its bar is its flow "
@@ -169,14 +231,28 @@ def efficiency_and_rework(card: pl.DataFrame) -> None:
         )
 
 
-def throughput(cases: pl.DataFrame, start: datetime | None, end: datetime | None) -> None:
-    weekly = weekly_throughput(cases.lazy(), start, end).collect()
+def throughput(cases: pl.DataFrame, bounds: pl.DataFrame, all_offerings: list[str]) -> None:
+    """Weekly completions; offerings whose weeks do not overlap get their own chart."""
+    weekly = weekly_throughput(cases.lazy(), bounds=bounds.lazy()).collect()
     if weekly.height == 0:
         st.info("No weeks to show.")
         return
-    st.altair_chart(weekly_throughput_chart(weekly), width="content")
+    spans = weekly.group_by("offering").agg(
+        span_start=pl.col("week").min().cast(pl.Datetime("us", "UTC")),
+        span_end=pl.col("week").max().cast(pl.Datetime("us", "UTC")),
+    )
+    groups = overlapping_groups(spans)
+    for i, group in enumerate(groups):
+        if len(groups) > 1:
+            st.markdown(f"**{', '.join(md(g) for g in group)}**")
+        chart = weekly_throughput_chart(
+            weekly.filter(pl.col("offering").is_in(group)), all_offerings=all_offerings
+        )
+        st.altair_chart(chart, width="content")
+        chart_downloads(chart, f"weekly-throughput-{i + 1}", f"compare_weekly_{i}")
     st.caption(
-        f"Cases completed each week (weeks start on Monday), {int(weekly['completed_cases'].sum()):,} "
-        "in all; the dashed line is each offering's average per week. Every panel has the "
-        "same scale."
+        f"Cases completed each week (weeks start on Monday), "
+        f"{int(weekly['completed_cases'].sum()):,} in all; the dashed line is each offering's "
+        "average per week. Every panel of a chart has the same scale; offerings whose weeks do "
+        "not overlap in time get charts of their own."
     )

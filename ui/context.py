@@ -9,7 +9,7 @@ from pipelines.demo import load_demo
 from ui.filters import ViewFilters, sidebar_filters
 from ui.format import md
 from ui.resources import data_version, unconfirmed, warehouse
-from ui.views import Derived, derived, view
+from ui.views import Derived, derived, filter_choices, view
 
 
 def dashboard_context() -> tuple[Derived, ViewFilters]:
@@ -19,7 +19,7 @@ def dashboard_context() -> tuple[Derived, ViewFilters]:
         empty_warehouse()
         st.stop()
     offerings = sorted(d.cases["offering"].unique().to_list())
-    filters = sidebar_filters(offerings, d.now)
+    filters = sidebar_filters(offerings, d.now, filter_choices())
     unchecked_statuses(filters.offerings)
     return d, filters
 
@@ -55,10 +55,14 @@ def empty_warehouse() -> None:
 
 
 def filtered_view(
-    filters: ViewFilters, offerings: tuple[str, ...] | None = None
+    filters: ViewFilters, offerings: tuple[str, ...] | None = None, all_time: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(instances, cases) in view; says so and stops the page when no case is left."""
-    instances, cases = view(filters.spec(offerings))
+    """(instances, cases) in view; says so and stops the page when no case is left.
+
+    `all_time`: every case of the offerings, whatever the window (for a page that cuts
+    its own periods)."""
+    spec = filters.all_time(offerings) if all_time else filters.spec(offerings)
+    instances, cases = view(spec)
     if cases.height == 0:
         st.warning(
             f"No cases match the filters ({filters.describe()}). Widen the time window or "

@@ -621,8 +621,10 @@ def history_screen() -> None:
             icon=":material/download:",
         )
     if row["status"] == "stored":
+        events, cases, offerings = wh.import_contents([chosen])
         sure = st.checkbox(
-            f"Remove the {row['stored']:,} events import #{chosen} stored", key="undo_confirm"
+            f"Remove the {events:,} events import #{chosen} stored: {_what(cases, offerings)}",
+            key="undo_confirm",
         )
         if st.button(
             "Undo this import", key="undo_button", disabled=not sure, icon=":material/undo:"
@@ -640,6 +642,17 @@ def _import_label(shown: pl.DataFrame, import_id: int) -> str:
     return f"#{import_id}: {row['file_name']} ({row['status']})"
 
 
+def _what(cases: int, offerings: list[str]) -> str:
+    """'2,791 cases in 3 offerings (A, B and C)'."""
+    names = (
+        ", ".join(offerings[:-1]) + (" and " if len(offerings) > 1 else "") + offerings[-1]
+        if offerings
+        else ""
+    )
+    plural = "s" if len(offerings) != 1 else ""
+    return f"{cases:,} cases in {len(offerings)} offering{plural} ({names})"
+
+
 def remove_demo_button() -> None:
     wh = warehouse()
     if not wh.has_demo():
@@ -649,7 +662,15 @@ def remove_demo_button() -> None:
             "This warehouse holds the **demo data**. Remove it before loading your own, "
             "so the pages show only your streams."
         )
-        if st.button("Remove the demo data", key="remove_demo", icon=":material/delete:"):
+        events, cases, offerings = wh.import_contents(wh.demo_imports())
+        sure = st.checkbox(
+            f"Yes, remove the demo: {_what(cases, offerings)} ({events:,} events) and its "
+            "recorded experiments",
+            key="remove_demo_confirm",
+        )
+        if st.button(
+            "Remove the demo data", key="remove_demo", icon=":material/delete:", disabled=not sure
+        ):
             try:
                 remove_demo(wh)
             except WarehouseError as exc:

@@ -7,12 +7,14 @@ filters survive a visit to a page that does not show them (the Data page).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import streamlit as st
 
 from metrics.filters import CaseFilter, WindowMode
+from metrics.selection import VARIANT_SEPARATOR
 
 PERIODS = {
     "all": "All time",
@@ -34,10 +36,14 @@ _EARLIEST, _LATEST = date(1970, 1, 1), date(2100, 12, 31)  # real logs go back d
 @dataclass(frozen=True)
 class ViewFilters:
     offerings: tuple[str, ...]
-    start: date | None
+    start: date | None  # custom dates (the same for every offering)
     end: date | None  # inclusive last day
     mode: WindowMode
     completed_only: bool
+    days: int | None = None  # the last N days up to each offering's own latest event
+    attribute: str | None = None  # cases with an event whose attribute has one of `values`
+    values: tuple[str, ...] = ()
+    variants: tuple[tuple[str, ...], ...] = ()  # only cases that follow one of these
 
     def spec(self, offerings: tuple[str, ...] | None = None) -> CaseFilter:
         """The metrics filter; `offerings` narrows the view (one page, one offering)."""
@@ -47,18 +53,41 @@ class ViewFilters:
             window_end=datetime.combine(self.end + timedelta(days=1), time(), UTC)
             if self.end
             else None,
+            window_days=self.days,
             window_mode=self.mode,
             completed_only=self.completed_only,
+            attributes={self.attribute: self.values} if self.attribute and self.values else {},
+            variants=self.variants or None,
         )
+
+    def all_time(self, offerings: tuple[str, ...] | None = None) -> CaseFilter:
+        """The same offerings, every case (a page that cuts its own periods, such as
+        Stream health, needs the period before the window too)."""
+        return CaseFilter(offerings=offerings if offerings is not None else self.offerings)
+
+    @property
+    def has_window(self) -> bool:
+        return self.days is not None or self.start is not None or self.end is not None
 
     def describe(self) -> str:
         parts = []
-        if self.start or self.end:
+        if self.days is not None:
+            parts.append(
+                f"cases that {MODES[self.mode]} the last {self.days} days up to each "
+                "offering's latest event"
+            )
+        elif self.start or self.end:
             parts.append(f"cases that {MODES[self.mode]} {self.start or '…'} to {self.end or '…'}")
         else:
             parts.append("all cases")
         if self.completed_only:
             parts.append("completed only")
+        if self.attribute and self.values:
+            parts.append(f"{self.attribute} is {' or '.join(self.values)}")
+        if self.variants:
+            parts.append(
+                f"{len(self.variants)} chosen variant{'s' if len(self.variants) > 1 else ''}"
+            )
         return ", ".join(parts)
 
 
@@ -81,10 +110,25 @@ def _from_url(offerings: list[str]) -> dict[str, object]:
         "f_to": day("to"),
         "f_mode": mode if mode in MODES else "intersecting",
         "f_completed": q.get("completed") == "1",
+        "f_attribute": q.get("attr") or None,
+        "f_values": q.get_all("attr_value"),
+        "f_variants": q.get_all("variant"),
     }
 
 
-def sidebar_filters(offerings: list[str], latest: datetime | None) -> ViewFilters:
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the "More filters" offer: attribute names, an attribute's values (on demand),
+    and the most frequent variants, as labels "A → B → C"."""
+
+    attributes: Callable[[], list[str]]
+    values: Callable[[str], list[str]]
+    variants: Callable[[], list[str]]
+
+
+def sidebar_filters(
+    offerings: list[str], latest: datetime | None, choices: FilterChoices | None = None
+) -> ViewFilters:
     """Draw the filters in the sidebar and return what they select."""
     ss = st.session_state
     last_day = (latest or datetime.now(UTC)).date()
@@ -109,17 +153,18 @@ def sidebar_filters(offerings: list[str], latest: datetime | None) -> ViewFilter
             list(PERIODS),
             key="f_period",
             format_func=PERIODS.__getitem__,
-            help=f"Relative periods end at the latest event in the data ({last_day}).",
+            help="A relative period (the last 30 days, ...) ends at each offering's own latest "
+            "event, so a historical log keeps its own last days beside live data.",
         )
         start = end = None
+        days = None
         if period == "custom":
             start = st.date_input("From", key="f_from", min_value=_EARLIEST, max_value=_LATEST)
             end = st.date_input(
                 "To (inclusive)", key="f_to", min_value=_EARLIEST, max_value=_LATEST
             )
         elif period != "all":
-            end = last_day
-            start = last_day - timedelta(days=int(period.rstrip("d")) - 1)
+            days = int(period.rstrip("d"))
         mode = st.selectbox(
             "Show cases that",
             list(MODES),
@@ -135,18 +180,72 @@ def sidebar_filters(offerings: list[str], latest: datetime | None) -> ViewFilter
             help="Lead, process and wait times always use completed cases; this also "
             "drops open cases from counts, rework and variants.",
         )
+        attribute, values, variants = _more_filters(choices)
     filters = ViewFilters(
         offerings=tuple(chosen or offerings),
         start=start,
         end=end,
         mode=mode,  # type: ignore[arg-type]
         completed_only=completed,
+        days=days,
+        attribute=attribute,
+        values=tuple(values),
+        variants=tuple(tuple(v.split(VARIANT_SEPARATOR)) for v in variants),
     )
     ss[_SAVED] = {
-        k: ss[k] for k in ("f_offerings", "f_period", "f_from", "f_to", "f_mode", "f_completed")
+        k: ss[k]
+        for k in (
+            "f_offerings",
+            "f_period",
+            "f_from",
+            "f_to",
+            "f_mode",
+            "f_completed",
+            "f_attribute",
+            "f_values",
+            "f_variants",
+        )
+        if k in ss
     }
     _to_url(filters, period, chosen, offerings)
     return filters
+
+
+def _more_filters(choices: FilterChoices | None) -> tuple[str | None, list[str], list[str]]:
+    """An attribute and its values, and variants: cases that match all of them."""
+    ss = st.session_state
+    if choices is None:
+        return None, [], []
+    active = bool(ss.get("f_attribute") or ss.get("f_variants"))
+    with st.expander("More filters: attributes, variants", expanded=active):
+        names = choices.attributes()
+        if ss.get("f_attribute") not in (None, *names):
+            ss["f_attribute"] = None
+        attribute = st.selectbox(
+            "Attribute",
+            [None, *names],
+            key="f_attribute",
+            format_func=lambda n: "(none)" if n is None else n,
+            help="Keep the cases with an event whose attribute (a column of the imported "
+            "file, or the resource) has one of the values chosen.",
+        )
+        values: list[str] = []
+        if attribute:
+            options = choices.values(attribute)
+            ss["f_values"] = [v for v in ss.get("f_values", []) if v in options]
+            if not options:
+                st.caption(f"{attribute} has too many different values to filter on.")
+            values = st.multiselect("Values", options, key="f_values")
+        offered = choices.variants()
+        ss["f_variants"] = [v for v in ss.get("f_variants", []) if v in offered]
+        variants = st.multiselect(
+            "Variants",
+            offered,
+            key="f_variants",
+            help="Keep only the cases that took exactly one of these paths (the most "
+            "frequent variants of the offerings in view).",
+        )
+    return attribute, values, variants
 
 
 def _to_url(f: ViewFilters, period: str, chosen: list[str], offerings: list[str]) -> None:
@@ -160,5 +259,11 @@ def _to_url(f: ViewFilters, period: str, chosen: list[str], offerings: list[str]
         params["from"], params["to"] = f.start.isoformat(), f.end.isoformat()
     if f.completed_only:
         params["completed"] = "1"
+    if f.attribute:
+        params["attr"] = f.attribute
+        if f.values:
+            params["attr_value"] = list(f.values)
+    if f.variants:
+        params["variant"] = [VARIANT_SEPARATOR.join(v) for v in f.variants]
     keep = {k: st.query_params.get_all(k) for k in st.query_params if k.startswith("p_")}
     st.query_params.from_dict({**params, **keep})

@@ -1,42 +1,65 @@
-"""The Stream health page: one tile row per offering, a table, and the weekly trend."""
+"""The Stream health page: one tile row per offering, a table, and the weekly trend.
+
+Each offering's figures are those of the cases completed in its own period (the
+sidebar's window, or its last 30 days), against the equally long period just before,
+from metrics.health (the same function Compare offerings uses). Every number opens
+the cases it rests on (ui.drill).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
 import streamlit as st
 
 from charts.health import lead_time_trend_chart
-from metrics.health import default_period, health, lead_time_trend
+from metrics.health import health, lead_time_trend
+from metrics.periods import overlapping_groups, period_bounds, quiet_offerings
+from metrics.selection import Selection
+from ui.drill import cases_link
 from ui.filters import ViewFilters
-from ui.format import duration_text, explain, pct_change, share
+from ui.format import duration_text, explain, in_unit, md, pct_change, share, unit_label
 from ui.resources import warehouse
-from ui.views import Derived
+from ui.widgets import chart_downloads, table
 from warehouse.experiments import experiments
 
+DEFAULT_DAYS = 30
 
-def period_of(d: Derived, filters: ViewFilters) -> tuple[datetime, datetime, str]:
-    """The sidebar's window, else the last 30 days up to the latest event."""
+
+def bounds_of(cases: pl.DataFrame, filters: ViewFilters) -> pl.DataFrame:
+    """Each offering's period: the sidebar's window, else its last 30 days."""
     if filters.start and filters.end:
-        start = datetime.combine(filters.start, time(), d.now.tzinfo if d.now else None)
-        end = datetime.combine(filters.end + timedelta(days=1), time(), start.tzinfo)
-    else:
-        assert d.now is not None
-        start, end = default_period(d.now)
-    days = (end - start).days
-    label = (
-        f"cases completed {start:%d %b %Y} to {end - timedelta(days=1):%d %b %Y} ({days} days), "
-        f"against the {days} days before"
-    )
-    return start, end, label
+        return period_bounds(
+            cases.lazy(),
+            start=datetime.combine(filters.start, time(), UTC),
+            end=datetime.combine(filters.end + timedelta(days=1), time(), UTC),
+        ).collect()
+    return period_bounds(cases.lazy(), days=filters.days or DEFAULT_DAYS).collect()
+
+
+def period_words(filters: ViewFilters) -> str:
+    if filters.start and filters.end:
+        return f"the cases completed {filters.start:%-d %b %Y} to {filters.end:%-d %b %Y}"
+    days = filters.days or DEFAULT_DAYS
+    return f"the cases completed in each offering's last {days} days, up to its own latest event"
 
 
 def health_frame(
-    d: Derived, instances: pl.DataFrame, cases: pl.DataFrame, start: datetime, end: datetime
+    instances: pl.DataFrame, cases: pl.DataFrame, bounds: pl.DataFrame, filters: ViewFilters
 ) -> pl.DataFrame:
-    return health(instances.lazy(), cases.lazy(), start, end).collect()
+    """The tiles' figures; says so and stops the page when the period holds no case."""
+    rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
+    if rows["completed"].sum() == 0 and rows["in_progress"].sum() == 0:
+        st.warning(
+            f"No cases match the filters ({filters.describe()}): none completed or in "
+            "progress in the period. Widen the time window or choose other offerings in the "
+            "sidebar.",
+            icon=":material/filter_alt_off:",
+        )
+        st.stop()
+    return rows
 
 
 def _metric(
@@ -50,19 +73,40 @@ def _metric(
 ) -> None:
     delta = pct_change(now, before)
     color = "off" if delta in (None, "+0%", "-0%") else ("inverse" if lower_is_better else "normal")
-    col.metric(label, value, delta=delta, delta_color=color, help=help_text)
+    col.metric(
+        label,
+        value,
+        delta=f"{delta} vs before" if delta else None,
+        delta_color=color,
+        help=help_text,
+    )
+
+
+def _span(row: dict[str, Any]) -> str:
+    last = row["period_end"] - timedelta(microseconds=1)
+    return f"{row['period_start']:%-d %b %Y} to {last:%-d %b %Y}"
 
 
 def offering_tiles(rows: pl.DataFrame) -> None:
+    quiet = quiet_offerings(rows.select("offering", "period_start", "period_end", "latest"))
     for row in rows.iter_rows(named=True):
-        with st.container(border=True):
+        offering = row["offering"]
+        ended = (row["period_start"], row["period_end"])
+        done = Selection(offering, completed=True, ended=ended)
+        with st.container(border=True, key=f"tile_{offering}"):
             head, link = st.columns([4, 1])
-            head.markdown(f"#### {row['offering']}")
+            head.markdown(f"#### {md(offering)}")
+            note = f"Completed {_span(row)}."
+            if offering in quiet:
+                note += (
+                    f" **No data since {quiet[offering]:%-d %b %Y}**: this stream is not current."
+                )
+            head.caption(note)
             link.page_link(
                 "app_pages/vsm.py",
                 label="Value stream map",
                 icon=":material/arrow_forward:",
-                query_params={"p_offering": row["offering"]},
+                query_params={"p_offering": offering},
             )
             n, prev_n = row["completed"], row["prev_completed"]
             cols = st.columns(6)
@@ -87,7 +131,8 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                 explain(
                     "lead_time",
                     n,
-                    extra=f"Previous period: {duration_text(row['prev_lead_time_s_p50'])} over {prev_n:,} cases.",
+                    extra="Median of the cases completed in the period. Previous period: "
+                    f"{duration_text(row['prev_lead_time_s_p50'])} over {prev_n:,} cases.",
                 ),
             )
             _metric(
@@ -96,7 +141,8 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                 duration_text(row["lead_time_s_p85"]),
                 row["lead_time_s_p85"],
                 row["prev_lead_time_s_p85"],
-                "85% of the completed cases took at most this long. " + explain("lead_time", n),
+                "85% of the cases completed in the period took at most this long. "
+                + explain("lead_time", n),
             )
             label = "PCE" if row["pce_basis"] == "value-adding" else "Flow efficiency"
             _metric(
@@ -105,7 +151,11 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                 share(row["pce"]),
                 row["pce"],
                 row["prev_pce"],
-                explain("pce" if label == "PCE" else "flow_efficiency", n),
+                explain(
+                    "pce" if label == "PCE" else "flow_efficiency",
+                    n,
+                    extra="Total over the cases completed in the period.",
+                ),
                 lower_is_better=False,
             )
             _metric(
@@ -118,45 +168,104 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                 "more than once (so the two periods compare like with like). "
                 + explain("rework", n),
             )
-            if row["bottleneck"]:
-                st.caption(
-                    f"**Bottleneck:** {row['bottleneck']}, where "
-                    f"{share(row['bottleneck_wait_share'])} of this period's waiting happened."
+            links = st.columns(6)
+            at = row["period_end"] - timedelta(microseconds=1)
+            reworked = round((row["rework_case_share"] or 0) * n)
+            with links[0]:
+                cases_link(f"{row['in_progress']:,} cases", Selection(offering, open_at=at))
+            for col in links[1:5]:
+                with col:
+                    cases_link(f"{n:,} cases", done)
+            with links[5]:
+                cases_link(
+                    f"{reworked:,} cases",
+                    Selection(offering, completed=True, ended=ended, rework=True),
                 )
+            if row["bottleneck"]:
+                left, right = st.columns([4, 2])
+                left.caption(
+                    f"**Bottleneck:** {md(row['bottleneck'])}, where "
+                    f"{share(row['bottleneck_wait_share'])} of the waiting of the cases "
+                    "completed in the period happened."
+                )
+                with right:
+                    cases_link(
+                        f"cases that waited for {row['bottleneck']}",
+                        Selection(offering, completed=True, ended=ended, step=row["bottleneck"]),
+                    )
 
 
 def health_table(rows: pl.DataFrame) -> pl.DataFrame:
-    """The tiles as one downloadable table, durations in days."""
-    days = 86400
+    """The tiles as one downloadable table, lead times in days."""
+    unit = "days"
+    period = pl.format(
+        "{}–{}",
+        pl.col("period_start").dt.strftime("%-d %b %Y"),
+        (pl.col("period_end") - pl.duration(days=1)).dt.strftime("%-d %b %Y"),
+    )
     return rows.select(
         pl.col("offering").alias("Offering"),
+        period.alias("Cases completed"),
         pl.col("in_progress").alias("In progress"),
         pl.col("completed").alias("Completed"),
-        (pl.col("lead_time_s_p50") / days).round(1).alias("Median lead time (d)"),
-        (pl.col("prev_lead_time_s_p50") / days).round(1).alias("…previous period (d)"),
-        (pl.col("lead_time_s_p85") / days).round(1).alias("p85 lead time (d)"),
-        (pl.col("pce") * 100).round(1).alias("PCE / flow efficiency (%)"),
-        (pl.col("rework_case_share") * 100).round(1).alias("Rework (% of cases)"),
+        in_unit("lead_time_s_p50", unit).alias(unit_label("p50 lead", unit)),
+        in_unit("prev_lead_time_s_p50", unit).alias(unit_label("…before", unit)),
+        in_unit("lead_time_s_p85", unit).alias(unit_label("p85 lead", unit)),
+        (pl.col("pce") * 100).round(1).alias("PCE (%)"),
+        (pl.col("rework_case_share") * 100).round(1).alias("Rework (%)"),
         pl.col("bottleneck").alias("Bottleneck"),
     )
 
 
-def trend(cases: pl.DataFrame) -> None:
+def all_offerings_table(rows: pl.DataFrame) -> None:
+    frame = health_table(rows)
+    numbers = {c: st.column_config.NumberColumn(width=78) for c in frame.columns[2:9]}
+    table(
+        frame,
+        "stream-health",
+        "health_table",
+        download_label="Download the figures (CSV)",
+        column_config={
+            **numbers,
+            "Offering": st.column_config.TextColumn(width=180),
+            "Cases completed": st.column_config.TextColumn(width=170),
+            "Bottleneck": st.column_config.TextColumn(width=160),
+        },
+    )
+    st.caption(
+        "PCE is flow efficiency where no step of the offering is classified value-adding. "
+        "The figures are those of the tiles above."
+    )
+
+
+def trend(cases: pl.DataFrame, all_offerings: list[str]) -> None:
+    """The weekly median lead time; offerings whose spans do not overlap get their own
+    chart, so a historical log does not squash live streams onto a 15-year axis."""
     frame = lead_time_trend(cases.lazy()).collect()
     if frame.height == 0:
         st.info("No case has completed in this view yet, so there is no lead-time trend.")
         return
-    offerings = frame["offering"].unique().to_list()
-    changes = (
-        experiments(warehouse())
-        .filter(pl.col("offering").is_in(offerings))
-        .select("offering", "name", "changed_at")
+    spans = frame.group_by("offering").agg(
+        span_start=pl.col("period").min().cast(pl.Datetime("us", "UTC")),
+        span_end=pl.col("period").max().cast(pl.Datetime("us", "UTC")),
     )
-    st.altair_chart(lead_time_trend_chart(frame, changes), width="stretch")
+    changes = experiments(warehouse()).select("offering", "name", "changed_at")
+    groups = overlapping_groups(spans)
+    for i, group in enumerate(groups):
+        part = frame.filter(pl.col("offering").is_in(group))
+        chart = lead_time_trend_chart(
+            part, changes.filter(pl.col("offering").is_in(group)), all_offerings
+        )
+        if len(groups) > 1:
+            st.markdown(f"**{', '.join(md(g) for g in group)}**")
+        st.altair_chart(chart, width="stretch")
+        chart_downloads(chart.properties(width=820), f"lead-time-trend-{i + 1}", f"trend_{i}")
     note = (
         f"Each point: the median lead time of the cases that completed that week "
         f"({frame['completed'].sum():,} cases in all; hover for each week's n)."
     )
     if changes.height:
         note += " Dashed lines: changes recorded on the Experiments page."
+    if len(groups) > 1:
+        note += " Offerings whose data do not overlap in time each get their own chart."
     st.caption(note)

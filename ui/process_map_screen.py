@@ -8,6 +8,7 @@ from typing import cast
 import polars as pl
 import streamlit as st
 
+from charts.export import dot_to, graphviz_available
 from charts.process_map import Mode, process_map_dot
 from metrics.process_map import (
     END,
@@ -17,9 +18,11 @@ from metrics.process_map import (
     keep_paths,
     top_activities,
 )
+from metrics.selection import Selection
 from metrics.steps import bottleneck, steps
-from ui.format import explain
-from ui.widgets import csv_download, seed_from_url, slug
+from ui.drill import open_cases
+from ui.format import explain, in_unit, table_unit, unit_label
+from ui.widgets import seed_from_url, slug, table
 
 MODES: dict[str, str] = {
     "frequency": "How often",
@@ -146,16 +149,41 @@ def draw_process_map(
             st.caption(
                 "With steps hidden, an arrow that skips a hidden step also spans that step's time."
             )
-        st.download_button(
-            "Download the map (Graphviz DOT)",
-            view.dot,
-            file_name=f"process-map-{slug(offering)}.dot",
-            mime="text/vnd.graphviz",
-            key="pm_dot",
-            icon=":material/download:",
-            help="Open it in any Graphviz viewer or editor to print or restyle the map.",
-        )
+        _map_downloads(view.dot, f"process-map-{slug(offering)}")
     st.graphviz_chart(view.dot, width="content")
+
+
+def _map_downloads(dot: str, name: str) -> None:
+    """The map as PNG and SVG (rendered by Graphviz's dot) and as DOT, to restyle it."""
+    menu = st.popover("Download the map", icon=":material/download:")
+    if graphviz_available():
+        menu.download_button(
+            "Download PNG",
+            lambda: dot_to(dot, "png"),
+            file_name=f"{name}.png",
+            mime="image/png",
+            key="pm_png",
+            icon=":material/image:",
+        )
+        menu.download_button(
+            "Download SVG",
+            lambda: dot_to(dot, "svg"),
+            file_name=f"{name}.svg",
+            mime="image/svg+xml",
+            key="pm_svg",
+            icon=":material/draw:",
+        )
+    else:
+        menu.caption("PNG and SVG need Graphviz on the server (Debian: apt-get install graphviz).")
+    menu.download_button(
+        "Download DOT (Graphviz)",
+        dot,
+        file_name=f"{name}.dot",
+        mime="text/vnd.graphviz",
+        key="pm_dot",
+        icon=":material/code:",
+        help="Open it in any Graphviz viewer or editor to print or restyle the map.",
+    )
 
 
 def _arrows(edges: pl.DataFrame) -> int:
@@ -164,18 +192,19 @@ def _arrows(edges: pl.DataFrame) -> int:
 
 
 def arrows_table(view: MapView, offering: str) -> None:
-    """The arrows on the map as a table, with a CSV download."""
+    """The arrows on the map as a table; a row opens the cases that took that arrow."""
     names = (
         pl.col("from_activity").replace(START, "(start)"),
         pl.col("to_activity").replace(END, "(end)"),
     )
+    unit = table_unit(view.edges, ["wait_s_p50", "wait_s_p85"])
     frame = view.edges.select(
         names[0].alias("From"),
         names[1].alias("To"),
         pl.col("count").alias("Times"),
         pl.col("cases").alias("Cases"),
-        (pl.col("wait_s_p50") / 3600).round(1).alias("Median wait (h)"),
-        (pl.col("wait_s_p85") / 3600).round(1).alias("p85 wait (h)"),
+        in_unit("wait_s_p50", unit).alias(unit_label("Median wait", unit)),
+        in_unit("wait_s_p85", unit).alias(unit_label("p85 wait", unit)),
         pl.col("measure")
         .replace(
             {
@@ -186,9 +215,25 @@ def arrows_table(view: MapView, offering: str) -> None:
         )
         .alias("Measured as"),
     )
-    st.dataframe(frame, hide_index=True, key="pm_arrows")
+    picked = table(
+        frame,
+        f"process-map-arrows-{slug(offering)}",
+        "pm_arrows",
+        download_label="Download arrows (CSV)",
+        on_select="rerun",
+        selection_mode="single-row",
+    )
     st.caption(
         "Every arrow on the map; (start) and (end) are the Start and End nodes, which carry "
-        "cases, not waits."
+        "cases, not waits. Click a row to open the cases that took that arrow."
     )
-    csv_download(frame, f"process-map-arrows-{slug(offering)}", "pm_csv", "Download arrows (CSV)")
+    rows = picked.selection.rows if picked is not None else []
+    if rows:
+        edge = view.edges.row(rows[0], named=True)
+        first, then = edge["from_activity"], edge["to_activity"]
+        if first == START:
+            open_cases(Selection(offering, first_step=then))
+        elif then == END:
+            open_cases(Selection(offering, completed=True, last_step=first))
+        else:
+            open_cases(Selection(offering, step=first, to_step=then))

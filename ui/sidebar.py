@@ -14,7 +14,7 @@ def render_sidebar() -> None:
         count = wh.event_count()
         offerings = wh.offerings()
         bounds = wh.time_span()
-        span = f", {bounds[0]:%d %b %Y} to {bounds[1]:%d %b %Y}" if bounds else ""
+        span = f", {bounds[0]:%-d %b %Y} to {bounds[1]:%-d %b %Y}" if bounds else ""
         st.caption(
             f"Warehouse `{wh.path.name}`: {count:,} activity instances in "
             f"{len(offerings)} offering{'s' if len(offerings) != 1 else ''}{span}."

@@ -20,8 +20,11 @@ import polars as pl
 import streamlit as st
 
 from metrics.derived import derive_all
-from metrics.filters import CaseFilter, apply_filters
+from metrics.filters import CaseFilter, apply_filters, attribute_names, attribute_values
+from metrics.selection import VARIANT_SEPARATOR
+from metrics.variants import variants
 from metrics.working_time import REAL_TIME, Clock
+from ui.filters import FilterChoices
 from ui.resources import data_version, open_warehouse, warehouse
 
 
@@ -61,3 +64,31 @@ def view(spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(instances, cases) of the cases the filter selects."""
     wh = warehouse()
     return _view(str(wh.path), data_version(wh), spec)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _attribute_names(path: str, version: str) -> list[str]:
+    return attribute_names(_derive(path, version).events)
+
+
+@st.cache_resource(show_spinner="Reading the attribute's values...", max_entries=16)
+def _attribute_values(path: str, version: str, name: str) -> list[str]:
+    return attribute_values(_derive(path, version).events, name)["value"].to_list()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _top_variants(path: str, version: str, n: int = 30) -> list[str]:
+    frame = variants(_derive(path, version).cases.lazy(), by=()).head(n).collect()
+    return [VARIANT_SEPARATOR.join(v) for v in frame["variant"].to_list() if v]
+
+
+def filter_choices() -> FilterChoices:
+    """The "More filters" of the sidebar, each computed once per data version, and the
+    attribute values only for the attribute a person picks."""
+    wh = warehouse()
+    path, version = str(wh.path), data_version(wh)
+    return FilterChoices(
+        attributes=lambda: _attribute_names(path, version),
+        values=lambda name: _attribute_values(path, version, name),
+        variants=lambda: _top_variants(path, version),
+    )

@@ -13,6 +13,7 @@ from charts.waits import (
     wait_ecdf_chart,
     wait_heatmap_chart,
 )
+from metrics.selection import Selection
 from metrics.summary import case_summary
 from metrics.transitions import transitions
 from metrics.waits import (
@@ -24,10 +25,10 @@ from metrics.waits import (
     waits_by_weekday_hour,
 )
 from model.units import unit_for
-from ui.format import duration_text, explain, share
-from ui.widgets import chart_downloads, csv_download, seed_from_url, slug, url_choice
+from ui.drill import open_case, open_cases
+from ui.format import duration_text, explain, in_unit, share, table_unit, unit_label
+from ui.widgets import chart_downloads, seed_from_url, slug, table, url_choice
 
-DAY = 86400
 MAX_STEPS = 25
 """More rows than this and a chart stops being readable: show the steps with the most waiting."""
 
@@ -85,18 +86,26 @@ def wait_overview(
     # A file has no page to fill: give it a width and say what it shows.
     export = chart.properties(width=820, title=f"Wait before each step: {offering}")
     chart_downloads(export, f"waits-{slug(offering)}", "waits")
-    with st.expander("The numbers behind the chart"):
-        table = frame.select(
+    with st.expander("The numbers behind the chart: click a step to open its cases"):
+        numbers = table_unit(frame, ["wait_s_p50", "wait_s_p85", "wait_s_p95"])
+        shown = frame.select(
             pl.col("activity").alias("Wait before"),
             pl.col("waits").alias("Waits"),
-            (pl.col("wait_s_p50") / 3600).round(1).alias("Median (h)"),
-            (pl.col("wait_s_p85") / 3600).round(1).alias("p85 (h)"),
-            (pl.col("wait_s_p95") / 3600).round(1).alias("p95 (h)"),
-            (pl.col("wait_s_sum") / DAY).round(0).alias("Total (d)"),
+            in_unit("wait_s_p50", numbers).alias(unit_label("Median", numbers)),
+            in_unit("wait_s_p85", numbers).alias(unit_label("p85", numbers)),
+            in_unit("wait_s_p95", numbers).alias(unit_label("p95", numbers)),
+            in_unit("wait_s_sum", "days", 0).alias(unit_label("Total", "days")),
             (pl.col("wait_share") * 100).round(1).alias("Share of all waiting (%)"),
         )
-        st.dataframe(table, hide_index=True, key="waits_steps_table")
-        csv_download(table, f"waits-by-step-{slug(offering)}", "waits_steps_csv")
+        picked = table(
+            shown,
+            f"waits-by-step-{slug(offering)}",
+            "waits_steps_table",
+            on_select="rerun",
+            selection_mode="single-row",
+        )
+        if picked is not None and picked.selection.rows:
+            open_cases(Selection(offering, step=frame["activity"][picked.selection.rows[0]]))
     return frame, unit, log
 
 
@@ -118,12 +127,11 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
         .collect()
         .filter(pl.col("activity").is_in(frame["activity"].implode()))
     )
-    st.altair_chart(
-        wait_ecdf_chart(
-            ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
-        ),
-        width="stretch",
+    lines = wait_ecdf_chart(
+        ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
     )
+    st.altair_chart(lines, width="stretch")
+    chart_downloads(lines.properties(width=820), "wait-ecdf", "waits_ecdf")
     st.caption(
         "Each line climbs from 0% to 100% of a step's waits. Where it crosses a dashed "
         "guide, read the wait: at 85%, 85% of that step's waits were shorter. Lines far to "
@@ -138,7 +146,9 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
     )
     st.markdown("**When the waiting ends: the weekday and hour steps start**")
     hours = waits_by_weekday_hour(instances.lazy()).collect()
-    st.altair_chart(wait_heatmap_chart(hours, unit), width="stretch")
+    heat = wait_heatmap_chart(hours, unit)
+    st.altair_chart(heat, width="stretch")
+    chart_downloads(heat.properties(width=820), "waits-by-weekday-and-hour", "waits_heat")
     st.caption(
         f"Each cell: the {int(hours['waits'].sum()):,} steps that ended a wait, by the weekday "
         "and hour (UTC) they started, coloured by the median wait before them. Dark cells "
@@ -191,22 +201,27 @@ def cases_waiting(
             extra=f"Now = the latest timestamp in the data, {now:%d %b %Y %H:%M} UTC.",
         ),
     )
-    table = frame.select(
+    unit = table_unit(frame, ["idle_s", "age_s"])
+    shown = frame.select(
         pl.col("case_id").alias("Case"),
         pl.col("last_end").alias("Finished the step at"),
-        (pl.col("idle_s") / DAY).round(1).alias("Idle since then (d)"),
-        (pl.col("age_s") / DAY).round(1).alias("Case age (d)"),
+        in_unit("idle_s", unit).alias(unit_label("Idle since then", unit)),
+        in_unit("age_s", unit).alias(unit_label("Case age", unit)),
         pl.col("n_instances").alias("Steps done"),
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="waits_now_table",
+    picked = table(
+        shown,
+        f"waiting-after-{slug(step)}-{slug(offering)}",
+        "waits_now_table",
         column_config={
             "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
         },
+        on_select="rerun",
+        selection_mode="single-row",
     )
-    csv_download(table, f"waiting-after-{slug(step)}-{slug(offering)}", "waits_now_csv")
+    st.caption("Click a case to open its timeline.")
+    if picked is not None and picked.selection.rows:
+        open_case(offering, frame["case_id"][picked.selection.rows[0]])
     return frame
 
 
@@ -221,28 +236,33 @@ def slowest(instances: pl.DataFrame, cases: pl.DataFrame, offering: str) -> pl.D
         "each waited longest for.",
         help=explain("lead_time", n_done),
     )
-    table = frame.select(
+    unit = table_unit(frame, ["lead_time_s", "wait_time_s", "longest_wait_s"])
+    shown = frame.select(
         pl.col("case_id").alias("Case"),
         pl.col("first_start").dt.date().alias("Started"),
         pl.col("last_end").dt.date().alias("Completed"),
-        (pl.col("lead_time_s") / DAY).round(1).alias("Lead time (d)"),
-        (pl.col("wait_time_s") / DAY).round(1).alias("Waiting (d)"),
+        in_unit("lead_time_s", unit).alias(unit_label("Lead time", unit)),
+        in_unit("wait_time_s", unit).alias(unit_label("Waiting", unit)),
         (pl.col("flow_efficiency") * 100).round(0).alias("Flow efficiency (%)"),
         pl.col("n_instances").alias("Steps"),
         pl.col("has_rework").alias("Rework"),
         pl.col("longest_wait_before").alias("Longest wait before"),
-        (pl.col("longest_wait_s") / DAY).round(1).alias("Longest wait (d)"),
+        in_unit("longest_wait_s", unit).alias(unit_label("Longest wait", unit)),
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="waits_slow_table",
+    picked = table(
+        shown,
+        f"slowest-cases-{slug(offering)}",
+        "waits_slow_table",
         column_config={
             "Started": st.column_config.DateColumn(format="D MMM YYYY"),
             "Completed": st.column_config.DateColumn(format="D MMM YYYY"),
         },
+        on_select="rerun",
+        selection_mode="single-row",
     )
-    csv_download(table, f"slowest-cases-{slug(offering)}", "waits_slow_csv")
+    st.caption("Click a case to open its timeline.")
+    if picked is not None and picked.selection.rows:
+        open_case(offering, frame["case_id"][picked.selection.rows[0]])
     return frame
 
 
@@ -283,4 +303,6 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
         f"{duration_text(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
         "Amber bars are waits, coloured bars the steps by value class."
     )
-    st.altair_chart(case_timeline_chart(frame), width="stretch")
+    drawn = case_timeline_chart(frame)
+    st.altair_chart(drawn, width="stretch")
+    chart_downloads(drawn.properties(width=820), f"case-{slug(case_id)}", "waits_timeline")

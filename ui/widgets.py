@@ -74,9 +74,10 @@ def slug(text: str) -> str:
 
 
 def chart_downloads(chart: AnyChart, name: str, key: str) -> None:
-    """PNG and SVG of a chart, rendered on the server when clicked."""
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
+    """PNG and SVG of a chart, rendered on the server when clicked (one small menu, so it
+    fits under a chart in a narrow column too)."""
+    menu = st.popover("Download the chart", icon=":material/download:")
+    menu.download_button(
         "Download PNG",
         lambda: to_png(chart),
         file_name=f"{name}.png",
@@ -84,7 +85,7 @@ def chart_downloads(chart: AnyChart, name: str, key: str) -> None:
         key=f"{key}_png",
         icon=":material/image:",
     )
-    right.download_button(
+    menu.download_button(
         "Download SVG",
         lambda: to_svg(chart),
         file_name=f"{name}.svg",
@@ -104,3 +105,22 @@ def csv_download(frame: pl.DataFrame, name: str, key: str, label: str = "Downloa
         key=key,
         icon=":material/table:",
     )
+
+
+def table(
+    frame: pl.DataFrame,
+    name: str,
+    key: str,
+    *,
+    download_label: str = "Download (CSV)",
+    **options: Any,
+) -> Any:
+    """A table as people read it (an unknown value shows as an en dash, never "None"),
+    with its CSV download below; `options` go to st.dataframe (column_config, height,
+    on_select, ...). Returns what st.dataframe returns (the selection, when asked)."""
+    if "height" not in options and frame.height <= 25:
+        # Every row visible: a short table should never hide rows behind a scroll bar.
+        options["height"] = 38 + 35 * max(frame.height, 1)
+    shown = st.dataframe(frame, hide_index=True, key=key, placeholder="–", **options)
+    csv_download(frame, name, f"{key}_csv", download_label)
+    return shown

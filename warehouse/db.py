@@ -448,6 +448,18 @@ class Warehouse:
         """Whether the warehouse still holds demo data."""
         return bool(self.demo_imports())
 
+    def import_contents(self, import_ids: Sequence[int]) -> tuple[int, int, list[str]]:
+        """What these imports stored and still hold: (events, cases, offerings): what an undo
+        would remove, for the person to confirm."""
+        frame = self.read(
+            "SELECT count(*) AS events, count(DISTINCT (offering, case_id)) AS cases, "
+            "list(DISTINCT offering ORDER BY offering) AS offerings "
+            "FROM events WHERE list_contains(?, import_id)",
+            [list(import_ids)],
+        )
+        row = frame.row(0, named=True)
+        return int(row["events"]), int(row["cases"]), list(row["offerings"] or [])
+
     def demo_offerings(self) -> list[str]:
         """The offerings the demo's stored imports brought in."""
         frame = self.read(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import polars as pl
 import pytest
 
+from metrics.derive import derive_instances
 from metrics.health import default_period, health, lead_time_trend
 from metrics.vsm import ladder, vsm_steps
 from tests.metrics.frames import T0, H, at, cases_of, catalog, derive, events
@@ -115,3 +116,41 @@ def test_weekly_trend_of_median_lead_time() -> None:
     trend = lead_time_trend(cases_of(inst).lazy()).collect()
     assert trend.select("completed", "lead_time_s_p50").rows() == [(3, 9 * H)]
     assert trend.schema["period"] == pl.Date
+
+
+def test_relative_periods_end_at_each_offerings_own_latest_event() -> None:
+    """A historical log beside live data keeps its own last 30 days (not an empty window)."""
+    from metrics.periods import overlapping_groups, period_bounds, quiet_offerings
+
+    old = events([("o1", "A", 0, 1), ("o1", "Z", 24, 25), ("o2", "A", 48, 49)], offering="Old")
+    new = events([("n1", "A", 0, 1), ("n1", "Z", 30, 31)], offering="New").with_columns(
+        pl.col("start", "end").dt.offset_by("5000d")
+    )
+    log = pl.concat([old, new]).with_columns(event_id=pl.int_range(1, 6, dtype=pl.Int64))
+    cat = pl.concat(
+        [
+            catalog(
+                [
+                    {"activity": "Z", "is_end_activity": True},
+                    {"activity": "A", "is_end_activity": False},
+                ],
+                offering=o,
+            )
+            for o in ("Old", "New")
+        ]
+    )
+    inst = derive_instances(log.lazy(), cat.lazy()).collect()
+    cases = cases_of(inst)
+    bounds = period_bounds(cases.lazy(), days=30).collect()
+    old_end = datetime.combine((T0 + timedelta(hours=49)).date() + timedelta(days=1), time(), UTC)
+    assert bounds.filter(pl.col("offering") == "Old").row(0, named=True)["period_end"] == old_end
+    rows = health(inst.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
+    old_row = rows.filter(pl.col("offering") == "Old").row(0, named=True)
+    # o1 completed inside Old's own window; o2 is open: in progress, not every case.
+    assert (old_row["completed"], old_row["in_progress"]) == (1, 1)
+    assert old_row["lead_time_s_p50"] == 25 * 3600.0
+    assert quiet_offerings(bounds) == {"Old": T0 + timedelta(hours=49)}
+    spans = cases.group_by("offering").agg(
+        span_start=pl.col("first_start").min(), span_end=pl.col("last_end").max()
+    )
+    assert overlapping_groups(spans) == [["Old"], ["New"]]

@@ -122,3 +122,24 @@ def test_vsm_page_shows_the_offering_map(demo_copy: Path, monkeypatch: pytest.Mo
     assert f"as a hand-drawn map does: {duration_text(totals['lead_s'])}" in captions
     assert _param(at, "p_offering") == ["Private label fulfillment"]
     assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_more_filters_keep_the_cases_of_an_attribute_value_and_go_in_the_link(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from metrics.filters import cases_with_attributes
+
+    at = run_app(demo_copy, "app_pages/compare.py", monkeypatch)
+    at.selectbox(key="f_attribute").set_value("customer")
+    at.run()
+    at.multiselect(key="f_values").set_value(["Harbor Home Care"])
+    at.run()
+    no_exceptions(at)
+    events, _, _ = _derived(demo_copy)
+    expected = cases_with_attributes(events.lazy(), {"customer": ["Harbor Home Care"]}).collect()
+    per_offering = expected.group_by("offering").len().sort("offering")
+    card = at.dataframe[0].value.set_index("Offering")
+    assert [int(card.loc[o]["Cases in view"].replace(",", "")) for o in card.index] == (
+        per_offering["len"].to_list()
+    )
+    assert _param(at, "attr") == ["customer"] and _param(at, "attr_value") == ["Harbor Home Care"]

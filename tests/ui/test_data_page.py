@@ -103,6 +103,15 @@ def test_catalog_edit_is_saved(demo_copy: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_remove_the_demo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_app(demo_copy, "app_pages/data.py", monkeypatch)
+    # One click does nothing: the person confirms, knowing what will go.
+    assert at.button(key="remove_demo").disabled
+    confirm = at.checkbox(key="remove_demo_confirm")
+    assert (
+        "2,791 cases in 3 offerings (Custom formulation, Private label fulfillment and "
+        "Reverse engineering) (32,708 events)" in confirm.label
+    )
+    confirm.check()
+    at.run()
     at.button(key="remove_demo").click()
     at.run()
     no_exceptions(at)

@@ -1,0 +1,125 @@
+"""The Flow page: work in progress over time, arrivals against completions, Little's law,
+and how often work goes through the main path right the first time (rolled %C&A)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import streamlit as st
+
+from charts.flow import arrivals_chart, wip_chart
+from metrics.flow import flow_per_period, littles_law, wip_daily
+from metrics.steps import main_path, rolled_pct_c_and_a, steps
+from metrics.variants import variants
+from ui.format import explain, share
+from ui.widgets import chart_downloads, slug, table
+
+
+def work_in_progress(offering: str, cases: pl.DataFrame, all_offerings: list[str]) -> None:
+    wip = wip_daily(cases.lazy()).collect()
+    if wip.height == 0:
+        st.info("No case has started in this view.")
+        return
+    latest = wip.row(-1, named=True)
+    peak = int(wip["wip"].max() or 0)  # type: ignore[arg-type]
+    st.markdown(
+        f"**{latest['wip']:,} cases in progress** at the end of {latest['day']:%-d %b %Y} "
+        f"(the latest day in the data); at most {peak:,} on one day of the view.",
+        help=explain("wip"),
+    )
+    chart = wip_chart(wip, all_offerings)
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart.properties(width=820), f"wip-{slug(offering)}", "flow_wip")
+
+
+def arrivals(offering: str, cases: pl.DataFrame) -> None:
+    flow = flow_per_period(cases.lazy(), "1w").collect()
+    if flow.height == 0:
+        st.info("No case has started in this view.")
+        return
+    started, done = int(flow["started_cases"].sum()), int(flow["completed_cases"].sum())
+    st.markdown(
+        f"**{started:,} cases started and {done:,} completed** over {flow.height} weeks: "
+        + (
+            "more arrived than were finished, so work piled up."
+            if started > done
+            else "as many were finished as arrived, or more."
+        ),
+        help=explain("throughput") + "\n\n" + explain("arrivals"),
+    )
+    chart = arrivals_chart(flow)
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart.properties(width=820), f"arrivals-{slug(offering)}", "flow_arrivals")
+
+
+def littles_law_check(offering: str, cases: pl.DataFrame, days: int = 90) -> None:
+    """Little's law over the last `days` days of the view, in words and as a table."""
+    wip = wip_daily(cases.lazy()).collect()
+    if wip.height == 0:
+        return
+    end = wip["day"].max()
+    assert isinstance(end, date)
+    frame = littles_law(cases.lazy(), end - timedelta(days=days - 1), end).collect()
+    if frame.height == 0:
+        return
+    row = frame.row(0, named=True)
+    ratio = row["wip_ratio"]
+    verdict = (
+        "The figures hold together: the window looks stable."
+        if ratio is not None and 0.8 <= ratio <= 1.25
+        else "They do not agree: the window is not stable (work piling up or draining), or "
+        "data is missing (cases without their end, or their start)."
+        if ratio is not None
+        else "No case completed in the window, so there is nothing to check."
+    )
+    st.markdown(
+        f"Over the {row['days']} days to {row['window_end']:%-d %b %Y}: on average "
+        f"**{row['average_wip']:.1f} cases** were in progress; {row['completed_cases']:,} "
+        f"completed ({row['throughput_per_day']:.2f} a day) with a mean lead time of "
+        f"{row['mean_lead_time_days'] or 0:.1f} days, which by Little's law means "
+        f"**{row['expected_wip'] or 0:.1f}** in progress. {verdict}",
+        help=explain("littles_law"),
+    )
+    shown = frame.select(
+        pl.col("window_start").alias("From"),
+        pl.col("window_end").alias("To"),
+        pl.col("average_wip").round(1).alias("Average in progress"),
+        pl.col("completed_cases").alias("Completed"),
+        pl.col("throughput_per_day").round(2).alias("Completed per day"),
+        pl.col("mean_lead_time_days").round(1).alias("Mean lead time (d)"),
+        pl.col("expected_wip").round(1).alias("In progress by Little's law"),
+        pl.col("wip_ratio").round(2).alias("Ratio"),
+    )
+    with st.expander("The numbers"):
+        table(shown, f"littles-law-{slug(offering)}", "flow_little")
+
+
+def first_time_right(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> None:
+    """Rolled %C&A: the share of cases that would pass every step of the main path without
+    doing one again."""
+    step_frame = steps(instances.lazy(), by=())
+    path = main_path(variants(cases.lazy(), by=()), by=())
+    rolled = rolled_pct_c_and_a(step_frame, path, by=()).collect()
+    per_step = (
+        step_frame.join(path, on="activity", how="inner")
+        .sort("position")
+        .select(
+            pl.col("position").alias("#"),
+            pl.col("activity").alias("Step of the main path"),
+            pl.col("cases").alias("Cases with it"),
+            (pl.col("pct_c_and_a") * 100).round(1).alias("%C&A: done once (%)"),
+        )
+        .collect()
+    )
+    if rolled.height == 0 or per_step.height == 0:
+        st.info("No main path in this view yet.")
+        return
+    value = rolled["rolled_pct_c_and_a"][0]
+    st.markdown(
+        f"**Rolled %C&A: {share(value)}**: if each step of the main path is done right the "
+        f"first time as often as now, {share(value)} of the cases go through all "
+        f"{rolled['path_steps'][0]} of its steps without doing one again.",
+        help=explain("rolled_pct_c_and_a"),
+    )
+    table(per_step, f"first-time-right-{slug(offering)}", "flow_rolled")

@@ -162,7 +162,7 @@ def attribute_names(events: pl.DataFrame, sample: int = 5_000) -> list[str]:
     names = ["resource"] if events["resource"].drop_nulls().len() else []
     head = events.group_by("offering").head(sample)["attributes"].drop_nulls()
     if head.len():
-        decoded = head.str.json_decode(infer_schema_length=sample)
+        decoded = head.str.json_decode(infer_schema_length=None)
         if isinstance(decoded.dtype, pl.Struct):
             names += sorted(f.name for f in decoded.dtype.fields)
     return names

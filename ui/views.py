@@ -38,6 +38,12 @@ class Derived:
     now: datetime | None
     clock: Clock = REAL_TIME
 
+    def now_of(self, offering: str) -> datetime | None:
+        """The "now" of one offering: its own latest event (a historical log beside live
+        data ages its open cases up to its own end, not to today's data)."""
+        value = self.cases.filter(pl.col("offering") == offering)["last_end"].max()
+        return value if isinstance(value, datetime) else None
+
 
 @st.cache_resource(show_spinner="Computing the streams...", max_entries=2)
 def _derive(path: str, version: str) -> Derived:

@@ -198,7 +198,7 @@ def cases_waiting(
         help=explain(
             "aging",
             frame.height,
-            extra=f"Now = the latest timestamp in the data, {now:%d %b %Y %H:%M} UTC.",
+            extra=f"Now = the latest event of {offering}, {now:%-d %b %Y %H:%M} UTC.",
         ),
     )
     unit = table_unit(frame, ["idle_s", "age_s"])

@@ -14,3 +14,25 @@ def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, db)
     return db
+
+
+@pytest.fixture(scope="session")
+def mixed_db(demo_db: Path, real_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo (live, 2026) beside two historical logs (receipt 2010–2012, running-example
+    2010–2011): windows, axes and figures must fit each stream's own data."""
+    from pipelines.ingest import ingest
+    from warehouse import Warehouse
+
+    db = tmp_path_factory.mktemp("mixed") / "mixed.duckdb"
+    shutil.copy(demo_db, db)
+    with Warehouse.open(db) as wh:
+        for name in ("receipt.csv", "running-example.csv"):
+            ingest(wh, real_dir / name)
+    return db
+
+
+@pytest.fixture
+def mixed_copy(mixed_db: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "mixed.duckdb"
+    shutil.copy(mixed_db, db)
+    return db

@@ -1,0 +1,68 @@
+"""Every page on a warehouse holding live demo data beside two historical logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from metrics.derived import derive_all
+from metrics.health import health
+from metrics.periods import period_bounds
+from tests.ui.apptest import no_exceptions, run_app
+from ui.format import duration_text
+from warehouse import Warehouse
+
+PAGES = [
+    "app_pages/health.py",
+    "app_pages/vsm.py",
+    "app_pages/process_map.py",
+    "app_pages/waits.py",
+    "app_pages/flow.py",
+    "app_pages/compare.py",
+    "app_pages/experiments.py",
+    "app_pages/data.py",
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(mixed_copy: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    at = run_app(mixed_copy, page, monkeypatch)
+    no_exceptions(at)
+
+
+def test_the_last_30_days_end_at_each_offerings_own_latest_event(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """receipt ends in 2012: its tile shows its own last 30 days, not an empty window and
+    not every case "in progress"; the page says it is not current."""
+    at = run_app(mixed_copy, "app_pages/health.py", monkeypatch)
+    no_exceptions(at)
+    with Warehouse.open(mixed_copy) as wh:
+        d = derive_all(wh.events(), wh.catalog(), wh.open_items())
+    rows = health(
+        d.instances.lazy(), d.cases.lazy(), bounds=period_bounds(d.cases.lazy(), days=30)
+    ).collect()
+    receipt = rows.filter(pl.col("offering") == "receipt").row(0, named=True)
+    assert receipt["completed"] > 0
+    assert receipt["in_progress"] < d.cases.filter(pl.col("offering") == "receipt").height
+    shown = [(m.label, m.value) for m in at.metric]
+    starts = [i for i, (label, _) in enumerate(shown) if label == "In progress"]
+    tile = dict(shown[starts[3] : starts[3] + 6])  # offerings in name order: receipt is 4th
+    assert tile["Completed"] == f"{receipt['completed']:,}"
+    assert tile["Median lead time"] == duration_text(receipt["lead_time_s_p50"])
+    assert any("No data since 23 Jan 2012" in c.value for c in at.caption)
+
+
+def test_a_chosen_window_is_compared_with_the_window_before_it(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Picking "Last 90 days" keeps "compared with before" (the period before is not cut
+    away with the window)."""
+    at = run_app(mixed_copy, "app_pages/health.py", monkeypatch)
+    at.selectbox(key="f_period").set_value("90d")
+    at.run()
+    no_exceptions(at)
+    deltas = [m.delta for m in at.metric if m.label == "Median lead time"]
+    assert len(deltas) == 5 and all(d and d.endswith("vs before") for d in deltas[:3])

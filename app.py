@@ -39,6 +39,15 @@ pages = {
             icon=":material/compare_arrows:",
             url_path="compare",
         ),
+        st.Page("app_pages/cases.py", title="Cases", icon=":material/list:", url_path="cases"),
+        # Reached from a case's row or id, never from the menu: it needs a case to show.
+        st.Page(
+            "app_pages/case.py",
+            title="Case",
+            icon=":material/timeline:",
+            url_path="case",
+            visibility="hidden",
+        ),
     ],
     "Improve": [
         st.Page(

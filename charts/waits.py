@@ -292,14 +292,17 @@ def case_timeline_chart(
     bars = bars.with_columns(
         duration=pl.Series([duration_text(s) for s in bars["seconds"]], dtype=pl.String)
     )
-    domain = ["waiting", "waiting status", *VALUE_CLASS_COLORS, "still waiting", "under way"]
-    colors = [
-        WAIT_COLOR,
-        WAITING_STATUS_COLOR,
-        *VALUE_CLASS_COLORS.values(),
-        OPEN_WAIT_COLOR,
-        OPEN_WORK_COLOR,
-    ]
+    palette = {
+        "waiting": WAIT_COLOR,
+        "waiting status": WAITING_STATUS_COLOR,
+        **VALUE_CLASS_COLORS,
+        "still waiting": OPEN_WAIT_COLOR,
+        "under way": OPEN_WORK_COLOR,
+    }
+    # The legend names only what this case has.
+    present = set(bars["part"].to_list())
+    domain = [part for part in palette if part in present]
+    colors = [palette[part] for part in domain]
     y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
     gantt = (
         alt.Chart(bars)
@@ -324,13 +327,17 @@ def case_timeline_chart(
         )
     )
     ends = (
-        alt.Chart(timeline.filter(~pl.col("start_known")).with_columns(pl.col(row).alias("row")))
+        alt.Chart(
+            timeline.filter(
+                ~pl.col("start_known") | (pl.col("start") == pl.col("end"))
+            ).with_columns(pl.col(row).alias("row"))
+        )
         .mark_point(shape="diamond", filled=True, size=70, color="#424242")
         .encode(
             x=alt.X("end:T"),
             y=y,
             tooltip=[
-                alt.Tooltip("activity:N", title="Step (no start time)"),
+                alt.Tooltip("activity:N", title="Step (no start time or no duration)"),
                 alt.Tooltip("end:T", title="Ended", format="%a %d %b %Y %H:%M"),
             ],
         )

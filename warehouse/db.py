@@ -381,22 +381,25 @@ class Warehouse:
         )
         return frame.cast(CASE_MATCH_SCHEMA)  # type: ignore[arg-type]
 
-    def closest_case_ids(self, text: str, offering: str | None = None, limit: int = 5) -> list[str]:
-        """The case ids most like `text` (Jaro–Winkler similarity of the lower-cased ids, at
-        least 0.8), of `offering` when given: the suggestions for a mistyped id."""
+    def closest_case_ids(
+        self, text: str, offering: str | None = None, limit: int = 5
+    ) -> list[tuple[str, str]]:
+        """(offering, case id) of the cases whose ids are most like `text` (Jaro–Winkler
+        similarity of the lower-cased ids, at least 0.8), of `offering` when given: the
+        suggestions for a mistyped id."""
         frame = self.read(
             """
             WITH ids AS (
-                SELECT DISTINCT case_id FROM events WHERE $3 IS NULL OR offering = $3
-                UNION SELECT case_id FROM open_items WHERE $3 IS NULL OR offering = $3
+                SELECT DISTINCT offering, case_id FROM events WHERE $3 IS NULL OR offering = $3
+                UNION SELECT offering, case_id FROM open_items WHERE $3 IS NULL OR offering = $3
             )
-            SELECT case_id, jaro_winkler_similarity(lower(case_id), $1) AS score
+            SELECT offering, case_id, jaro_winkler_similarity(lower(case_id), $1) AS score
             FROM ids WHERE score >= 0.8
-            ORDER BY score DESC, case_id LIMIT $2
+            ORDER BY score DESC, case_id, offering LIMIT $2
             """,
             [text.strip().lower(), limit, offering],
         )
-        return frame["case_id"].to_list()
+        return list(frame.select("offering", "case_id").iter_rows())
 
     def catalog(self, offering: str | None = None) -> pl.DataFrame:
         """The activity catalog: value class, kind, standard minutes, end activity, order."""

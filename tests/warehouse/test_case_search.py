@@ -52,6 +52,11 @@ def test_an_item_that_never_moved_is_found_too(wh: Warehouse) -> None:
 
 def test_the_closest_ids_to_a_mistyped_one(wh: Warehouse) -> None:
     ingest(wh, LOG, "orders.csv")
-    assert wh.closest_case_ids("ORD7") == ["ORD-7", "ord-70", "XORD-7"]
-    assert wh.closest_case_ids("ORD7", offering="Returns") == ["ORD-7"]
+    assert wh.closest_case_ids("ORD7") == [
+        ("Orders", "ORD-7"),
+        ("Returns", "ORD-7"),
+        ("Orders", "ord-70"),
+        ("Orders", "XORD-7"),
+    ]
+    assert wh.closest_case_ids("ORD7", offering="Returns") == [("Returns", "ORD-7")]
     assert wh.closest_case_ids("zebra") == []

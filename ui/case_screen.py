@@ -147,6 +147,7 @@ def figures(row: dict[str, Any], steps: pl.DataFrame) -> None:
         help=explain("rework"),
         delta=f"{repeats:,} repeated" if repeats else None,
         delta_color="off",
+        delta_arrow="off",
     )
 
 
@@ -223,6 +224,7 @@ def step_table(case: dict[str, Any], row: dict[str, Any], steps: pl.DataFrame) -
         hide_index=True,
         key="case_steps_table",
         placeholder="–",
+        height=min(36 + 35 * table.height, 36 + 35 * 30),
         column_config={
             unit_label("Wait before", unit): st.column_config.NumberColumn(
                 help=explain("wait_before_step"), format="%.1f"
@@ -239,6 +241,11 @@ def step_table(case: dict[str, Any], row: dict[str, Any], steps: pl.DataFrame) -
         if (steps["kind"] == "waiting").any()
         else f"Durations in {unit}."
     )
+    if not steps["start_known"].all():
+        note += (
+            " Where a step has no start time, its wait before is the time since the step "
+            "before it ended, which includes its own work (elapsed)."
+        )
     if not row["completed"]:
         place = where_now(row["state"], row["step"], row["step_kind"])
         note += f" Now: {md(place)} since {_when(row['since'])} UTC."

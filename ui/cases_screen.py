@@ -254,6 +254,7 @@ def _columns(unit: str, duration: str) -> dict[str, Any]:
             format="%.1f",
             width="small",
         ),
+        "Where it is now": st.column_config.TextColumn(width="medium"),
         "Steps done": st.column_config.NumberColumn(width="small"),
         "Rework": st.column_config.CheckboxColumn(help=explain("rework"), width="small"),
     }

@@ -34,13 +34,20 @@ pages = {
             "app_pages/waits.py", title="Waits", icon=":material/hourglass_top:", url_path="waits"
         ),
         st.Page("app_pages/flow.py", title="Flow", icon=":material/waves:", url_path="flow"),
-        st.Page("app_pages/cases.py", title="Cases", icon=":material/list:", url_path="cases"),
-        st.Page("app_pages/case.py", title="Case", icon=":material/timeline:", url_path="case"),
         st.Page(
             "app_pages/compare.py",
             title="Compare offerings",
             icon=":material/compare_arrows:",
             url_path="compare",
+        ),
+        st.Page("app_pages/cases.py", title="Cases", icon=":material/list:", url_path="cases"),
+        # Reached from a case's row or id, never from the menu: it needs a case to show.
+        st.Page(
+            "app_pages/case.py",
+            title="Case",
+            icon=":material/timeline:",
+            url_path="case",
+            visibility="hidden",
         ),
     ],
     "Improve": [

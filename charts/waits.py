@@ -8,11 +8,14 @@ axis has no zero.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import altair as alt
 import polars as pl
 
 from charts.style import VALUE_CLASS_COLORS, AnyChart
-from model.units import HOUR, UNITS
+from metrics.stats import duration_text
+from model.units import UNITS
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WAIT_COLOR = "#f9a825"
@@ -225,31 +228,82 @@ def wait_heatmap_chart(by_hour: pl.DataFrame, unit: str = "days", min_waits: int
     )
 
 
-def case_timeline_chart(timeline: pl.DataFrame, title: str = "") -> AnyChart:
-    """A Gantt of one case: its steps coloured by value class and the waits in front of them (metrics.waits.case_timeline)."""
-    order = timeline["label"].to_list()
+WAITING_STATUS_COLOR = "#ffcc80"
+OPEN_WAIT_COLOR = "#ffe082"
+OPEN_WORK_COLOR = "#90caf9"
+MAX_INSTANCE_ROWS = 40
+"""More instances than this and the timeline draws one row per step, not per instance."""
+
+
+def case_timeline_chart(
+    timeline: pl.DataFrame,
+    title: str = "",
+    open_period: pl.DataFrame | None = None,
+    now: datetime | None = None,
+) -> AnyChart:
+    """A Gantt of one case (metrics.waits.case_timeline): its steps coloured by value
+    class, the waits in front of them, and waiting statuses in a paler amber (their time
+    is also the wait before the next work step, drawn on that step's row).
+
+    `open_period` (columns `label`, `activity`, `from`, `to`, `waiting`) is the open
+    case's current stretch, up to now: the status it is in, or the wait after its latest
+    step; `now` draws a rule at that instant. A case of more than MAX_INSTANCE_ROWS
+    instances gets one row per step (its repeats side by side) so the chart stays
+    readable.
+    """
+    per_step = timeline.height > MAX_INSTANCE_ROWS
+    row = "activity" if per_step else "label"
     waits = timeline.filter(pl.col("wait_before_s") > 0).select(
-        "label",
+        pl.col(row).alias("row"),
         "activity",
         pl.col("wait_from").alias("from"),
         pl.col("start").alias("to"),
         pl.lit("waiting").alias("part"),
-        pl.col("wait_before_s").alias("seconds"),
     )
     work = timeline.select(
-        "label",
+        pl.col(row).alias("row"),
         "activity",
         pl.col("start").alias("from"),
         pl.col("end").alias("to"),
-        pl.col("value_class").fill_null("unclassified").alias("part"),
-        ((pl.col("end") - pl.col("start")).dt.total_seconds(fractional=True)).alias("seconds"),
+        pl.when(pl.col("kind") == "waiting")
+        .then(pl.lit("waiting status"))
+        .otherwise(pl.col("value_class").fill_null("unclassified"))
+        .alias("part"),
     )
-    bars = pl.concat([waits, work]).with_columns(
-        (pl.col("seconds") / HOUR).alias("hours"),
+    parts = [waits, work]
+    order = timeline[row].unique(maintain_order=True).to_list()
+    if open_period is not None and open_period.height:
+        parts.append(
+            open_period.select(
+                pl.col("label").alias("row"),
+                "activity",
+                pl.col("from").cast(waits.schema["from"]),
+                pl.col("to").cast(waits.schema["from"]),
+                pl.when(pl.col("waiting"))
+                .then(pl.lit("still waiting"))
+                .otherwise(pl.lit("under way"))
+                .alias("part"),
+            )
+        )
+        order += open_period["label"].to_list()
+    bars = pl.concat(parts).with_columns(
+        seconds=(pl.col("to") - pl.col("from")).dt.total_seconds(fractional=True)
     )
-    domain = ["waiting", *VALUE_CLASS_COLORS]
-    colors = [WAIT_COLOR, *VALUE_CLASS_COLORS.values()]
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=240))
+    bars = bars.with_columns(
+        duration=pl.Series([duration_text(s) for s in bars["seconds"]], dtype=pl.String)
+    )
+    palette = {
+        "waiting": WAIT_COLOR,
+        "waiting status": WAITING_STATUS_COLOR,
+        **VALUE_CLASS_COLORS,
+        "still waiting": OPEN_WAIT_COLOR,
+        "under way": OPEN_WORK_COLOR,
+    }
+    # The legend names only what this case has.
+    present = set(bars["part"].to_list())
+    domain = [part for part in palette if part in present]
+    colors = [palette[part] for part in domain]
+    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
     gantt = (
         alt.Chart(bars)
         .mark_bar(size=16, cornerRadius=2)
@@ -268,23 +322,35 @@ def case_timeline_chart(timeline: pl.DataFrame, title: str = "") -> AnyChart:
                 alt.Tooltip("part:N", title="What"),
                 alt.Tooltip("from:T", title="From", format="%a %d %b %Y %H:%M"),
                 alt.Tooltip("to:T", title="To", format="%a %d %b %Y %H:%M"),
-                alt.Tooltip("hours:Q", title="Hours", format=",.1f"),
+                alt.Tooltip("duration:N", title="How long"),
             ],
         )
     )
     ends = (
-        alt.Chart(timeline.filter(~pl.col("start_known")))
+        alt.Chart(
+            timeline.filter(
+                ~pl.col("start_known") | (pl.col("start") == pl.col("end"))
+            ).with_columns(pl.col(row).alias("row"))
+        )
         .mark_point(shape="diamond", filled=True, size=70, color="#424242")
         .encode(
             x=alt.X("end:T"),
             y=y,
             tooltip=[
-                alt.Tooltip("activity:N", title="Step (no start time)"),
+                alt.Tooltip("activity:N", title="Step (no start time or no duration)"),
                 alt.Tooltip("end:T", title="Ended", format="%a %d %b %Y %H:%M"),
             ],
         )
     )
-    return alt.layer(gantt, ends).properties(
+    layers: list[AnyChart] = [gantt, ends]
+    if now is not None:
+        moment = pl.DataFrame({"now": [now], "label": ["now"]})
+        layers.append(
+            alt.Chart(moment)
+            .mark_rule(color="#424242", strokeDash=[4, 3])
+            .encode(x=alt.X("now:T"), tooltip=[alt.Tooltip("now:T", format="%d %b %Y %H:%M")])
+        )
+    return alt.layer(*layers).properties(
         height=max(140, 24 * len(order)),
         autosize=FIT_WIDTH,
         title=alt.Title(title, anchor="start") if title else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.case_search import case_search
 from ui.resources import warehouse
 
 
@@ -19,6 +20,8 @@ def render_sidebar() -> None:
             f"Warehouse `{wh.path.name}`: {count:,} activity instances in "
             f"{len(offerings)} offering{'s' if len(offerings) != 1 else ''}{span}."
         )
+        if offerings:
+            case_search(wh)
         if wh.has_demo():
             st.info(
                 "**Demo data.** A made-up contract manufacturer (custom formulation, private "

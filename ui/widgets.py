@@ -51,7 +51,7 @@ def url_choice(
 def offering_picker(offerings: Sequence[str], key: str) -> str:
     """One offering of those in view: the link's `?p_offering=`, else the one chosen last on
     any page, else the first."""
-    last = st.session_state.get(_OFFERING)
+    last = remembered_offering()
     default = last if last in offerings else offerings[0]
     chosen = str(
         url_choice(
@@ -64,8 +64,19 @@ def offering_picker(offerings: Sequence[str], key: str) -> str:
             "offerings and cases are in view.",
         )
     )
-    st.session_state[_OFFERING] = chosen
+    remember_offering(chosen)
     return chosen
+
+
+def remember_offering(offering: str) -> None:
+    """The offering a person is looking at: the next page opens on it."""
+    st.session_state[_OFFERING] = offering
+
+
+def remembered_offering() -> str | None:
+    """The offering chosen last on any page, if any."""
+    value = st.session_state.get(_OFFERING)
+    return value if isinstance(value, str) else None
 
 
 def slug(text: str) -> str:

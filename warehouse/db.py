@@ -35,6 +35,15 @@ from warehouse.schema import LATEST_VERSION, MIGRATIONS
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
 
+CASE_MATCH_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "case_id": pl.String(),
+    "exact": pl.Boolean(),
+    "total": pl.Int64(),
+}
+"""A case found by its id (Warehouse.find_case_ids): `exact` when the id is the text typed
+(ignoring case), `total` how many cases matched in all (the rows may stop before)."""
+
 
 class WarehouseError(Exception):
     """A warehouse that cannot be opened or a write that was refused."""
@@ -342,6 +351,55 @@ class Warehouse:
 
     def event_count(self) -> int:
         return int(self.scalar("SELECT count(*) FROM events"))
+
+    def find_case_ids(self, text: str, limit: int = 20) -> pl.DataFrame:
+        """The cases, of any offering, whose id contains `text` ignoring case
+        (CASE_MATCH_SCHEMA): ids equal to it first (`exact`), then those starting with it,
+        then shorter ids; at most `limit` rows, each carrying `total`, how many matched.
+
+        Cases are those with an event or an open item (a board item that never moved)."""
+        needle = text.strip().lower()
+        if not needle:
+            return pl.DataFrame(schema=CASE_MATCH_SCHEMA)
+        frame = self.read(
+            """
+            WITH hits AS (
+                SELECT DISTINCT offering, case_id FROM events
+                WHERE contains(lower(case_id), $1)
+                UNION
+                SELECT offering, case_id FROM open_items
+                WHERE contains(lower(case_id), $1)
+            )
+            SELECT offering, case_id, lower(case_id) = $1 AS exact,
+                   count(*) OVER () AS total
+            FROM hits
+            ORDER BY exact DESC, starts_with(lower(case_id), $1) DESC,
+                     length(case_id), case_id, offering
+            LIMIT $2
+            """,
+            [needle, limit],
+        )
+        return frame.cast(CASE_MATCH_SCHEMA)  # type: ignore[arg-type]
+
+    def closest_case_ids(
+        self, text: str, offering: str | None = None, limit: int = 5
+    ) -> list[tuple[str, str]]:
+        """(offering, case id) of the cases whose ids are most like `text` (Jaro–Winkler
+        similarity of the lower-cased ids, at least 0.8), of `offering` when given: the
+        suggestions for a mistyped id."""
+        frame = self.read(
+            """
+            WITH ids AS (
+                SELECT DISTINCT offering, case_id FROM events WHERE $3 IS NULL OR offering = $3
+                UNION SELECT offering, case_id FROM open_items WHERE $3 IS NULL OR offering = $3
+            )
+            SELECT offering, case_id, jaro_winkler_similarity(lower(case_id), $1) AS score
+            FROM ids WHERE score >= 0.8
+            ORDER BY score DESC, case_id, offering LIMIT $2
+            """,
+            [text.strip().lower(), limit, offering],
+        )
+        return list(frame.select("offering", "case_id").iter_rows())
 
     def catalog(self, offering: str | None = None) -> pl.DataFrame:
         """The activity catalog: value class, kind, standard minutes, end activity, order."""

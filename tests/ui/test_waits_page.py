@@ -23,10 +23,11 @@ def _derived(db: Path, offering: str) -> tuple[pl.DataFrame, pl.DataFrame, objec
         events = wh.events()
         instances = derive_instances(events.lazy(), wh.catalog().lazy()).collect()
     cases = case_table(instances.lazy()).collect()
+    # "Now" is the offering's own latest event (a historical log ages to its own end).
     return (
         instances.filter(pl.col("offering") == offering),
         cases.filter(pl.col("offering") == offering),
-        events["end"].max(),
+        events.filter(pl.col("offering") == offering)["end"].max(),
     )
 
 

@@ -15,6 +15,7 @@ from ui.experiments_screen import (
     tiles,
     try_a_change,
     verdict,
+    window_links,
 )
 
 st.title("Experiments")
@@ -38,5 +39,6 @@ if chosen is not None:
     else:
         verdict(c)
         tiles(c)
+        window_links(c)
         charts(c)
     edit(chosen)

@@ -1,9 +1,9 @@
-"""Experiment charts: before/after distributions, intervals, where waiting moved, the XmR chart.
+"""Experiment charts: before/after distributions, intervals, where waiting moved, the XmR charts.
 
 Every chart takes frames from metrics.compare (`Comparison.points`,
 `Comparison.compared`, `Comparison.effects()`, `Comparison.step_wait_frame()`)
-and writes durations in days, or in hours when everything shown is under two
-days. "Before" is grey and "after" is blue on every chart, so the colours read
+and writes durations in the unit model.units.unit_for picks for the largest
+value it shows (the product's one rule). "Before" is grey and "after" is blue on every chart, so the colours read
 the same page-wide. Green, red and grey come from the frames' `outcome` column,
 the same figures the verdict rests on: no chart decides for itself what is a
 clear change.
@@ -25,6 +25,8 @@ from metrics.verdict import (
     NOT_FAIR,
     NOT_TESTED,
 )
+from metrics.xmr import XMR_RULES
+from model.units import SHORT, UNITS, unit_for
 
 BEFORE_COLOR = "#9e9e9e"
 AFTER_COLOR = "#1565c0"
@@ -49,15 +51,11 @@ def _outcome_legend(frame: pl.DataFrame) -> alt.Legend:
     return alt.Legend(orient="top", labelLimit=240, values=values, columns=min(2, len(values)))
 
 
-_DAY = 86_400.0
-_HOUR = 3_600.0
-
-
 def _unit(largest_s: float | None) -> tuple[float, str]:
-    """(seconds per unit, unit name): days, or hours when everything is under two days."""
-    if largest_s is not None and math.isfinite(largest_s) and largest_s < 2 * _DAY:
-        return _HOUR, "hours"
-    return _DAY, "days"
+    """(seconds per unit, unit name) for a chart whose largest value is `largest_s`: the
+    product's one rule (model.units.unit_for)."""
+    unit = unit_for(largest_s if largest_s is not None and math.isfinite(largest_s) else None)
+    return UNITS[unit], unit
 
 
 def _largest(frame: pl.DataFrame, columns: list[str]) -> float | None:
@@ -302,109 +300,307 @@ def wait_shift_chart(shift: pl.DataFrame) -> AnyChart:
     )
 
 
-def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
-    """Process behaviour chart: completed cases' lead times in completion order.
+_STARTED = ["started before the change", "started after the change"]
+_RULE_SHAPES = ["circle", "square", "triangle-up"]
+_RANGE_RULE = "Rule 1: a range above its limit"
+_AXIS_EXTENT = 48
+"""Both XmR charts give their y axis the same room, so their plots line up."""
 
-    `points` is `Comparison.points` (metrics.compare.lead_time_points). The x axis
-    is the completion date; the centre line and natural process limits come from
-    the cases completed before the change (the baseline), and a dashed line marks
-    the change. Signals (a point beyond a limit, eight in a row on one side of the
-    centre) are ringed in orange. Colour says when a case started.
-    """
-    scale, unit = _unit(_largest(points, ["lead_time_s", "upper_limit"]))
-    reason = (
-        pl.when(pl.col("beyond_limits") & pl.col("in_run"))
-        .then(pl.lit("beyond a limit, and part of 8+ in a row on one side"))
-        .when(pl.col("beyond_limits"))
-        .then(pl.lit("beyond a limit"))
-        .when(pl.col("in_run"))
-        .then(pl.lit("part of 8+ in a row on one side of the centre"))
-        .otherwise(pl.lit("no signal"))
+
+def _signal_legend(vertical: bool = False) -> alt.Legend:
+    """The rules' shapes drawn as on the chart: open, in the signal colour."""
+    return alt.Legend(
+        orient="top",
+        direction="vertical" if vertical else "horizontal",
+        labelLimit=400,
+        symbolStrokeColor=SIGNAL_COLOR,
+        symbolFillColor="transparent",
+        symbolStrokeWidth=1.8,
+        symbolOpacity=1,
     )
+
+
+def _xmr_frame(points: pl.DataFrame) -> tuple[pl.DataFrame, str]:
+    """The points in the chart's unit, with who started when and which rules fired."""
+    scale, unit = _unit(_largest(points, ["lead_time_s", "upper_limit"]))
+    fired = [pl.when(pl.col(column)).then(pl.lit(name)) for column, name in XMR_RULES]
     frame = points.with_columns(
         value=pl.col("lead_time_s") / scale,
+        range=pl.col("moving_range") / scale,
         who=pl.when(pl.col("window") == "before")
-        .then(pl.lit("started before the change"))
-        .otherwise(pl.lit("started after the change")),
-        reason=reason,
+        .then(pl.lit(_STARTED[0]))
+        .otherwise(pl.lit(_STARTED[1])),
+        rules=pl.when(pl.col("signal"))
+        .then(pl.concat_str(fired, separator="; ", ignore_nulls=True))
+        .otherwise(pl.lit("none")),
     )
-    x = alt.X("last_end:T", title="Completed on", axis=alt.Axis(format="%d %b"))
+    return frame, unit
+
+
+def _time_scale(frame: pl.DataFrame, change: datetime) -> alt.Scale:
+    """The same span of completion dates in both charts (the change included)."""
+    ends: list[datetime] = [change, *frame["last_end"].drop_nulls().to_list()]
+    # ISO text, not epoch numbers: Streamlit draws a numeric domain off the data's scale.
+    return alt.Scale(domain=[min(ends).isoformat(), max(ends).isoformat()])
+
+
+def _time_axis(frame: pl.DataFrame, change: datetime) -> alt.X:
+    return alt.X(
+        "last_end:T",
+        title="Completed on",
+        axis=alt.Axis(format="%d %b"),
+        scale=_time_scale(frame, change),
+    )
+
+
+def _started_color(legend: bool = True) -> alt.Color:
+    return alt.Color(
+        "who:N",
+        title=None,
+        scale=alt.Scale(domain=_STARTED, range=[BEFORE_COLOR, AFTER_COLOR]),
+        legend=alt.Legend(orient="top", direction="vertical", labelLimit=300) if legend else None,
+    )
+
+
+def _change_marker(change: datetime) -> list[alt.Chart]:
+    marker = pl.DataFrame(
+        {"at": [change], "text": ["change"]},
+        schema={"at": pl.Datetime("us", "UTC"), "text": pl.String},
+    )
+    return [
+        alt.Chart(marker)
+        .mark_rule(strokeDash=[6, 3], color="#212121", strokeWidth=1.5)
+        .encode(x="at:T"),
+        alt.Chart(marker)
+        .mark_text(align="left", dx=4, y=8, fontSize=11, fontWeight="bold", color="#212121")
+        .encode(x="at:T", text="text:N"),
+    ]
+
+
+def _limit_lines(
+    lines: list[tuple[str, float | None, bool]], frame: pl.DataFrame, unit: str, y_title: str
+) -> list[alt.Chart]:
+    """The centre and limit lines, each named with its value at the chart's right end.
+
+    `lines` holds (name, value in seconds, dashed). A limit below zero is left out: a
+    duration cannot fall below zero, so such a limit is no limit (Wheeler).
+    """
+    shown = [(name, y, dashed) for name, y, dashed in lines if y is not None and y >= 0]
+    if not shown or not frame.height:
+        return []
+    scale = UNITS[unit]
+    at: datetime = frame["last_end"].max()  # type: ignore[assignment]
+    table = pl.DataFrame(
+        {
+            "what": [name for name, _, _ in shown],
+            "y": [y / scale for _, y, _ in shown],
+            "at": [at] * len(shown),
+        },
+        schema={
+            "what": pl.String,
+            "y": pl.Float64,
+            "at": pl.Datetime("us", "UTC"),
+        },
+    ).with_columns(text=pl.format("{} {} " + SHORT[unit], "what", pl.col("y").round(1)))
+    tooltip = [alt.Tooltip("what:N", title="Line"), alt.Tooltip("y:Q", title=y_title, format=".1f")]
+    rules = [
+        alt.Chart(table.filter(pl.col("what") == name))
+        .mark_rule(color="#424242", strokeDash=[5, 4] if dashed else [1, 0])
+        .encode(y="y:Q", tooltip=tooltip)
+        for name, _, dashed in shown
+    ]
+    # A white outline under each label keeps it legible over the points it crosses.
+    labels = [
+        alt.Chart(table)
+        .mark_text(align="right", dy=-6, fontSize=11, **style)
+        .encode(x="at:T", y="y:Q", text="text:N", tooltip=tooltip)
+        for style in ({"stroke": "white", "strokeWidth": 4}, {"color": "#424242"})
+    ]
+    return [*rules, *labels]
+
+
+def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
+    """Process behaviour chart, individuals: completed cases' lead times in completion order.
+
+    `points` is `Comparison.points` (metrics.windows.lead_time_points). The x axis
+    is the completion date; the centre line and natural process limits come from
+    the cases completed before the change (the baseline), and a dashed line marks
+    the change. Only Wheeler's three detection rules are marked (metrics.xmr), each
+    with its own orange shape named in the legend with its number of points; a
+    point's tooltip names every rule it fired. Colour says when a case started.
+    """
+    frame, unit = _xmr_frame(points)
+    scale = UNITS[unit]
+    x = _time_axis(frame, change)
     y_title = f"Lead time ({unit})"
+    y = alt.Y("value:Q", title=y_title, axis=alt.Axis(minExtent=_AXIS_EXTENT))
     tooltip = [
         alt.Tooltip("case_id:N", title="Case"),
         alt.Tooltip("who:N", title="When"),
         alt.Tooltip("first_start:T", title="Started", format="%d %b %Y %H:%M"),
         alt.Tooltip("last_end:T", title="Completed", format="%d %b %Y %H:%M"),
         alt.Tooltip("value:Q", title=y_title, format=".1f"),
-        alt.Tooltip("reason:N", title="Signal"),
+        alt.Tooltip("rules:N", title="Signal"),
     ]
-    line = (
-        alt.Chart(frame)
-        .mark_line(color="#bdbdbd", strokeWidth=1)
-        .encode(x=x, y=alt.Y("value:Q", title=y_title))
-    )
+    line = alt.Chart(frame).mark_line(color="#bdbdbd", strokeWidth=1).encode(x=x, y=y)
     dots = (
         alt.Chart(frame)
-        .mark_circle(size=36, opacity=0.9)
+        .mark_circle(size=30, opacity=0.9)
+        .encode(x=x, y="value:Q", color=_started_color(), tooltip=tooltip)
+    )
+    named = [f"{name} ({int(frame[column].sum())} points)" for column, name in XMR_RULES]
+    # Rules 1 and 2 mark a few points each: a ring, a square. A run (rule 3) often holds
+    # dozens of points: one shaded band over its stretch, from the centre to its farthest
+    # point, marks them all without burying the chart in symbols.
+    marks = pl.concat(
+        [
+            frame.filter(pl.col(column)).with_columns(rule=pl.lit(label))
+            for (column, _), label in zip(XMR_RULES[:2], named[:2], strict=True)
+        ]
+    )
+    signals = (
+        alt.Chart(marks)
+        .mark_point(size=150, strokeWidth=1.8, color=SIGNAL_COLOR, filled=False)
         .encode(
             x=x,
             y="value:Q",
-            color=alt.Color(
-                "who:N",
+            shape=alt.Shape(
+                "rule:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=["started before the change", "started after the change"],
-                    range=[BEFORE_COLOR, AFTER_COLOR],
-                ),
-                legend=alt.Legend(orient="top", labelLimit=300),
+                scale=alt.Scale(domain=named[:2], range=_RULE_SHAPES[:2]),
+                legend=_signal_legend(vertical=True),
             ),
             tooltip=tooltip,
         )
     )
-    signals = (
-        alt.Chart(frame.filter(pl.col("signal")))
-        .mark_point(size=120, strokeWidth=2, color=SIGNAL_COLOR)
-        .encode(x=x, y="value:Q", tooltip=tooltip)
-    )
-    layers: list[alt.Chart] = [line, dots, signals]
-    if frame.height and frame["upper_limit"][0] is not None:
-        centre, natural = "average before the change", "natural process limits"
-        lines = pl.DataFrame(
-            {
-                "what": [centre, natural, natural],
-                "y": [frame["centre"][0], frame["upper_limit"][0], frame["lower_limit"][0]],
-            }
-        ).with_columns(y=(pl.col("y") / scale).clip(lower_bound=0.0))
-        layers.append(
-            alt.Chart(lines)
-            .mark_rule(color="#424242")
-            .encode(
-                y="y:Q",
-                strokeDash=alt.StrokeDash(
-                    "what:N",
-                    title=None,
-                    legend=alt.Legend(orient="top", labelLimit=300),
-                    scale=alt.Scale(domain=[centre, natural], range=[[1, 0], [5, 4]]),
-                ),
-                tooltip=[
-                    alt.Tooltip("what:N", title="Line"),
-                    alt.Tooltip("y:Q", title=y_title, format=".1f"),
-                ],
-            )
+    side = (pl.col("value") - pl.col("centre") / scale).sign()
+    runs = (
+        frame.with_columns(
+            _run=((pl.col("in_run") != pl.col("in_run").shift(1)) | (side != side.shift(1)))
+            .fill_null(True)
+            .cum_sum(),
+            _side=side,
         )
-    marker = pl.DataFrame(
-        {"at": [change], "text": ["change"]},
-        schema={"at": pl.Datetime("us", "UTC"), "text": pl.String},
+        .filter(pl.col("in_run"))
+        .group_by("_run")
+        .agg(
+            start=pl.col("last_end").min(),
+            end=pl.col("last_end").max(),
+            points=pl.len(),
+            centre=(pl.col("centre") / scale).first(),
+            far=pl.when(pl.col("_side").first() > 0)
+            .then(pl.col("value").max())
+            .otherwise(pl.col("value").min()),
+            side=pl.when(pl.col("_side").first() > 0)
+            .then(pl.lit("above"))
+            .otherwise(pl.lit("below")),
+        )
+        .with_columns(run_rule=pl.lit(named[2]))
     )
-    layers.append(
-        alt.Chart(marker)
-        .mark_rule(strokeDash=[6, 3], color="#212121", strokeWidth=1.5)
-        .encode(x="at:T")
+    bands = (
+        alt.Chart(runs)
+        .mark_rect(opacity=0.18)
+        .encode(
+            x=alt.X("start:T", scale=_time_scale(frame, change)),
+            x2="end:T",
+            y="centre:Q",
+            y2="far:Q",
+            # Its own field: on the same field as the shapes, the two legends would merge
+            # into one drawn at the band's faint opacity.
+            fill=alt.Fill(
+                "run_rule:N",
+                title=None,
+                scale=alt.Scale(domain=named[2:], range=[SIGNAL_COLOR]),
+                legend=alt.Legend(
+                    orient="top", symbolType="square", symbolOpacity=0.4, labelLimit=400
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("run_rule:N", title="Signal"),
+                alt.Tooltip("points:Q", title="Points in a row"),
+                alt.Tooltip("side:N", title="Side of the centre"),
+                alt.Tooltip("start:T", title="From", format="%d %b %Y"),
+                alt.Tooltip("end:T", title="To", format="%d %b %Y"),
+            ],
+        )
     )
-    layers.append(
-        alt.Chart(marker)
-        .mark_text(align="left", dx=4, y=8, fontSize=11, fontWeight="bold", color="#212121")
-        .encode(x="at:T", text="text:N")
+    layers: list[alt.Chart] = [bands, line, dots, signals]
+    if frame.height and frame["upper_limit"][0] is not None:
+        layers += _limit_lines(
+            [
+                ("average before the change", frame["centre"][0], False),
+                ("natural process limit", frame["upper_limit"][0], True),
+                ("natural process limit", frame["lower_limit"][0], True),
+            ],
+            frame,
+            unit,
+            y_title,
+        )
+    layers += _change_marker(change)
+    # The height holds the legends and axis too (Streamlit fits the whole chart into it).
+    return alt.layer(*layers).properties(height=440)
+
+
+def moving_range_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
+    """Process behaviour chart, moving ranges: how much each lead time differs from the one
+    completed before it, on the individuals chart's time axis and unit.
+
+    The centre line is the average moving range of the baseline and the upper range
+    limit 3.268 times it (metrics.xmr); a range above that limit is ringed (Wheeler's
+    first rule on the range chart).
+    """
+    frame, unit = _xmr_frame(points)
+    x = _time_axis(frame, change)
+    y_title = f"Moving range ({unit})"
+    tooltip = [
+        alt.Tooltip("case_id:N", title="Case"),
+        alt.Tooltip("last_end:T", title="Completed", format="%d %b %Y %H:%M"),
+        alt.Tooltip("value:Q", title=f"Lead time ({unit})", format=".1f"),
+        alt.Tooltip("range:Q", title=f"Difference from the case before ({unit})", format=".1f"),
+    ]
+    ranges = frame.filter(pl.col("range").is_not_null())
+    y = alt.Y("range:Q", title=y_title, axis=alt.Axis(minExtent=_AXIS_EXTENT))
+    line = alt.Chart(ranges).mark_line(color="#bdbdbd", strokeWidth=1).encode(x=x, y=y)
+    dots = (
+        alt.Chart(ranges)
+        .mark_circle(size=20, opacity=0.9)
+        .encode(x=x, y="range:Q", color=_started_color(legend=False), tooltip=tooltip)
     )
-    # The height holds the legend and axis too (Streamlit fits the whole chart into it).
-    return alt.layer(*layers).properties(height=400)
+    count = int(ranges["range_beyond_limit"].sum())
+    label = f"{_RANGE_RULE} ({count} ranges)"
+    rings = (
+        alt.Chart(ranges.filter(pl.col("range_beyond_limit")).with_columns(rule=pl.lit(label)))
+        .mark_point(size=150, strokeWidth=1.8, color=SIGNAL_COLOR, filled=False)
+        .encode(
+            x=x,
+            y="range:Q",
+            shape=alt.Shape(
+                "rule:N",
+                title=None,
+                scale=alt.Scale(domain=[label], range=_RULE_SHAPES[:1]),
+                legend=_signal_legend(),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    layers: list[alt.Chart] = [line, dots, rings]
+    if frame.height and frame["range_upper_limit"][0] is not None:
+        layers += _limit_lines(
+            [
+                ("average before the change", frame["average_moving_range"][0], False),
+                ("upper range limit", frame["range_upper_limit"][0], True),
+            ],
+            frame,
+            unit,
+            y_title,
+        )
+    layers += _change_marker(change)
+    return alt.layer(*layers).properties(height=250)
+
+
+def process_behaviour_chart(points: pl.DataFrame, change: datetime, width: int) -> AnyChart:
+    """The individuals chart above the moving range chart, `width` pixels wide (for a file)."""
+    return alt.vconcat(
+        xmr_chart(points, change).properties(width=width),
+        moving_range_chart(points, change).properties(width=width),
+    )

@@ -18,18 +18,30 @@ import streamlit as st
 from charts.experiments import (
     effect_interval_chart,
     lead_time_distribution_chart,
+    moving_range_chart,
+    process_behaviour_chart,
     wait_shift_chart,
     xmr_chart,
 )
+from charts.style import AnyChart
 from metrics.compare import Comparison, compare
+from metrics.selection import Selection
 from metrics.significance import ALPHA, MeasureComparison
-from metrics.verdict import CLEARLY_LONGER, CLEARLY_SHORTER, MIN_STEP_WAITS, step_changes_words
-from metrics.windows import WindowFigures
+from metrics.verdict import (
+    CLEARLY_LONGER,
+    CLEARLY_SHORTER,
+    MIN_STEP_WAITS,
+    p_text,
+    step_changes_words,
+)
+from metrics.windows import Side, WindowFigures
+from metrics.xmr import XMR_RULES
 from ui.context import empty_warehouse
-from ui.format import duration_text, explain, share
+from ui.drill import cases_link
+from ui.format import duration_text, explain, in_unit, md, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
-from ui.widgets import seed_from_url
+from ui.widgets import chart_downloads, csv_download, seed_from_url, slug
 from warehouse import WarehouseError
 from warehouse.experiments import (
     DEFAULT_WINDOW_DAYS,
@@ -115,11 +127,11 @@ def overview() -> pl.DataFrame:
             {
                 "Experiment": row["name"],
                 "Offering": row["offering"],
-                "Change took effect": row["changed_at"].strftime("%d %b %Y, %H:%M UTC"),
-                "Days (before / after)": f"{row['before_days']} / {row['after_days']}",
+                "Change (UTC)": row["changed_at"].strftime("%d %b %Y %H:%M"),
+                "Days before / after": f"{row['before_days']} / {row['after_days']}",
                 "Decision": STATUS_WORDS[row["status"]],
                 "Verdict": c.verdict if c else "no cases of this offering",
-                "Cases compared (before / after)": (
+                "Cases before / after": (
                     f"{c.before.completed} / {c.after.completed}" if c else "–"
                 ),
                 "Warnings": ", ".join(
@@ -132,7 +144,17 @@ def overview() -> pl.DataFrame:
                 ),
             }
         )
-    st.dataframe(pl.DataFrame(rows), hide_index=True)
+    table = pl.DataFrame(rows)
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "Cases before / after": st.column_config.TextColumn(
+                help="Completed cases compared: started in the days before the change / after it."
+            )
+        },
+    )
+    csv_download(table, "experiments", "exp_list_csv", "Download the list (CSV)")
     return records
 
 
@@ -223,11 +245,18 @@ def verdict(c: Comparison) -> None:
 
 
 def _delta(after: float | None, before: float | None) -> str | None:
-    """'-23.1 h' / '+16 min' (an ASCII minus: Streamlit reads it to point the arrow down)."""
+    """'-1.0 d' / '+0.3 d' in the tile's unit (an ASCII minus: Streamlit reads it to point
+    the arrow down)."""
     if after is None or before is None:
         return None
     diff = after - before
-    return ("-" if diff < 0 else "+") + duration_text(abs(diff))
+    return ("-" if diff < 0 else "+") + duration_text(abs(diff), like=_larger(after, before))
+
+
+def _larger(*values: float | None) -> float | None:
+    """The value a tile's unit is picked for: its larger figure, so all of it reads alike."""
+    known = [abs(v) for v in values if v is not None]
+    return max(known) if known else None
 
 
 def _tested_color(c: Comparison, m: MeasureComparison) -> Literal["inverse", "off"]:
@@ -260,12 +289,13 @@ def tiles(c: Comparison) -> None:
         color: Literal["inverse", "off"],
     ) -> None:
         after, before = figure(a), figure(b)
+        like = _larger(after, before)
         col.metric(
             label,
-            duration_text(after),
+            duration_text(after, like=like),
             delta=_delta(after, before),
             delta_color=color,
-            delta_description=f"from {duration_text(before)}",
+            delta_description=f"from {duration_text(before, like=like)}",
             help=lead_in + explain(definition, extra=ns),
         )
 
@@ -350,6 +380,154 @@ def quality_tile(c: Comparison) -> None:
         )
 
 
+def window_selection(c: Comparison, side: Side) -> Selection:
+    """The completed cases one window compared (metrics.selection names them for a link)."""
+    w = c.windows
+    span = (w.before_start, w.change) if side == "before" else (w.change, w.after_end)
+    return Selection(c.offering, completed=True, started=span)
+
+
+def window_links(c: Comparison) -> None:
+    """Each window opens the list of the cases it compared."""
+    w = c.windows
+    left, right = st.columns(2)
+    with left:
+        cases_link(
+            f"The {c.before.completed:,} completed cases started before the change "
+            f"({w.before_start:%d %b} – {w.change:%d %b})",
+            window_selection(c, "before"),
+        )
+    with right:
+        cases_link(
+            f"The {c.after.completed:,} completed cases started after it "
+            f"({w.change:%d %b} – {w.observed_after_end:%d %b})",
+            window_selection(c, "after"),
+        )
+
+
+def _shown(frame: pl.DataFrame) -> pl.DataFrame:
+    """A table as read: a missing figure is '–', never 'None' (its column becomes text)."""
+    return frame.with_columns(
+        pl.col(name).cast(pl.String).fill_null("–")
+        for name in frame.columns
+        if frame[name].null_count()
+    )
+
+
+def _p(column: str) -> pl.Expr:
+    return pl.col(column).map_elements(p_text, return_dtype=pl.String)
+
+
+def _file(c: Comparison, what: str) -> str:
+    return f"experiment-{slug(c.offering)}-{c.windows.change:%Y-%m-%d}-{what}"
+
+
+def _title(c: Comparison, what: str) -> str:
+    return f"{what}: {c.offering}, change on {c.windows.change:%d %b %Y}"
+
+
+def _export_width(chart: AnyChart, width: int, title: str) -> AnyChart:
+    """A file has no page to fill: give the chart a width and say what it shows."""
+    return chart.properties(width=width, title=title)
+
+
+def effects_table(c: Comparison) -> pl.DataFrame:
+    """The numbers behind "How sure can we be?", in one unit, no 'None'."""
+    e = c.effects()
+    # The unit of the case measures (lead, wait, process time): the steps' waits follow it.
+    unit = table_unit(e.filter(pl.col("kind") == "case"), ["before_p50_s", "after_p50_s"])
+    return _shown(
+        e.select(
+            pl.col("label").alias("Measure"),
+            pl.col("before_n").alias("Values before"),
+            pl.col("after_n").alias("Values after"),
+            in_unit("before_p50_s", unit, 2).alias(unit_label("Median before", unit)),
+            in_unit("after_p50_s", unit, 2).alias(unit_label("Median after", unit)),
+            in_unit("median_diff_s", unit, 2).alias(unit_label("Change in the median", unit)),
+            in_unit("ci_low_s", unit, 2).alias(unit_label("95% interval from", unit)),
+            in_unit("ci_high_s", unit, 2).alias(unit_label("95% interval to", unit)),
+            _p("p_value").alias("Mann–Whitney p"),
+            _p("p_corrected").alias("p corrected for the steps tested (Holm)"),
+            pl.col("outcome").alias("Change"),
+        )
+    )
+
+
+def step_wait_table(c: Comparison) -> pl.DataFrame:
+    """The numbers behind "Where the waiting went", in one unit, no 'None'."""
+    f = c.step_wait_frame()
+    unit = table_unit(f, ["before_per_case_s", "after_per_case_s"])
+    return _shown(
+        f.select(
+            pl.col("activity").alias("Wait before"),
+            pl.col("before_instances").alias("Waits before"),
+            pl.col("after_instances").alias("Waits after"),
+            in_unit("before_per_case_s", unit, 2).alias(unit_label("Per case before", unit)),
+            in_unit("after_per_case_s", unit, 2).alias(unit_label("Per case after", unit)),
+            in_unit("before_p50_s", unit, 2).alias(unit_label("Median before", unit)),
+            in_unit("after_p50_s", unit, 2).alias(unit_label("Median after", unit)),
+            _p("p_corrected").alias("p corrected for the steps tested (Holm)"),
+            pl.col("outcome").alias("Change"),
+        )
+    )
+
+
+def xmr_table(c: Comparison) -> pl.DataFrame:
+    """The points of the process behaviour charts, in one unit, with the rules they fired."""
+    pts = c.points
+    unit = table_unit(pts, ["lead_time_s", "moving_range"])
+    fired = [pl.when(pl.col(column)).then(pl.lit(name)) for column, name in XMR_RULES]
+    rules = pl.concat_str(fired, separator="; ", ignore_nulls=True)
+    return _shown(
+        pts.select(
+            pl.col("case_id").alias("Case"),
+            pl.col("first_start").dt.strftime("%d %b %Y %H:%M").alias("Started (UTC)"),
+            pl.col("last_end").dt.strftime("%d %b %Y %H:%M").alias("Completed (UTC)"),
+            pl.when(pl.col("is_baseline"))
+            .then(pl.lit("before the change (the limits' baseline)"))
+            .otherwise(pl.lit("after the change"))
+            .alias("Completed when"),
+            in_unit("lead_time_s", unit).alias(unit_label("Lead time", unit)),
+            in_unit("moving_range", unit).alias(unit_label("Moving range", unit)),
+            pl.when(pl.col("signal")).then(rules).alias("Signals"),
+            pl.when(pl.col("range_beyond_limit"))
+            .then(pl.lit("above the upper range limit"))
+            .alias("Moving range signal"),
+        )
+    )
+
+
+def _numbers(table: pl.DataFrame, name: str, key: str) -> None:
+    with st.expander("The numbers behind the chart", icon=":material/table:"):
+        st.dataframe(table, hide_index=True, key=f"{key}_table")
+        csv_download(table, name, f"{key}_csv")
+
+
+def xmr_caption(c: Comparison) -> str:
+    """What the two process behaviour charts show, and how often each rule fired."""
+    pts = c.points
+    later = pts.filter(~pl.col("is_baseline"))
+    base = pts.height - later.height
+    counts = "; ".join(
+        f"{name[0].lower()}{name[1:]}: {int(pts[column].sum())} points "
+        f"({int(later[column].sum())} after the change)"
+        for column, name in XMR_RULES
+    )
+    above = int(pts["range_beyond_limit"].sum()) if pts.height else 0
+    return (
+        f"Every completed case, by the day it completed. The centre line and the natural "
+        f"process limits come from the {base} cases completed in the "
+        f"{c.windows.before_days} days before the change: as long as the process does not "
+        "change, nearly every point stays inside the limits and the points do not run long "
+        f"on one side. Only Wheeler's three detection rules are marked: {counts}. Rings mark "
+        "rule 1, squares rule 2, shaded bands rule 3; hover a point for every rule it fired. "
+        "Below, the moving range: how far each lead time is from the one completed just "
+        f"before it; {above} of them rise above the upper range limit (3.268 × the average "
+        "moving range before the change). Grey points after the change were already under "
+        "way when it took effect."
+    )
+
+
 def charts(c: Comparison) -> None:
     b, a = c.before, c.after
     if b.completed == 0 or a.completed == 0:
@@ -358,33 +536,45 @@ def charts(c: Comparison) -> None:
             icon=":material/hourglass_empty:",
         )
         return
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Lead time before and after**")
-        st.altair_chart(lead_time_distribution_chart(c.compared), width="stretch")
-        st.caption(
-            f"How long the completed cases took: {b.completed} started before the "
-            f"change (grey), {a.completed} after (blue). Each colour adds up to 100%; "
-            "the dashed lines are the medians."
-        )
-    with right:
-        st.markdown("**How sure can we be?**")
-        st.altair_chart(effect_interval_chart(c.effects()), width="stretch")
-        st.caption(
-            "Each line is the change in a median (after − before) with its 95% confidence "
-            "interval (bootstrap). Lead, wait and process time are green or red when the line "
-            "stays clear of zero and the Mann–Whitney test agrees (p < 0.05). The wait before "
-            "a step counts each instance and is green or red only when its Mann–Whitney "
-            f"p stays under 0.05 after Holm's correction for the {c.steps_tested} steps tested "
-            "(with a dozen steps, one would otherwise look clear by chance): the same test the "
-            "verdict uses. Grey: it could be chance. Hover for the medians, the p-values and "
-            "how many values each rests on."
-        )
+    # One chart to a row where it has exports: their buttons need the page's width.
+    st.markdown("**Lead time before and after**")
+    chart = lead_time_distribution_chart(c.compared)
+    st.altair_chart(chart, width="stretch")
+    st.caption(
+        f"How long the completed cases took: {b.completed} started before the "
+        f"change (grey), {a.completed} after (blue). Each colour adds up to 100%; "
+        "the dashed lines are the medians."
+    )
+    chart_downloads(
+        _export_width(chart, 800, _title(c, "Lead time before and after")),
+        _file(c, "lead-times"),
+        "exp_lead",
+    )
+    st.markdown("**How sure can we be?**")
+    chart = effect_interval_chart(c.effects())
+    st.altair_chart(chart, width="stretch")
+    st.caption(
+        "Each line is the change in a median (after − before) with its 95% confidence "
+        "interval (bootstrap). Lead, wait and process time are green or red when the line "
+        "stays clear of zero and the Mann–Whitney test agrees (p < 0.05). The wait before "
+        "a step counts each instance and is green or red only when its Mann–Whitney "
+        f"p stays under 0.05 after Holm's correction for the {c.steps_tested} steps tested "
+        "(with a dozen steps, one would otherwise look clear by chance): the same test the "
+        "verdict uses. Grey: it could be chance. Hover for the medians, the p-values and "
+        "how many values each rests on."
+    )
+    chart_downloads(
+        _export_width(chart, 800, _title(c, "How sure can we be?")),
+        _file(c, "intervals"),
+        "exp_effects",
+    )
+    _numbers(effects_table(c), _file(c, "intervals"), "exp_effects")
     left, right = st.columns([3, 1])
     with left:
         st.markdown("**Where the waiting went**")
         if c.step_wait_shift:
-            st.altair_chart(wait_shift_chart(c.step_wait_frame()), width="stretch")
+            chart = wait_shift_chart(c.step_wait_frame())
+            st.altair_chart(chart, width="stretch")
         st.caption(
             f"The bottleneck (the longest queue in total) was **{c.bottleneck_before or '–'}** "
             f"before the change and **{c.bottleneck_after or '–'}** after it. "
@@ -396,19 +586,26 @@ def charts(c: Comparison) -> None:
         )
     with right:
         quality_tile(c)
+    if c.step_wait_shift:
+        chart_downloads(
+            _export_width(chart, 800, _title(c, "Where the waiting went")),
+            _file(c, "waits"),
+            "exp_waits",
+        )
+        _numbers(step_wait_table(c), _file(c, "waits"), "exp_waits")
     st.markdown("**Lead times in order of completion (process behaviour chart)**")
-    st.altair_chart(xmr_chart(c.points, c.windows.change), width="stretch")
-    base = c.points.filter(pl.col("is_baseline")).height if c.points.height else 0
-    signals = int(c.points.filter(~pl.col("is_baseline"))["signal"].sum()) if c.points.height else 0
-    st.caption(
-        f"Every completed case, by the day it completed. The centre line and the natural limits "
-        f"come from the {base} cases completed in the {c.windows.before_days} days before the "
-        "change: as long as the process does not change, nearly every point stays inside the "
-        "limits and the points do not run long on one side. Orange rings are signals that "
-        f"something changed (a point beyond a limit, or eight in a row on one side of the "
-        f"centre): {signals} after the change. Grey points after the change were already "
-        "under way when it took effect."
+    change = c.windows.change
+    st.altair_chart(xmr_chart(c.points, change), width="stretch")
+    st.altair_chart(moving_range_chart(c.points, change), width="stretch")
+    st.caption(xmr_caption(c))
+    chart_downloads(
+        process_behaviour_chart(c.points, change, 1000).properties(
+            title=_title(c, "Lead times in order of completion")
+        ),
+        _file(c, "process-behaviour"),
+        "exp_xmr",
     )
+    _numbers(xmr_table(c), _file(c, "process-behaviour"), "exp_xmr")
 
 
 def _instant(day: date, at: time) -> datetime:
@@ -448,45 +645,80 @@ def try_a_change(d: Derived, open_by_default: bool) -> None:
     first_day = d.cases["first_start"].min().date()  # type: ignore[union-attr]
     with st.expander("Try a change now", icon=":material/science:", expanded=open_by_default):
         st.caption(
-            "Pick an offering and the day a change took effect: the verdict shows at "
-            "once, before you save anything. Save it to keep it in the list."
+            "Pick an offering and the day a change took effect, then press **Preview**: the "
+            "verdict shows before you save anything. Save it to keep it in the list."
         )
-        cols = st.columns([2, 1, 1, 1, 1])
-        offering = cols[0].selectbox("Offering", offerings, key="try_offering")
-        st.session_state.setdefault("try_date", max(first_day, last_day - timedelta(days=30)))
-        day = cols[1].date_input(
-            "Change took effect on", key="try_date", min_value=first_day, max_value=last_day
-        )
-        at = cols[2].time_input("at (UTC)", value=time(0, 0), key="try_time")
-        before = int(
-            cols[3].number_input(
-                "Days before", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS, key="try_before"
+        # A form: what is typed applies when Preview or Save is pressed, never half-way (a
+        # date typed into a bare date field applied only after a click elsewhere).
+        with st.form("try_form", border=False):
+            cols = st.columns([2, 1, 1, 1, 1])
+            offering = cols[0].selectbox("Offering", offerings, key="try_offering")
+            st.session_state.setdefault("try_date", max(first_day, last_day - timedelta(days=30)))
+            day = cols[1].date_input(
+                "Change took effect on", key="try_date", min_value=first_day, max_value=last_day
             )
-        )
-        after = int(
-            cols[4].number_input(
-                "Days after", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS, key="try_after"
+            at = cols[2].time_input("at (UTC)", value=time(0, 0), key="try_time")
+            before = int(
+                cols[3].number_input(
+                    "Days before", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS, key="try_before"
+                )
             )
+            after = int(
+                cols[4].number_input(
+                    "Days after", 1, MAX_WINDOW_DAYS, DEFAULT_WINDOW_DAYS, key="try_after"
+                )
+            )
+            button, hint = st.columns([1, 5], vertical_alignment="center")
+            button.form_submit_button("Preview", key="try_preview", icon=":material/refresh:")
+            hint.caption(STALE_HINT)
+            _preview(d, offering, _instant(day, at), before, after)
+            default_name = _default_name(offering, day)
+            st.text_input(
+                "Name",
+                key="try_name",
+                placeholder=default_name,
+                help=f"Left empty, the experiment is called “{default_name}”.",
+            )
+            st.text_input("What changed", key="try_what")
+            st.text_area(
+                "Hypothesis: what should improve, and why", key="try_hypothesis", height=68
+            )
+            st.form_submit_button(
+                "Save as experiment", key="try_save", icon=":material/save:", on_click=_create
+            )
+
+
+STALE_HINT = (
+    "Typed a new date or number? Press **Preview** (or Enter) to apply it: until then the "
+    "verdict below is still the one for the offering, day and windows it names."
+)
+
+
+def _preview(d: Derived, offering: str, change: datetime, before: int, after: int) -> None:
+    """The verdict for the values last applied, naming them, so a stale one reads as such."""
+    c = comparison(offering, change, before, after)
+    st.markdown(
+        f"**Verdict for a change in {md(offering)} on {change:%d %b %Y, %H:%M} UTC**, "
+        f"comparing the {before} days before with the {after} days after:"
+    )
+    if c is None:
+        return
+    icon = VERDICT_STYLE[c.verdict][1]
+    st.markdown(f"{icon} {_headline(c.verdict_text)}")
+    if c.quality_warning:
+        st.markdown(f":red[**Quality warning:**] {c.quality_text}")
+    if c.censoring_warning:
+        st.markdown(f":orange[**Many cases still open:**] {c.open_share_text}")
+    if c.before.cases == 0 and c.after.cases == 0:
+        # Offerings span different years (a historical log beside live data): say where
+        # this one's cases are instead of leaving two empty windows unexplained.
+        starts: list[datetime] = d.cases.filter(pl.col("offering") == offering)[
+            "first_start"
+        ].to_list()
+        st.caption(
+            f"No case of {md(offering)} started in these windows: its cases started between "
+            f"{min(starts):%d %b %Y} and {max(starts):%d %b %Y}."
         )
-        change = _instant(day, at)
-        c = comparison(offering, change, before, after)
-        if c is not None:
-            icon = VERDICT_STYLE[c.verdict][1]
-            st.markdown(f"{icon} {_headline(c.verdict_text)}")
-            if c.quality_warning:
-                st.markdown(f":red[**Quality warning:**] {c.quality_text}")
-            if c.censoring_warning:
-                st.markdown(f":orange[**Many cases still open:**] {c.open_share_text}")
-        default_name = _default_name(offering, day)
-        st.text_input(
-            "Name",
-            key="try_name",
-            placeholder=default_name,
-            help=f"Left empty, the experiment is called “{default_name}”.",
-        )
-        st.text_input("What changed", key="try_what")
-        st.text_area("Hypothesis: what should improve, and why", key="try_hypothesis", height=68)
-        st.button("Save as experiment", key="try_save", icon=":material/save:", on_click=_create)
 
 
 def messages() -> None:

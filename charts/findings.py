@@ -68,14 +68,14 @@ def step_share_chart(frame: pl.DataFrame, what: str) -> AnyChart:
                 alt.Tooltip("n:Q", title="Rests on (n)", format=","),
             ],
         )
-        .properties(height=min(HEIGHT, 22 * len(order) + 20))
+        .properties(height=20 * len(order))
     )
 
 
 def loop_share_chart(frame: pl.DataFrame, from_step: str, to_step: str) -> AnyChart:
     """One bar: the cases that went back from `from_step` to `to_step` and the others."""
     labels = {
-        "back": f"went back to {to_step}",
+        "back": f"went back from {from_step} to {to_step}",
         "not back": "did not",
     }
     data = frame.with_columns(
@@ -98,7 +98,7 @@ def loop_share_chart(frame: pl.DataFrame, from_step: str, to_step: str) -> AnyCh
                 scale=alt.Scale(
                     domain=[labels["back"], labels["not back"]], range=[FINDING_COLOR, OTHER_COLOR]
                 ),
-                legend=alt.Legend(title=f"After {from_step}, the case", orient="bottom"),
+                legend=alt.Legend(title=None, orient="bottom", labelLimit=400),
             ),
             order=alt.Order("order:Q"),
             tooltip=[
@@ -181,7 +181,7 @@ def variance_chart(frame: pl.DataFrame, threshold: float, measure: str) -> AnyCh
             tooltip=[alt.Tooltip("threshold:Q", title="Far above from", format=".1f")],
         )
     )
-    return alt.layer(bars, rule).properties(height=min(HEIGHT, 22 * len(order) + 20))
+    return alt.layer(bars, rule).properties(height=20 * len(order))
 
 
 def shift_chart(

@@ -199,8 +199,8 @@ def at_stake_words(f: Finding, weeks: float) -> str:
         measure = "waits before" if e["measure"] == "wait" else "times of"
         what = f"the {measure} {f.step} beyond their median, summed, {span}"
     elif f.kind in ("lead_time_shift", "step_wait_shift"):
-        unit = "case started" if f.kind == "lead_time_shift" else "wait begun"
-        what = f"the {e['direction']} of the median, times the {unit}s per week since the date"
+        unit = "cases started" if f.kind == "lead_time_shift" else "waits begun"
+        what = f"the {e['direction']} of the median, times the {unit} per week since the date"
     elif f.kind == "attribute_effect":
         what = (
             f"the difference of the medians, times the cases with {e['attribute']} = "

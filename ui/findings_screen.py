@@ -68,6 +68,9 @@ CHECKED = (
     "values whose cases are much slower or faster, and hand-overs followed by long waits"
 )
 
+MAX_CARDS = 10
+"""A real log can give dozens of findings: the most important this many are shown at first."""
+
 _MESSAGE = "fnd_message"
 _ERROR = "fnd_error"
 
@@ -236,8 +239,9 @@ def _chart_caption(f: Finding, frame: pl.DataFrame) -> str:
         )
     if f.kind == "high_variance":
         return (
-            "Each bar: how many times its median a step's slowest 5% take (p95 ÷ median); the "
-            "dashed line is where “far above the other steps” begins."
+            "Each bar: how many times its median a step's slowest 5% take (p95 ÷ median). The "
+            f"dashed line is where “far above the other steps” begins for {f.step}, each step "
+            "being compared with the others."
         )
     if f.kind in ("lead_time_shift", "step_wait_shift"):
         unit = "cases started" if f.kind == "lead_time_shift" else "waits begun"
@@ -254,10 +258,11 @@ def _chart_caption(f: Finding, frame: pl.DataFrame) -> str:
         )
     if f.kind == "handoff":
         n = dict(zip(frame["group"], frame["n"], strict=True))
+        same = f" or stayed with the same person ({n['same person']:,})" if n["same person"] else ""
         return (
             f"The median wait before {f.step} when the work changed hands ({n['handed over']:,} "
-            f"waits) or stayed with the same person ({n['same person']:,}), against the median "
-            f"wait before every step of the stream ({n['every step']:,} waits)."
+            f"waits){same}, against the median wait before every step of the stream "
+            f"({n['every step']:,} waits)."
         )
     raise ValueError(f"unknown kind of finding: {f.kind!r}")
 
@@ -395,7 +400,11 @@ def cases_behind(offering: str, f: Finding, cases: pl.DataFrame) -> None:
                 "been watched that long."
             )
         st.caption(note)
-        st.dataframe(table, hide_index=True, key=f"fnd_cases_{f.id}")
+        dates = {
+            name: st.column_config.DateColumn(format="D MMM YYYY")
+            for name in ("Started", "Week of")
+        }
+        st.dataframe(table, hide_index=True, key=f"fnd_cases_{f.id}", column_config=dates)
         csv_download(table, f"finding-{slug(offering)}-{f.kind}-{f.id}", f"fnd_csv_{f.id}")
 
 
@@ -411,10 +420,10 @@ def _actions(offering: str, r: Reviewed) -> None:
             help="Asked when you dismiss a finding, optional when you confirm it: the next "
             "person reads it.",
         )
-        cols = st.columns(3)
         again = bool(r.changes)
+        row = st.container(horizontal=True)
         if r.verdict != "confirmed" or again:
-            cols[0].form_submit_button(
+            row.form_submit_button(
                 "Confirm again" if r.verdict == "confirmed" else "Confirm",
                 key=f"fnd_confirm_{f.id}",
                 icon=":material/check_circle:",
@@ -423,7 +432,7 @@ def _actions(offering: str, r: Reviewed) -> None:
                 args=(offering, f, "confirmed"),
             )
         if r.verdict != "dismissed" or again:
-            cols[1].form_submit_button(
+            row.form_submit_button(
                 "Dismiss again" if r.verdict == "dismissed" else "Dismiss",
                 key=f"fnd_dismiss_{f.id}",
                 icon=":material/do_not_disturb_on:",
@@ -433,7 +442,7 @@ def _actions(offering: str, r: Reviewed) -> None:
                 args=(offering, f, "dismissed"),
             )
         if r.verdict is not None:
-            cols[2].form_submit_button(
+            row.form_submit_button(
                 "Withdraw the verdict",
                 key=f"fnd_withdraw_{f.id}",
                 icon=":material/undo:",
@@ -534,9 +543,11 @@ def folded(of: OfferingFindings, rows: list[Reviewed]) -> None:
     gone = verdicts(warehouse(), of.offering).filter(~pl.col("finding_id").is_in(list(shown)))
     if not dismissed and gone.height == 0:
         return
-    label = f"Dismissed ({len(dismissed)})"
+    parts = [f"Dismissed ({len(dismissed)})"] if dismissed else []
     if gone.height:
-        label += f" and verdicts on findings no longer found ({gone.height})"
+        parts.append(f"verdicts on findings no longer found ({gone.height})")
+    label = " and ".join(parts)
+    label = label[0].upper() + label[1:]
     with st.expander(label, icon=":material/visibility_off:"):
         st.caption(
             "A dismissed finding stays here until the data behind it changes markedly: its "
@@ -558,9 +569,15 @@ def findings_page(offering: str) -> None:
         empty(of)
     else:
         summary(of, rows)
-        for r in rows:
-            if not r.folded:
-                card(of, r)
+        shown = [r for r in rows if not r.folded]
+        if len(shown) > MAX_CARDS and not st.toggle(
+            f"Show all {len(shown)} findings",
+            key="fnd_show_all",
+            help=f"The {MAX_CARDS} most important are shown; the others touch less time.",
+        ):
+            shown = shown[:MAX_CARDS]
+        for r in shown:
+            card(of, r)
     folded(of, rows)
 
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.ingest import ImportOptions, ingest
 from tests.ui.apptest import no_exceptions, run_app
 from warehouse import LOCAL, Warehouse
-from warehouse.findings import verdicts
+from warehouse.findings import give_verdict, verdicts
 
 PAGE = "app_pages/findings.py"
 CF = "Custom formulation"
@@ -160,3 +160,66 @@ def test_stream_health_shows_each_offerings_top_finding_to_review(
     no_exceptions(at)
     tops = [c.value for c in at.caption if c.value.startswith("**Top finding to review:**")]
     assert tops[0].startswith("**Top finding to review:** Cases started from the week of 25 May")
+
+
+def test_a_dismissal_whose_data_moved_comes_back_marked(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Warehouse.open(demo_copy) as wh:
+        # Dismissed when its time at stake was 3.5 days a week (now 385.6).
+        give_verdict(
+            wh,
+            finding_id=LEAD,
+            offering=CF,
+            kind="lead_time_shift",
+            step=None,
+            headline="Cases started from the week of 25 May 2026 ...",
+            verdict="dismissed",
+            note="We know: the video approvals",
+            fingerprint={"at_stake_s": 300_000.0, "figure": 2_694_238.0, "n": 346},
+        )
+        give_verdict(
+            wh,
+            finding_id="0123456789abcdef",
+            offering=CF,
+            kind="bottleneck",
+            step="Quote",
+            headline="Cases wait a median 3.0 d before Quote.",
+            verdict="confirmed",
+            fingerprint={"at_stake_s": 1.0, "figure": 1.0, "n": 1},
+        )
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    assert _cards(at)[:3] == [SHIFT, LEAD, NECK]
+    (changed,) = at.warning
+    assert changed.value.startswith(
+        "**The data changed since this was dismissed:** time at stake 3.5 d → 385.6 d a week. "
+        f"It was dismissed by {LOCAL.name} on "
+    )
+    assert changed.value.endswith(": “We know: the video approvals”.")
+    labels = {b.key: b.label for b in at.button if b.key.endswith(LEAD)}
+    assert labels[f"fnd_dismiss_{LEAD}"] == "Dismiss again"
+    assert labels[f"fnd_withdraw_{LEAD}"] == "Withdraw the verdict"
+    # A verdict on a finding the data no longer shows can still be read, and forgotten.
+    assert [e.label for e in at.expander][-1] == "Verdicts on findings no longer found (1)"
+    assert "Cases wait a median 3.0 d before Quote." in _text(at)
+    at.button(key="fnd_withdraw_0123456789abcdef").click().run()
+    no_exceptions(at)
+    with Warehouse.open(demo_copy) as wh:
+        assert verdicts(wh)["finding_id"].to_list() == [LEAD]
+
+
+@pytest.mark.real
+def test_a_long_list_shows_the_ten_most_important_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_dir: Path
+) -> None:
+    db = tmp_path / "production.duckdb"
+    with Warehouse.open(db) as wh:
+        ingest(wh, real_dir / "Production.csv")
+    at = run_app(db, PAGE, monkeypatch)
+    no_exceptions(at)
+    assert "**23 findings** in the **225 cases** of Production" in _text(at)
+    assert len(_cards(at)) == 10
+    at.toggle(key="fnd_show_all").set_value(True).run()
+    no_exceptions(at)
+    assert len(_cards(at)) == 23

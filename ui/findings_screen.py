@@ -366,7 +366,9 @@ def _cases_table(f: Finding, cases: pl.DataFrame) -> pl.DataFrame:
     columns: list[pl.Expr] = [pl.col("case_id").alias("Case")]
     if f.kind in ("lead_time_shift", "step_wait_shift"):
         columns += [
-            pl.col("side").replace_strict({"before": "before", "after": "since"}).alias("Date"),
+            pl.col("side")
+            .replace_strict({"before": "before", "after": "since"})
+            .alias("Before or since the date"),
             pl.col("week").alias("Week of"),
         ]
     columns += [

@@ -52,6 +52,12 @@ pages = {
     ],
     "Improve": [
         st.Page(
+            "app_pages/findings.py",
+            title="Findings",
+            icon=":material/lightbulb:",
+            url_path="findings",
+        ),
+        st.Page(
             "app_pages/experiments.py",
             title="Experiments",
             icon=":material/science:",

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("cli.report", "python -m metrics.report"),
     "compare": ("cli.compare", "python -m metrics.compare"),
     "experiments": ("cli.experiments", "python -m warehouse.experiments"),
+    "findings": ("cli.findings", "python -m metrics.findings"),
+    "catalog": ("cli.catalog", "python -m warehouse.catalog"),
 }
 """Command name → (module, the historical ``python -m`` name that runs it too)."""
 

@@ -760,10 +760,14 @@ def _high_variance(v: _View) -> list[Finding]:
     return out
 
 
-def _handoffs(v: _View) -> list[Finding]:
-    work = v.work
+def handed_over(work: pl.DataFrame) -> pl.DataFrame:
+    """The work instances whose resource and the previous work instance's are both known and
+    that have a wait before them, with `_prev_resource` and `_handoff` (the two differ).
+
+    `work` is the work instances of `derive_instances`'s frame, in case order.
+    """
     same_case = pl.col("case_index") == pl.col("case_index").shift(1)
-    frame = (
+    return (
         work.with_columns(_prev_resource=pl.when(same_case).then(pl.col("resource").shift(1)))
         .filter(
             pl.col("wait_before_s").is_not_null()
@@ -772,6 +776,11 @@ def _handoffs(v: _View) -> list[Finding]:
         )
         .with_columns(_handoff=pl.col("resource") != pl.col("_prev_resource"))
     )
+
+
+def _handoffs(v: _View) -> list[Finding]:
+    work = v.work
+    frame = handed_over(work)
     stream_p50 = work["wait_before_s"].drop_nulls().quantile(0.5, interpolation="linear")
     if frame.height == 0 or stream_p50 is None:
         return []
@@ -1291,6 +1300,15 @@ def _effect_finding(
     )
 
 
+def span_weeks(cases: pl.DataFrame) -> float:
+    """The weeks a view spans, from its first case start to the last event of its cases, at
+    least one: what `at_stake_s` divides a total by."""
+    first, last = cases["first_start"].min(), cases["last_end"].max()
+    if not isinstance(first, datetime) or not isinstance(last, datetime):
+        return 1.0
+    return max(1.0, (last - first).total_seconds() / WEEK)
+
+
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
@@ -1324,9 +1342,6 @@ def find(
     offering = offerings[0]
     end = data_end if data_end is not None else case_frame["last_end"].max()
     assert isinstance(end, datetime)
-    first = case_frame["first_start"].min()
-    last = case_frame["last_end"].max()
-    assert isinstance(first, datetime) and isinstance(last, datetime)
     v = _View(
         offering=offering,
         instances=inst,
@@ -1334,7 +1349,7 @@ def find(
         catalog=catalog.filter(pl.col("offering") == offering),
         steps=steps(inst.lazy(), by=()).collect(engine=ENGINE),
         data_end=end,
-        weeks=max(1.0, (last - first).total_seconds() / WEEK),
+        weeks=span_weeks(case_frame),
         changes=[(_as_date(day), title) for day, title in changes],
     )
     found = [
@@ -1352,37 +1367,371 @@ def find(
     )
 
 
+@dataclass(frozen=True)
+class OfferingFindings:
+    """One offering's findings and the view they were found in, kept to show what lies
+    behind each (`finding_cases`, `evidence_frame`)."""
+
+    offering: str
+    instances: pl.DataFrame
+    """The view's instances (metrics.derive.INSTANCE_SCHEMA)."""
+    cases: pl.DataFrame
+    """The view's cases (metrics.cases.CASE_SCHEMA)."""
+    attributes: pl.DataFrame
+    """`case_attributes` of the offering's events (ATTRIBUTE_SCHEMA)."""
+    data_end: datetime | None
+    """The latest timestamp of the offering's data, whatever the view."""
+    findings: list[Finding]
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"offering", "cases", "findings": [...]}`: what the findings command prints."""
+        return {
+            "offering": self.offering,
+            "cases": self.cases.height,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+    @property
+    def weeks(self) -> float:
+        """The weeks the view spans (`span_weeks`): a total per week is the total divided by it."""
+        return span_weeks(self.cases)
+
+    def finding(self, finding_id: str) -> Finding:
+        for f in self.findings:
+            if f.id == finding_id:
+                return f
+        raise KeyError(finding_id)
+
+
+def offering_findings(
+    instances: pl.DataFrame,
+    cases: pl.DataFrame,
+    events: pl.DataFrame,
+    catalog: pl.DataFrame,
+    offering: str,
+    spec: CaseFilter | None = None,
+    changes: Sequence[tuple[date | datetime, str]] = (),
+) -> OfferingFindings:
+    """The findings of one offering from frames already derived (`derive_all` over any
+    offerings: the pages derive every offering once and share it).
+
+    `events` is the events frame the frames were derived from (for the attributes
+    and the attribute filters), `catalog` the activity catalog, `spec` the view's
+    filters (its `offerings` is replaced by this one; `completed_only` would
+    hide the open cases that keep recent weeks from reading as faster, so the
+    shifts would lose that protection), `changes` the recorded experiments'
+    (date, title) of the offering. The end of the data is the offering's own
+    latest timestamp, whatever the view, as for `Derived.now`.
+    """
+    own_events = events.filter(pl.col("offering") == offering)
+    own_cases = cases.filter(pl.col("offering") == offering)
+    last = own_cases["last_end"].max()
+    data_end = last if isinstance(last, datetime) else None
+    view = replace(spec or CaseFilter(), offerings=(offering,))
+    view_instances, view_cases = apply_filters(
+        instances.lazy(), own_cases.lazy(), view, own_events.lazy()
+    )
+    chosen_cases = view_cases.collect(engine=ENGINE)
+    chosen_instances = view_instances.collect(engine=ENGINE)
+    attributes = case_attributes(own_events)
+    found = find(
+        chosen_instances.lazy(),
+        chosen_cases.lazy(),
+        catalog,
+        attributes=attributes,
+        changes=changes,
+        data_end=data_end,
+    )
+    return OfferingFindings(offering, chosen_instances, chosen_cases, attributes, data_end, found)
+
+
 def findings_report(
     events: pl.DataFrame,
     catalog: pl.DataFrame,
     offering: str,
     spec: CaseFilter | None = None,
     changes: Sequence[tuple[date | datetime, str]] = (),
+    open_items: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """`{"offering", "cases", "findings": [...]}` for one offering: what the findings command prints.
 
     `events` is the warehouse's events frame (other offerings are ignored),
-    `catalog` the activity catalog, `spec` the view's filters (metrics.filters;
-    its `offerings` is ignored: this is one offering; `completed_only` would
-    hide the open cases that keep recent weeks from reading as faster, so the
-    shifts would lose that protection), `changes` the recorded experiments'
-    (date, title) of the offering.
+    `catalog` the activity catalog, `open_items` the warehouse's open items
+    (their cases are open: without them a board's unfinished items would be
+    missing or read as finished); `spec` and `changes` as in `offering_findings`.
     """
     own = events.filter(pl.col("offering") == offering)
-    d = derive_all(own, catalog)
-    view = replace(spec, offerings=None) if spec is not None else CaseFilter()
-    view_instances, view_cases = apply_filters(d.instances.lazy(), d.cases.lazy(), view, own.lazy())
-    chosen = view_cases.collect(engine=ENGINE)
-    found = find(
-        view_instances,
-        chosen.lazy(),
-        catalog,
-        attributes=case_attributes(own),
-        changes=changes,
-        data_end=d.now,
+    items = None if open_items is None else open_items.filter(pl.col("offering") == offering)
+    d = derive_all(own, catalog, items)
+    return offering_findings(d.instances, d.cases, own, catalog, offering, spec, changes).to_json()
+
+
+FINDING_CASES_SCHEMA: dict[str, pl.DataType] = {
+    "case_id": pl.String(),
+    "side": pl.String(),
+    "week": pl.Date(),
+    "figure_s": pl.Float64(),
+    "first_start": pl.Datetime("us", "UTC"),
+    "last_end": pl.Datetime("us", "UTC"),
+    "completed": pl.Boolean(),
+    "lead_time_s": pl.Float64(),
+}
+"""The cases behind a finding, one row per case (per wait for `step_wait_shift`), the
+largest `figure_s` first. `figure_s` is what the finding counts of the case (CASE_FIGURES):
+for the kinds whose time at stake is a total over cases, the case's part of that total.
+`side` and `week` only for the shifts: 'before' or 'after' the found date, and the week
+the case started (lead time) or the wait began (a step's wait)."""
+
+CASE_FIGURES: dict[str, str] = {
+    "bottleneck": "Total wait before {step}",
+    "rework_loop": "Time the rounds back added",
+    "non_value_step": "Time at {step}, wait and work",
+    "slower_than_standard": "Time beyond the standard",
+    "high_variance": "Time beyond the step's median",
+    "lead_time_shift": "Lead time as tested",
+    "step_wait_shift": "Wait before {step}",
+    "attribute_effect": "Lead time as tested",
+    "handoff": "Total wait before {step} after a hand-over",
+}
+"""What `figure_s` of `finding_cases` is, per kind ({step} is the finding's step). "As
+tested": a case slower than the follow-up horizon, or still open, counts as the horizon."""
+
+
+def _per_case(frame: pl.DataFrame, figure: pl.Expr) -> pl.DataFrame:
+    """One row per case of `frame` (instances) with the sum of `figure` as `figure_s`."""
+    return frame.group_by("case_id").agg(figure_s=figure.sum().cast(pl.Float64))
+
+
+def _watched_series(of: OfferingFindings, f: Finding) -> pl.DataFrame:
+    """The watched values of a shift's series (WATCHED_SCHEMA) in the weeks it was tested on
+    (thin weeks left out), with `side` relative to the found date (null outside the two
+    segments around it)."""
+    assert of.data_end is not None
+    ev = f.evidence
+    if f.kind == "lead_time_shift":
+        watched = watched_lead_times(of.cases.lazy(), of.data_end, float(ev["horizon_s"]))
+    else:
+        watched = watched_step_waits(of.instances.lazy(), of.data_end).filter(
+            pl.col("series") == f.step
+        )
+    frame = watched.collect(engine=ENGINE)
+    weeks = weekly_medians(frame.lazy()).select("week").collect(engine=ENGINE)
+    found = date.fromisoformat(ev["date"])
+    first, last = date.fromisoformat(ev["before_from"]), date.fromisoformat(ev["after_to"])
+    side = (
+        pl.when(pl.col("week") < first)
+        .then(None)
+        .when(pl.col("week") < found)
+        .then(pl.lit("before"))
+        .when(pl.col("week") <= last)
+        .then(pl.lit("after"))
     )
-    return {
-        "offering": offering,
-        "cases": chosen.height,
-        "findings": [f.to_json() for f in found],
-    }
+    return frame.join(weeks, on="week", how="semi").with_columns(side=side)
+
+
+def _attribute_split(of: OfferingFindings, f: Finding) -> pl.DataFrame:
+    """The watched cases of an attribute effect's test: `group` 'with' (holding the value) or
+    'rest' (holding none of the values found before it), with `value_s` and `capped`."""
+    ev = f.evidence
+    assert of.data_end is not None
+    watched = watched_lead_times(of.cases.lazy(), of.data_end, float(ev["horizon_s"])).collect(
+        engine=ENGINE
+    )
+    holding = of.attributes.filter(pl.col("attribute") == ev["attribute"])
+    with_value = holding.filter(pl.col("value") == ev["value"]).select("case_id").unique()
+    excluded = holding.filter(pl.col("value").is_in(list(ev["others_without"]))).select("case_id")
+    group = (
+        pl.when(pl.col("case_id").is_in(with_value["case_id"].implode()))
+        .then(pl.lit("with"))
+        .when(~pl.col("case_id").is_in(excluded["case_id"].implode()))
+        .then(pl.lit("rest"))
+    )
+    return (
+        watched.with_columns(group=group)
+        .filter(pl.col("group").is_not_null())
+        .select("case_id", "group", "value_s", "capped")
+    )
+
+
+def finding_cases(of: OfferingFindings, f: Finding) -> pl.DataFrame:
+    """The cases a finding concerns (FINDING_CASES_SCHEMA), the largest figure first.
+
+    - bottleneck: the cases with a wait before the step;
+    - rework_loop: the cases with a round going back from the step to its target;
+    - non_value_step: the cases with the step;
+    - slower_than_standard: the cases whose measured time at the step exceeds the standard;
+    - high_variance: the cases whose wait before (or time at) the step exceeds its median;
+    - lead_time_shift: the watched cases started in the weeks either side of the date;
+    - step_wait_shift: the waits before the step that began in those weeks, one row each;
+    - attribute_effect: the cases in view holding the value (the figure only for the
+      watched ones, those in the test);
+    - handoff: the cases where the step changed hands after a wait.
+    """
+    work = of.instances.filter(_WORK)
+    at_step = work.clear() if f.step is None else work.filter(pl.col("activity") == f.step)
+    ev = f.evidence
+    wait, process = pl.col("wait_before_s"), pl.col("process_s")
+    rows: pl.DataFrame
+    if f.kind == "bottleneck":
+        rows = _per_case(at_step.filter(wait.is_not_null()), wait)
+    elif f.kind == "rework_loop":
+        rounds = rework_rounds(of.instances.lazy()).collect(engine=ENGINE)
+        edge = rounds.filter(
+            (pl.col("from_activity") == ev["from_step"]) & (pl.col("to_activity") == ev["to_step"])
+        )
+        rows = _per_case(edge, pl.col("added_s"))
+    elif f.kind == "non_value_step":
+        rows = _per_case(at_step, wait.fill_null(0.0) + process.fill_null(0.0))
+    elif f.kind == "slower_than_standard":
+        measured = at_step.filter(pl.col("start").is_not_null() & process.is_not_null())
+        beyond = measured.filter(process > ev["standard_s"])
+        rows = _per_case(beyond, process - ev["standard_s"])
+    elif f.kind == "high_variance":
+        column = wait if ev["measure"] == "wait" else process
+        rows = _per_case(at_step.filter(column > ev["p50_s"]), column - ev["p50_s"])
+    elif f.kind in ("lead_time_shift", "step_wait_shift"):
+        rows = (
+            _watched_series(of, f)
+            .filter(pl.col("side").is_not_null())
+            .select("case_id", "side", "week", figure_s="value_s")
+        )
+    elif f.kind == "attribute_effect":
+        holders = of.attributes.filter(
+            (pl.col("attribute") == ev["attribute"]) & (pl.col("value") == ev["value"])
+        ).select("case_id")
+        split = _attribute_split(of, f).filter(pl.col("group") == "with")
+        rows = holders.unique().join(
+            split.select("case_id", figure_s="value_s"), on="case_id", how="left"
+        )
+    elif f.kind == "handoff":
+        over = handed_over(work).filter((pl.col("activity") == f.step) & pl.col("_handoff"))
+        rows = _per_case(over, wait)
+    else:
+        raise ValueError(f"unknown kind of finding: {f.kind!r}")
+    facts = of.cases.select("case_id", "first_start", "last_end", "completed", "lead_time_s")
+    frame = rows.join(facts, on="case_id", how="inner")
+    frame = frame.select(
+        [
+            pl.col(n).cast(t) if n in frame.columns else pl.lit(None, dtype=t).alias(n)
+            for n, t in FINDING_CASES_SCHEMA.items()
+        ]
+    )
+    return frame.sort(
+        ["figure_s", "case_id", "week"], descending=[True, False, False], nulls_last=True
+    )
+
+
+def _step_totals(of: OfferingFindings, f: Finding, total: pl.Expr, n: str) -> pl.DataFrame:
+    frame = (
+        steps(of.instances.lazy(), by=())
+        .collect(engine=ENGINE)
+        .select("activity", total_s=total, n=pl.col(n).cast(pl.Int64))
+    )
+    return frame.with_columns(
+        share=pl.col("total_s") / pl.col("total_s").sum(),
+        is_finding=pl.col("activity") == f.step,
+    ).sort(["total_s", "activity"], descending=[True, False])
+
+
+def evidence_frame(of: OfferingFindings, f: Finding) -> pl.DataFrame:
+    """The frame a finding's evidence chart draws (charts.findings.finding_chart):
+
+    - bottleneck: per step, the total wait before it (`activity`, `total_s`, `share`,
+      `n` waits, `is_finding`), the largest first;
+    - non_value_step: the same with the time at each step: the wait before it and its
+      work (`n` instances);
+    - rework_loop: `group` ('back', 'not back'), `cases`, `share`: the cases in view
+      that went back from the step to its target at least once, and the others;
+    - slower_than_standard: `value_s`, the measured process time of each instance;
+    - high_variance: per step taking part, `activity`, `p50_s`, `p95_s`, `ratio`, `n`,
+      `is_finding`, for the finding's measure;
+    - lead_time_shift, step_wait_shift: the series' weeks (`week`, `median_s`,
+      `values`, `side`: 'before' or 'after' the date for the two segments around it);
+    - attribute_effect: the watched cases of the test, `group` ('with' the value or
+      'rest'), `value_s` and `capped`;
+    - handoff: `group` ('handed over', 'same person', 'every step'), `wait_p50_s`,
+      `n` waits.
+    """
+    ev = f.evidence
+    if f.kind == "bottleneck":
+        return _step_totals(of, f, pl.col("wait_before_s_sum"), "wait_before_s_n")
+    if f.kind == "non_value_step":
+        at_step = pl.col("wait_before_s_sum").fill_null(0.0) + pl.col(
+            "process_time_s_sum"
+        ).fill_null(0.0)
+        return _step_totals(of, f, at_step, "instances")
+    if f.kind == "rework_loop":
+        back = finding_cases(of, f).height
+        total = of.cases.height
+        return pl.DataFrame(
+            {
+                "group": ["back", "not back"],
+                "cases": [back, total - back],
+                "share": [back / total, (total - back) / total],
+            },
+            schema={"group": pl.String(), "cases": pl.Int64(), "share": pl.Float64()},
+        )
+    if f.kind == "slower_than_standard":
+        work = of.instances.filter(_WORK & (pl.col("activity") == f.step))
+        return work.filter(
+            pl.col("start").is_not_null() & pl.col("process_s").is_not_null()
+        ).select(value_s="process_s")
+    if f.kind == "high_variance":
+        prefix = "wait_before_s" if ev["measure"] == "wait" else "process_time_s"
+        frame = steps(of.instances.lazy(), by=()).collect(engine=ENGINE)
+        return (
+            frame.filter(
+                (pl.col(f"{prefix}_n") >= MIN_INSTANCES)
+                & (pl.col(f"{prefix}_p50") > 0)
+                & pl.col(f"{prefix}_p95").is_not_null()
+            )
+            .select(
+                "activity",
+                p50_s=f"{prefix}_p50",
+                p95_s=f"{prefix}_p95",
+                ratio=pl.col(f"{prefix}_p95") / pl.col(f"{prefix}_p50"),
+                n=pl.col(f"{prefix}_n").cast(pl.Int64),
+                is_finding=pl.col("activity") == f.step,
+            )
+            .sort(["ratio", "activity"], descending=[True, False])
+        )
+    if f.kind in ("lead_time_shift", "step_wait_shift"):
+        series = _watched_series(of, f)
+        return (
+            series.group_by("week")
+            .agg(
+                median_s=pl.col("value_s").quantile(0.5, interpolation="linear"),
+                values=pl.len().cast(pl.Int64),
+                side=pl.col("side").first(),
+            )
+            .sort("week")
+        )
+    if f.kind == "attribute_effect":
+        return _attribute_split(of, f)
+    if f.kind == "handoff":
+        over = handed_over(of.instances.filter(_WORK)).filter(pl.col("activity") == f.step)
+        every = of.instances.filter(_WORK)["wait_before_s"].drop_nulls()
+        rows = [
+            ("handed over", over.filter(pl.col("_handoff"))["wait_before_s"]),
+            ("same person", over.filter(~pl.col("_handoff"))["wait_before_s"]),
+            ("every step", every),
+        ]
+        return pl.DataFrame(
+            {
+                "group": [g for g, _ in rows],
+                "wait_p50_s": [
+                    s.quantile(0.5, interpolation="linear") if s.len() else None for _, s in rows
+                ],
+                "n": [s.len() for _, s in rows],
+            },
+            schema={"group": pl.String(), "wait_p50_s": pl.Float64(), "n": pl.Int64()},
+        )
+    raise ValueError(f"unknown kind of finding: {f.kind!r}")
+
+
+if __name__ == "__main__":  # python -m metrics.findings: the `findings` command of cli/
+    import sys
+
+    from cli import run_command
+
+    sys.exit(run_command("findings"))

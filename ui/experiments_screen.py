@@ -638,9 +638,25 @@ def _create() -> None:
     ss["exp_saved"] = "Saved as a new experiment: it is the one shown below."
 
 
+_PREFILL = "try_prefill"
+
+
+def prefill_try_a_change(offering: str, name: str, what_changed: str) -> None:
+    """Open "Try a change now" with these values on the page's next run (another page's
+    "Try a change on this" calls it, then switches here)."""
+    st.session_state[_PREFILL] = {
+        "try_offering": offering,
+        "try_name": name,
+        "try_what": what_changed,
+    }
+
+
 def try_a_change(d: Derived, open_by_default: bool) -> None:
     """Pick an offering and a day: the verdict at once, then save it as an experiment."""
     offerings = sorted(d.cases["offering"].unique().to_list())
+    if prefill := st.session_state.pop(_PREFILL, None):
+        st.session_state.update(prefill)
+        open_by_default = True
     last_day = (d.now or datetime.now(UTC)).date()
     first_day = d.cases["first_start"].min().date()  # type: ignore[union-attr]
     with st.expander("Try a change now", icon=":material/science:", expanded=open_by_default):

@@ -20,6 +20,7 @@ from metrics.periods import overlapping_groups, period_bounds, quiet_offerings
 from metrics.selection import Selection
 from ui.drill import cases_link
 from ui.filters import ViewFilters
+from ui.findings_screen import top_finding_line
 from ui.format import duration_text, explain, in_unit, md, pct_change, share, unit_label
 from ui.resources import warehouse
 from ui.widgets import chart_downloads, table
@@ -193,6 +194,7 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                         f"cases that waited for {row['bottleneck']}",
                         Selection(offering, completed=True, ended=ended, step=row["bottleneck"]),
                     )
+            top_finding_line(row["offering"])
 
 
 def health_table(rows: pl.DataFrame) -> pl.DataFrame:

@@ -137,6 +137,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         UPDATE activities SET auto_kind = false;
         """,
     ),
+    (
+        8,
+        "verdicts on findings: confirmed or dismissed, by whom, when, and on what evidence",
+        """
+        CREATE TABLE finding_verdicts (
+            finding_id   VARCHAR PRIMARY KEY,
+            offering     VARCHAR NOT NULL,
+            kind         VARCHAR NOT NULL,
+            step         VARCHAR,
+            headline     VARCHAR NOT NULL DEFAULT '',
+            verdict      VARCHAR NOT NULL,
+            note         VARCHAR NOT NULL DEFAULT '',
+            fingerprint  JSON NOT NULL,
+            decided_by   VARCHAR NOT NULL,
+            decided_at   TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

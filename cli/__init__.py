@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("cli.report", "python -m metrics.report"),
     "compare": ("cli.compare", "python -m metrics.compare"),
     "experiments": ("cli.experiments", "python -m warehouse.experiments"),
+    "whatif": ("cli.whatif", "python -m metrics.whatif"),
+    "conformance": ("cli.conformance", "python -m metrics.conformance"),
+    "forecast": ("cli.forecast", "python -m metrics.forecast"),
 }
 """Command name → (module, the historical ``python -m`` name that runs it too)."""
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
 from ui.compare_screen import (
     efficiency_and_rework,
     lead_times,
@@ -15,6 +16,7 @@ from ui.context import dashboard_context, filtered_view
 
 st.title("Compare offerings")
 d, filters = dashboard_context()
+working_time_caption(d, filters.offerings)
 instances, cases = filtered_view(filters)
 start, end = window(filters)
 card = score(instances, cases, start, end)

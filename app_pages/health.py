@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
 from ui.health_screen import health_frame, health_table, offering_tiles, period_of, trend
 
 st.title("Stream health")
 d, filters = dashboard_context()
+working_time_caption(d, filters.offerings)
 instances, cases = filtered_view(filters)
 start, end, label = period_of(d, filters)
 st.caption(

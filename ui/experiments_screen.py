@@ -26,6 +26,8 @@ from metrics.significance import ALPHA, MeasureComparison
 from metrics.verdict import CLEARLY_LONGER, CLEARLY_SHORTER, MIN_STEP_WAITS, step_changes_words
 from metrics.windows import WindowFigures
 from ui.context import empty_warehouse
+from ui.experiment_future_state import KEY as FUTURE_STATE_KEY
+from ui.experiment_future_state import future_state_field
 from ui.format import duration_text, explain, share
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
@@ -510,6 +512,7 @@ def _update(exp_id: int) -> None:
             after_days=ss["edit_after"],
             what_changed=ss["edit_what"],
             hypothesis=ss["edit_hypothesis"],
+            future_state_id=ss.get(FUTURE_STATE_KEY),
         )
     except WarehouseError as exc:
         ss["exp_error"] = str(exc)
@@ -538,6 +541,7 @@ def edit(row: dict[str, Any]) -> None:
                 edit_after=row["after_days"],
                 edit_what=row["what_changed"],
                 edit_hypothesis=row["hypothesis"],
+                **{FUTURE_STATE_KEY: row["future_state_id"]},
             )
         with st.form("edit_form", border=False):
             st.text_input("Name", key="edit_name")
@@ -548,6 +552,7 @@ def edit(row: dict[str, Any]) -> None:
             cols[3].number_input("Days after", 1, MAX_WINDOW_DAYS, key="edit_after")
             st.text_input("What changed", key="edit_what")
             st.text_area("Hypothesis", key="edit_hypothesis", height=68)
+            future_state_field(row["offering"])
             st.form_submit_button(
                 "Save changes", icon=":material/save:", on_click=_update, args=(row["id"],)
             )

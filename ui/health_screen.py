@@ -11,6 +11,7 @@ import streamlit as st
 from charts.health import lead_time_trend_chart
 from metrics.health import default_period, health, lead_time_trend
 from ui.filters import ViewFilters
+from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, pct_change, share
 from ui.resources import warehouse
 from ui.views import Derived
@@ -123,6 +124,7 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                     f"**Bottleneck:** {row['bottleneck']}, where "
                     f"{share(row['bottleneck_wait_share'])} of this period's waiting happened."
                 )
+            forecast_line(row["offering"])
 
 
 def health_table(rows: pl.DataFrame) -> pl.DataFrame:

@@ -24,6 +24,7 @@ from metrics.waits import (
     waits_by_weekday_hour,
 )
 from model.units import unit_for
+from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
 from ui.format import duration_text, explain, share
 from ui.widgets import chart_downloads, csv_download, seed_from_url, slug, url_choice
 
@@ -198,12 +199,14 @@ def cases_waiting(
         (pl.col("age_s") / DAY).round(1).alias("Case age (d)"),
         pl.col("n_instances").alias("Steps done"),
     )
+    table = with_likely_done(table, offering)
     st.dataframe(
         table,
         hide_index=True,
         key="waits_now_table",
         column_config={
-            "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
+            "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+            **LIKELY_DONE_COLUMN,
         },
     )
     csv_download(table, f"waiting-after-{slug(step)}-{slug(offering)}", "waits_now_csv")

@@ -32,9 +32,9 @@ from warehouse import WarehouseError
 from warehouse.future_states import (
     StoredFutureState,
     delete_future_state,
-    future_states,
     get_future_state,
     save_future_state,
+    versions,
 )
 
 INTRO = (
@@ -195,15 +195,10 @@ def _work_steps(instances: pl.DataFrame) -> list[str]:
     )
 
 
-def _saved_versions(offering: str) -> list[StoredFutureState]:
-    frame = future_states(warehouse(), offering).sort("saved_at", "id", descending=True)
-    return [get_future_state(warehouse(), int(i)) for i in frame["id"]]
-
-
 def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> FutureState | None:
     """Draw and edit the future state; returns it when it is valid."""
     ss = st.session_state
-    saved = _saved_versions(offering)
+    saved = versions(warehouse(), offering)
     known = _work_steps(instances)
     if ss.get(_DRAFT, {}).get("offering") != offering:
         latest = saved[0] if saved else None
@@ -327,7 +322,7 @@ def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> Futu
     )
     if message := ss.pop(_MESSAGE, None):
         getattr(st, message[0])(message[1])
-    versions(offering, saved)
+    saved_versions(offering, saved)
     if problems:
         return None
     if not unsaved and latest is not None:
@@ -335,7 +330,7 @@ def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> Futu
     return FutureState.from_json(document)
 
 
-def versions(offering: str, saved: list[StoredFutureState]) -> None:
+def saved_versions(offering: str, saved: list[StoredFutureState]) -> None:
     """Every saved version of the offering's future states, and deleting one by name."""
     if not saved:
         return

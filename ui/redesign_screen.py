@@ -189,6 +189,13 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
     boxes = p.current.boxes
     on_map = boxes["activity"].to_list()
     options = on_map + [s for s in p.steps if s not in on_map]
+    if not options:
+        st.info(
+            f"The completed cases of {offering} in view have no work step to change (every "
+            "status is a waiting one): check the kinds in the Data page's activity catalog.",
+            icon=":material/info:",
+        )
+        return
     next_of = _next_steps(p.current)
     if ss.get("rd_step") not in options:
         neck = boxes.filter(pl.col("is_bottleneck"))["activity"]

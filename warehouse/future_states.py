@@ -75,14 +75,21 @@ def future_states(wh: Warehouse, offering: str | None = None) -> pl.DataFrame:
     return _frame(wh, "WHERE offering = ?", [offering])
 
 
+def versions(wh: Warehouse, offering: str) -> list[StoredFutureState]:
+    """Every saved version of an offering's future states, the last saved first."""
+    frame = future_states(wh, offering).sort("saved_at", "id", descending=True)
+    return [_stored(row) for row in frame.iter_rows(named=True)]
+
+
 def latest_future_states(wh: Warehouse, offering: str) -> list[StoredFutureState]:
     """The latest version of each of an offering's future states, the last saved first."""
-    frame = (
-        future_states(wh, offering)
-        .unique("name", keep="first", maintain_order=True)
-        .sort("saved_at", "id", descending=True)
-    )
-    return [_stored(row) for row in frame.iter_rows(named=True)]
+    seen: set[str] = set()
+    latest = []
+    for stored in versions(wh, offering):
+        if stored.name not in seen:
+            seen.add(stored.name)
+            latest.append(stored)
+    return latest
 
 
 def get_future_state(wh: Warehouse, future_state_id: int) -> StoredFutureState:

@@ -16,6 +16,7 @@ from warehouse.future_states import (
     get_future_state,
     latest_future_states,
     save_future_state,
+    versions,
 )
 
 JUNE = {
@@ -64,6 +65,7 @@ def test_saving_a_name_again_adds_a_version(wh: Warehouse) -> None:
         ("Napkin", 1),
         ("After the June redesign", 2),
     ]
+    assert [s.id for s in versions(wh, "Custom formulation")] == [3, 2, 1]
     assert future_states(wh).height == 4
     with pytest.raises(WarehouseError, match="no saved future state #9"):
         get_future_state(wh, 9)

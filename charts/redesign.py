@@ -213,7 +213,7 @@ def conformance_weeks_chart(by_week: pl.DataFrame) -> AnyChart:
             y2=alt.datum(0),
             y=alt.Y(
                 "conforming_share:Q",
-                title="Cases that follow the future state",
+                title="Cases following it",
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),

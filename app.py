@@ -63,6 +63,18 @@ pages = {
             icon=":material/science:",
             url_path="experiments",
         ),
+        st.Page(
+            "app_pages/redesign.py",
+            title="Redesign",
+            icon=":material/design_services:",
+            url_path="redesign",
+        ),
+        st.Page(
+            "app_pages/future_state.py",
+            title="Future state",
+            icon=":material/flag:",
+            url_path="future-state",
+        ),
     ],
     "Data": [
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
 from ui.compare_screen import (
     bounds_of,
     case_links,
@@ -16,6 +17,7 @@ from ui.context import dashboard_context, filtered_view
 
 st.title("Compare offerings")
 d, filters = dashboard_context()
+working_time_caption(d, filters.offerings)
 instances, cases = filtered_view(filters)
 bounds = bounds_of(cases, filters)
 card = score(instances, cases, bounds)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.calendar_screen import calendar_screen
 from ui.data_screens import catalog_screen, history_screen, remove_demo_button, upload_screen
 
 st.title("Data")
@@ -11,10 +12,14 @@ st.caption(
     "and tell the dashboard which steps add value, which statuses are waits and which end a case."
 )
 remove_demo_button()
-upload, history, catalog = st.tabs(["Upload", "Import history", "Activity catalog"])
+upload, history, catalog, hours = st.tabs(
+    ["Upload", "Import history", "Activity catalog", "Working time"]
+)
 with upload:
     upload_screen()
 with history:
     history_screen()
 with catalog:
     catalog_screen()
+with hours:
+    calendar_screen()

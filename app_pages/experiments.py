@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
+from ui.experiment_future_state import future_state_block
 from ui.experiments_screen import (
     INTRO,
     charts,
@@ -27,6 +29,7 @@ try_a_change(d, open_by_default=records.height == 0)
 chosen = choose(records)
 if chosen is not None:
     header(chosen)
+    working_time_caption(d, (chosen["offering"],))
     c = comparison(
         chosen["offering"], chosen["changed_at"], chosen["before_days"], chosen["after_days"]
     )
@@ -41,4 +44,5 @@ if chosen is not None:
         tiles(c)
         window_links(c)
         charts(c)
+        future_state_block(chosen, c.windows)
     edit(chosen)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
 from ui.health_screen import (
     all_offerings_table,
@@ -14,6 +15,7 @@ from ui.health_screen import (
 
 st.title("Stream health")
 d, filters = dashboard_context()
+working_time_caption(d, filters.offerings)
 # Every case of the offerings in view: a period is compared with the period before it.
 instances, cases = filtered_view(filters, all_time=True)
 bounds = bounds_of(cases, filters)

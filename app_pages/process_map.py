@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
 from ui.process_map_screen import arrows_table, draw_process_map, map_controls
 from ui.widgets import offering_picker
@@ -9,6 +10,7 @@ from ui.widgets import offering_picker
 st.title("Process map")
 d, filters = dashboard_context()
 offering = offering_picker(filters.offerings, key="pm_offering")
+working_time_caption(d, (offering,))
 instances, cases = filtered_view(filters, (offering,))
 view = map_controls(offering, instances, cases)
 draw_process_map(offering, view, instances, cases)

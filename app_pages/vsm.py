@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
 from ui.vsm_screen import draw_map, steps_table, variants_table
 from ui.widgets import offering_picker
@@ -9,6 +10,7 @@ from ui.widgets import offering_picker
 st.title("Value stream map")
 d, filters = dashboard_context()
 offering = offering_picker(filters.offerings, key="vsm_offering")
+working_time_caption(d, (offering,))
 instances, cases = filtered_view(filters, (offering,))
 draw_map(offering, instances, cases)
 st.subheader("Variants")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
 from ui.waits_screen import cases_waiting, slowest, spread, timeline, wait_overview
 from ui.widgets import offering_picker
@@ -9,6 +10,7 @@ from ui.widgets import offering_picker
 st.title("Waits")
 d, filters = dashboard_context()
 offering = offering_picker(filters.offerings, key="waits_offering")
+working_time_caption(d, (offering,))
 instances, cases = filtered_view(filters, (offering,))
 st.subheader("Waiting before each step")
 steps, unit, log = wait_overview(offering, instances, cases)

@@ -237,8 +237,56 @@ def _totals(frame: pl.DataFrame, totals: dict[str, Any]) -> alt.Chart:
     )
 
 
-def value_stream_map_chart(vsm: pl.DataFrame, totals: dict[str, Any], title: str = "") -> AnyChart:
-    """The whole map; `vsm` from metrics.vsm.vsm_steps, `totals` from metrics.vsm.ladder."""
+SELECTED_COLOR = "#1565c0"
+
+
+def _pick(frame: pl.DataFrame, select: str, selected: str | None) -> alt.Chart:
+    """An invisible layer over each box and its data box that a click selects (the point
+    selection `select`, on the step's name), outlining the selected one."""
+    pick = alt.selection_point(
+        name=select,
+        fields=["activity"],
+        on="click",
+        toggle=False,
+        clear=False,
+        value=[{"activity": selected}] if selected is not None else alt.Undefined,
+    )
+    return (
+        alt.Chart(frame)
+        .mark_rect(fill="white", fillOpacity=0.01, cursor="pointer")
+        .encode(
+            x=_x(),
+            x2="x1:Q",
+            y=_y(DATA_BOTTOM),
+            y2=alt.Y2Datum(BOX_TOP),
+            stroke=alt.when(pick, empty=False)
+            .then(alt.value(SELECTED_COLOR))
+            .otherwise(alt.value("transparent")),
+            strokeWidth=alt.when(pick, empty=False).then(alt.value(4)).otherwise(alt.value(0)),
+            tooltip=[
+                alt.Tooltip("activity:N", title="Click to change"),
+                alt.Tooltip("ct:N", title="Median process time (C/T)"),
+                alt.Tooltip("wait:N", title="Median wait before"),
+                alt.Tooltip("cases:Q", title="Cases", format=","),
+            ],
+        )
+        .add_params(pick)
+    )
+
+
+def value_stream_map_chart(
+    vsm: pl.DataFrame,
+    totals: dict[str, Any],
+    title: str = "",
+    *,
+    select: str | None = None,
+    selected: str | None = None,
+) -> AnyChart:
+    """The whole map; `vsm` from metrics.vsm.vsm_steps, `totals` from metrics.vsm.ladder.
+
+    With `select`, a click on a box selects its step (a point selection of that name on
+    `activity`, for `st.altair_chart(on_select=...)`); `selected` is outlined to begin with.
+    """
     frame = _frame(vsm)
     # An invisible frame fixes the x domain to the slots, so short maps keep their proportions.
     slots = max(frame.height + TOTALS_SLOTS, MIN_SLOTS)
@@ -257,6 +305,8 @@ def value_stream_map_chart(vsm: pl.DataFrame, totals: dict[str, Any], title: str
     ]
     if frame["is_bottleneck"].any():
         layers.insert(1, _bottleneck(frame))
+    if select is not None:
+        layers.append(_pick(frame, select, selected))
     chart = (
         alt.layer(*layers)
         .resolve_scale(color="independent")

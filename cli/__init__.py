@@ -25,6 +25,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "experiments": ("cli.experiments", "python -m warehouse.experiments"),
     "findings": ("cli.findings", "python -m metrics.findings"),
     "catalog": ("cli.catalog", "python -m warehouse.catalog"),
+    "whatif": ("cli.whatif", "python -m metrics.whatif"),
+    "conformance": ("cli.conformance", "python -m metrics.conformance"),
+    "forecast": ("cli.forecast", "python -m metrics.forecast"),
 }
 """Command name → (module, the historical ``python -m`` name that runs it too)."""
 

@@ -7,10 +7,12 @@ import argparse
 import json
 import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from metrics.derived import Derived, derive_all
 from metrics.filters import WINDOW_MODES, CaseFilter
+from metrics.working_time import Calendar, calendar_problems
 from warehouse import Warehouse, WarehouseError, resolve_db_path
 
 
@@ -83,15 +85,55 @@ def open_existing(db: str | None) -> Warehouse:
         raise CommandError(str(exc).splitlines()[0]) from exc
 
 
-def offering_cases(db: str | None, offering: str) -> Derived:
-    """Every case of one offering of the warehouse, derived."""
+def offering_cases(db: str | None, offering: str, calendar: Calendar | None = None) -> Derived:
+    """Every case of one offering of the warehouse, derived (in working time with `calendar`)."""
     with open_existing(db) as wh:
         if offering not in wh.offerings():
             raise CommandError(f"No offering {offering!r} in {wh.path}.")
         events = wh.events([offering])
         catalog = wh.catalog(offering)
         open_items = wh.open_items([offering])
-    return derive_all(events, catalog, open_items)
+    return derive_all(events, catalog, open_items, calendar=calendar)
+
+
+def read_json_file(path: str, what: str) -> Any:
+    """The JSON document in the file at `path`; a one-line CommandError saying what is wrong
+    and where (`what` names the file's role: "calendar", "future state")."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CommandError(f"No {what} file at {path}.") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"The {what} file {path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise CommandError(f"Cannot read the {what} file {path}: {exc.strerror}.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"The {what} file {path} is not JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}."
+        ) from None
+
+
+def add_calendar(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--calendar",
+        metavar="FILE.json",
+        help="count working time only, with this calendar (docs/REDESIGN.md, Working time)",
+    )
+
+
+def read_calendar(path: str | None) -> Calendar | None:
+    """The calendar of `--calendar FILE.json` (None without one); a one-line CommandError
+    naming every problem of a bad one."""
+    if path is None:
+        return None
+    obj = read_json_file(path, "calendar")
+    problems = calendar_problems(obj)
+    if problems:
+        raise CommandError(f"The calendar in {path} is not valid: {' '.join(problems)}")
+    return Calendar.from_json(obj)
 
 
 def print_json(document: Any) -> None:

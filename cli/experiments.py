@@ -3,6 +3,7 @@
     python -m cli experiments --db PATH list [--json]
     python -m cli experiments --db PATH add --name N --offering O --change ISO
         [--what TEXT] [--hypothesis TEXT] [--before-days N] [--after-days N] [--status S]
+        [--future-state ID]
     python -m cli experiments --db PATH edit ID [same options as add]
     python -m cli experiments --db PATH delete ID
 
@@ -46,6 +47,13 @@ def _fields(sub: argparse.ArgumentParser, required: bool) -> None:
     sub.add_argument("--before-days", type=int, help="days compared before the change (14)")
     sub.add_argument("--after-days", type=int, help="days compared after the change (14)")
     sub.add_argument("--status", choices=STATUSES, help="running (default), kept or reverted")
+    sub.add_argument(
+        "--future-state",
+        dest="future_state_id",
+        type=int,
+        metavar="ID",
+        help="the saved future state (its id) the change tries",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

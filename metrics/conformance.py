@@ -357,3 +357,11 @@ def format_conformance(figures: dict[str, Any], top: int = 10) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m metrics.conformance: the `conformance` command of cli/
+    import sys
+
+    from cli import run_command
+
+    sys.exit(run_command("conformance"))

@@ -285,3 +285,11 @@ def likely_done_by(
     if not out:
         return pl.DataFrame(schema=LIKELY_DONE_SCHEMA)
     return conform(pl.concat(out).lazy(), LIKELY_DONE_SCHEMA).collect()
+
+
+if __name__ == "__main__":  # python -m metrics.forecast: the `forecast` command of cli/
+    import sys
+
+    from cli import run_command
+
+    sys.exit(run_command("forecast"))

@@ -523,3 +523,11 @@ def maps(
         ValueStreamMap(current, ladder(current)),
         ValueStreamMap(projected, ladder(projected, parallel=pairs)),
     )
+
+
+if __name__ == "__main__":  # python -m metrics.whatif: the `whatif` command of cli/
+    import sys
+
+    from cli import run_command
+
+    sys.exit(run_command("whatif"))

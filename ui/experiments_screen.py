@@ -38,6 +38,8 @@ from metrics.windows import Side, WindowFigures
 from metrics.xmr import XMR_RULES
 from ui.context import empty_warehouse
 from ui.drill import cases_link
+from ui.experiment_future_state import KEY as FUTURE_STATE_KEY
+from ui.experiment_future_state import future_state_field
 from ui.format import duration_text, explain, in_unit, md, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
@@ -757,6 +759,7 @@ def _update(exp_id: int) -> None:
             after_days=ss["edit_after"],
             what_changed=ss["edit_what"],
             hypothesis=ss["edit_hypothesis"],
+            future_state_id=ss.get(FUTURE_STATE_KEY),
         )
     except WarehouseError as exc:
         ss["exp_error"] = str(exc)
@@ -785,6 +788,7 @@ def edit(row: dict[str, Any]) -> None:
                 edit_after=row["after_days"],
                 edit_what=row["what_changed"],
                 edit_hypothesis=row["hypothesis"],
+                **{FUTURE_STATE_KEY: row["future_state_id"]},
             )
         with st.form("edit_form", border=False):
             st.text_input("Name", key="edit_name")
@@ -795,6 +799,7 @@ def edit(row: dict[str, Any]) -> None:
             cols[3].number_input("Days after", 1, MAX_WINDOW_DAYS, key="edit_after")
             st.text_input("What changed", key="edit_what")
             st.text_area("Hypothesis", key="edit_hypothesis", height=68)
+            future_state_field(row["offering"])
             st.form_submit_button(
                 "Save changes", icon=":material/save:", on_click=_update, args=(row["id"],)
             )

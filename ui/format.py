@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
 from metrics.definitions import DEFINITIONS
 from metrics.stats import duration_text
+from metrics.working_time import Calendar
 from model.units import SHORT, UNITS, unit_for
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "pct_change",
     "share",
     "table_unit",
+    "time_basis_note",
     "unit_label",
 ]
 
@@ -80,3 +82,32 @@ def in_unit(column: str, unit: str, digits: int = 1) -> pl.Expr:
 def unit_label(label: str, unit: str) -> str:
     """'Median wait (h)'."""
     return f"{label} ({SHORT[unit]})"
+
+
+def _working_day_hours(calendar: Calendar) -> float | None:
+    """The hours of a typical working day: the week's hours over the days that have some."""
+    days = sum(1 for periods in calendar.hours if periods)
+    return calendar.weekly_hours / days if days else None
+
+
+def time_basis_note(calendars: Mapping[str, Calendar], offerings: Sequence[str]) -> str:
+    """What the durations of `offerings` count: "" in elapsed time, else a sentence saying
+    which offerings count working time and how long a day of it is.
+
+    `calendars` are the calendars that are on (ui.views.Derived.calendars)."""
+    on = [o for o in offerings if o in calendars]
+    if not on:
+        return ""
+    whose = "these cases" if len(offerings) == 1 else ", ".join(on)
+    text = (
+        f"**Working time:** durations of {whose} count working hours only (the calendar on "
+        "the Data page's Working time tab is on), so 1 d is 24 working hours"
+    )
+    lengths = {_working_day_hours(calendars[o]) for o in on} - {None}
+    if len(lengths) == 1:
+        hours = lengths.pop()
+        assert hours is not None
+        text += f", about {24 / hours:.1f} working days of {hours:g} h"
+    if len(on) < len(offerings):
+        text += "; the other offerings count elapsed time"
+    return text + "."

@@ -21,6 +21,7 @@ from metrics.selection import Selection
 from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.findings_screen import top_finding_line
+from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, md, pct_change, share, unit_label
 from ui.resources import warehouse
 from ui.widgets import chart_downloads, table
@@ -195,6 +196,7 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                         Selection(offering, completed=True, ended=ended, step=row["bottleneck"]),
                     )
             top_finding_line(row["offering"])
+            forecast_line(row["offering"])
 
 
 def health_table(rows: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,8 @@ share one safely; the keys are still plain values (file, data version, filter).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
@@ -23,20 +24,30 @@ from metrics.derived import derive_all
 from metrics.filters import CaseFilter, apply_filters, attribute_names, attribute_values
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
-from metrics.working_time import REAL_TIME, Clock
+from metrics.working_time import REAL_TIME, Calendar, Clock, calendar_problems
 from ui.filters import FilterChoices
 from ui.resources import data_version, open_warehouse, warehouse
+from warehouse.calendars import calendars_on
 
 
 @dataclass(frozen=True)
 class Derived:
-    """Every case of the warehouse (metrics.derived) and its events (for attribute filters)."""
+    """Every case of the warehouse (metrics.derived) and its events (for attribute filters).
+
+    `calendars` are the calendars that are on, by offering: those offerings' durations
+    count working time only (`clock` reads it), the others' elapsed time."""
 
     events: pl.DataFrame
     instances: pl.DataFrame
     cases: pl.DataFrame
     now: datetime | None
     clock: Clock = REAL_TIME
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+
+    @property
+    def working_time(self) -> tuple[str, ...]:
+        """The offerings whose durations count working time only."""
+        return tuple(sorted(self.calendars))
 
     def now_of(self, offering: str) -> datetime | None:
         """The "now" of one offering: its own latest event (a historical log beside live
@@ -45,12 +56,20 @@ class Derived:
         return value if isinstance(value, datetime) else None
 
 
+def _calendars(path: str) -> dict[str, Calendar]:
+    """The calendars that are on, by offering (one stored before a stricter release
+    that no longer passes is left off rather than stopping every page)."""
+    stored = calendars_on(open_warehouse(path))
+    return {o: Calendar.from_json(c) for o, c in stored.items() if not calendar_problems(c)}
+
+
 @st.cache_resource(show_spinner="Computing the streams...", max_entries=2)
 def _derive(path: str, version: str) -> Derived:
     wh = open_warehouse(path)
     events = wh.events()
-    d = derive_all(events, wh.catalog(), wh.open_items())
-    return Derived(events, d.instances, d.cases, d.now, d.clock)
+    on = _calendars(path)
+    d = derive_all(events, wh.catalog(), wh.open_items(), calendar=on or None)
+    return Derived(events, d.instances, d.cases, d.now, d.clock, on)
 
 
 def derived() -> Derived:

@@ -26,6 +26,7 @@ from metrics.waits import (
 )
 from model.units import unit_for
 from ui.drill import open_case, open_cases
+from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
 from ui.format import duration_text, explain, in_unit, share, table_unit, unit_label
 from ui.widgets import chart_downloads, seed_from_url, slug, table, url_choice
 
@@ -209,12 +210,14 @@ def cases_waiting(
         in_unit("age_s", unit).alias(unit_label("Case age", unit)),
         pl.col("n_instances").alias("Steps done"),
     )
+    shown = with_likely_done(shown, offering)
     picked = table(
         shown,
         f"waiting-after-{slug(step)}-{slug(offering)}",
         "waits_now_table",
         column_config={
-            "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
+            "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+            **LIKELY_DONE_COLUMN,
         },
         on_select="rerun",
         selection_mode="single-row",

@@ -529,12 +529,13 @@ class Warehouse:
 
     def data_version(self) -> str:
         """Changes whenever what the pages show could change: an import, an undo, a catalog
-        edit. The pages cache their figures by it."""
+        edit, a working-time calendar saved. The pages cache their figures by it."""
         row = self.read(
             "SELECT (SELECT coalesce(max(id), 0) FROM imports) AS last_import, "
             "(SELECT count(undone_at) FROM imports) AS undone, "
             "(SELECT coalesce(max(value), '') FROM settings WHERE key = 'catalog_version') "
-            "AS catalog"
+            "AS catalog, "
+            "(SELECT coalesce(max(epoch_us(saved_at)), 0) FROM calendars) AS calendars"
         ).row(0)
         return "-".join(str(v) for v in row)
 

@@ -44,8 +44,10 @@ EXPERIMENT_SCHEMA: dict[str, pl.DataType] = {
     "is_demo": pl.Boolean(),
     "created_at": pl.Datetime("us", "UTC"),
     "updated_at": pl.Datetime("us", "UTC"),
+    "future_state_id": pl.Int64(),
 }
-"""One row per experiment; `changed_at` is the instant the change took effect (UTC)."""
+"""One row per experiment; `changed_at` is the instant the change took effect (UTC);
+`future_state_id` the saved future-state version it tries (warehouse.future_states), or null."""
 
 EDITABLE = (
     "name",
@@ -56,6 +58,7 @@ EDITABLE = (
     "before_days",
     "after_days",
     "status",
+    "future_state_id",
 )
 
 
@@ -73,6 +76,7 @@ class Experiment:
     is_demo: bool
     created_at: datetime
     updated_at: datetime
+    future_state_id: int | None = None
 
 
 class DemoChangeLike(Protocol):
@@ -120,11 +124,27 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
             out[key] = days
     if "status" in out and out["status"] not in STATUSES:
         raise WarehouseError(f"Unknown status {out['status']!r}: use one of {', '.join(STATUSES)}.")
+    if out.get("future_state_id") is not None:
+        out["future_state_id"] = int(out["future_state_id"])
     if "changed_at" in out:
         if not isinstance(out["changed_at"], datetime):
             raise WarehouseError("The change instant must be a date and time.")
         out["changed_at"] = as_utc(out["changed_at"])
     return out
+
+
+def _check_future_state(wh: Warehouse, future_state_id: int | None, offering: str) -> None:
+    """An experiment tries a future state of its own offering."""
+    if future_state_id is None:
+        return
+    owner = wh.scalar("SELECT offering FROM future_states WHERE id = ?", [future_state_id])
+    if owner is None:
+        raise WarehouseError(f"There is no saved future state #{future_state_id}.")
+    if owner != offering:
+        raise WarehouseError(
+            f"Future state #{future_state_id} belongs to {owner}, not to {offering}: an "
+            "experiment tries a future state of its own offering."
+        )
 
 
 def experiments(wh: Warehouse, offering: str | None = None) -> pl.DataFrame:
@@ -159,8 +179,10 @@ def create_experiment(
     after_days: int = DEFAULT_WINDOW_DAYS,
     status: str = "running",
     is_demo: bool = False,
+    future_state_id: int | None = None,
 ) -> int:
-    """Store a new experiment; returns its id."""
+    """Store a new experiment; returns its id. `future_state_id` names the saved
+    future-state version the change tries (warehouse.future_states)."""
     fields = _checked(
         {
             "name": name,
@@ -171,8 +193,10 @@ def create_experiment(
             "before_days": before_days,
             "after_days": after_days,
             "status": status,
+            "future_state_id": future_state_id,
         }
     )
+    _check_future_state(wh, fields["future_state_id"], fields["offering"])
     now = datetime.now(UTC)
     with wh.write(
         "record experiment", str(fields["name"]), {"offering": fields["offering"]}
@@ -181,8 +205,8 @@ def create_experiment(
         new_id = int(rows[0][0])
         cur.execute(
             "INSERT INTO experiments (id, name, offering, changed_at, what_changed, hypothesis, "
-            "before_days, after_days, status, is_demo, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "before_days, after_days, status, future_state_id, is_demo, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [new_id, *(fields[k] for k in EDITABLE), is_demo, now, now],
         ).complete()
     return new_id
@@ -190,12 +214,18 @@ def create_experiment(
 
 def update_experiment(wh: Warehouse, experiment_id: int, **changes: Any) -> Experiment:
     """Change some fields of an experiment (any of name, offering, changed_at, what_changed,
-    hypothesis, before_days, after_days, status); returns the updated record."""
+    hypothesis, before_days, after_days, status, future_state_id); returns the updated record."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise WarehouseError(f"An experiment has no field {sorted(unknown)[0]!r}.")
     fields = _checked(changes)
-    get_experiment(wh, experiment_id)
+    current = get_experiment(wh, experiment_id)
+    if "future_state_id" in fields or "offering" in fields:
+        _check_future_state(
+            wh,
+            fields.get("future_state_id", current.future_state_id),
+            fields.get("offering", current.offering),
+        )
     if fields:
         assignments = ", ".join(f"{k} = ?" for k in fields)
         with wh.write("edit experiment", f"experiment #{experiment_id}", fields) as cur:

@@ -155,6 +155,36 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        9,
+        "future states: each saved version of an offering's agreed stream; experiments name one",
+        """
+        CREATE TABLE future_states (
+            id          BIGINT PRIMARY KEY,
+            offering    VARCHAR NOT NULL,
+            name        VARCHAR NOT NULL,
+            version     INTEGER NOT NULL,
+            definition  JSON NOT NULL,
+            saved_at    TIMESTAMPTZ NOT NULL,
+            saved_by    VARCHAR NOT NULL,
+            UNIQUE (offering, name, version)
+        );
+        ALTER TABLE experiments ADD COLUMN future_state_id BIGINT;
+        """,
+    ),
+    (
+        10,
+        "working-time calendars: one per offering, on or off",
+        """
+        CREATE TABLE calendars (
+            offering    VARCHAR PRIMARY KEY,
+            definition  JSON NOT NULL,
+            is_on       BOOLEAN NOT NULL DEFAULT false,
+            saved_at    TIMESTAMPTZ NOT NULL,
+            saved_by    VARCHAR NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

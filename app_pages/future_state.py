@@ -1,0 +1,21 @@
+"""Which stream did we agree to run, and how closely does work follow it?"""
+
+import streamlit as st
+
+from ui.calendar_screen import working_time_caption
+from ui.context import dashboard_context, filtered_view
+from ui.future_state_screen import INTRO, conformance_view, editor, today_map
+from ui.widgets import offering_picker
+
+st.title("Future state")
+st.caption(INTRO)
+d, filters = dashboard_context()
+offering = offering_picker(filters.offerings, key="fs_offering")
+working_time_caption(d, (offering,))
+instances, cases = filtered_view(filters, (offering,))
+map_steps = today_map(offering, instances, cases)
+st.subheader("The future state")
+future = editor(offering, instances, map_steps)
+if future is not None:
+    st.subheader("How closely work follows it")
+    conformance_view(offering, filters.spec((offering,)), cases, future)

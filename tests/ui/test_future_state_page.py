@@ -1,0 +1,203 @@
+"""The Future state page in AppTest: start from today's map or a napkin, edit the stages,
+save versions, and the conformance shown equals `python -m metrics.conformance`'s; an
+experiment names a future state and shows conformance before and after."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli_runner import run_cli
+from tests.ui.apptest import no_exceptions, run_app
+from warehouse import Warehouse
+from warehouse.future_states import future_states, save_future_state
+
+PAGE = "app_pages/future_state.py"
+OFFERING = "Custom formulation"
+MAP = [
+    "Sales inquiry",
+    "Quote",
+    "Order confirmed",
+    "Formulation",
+    "Sample sent",
+    "Sample approval",
+    "Raw materials ordered",
+    "Packaging ordered",
+    "Production",
+    "QC release",
+    "Packing",
+    "Shipping",
+    "Invoice",
+]
+
+
+def _conformance(
+    db: Path, document: dict[str, Any], *window: str, offering: str = OFFERING
+) -> dict[str, Any]:
+    path = db.parent / "future-state.json"
+    path.write_text(json.dumps(document))
+    done = run_cli(
+        "conformance", "--db", str(db), "--offering", offering, "--future-state", str(path),
+        *window, "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _headline(at: Any) -> tuple[int, int]:
+    """(conforming, completed) as the page's headline says them."""
+    for m in at.markdown:
+        found = re.match(r"\*\*([\d,]+) of the ([\d,]+) completed cases", str(m.value))
+        if found:
+            return int(found[1].replace(",", "")), int(found[2].replace(",", ""))
+    raise AssertionError("no conformance headline")
+
+
+def _table(at: Any, column: str) -> Any:
+    """The first table on the page with `column`."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _stages(at: Any) -> list[list[str]]:
+    stages, index = [], 0
+    while True:
+        try:
+            stages.append(list(at.multiselect(key=f"fs_stage_{index}").value))
+        except KeyError:
+            return stages
+        index += 1
+
+
+def test_start_from_the_map_edit_save_versions_and_see_conformance(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    assert at.title[0].value == "Future state"
+    # A first visit drafts today's map, one stage per box.
+    assert _stages(at) == [[step] for step in MAP]
+    assert at.text_input(key="fs_name").value == f"{OFFERING}: future state"
+    draft = {"name": f"{OFFERING}: future state", "stages": MAP}
+    expected = _conformance(demo_copy, draft)
+    assert _headline(at) == (expected["conforming"], expected["cases"])
+
+    # The materials are ordered in parallel; samples are optional; then save.
+    at.multiselect(key="fs_stage_6").set_value(["Raw materials ordered", "Packaging ordered"])
+    at.run()
+    at.button(key="fs_del_7").click().run()
+    at.multiselect(key="fs_optional").set_value(["Sample sent", "Sample approval"])
+    at.text_input(key="fs_name").set_value("Parallel materials").run()
+    no_exceptions(at)
+    stages: list[Any] = [*MAP[:6], ["Raw materials ordered", "Packaging ordered"], *MAP[8:]]
+    plan = {
+        "name": "Parallel materials",
+        "stages": stages,
+        "optional": ["Sample approval", "Sample sent"],
+    }
+    expected = _conformance(demo_copy, plan)
+    assert expected["conforming"] > 0
+    assert _headline(at) == (expected["conforming"], expected["cases"])
+
+    at.button(key="fs_save").click().run()
+    no_exceptions(at)
+    assert any("Saved “Parallel materials” as version 1." in s.value for s in at.success)
+    assert at.button(key="fs_save").disabled  # nothing new to save
+    # Moving a stage makes a second version.
+    at.button(key="fs_down_0").click().run()
+    assert _stages(at)[:2] == [["Quote"], ["Sales inquiry"]]
+    at.button(key="fs_save").click().run()
+    with Warehouse.open(demo_copy) as wh:
+        saved = future_states(wh, OFFERING)
+    assert saved.select("name", "version").rows() == [
+        ("Parallel materials", 2),
+        ("Parallel materials", 1),
+    ]
+    assert json.loads(saved["definition"][1]) == plan
+    assert saved["saved_by"].to_list() == ["local user (no sign-in)"] * 2
+
+    # A fresh session opens on the latest saved version.
+    again = run_app(demo_copy, PAGE, monkeypatch)
+    assert again.text_input(key="fs_name").value == "Parallel materials"
+    assert _stages(again)[:2] == [["Quote"], ["Sales inquiry"]]
+
+
+def test_a_napkin_map_and_the_cases_of_a_deviation(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    at.selectbox(key="fs_source").set_value("blank").run()
+    at.button(key="fs_load").click().run()
+    no_exceptions(at)
+    assert _stages(at) == [[]]
+    assert any("Stage 1 is an empty list" in w.value for w in at.warning)
+    assert at.button(key="fs_save").disabled
+    # Typed in from the napkin: a step the data has never seen is simply missing in every case.
+    at.multiselect(key="fs_stage_0").set_value(["Quote"]).run()
+    at.button(key="fs_add").click().run()
+    at.multiselect(key="fs_stage_1").set_value(["Taste panel"]).run()
+    at.button(key="fs_add").click().run()
+    at.multiselect(key="fs_stage_2").set_value(["Production"]).run()
+    no_exceptions(at)
+    napkin = {"name": "Napkin map", "stages": ["Quote", "Taste panel", "Production"]}
+    expected = _conformance(demo_copy, napkin)
+    assert _headline(at) == (0, expected["cases"])
+    table = _table(at, "Deviation")
+    deviations = {(row["Deviation"], row["Step"]): row["Cases"] for _, row in table.iterrows()}
+    words = {
+        "missing": "missing step",
+        "extra": "extra step",
+        "repeated": "repeated step",
+        "order": "out of order",
+    }
+    assert deviations == {(words[d["kind"]], d["step"]): d["cases"] for d in expected["deviations"]}
+    assert deviations[("missing step", "Taste panel")] == expected["cases"]
+
+    # Each deviation opens its cases.
+    repeated = next(d for d in expected["deviations"] if d["kind"] == "repeated")
+    at.selectbox(key="fs_deviation").set_value(f"repeated|{repeated['step']}").run()
+    no_exceptions(at)
+    cases = _table(at, "Its steps, in order")
+    assert len(cases) == repeated["cases"]
+    assert all(row.count(repeated["step"]) > 1 for row in cases["Its steps, in order"])
+
+
+def test_an_experiment_shows_conformance_before_and_after(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = {
+        "name": "One designer pass",
+        "stages": ["Sales inquiry", "Quote", "Order confirmed", "Label design", "Label approval",
+                   "Materials", "Production", "QC", "Packing", "Shipping", "Invoice"],
+    }  # fmt: skip
+    with Warehouse.open(demo_copy) as wh:
+        stored = save_future_state(wh, "Private label fulfillment", plan)
+    at = run_app(demo_copy, "app_pages/experiments.py", monkeypatch)
+    assert at.selectbox(key="exp_choice").value == 2  # the Private label change of 1 Aug 2026
+    assert any("names no future state" in c.value for c in at.caption)
+    # Choose it in the experiment's form.
+    at.selectbox(key="edit_future_state").set_value(stored.id)
+    at.button[[b.label for b in at.button].index("Save changes")].click()
+    at.run()
+    no_exceptions(at)
+    tiles = {m.label: m.value for m in at.metric}
+    before = _conformance(
+        demo_copy, plan, "--from", "2026-07-18", "--to", "2026-07-31", "--window", "started",
+        offering="Private label fulfillment",
+    )  # fmt: skip
+    after = _conformance(
+        demo_copy, plan, "--from", "2026-08-01", "--to", "2026-08-14", "--window", "started",
+        offering="Private label fulfillment",
+    )  # fmt: skip
+    assert tiles["Before the change"] == f"{before['conforming_share'] * 100:.0f}%"
+    assert tiles["After"] == f"{after['conforming_share'] * 100:.0f}%"
+    assert any("Following the future state “One designer pass”" in m.value for m in at.markdown)
+
+
+def test_the_page_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(tmp_path / "empty.duckdb", PAGE, monkeypatch)
+    no_exceptions(at)
+    assert any("There is no data yet" in i.value for i in at.info)

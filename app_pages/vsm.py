@@ -3,15 +3,16 @@
 import streamlit as st
 
 from ui.context import dashboard_context, filtered_view
-from ui.vsm_screen import draw_map, steps_table, variants_table
+from ui.vsm_screen import MapView, draw_map, steps_table, variants_table
 from ui.widgets import offering_picker
 
 st.title("Value stream map")
 d, filters = dashboard_context()
 offering = offering_picker(filters.offerings, key="vsm_offering")
 instances, cases = filtered_view(filters, (offering,))
-draw_map(offering, instances, cases)
+view = MapView(offering, instances, cases, filters)
+stream = draw_map(view)
 st.subheader("Variants")
-variants_table(cases)
+variants_table(view)
 st.subheader("Every step")
-steps_table(instances)
+steps_table(view, stream)

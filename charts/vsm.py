@@ -32,7 +32,7 @@ BOX_TOP, BOX_H = 18.0, 52.0  # inside a row: the strip above holds BOTTLENECK
 DATA_TOP, DATA_H = BOX_TOP + BOX_H + 4.0, 74.0
 LADDER_H = 92.0
 TOTALS_W = 190.0
-NAME_CHARS, NAME_LINES = 16, 3
+NAME_CHARS, NAME_LINES, NAME_LINE = 16, 3, 13.0
 SELECTION = "box"
 
 WAIT_COLOR, WAIT_TEXT, WORK_TEXT, NECK = "#f9a825", "#6d4c00", "#1b5e20", "#d32f2f"
@@ -91,6 +91,9 @@ def _frame(vsm: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.lit("")),
         )
         .with_columns(
+            # Vega hangs the further lines of a label below its first: centre the block.
+            y_name=pl.col("y_mid")
+            - (pl.col("name").str.count_matches("\n").cast(pl.Float64)) * NAME_LINE / 2,
             data=pl.format(
                 "C/T {}\n{} instances\n%C&A {}%\n{}% of cases{}",
                 pl.col("ct"),
@@ -192,8 +195,8 @@ def _boxes(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
         .add_params(pick)
     )
     name = base.mark_text(
-        fontWeight="bold", fontSize=11, lineBreak="\n", lineHeight=13, cursor="pointer"
-    ).encode(x=ax.x("x_mid"), y=ax.y("y_mid"), text="name:N", tooltip=tooltip)
+        fontWeight="bold", fontSize=11, lineBreak="\n", lineHeight=NAME_LINE, cursor="pointer"
+    ).encode(x=ax.x("x_mid"), y=ax.y("y_name"), text="name:N", tooltip=tooltip)
     data = base.mark_rect(fill="white", stroke="#555", strokeWidth=0.8).encode(
         x=ax.x("x0"), x2="x1:Q", y=ax.y("y_data0"), y2="y_data1:Q", tooltip=tooltip
     )

@@ -52,7 +52,9 @@ Which steps, in which columns:
    longest of each), as a hand-drawn map adds them.
 
 Computing the columns is a walk over a graph of a few steps, so `value_stream`
-collects its frames (once, together) rather than staying lazy.
+collects its frames (once, together) rather than staying lazy. Every function here
+reads `instances` in case order, sorted by (`case_index`, `seq`), as
+metrics.derive returns them and the filters keep them.
 """
 
 from __future__ import annotations
@@ -159,19 +161,15 @@ def step_pairs(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFra
     """
     names = sorted(set(activities))
     schema = instances.collect_schema()
-    own = (
-        instances.filter(pl.col("activity").is_in(names))
-        .sort("case_index", "seq")
-        .with_columns(_prev=pl.col("activity").shift(1).over("case_index"))
-    )
-    per_step = own.group_by("activity").agg(pl.col("case_index").n_unique().alias("cases"))
-    sets = (
-        own.select("case_index", "activity")
-        .unique()
-        .group_by("case_index")
-        .agg(pl.col("activity").sort().alias("_set"))
-        .group_by("_set")
-        .agg(pl.len().alias("_n"))
+    own = instances.filter(pl.col("activity").is_in(names))
+    # Cases with the same sequence of these steps relate them alike: count each sequence
+    # once, weighted by its cases (far fewer sequences than cases).
+    sequences = _sequences(own).with_row_index("_sid")
+    sets = sequences.select("_sid", "_n", _set=pl.col("_seq").list.unique().list.sort())
+    per_step = (
+        sets.explode("_set")
+        .group_by(pl.col("_set").alias("activity"))
+        .agg(pl.col("_n").sum().alias("cases"))
     )
     both = (
         sets.with_columns(a=pl.col("_set"))
@@ -182,22 +180,26 @@ def step_pairs(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFra
         .group_by("a", "b")
         .agg(pl.col("_n").sum().alias("both"))
     )
-    forward = pl.col("_prev") < pl.col("activity")
+    steps_in_order = sequences.select(
+        "_sid", "_n", _to=pl.col("_seq"), _from=pl.col("_seq").list.shift(1)
+    ).explode("_to", "_from")
+    forward = pl.col("_from") < pl.col("_to")
     adjacent = (
-        own.filter(pl.col("_prev").is_not_null() & (pl.col("_prev") != pl.col("activity")))
+        steps_in_order.filter(pl.col("_from").is_not_null() & (pl.col("_from") != pl.col("_to")))
         .select(
-            "case_index",
-            a=pl.when(forward).then(pl.col("_prev")).otherwise(pl.col("activity")),
-            b=pl.when(forward).then(pl.col("activity")).otherwise(pl.col("_prev")),
+            "_sid",
+            "_n",
+            a=pl.when(forward).then(pl.col("_from")).otherwise(pl.col("_to")),
+            b=pl.when(forward).then(pl.col("_to")).otherwise(pl.col("_from")),
             _forward=forward,
         )
-        .group_by("case_index", "a", "b")
-        .agg(_ab=pl.col("_forward").any(), _ba=(~pl.col("_forward")).any())
+        .group_by("_sid", "a", "b")
+        .agg(pl.col("_n").first(), _ab=pl.col("_forward").any(), _ba=(~pl.col("_forward")).any())
         .group_by("a", "b")
         .agg(
-            pl.len().alias("adjacent"),
-            pl.col("_ab").sum().alias("a_then_b"),
-            pl.col("_ba").sum().alias("b_then_a"),
+            pl.col("_n").sum().alias("adjacent"),
+            pl.col("_n").filter(pl.col("_ab")).sum().alias("a_then_b"),
+            pl.col("_n").filter(pl.col("_ba")).sum().alias("b_then_a"),
         )
     )
     pairs = (
@@ -231,14 +233,32 @@ def step_pairs(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFra
     return conform(frame, PAIR_SCHEMA)
 
 
+def _sequences(own: pl.LazyFrame) -> pl.LazyFrame:
+    """The distinct sequences of steps among the cases of `own` (`_seq`, in case order) and
+    how many cases follow each (`_n`)."""
+    return (
+        own.group_by("case_index", maintain_order=True)
+        .agg(pl.col("activity").alias("_seq"))
+        .group_by("_seq")
+        .agg(pl.len().alias("_n"))
+    )
+
+
 def _overlaps(own: pl.LazyFrame) -> pl.LazyFrame:
     """Cases per pair of steps (a < b) in which an instance of each overlap in time."""
     timed = own.filter(pl.col("start").is_not_null()).select(
         "case_index", "seq", "activity", "start", "end"
     )
     # Only an instance that starts before some earlier one has ended can overlap it: few.
-    late = timed.with_columns(_reach=pl.col("end").cum_max().shift(1).over("case_index")).filter(
-        pl.col("start") < pl.col("_reach")
+    # The latest earlier end in the same case is one running maximum over the sorted rows
+    # of `case_index · 2⁶⁴ + end` (as metrics.derive does): no window per case.
+    end_us = pl.col("end").dt.epoch("us")
+    origin = end_us.min()
+    base = pl.col("case_index").cast(pl.Int128) * pl.lit(2**64, dtype=pl.Int128)
+    reach = (base + (end_us - origin).cast(pl.Int128)).cum_max().shift(1) - base
+    since = (pl.col("start").dt.epoch("us") - origin).cast(pl.Int128)
+    late = timed.with_columns(_reach=reach).filter(
+        (pl.col("_reach") >= 0) & (since < pl.col("_reach"))
     )
     pair = late.join(timed, on="case_index", suffix="_early").filter(
         (pl.col("seq_early") < pl.col("seq"))
@@ -258,13 +278,20 @@ def _overlaps(own: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _before(column: pl.Expr) -> pl.Expr:
+    """`column` of the row before in the same case (null on a case's first row); the frame
+    is sorted by case. A shift and a mask: a window per case is far slower at scale."""
+    return pl.when(pl.col("case_index") == pl.col("case_index").shift(1)).then(column.shift(1))
+
+
 def _positions(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFrame:
     """Each step's typical position: the median rank of its instances among their case's
     instances of `activities`."""
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = pl.when(_before(pl.col("case_index")).is_null()).then(row).forward_fill()
     return (
         instances.filter(pl.col("activity").is_in(list(activities)))
-        .sort("case_index", "seq")
-        .with_columns(_rank=pl.int_range(1, pl.len() + 1).over("case_index"))
+        .with_columns(_rank=row - first + 1)
         .group_by("activity")
         .agg(pl.col("_rank").median().cast(pl.Float64).alias("position"))
     )
@@ -273,10 +300,8 @@ def _positions(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFra
 def _queues(instances: pl.LazyFrame) -> pl.LazyFrame:
     """Per step, the waiting status its instances most often came straight from."""
     came_from = (
-        instances.sort("case_index", "seq")
-        .with_columns(
-            _prev=pl.col("activity").shift(1).over("case_index"),
-            _prev_kind=pl.col("kind").shift(1).over("case_index"),
+        instances.with_columns(
+            _prev=_before(pl.col("activity")), _prev_kind=_before(pl.col("kind"))
         )
         .filter((pl.col("kind") != "waiting") & (pl.col("_prev_kind") == "waiting"))
         .group_by("activity", "_prev")
@@ -360,13 +385,7 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
         [
             step_pairs(work, names),
             _positions(work, names),
-            work.filter(pl.col("activity").is_in(names))
-            .select("case_index", "activity")
-            .unique()
-            .group_by("case_index")
-            .agg(pl.col("activity").sort().alias("steps"))
-            .group_by("steps")
-            .agg(pl.len().alias("cases")),
+            _sequences(work.filter(pl.col("activity").is_in(names))),
             _queues(instances),
         ],
         engine=ENGINE,
@@ -424,6 +443,7 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
         .join(kinds, on="activity", how="left")
         .join(classes, on="activity", how="left")
         .join(queues, on="activity", how="left")
+        .sort("column", "branch")
         .with_columns(
             position=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32),
             case_share=pl.col("cases") / n_cases if n_cases else pl.lit(None, pl.Float64),

@@ -9,7 +9,6 @@ of its cases (ui.drill), named by the same rule as the figure (`view_selection`)
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,8 +35,16 @@ from ui.filters import MODES, ViewFilters
 from ui.format import duration_text, explain, in_unit, md, share, table_unit, unit_label
 from ui.widgets import chart_downloads, csv_download, slug
 
-TOP_VARIANTS = 15
-CHIP_CHARS = 18
+TOP_VARIANTS = 12
+_DIFFERS = "How it differs from the most common"
+# A table wraps its text only in rows at least twice the usual height.
+_WRAPPING_ROW, _ROW, _HEADER = 70, 35, 38
+_STEP_ROWS = 20  # the step table shows this many rows before it scrolls
+# Counts read with thousands separators, as everywhere else on the page.
+_COUNTS = {
+    name: st.column_config.NumberColumn(format="localized")
+    for name in ("Cases", "Instances", "Completed")
+}
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -89,7 +96,7 @@ def view_selection(
     if spec.window_mode == "completed":
         return dataclasses.replace(base, ended=span, completed=True)
     named = select_cases(view.instances.lazy(), view.cases.lazy(), base).collect()["case_id"]
-    return dataclasses.replace(base, completed=None, case_ids=tuple(named.to_list()))
+    return dataclasses.replace(base, case_ids=tuple(named.to_list()))
 
 
 def _picked_row(event: Any) -> int | None:
@@ -234,25 +241,20 @@ def _reading_guide(vs: ValueStream, totals: dict[str, Any], width: int) -> None:
     st.caption(guide)
 
 
-def _chips(variant: Sequence[str]) -> list[str]:
-    return [s if len(s) <= CHIP_CHARS else s[: CHIP_CHARS - 1].rstrip() + "…" for s in variant]
-
-
 def variants_table(view: MapView) -> None:
-    """The most frequent variants: how each differs from the most common one, its steps as
-    chips, its cases and lead times; a row opens its cases."""
+    """The most frequent variants, each told apart by how it differs from the most common
+    one (written out above the table), with its cases and lead times; a row opens its cases."""
     frame = variants(view.cases.lazy(), by=()).head(TOP_VARIANTS).collect()
     walked = frame.filter(pl.col("length") > 0)
-    reference: list[str] = walked["variant"][0].to_list() if walked.height else []
-    unit = table_unit(frame, ["lead_time_s_p50", "lead_time_s_p85"])
+    top = walked.row(0, named=True) if walked.height else None
+    reference: list[str] = list(top["variant"]) if top else []
     differs = [
         NO_STEP_YET
         if not v
-        else (
-            "the most common variant" if list(v) == reference else variant_difference(v, reference)
-        )
+        else ("the most common" if list(v) == reference else variant_difference(v, reference))
         for v in frame["variant"].to_list()
     ]
+    unit = table_unit(frame, ["lead_time_s_p50", "lead_time_s_p85"])
     numbers = [
         pl.col("cases").alias("Cases"),
         (pl.col("share") * 100).round(1).alias("Share (%)"),
@@ -260,16 +262,14 @@ def variants_table(view: MapView) -> None:
         in_unit("lead_time_s_p50", unit).alias(unit_label("Median lead time", unit)),
         in_unit("lead_time_s_p85", unit).alias(unit_label("p85 lead time", unit)),
     ]
-    shown = frame.with_columns(
-        pl.Series("How it differs from the most common", differs),
-        pl.col("variant").map_elements(_chips, return_dtype=pl.List(pl.String)).alias("Steps"),
-    ).select(
-        numbers[0],
-        numbers[1],
-        "How it differs from the most common",
-        *numbers[2:],
-        "Steps",
+    shown = frame.with_columns(pl.Series(_DIFFERS, differs)).select(
+        numbers[0], numbers[1], _DIFFERS, *numbers[2:]
     )
+    if top:
+        st.markdown(
+            f"The most common variant, {top['cases']:,} cases ({share(top['share'])}): "
+            f"{md(top['variant_label'])}."
+        )
     event = st.dataframe(
         shown,
         placeholder="–",
@@ -277,10 +277,15 @@ def variants_table(view: MapView) -> None:
         key="vsm_variants",
         on_select="rerun",
         selection_mode="single-row",
+        # Tall rows, so a long difference wraps instead of being cut; every row in view.
+        row_height=_WRAPPING_ROW,
+        height=_HEADER + _WRAPPING_ROW * frame.height + 2,
         column_config={
-            "How it differs from the most common": st.column_config.TextColumn(width="large"),
-            "Steps": st.column_config.ListColumn(
-                width="large", help="The variant's steps in order (long names shortened)."
+            **_COUNTS,
+            _DIFFERS: st.column_config.TextColumn(
+                width="large",
+                help="Repeats (steps done more often), steps instead of others, added or "
+                "missing steps, and where an open case stops, against the most common variant.",
             ),
         },
     )
@@ -289,10 +294,15 @@ def variants_table(view: MapView) -> None:
         open_cases(view_selection(view, variant=tuple(frame["variant"][picked].to_list())))
     st.caption(
         f"The {frame.height} most frequent variants of {view.cases.height:,} cases; lead "
-        "times are over each variant's completed cases. Select a row to list its cases."
+        "times are over each variant's completed cases. Select a row to list its cases; the "
+        "CSV has every variant's steps in order."
     )
     csv_download(
-        frame.select(pl.col("variant_label").alias("Variant (steps in order)"), *numbers),
+        frame.select(
+            pl.col("variant_label").alias("Variant (steps in order)"),
+            pl.Series(_DIFFERS, differs),
+            *numbers,
+        ),
         f"variants-{slug(view.offering)}",
         "vsm_variants_csv",
     )
@@ -326,9 +336,11 @@ def steps_table(view: MapView, vs: ValueStream) -> None:
         placeholder="–",
         hide_index=True,
         key="vsm_steps",
+        height=_HEADER + _ROW * min(table.height, _STEP_ROWS) + 2,
         on_select="rerun",
         selection_mode="single-row",
         column_config={
+            **_COUNTS,
             "Map column": st.column_config.NumberColumn(
                 help="The step's column on the map; – when it is not on the map."
             ),

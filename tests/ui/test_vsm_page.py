@@ -78,7 +78,7 @@ def test_tables_write_no_none_and_one_unit_each_and_everything_downloads(
     ]
     differs = variants_table.value["How it differs from the most common"].tolist()
     assert differs[:3] == [
-        "the most common variant",
+        "the most common",
         "Formulation, Sample sent, Sample approval twice",
         "Production, QC release twice",
     ]

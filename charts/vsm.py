@@ -33,6 +33,7 @@ DATA_TOP, DATA_H = BOX_TOP + BOX_H + 4.0, 74.0
 LADDER_H = 92.0
 TOTALS_W = 190.0
 NAME_CHARS, NAME_LINES, NAME_LINE = 16, 3, 13.0
+DATA_CHARS = 17  # characters of a data-box line that fit its box ("123,456 instances")
 SELECTION = "box"
 
 WAIT_COLOR, WAIT_TEXT, WORK_TEXT, NECK = "#f9a825", "#6d4c00", "#1b5e20", "#d32f2f"
@@ -85,7 +86,9 @@ def _frame(vsm: pl.DataFrame) -> pl.DataFrame:
             .then(
                 pl.format(
                     "\nafter {}",
-                    pl.col("queue").map_elements(lambda q: _short(q, 16), return_dtype=pl.String),
+                    pl.col("queue").map_elements(
+                        lambda q: _short(q, DATA_CHARS - len("after ")), return_dtype=pl.String
+                    ),
                 )
             )
             .otherwise(pl.lit("")),

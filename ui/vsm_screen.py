@@ -40,6 +40,7 @@ _DIFFERS = "How it differs from the most common"
 # A table wraps its text only in rows at least twice the usual height.
 _WRAPPING_ROW, _ROW, _HEADER = 70, 35, 38
 _STEP_ROWS = 20  # the step table shows this many rows before it scrolls
+_STEP_WIDTH, _STEP_CHARS = 210, 28  # px, and the characters of a name that fit on one line
 # Counts read with thousands separators, as everywhere else on the page.
 _COUNTS = {
     name: st.column_config.NumberColumn(format="localized")
@@ -109,7 +110,10 @@ def draw_map(view: MapView) -> ValueStream:
     vs = value_stream(view.instances.lazy(), view.cases.lazy())
     totals = ladder(vs.boxes)
     completed = int(view.cases["completed"].sum())
-    st.markdown(f"**{view.cases.height:,} cases** ({completed:,} completed), {view.period()}.")
+    st.markdown(
+        f"{md(view.offering)}: **{view.cases.height:,} cases** ({completed:,} completed), "
+        f"{view.period()}."
+    )
     _totals(view, vs, totals)
     # On the page the offering is named above; a chart is drawn in a box of exactly its
     # plot height, so only the downloads carry a title.
@@ -123,7 +127,7 @@ def draw_map(view: MapView) -> ValueStream:
     picked = (event.selection.get(SELECTION) or [{}])[0].get("activity") if event else None
     if picked:
         open_cases(view_selection(view, step=str(picked)))
-    _reading_guide(vs, totals, width=map_size(vs.boxes)[0])
+    _reading_guide(vs, totals, view.period(), width=map_size(vs.boxes)[0])
     export = value_stream_map_chart(vs.boxes, totals, title=view.offering)
     chart_downloads(export, f"vsm-{slug(view.offering)}", "vsm")
     return vs
@@ -203,7 +207,7 @@ def _totals(view: MapView, vs: ValueStream, totals: dict[str, Any]) -> None:
     )
 
 
-def _reading_guide(vs: ValueStream, totals: dict[str, Any], width: int) -> None:
+def _reading_guide(vs: ValueStream, totals: dict[str, Any], period: str, width: int) -> None:
     guide = (
         f"Boxes are the steps; a column holds the steps that at least "
         f"{share(MAIN_PATH_CASE_SHARE)} of the cases go through. Steps drawn one above the "
@@ -211,8 +215,10 @@ def _reading_guide(vs: ValueStream, totals: dict[str, Any], width: int) -> None:
         "box gives the median process time (C/T), the instances, %C&A (the share of cases that "
         "did the step only once), the share of cases and the waiting status the step's work "
         "most often came from. Triangles are the median wait before a step (time in waiting "
-        "statuses included). Dashed boxes are off the ladder's path. Click a box to list its "
-        "cases."
+        "statuses included). Dashed boxes are off the ladder's path. BOTTLENECK marks the step "
+        f"with the most waiting in front of it in total over the cases in view ({period}); "
+        "Stream health names the one of the cases completed in its period. Click a box to list "
+        "its cases."
     )
     if vs.columns_kept_all:
         guide += (
@@ -331,16 +337,21 @@ def steps_table(view: MapView, vs: ValueStream) -> None:
         (pl.col("pct_c_and_a") * 100).round(1).alias("%C&A"),
         pl.col("queue").alias("Waited in"),
     )
+    # Names longer than the Step column holds on one line get rows that wrap.
+    longest = max((len(name) for name in frame["activity"].to_list()), default=0)
+    row = _WRAPPING_ROW if longest > _STEP_CHARS else _ROW
     event = st.dataframe(
         table,
         placeholder="–",
         hide_index=True,
         key="vsm_steps",
-        height=_HEADER + _ROW * min(table.height, _STEP_ROWS) + 2,
+        row_height=row,
+        height=_HEADER + row * min(table.height, _STEP_ROWS) + 2,
         on_select="rerun",
         selection_mode="single-row",
         column_config={
             **_COUNTS,
+            "Step": st.column_config.TextColumn(width=_STEP_WIDTH),
             "Map column": st.column_config.NumberColumn(
                 help="The step's column on the map; – when it is not on the map."
             ),

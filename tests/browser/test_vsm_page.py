@@ -1,6 +1,6 @@
-"""The value stream map in Chromium on the demo, running-example and a Jira export: the
-ladder's totals in view without scrolling at 1440 px, the map never cut off, every step
-name inside its box."""
+"""The value stream map in Chromium on the demo, running-example, a Jira and a Trello
+export and receipt (long step names): the ladder's totals in view without scrolling at
+1440 px, the map never cut off, every step name and data box line inside its box."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ JIRA = "jira_actionableagile_search"
 CHART = ".st-key-vsm_chart"
 
 
-OFFERINGS = ("Custom formulation", "running-example", JIRA)
+TRELLO = "trello_jsai_2021"
+OFFERINGS = ("Custom formulation", "running-example", JIRA, TRELLO, "receipt")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,8 @@ def mixed_server(
     with Warehouse.open(db) as wh:
         ingest(wh, real_dir / "running-example.csv")
         ingest(wh, external_dir / "exports" / f"{JIRA}.json")
+        ingest(wh, external_dir / "exports" / f"{TRELLO}.json")
+        ingest(wh, real_dir / "receipt.csv")  # long step names
         d = derive_all(wh.events(), wh.catalog(), wh.open_items())
     labels = {}
     for offering in OFFERINGS:
@@ -53,7 +56,13 @@ def mixed_server(
 
 @pytest.mark.parametrize(
     ("offering", "shot"),
-    [("Custom formulation", "demo"), ("running-example", "running-example"), (JIRA, "jira")],
+    [
+        ("Custom formulation", "demo"),
+        ("running-example", "running-example"),
+        (JIRA, "jira"),
+        (TRELLO, "trello"),
+        ("receipt", "receipt"),
+    ],
 )
 def test_the_map_its_totals_and_its_names_fit(  # type: ignore[no-untyped-def]
     mixed_server, page, offering: str, shot: str
@@ -88,4 +97,12 @@ def test_the_map_its_totals_and_its_names_fit(  # type: ignore[no-untyped-def]
     )
     assert len(widths) == len(labels[offering])
     assert all(width <= BOX_W - 4 for _, width in widths), widths
+    # And so does each data box's text (it starts 5 px inside the box).
+    data = page.evaluate(
+        f"""() => Array.from(document.querySelectorAll('{CHART} svg.marks text'))
+          .filter(t => t.textContent.startsWith('C/T '))
+          .map(t => [t.textContent, t.getBBox().width])"""
+    )
+    assert len(data) == len(labels[offering])
+    assert all(width <= BOX_W - 8 for _, width in data), data
     screenshot(page, f"vsm-{shot}")

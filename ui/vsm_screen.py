@@ -114,6 +114,14 @@ def draw_map(view: MapView) -> ValueStream:
         f"{md(view.offering)}: **{view.cases.height:,} cases** ({completed:,} completed), "
         f"{view.period()}."
     )
+    if vs.boxes.height == 0:
+        st.info(
+            "Nothing to map yet: no case in view has finished a work step (items still in "
+            "their first status, or only in waiting statuses). The tables below list what "
+            "there is.",
+            icon=":material/account_tree:",
+        )
+        return vs
     _totals(view, vs, totals)
     # On the page the offering is named above; a chart is drawn in a box of exactly its
     # plot height, so only the downloads carry a title.

@@ -15,7 +15,7 @@ from metrics.health import health
 from metrics.selection import Selection, select_cases
 from metrics.variants import variants
 from metrics.vsm import value_stream
-from pipelines.ingest import ingest
+from pipelines.ingest import ImportOptions, ingest
 from tests.ui.apptest import no_exceptions, run_app
 from ui.filters import ViewFilters
 from ui.format import duration_text, share
@@ -149,3 +149,23 @@ def test_every_box_and_variant_names_the_cases_behind_it(
         assert named(view_selection(view, step=box["activity"])) == box["cases"]
     for row in variants(view.cases.lazy(), by=()).head(5).collect().iter_rows(named=True):
         assert named(view_selection(view, variant=tuple(row["variant"]))) == row["cases"]
+
+
+def test_a_stream_with_nothing_to_map_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two items that went from To Do to Blocked and sit there: only waiting statuses.
+    board = tmp_path / "queued.csv"
+    board.write_text(
+        "item,time,status\n"
+        "1,2024-01-01T09:00:00Z,To Do\n1,2024-01-02T09:00:00Z,Blocked\n"
+        "2,2024-01-01T10:00:00Z,To Do\n2,2024-01-03T10:00:00Z,Blocked\n"
+    )
+    db = tmp_path / "queued.duckdb"
+    with Warehouse.open(db) as wh:
+        ingest(wh, board, options=ImportOptions(format="status-history"))
+    at = run_app(db, "app_pages/vsm.py", monkeypatch)
+    no_exceptions(at)
+    assert any("Nothing to map yet" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart") and not at.metric
+    assert len(at.dataframe) == 2  # the variants and the steps are still listed

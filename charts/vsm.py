@@ -313,9 +313,11 @@ def _ladder(totals: dict[str, Any], top: float, ax: _Axes) -> AnyChart:
     return alt.layer(*layers)
 
 
-def ladder_figures(totals: dict[str, Any]) -> dict[str, str]:
+def ladder_figures(totals: dict[str, Any], like: float | None = None) -> dict[str, str]:
     """The ladder's totals as words: `lead`, `wait`, `process`, `efficiency_label` ('PCE'
-    or 'Flow efficiency') and `efficiency`; '?' where no process time is known at all."""
+    or 'Flow efficiency') and `efficiency`; '?' where no process time is known at all.
+    The three durations read in one unit, that of `like` (default: the lead time)."""
+    unit_of = totals["lead_s"] if like is None else like
     pce = totals["pce"]
     unknown = not totals["process_known"] and not totals["process_s"]
     if unknown:
@@ -324,9 +326,9 @@ def ladder_figures(totals: dict[str, Any]) -> dict[str, str]:
         ratio = pce if pce is not None else (totals["flow_efficiency"] or 0.0)
         efficiency = f"{ratio * 100:.0f}%"
     return {
-        "lead": duration_text(totals["lead_s"]) + (" + ?" if unknown else ""),
-        "wait": duration_text(totals["wait_s"]),
-        "process": "?" if unknown else duration_text(totals["process_s"]),
+        "lead": duration_text(totals["lead_s"], unit_of) + (" + ?" if unknown else ""),
+        "wait": duration_text(totals["wait_s"], unit_of),
+        "process": "?" if unknown else duration_text(totals["process_s"], unit_of),
         "efficiency_label": "PCE" if pce is not None and not unknown else "Flow efficiency",
         "efficiency": efficiency,
     }

@@ -9,6 +9,7 @@ of its cases (ui.drill), named by the same rule as the figure (`view_selection`)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from metrics.vsm import (
     value_stream,
     variant_difference,
 )
+from model.units import UNITS
 from ui.drill import open_cases
 from ui.filters import MODES, ViewFilters
 from ui.format import duration_text, explain, in_unit, md, share, table_unit, unit_label
@@ -40,7 +42,7 @@ _DIFFERS = "How it differs from the most common"
 # A table wraps its text only in rows at least twice the usual height.
 _WRAPPING_ROW, _ROW, _HEADER = 70, 35, 38
 _STEP_ROWS = 20  # the step table shows this many rows before it scrolls
-_STEP_WIDTH, _STEP_CHARS = 210, 28  # px, and the characters of a name that fit on one line
+_STEP_WIDTH, _STEP_CHARS = 180, 24  # px, and the characters of a name that fit on one line
 # Counts read with thousands separators, as everywhere else on the page.
 _COUNTS = {
     name: st.column_config.NumberColumn(format="localized")
@@ -100,6 +102,19 @@ def view_selection(
     return dataclasses.replace(base, case_ids=tuple(named.to_list()))
 
 
+def shared_unit(seconds: Sequence[float | None]) -> float | None:
+    """A duration whose unit every one of `seconds` reads well in side by side (pass it as
+    `like` to duration_text): the largest unit in which the shortest non-zero one is still
+    at least 0.1 and the longest under 1,000; None (each its own unit) when none is."""
+    known = [s for s in seconds if s is not None and s > 0]
+    if not known:
+        return None
+    for unit in ("days", "hours", "minutes"):
+        if min(known) >= UNITS[unit] * 0.1 and max(known) < UNITS[unit] * 1000:
+            return UNITS[unit] * (2 if unit == "days" else 1)  # days read from 48 h up
+    return None
+
+
 def _picked_row(event: Any) -> int | None:
     rows = event.selection.rows if event is not None else []
     return int(rows[0]) if rows else None
@@ -152,13 +167,16 @@ def _totals(view: MapView, vs: ValueStream, totals: dict[str, Any]) -> None:
         f"{period}, as a hand-drawn map adds them. A case rarely has every step's median "
         "wait and time, so this is not the cases' median lead time (beside it)."
     )
+    like = shared_unit(
+        [totals["lead_s"], totals["wait_s"], totals["process_s"], row["lead_time_s_p50"]]
+    )
     left, right = st.columns([4, 2.4])
     with left.container(border=True):
         st.markdown(
             "**The map's ladder** (the sum of the steps' medians along the most common path)"
         )
         cols = st.columns(4)
-        words = ladder_figures(totals)
+        words = ladder_figures(totals, like)
         cols[0].metric("Lead time", words["lead"], help=ladder_help)
         cols[1].metric(
             "Waiting",
@@ -182,11 +200,11 @@ def _totals(view: MapView, vs: ValueStream, totals: dict[str, Any]) -> None:
         )
     label = "PCE" if row["pce_basis"] == "value-adding" else "Flow efficiency"
     with right.container(border=True):
-        st.markdown(f"**The {n:,} completed cases in view**")
+        st.markdown(f"**The {n:,} completed {'case' if n == 1 else 'cases'} in view**")
         lead, efficiency = st.columns(2)
         lead.metric(
             "Median lead time",
-            duration_text(row["lead_time_s_p50"]),
+            duration_text(row["lead_time_s_p50"], like),
             help=explain(
                 "lead_time",
                 n,
@@ -207,9 +225,9 @@ def _totals(view: MapView, vs: ValueStream, totals: dict[str, Any]) -> None:
     st.caption(
         f"The ladder follows the most common path, taken by {share(vs.path_share)} of the cases "
         f"({vs.path_cases:,} of {vs.cases:,} do exactly these steps of the map): "
-        f"{md(path) or '–'}. Its lead time, {duration_text(totals['lead_s'])}, is the sum of the "
+        f"{md(path) or '–'}. Its lead time, {words['lead']}, is the sum of the "
         f"steps' median waits and times along that path, {period}, as a hand-drawn map adds "
-        f"them; the median lead time ({duration_text(row['lead_time_s_p50'])}) and "
+        f"them; the median lead time ({duration_text(row['lead_time_s_p50'], like)}) and "
         f"{named} ({share(row['pce'])}) beside it are the completed cases' own, as on "
         "Stream health."
     )
@@ -335,13 +353,13 @@ def steps_table(view: MapView, vs: ValueStream) -> None:
     wait_p50, wait_p85 = unit_label("Median wait", unit), unit_label("p85 wait", unit)
     table = frame.select(
         pl.col("activity").alias("Step"),
-        pl.col("column").alias("Map column"),
+        pl.col("column").alias("Column"),
         pl.col("instances").alias("Instances"),
         pl.col("cases").alias("Cases"),
         in_unit("process_time_s_p50", unit, 2).alias(unit_label("Median C/T", unit)),
         in_unit("wait_before_s_p50", unit, 2).alias(wait_p50),
         in_unit("wait_before_s_p85", unit, 2).alias(wait_p85),
-        (pl.col("wait_before_s_sum") / total_wait * 100).round(1).alias("Share of waiting (%)"),
+        (pl.col("wait_before_s_sum") / total_wait * 100).round(1).alias("Waiting share (%)"),
         (pl.col("pct_c_and_a") * 100).round(1).alias("%C&A"),
         pl.col("queue").alias("Waited in"),
     )
@@ -360,7 +378,7 @@ def steps_table(view: MapView, vs: ValueStream) -> None:
         column_config={
             **_COUNTS,
             "Step": st.column_config.TextColumn(width=_STEP_WIDTH),
-            "Map column": st.column_config.NumberColumn(
+            "Column": st.column_config.NumberColumn(
                 help="The step's column on the map; – when it is not on the map."
             ),
             wait_p50: st.column_config.NumberColumn(
@@ -369,7 +387,7 @@ def steps_table(view: MapView, vs: ValueStream) -> None:
             wait_p85: st.column_config.NumberColumn(
                 help="85% of the waits before the step were at most this long."
             ),
-            "Share of waiting (%)": st.column_config.NumberColumn(
+            "Waiting share (%)": st.column_config.NumberColumn(
                 help="The step's total wait before it / the total wait before every step: "
                 "the largest is the bottleneck."
             ),

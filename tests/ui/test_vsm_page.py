@@ -19,7 +19,7 @@ from pipelines.ingest import ImportOptions, ingest
 from tests.ui.apptest import no_exceptions, run_app
 from ui.filters import ViewFilters
 from ui.format import duration_text, share
-from ui.vsm_screen import MapView, view_selection
+from ui.vsm_screen import MapView, shared_unit, view_selection
 from warehouse import Warehouse
 
 OFFERING = "Custom formulation"
@@ -105,7 +105,7 @@ def test_a_status_history_s_map_and_table_agree(
     assert (shown["Median lead time"], shown["Cases' flow efficiency"]) == ("5.0 d", "75%")
     steps_table = at.dataframe[1].value.set_index("Step")
     assert steps_table.loc["Analysis Active", "Median wait (d)"] == 4.99
-    assert steps_table.loc["Analysis Active", "Map column"] == 1
+    assert steps_table.loc["Analysis Active", "Column"] == 1
     assert steps_table.loc["Analysis Active", "Waited in"] == "Backlog"
     captions = " ".join(c.value for c in at.caption)
     assert "Analysis Active → Test → Done" in captions
@@ -169,3 +169,24 @@ def test_a_stream_with_nothing_to_map_says_so(
     assert any("Nothing to map yet" in i.value for i in at.info)
     assert not at.get("vega_lite_chart") and not at.metric
     assert len(at.dataframe) == 2  # the variants and the steps are still listed
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        # The ladder's lead, waiting, process and the cases' median lead, side by side.
+        ([30.8 * 3600, 3600, 29.8 * 3600, 5.1 * 86400], ["30.8 h", "1.0 h", "29.8 h", "122.4 h"]),
+        (
+            [28.3 * 86400, 22.8 * 86400, 5.4 * 86400, 40 * 86400],
+            ["28.3 d", "22.8 d", "5.4 d", "40.0 d"],
+        ),
+        # No unit reads both: each keeps its own rather than "0.0 d".
+        ([300, 40 * 86400], ["5 min", "40.0 d"]),
+        ([None, 0.0], ["–", "0 min"]),
+    ],
+)
+def test_durations_side_by_side_share_a_unit_when_one_reads_them_all(
+    seconds: list[float | None], shown: list[str]
+) -> None:
+    like = shared_unit(seconds)
+    assert [duration_text(s, like) for s in seconds] == shown

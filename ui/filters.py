@@ -72,10 +72,8 @@ class ViewFilters:
     def describe(self) -> str:
         parts = []
         if self.days is not None:
-            parts.append(
-                f"cases that {MODES[self.mode]} the last {self.days} days up to each "
-                "offering's latest event"
-            )
+            window = MODES[self.mode].replace("the window", f"the last {self.days} days")
+            parts.append(f"cases that {window}, up to each offering's own latest event")
         elif self.start or self.end:
             parts.append(f"cases that {MODES[self.mode]} {self.start or '…'} to {self.end or '…'}")
         else:

@@ -178,7 +178,7 @@ def today_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> li
     )
     with st.container(key="fs_today"):
         st.altair_chart(
-            value_stream_map_chart(boxes, ladder(boxes), title=f"{offering}: today"),
+            value_stream_map_chart(boxes, ladder(boxes), title=f"{offering}: today", select=None),
             width="content",
         )
     return boxes["activity"].to_list()

@@ -346,7 +346,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
         return
     _scrolling("rd_projected")
     chart = value_stream_map_chart(
-        p.projected.boxes, p.projected.totals, title=f"{offering}: projected"
+        p.projected.boxes, p.projected.totals, title=f"{offering}: projected", select=None
     )
     with st.container(key="rd_projected"):
         st.altair_chart(chart, width="content")

@@ -74,25 +74,17 @@ def test_each_week_of_conformance_and_the_thin_ones() -> None:
 
 
 def test_a_click_on_the_map_selects_a_step() -> None:
-    boxes = pl.DataFrame(
-        {
-            "position": [1, 2],
-            "activity": ["Quote", "Approval"],
-            "value_class": ["necessary", "waste"],
-            "instances": [10, 10],
-            "cases": [10, 10],
-            "case_share": [1.0, 1.0],
-            "process_time_s_p50": [3600.0, 600.0],
-            "process_time_s_n": [10, 10],
-            "wait_before_s_p50": [None, 7200.0],
-            "wait_before_s_n": [0, 10],
-            "wait_before_s_sum": [0.0, 72000.0],
-            "pct_c_and_a": [1.0, 0.9],
-            "is_bottleneck": [False, True],
-        },
-        schema_overrides={"position": pl.UInt32, "instances": pl.UInt32, "cases": pl.UInt32},
+    from metrics.vsm import vsm_steps
+    from tests.metrics.frames import cases_of, derive, events
+
+    log = events(
+        [(str(i), "Quote", 0, 1) for i in range(10)]
+        + [(str(i), "Approval", 3, 4) for i in range(10)]
     )
-    plain = json.loads(value_stream_map_chart(boxes, ladder(boxes)).to_json())
+    instances = derive(log)
+    boxes = vsm_steps(instances.lazy(), cases_of(instances).lazy()).collect()
+    assert boxes["activity"].to_list() == ["Quote", "Approval"]
+    plain = json.loads(value_stream_map_chart(boxes, ladder(boxes), select=None).to_json())
     assert "params" not in json.dumps(plain)
     chosen = json.loads(
         value_stream_map_chart(boxes, ladder(boxes), select="step", selected="Approval").to_json()

@@ -119,7 +119,10 @@ def test_vsm_page_shows_the_offering_map(demo_copy: Path, monkeypatch: pytest.Mo
         f"**{sel_cases.height:,} cases** ({int(sel_cases['completed'].sum()):,} completed)" in text
     )
     captions = " ".join(c.value for c in at.caption)
-    assert f"as a hand-drawn map does: {duration_text(totals['lead_s'])}" in captions
+    assert (
+        f"Its lead time, {duration_text(totals['lead_s'])}, is the sum of the steps' median "
+        "waits and times along that path" in captions
+    )
     assert _param(at, "p_offering") == ["Private label fulfillment"]
     assert len(at.get("vega_lite_chart")) == 1
 

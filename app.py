@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.sidebar import render_sidebar
+from ui.signin import require_sign_in
 
 st.set_page_config(
     page_title="Value stream dashboard",
@@ -52,6 +53,7 @@ pages = {
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
     ],
 }
+require_sign_in(pages)
 page = st.navigation(pages)
 render_sidebar()
 page.run()

@@ -16,7 +16,7 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from model import KINDS, VALUE_CLASSES
+from model.limits import MAX_UPLOAD_MB
 from pipelines.demo import remove_demo
 from pipelines.errors import IngestError
 from pipelines.formats import FORMATS, GENERIC, FormatOptions
@@ -32,7 +32,11 @@ from pipelines.ingest import (
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import offering_from_file_name
 from pipelines.readers import RawTable
+from ui.access import why_not
+from ui.catalog_editor import catalog_editor
+from ui.format import plain
 from ui.resources import data_version, imports, warehouse
+from ui.widgets import csv_download
 from warehouse import WarehouseError
 
 NONE = "(none)"
@@ -149,13 +153,19 @@ def _format_label(name: str) -> str:
 
 def upload_screen() -> None:
     """Upload, check the detected format or mapping and a preview, import, read the report."""
+    if refused := why_not("import"):
+        st.info(refused, icon=":material/lock:")
+        _show_report()
+        return
     uploaded = st.file_uploader(
         "Event log or tool export",
         type=FILE_TYPES,
         key="upload_file",
         help="An event log (CSV/TSV, Excel .xlsx, Parquet, XES) or what your tool exports: "
         "monday.com activity log or board, Jira changelog or CSV, GitHub timeline, "
-        "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet.",
+        "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet. "
+        f"At most {MAX_UPLOAD_MB} MB per file (this server's limit): split a larger export "
+        "by date, or import it from the command line.",
     )
     if uploaded is None:
         st.markdown(
@@ -232,7 +242,7 @@ def upload_screen() -> None:
             with st.spinner("Importing..."):
                 st.session_state["import_report"] = ingest_prepared(warehouse(), prepared)
         except (IngestError, WarehouseError) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(plain(exc), icon=":material/error:")
         else:
             st.rerun()  # so the sidebar and the history show what was just stored
     _show_report()
@@ -391,12 +401,16 @@ def _show_report() -> None:
     st.subheader("Import report")
     if report.already_imported_as is not None:
         st.info(
-            f"**{report.file_name}** was already imported as import #{report.already_imported_as}: "
+            f"**{plain(report.file_name)}** was already imported as import #{report.already_imported_as}: "
             "nothing new was stored.",
             icon=":material/content_copy:",
         )
         return
-    st.success(report.summary(), icon=":material/check_circle:")
+    st.success(
+        plain(report.summary())
+        + (f" Imported by {plain(report.imported_by)}." if report.imported_by else ""),
+        icon=":material/check_circle:",
+    )
     a, b, c, d = st.columns(4)
     a.metric("Rows read", f"{report.rows_read:,}")
     b.metric("Stored", f"{report.stored:,}", help="Activity instances added to the warehouse.")
@@ -414,7 +428,7 @@ def _show_report() -> None:
         st.info(note, icon=":material/info:")
     if report.rejects:
         rejects = pl.DataFrame(report.rejects, schema={"row": pl.Int64, "reason": pl.String})
-        shown = "\n".join(f"- row {r['row']}: {r['reason']}" for r in report.rejects[:5])
+        shown = "\n".join(f"- row {r['row']}: {plain(r['reason'])}" for r in report.rejects[:5])
         more = (
             f"\n\n... and {len(report.rejects) - 5:,} more, listed below."
             if len(report.rejects) > 5
@@ -424,13 +438,8 @@ def _show_report() -> None:
             f"**Why rows were rejected** (row numbers as in the file, header = row 1):\n{shown}{more}"
         )
         st.dataframe(rejects, hide_index=True, height=min(400, 40 + 35 * rejects.height))
-        st.download_button(
-            "Download the rejected rows (CSV)",
-            rejects.write_csv(),
-            file_name="rejected-rows.csv",
-            mime="text/csv",
-            key="download_rejects",
-            icon=":material/download:",
+        csv_download(
+            rejects, "rejected-rows", "download_rejects", "Download the rejected rows (CSV)"
         )
 
 
@@ -462,12 +471,14 @@ def history_screen() -> None:
         "duplicates",
         "rejected",
         "imported_at",
+        pl.col("imported_by").fill_null("(before sign-in was recorded)"),
         "status",
     )
     st.dataframe(
         shown,
         hide_index=True,
         column_config={
+            "imported_by": st.column_config.TextColumn("imported by"),
             "id": st.column_config.NumberColumn("import", format="#%d"),
             "rows_read": st.column_config.NumberColumn("rows read", format="localized"),
             "stored": st.column_config.NumberColumn(format="localized"),
@@ -476,14 +487,7 @@ def history_screen() -> None:
             ),
         },
     )
-    st.download_button(
-        "Download the history (CSV)",
-        shown.write_csv(),
-        file_name="imports.csv",
-        mime="text/csv",
-        key="download_history",
-        icon=":material/download:",
-    )
+    csv_download(shown, "imports", "download_history", "Download the history (CSV)")
     ids = shown["id"].to_list()
     chosen = st.selectbox(
         "Import", ids, key="history_import", format_func=lambda i: _import_label(shown, i)
@@ -493,25 +497,33 @@ def history_screen() -> None:
     if rejects.height:
         st.markdown(f"**{rejects.height:,} rejected rows** of import #{chosen}:")
         st.dataframe(rejects, hide_index=True, height=min(300, 40 + 35 * rejects.height))
-        st.download_button(
+        csv_download(
+            rejects,
+            f"import-{chosen}-rejects",
+            "download_import_rejects",
             "Download these rejects (CSV)",
-            rejects.write_csv(),
-            file_name=f"import-{chosen}-rejects.csv",
-            mime="text/csv",
-            key="download_import_rejects",
-            icon=":material/download:",
         )
     if row["status"] == "stored":
+        refused = why_not("undo import", wh.actor)
         sure = st.checkbox(
-            f"Remove the {row['stored']:,} events import #{chosen} stored", key="undo_confirm"
+            f"Remove the {row['stored']:,} events import #{chosen} stored",
+            key="undo_confirm",
+            disabled=refused is not None,
         )
+        if refused:
+            st.caption(refused)
+        # A forged click (session state set by hand) still reaches the warehouse, which
+        # refuses it for the person's role: the message below, never a traceback.
         if st.button(
-            "Undo this import", key="undo_button", disabled=not sure, icon=":material/undo:"
+            "Undo this import",
+            key="undo_button",
+            disabled=not sure or refused is not None,
+            icon=":material/undo:",
         ):
             try:
                 wh.undo_import(chosen)
             except WarehouseError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(exc), icon=":material/error:")
             else:
                 st.rerun()
 
@@ -530,16 +542,21 @@ def remove_demo_button() -> None:
             "This warehouse holds the **demo data**. Remove it before loading your own, "
             "so the pages show only your streams."
         )
-        if st.button("Remove the demo data", key="remove_demo", icon=":material/delete:"):
+        refused = why_not("remove demo", wh.actor)
+        if refused:
+            st.caption(refused)
+        if st.button(
+            "Remove the demo data",
+            key="remove_demo",
+            icon=":material/delete:",
+            disabled=refused is not None,
+        ):
             try:
                 remove_demo(wh)
             except WarehouseError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(exc), icon=":material/error:")
             else:
                 st.rerun()
-
-
-END_CHOICES = {"auto": None, "yes": True, "no": False}
 
 
 def catalog_screen() -> None:
@@ -553,48 +570,4 @@ def catalog_screen() -> None:
         )
         return
     offering = st.selectbox("Offering", offerings, key="catalog_offering")
-    current = wh.catalog(offering)
-    editable = current.with_columns(
-        pl.col("is_end_activity")
-        .replace_strict({True: "yes", False: "no"}, default="auto", return_dtype=pl.String)
-        .alias("end_activity")
-    ).select("display_order", "activity", "value_class", "kind", "standard_minutes", "end_activity")
-    st.caption(
-        "**Value class** decides PCE (only value-adding time counts). **Kind**: a waiting status "
-        "adds to wait, never to process time. **Standard minutes** stand in for process time "
-        "where the log has no start times. **End activity**: a case whose last step is one is "
-        "completed; *auto* applies the default rule (METRICS.md)."
-    )
-    edited = st.data_editor(
-        editable,
-        key=f"catalog_editor_{offering}",
-        hide_index=True,
-        disabled=["activity"],
-        column_config={
-            "display_order": st.column_config.NumberColumn(
-                "order", min_value=0, step=1, format="%d"
-            ),
-            "value_class": st.column_config.SelectboxColumn(
-                "value class", options=list(VALUE_CLASSES), required=True
-            ),
-            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True),
-            "standard_minutes": st.column_config.NumberColumn("standard minutes", min_value=0.0),
-            "end_activity": st.column_config.SelectboxColumn(
-                "end activity", options=list(END_CHOICES), required=True
-            ),
-        },
-    )
-    if st.button("Save the catalog", type="primary", key="catalog_save", icon=":material/save:"):
-        frame = pl.DataFrame(edited) if not isinstance(edited, pl.DataFrame) else edited
-        rows = frame.with_columns(
-            pl.lit(offering).alias("offering"),
-            pl.col("end_activity")
-            .replace_strict(END_CHOICES, default=None, return_dtype=pl.Boolean)
-            .alias("is_end_activity"),
-        )
-        try:
-            saved = wh.save_catalog(rows)
-        except WarehouseError as exc:
-            st.error(str(exc), icon=":material/error:")
-        else:
-            st.success(f"Saved {saved} activities of {offering}.", icon=":material/check_circle:")
+    catalog_editor(wh, offering)

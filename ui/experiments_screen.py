@@ -25,8 +25,9 @@ from metrics.compare import Comparison, compare
 from metrics.significance import ALPHA, MeasureComparison
 from metrics.verdict import CLEARLY_LONGER, CLEARLY_SHORTER, MIN_STEP_WAITS, step_changes_words
 from metrics.windows import WindowFigures
+from ui.access import why_not
 from ui.context import empty_warehouse
-from ui.format import duration_text, explain, share
+from ui.format import duration_text, explain, plain, share
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
 from ui.widgets import seed_from_url
@@ -156,7 +157,10 @@ def choose(records: pl.DataFrame) -> dict[str, Any] | None:
 
 
 def _save_status(exp_id: int) -> None:
-    update_experiment(warehouse(), exp_id, status=st.session_state[f"exp_status_{exp_id}"])
+    try:
+        update_experiment(warehouse(), exp_id, status=st.session_state[f"exp_status_{exp_id}"])
+    except WarehouseError as exc:
+        st.session_state["exp_error"] = str(exc)
 
 
 def header(row: dict[str, Any]) -> None:
@@ -187,6 +191,7 @@ def header(row: dict[str, Any]) -> None:
             on_change=_save_status,
             args=(row["id"],),
             help="Running while you measure; then keep the change or revert it.",
+            disabled=why_not("edit experiment") is not None,
         )
 
 
@@ -487,7 +492,16 @@ def try_a_change(d: Derived, open_by_default: bool) -> None:
         )
         st.text_input("What changed", key="try_what")
         st.text_area("Hypothesis: what should improve, and why", key="try_hypothesis", height=68)
-        st.button("Save as experiment", key="try_save", icon=":material/save:", on_click=_create)
+        refused = why_not("record experiment")
+        st.button(
+            "Save as experiment",
+            key="try_save",
+            icon=":material/save:",
+            on_click=_create,
+            disabled=refused is not None,
+        )
+        if refused:
+            st.caption(refused)
 
 
 def messages() -> None:
@@ -495,7 +509,7 @@ def messages() -> None:
     if message := st.session_state.pop("exp_saved", None):
         st.success(message, icon=":material/check:")
     if error := st.session_state.pop("exp_error", None):
-        st.error(error, icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
 
 
 def _update(exp_id: int) -> None:
@@ -518,7 +532,11 @@ def _update(exp_id: int) -> None:
 
 
 def _delete(exp_id: int) -> None:
-    delete_experiment(warehouse(), exp_id)
+    try:
+        delete_experiment(warehouse(), exp_id)
+    except WarehouseError as exc:
+        st.session_state["exp_error"] = str(exc)
+        return
     st.session_state.pop("exp_choice", None)
     st.query_params.pop("p_experiment", None)
     st.session_state["exp_saved"] = "Experiment deleted."
@@ -548,15 +566,27 @@ def edit(row: dict[str, Any]) -> None:
             cols[3].number_input("Days after", 1, MAX_WINDOW_DAYS, key="edit_after")
             st.text_input("What changed", key="edit_what")
             st.text_area("Hypothesis", key="edit_hypothesis", height=68)
+            refused = why_not("edit experiment")
             st.form_submit_button(
-                "Save changes", icon=":material/save:", on_click=_update, args=(row["id"],)
+                "Save changes",
+                icon=":material/save:",
+                on_click=_update,
+                args=(row["id"],),
+                disabled=refused is not None,
             )
-        sure = st.checkbox("Yes, delete this experiment", key="edit_delete_sure")
+        if refused:
+            st.caption(refused)
+        no_delete = why_not("delete experiment")
+        sure = st.checkbox(
+            "Yes, delete this experiment", key="edit_delete_sure", disabled=no_delete is not None
+        )
         st.button(
             "Delete experiment",
             key="edit_delete",
             icon=":material/delete:",
-            disabled=not sure,
+            disabled=not sure or no_delete is not None,
             on_click=_delete,
             args=(row["id"],),
         )
+        if no_delete:
+            st.caption(no_delete)

@@ -7,6 +7,7 @@ durations in one unit (`table_unit`), so "47.2 h" never stands beside "2.5 d".
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -21,10 +22,38 @@ __all__ = [
     "explain",
     "in_unit",
     "pct_change",
+    "plain",
     "share",
     "table_unit",
     "unit_label",
 ]
+
+
+_ANYWHERE = re.compile(r"([\\`*_\[\]<>$:~&@])")
+"""Characters with a meaning wherever they stand: emphasis, code, links and images, HTML,
+KaTeX, emoji and Streamlit's :colour[...] directives, strikethrough, entities, e-mail links."""
+_AT_START = re.compile(r"^([#+\-=]|\d+(?=[.)]))")
+"""What means something only at the start of a line: a heading, a list item, a rule."""
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
+def plain(text: object) -> str:
+    """Any text (a name from a file, a person's name from the identity provider, a URL
+    parameter, an error message naming them) made safe to put inside st.markdown,
+    st.caption, st.info or a widget label: it shows as written, never as a link, an image,
+    HTML, LaTeX, an emoji or a colour. Characters Markdown, Streamlit or KaTeX give a
+    meaning are escaped with a backslash; line breaks become spaces, so a name can start no
+    heading or list but at the very start, which is escaped too.
+    """
+    one_line = " ".join(str(text).split())
+    escaped = _ANYWHERE.sub(r"\\\1", one_line)
+    escaped = _WWW.sub(r"\1\\.", escaped)
+    return _AT_START.sub(_escape_start, escaped)
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    lead = match.group(1)
+    return lead + "\\" if lead.isdigit() else "\\" + lead
 
 
 def share(value: float | None, digits: int = 0) -> str:

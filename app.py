@@ -7,7 +7,9 @@ from ui.signin import require_sign_in
 
 st.set_page_config(
     page_title="Value stream dashboard",
-    page_icon=":material/conveyor_belt:",
+    # An emoji: Streamlit draws it as a data: URL, where a Material icon's favicon would be
+    # fetched from fonts.gstatic.com by every visitor's browser.
+    page_icon="🏭",
     layout="wide",
 )
 

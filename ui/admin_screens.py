@@ -144,10 +144,13 @@ def _detail_text(detail: str | None) -> str:
         return detail or ""
     if not isinstance(values, dict):
         return str(values)
-    return ", ".join(
-        f"{k.replace('_', ' ')}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-        for k, v in values.items()
-    )
+
+    def text(v: object) -> str:
+        if isinstance(v, list):
+            return ", ".join(map(str, v))
+        return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+    return ", ".join(f"{k.replace('_', ' ')}: {text(v)}" for k, v in values.items())
 
 
 def audit_table(audit: pl.DataFrame) -> pl.DataFrame:

@@ -16,7 +16,6 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from model.limits import MAX_UPLOAD_MB
 from pipelines.demo import remove_demo
 from pipelines.errors import IngestError
 from pipelines.formats import FORMATS, GENERIC, FormatOptions
@@ -164,8 +163,8 @@ def upload_screen() -> None:
         help="An event log (CSV/TSV, Excel .xlsx, Parquet, XES) or what your tool exports: "
         "monday.com activity log or board, Jira changelog or CSV, GitHub timeline, "
         "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet. "
-        f"At most {MAX_UPLOAD_MB} MB per file (this server's limit): split a larger export "
-        "by date, or import it from the command line.",
+        f"At most {st.get_option('server.maxUploadSize')} MB per file (this server's "
+        "limit): split a larger export by date, or import it from the command line.",
     )
     if uploaded is None:
         st.markdown(

@@ -34,7 +34,11 @@ _ANYWHERE = re.compile(r"([\\`*_\[\]<>$:~&@])")
 KaTeX, emoji and Streamlit's :colour[...] directives, strikethrough, entities, e-mail links."""
 _AT_START = re.compile(r"^([#+\-=]|\d+(?=[.)]))")
 """What means something only at the start of a line: a heading, a list item, a rule."""
-_WWW = re.compile(r"(?i)\b(www)\.")
+_AUTOLINK = re.compile(r"(?i)(@|\bwww(?=\.)|:(?=//))")
+"""Where GitHub-flavoured Markdown turns plain text into a link (an e-mail address, a
+www. or http:// address): it finds them in the text after escapes are resolved, so a
+backslash does not stop it; an invisible word joiner does."""
+_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
@@ -43,11 +47,12 @@ def plain(text: object) -> str:
     st.caption, st.info or a widget label: it shows as written, never as a link, an image,
     HTML, LaTeX, an emoji or a colour. Characters Markdown, Streamlit or KaTeX give a
     meaning are escaped with a backslash; line breaks become spaces, so a name can start no
-    heading or list but at the very start, which is escaped too.
+    heading or list but at the very start, which is escaped too; an invisible word joiner
+    (U+2060) after "@", "www" and "http:" keeps addresses from becoming links.
     """
     one_line = " ".join(str(text).split())
-    escaped = _ANYWHERE.sub(r"\\\1", one_line)
-    escaped = _WWW.sub(r"\1\\.", escaped)
+    unlinked = _AUTOLINK.sub(lambda m: m.group(1) + _JOINER, one_line)
+    escaped = _ANYWHERE.sub(r"\\\1", unlinked)
     return _AT_START.sub(_escape_start, escaped)
 
 

@@ -12,6 +12,7 @@ watcher thread started with the connection.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import time
 
@@ -47,9 +48,12 @@ def open_warehouse(path: str) -> Warehouse:
             time.sleep(0.25)
     if path != ":memory:":
         try:
-            InboxWatcher(wh).start()
+            watcher = InboxWatcher(wh).start()
         except OSError as exc:  # a read-only folder: command-line imports then wait for the app
             log.warning("no inbox for command-line imports beside %s: %s", path, exc)
+        else:
+            # The heartbeat goes with the app; a killed app's goes stale within seconds.
+            atexit.register(watcher.stop)
     return wh
 
 

@@ -69,7 +69,6 @@ def account_box() -> None:
         st.warning(NO_SIGN_IN, icon=":material/lock_open:")
         return
     actor = current_actor()
-    left, right = st.columns([3, 2], vertical_alignment="center")
-    left.caption(f"Signed in as **{plain(display_name())}**, {actor.role}")
-    if right.button("Sign out", key="sign_out", icon=":material/logout:"):
+    st.caption(f"Signed in as **{plain(display_name())}**, {actor.role}")
+    if st.button("Sign out", key="sign_out", icon=":material/logout:", type="tertiary"):
         st.logout()

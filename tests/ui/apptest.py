@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,9 @@ def forge_check(at: AppTest, key: str) -> None:
     box = at.checkbox(key=key)
     box.proto.disabled = False
     box.check()
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as a person reads it: backslash escapes resolved, the invisible
+    word joiners of ui.format.plain removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

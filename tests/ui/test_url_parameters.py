@@ -4,14 +4,13 @@ custom window before 1970 crashed five pages)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO
-from tests.ui.apptest import no_exceptions
+from tests.ui.apptest import no_exceptions, shown
 
 PAGES = [
     "app_pages/health.py",
@@ -46,13 +45,8 @@ def _open(db: Path, page: str, params: dict[str, str], monkeypatch: pytest.Monke
     return at
 
 
-def _shown(text: str) -> str:
-    """Markdown source as it reads on the page (backslash escapes resolved)."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
 def _notices(elements: object) -> list[str]:
-    return [_shown(e.value) for e in elements if "This link's" in e.value]  # type: ignore[attr-defined]
+    return [shown(e.value) for e in elements if "This link's" in e.value]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("page", PAGES)

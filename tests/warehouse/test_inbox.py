@@ -166,3 +166,33 @@ def test_two_command_line_imports_at_once_both_land(tmp_path: Path) -> None:
     reports = [json.loads(r.communicate(timeout=180)[0]) for r in runs]
     assert [r["stored"] for r in reports] == [1000, 1000, 1000]
     assert _counts(db) == {"a": 1000, "b": 1000, "c": 1000}
+
+
+@pytest.mark.slow
+def test_jobs_an_app_took_and_did_not_finish_are_stored_once_by_the_next_app(
+    tmp_path: Path,
+) -> None:
+    from pipelines.ingest import ImportOptions, import_job, prepare
+    from warehouse.inbox import _write_job
+
+    db = tmp_path / "w.duckdb"
+    options = ImportOptions(offering="Orders")
+    committed = import_job(prepare(_orders(tmp_path, "done"), options=options))
+    pending = import_job(prepare(_orders(tmp_path, "todo"), options=options))
+    with Warehouse.open(db) as wh:
+        committed.store(wh)  # the killed app had committed this one, not the other
+    box = inbox_dir(db)
+    for job in (committed, pending):
+        job_id = _write_job(box, job)
+        (box / f"{job_id}.job").rename(box / f"{job_id}.claimed")
+    with _holder(db, "app"):
+        deadline = time.monotonic() + 60
+        while len(list(box.glob("*.result"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    results = [json.loads(p.read_text()) for p in box.glob("*.result")]
+    assert sorted((r["stored"], r["already_imported_as"] or 0) for r in results) == [
+        (0, 1),
+        (40, 0),
+    ]
+    assert _counts(db) == {"done": 40, "todo": 40}
+    assert not list(box.glob("*.claimed")) and not list(box.glob("*.job"))

@@ -106,3 +106,16 @@ def test_the_secrets_example_has_every_key_sign_in_needs() -> None:
     assert not (REPO / ".streamlit" / "secrets.toml").exists() or (
         ".streamlit/secrets.toml" in (REPO / ".gitignore").read_text()
     )
+
+
+def test_every_csv_the_pages_offer_goes_through_csv_download() -> None:
+    """A CSV written anywhere else would skip the formula rule."""
+    offenders = [
+        f"{path.relative_to(REPO)}:{n}"
+        for folder in ("ui", "app_pages")
+        for path in sorted((REPO / folder).glob("*.py"))
+        if path.name != "widgets.py"
+        for n, line in enumerate(path.read_text().splitlines(), start=1)
+        if "text/csv" in line or ".write_csv(" in line
+    ]
+    assert offenders == []

@@ -3,6 +3,7 @@ role that may not make it refused by the warehouse itself."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import polars as pl
@@ -148,3 +149,30 @@ def test_an_editor_may_import_and_edit_but_not_undo_delete_or_give_roles(wh: War
         "edit roles",
     }
     assert wh.audit()["actor"].to_list()[:4] == ["ben@example.com"] * 4
+
+
+def test_every_kind_of_change_lands_in_the_audit_trail_with_who_made_it(wh: Warehouse) -> None:
+    ana = wh.acting(Actor("ana@example.com", "admin"))
+    report = ingest(ana, ORDERS.encode(), "orders.csv")
+    seen = ana.catalog("orders")
+    ana.save_catalog_edits("orders", seen, seen.with_columns(pl.lit("waste").alias("value_class")))
+    experiment = create_experiment(
+        ana, name="Pull", offering="orders", changed_at=datetime(2025, 6, 1, tzinfo=UTC)
+    )
+    update_experiment(ana, experiment, status="kept")
+    delete_experiment(ana, experiment)
+    ana.set_role("ben@example.com", "editor")
+    assert report.import_id is not None
+    ana.undo_import(report.import_id)
+    trail = ana.audit().select("actor", "action", "target").reverse().rows()
+    assert trail == [
+        ("ana@example.com", "import", "orders.csv"),
+        ("ana@example.com", "edit catalog", "orders: Quote, Ship"),
+        ("ana@example.com", "record experiment", "Pull"),
+        ("ana@example.com", "edit experiment", "experiment #1"),
+        ("ana@example.com", "delete experiment", "experiment #1"),
+        ("ana@example.com", "edit roles", "ben@example.com"),
+        ("ana@example.com", "undo import", "import #1"),
+    ]
+    assert json.loads(ana.audit()["detail"][4]) == {"offering": "orders", "experiment": 1}
+    assert ana.imports()["imported_by"].to_list() == ["ana@example.com"]

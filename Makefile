@@ -73,6 +73,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/metrics.py
 	$(PY) bench/pages.py
 	$(PY) bench/findings.py
+	$(PY) bench/concurrency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -3,10 +3,13 @@
 import streamlit as st
 
 from ui.sidebar import render_sidebar
+from ui.signin import require_sign_in
 
 st.set_page_config(
     page_title="Value stream dashboard",
-    page_icon=":material/conveyor_belt:",
+    # An emoji: Streamlit draws it as a data: URL, where a Material icon's favicon would be
+    # fetched from fonts.gstatic.com by every visitor's browser.
+    page_icon="🏭",
     layout="wide",
 )
 
@@ -80,6 +83,7 @@ pages = {
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
     ],
 }
+require_sign_in(pages)
 page = st.navigation(pages)
 render_sidebar()
 page.run()

@@ -11,6 +11,11 @@ log mapped column by column, ``auto`` = detect, the default). ``--offering``, ``
 and ``--timezone`` never change which format a file is read as; column options
 (``--case-column`` ...) make it a generic event log unless ``--format`` names a tool.
 
+While the app runs it holds the warehouse file, so the prepared import is handed to
+it through the inbox folder beside the file and this command waits for the app's
+result (warehouse/inbox.py); while another command-line import writes, it waits for
+that one (``--wait`` seconds at most). Either way the import is one transaction.
+
 Exit status: 0 when the file's events are in the warehouse (stored now, or already
 there from an earlier import), 2 with a one-line reason on stderr when nothing
 could be imported.
@@ -20,15 +25,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from cli.common import add_db, fail
 from pipelines.errors import IngestError
 from pipelines.formats import FORMATS, GENERIC, FormatOptions
-from pipelines.ingest import ImportOptions, ImportReport, ingest_prepared, prepare
-from pipelines.overlap import find_overlaps
-from warehouse import Warehouse, WarehouseError
+from pipelines.ingest import ImportOptions, ImportReport, import_job, import_report, prepare
+from warehouse import WarehouseError, resolve_db_path
+from warehouse.access import command_line_actor
+from warehouse.inbox import submit
 
 HELP = "import event logs and tool exports into the warehouse"
 _ROLES = ("case", "activity", "end", "start", "resource", "lifecycle")
@@ -72,6 +79,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "times or steps (the same log in another format or time zone): they are stored twice",
     )
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="how long to wait for the warehouse while another import writes it (default 1800)",
+    )
 
 
 def options(args: argparse.Namespace) -> ImportOptions:
@@ -109,32 +123,28 @@ def _print_text(reports: list[ImportReport]) -> None:
             print(f"  ... and {r.rejected - 20:,} more rejected rows (see the Data page).")
 
 
+def _waiting(why: str) -> None:
+    print(f"note: {why}.", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
-    try:
-        wh = Warehouse.open(args.db)
-    except WarehouseError as exc:
-        # Typically: the app has the file open for writing (DuckDB allows one writer).
-        return fail(str(exc))
+    db = resolve_db_path(args.db)
+    actor = command_line_actor()
     reports: list[ImportReport] = []
     failures: list[str] = []
     chosen = options(args)
-    try:
-        for file in args.files:
-            try:
-                if not file.is_file():
-                    raise IngestError(f"{file}: no such file.")
-                prepared = prepare(file, file.name, chosen)
-                overlaps = [] if args.allow_overlap else find_overlaps(wh, prepared)
-                if overlaps:
-                    raise IngestError(
-                        f"{file.name}: {overlaps[0].message()} Nothing was stored: read it with "
-                        "another --timezone, name a new --offering, or add --allow-overlap."
-                    )
-                reports.append(ingest_prepared(wh, prepared))
-            except (IngestError, WarehouseError) as exc:
-                failures.append(str(exc))
-    finally:
-        wh.close()
+    for file in args.files:
+        try:
+            if not file.is_file():
+                raise IngestError(f"{file}: no such file.")
+            # Read, map and validate first, holding nothing: the warehouse is needed only
+            # for the one transaction that stores it.
+            prepared = prepare(file, file.name, chosen)
+            job = import_job(prepared, refuse_overlap=not args.allow_overlap)
+            result = submit(db, job, actor, timeout_s=args.wait, on_wait=_waiting)
+            reports.append(import_report(prepared, result))
+        except (IngestError, WarehouseError) as exc:
+            failures.append(str(exc))
     if args.json and reports:
         payload: Any = [r.to_json() for r in reports]
         if len(args.files) == 1 and reports:

@@ -16,7 +16,6 @@ as: only a format chosen by hand, or column roles given by hand, do.
 from __future__ import annotations
 
 import hashlib
-import json
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from pipelines import formats
+from pipelines.bounds import apply_bounds
 from pipelines.errors import FormatError, IngestError
 from pipelines.formats import FORMATS, GENERIC, FormatGuess, FormatOptions
 from pipelines.mapping import Mapping, detect_mapping
@@ -32,6 +32,7 @@ from pipelines.normalize import Normalized, normalize
 from pipelines.readers import RawTable, read_table
 from pipelines.refusals import refusal
 from warehouse import Warehouse
+from warehouse.inbox import ImportJob, JobResult
 
 __all__ = [
     "ImportOptions",
@@ -39,6 +40,7 @@ __all__ = [
     "IngestError",
     "Prepared",
     "Upload",
+    "import_job",
     "ingest",
     "ingest_prepared",
     "inspect",
@@ -185,6 +187,7 @@ class ImportReport:
     already_imported_as: int | None = None
     notes: list[str] = field(default_factory=list)
     timestamp_formats: dict[str, str] = field(default_factory=dict)
+    imported_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The shape the command line prints with --json (the issue's contract)."""
@@ -201,6 +204,7 @@ class ImportReport:
             "format": self.format,
             "already_imported_as": self.already_imported_as,
             "notes": self.notes,
+            "imported_by": self.imported_by,
         }
 
     def summary(self) -> str:
@@ -259,6 +263,7 @@ def prepare(
         timezone=options.timezone,
         day_first=options.day_first,
     )
+    normalized = apply_bounds(normalized, upload.file_name)
     return Prepared(
         file_name=upload.file_name,
         sha256=upload.sha256,
@@ -331,21 +336,31 @@ def _prepare_format(upload: Upload, options: ImportOptions, name: str) -> Prepar
     except IngestError as exc:
         message = str(exc)
         raise type(exc)(message if file_name in message else f"{file_name}: {message}") from exc
-    except (pl.exceptions.PolarsError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (
+        pl.exceptions.PolarsError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         # A file that only looks like the format (or was chosen by hand) must not crash the
         # page: say which format did not fit and let the person choose another.
         raise FormatError(
             f"{file_name} could not be read as a {fmt.label} ({type(exc).__name__}: {exc}). "
             "Choose another format, or the generic event log."
         ) from exc
-    normalized = Normalized(
-        instances=converted.instances,
-        rejects=converted.rejects,
-        rows_read=converted.rows_read,
-        timestamp_formats=converted.timestamp_formats,
-        date_only=converted.date_only,
-        notes=converted.notes,
-        open_items=converted.open_items,
+    normalized = apply_bounds(
+        Normalized(
+            instances=converted.instances,
+            rejects=converted.rejects,
+            rows_read=converted.rows_read,
+            timestamp_formats=converted.timestamp_formats,
+            date_only=converted.date_only,
+            notes=converted.notes,
+            open_items=converted.open_items,
+        ),
+        file_name,
     )
     return Prepared(
         file_name=file_name,
@@ -362,45 +377,20 @@ def _prepare_format(upload: Upload, options: ImportOptions, name: str) -> Prepar
     )
 
 
-def ingest_prepared(
-    wh: Warehouse,
+def import_job(
     prepared: Prepared,
     *,
     is_demo: bool = False,
     statuses_confirmed: bool = False,
-) -> ImportReport:
-    """Store a prepared file; the same bytes read the same way twice store nothing new.
-
-    ``is_demo`` marks the import as the demo data's (the app says so, and removes it).
-    ``statuses_confirmed``: a person checked how each status counts before importing;
-    otherwise the kinds guessed from status names stay marked until someone does."""
+    refuse_overlap: bool = False,
+) -> ImportJob:
+    """What storing a prepared file takes; raises IngestError when none of its rows can be
+    stored. The Data page stores it at once; the command line may hand it to the app
+    (warehouse.inbox). ``refuse_overlap``: store nothing when the offering already holds
+    the file's cases in another shape (warehouse.overlap). ``statuses_confirmed``: a person checked how each status counts
+    before importing; otherwise the kinds guessed from status names stay marked until
+    someone does."""
     norm = prepared.normalized
-    identity = prepared.options.identity(prepared.mapping, prepared.format, prepared.format_used)
-    stored_format = prepared.raw.format if prepared.format == GENERIC else prepared.format
-    report = ImportReport(
-        import_id=None,
-        file_name=prepared.file_name,
-        rows_read=norm.rows_read,
-        stored=0,
-        duplicates=0,
-        rejected=norm.rejects.height,
-        rejects=[
-            {"row": r, "reason": why}
-            for r, why in zip(
-                norm.rejects["source_row"].to_list(), norm.rejects["reason"].to_list(), strict=True
-            )
-        ],
-        offerings=sorted(norm.instances["offering"].unique().to_list()),
-        mapping=prepared.mapping.to_dict(),
-        format=stored_format,
-        notes=list(norm.notes),
-        timestamp_formats=dict(norm.timestamp_formats),
-    )
-    earlier = wh.find_import(prepared.sha256, json.dumps(identity, sort_keys=True))
-    if earlier is not None:
-        report.already_imported_as = earlier
-        report.duplicates = norm.instances.height
-        return report
     if norm.instances.height == 0 and (norm.open_items is None or norm.open_items.height == 0):
         first = norm.rejects["reason"].head(1).to_list()
         raise IngestError(
@@ -408,10 +398,11 @@ def ingest_prepared(
             + (f"; the first was rejected because: {first[0]}" if first else "")
             + "."
         )
-    result = wh.store_import(
+    identity = prepared.options.identity(prepared.mapping, prepared.format, prepared.format_used)
+    return ImportJob(
         file_name=prepared.file_name,
         sha256=prepared.sha256,
-        format=stored_format,
+        format=_stored_format(prepared),
         mapping=prepared.mapping.to_dict(),
         options=identity,
         rows_read=norm.rows_read,
@@ -421,11 +412,53 @@ def ingest_prepared(
         is_demo=is_demo,
         open_items=norm.open_items,
         statuses_confirmed=statuses_confirmed,
+        refuse_overlap=refuse_overlap,
     )
-    report.import_id = result.import_id
-    report.stored = result.stored
-    report.duplicates = result.duplicates
-    return report
+
+
+def _stored_format(prepared: Prepared) -> str:
+    return prepared.raw.format if prepared.format == GENERIC else prepared.format
+
+
+def import_report(prepared: Prepared, result: JobResult) -> ImportReport:
+    """The report of a prepared file once stored (or found already stored)."""
+    norm = prepared.normalized
+    return ImportReport(
+        import_id=result.import_id,
+        file_name=prepared.file_name,
+        rows_read=norm.rows_read,
+        stored=result.stored,
+        duplicates=result.duplicates,
+        rejected=norm.rejects.height,
+        rejects=[
+            {"row": r, "reason": why}
+            for r, why in zip(
+                norm.rejects["source_row"].to_list(), norm.rejects["reason"].to_list(), strict=True
+            )
+        ],
+        offerings=sorted(norm.instances["offering"].unique().to_list()),
+        mapping=prepared.mapping.to_dict(),
+        format=_stored_format(prepared),
+        already_imported_as=result.already_imported_as,
+        notes=list(norm.notes),
+        timestamp_formats=dict(norm.timestamp_formats),
+        imported_by=result.imported_by,
+    )
+
+
+def ingest_prepared(
+    wh: Warehouse,
+    prepared: Prepared,
+    *,
+    is_demo: bool = False,
+    statuses_confirmed: bool = False,
+) -> ImportReport:
+    """Store a prepared file as ``wh.actor``; the same bytes read the same way twice store
+    nothing new.
+
+    ``is_demo`` marks the import as the demo data's (the app says so, and removes it)."""
+    job = import_job(prepared, is_demo=is_demo, statuses_confirmed=statuses_confirmed)
+    return import_report(prepared, job.store(wh))
 
 
 def ingest(

@@ -343,6 +343,11 @@ def normalize(
         )
     if end.date_only:
         notes.append("The end times are dates without a time of day: durations are in whole days.")
+    if raw.details.get("values kept as text"):
+        notes.append(
+            f"Values kept as text: {raw.details['values kept as text']}; a time among them "
+            "is read from its text, or its row rejected."
+        )
     if raw.details.get("stray quotes"):
         notes.append(f"Stray quotes in the file: {raw.details['stray quotes']}; check those rows.")
     if mapping.start and start is not None and start.values.null_count() == frame.height:

@@ -14,14 +14,18 @@ import csv
 import gzip
 import io
 import os
+import re
 import tempfile
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from model.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_LINE_BYTES, MAX_UNPACKED_BYTES
 from pipelines.errors import ReadError
 
 SOURCE_ROW = "__source_row"
@@ -80,12 +84,58 @@ def read_table(
     if kind in ("csv", "tsv"):
         return _read_csv(data, file_name, kind, delimiter, encoding)
     if kind == "xlsx":
-        return _read_xlsx(data, file_name, sheet)
-    if kind == "parquet":
-        return _read_parquet(data, file_name)
-    if kind == "xes":
-        return _read_xes(data, file_name)
-    raise ReadError(f"{file_name}: unsupported file type.")
+        table = _read_xlsx(data, file_name, sheet)
+    elif kind == "parquet":
+        table = _read_parquet(data, file_name)
+    elif kind == "xes":
+        table = _read_xes(data, file_name)
+    else:
+        raise ReadError(f"{file_name}: unsupported file type.")
+    table.frame = _plain_columns(table.frame, file_name)
+    return table
+
+
+_PLAIN = (pl.String, pl.Boolean, pl.Date, pl.Datetime)
+
+
+def _plain_columns(frame: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    """Every column as text, a number, a boolean, a date or a time.
+
+    Typed formats can hold what no later step reads (and what crashed the import): lists,
+    maps and structs become their JSON text, durations ISO 8601 text ("PT1H"), binary
+    the text it encodes (or its hex when it is not text), decimals floats.
+    """
+    fixes = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, _PLAIN) or (dtype.is_numeric() and not isinstance(dtype, pl.Decimal)):
+            continue
+        column = pl.col(name)
+        if dtype.is_nested():  # lists, arrays, structs, maps
+            fixed = (
+                pl.struct(column.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
+            )
+        elif isinstance(dtype, pl.Duration):
+            fixed = column.dt.to_string("iso")
+        elif isinstance(dtype, pl.Decimal):
+            fixed = column.cast(pl.Float64)
+        elif dtype == pl.Binary:
+            try:
+                frame.select(column.cast(pl.String))
+                fixed = column.cast(pl.String)
+            except pl.exceptions.PolarsError:
+                fixed = column.bin.encode("hex")
+        else:
+            fixed = column.cast(pl.String)
+        fixes.append(fixed.alias(name))
+    if not fixes:
+        return frame
+    try:
+        return frame.with_columns(fixes)
+    except pl.exceptions.PolarsError as exc:
+        raise ReadError(
+            f"{file_name} holds a column type the dashboard cannot read ({exc}): "
+            "save the table with plain text, number and date columns."
+        ) from exc
 
 
 def _load_bytes(source: str | Path | bytes, file_name: str) -> bytes:
@@ -118,13 +168,50 @@ def _format_from_name(file_name: str) -> str | None:
     }.get(suffix)
 
 
+def _too_big(file_name: str, what: str) -> ReadError:
+    return ReadError(
+        f"{file_name} {what} more than {MAX_UNPACKED_BYTES / 1e9:.0f} GB when unpacked, "
+        "more than one import may take: split it into smaller files."
+    )
+
+
 def _gunzip(data: bytes, file_name: str) -> bytes:
+    """The unpacked bytes, refusing a file that unpacks beyond MAX_UNPACKED_BYTES."""
+    out = io.BytesIO()
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as unpacking:
+            while chunk := unpacking.read(1 << 24):
+                out.write(chunk)
+                if out.tell() > MAX_UNPACKED_BYTES:
+                    raise _too_big(file_name, "holds")
     except (OSError, EOFError, zlib.error) as exc:
         raise ReadError(
             f"{file_name} looks gzip-compressed but is damaged or truncated ({exc})."
         ) from exc
+    return out.getvalue()
+
+
+def _check_lines(data: bytes, file_name: str) -> None:
+    """Refuse a text table with a line longer than MAX_LINE_BYTES (a file without line
+    breaks, a binary file named .csv) before a parser holds it as one huge row."""
+    marks = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero((marks == 10) | (marks == 13))
+    edges = np.concatenate(([-1], breaks, [len(data)]))
+    longest = int(np.diff(edges).max()) - 1
+    if longest > MAX_LINE_BYTES:
+        raise ReadError(
+            f"{file_name} has a line of {longest:,} bytes, and a table's row is at most "
+            f"{MAX_LINE_BYTES:,}: it is not a table of one row per line (check that it was "
+            "saved as CSV)."
+        )
+
+
+def _check_columns(header: str, separator: str, file_name: str) -> None:
+    if header.count(separator) + 1 > MAX_COLUMNS:
+        raise ReadError(
+            f"{file_name} has {header.count(separator) + 1:,} columns; a table may have at most "
+            f"{MAX_COLUMNS:,}. Check the delimiter, or keep only the columns you need."
+        )
 
 
 def _sniff_format(data: bytes, file_name: str) -> str:
@@ -299,9 +386,11 @@ def _read_csv(
             raise ReadError(f"{file_name} is empty.")
     if _is_binary(data[:4096]):
         raise ReadError(f"{file_name} is not a text table: its content is binary data.")
+    _check_lines(data, file_name)
     text, used_encoding = _decode(data, file_name, encoding)
     details["encoding"] = used_encoding
     separator = delimiter or ("\t" if kind == "tsv" else _sniff_delimiter(text))
+    _check_columns(text[: MAX_LINE_BYTES + 1].split("\n", 1)[0], separator, file_name)
     details["delimiter"] = _DELIMITER_NAMES.get(separator, separator)
     # polars reads UTF-8 only; other encodings are transcoded in memory once.
     if used_encoding == "UTF-8":
@@ -366,9 +455,57 @@ def _drop_blank_rows(frame: pl.DataFrame, details: dict[str, str]) -> pl.DataFra
     return frame
 
 
+_TEXT_RUN = MAX_CELL_CHARS * 6
+"""The longest run of XML between two tags a cell of MAX_CELL_CHARS characters can make
+(a character takes up to four bytes in UTF-8, an escaped one up to six)."""
+
+
+def _check_workbook(data: bytes, file_name: str) -> None:
+    """Refuse a workbook that unpacks beyond MAX_UNPACKED_BYTES or holds a cell longer than
+    Excel allows, before the Excel reader holds it in memory.
+
+    The sizes a zip says of its parts are checked first (a 2 MB workbook declaring a 2 GB
+    part is refused at once); the parts are then unpacked in pieces, counting, so a part
+    that lies about its size is stopped too, at the first overlong cell.
+    """
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        parts = [i for i in book.infolist() if i.filename.endswith(".xml")]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReadError(f"{file_name} is not a readable Excel workbook ({exc}).") from exc
+    if sum(i.file_size for i in parts) > MAX_UNPACKED_BYTES:
+        raise _too_big(file_name, "unpacks to")
+    unpacked = 0
+    try:
+        for part in parts:
+            run = 0
+            with book.open(part) as stream:
+                while chunk := stream.read(1 << 22):
+                    unpacked += len(chunk)
+                    if unpacked > MAX_UNPACKED_BYTES:
+                        raise _too_big(file_name, "unpacks to")
+                    tags = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == ord("<"))
+                    if tags.size == 0:
+                        run += len(chunk)
+                        longest = run
+                    else:
+                        inner = int(np.diff(tags).max()) if tags.size > 1 else 0
+                        longest = max(run + int(tags[0]), inner)
+                        run = len(chunk) - int(tags[-1])
+                    if longest > _TEXT_RUN:
+                        raise ReadError(
+                            f"{file_name} holds a cell longer than {MAX_CELL_CHARS:,} characters, "
+                            "Excel's own limit, in its part "
+                            f"{part.filename}: it was not saved by Excel, and is refused."
+                        )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        raise ReadError(f"{file_name} is not a readable Excel workbook ({exc}).") from exc
+
+
 def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawTable:
     import fastexcel
 
+    _check_workbook(data, file_name)
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:
@@ -467,17 +604,94 @@ def _read_xes(data: bytes, file_name: str) -> RawTable:
             else "the XML is broken: it ends before </log> (the file was probably cut short)"
         )
         raise ReadError(f"{file_name} is not a readable XES log: {problem}.")
-    fd, path = tempfile.mkstemp(suffix=".xes.gz" if compressed else ".xes")
+    xml, retyped = _retype_bad_values(xml)
+    fd, path = tempfile.mkstemp(suffix=".xes")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        frame, parser = _xes_frame(path, file_name, compressed, data)
+            handle.write(xml)
+        frame, parser = _xes_frame(path, file_name, False, xml)
     finally:
         os.unlink(path)
     details["parser"] = parser
     if frame.height == 0:
         raise ReadError(f"{file_name} is a valid XES log but contains no events.")
+    if retyped:
+        details["values kept as text"] = _retyped_text(retyped)
+        frame = _untype(frame, retyped)
     return RawTable(_tidy_xes(frame), "xes", details, [])
+
+
+_VALID = {
+    "int": rb"[+-]?\d+",
+    "float": rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?i:inf|infinity|nan)",
+    "boolean": rb"true|false",
+    "date": rb"(?:19|20|21)\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?",
+}
+"""What rustxes reads of each XES type; anything else it turns into 0, false or a panic
+(a date it cannot parse, or one outside the nanosecond range, years 1678 to 2261). Dates
+outside 1900-2199 go through as text, to be rejected with their row (model.limits)."""
+_BAD = {
+    kind: re.compile(
+        rb"<" + kind.encode() + rb'(\s[^>]*?\bvalue=")(?!(?:' + valid + rb')")([^"]*)("[^>]*/>)'
+    )
+    for kind, valid in _VALID.items()
+}
+_KEY = re.compile(rb'\bkey="([^"]*)"')
+
+
+def _retype_bad_values(xml: bytes) -> tuple[bytes, dict[str, list[tuple[str, str]]]]:
+    """The XML with every typed value its type cannot hold (an int "notanint", a boolean
+    "maybe", a date "31/12/2024") declared a string, so it is kept as the text it is.
+
+    Returns, by key, the (type, value) pairs changed. Only self-closing elements are
+    rewritten; they are what XES writers produce.
+    """
+    changed: dict[str, list[tuple[str, str]]] = {}
+    for kind, pattern in _BAD.items():
+        if b"<" + kind.encode() not in xml or not pattern.search(xml):
+            continue
+
+        def to_string(match: re.Match[bytes], kind: str = kind) -> bytes:
+            found = _KEY.search(match.group(1) + match.group(3))
+            key = found.group(1).decode("utf-8", "replace") if found else "?"
+            changed.setdefault(key, []).append((kind, match.group(2).decode("utf-8", "replace")))
+            return b"<string" + match.group(1) + match.group(2) + match.group(3)
+
+        xml = pattern.sub(to_string, xml)
+    return xml, changed
+
+
+def _retyped_text(retyped: dict[str, list[tuple[str, str]]]) -> str:
+    parts = []
+    for key, values in retyped.items():
+        kind, value = values[0]
+        more = f" and {len(values) - 1:,} more" if len(values) > 1 else ""
+        parts.append(f"{key}: {kind} {value!r}{more}")
+    return "; ".join(parts) + " (not of the type the file declares)"
+
+
+def _untype(frame: pl.DataFrame, retyped: dict[str, list[tuple[str, str]]]) -> pl.DataFrame:
+    """A column that mixes declared types comes back from rustxes as text holding the
+    strings in JSON quotes and the rest as written: the quotes are taken off, and a time
+    written by rustxes (UTC, no zone) gets its zone back."""
+    fixes = []
+    for key, values in retyped.items():
+        name = key if key in frame.columns else f"case:{key}"
+        if name not in frame.columns or frame.schema[name] != pl.String:
+            continue
+        if not frame[name].str.starts_with('"').any():
+            continue  # every value was retyped: a plain text column
+        quoted = pl.col(name).str.starts_with('"') & pl.col(name).str.ends_with('"')
+        plain = pl.col(name)
+        if values[0][0] == "date":
+            plain = plain.str.replace(" ", "T") + pl.lit("Z")
+        fixes.append(
+            pl.when(quoted)
+            .then(pl.col(name).str.slice(1).str.strip_suffix('"'))
+            .otherwise(plain)
+            .alias(name)
+        )
+    return frame.with_columns(fixes) if fixes else frame
 
 
 def _xes_frame(
@@ -499,8 +713,11 @@ def _xes_frame(
         import pm4py
 
         pandas_frame = pm4py.read_xes(path, return_legacy_log_object=False)
-    except Exception as exc:
-        raise ReadError(f"{file_name} is not a readable XES log ({exc}).") from exc
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # pm4py reads with rustxes too: its panics are not Exceptions
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReadError(f"{file_name} is not a readable XES log ({first}).") from None
     frame = pl.from_pandas(pandas_frame)
     for column, dtype in frame.schema.items():
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
@@ -519,6 +736,8 @@ def _describe_xes_problem(rust_error: str, data: bytes, compressed: bool) -> str
             return "the gzip compression is damaged or the file was cut short"
     if "NoTopLevelLog" in rust_error:
         return "it has no <log> element (is it really an XES file?)"
+    if "MissingLastTrace" in rust_error:
+        return "a <trace> opens inside another <trace>, or an event stands outside any trace"
     if "XMLParsingError" in rust_error or "Syntax" in rust_error:
         if b"</log>" not in data[-4096:]:
             return "the XML is broken: it ends before </log> (the file was probably cut short)"
@@ -532,7 +751,7 @@ def _tidy_xes(frame: pl.DataFrame) -> pl.DataFrame:
     The event order (traces and events in document order) is kept as read; rustxes and
     pm4py agree on it for every log in ../shared/data/real.
     """
-    if "time:timestamp" in frame.columns:
+    if isinstance(frame.schema.get("time:timestamp"), pl.Datetime):
         frame = frame.with_columns(
             pl.col("time:timestamp").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
         )

@@ -31,8 +31,13 @@ def refusal(data: bytes, file_name: str, raw: RawTable | None) -> str | None:
 
     ``raw`` is the file read as a table (None for JSON or a file no reader takes).
     """
-    for check in (_ocel_sqlite, _ocel_json, _ocel_xml):
-        found = check(data)
+    doc = _json(data)
+    if doc is _TOO_DEEP:
+        return (
+            f"{file_name} is a JSON document nested more deeply than any tool exports "
+            "(hundreds of levels of objects or arrays inside each other): it is refused."
+        )
+    for found in (_ocel_sqlite(data), _ocel_json(doc), _ocel_xml(data)):
         if found:
             return f"{file_name} is {found}"
     if raw is not None:
@@ -60,18 +65,23 @@ def _ocel_sqlite(data: bytes) -> str | None:
     )
 
 
+_TOO_DEEP = object()
+"""What :func:`_json` returns for a document nested beyond Python's recursion limit."""
+
+
 def _json(data: bytes) -> Any:
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"{"):
+    if not head.startswith((b"{", b"[")):
         return None
     try:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+    except RecursionError:
+        return _TOO_DEEP
 
 
-def _ocel_json(data: bytes) -> str | None:
-    doc = _json(data)
+def _ocel_json(doc: Any) -> str | None:
     if not isinstance(doc, dict):
         return None
     if {"objectTypes", "eventTypes", "objects", "events"} <= set(doc):
@@ -125,6 +135,8 @@ def _xes_without_times(raw: RawTable) -> str | None:
     frame = raw.frame
     if any(isinstance(t, pl.Datetime) or t == pl.Date for t in frame.schema.values()):
         return None
+    if "time:timestamp" in frame.columns:
+        return None  # times the file mistyped, kept as text (pipelines.readers)
     columns = [c for c in frame.columns if c != SOURCE_ROW]
     if "concept:name" not in columns:
         shown = ", ".join(repr(c) for c in columns[:4]) + (", ..." if len(columns) > 4 else "")

@@ -20,7 +20,7 @@ from metrics.selection import Selection, select_cases
 from ui.cases_screen import listed_cases, offering_now, where_now
 from ui.context import empty_warehouse
 from ui.drill import case_link, cases_link
-from ui.format import duration_text, explain, in_unit, md, share, table_unit, unit_label
+from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import warehouse
 from ui.views import Derived, derived
 from ui.widgets import chart_downloads, csv_download, remember_offering, slug
@@ -58,7 +58,7 @@ def chosen_case() -> tuple[Derived, dict[str, Any]]:
         return d, row
     if rows.height > 1:
         st.title(f"Case {case_id}")
-        st.info(f"{rows.height} offerings have a case {md(case_id)}: which one?")
+        st.info(f"{rows.height} offerings have a case {plain(case_id)}: which one?")
         for name in rows["offering"].sort().to_list():
             case_link(name, case_id, label=f"Case {case_id} of {name}")
         st.stop()
@@ -69,13 +69,13 @@ def chosen_case() -> tuple[Derived, dict[str, Any]]:
 def _unknown(case_id: str, offering: str | None) -> None:
     """No such case: say so, and offer the ids that contain or resemble the one asked for."""
     st.title("Case not found")
-    where = f" in {md(offering)}" if offering else ""
-    st.error(f"There is no case {md(case_id)}{where}.", icon=":material/search_off:")
+    where = f" in {plain(offering)}" if offering else ""
+    st.error(f"There is no case {plain(case_id)}{where}.", icon=":material/search_off:")
     wh = warehouse()
     found = list(wh.find_case_ids(case_id, limit=10).select("offering", "case_id").iter_rows())
     found += [hit for hit in wh.closest_case_ids(case_id, offering) if hit not in found]
     if not found:
-        st.markdown(f"No case id contains {md(case_id)} or looks like it.")
+        st.markdown(f"No case id contains {plain(case_id)} or looks like it.")
         return
     st.markdown("**The closest case ids:**")
     for name, similar in found:
@@ -88,7 +88,7 @@ def where_it_is(d: Derived, case: dict[str, Any]) -> dict[str, Any]:
     row = listed_cases(d, sel).row(0, named=True)
     now = offering_now(d, case["offering"])
     st.title(f"Case {case['case_id']}")
-    st.caption(f"Offering: {md(case['offering'])}")
+    st.caption(f"Offering: {plain(case['offering'])}")
     if row["completed"]:
         text = (
             f"**Completed** on {_when(row['ended'])} UTC after **{duration_text(row['duration_s'])}**"
@@ -103,17 +103,17 @@ def where_it_is(d: Derived, case: dict[str, Any]) -> dict[str, Any]:
         place = where_now(row["state"], row["step"], row["step_kind"])
         if row["state"] == "after step":
             text = (
-                f"**Open**: finished **{md(row['step'])}** on {_when(row['since'])} UTC and has "
+                f"**Open**: finished **{plain(row['step'])}** on {_when(row['since'])} UTC and has "
                 f"waited {duration_text(row['idle_s'])} since for its next step."
             )
         else:
             text = (
-                f"**Open**: {md(place)} since {_when(row['since'])} UTC "
+                f"**Open**: {plain(place)} since {_when(row['since'])} UTC "
                 f"({duration_text(row['idle_s'])})."
             )
         text += (
             f" Started {_when(row['first_start'])} UTC, **{duration_text(row['duration_s'])}** "
-            f"ago; times run to {_when(now)} UTC, the latest event of {md(case['offering'])}."
+            f"ago; times run to {_when(now)} UTC, the latest event of {plain(case['offering'])}."
         )
     if row["process_s"] is None and row["n_instances"]:
         text += (
@@ -248,7 +248,7 @@ def step_table(case: dict[str, Any], row: dict[str, Any], steps: pl.DataFrame) -
         )
     if not row["completed"]:
         place = where_now(row["state"], row["step"], row["step_kind"])
-        note += f" Now: {md(place)} since {_when(row['since'])} UTC."
+        note += f" Now: {plain(place)} since {_when(row['since'])} UTC."
     st.caption(note)
     csv_download(table, f"case-{slug(case['case_id'])}-steps", "case_steps_csv")
 
@@ -298,7 +298,7 @@ def variant(d: Derived, case: dict[str, Any]) -> None:
         return
     offering = case["offering"]
     written = (
-        " → ".join(md(s) for s in path)
+        " → ".join(plain(s) for s in path)
         if len(path) <= MAX_PATH_STEPS
         else f"a path of {len(path)} steps"
     )
@@ -308,10 +308,10 @@ def variant(d: Derived, case: dict[str, Any]) -> None:
     everyone = int((d.cases["offering"] == offering).sum())
     others = same - 1
     if others == 0:
-        st.markdown(f"No other case of {md(offering)} follows exactly these steps.")
+        st.markdown(f"No other case of {plain(offering)} follows exactly these steps.")
         return
     st.markdown(
-        f"**{others:,} other case{'s' if others != 1 else ''}** of {md(offering)} follow"
+        f"**{others:,} other case{'s' if others != 1 else ''}** of {plain(offering)} follow"
         f"{'' if others != 1 else 's'} exactly these steps: with this one, "
         f"{share(same / everyone, 1 if same / everyone < 0.1 else 0)} of its {everyone:,} cases."
     )
@@ -321,7 +321,7 @@ def variant(d: Derived, case: dict[str, Any]) -> None:
 def links_back(case: dict[str, Any]) -> None:
     """The offering's other pages, on this offering."""
     offering = case["offering"]
-    st.subheader(f"More on {md(offering)}")
+    st.subheader(f"More on {plain(offering)}")
     on = {"p_offering": offering}
     with st.container(horizontal=True, gap="medium"):
         st.page_link(

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from ui.drill import case_link, open_case
-from ui.format import md
+from ui.format import plain
 from ui.resources import data_version, open_warehouse
 from warehouse import Warehouse
 
@@ -53,14 +53,14 @@ def case_search(wh: Warehouse) -> None:
     if found is None:
         return
     if found.height == 0:
-        st.caption(f"No case id contains “{md(text)}”.")
+        st.caption(f"No case id contains “{plain(text)}”.")
         return
     total = int(found["total"][0])
     more = total - found.height
     head = (
-        f"{total:,} case ids contain “{md(text)}”"
+        f"{total:,} case ids contain “{plain(text)}”"
         if total > 1
-        else f"One case id contains “{md(text)}”"
+        else f"One case id contains “{plain(text)}”"
     )
     st.caption(head + (f"; the first {found.height}: type more of the id." if more else ":"))
     for offering, case_id in found.select("offering", "case_id").iter_rows():

@@ -18,7 +18,7 @@ from metrics.case_detail import CASE_LIST_SCHEMA, case_list
 from metrics.selection import PARAMS, Selection, select_cases
 from ui.context import empty_warehouse
 from ui.drill import cases_link, open_case
-from ui.format import explain, in_unit, md, table_unit, unit_label
+from ui.format import explain, in_unit, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.views import Derived, derived
 from ui.widgets import csv_download, remember_offering, remembered_offering, slug
@@ -146,7 +146,7 @@ def chosen_selection() -> tuple[Derived, Selection, bool]:
         )
     elif sel is not None and sel.offering not in offerings:
         st.warning(
-            f"There is no offering named {md(sel.offering)} in this warehouse (any more): "
+            f"There is no offering named {plain(sel.offering)} in this warehouse (any more): "
             "choose one below.",
             icon=":material/link_off:",
         )
@@ -189,12 +189,12 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
     listed = listed_cases(d, sel)
     n = listed.height
     if n == 0:
-        st.info(f"No case: there are no {md(sel.describe())}.", icon=":material/search_off:")
+        st.info(f"No case: there are no {plain(sel.describe())}.", icon=":material/search_off:")
         return
     done = int(listed["completed"].sum())
     mix = f" {done:,} completed, {n - done:,} still open." if 0 < done < n else ""
     st.markdown(
-        f"**{n:,} case{'s' if n != 1 else ''}**: the {md(sel.describe())}.{mix}",
+        f"**{n:,} case{'s' if n != 1 else ''}**: the {plain(sel.describe())}.{mix}",
         help=explain("completed", n),
     )
     durations = ["duration_s", "wait_s", "idle_s"]
@@ -211,7 +211,7 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
         "Each completed case shows its lead time, waiting and flow efficiency."
         if done == n
         else "An open case shows its age, and its waiting and flow efficiency so far, up to "
-        f"{_when(now)}, the latest event of {md(sel.offering)}; *For* is how long it has "
+        f"{_when(now)}, the latest event of {plain(sel.offering)}; *For* is how long it has "
         "been where it is now."
     )
     st.caption(f"{origin} Durations in {unit}. {about} Click a row to open that case's timeline.")

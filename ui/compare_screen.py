@@ -26,7 +26,7 @@ from metrics.selection import Selection
 from model.units import DAY
 from ui.drill import cases_link
 from ui.filters import ViewFilters
-from ui.format import count, duration_text, in_unit, md, share, unit_label
+from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.widgets import chart_downloads, csv_download, table
 
 
@@ -244,7 +244,7 @@ def throughput(cases: pl.DataFrame, bounds: pl.DataFrame, all_offerings: list[st
     groups = overlapping_groups(spans)
     for i, group in enumerate(groups):
         if len(groups) > 1:
-            st.markdown(f"**{', '.join(md(g) for g in group)}**")
+            st.markdown(f"**{', '.join(plain(g) for g in group)}**")
         chart = weekly_throughput_chart(
             weekly.filter(pl.col("offering").is_in(group)), all_offerings=all_offerings
         )

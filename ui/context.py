@@ -6,10 +6,12 @@ import polars as pl
 import streamlit as st
 
 from pipelines.demo import load_demo
+from ui.access import why_not
 from ui.filters import ViewFilters, sidebar_filters
-from ui.format import md
+from ui.format import plain
 from ui.resources import data_version, unconfirmed, warehouse
 from ui.views import Derived, derived, filter_choices, view
+from warehouse import WarehouseError
 
 
 def dashboard_context() -> tuple[Derived, ViewFilters]:
@@ -32,7 +34,7 @@ def unchecked_statuses(offerings: tuple[str, ...]) -> None:
     if named:
         st.warning(
             f"Statuses classified automatically: check them. How the statuses of "
-            f"{', '.join(md(o) for o in named)} count (work, waiting or done) was guessed "
+            f"{', '.join(plain(o) for o in named)} count (work, waiting or done) was guessed "
             "from their names; until someone confirms them in the Data page's Activity "
             "catalog, wait and flow efficiency may be wrong.",
             icon=":material/rule:",
@@ -48,10 +50,21 @@ def empty_warehouse() -> None:
     )
     left, right = st.columns([1, 3])
     left.page_link("app_pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
-    if right.button("Load the demo data", key="load_demo", icon=":material/science:"):
-        with st.spinner("Building the demo warehouse..."):
-            load_demo(warehouse())
-        st.rerun()
+    refused = why_not("import")
+    if right.button(
+        "Load the demo data",
+        key="load_demo",
+        icon=":material/science:",
+        disabled=refused is not None,
+        help=refused,
+    ):
+        try:
+            with st.spinner("Building the demo warehouse..."):
+                load_demo(warehouse())
+        except WarehouseError as exc:
+            st.error(plain(exc), icon=":material/error:")
+        else:
+            st.rerun()
 
 
 def filtered_view(

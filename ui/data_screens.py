@@ -18,7 +18,6 @@ import streamlit as st
 
 from metrics.derived import derive_all
 from metrics.summary import case_summary
-from model import KINDS, VALUE_CLASSES
 from model.units import UNITS
 from pipelines.demo import remove_demo
 from pipelines.errors import IngestError
@@ -34,11 +33,14 @@ from pipelines.ingest import (
 )
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import offering_from_file_name
-from pipelines.overlap import find_overlaps
 from pipelines.readers import RawTable
-from ui.format import md, share, table_unit, unit_label
+from ui.access import why_not
+from ui.catalog_editor import catalog_editor
+from ui.format import plain, share, table_unit, unit_label
 from ui.resources import data_version, imports, warehouse
+from ui.widgets import csv_download
 from warehouse import Warehouse, WarehouseError
+from warehouse.overlap import find_overlaps
 
 NONE = "(none)"
 ROLES = [
@@ -154,13 +156,19 @@ def _format_label(name: str) -> str:
 
 def upload_screen() -> None:
     """Upload, check the detected format or mapping and a preview, import, read the report."""
+    if refused := why_not("import"):
+        st.info(refused, icon=":material/lock:")
+        _show_report()
+        return
     uploaded = st.file_uploader(
         "Event log or tool export",
         type=FILE_TYPES,
         key="upload_file",
         help="An event log (CSV/TSV, Excel .xlsx, Parquet, XES) or what your tool exports: "
         "monday.com activity log or board, Jira changelog or CSV, GitHub timeline, "
-        "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet.",
+        "Trello board JSON, Linear or Asana CSV, a milestone spreadsheet. "
+        f"At most {st.get_option('server.maxUploadSize')} MB per file (this server's "
+        "limit): split a larger export by date, or import it from the command line.",
     )
     if uploaded is None:
         st.markdown(
@@ -253,7 +261,7 @@ def upload_screen() -> None:
                     warehouse(), prepared, statuses_confirmed=confirmed
                 )
         except (IngestError, WarehouseError) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(plain(exc), icon=":material/error:")
         else:
             st.rerun()  # so the sidebar and the history show what was just stored
     _show_report()
@@ -440,7 +448,7 @@ def _consequence(p: Prepared) -> str:
 def _resolve_overlap(upload: Upload, p: Prepared) -> Prepared | None:
     """Say when the offering already holds the file's cases in another shape (the same log
     in another format or time zone) and let the person choose; None until they have."""
-    overlaps = find_overlaps(warehouse(), p)
+    overlaps = find_overlaps(warehouse(), p.normalized.instances)
     if not overlaps:
         return p
     overlap = overlaps[0]
@@ -510,12 +518,16 @@ def _show_report() -> None:
     st.subheader("Import report")
     if report.already_imported_as is not None:
         st.info(
-            f"**{report.file_name}** was already imported as import #{report.already_imported_as}: "
+            f"**{plain(report.file_name)}** was already imported as import #{report.already_imported_as}: "
             "nothing new was stored.",
             icon=":material/content_copy:",
         )
         return
-    st.success(report.summary(), icon=":material/check_circle:")
+    st.success(
+        plain(report.summary())
+        + (f" Imported by {plain(report.imported_by)}." if report.imported_by else ""),
+        icon=":material/check_circle:",
+    )
     a, b, c, d = st.columns(4)
     a.metric("Rows read", f"{report.rows_read:,}")
     b.metric("Stored", f"{report.stored:,}", help="Activity instances added to the warehouse.")
@@ -533,7 +545,7 @@ def _show_report() -> None:
         st.info(note, icon=":material/info:")
     if report.rejects:
         rejects = pl.DataFrame(report.rejects, schema={"row": pl.Int64, "reason": pl.String})
-        shown = "\n".join(f"- row {r['row']}: {r['reason']}" for r in report.rejects[:5])
+        shown = "\n".join(f"- row {r['row']}: {plain(r['reason'])}" for r in report.rejects[:5])
         more = (
             f"\n\n... and {len(report.rejects) - 5:,} more, listed below."
             if len(report.rejects) > 5
@@ -543,13 +555,8 @@ def _show_report() -> None:
             f"**Why rows were rejected** (row numbers as in the file, header = row 1):\n{shown}{more}"
         )
         st.dataframe(rejects, hide_index=True, height=min(400, 40 + 35 * rejects.height))
-        st.download_button(
-            "Download the rejected rows (CSV)",
-            rejects.write_csv(),
-            file_name="rejected-rows.csv",
-            mime="text/csv",
-            key="download_rejects",
-            icon=":material/download:",
+        csv_download(
+            rejects, "rejected-rows", "download_rejects", "Download the rejected rows (CSV)"
         )
 
 
@@ -581,12 +588,14 @@ def history_screen() -> None:
         "duplicates",
         "rejected",
         "imported_at",
+        pl.col("imported_by").fill_null("(before sign-in was recorded)"),
         "status",
     )
     st.dataframe(
         shown,
         hide_index=True,
         column_config={
+            "imported_by": st.column_config.TextColumn("imported by"),
             "id": st.column_config.NumberColumn("import", format="#%d"),
             "rows_read": st.column_config.NumberColumn("rows read", format="localized"),
             "stored": st.column_config.NumberColumn(format="localized"),
@@ -595,14 +604,7 @@ def history_screen() -> None:
             ),
         },
     )
-    st.download_button(
-        "Download the history (CSV)",
-        shown.write_csv(),
-        file_name="imports.csv",
-        mime="text/csv",
-        key="download_history",
-        icon=":material/download:",
-    )
+    csv_download(shown, "imports", "download_history", "Download the history (CSV)")
     ids = shown["id"].to_list()
     chosen = st.selectbox(
         "Import", ids, key="history_import", format_func=lambda i: _import_label(shown, i)
@@ -612,27 +614,34 @@ def history_screen() -> None:
     if rejects.height:
         st.markdown(f"**{rejects.height:,} rejected rows** of import #{chosen}:")
         st.dataframe(rejects, hide_index=True, height=min(300, 40 + 35 * rejects.height))
-        st.download_button(
+        csv_download(
+            rejects,
+            f"import-{chosen}-rejects",
+            "download_import_rejects",
             "Download these rejects (CSV)",
-            rejects.write_csv(),
-            file_name=f"import-{chosen}-rejects.csv",
-            mime="text/csv",
-            key="download_import_rejects",
-            icon=":material/download:",
         )
     if row["status"] == "stored":
         events, cases, offerings = wh.import_contents([chosen])
+        refused = why_not("undo import", wh.actor)
         sure = st.checkbox(
             f"Remove the {events:,} events import #{chosen} stored: {_what(cases, offerings)}",
             key="undo_confirm",
+            disabled=refused is not None,
         )
+        if refused:
+            st.caption(refused)
+        # A forged click (session state set by hand) still reaches the warehouse, which
+        # refuses it for the person's role: the message below, never a traceback.
         if st.button(
-            "Undo this import", key="undo_button", disabled=not sure, icon=":material/undo:"
+            "Undo this import",
+            key="undo_button",
+            disabled=not sure or refused is not None,
+            icon=":material/undo:",
         ):
             try:
                 wh.undo_import(chosen)
             except WarehouseError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(exc), icon=":material/error:")
             else:
                 st.rerun()
 
@@ -663,23 +672,27 @@ def remove_demo_button() -> None:
             "so the pages show only your streams."
         )
         events, cases, offerings = wh.import_contents(wh.demo_imports())
+        refused = why_not("remove demo", wh.actor)
         sure = st.checkbox(
             f"Yes, remove the demo: {_what(cases, offerings)} ({events:,} events) and its "
             "recorded experiments",
             key="remove_demo_confirm",
+            disabled=refused is not None,
         )
+        if refused:
+            st.caption(refused)
         if st.button(
-            "Remove the demo data", key="remove_demo", icon=":material/delete:", disabled=not sure
+            "Remove the demo data",
+            key="remove_demo",
+            icon=":material/delete:",
+            disabled=refused is not None or not sure,
         ):
             try:
                 remove_demo(wh)
             except WarehouseError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(exc), icon=":material/error:")
             else:
                 st.rerun()
-
-
-END_CHOICES = {"auto": None, "yes": True, "no": False}
 
 
 def _status_check(wh: Warehouse, offering: str) -> None:
@@ -692,8 +705,8 @@ def _status_check(wh: Warehouse, offering: str) -> None:
     )
     with st.container(border=True):
         st.warning(
-            f"The kinds of {guessed.height} statuses of **{md(offering)}** were guessed from "
-            f"their names and nobody has checked them yet: {md(listed)}. Check the *kind* "
+            f"The kinds of {guessed.height} statuses of **{plain(offering)}** were guessed from "
+            f"their names and nobody has checked them yet: {plain(listed)}. Check the *kind* "
             "column below (a queue is *waiting*, a finished state is *done*), save any "
             "change, then confirm.",
             icon=":material/rule:",
@@ -719,48 +732,4 @@ def catalog_screen() -> None:
         return
     offering = st.selectbox("Offering", offerings, key="catalog_offering")
     _status_check(wh, offering)
-    current = wh.catalog(offering)
-    editable = current.with_columns(
-        pl.col("is_end_activity")
-        .replace_strict({True: "yes", False: "no"}, default="auto", return_dtype=pl.String)
-        .alias("end_activity")
-    ).select("display_order", "activity", "value_class", "kind", "standard_minutes", "end_activity")
-    st.caption(
-        "**Value class** decides PCE (only value-adding time counts). **Kind**: a waiting status "
-        "adds to wait, never to process time. **Standard minutes** stand in for process time "
-        "where the log has no start times. **End activity**: a case whose last step is one is "
-        "completed; *auto* applies the default rule (METRICS.md)."
-    )
-    edited = st.data_editor(
-        editable,
-        key=f"catalog_editor_{offering}",
-        hide_index=True,
-        disabled=["activity"],
-        column_config={
-            "display_order": st.column_config.NumberColumn(
-                "order", min_value=0, step=1, format="%d"
-            ),
-            "value_class": st.column_config.SelectboxColumn(
-                "value class", options=list(VALUE_CLASSES), required=True
-            ),
-            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True),
-            "standard_minutes": st.column_config.NumberColumn("standard minutes", min_value=0.0),
-            "end_activity": st.column_config.SelectboxColumn(
-                "end activity", options=list(END_CHOICES), required=True
-            ),
-        },
-    )
-    if st.button("Save the catalog", type="primary", key="catalog_save", icon=":material/save:"):
-        frame = pl.DataFrame(edited) if not isinstance(edited, pl.DataFrame) else edited
-        rows = frame.with_columns(
-            pl.lit(offering).alias("offering"),
-            pl.col("end_activity")
-            .replace_strict(END_CHOICES, default=None, return_dtype=pl.Boolean)
-            .alias("is_end_activity"),
-        )
-        try:
-            saved = wh.save_catalog(rows)
-        except WarehouseError as exc:
-            st.error(str(exc), icon=":material/error:")
-        else:
-            st.success(f"Saved {saved} activities of {offering}.", icon=":material/check_circle:")
+    catalog_editor(wh, offering)

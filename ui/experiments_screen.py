@@ -36,11 +36,12 @@ from metrics.verdict import (
 )
 from metrics.windows import Side, WindowFigures
 from metrics.xmr import XMR_RULES
+from ui.access import why_not
 from ui.context import empty_warehouse
 from ui.drill import cases_link
 from ui.experiment_future_state import KEY as FUTURE_STATE_KEY
 from ui.experiment_future_state import future_state_field
-from ui.format import duration_text, explain, in_unit, md, share, table_unit, unit_label
+from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
 from ui.widgets import chart_downloads, csv_download, seed_from_url, slug
@@ -179,7 +180,10 @@ def choose(records: pl.DataFrame) -> dict[str, Any] | None:
 
 
 def _save_status(exp_id: int) -> None:
-    update_experiment(warehouse(), exp_id, status=st.session_state[f"exp_status_{exp_id}"])
+    try:
+        update_experiment(warehouse(), exp_id, status=st.session_state[f"exp_status_{exp_id}"])
+    except WarehouseError as exc:
+        st.session_state["exp_error"] = str(exc)
 
 
 def header(row: dict[str, Any]) -> None:
@@ -210,6 +214,7 @@ def header(row: dict[str, Any]) -> None:
             on_change=_save_status,
             args=(row["id"],),
             help="Running while you measure; then keep the change or revert it.",
+            disabled=why_not("edit experiment") is not None,
         )
 
 
@@ -701,9 +706,16 @@ def try_a_change(d: Derived, open_by_default: bool) -> None:
             st.text_area(
                 "Hypothesis: what should improve, and why", key="try_hypothesis", height=68
             )
+            refused = why_not("record experiment")
             st.form_submit_button(
-                "Save as experiment", key="try_save", icon=":material/save:", on_click=_create
+                "Save as experiment",
+                key="try_save",
+                icon=":material/save:",
+                on_click=_create,
+                disabled=refused is not None,
             )
+            if refused:
+                st.caption(refused)
 
 
 STALE_HINT = (
@@ -716,7 +728,7 @@ def _preview(d: Derived, offering: str, change: datetime, before: int, after: in
     """The verdict for the values last applied, naming them, so a stale one reads as such."""
     c = comparison(offering, change, before, after)
     st.markdown(
-        f"**Verdict for a change in {md(offering)} on {change:%d %b %Y, %H:%M} UTC**, "
+        f"**Verdict for a change in {plain(offering)} on {change:%d %b %Y, %H:%M} UTC**, "
         f"comparing the {before} days before with the {after} days after:"
     )
     if c is None:
@@ -734,7 +746,7 @@ def _preview(d: Derived, offering: str, change: datetime, before: int, after: in
             "first_start"
         ].to_list()
         st.caption(
-            f"No case of {md(offering)} started in these windows: its cases started between "
+            f"No case of {plain(offering)} started in these windows: its cases started between "
             f"{min(starts):%d %b %Y} and {max(starts):%d %b %Y}."
         )
 
@@ -744,7 +756,7 @@ def messages() -> None:
     if message := st.session_state.pop("exp_saved", None):
         st.success(message, icon=":material/check:")
     if error := st.session_state.pop("exp_error", None):
-        st.error(error, icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
 
 
 def _update(exp_id: int) -> None:
@@ -768,7 +780,11 @@ def _update(exp_id: int) -> None:
 
 
 def _delete(exp_id: int) -> None:
-    delete_experiment(warehouse(), exp_id)
+    try:
+        delete_experiment(warehouse(), exp_id)
+    except WarehouseError as exc:
+        st.session_state["exp_error"] = str(exc)
+        return
     st.session_state.pop("exp_choice", None)
     st.query_params.pop("p_experiment", None)
     st.session_state["exp_saved"] = "Experiment deleted."
@@ -800,15 +816,27 @@ def edit(row: dict[str, Any]) -> None:
             st.text_input("What changed", key="edit_what")
             st.text_area("Hypothesis", key="edit_hypothesis", height=68)
             future_state_field(row["offering"])
+            refused = why_not("edit experiment")
             st.form_submit_button(
-                "Save changes", icon=":material/save:", on_click=_update, args=(row["id"],)
+                "Save changes",
+                icon=":material/save:",
+                on_click=_update,
+                args=(row["id"],),
+                disabled=refused is not None,
             )
-        sure = st.checkbox("Yes, delete this experiment", key="edit_delete_sure")
+        if refused:
+            st.caption(refused)
+        no_delete = why_not("delete experiment")
+        sure = st.checkbox(
+            "Yes, delete this experiment", key="edit_delete_sure", disabled=no_delete is not None
+        )
         st.button(
             "Delete experiment",
             key="edit_delete",
             icon=":material/delete:",
-            disabled=not sure,
+            disabled=not sure or no_delete is not None,
             on_click=_delete,
             args=(row["id"],),
         )
+        if no_delete:
+            st.caption(no_delete)

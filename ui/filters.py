@@ -15,6 +15,8 @@ import streamlit as st
 
 from metrics.filters import CaseFilter, WindowMode
 from metrics.selection import VARIANT_SEPARATOR
+from model.limits import EARLIEST_TIME, LATEST_TIME
+from ui.widgets import url_notice
 
 PERIODS = {
     "all": "All time",
@@ -30,7 +32,9 @@ MODES: dict[str, str] = {
     "completed": "completed in the window",
 }
 _SAVED = "_view_filters"
-_EARLIEST, _LATEST = date(1970, 1, 1), date(2100, 12, 31)  # real logs go back decades
+_NOTICES = "_url_filter_notices"
+# The days a window may span: those a stored time may have (model.limits).
+_EARLIEST, _LATEST = EARLIEST_TIME.date(), LATEST_TIME.date() - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -90,18 +94,39 @@ class ViewFilters:
 
 
 def _from_url(offerings: list[str]) -> dict[str, object]:
+    """The filters a link carries, each checked: a value the page cannot use (an offering
+    no longer in the warehouse, a date before 1970, garbage) gives way to the default, and
+    a notice under the filters says which."""
     q = st.query_params
+    unknown = [o for o in q.get_all("offering") if o not in offerings]
     chosen = [o for o in q.get_all("offering") if o in offerings] or list(offerings)
     period = q.get("period", "all")
     mode = q.get("window", "intersecting")
+    notices: list[tuple[str, str, str]] = [
+        ("offering", o, "it is not in the warehouse") for o in unknown
+    ]
+    if period not in PERIODS:
+        notices.append(("period", period, "showing all time"))
+    if mode not in MODES:
+        notices.append(("window", mode, "showing cases in progress in the window"))
+    if q.get("completed", "0") not in ("0", "1"):
+        notices.append(("completed", q.get("completed", ""), "showing every case"))
 
     def day(key: str) -> date | None:
-        try:
-            return date.fromisoformat(q.get(key, ""))
-        except ValueError:
+        text = q.get(key)
+        if text is None:
             return None
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            notices.append((key, text, "not a date (YYYY-MM-DD)"))
+            return None
+        if not _EARLIEST <= value <= _LATEST:
+            notices.append((key, text, f"outside {_EARLIEST.year} to {_LATEST.year}"))
+            return None
+        return value
 
-    return {
+    found: dict[str, object] = {
         "f_offerings": chosen,
         "f_period": period if period in PERIODS else "all",
         "f_from": day("from"),
@@ -112,6 +137,8 @@ def _from_url(offerings: list[str]) -> dict[str, object]:
         "f_values": q.get_all("attr_value"),
         "f_variants": q.get_all("variant"),
     }
+    st.session_state[_NOTICES] = notices
+    return found
 
 
 @dataclass(frozen=True)
@@ -132,14 +159,16 @@ def sidebar_filters(
     last_day = (latest or datetime.now(UTC)).date()
     if _SAVED not in ss:
         ss[_SAVED] = _from_url(offerings)
-        ss[_SAVED]["f_from"] = ss[_SAVED]["f_from"] or last_day - timedelta(days=89)
-        ss[_SAVED]["f_to"] = ss[_SAVED]["f_to"] or last_day
+        ss[_SAVED]["f_from"] = ss[_SAVED]["f_from"] or max(_EARLIEST, last_day - timedelta(days=89))
+        ss[_SAVED]["f_to"] = ss[_SAVED]["f_to"] or min(_LATEST, last_day)
     for key, value in ss[_SAVED].items():
         if key not in ss:
             ss[key] = value
     ss["f_offerings"] = [o for o in ss["f_offerings"] if o in offerings]
     with st.sidebar:
         st.markdown("**Filters** (shared by every page; the link keeps them)")
+        for param, value, why in ss.pop(_NOTICES, []):
+            url_notice(param, value, f"{why}: the filter shows its default")
         chosen = st.multiselect(
             "Offerings",
             offerings,

@@ -22,8 +22,8 @@ __all__ = [
     "duration_text",
     "explain",
     "in_unit",
-    "md",
     "pct_change",
+    "plain",
     "share",
     "table_unit",
     "time_basis_note",
@@ -31,13 +31,36 @@ __all__ = [
 ]
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~=:])")
+_ANYWHERE = re.compile(r"([\\`*_\[\]<>$:~&@])")
+"""Characters with a meaning wherever they stand: emphasis, code, links and images, HTML,
+KaTeX, emoji and Streamlit's :colour[...] directives, strikethrough, entities, e-mail links."""
+_AT_START = re.compile(r"^([#+\-=]|\d+(?=[.)]))")
+"""What means something only at the start of a line: a heading, a list item, a rule."""
+_AUTOLINK = re.compile(r"(?i)(@|\bwww(?=\.)|:(?=//))")
+"""Where GitHub-flavoured Markdown turns plain text into a link (an e-mail address, a
+www. or http:// address): it finds them in the text after escapes are resolved, so a
+backslash does not stop it; an invisible word joiner does."""
+_JOINER = "\u2060"
 
 
-def md(text: object) -> str:
-    """Any name (offering, case, activity, resource) made safe to put inside Markdown: no
-    link, image, emphasis, LaTeX or HTML can come out of it, it reads as written."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", " ")
+def plain(text: object) -> str:
+    """Any text (a name from a file, a person's name from the identity provider, a URL
+    parameter, an error message naming them) made safe to put inside st.markdown,
+    st.caption, st.info or a widget label: it shows as written, never as a link, an image,
+    HTML, LaTeX, an emoji or a colour. Characters Markdown, Streamlit or KaTeX give a
+    meaning are escaped with a backslash; line breaks become spaces, so a name can start no
+    heading or list but at the very start, which is escaped too; an invisible word joiner
+    (U+2060) after "@", "www" and "http:" keeps addresses from becoming links.
+    """
+    one_line = " ".join(str(text).split())
+    unlinked = _AUTOLINK.sub(lambda m: m.group(1) + _JOINER, one_line)
+    escaped = _ANYWHERE.sub(r"\\\1", unlinked)
+    return _AT_START.sub(_escape_start, escaped)
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    lead = match.group(1)
+    return lead + "\\" if lead.isdigit() else "\\" + lead
 
 
 def share(value: float | None, digits: int = 0) -> str:

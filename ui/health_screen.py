@@ -22,7 +22,7 @@ from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.findings_screen import top_finding_line
 from ui.forecasts import forecast_line
-from ui.format import duration_text, explain, in_unit, md, pct_change, share, unit_label
+from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
 from ui.resources import warehouse
 from ui.widgets import chart_downloads, table
 from warehouse.experiments import experiments
@@ -97,7 +97,7 @@ def offering_tiles(rows: pl.DataFrame) -> None:
         done = Selection(offering, completed=True, ended=ended)
         with st.container(border=True, key=f"tile_{offering}"):
             head, link = st.columns([4, 1])
-            head.markdown(f"#### {md(offering)}")
+            head.markdown(f"#### {plain(offering)}")
             note = f"Completed {_span(row)}."
             if offering in quiet:
                 note += (
@@ -186,7 +186,7 @@ def offering_tiles(rows: pl.DataFrame) -> None:
             if row["bottleneck"]:
                 left, right = st.columns([4, 2])
                 left.caption(
-                    f"**Bottleneck:** {md(row['bottleneck'])}, where "
+                    f"**Bottleneck:** {plain(row['bottleneck'])}, where "
                     f"{share(row['bottleneck_wait_share'])} of the waiting of the cases "
                     "completed in the period happened."
                 )
@@ -261,7 +261,7 @@ def trend(cases: pl.DataFrame, all_offerings: list[str]) -> None:
             part, changes.filter(pl.col("offering").is_in(group)), all_offerings
         )
         if len(groups) > 1:
-            st.markdown(f"**{', '.join(md(g) for g in group)}**")
+            st.markdown(f"**{', '.join(plain(g) for g in group)}**")
         st.altair_chart(chart, width="stretch")
         chart_downloads(chart.properties(width=820), f"lead-time-trend-{i + 1}", f"trend_{i}")
     note = (

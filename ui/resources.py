@@ -4,26 +4,84 @@ The connection is a cached resource (one per warehouse file, shared by every
 session); collected frames are cached by plain values: the file and its data
 version, which changes with every import, undo or catalog edit, so a page never
 shows stale numbers and never recomputes unchanged ones.
+
+The app is the one process that writes the file while it runs: it also stores the
+imports the command line hands it through the inbox folder (warehouse/inbox.py), on a
+watcher thread started with the connection.
 """
 
 from __future__ import annotations
+
+import atexit
+import logging
+import time
 
 import polars as pl
 import streamlit as st
 
 from ui.access import current_actor
-from warehouse import Warehouse, resolve_db_path
+from warehouse import Warehouse, WarehouseError, resolve_db_path
+from warehouse.db import WarehouseBusy
+from warehouse.inbox import InboxWatcher
+
+log = logging.getLogger(__name__)
+
+BUSY_WAIT_S = 20.0
+"""How long a page waits for a command-line import that holds the file (it started
+before the app opened it) before saying so."""
 
 
-@st.cache_resource(show_spinner=False)
+def warehouse_path() -> str:
+    return str(resolve_db_path())
+
+
+@st.cache_resource(show_spinner="Opening the warehouse...")
 def open_warehouse(path: str) -> Warehouse:
-    return Warehouse.open(path)
+    deadline = time.monotonic() + BUSY_WAIT_S
+    while True:
+        try:
+            wh = Warehouse.open(path)
+            break
+        except WarehouseBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+    if path != ":memory:":
+        try:
+            watcher = InboxWatcher(wh).start()
+        except OSError as exc:  # a read-only folder: command-line imports then wait for the app
+            log.warning("no inbox for command-line imports beside %s: %s", path, exc)
+        else:
+            # The heartbeat goes with the app; a killed app's goes stale within seconds.
+            atexit.register(watcher.stop)
+    return wh
 
 
 def warehouse() -> Warehouse:
     """The warehouse of this app (`$VSM_DB`, else data/warehouse.duckdb), acting for the
-    person of this session: every change it makes checks their role."""
-    return open_warehouse(str(resolve_db_path())).acting(current_actor())
+    person of this session: every change it makes checks their role.
+
+    A warehouse that cannot be opened stops the page with one sentence, never a traceback
+    (the server's log has the file's path and DuckDB's words)."""
+    try:
+        wh = open_warehouse(warehouse_path())
+    except WarehouseBusy as exc:
+        log.warning("%s", exc)
+        st.warning(
+            "An import from the command line is writing the warehouse right now. "
+            "Reload the page in a moment.",
+            icon=":material/hourglass_top:",
+        )
+        st.stop()
+    except WarehouseError as exc:
+        log.error("%s", exc)
+        st.error(
+            "The warehouse cannot be opened; the server's log says why. Ask whoever runs "
+            "the dashboard.",
+            icon=":material/error:",
+        )
+        st.stop()
+    return wh.acting(current_actor())
 
 
 def data_version(wh: Warehouse) -> str:

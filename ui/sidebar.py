@@ -6,12 +6,14 @@ import streamlit as st
 
 from ui.case_search import case_search
 from ui.resources import warehouse
+from ui.signin import account_box
 
 
 def render_sidebar() -> None:
     wh = warehouse()
     with st.sidebar:
         st.markdown("### Value stream dashboard")
+        account_box()
         count = wh.event_count()
         offerings = wh.offerings()
         bounds = wh.time_span()

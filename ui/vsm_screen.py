@@ -35,7 +35,7 @@ from metrics.vsm import (
 from model.units import UNITS
 from ui.drill import open_cases
 from ui.filters import ViewFilters
-from ui.format import duration_text, explain, in_unit, md, share, table_unit, unit_label
+from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.widgets import chart_downloads, csv_download, slug
 
 TOP_VARIANTS = 12
@@ -136,7 +136,7 @@ def draw_map(view: MapView) -> ValueStream:
     totals = ladder(vs.boxes)
     completed = int(view.cases["completed"].sum())
     st.markdown(
-        f"{md(view.offering)}: **{view.cases.height:,} cases** ({completed:,} completed), "
+        f"{plain(view.offering)}: **{view.cases.height:,} cases** ({completed:,} completed), "
         f"{view.period()}."
     )
     if vs.boxes.height == 0:
@@ -235,7 +235,7 @@ def _totals(view: MapView, vs: ValueStream, totals: dict[str, Any]) -> None:
     st.caption(
         f"The ladder follows the most common path, taken by {share(vs.path_share)} of the cases "
         f"({vs.path_cases:,} of {vs.cases:,} do exactly these steps of the map): "
-        f"{md(path) or '–'}. Its lead time, {words['lead']}, is the sum of the "
+        f"{plain(path) or '–'}. Its lead time, {words['lead']}, is the sum of the "
         f"steps' median waits and times along that path, {period}, as a hand-drawn map adds "
         f"them; the median lead time ({duration_text(row['lead_time_s_p50'], like)}) and "
         f"{named} ({share(row['pce'])}) beside it are the completed cases' own, as on "
@@ -310,7 +310,7 @@ def variants_table(view: MapView) -> None:
     if top:
         st.markdown(
             f"The most common variant, {top['cases']:,} cases ({share(top['share'])}): "
-            f"{md(top['variant_label'])}."
+            f"{plain(top['variant_label'])}."
         )
     event = st.dataframe(
         shown,

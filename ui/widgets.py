@@ -17,18 +17,33 @@ import streamlit as st
 
 from charts.export import to_png, to_svg
 from charts.style import AnyChart
+from ui.format import plain
 
 _OFFERING = "_chosen_offering"
 
 
 def seed_from_url(key: str, param: str, options: Sequence[Any], default: Any) -> None:
     """Put the URL's `param` (or `default`) into `st.session_state[key]` unless it holds a
-    valid option."""
+    valid option. A value the page does not know (an old link, a typing mistake, garbage)
+    opens the page on the default, with a notice saying so."""
     if st.session_state.get(key) in options:
         return
     wanted = st.query_params.get(param)
     match = next((o for o in options if str(o) == wanted), None)
+    if wanted is not None and match is None:
+        url_notice(param, wanted, f"showing {default}" if default is not None else "")
     st.session_state[key] = match if match is not None else default
+
+
+def url_notice(param: str, value: str, instead: str = "") -> None:
+    """Say that part of the link was not understood and the page shows its default."""
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    st.info(
+        f"This link's {plain(param)}={plain(shown)} is not something this page knows"
+        + (f"; {plain(instead)}" if instead else "")
+        + ".",
+        icon=":material/link_off:",
+    )
 
 
 def url_choice(
@@ -106,15 +121,49 @@ def chart_downloads(chart: AnyChart, name: str, key: str) -> None:
     )
 
 
-def csv_download(frame: pl.DataFrame, name: str, key: str, label: str = "Download (CSV)") -> None:
-    """A table as CSV, exactly as shown."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection")."""
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that starts like a formula gets a leading apostrophe, as OWASP
+    advises, so a hostile event log ("=HYPERLINK(...)") cannot plant a formula in a
+    leader's spreadsheet. Numbers, dates and booleans are written as themselves (a
+    negative number is a number, not a formula); any other column is written as text
+    first, so nothing escapes the rule."""
+    fixes = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_numeric() or isinstance(dtype, pl.Boolean | pl.Date | pl.Datetime | pl.Time):
+            continue
+        if isinstance(dtype, pl.Duration):
+            text = pl.col(name).dt.to_string("iso")  # "-PT1H" is neutralised too
+        elif dtype == pl.String:
+            text = pl.col(name)
+        else:
+            text = pl.col(name).cast(pl.String)
+        risky = pl.any_horizontal(text.str.starts_with(s) for s in FORMULA_STARTS)
+        fixes.append(pl.when(risky).then(pl.lit("'") + text).otherwise(text).alias(name))
+    return frame.with_columns(fixes) if fixes else frame
+
+
+def csv_download(
+    frame: pl.DataFrame,
+    name: str,
+    key: str,
+    label: str = "Download (CSV)",
+    *,
+    disabled: bool = False,
+) -> None:
+    """A table as CSV, as shown, with formula-like cells neutralised: every CSV the app
+    offers goes through here."""
     st.download_button(
         label,
-        lambda: frame.write_csv(),
+        lambda: neutralise_formulas(frame).write_csv(),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=key,
         icon=":material/table:",
+        disabled=disabled,
     )
 
 

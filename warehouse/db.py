@@ -8,6 +8,7 @@ import either lands whole or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -30,7 +31,14 @@ from model import (
     OPEN_ITEM_STORED_SCHEMA,
     VALUE_CLASSES,
 )
-from warehouse.access import LOCAL, NEEDS, Actor
+from model.limits import (
+    EARLIEST_TIME,
+    LATEST_TIME,
+    MAX_ACTIVITIES_PER_OFFERING,
+    MAX_EVENTS_PER_CASE,
+    time_range_text,
+)
+from warehouse.access import LOCAL, NEEDS, Actor, Role, as_role
 from warehouse.schema import LATEST_VERSION, MIGRATIONS
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
@@ -51,6 +59,19 @@ class WarehouseError(Exception):
 
 class PermissionDenied(WarehouseError):
     """The person acting has no role that allows this change."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse file (DuckDB lets one process open it for
+    writing): the app, or a command-line import writing directly."""
+
+
+class CatalogConflict(WarehouseError):
+    """Someone else saved catalog rows since the person saving loaded them."""
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    return "lock" in str(exc).lower() and "conflicting" in str(exc).lower()
 
 
 def resolve_db_path(arg: str | os.PathLike[str] | None = None) -> Path:
@@ -106,6 +127,52 @@ _UNUSED = (
 """A catalog row (alias ``a``) that no event and no open item uses."""
 
 
+def _check_times(frame: pl.DataFrame, columns: Sequence[str], file_name: str) -> None:
+    """Refuse an import holding a time outside the sane range (model.limits): the import
+    flow rejects such rows first, saying which; this guards every other way in."""
+    for column in columns:
+        outside = frame.filter(
+            (pl.col(column) < EARLIEST_TIME) | (pl.col(column) >= LATEST_TIME)
+        ).head(1)
+        if outside.height:
+            raise WarehouseError(
+                f"{file_name}: row {outside['source_row'][0]} has the {column} time "
+                f"{outside[column][0]:%Y-%m-%d}, outside {time_range_text()}: nothing was stored."
+            )
+
+
+def _check_bounds(cur: duckdb.DuckDBPyConnection, import_id: int, file_name: str) -> None:
+    """Refuse (roll back) an import that leaves an offering with more distinct steps, or a
+    case with more instances, than a page can show (model.limits)."""
+    crowded = cur.execute(
+        "SELECT offering, count(*) FROM activities WHERE offering IN "
+        "(SELECT DISTINCT offering FROM events WHERE import_id = ?) "
+        "GROUP BY offering HAVING count(*) > ? LIMIT 1",
+        [import_id, MAX_ACTIVITIES_PER_OFFERING],
+    ).fetchall()
+    if crowded:
+        offering, n = crowded[0]
+        raise WarehouseError(
+            f"{file_name}: the offering {offering!r} would have {n:,} distinct activities; "
+            f"the dashboard shows at most {MAX_ACTIVITIES_PER_OFFERING:,} per offering. "
+            "Is the activity column really the step (not a comment or an id)? Nothing was stored."
+        )
+    long = cur.execute(
+        "SELECT e.offering, e.case_id, count(*) FROM events e "
+        "SEMI JOIN (SELECT DISTINCT offering, case_id FROM events WHERE import_id = ?) t "
+        "ON e.offering = t.offering AND e.case_id = t.case_id "
+        "GROUP BY ALL HAVING count(*) > ? LIMIT 1",
+        [import_id, MAX_EVENTS_PER_CASE],
+    ).fetchall()
+    if long:
+        offering, case_id, n = long[0]
+        raise WarehouseError(
+            f"{file_name}: case {case_id!r} of {offering!r} would hold {n:,} activity "
+            f"instances; a case may hold at most {MAX_EVENTS_PER_CASE:,}. Is the case column "
+            "really the case (not a constant)? Nothing was stored."
+        )
+
+
 def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
     """The first value of the first row, or None."""
     rows = cur.execute(sql, list(params) if params else None).fetchall()
@@ -150,14 +217,32 @@ class Warehouse:
     def open(cls, path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Warehouse:
         db_path = resolve_db_path(path)
         if str(db_path) != ":memory:":
-            db_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = exc.strerror or str(exc)
+                if isinstance(exc, FileExistsError):
+                    why = "a file of that name is in the way"
+                raise WarehouseError(
+                    f"Cannot open the warehouse {db_path}: its folder cannot be created ({why})."
+                ) from exc
         try:
             con = duckdb.connect(str(db_path))
         except duckdb.Error as exc:
-            raise WarehouseError(f"Cannot open the warehouse {db_path}: {exc}") from exc
+            first = str(exc).splitlines()[0]
+            if _is_lock_error(exc):
+                raise WarehouseBusy(
+                    f"The warehouse {db_path} is open in another process (the app, or an "
+                    f"import from the command line): {first}"
+                ) from exc
+            raise WarehouseError(f"Cannot open the warehouse {db_path}: {first}") from exc
         wh = cls(db_path, con)
         if migrate:
-            wh.migrate()
+            try:
+                wh.migrate()
+            except WarehouseError:
+                con.close()
+                raise
         return wh
 
     def close(self) -> None:
@@ -198,12 +283,14 @@ class Warehouse:
             cur.execute("BEGIN TRANSACTION").complete()
             try:
                 yield cur
+                cur.execute("COMMIT").complete()
             except BaseException:
-                cur.execute("ROLLBACK").complete()
-                cur.close()
+                # A failed COMMIT has already rolled the transaction back.
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK").complete()
                 raise
-            cur.execute("COMMIT").complete()
-            cur.close()
+            finally:
+                cur.close()
 
     @contextmanager
     def write(
@@ -217,6 +304,20 @@ class Warehouse:
                 f"{self.actor.name} ({self.actor.role}) may not {action}: "
                 f"that needs the {NEEDS[action]} role. Ask an admin."
             )
+        try:
+            with self._audited(action, target, detail) as cur:
+                yield cur
+        except duckdb.Error as exc:
+            # A full disk, a folder made read-only under a running app: one sentence, and the
+            # transaction is rolled back whole.
+            raise WarehouseError(
+                f"The change could not be saved ({str(exc).splitlines()[0]})."
+            ) from exc
+
+    @contextmanager
+    def _audited(
+        self, action: str, target: str, detail: dict[str, Any] | None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         with self.transaction() as cur:
             yield cur
             cur.execute(
@@ -260,6 +361,16 @@ class Warehouse:
         pending = [m for m in MIGRATIONS if current < m[0] <= target]
         if not pending:
             return current
+        try:
+            self._apply(current, pending)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"Cannot update the warehouse {self.path} to schema {pending[-1][0]}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
+        return pending[-1][0]
+
+    def _apply(self, current: int, pending: list[tuple[int, str, str]]) -> None:
         with self.transaction() as cur:
             if current == 0:
                 cur.execute(
@@ -274,7 +385,6 @@ class Warehouse:
                     "INSERT INTO schema_version VALUES (?, ?, ?)",
                     [version, description, datetime.now(UTC)],
                 ).complete()
-        return pending[-1][0]
 
     def offerings(self) -> list[str]:
         """Every offering with an event or an open item (a board where nothing moved yet)."""
@@ -450,6 +560,75 @@ class Warehouse:
             self._bump_catalog_version(cur)
         return rows.height
 
+    def save_catalog_edits(self, offering: str, seen: pl.DataFrame, edited: pl.DataFrame) -> int:
+        """Save what a person changed in one offering's catalog; returns the rows changed.
+
+        ``seen`` holds the rows as the person loaded them, ``edited`` the same rows after
+        their edits (CATALOG_SCHEMA columns; ``offering`` may be left out). Rows are matched
+        on the activity, never on their position, and only rows that differ are written.
+        A row someone else saved since it was loaded (or that an undo removed) refuses the
+        whole save with CatalogConflict: writing over it would undo their edit unseen.
+        """
+        columns = [c for c in CATALOG_SCHEMA if c != "offering"]
+
+        def rows(frame: pl.DataFrame) -> pl.DataFrame:
+            return (
+                frame.select([pl.col(c) for c in columns])
+                .with_columns(pl.col("kind").fill_null("work"))
+                .cast({c: CATALOG_SCHEMA[c] for c in columns})
+            )
+
+        before, after = rows(seen), rows(edited)
+        if before["activity"].n_unique() != before.height or set(
+            after["activity"].to_list()
+        ) != set(before["activity"].to_list()):
+            raise WarehouseError("The edited catalog does not hold the rows that were loaded.")
+        values = [c for c in columns if c != "activity"]
+        joined = after.join(before, on="activity", suffix="__seen")
+        changed = joined.filter(
+            pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}__seen")) for c in values)
+        )
+        if changed.height == 0:
+            return 0
+        names = changed["activity"].to_list()
+        target = f"{offering}: " + ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        with self.write("edit catalog", target, {"activities": names}) as cur:
+            current = rows(
+                _utc(
+                    cur.sql(
+                        f"SELECT {', '.join(columns)} FROM activities "
+                        "WHERE offering = ? AND list_contains(?, activity)",
+                        params=[offering, names],
+                    ).pl()
+                )
+            )
+            still = current.join(
+                changed.select("activity", *[f"{c}__seen" for c in values]), on="activity"
+            ).filter(pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__seen")) for c in values))
+            moved = sorted(set(names) - set(still["activity"].to_list()))
+            if moved:
+                raise CatalogConflict(
+                    "Someone else saved the catalog of "
+                    f"{offering} since you opened it ({', '.join(moved[:3])}"
+                    f"{', ...' if len(moved) > 3 else ''}): reload to see their changes, "
+                    "then make yours again. Nothing was saved."
+                )
+            cur.register(
+                "catalog_rows",
+                changed.select(pl.lit(offering).alias("offering"), *columns).cast(
+                    CATALOG_SCHEMA  # type: ignore[arg-type]
+                ),
+            )
+            cur.execute(
+                "UPDATE activities a SET value_class = r.value_class, kind = r.kind, "
+                "standard_minutes = r.standard_minutes, is_end_activity = r.is_end_activity, "
+                "display_order = r.display_order, auto_kind = false FROM catalog_rows r "
+                "WHERE a.offering = r.offering AND a.activity = r.activity"
+            ).complete()
+            cur.unregister("catalog_rows")
+            self._bump_catalog_version(cur)
+        return changed.height
+
     @staticmethod
     def _bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
         """The pages cache their figures by data version; a catalog edit changes PCE,
@@ -487,6 +666,42 @@ class Warehouse:
             ).complete()
             self._bump_catalog_version(cur)
         return n
+
+    def stored_roles(self) -> pl.DataFrame:
+        """The roles set on the Data page: email, role, changed_at, changed_by."""
+        return self.read("SELECT email, role, changed_at, changed_by FROM roles ORDER BY email")
+
+    def role_map(self) -> dict[str, Role]:
+        """The roles set on the Data page, by lower-cased e-mail."""
+        frame = self.read("SELECT email, role FROM roles")
+        return {
+            e: r
+            for e, r in zip(
+                frame["email"].to_list(),
+                (as_role(v) for v in frame["role"].to_list()),
+                strict=True,
+            )
+            if r is not None
+        }
+
+    def set_role(self, email: str, role: str | None) -> None:
+        """Give an address a role (None: forget the Data page's role for it)."""
+        address = email.strip().lower()
+        chosen = None if role is None else as_role(role)
+        with self.write("edit roles", address, {"role": chosen or "(removed)"}) as cur:
+            # Checked once the role to make the change is: a viewer hears that first.
+            if "@" not in address or any(ch.isspace() for ch in address) or len(address) > 254:
+                raise WarehouseError(f"{email!r} is not an e-mail address.")
+            if address == self.actor.name.strip().lower():
+                raise WarehouseError("You cannot change your own role: ask another admin.")
+            if role is not None and chosen is None:
+                raise WarehouseError(f"{role!r} is not a role: use viewer, editor or admin.")
+            cur.execute("DELETE FROM roles WHERE email = ?", [address]).complete()
+            if chosen is not None:
+                cur.execute(
+                    "INSERT INTO roles VALUES (?, ?, ?, ?)",
+                    [address, chosen, datetime.now(UTC), self.actor.name],
+                ).complete()
 
     def imports(self) -> pl.DataFrame:
         """The import history, newest first."""
@@ -611,6 +826,8 @@ class Warehouse:
             ]
             + [pl.col("attributes").cast(pl.String), pl.col("source_row").cast(pl.Int64)]
         ).with_row_index("batch_pos")
+        _check_times(batch, ("start", "end"), file_name)
+        _check_times(opened, ("entered",), file_name)
         detail = {"rows_read": rows_read, "instances": batch.height, "rejected": rejects.height}
         with self.write("import", file_name, detail) as cur:
             import_id = int(_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports"))
@@ -693,6 +910,7 @@ class Warehouse:
             )
             self._extend_catalog(cur)
             cur.unregister("catalog_defaults")
+            _check_bounds(cur, import_id, file_name)
             cur.unregister("open_batch")
             cur.unregister("batch")
             if rejects.height:

@@ -198,11 +198,17 @@ def create_experiment(
     )
     _check_future_state(wh, fields["future_state_id"], fields["offering"])
     now = datetime.now(UTC)
-    with wh.write(
-        "record experiment", str(fields["name"]), {"offering": fields["offering"]}
-    ) as cur:
-        rows = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM experiments").fetchall()
+    detail: dict[str, Any] = {"offering": fields["offering"]}
+    with wh.write("record experiment", str(fields["name"]), detail) as cur:
+        # A counter, not max(id) + 1: an old shared link to a deleted experiment must not
+        # open a different one.
+        rows = cur.execute(
+            "UPDATE id_counters SET last_id = greatest(last_id, "
+            "(SELECT coalesce(max(id), 0) FROM experiments)) + 1 "
+            "WHERE name = 'experiment' RETURNING last_id"
+        ).fetchall()
         new_id = int(rows[0][0])
+        detail["experiment"] = new_id  # the audit row is written after this block
         cur.execute(
             "INSERT INTO experiments (id, name, offering, changed_at, what_changed, hypothesis, "
             "before_days, after_days, status, future_state_id, is_demo, created_at, updated_at) "

@@ -185,6 +185,30 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        11,
+        "roles set on the Data page, by e-mail address",
+        """
+        CREATE TABLE roles (
+            email       VARCHAR PRIMARY KEY,
+            role        VARCHAR NOT NULL,
+            changed_at  TIMESTAMPTZ NOT NULL,
+            changed_by  VARCHAR NOT NULL
+        );
+        """,
+    ),
+    (
+        12,
+        "experiment ids are never given twice, even after a delete",
+        """
+        CREATE TABLE id_counters (name VARCHAR PRIMARY KEY, last_id BIGINT NOT NULL);
+        INSERT INTO id_counters
+        SELECT 'experiment', greatest(
+            (SELECT coalesce(max(id), 0) FROM experiments),
+            (SELECT coalesce(max(TRY_CAST(regexp_extract(target, '#([0-9]+)', 1) AS BIGINT)), 0)
+             FROM audit WHERE action IN ('edit experiment', 'delete experiment')));
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -94,7 +94,7 @@ class Source:
             if head.startswith((b"{", b"[")):
                 try:
                     self._parsed = json.loads(self.data.decode("utf-8-sig"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
+                except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                     self._parsed = None
         return self._parsed
 

@@ -31,17 +31,30 @@ ARTIFACTS = REPO / "test-artifacts"
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 class StreamlitServer:
-    def __init__(self, db: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "VSM_DB": str(db), "PYTHONPATH": str(REPO)}
+    """The app on a free port of the loopback interface, with the repository's
+    .streamlit/config.toml and only the secrets file given (an empty one by default), so a
+    developer's own secrets never reach a test. With sign-in, the browser opens it at
+    http://localhost:PORT, the origin of its redirect_uri."""
+
+    def __init__(self, db: Path, *, secrets: Path | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://{'localhost' if secrets else '127.0.0.1'}:{self.port}"
+        if secrets is None:
+            secrets = db.parent / f"no-secrets-{self.port}.toml"
+            secrets.write_text("")
+        self.log = db.parent / f"streamlit-{self.port}.log"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")},
+            "VSM_DB": str(db),
+            "PYTHONPATH": str(REPO),
+        }
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -59,10 +72,14 @@ class StreamlitServer:
                 "false",
                 "--server.fileWatcherType",
                 "none",
+                "--secrets.files",
+                str(secrets),
             ],
             cwd=REPO,
             env=env,
-            stdout=subprocess.PIPE,
+            # A file, not a pipe nobody reads: a long test's log must not fill it and stall
+            # the server.
+            stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,11 +13,23 @@ from tests.conftest import REPO
 
 
 def run_app(
-    db: Path, page: str | None, monkeypatch: pytest.MonkeyPatch, timeout: float = 60
+    db: Path,
+    page: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    timeout: float = 60,
+    *,
+    user: dict[str, Any] | None = None,
+    roles: dict[str, str] | None = None,
 ) -> AppTest:
+    """The app on `page`; `user` signs a person in (st.user's claims: sign-in is then
+    configured), `roles` are the secrets' [vsm.roles]."""
     monkeypatch.setenv("VSM_DB", str(db))
     monkeypatch.chdir(REPO)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
+    if user is not None:
+        at.user = {"is_logged_in": True, "email_verified": True, **user}
+    if roles is not None:
+        at.secrets["vsm"] = {"roles": roles}
     at.run()
     if page is not None:
         at.switch_page(page)
@@ -25,3 +39,24 @@ def run_app(
 
 def no_exceptions(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def forge_click(at: AppTest, key: str) -> None:
+    """Click a disabled button anyway, as a hand-made WebSocket message would: the server
+    must refuse what the button does, not rely on the browser greying it out."""
+    button = at.button(key=key)
+    button.proto.disabled = False
+    button.click()
+
+
+def forge_check(at: AppTest, key: str) -> None:
+    """Tick a disabled checkbox anyway (see forge_click)."""
+    box = at.checkbox(key=key)
+    box.proto.disabled = False
+    box.check()
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as a person reads it: backslash escapes resolved, the invisible
+    word joiners of ui.format.plain removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

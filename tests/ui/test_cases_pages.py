@@ -278,7 +278,7 @@ def test_an_unknown_case_offers_only_ids_that_contain_or_resemble_it(
 ) -> None:
     at = _open(tickets, CASE, {"p_offering": "tickets", "p_case": "T-"}, monkeypatch)
     assert at.title[0].value == "Case not found"
-    assert "There is no case T\\-" in at.error[0].value
+    assert "There is no case T- in tickets." in at.error[0].value
     assert [label for label, _ in _links(at)] == [
         "T-1 (tickets)",
         "T-2 (tickets)",
@@ -287,7 +287,7 @@ def test_an_unknown_case_offers_only_ids_that_contain_or_resemble_it(
     ]
     at = _open(tickets, CASE, {"p_offering": "tickets", "p_case": "ORD-9"}, monkeypatch)
     assert not _links(at)
-    assert any("No case id contains ORD\\-9 or looks like it" in m.value for m in at.markdown)
+    assert any("No case id contains ORD-9 or looks like it" in m.value for m in at.markdown)
 
 
 def test_typing_a_case_id_in_the_sidebar_opens_it(
@@ -310,7 +310,7 @@ def test_typing_a_case_id_in_the_sidebar_opens_it(
     # The box is emptied, so the next page does not open the case again.
     assert at.text_input(key="case_search").value == ""
     at.text_input(key="case_search").input("zz-9").run()
-    assert any("No case id contains “zz\\-9”" in c.value for c in at.sidebar.caption)
+    assert any("No case id contains “zz-9”" in c.value for c in at.sidebar.caption)
 
 
 def test_both_pages_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

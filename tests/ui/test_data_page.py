@@ -91,14 +91,24 @@ def test_history_undo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert wh.imports()["undone_at"][0] is not None
 
 
-def test_catalog_edit_is_saved(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_saving_the_catalog_without_an_edit_changes_nothing(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Warehouse.open(demo_copy) as wh:
+        before = wh.catalog("Reverse engineering")
+        changes = wh.audit().height
     at = run_app(demo_copy, "app_pages/data.py", monkeypatch)
     at.selectbox(key="catalog_offering").set_value("Reverse engineering")
     at.run()
     at.button(key="catalog_save").click()
     at.run()
+    at.button(key="catalog_save").click()
+    at.run()
     no_exceptions(at)
-    assert any("Saved" in s.value and "Reverse engineering" in s.value for s in at.success)
+    assert any("Nothing to save" in s.value for s in at.success)
+    with Warehouse.open(demo_copy) as wh:
+        assert wh.catalog("Reverse engineering").equals(before)
+        assert wh.audit().height == changes
 
 
 def test_remove_the_demo(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -191,7 +191,7 @@ def test_a_dismissal_whose_data_moved_comes_back_marked(
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     assert _cards(at)[:3] == [SHIFT, LEAD, NECK]
-    (changed,) = at.warning
+    (changed,) = at.main.warning
     assert changed.value.startswith(
         "**The data changed since this was dismissed:** time at stake 3.5 d → 385.6 d a week. "
         f"It was dismissed by {LOCAL.name} on "

@@ -159,7 +159,7 @@ def test_failed_write_changes_nothing(wh: Warehouse) -> None:
     bad = _instances([("S", "2", "b", None, _t(2), None)]).with_columns(
         pl.lit(None, pl.String).alias("case_id")
     )
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(WarehouseError, match=r"could not be saved.*NOT NULL"):
         _store(wh, bad, "two")
     assert wh.event_count() == 1
     assert wh.imports().height == 1

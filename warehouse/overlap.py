@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from metrics.stats import duration_text
-from pipelines.ingest import Prepared
-from warehouse import Warehouse
+from model.units import SHORT, UNITS, unit_for
+from warehouse.db import Warehouse
 
 _KEY = ["offering", "case_id", "activity", "start", "end", "resource"]
 MISMATCH_SHARE = 0.5
@@ -45,7 +44,7 @@ class Overlap:
         if self.offset_s is not None:
             later = "later" if self.offset_s > 0 else "earlier"
             return (
-                f"{where} with every time {duration_text(abs(self.offset_s))} {later} in this "
+                f"{where} with every time {_duration(abs(self.offset_s))} {later} in this "
                 "file: a time-zone difference? Importing would store those cases twice."
             )
         return (
@@ -54,15 +53,20 @@ class Overlap:
         )
 
 
+def _duration(seconds: float) -> str:
+    unit = unit_for(seconds)
+    return f"{seconds / UNITS[unit]:.{0 if unit == 'minutes' else 1}f} {SHORT[unit]}"
+
+
 def _occurrence(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort("case_id", "end").with_columns(
         k=pl.int_range(pl.len()).over("offering", "case_id", "activity")
     )
 
 
-def find_overlaps(wh: Warehouse, prepared: Prepared) -> list[Overlap]:
-    """The offerings whose stored cases the file repeats in another shape (see module)."""
-    instances = prepared.normalized.instances
+def find_overlaps(wh: Warehouse, instances: pl.DataFrame) -> list[Overlap]:
+    """The offerings whose stored cases an import's `instances` repeat in another shape
+    (see the module docstring)."""
     out: list[Overlap] = []
     for (offering,), mine in instances.group_by("offering", maintain_order=True):
         case_ids = mine["case_id"].unique().to_list()

@@ -197,27 +197,6 @@ def _boxes(frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | N
         strokeDash=alt.condition("datum.on_path", alt.value([1, 0]), alt.value([5, 3])),
         tooltip=tooltip,
     )
-    if select is not None:
-        # A click on a box selects its step (for st.altair_chart(on_select=...)); the step
-        # chosen to begin with is outlined.
-        pick = alt.selection_point(
-            name=select,
-            fields=["activity"],
-            on="click",
-            toggle=False,
-            clear=False,
-            value=[{"activity": selected}] if selected is not None else alt.Undefined,
-        )
-        box = box.add_params(pick)
-        if selected is not None:
-            box = box.encode(
-                stroke=alt.when(pick, empty=False)
-                .then(alt.value(SELECTED_COLOR))
-                .otherwise(alt.value("#333")),
-                strokeWidth=alt.when(pick, empty=False)
-                .then(alt.value(4))
-                .otherwise(alt.value(1.4)),
-            )
     name = base.mark_text(
         fontWeight="bold", fontSize=11, lineBreak="\n", lineHeight=NAME_LINE, cursor="pointer"
     ).encode(x=ax.x("x_mid"), y=ax.y("y_name"), text="name:N", tooltip=tooltip)
@@ -227,7 +206,45 @@ def _boxes(frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | N
     data_text = base.mark_text(
         fontSize=10.5, lineBreak="\n", lineHeight=13.5, align="left", baseline="top", dx=5, dy=5
     ).encode(x=ax.x("x0"), y=ax.y("y_data0"), text="data:N", tooltip=tooltip)
-    return alt.layer(box, name, data, data_text)
+    layers = [box, name, data, data_text]
+    if select is not None:
+        layers.append(_pick(base, ax, select, selected, tooltip))
+    return alt.layer(*layers)
+
+
+def _pick(
+    base: alt.Chart, ax: _Axes, select: str, selected: str | None, tooltip: list[alt.Tooltip]
+) -> alt.Chart:
+    """A click anywhere on a box or its data box selects its step (a point selection named
+    `select` on `activity`, for st.altair_chart(on_select=...)): an invisible layer on top
+    of the names and figures, which would otherwise take the click; the step chosen to
+    begin with (`selected`) is outlined."""
+    pick = alt.selection_point(
+        name=select,
+        fields=["activity"],
+        on="click",
+        toggle=False,
+        clear=False,
+        value=[{"activity": selected}] if selected is not None else alt.Undefined,
+    )
+    outlined = alt.when(pick, empty=False)
+    return (
+        base.mark_rect(fill="white", fillOpacity=0.01, cursor="pointer")
+        .encode(
+            x=ax.x("x0"),
+            x2="x1:Q",
+            y=ax.y("y0"),
+            y2="y_data1:Q",
+            stroke=outlined.then(alt.value(SELECTED_COLOR)).otherwise(alt.value("transparent"))
+            if selected is not None
+            else alt.value("transparent"),
+            strokeWidth=outlined.then(alt.value(4)).otherwise(alt.value(0))
+            if selected is not None
+            else alt.value(0),
+            tooltip=tooltip,
+        )
+        .add_params(pick)
+    )
 
 
 def _column_labels(frame: pl.DataFrame, ax: _Axes) -> AnyChart:

@@ -81,7 +81,7 @@ def _undo_on_the_data_page(page, server: StreamlitServer, file_name: str) -> Non
     page.locator("[data-testid='stSelectbox']").filter(has_text="Import").last.click()
     page.get_by_role("option", name=re.compile(re.escape(file_name))).click()
     wait_for_app(page)
-    page.locator("[data-testid='stCheckbox']").filter(has_text="Remove the").click()
+    page.locator("[data-testid='stCheckbox']").filter(has_text="events import #").click()
     wait_for_app(page)
     page.get_by_role("button", name="Undo this import").click()
     wait_for_app(page)

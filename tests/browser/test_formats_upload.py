@@ -26,7 +26,7 @@ def test_upload_a_monday_activity_log_and_import_it(empty_server, page, tmp_path
     page.get_by_text("Activity instances").first.wait_for(timeout=30_000)
     wait_for_app(page)
     no_exception(page)
-    page.get_by_text("How each status counts").wait_for(timeout=30_000)
+    page.get_by_text("How each status counts.", exact=True).wait_for(timeout=30_000)
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "Column to follow" in body
     screenshot(page, "formats-monday-preview")

@@ -30,7 +30,10 @@ def test_click_a_box_remove_it_and_see_the_projection(demo_server, demo_db, page
     today = page.locator(".st-key-rd_today [data-testid='stVegaLiteChart']")
     today.locator("svg text", has_text="Sample sent").first.wait_for(timeout=60_000)
     # A click on the box (its name sits under the clickable layer) chooses the step.
-    name = today.locator("svg text", has_text="Sample sent").first.bounding_box()
+    label = today.locator("svg text", has_text="Sample sent").first
+    label.scroll_into_view_if_needed()  # the map scrolls sideways inside its frame
+    page.wait_for_timeout(300)
+    name = label.bounding_box()
     assert name is not None
     page.mouse.click(name["x"] + name["width"] / 2, name["y"] + name["height"] / 2)
     remove = page.locator(".st-key-rd_remove button").first

@@ -137,7 +137,7 @@ def test_a_viewer_reads_every_page_but_has_no_write_control(
     undo = person.get_by_role("button", name="Undo this import")
     assert undo.is_disabled()
     person.get_by_text("Undoing an import needs the admin role").first.wait_for()
-    person.locator("[data-testid='stCheckbox']").filter(has_text="Remove the").wait_for()
+    person.locator("[data-testid='stCheckbox']").filter(has_text="events import #").wait_for()
     person.wait_for_timeout(1000)  # the history table draws on a canvas
     screenshot(person, "sign-in-viewer-data")
     # A forged undo: the browser's disabled flags removed by hand, the controls clicked.
@@ -145,7 +145,7 @@ def test_a_viewer_reads_every_page_but_has_no_write_control(
         "() => document.querySelectorAll('input[disabled], button[disabled]')"
         ".forEach(e => e.removeAttribute('disabled'))"
     )
-    person.locator("[data-testid='stCheckbox']").filter(has_text="Remove the").click(force=True)
+    person.locator("[data-testid='stCheckbox']").filter(has_text="events import #").click(force=True)
     person.wait_for_timeout(800)
     person.evaluate(
         "() => document.querySelectorAll('button[disabled]').forEach(e => e.removeAttribute('disabled'))"

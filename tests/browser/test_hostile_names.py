@@ -1,0 +1,146 @@
+"""Names from a file show as written on every page: an offering, a step, a case or a person
+named like Markdown, HTML, LaTeX or a Streamlit directive never becomes a link, an image, a
+formula, a heading or a colour, and no script runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from pipelines.ingest import ImportOptions, ingest
+from pipelines.mapping import Mapping
+from tests.browser.conftest import StreamlitServer, no_exception, wait_for_app
+from warehouse import Warehouse
+
+pytestmark = pytest.mark.browser
+
+OFFERINGS = ["![b](http://127.0.0.1:9/b.png)", "[x](http://evil.example)"]
+STEPS = [
+    "<img src=x onerror=alert(1)>",
+    "$\\frac{a}{b}$",
+    ":red[alarm] :material/delete:",
+    "# Heading step",
+    "**bold** [y](http://evil.example/y)",
+]
+PEOPLE = ["<script>alert(2)</script>", "ana@evil.example", "- listed"]
+PAGES = [
+    "",
+    "vsm",
+    "process-map",
+    "waits",
+    "flow",
+    "compare",
+    "cases",
+    "case?p_case=%5Bc0%5D(http%3A%2F%2Fevil.example%2Fc)",
+    "findings",
+    "experiments",
+    "redesign",
+    "future-state",
+    "data",
+]
+
+
+def _hostile_log(folder: Path) -> Path:
+    rows = [["Offering", "Case", "Step", "Started", "Finished", "Owner"]]
+    for c in range(40):
+        day = 1 + c % 28
+        month = 8 + c // 28
+        path = STEPS if c % 3 else [*STEPS[:3], STEPS[1], *STEPS[3:]]  # a loop back: rework
+        for s, step in enumerate(path):
+            rows.append(
+                [
+                    OFFERINGS[c % 2],
+                    f"[c{c}](http://evil.example/c)",
+                    step,
+                    f"2026-{month:02d}-{day:02d} {8 + s:02d}:00",
+                    f"2026-{month:02d}-{day:02d} {8 + s:02d}:{20 + c % 30:02d}",
+                    PEOPLE[(c + s) % len(PEOPLE)],
+                ]
+            )
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    path = folder / "hostile-names.csv"
+    path.write_text(out.getvalue())
+    return path
+
+
+def _rendered_markup(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """What a name would have become had it been read as markup."""
+    return page.evaluate(
+        """() => {
+          const main = document.querySelector("[data-testid='stMain']") || document.body;
+          const found = [];
+          for (const img of main.querySelectorAll('img')) {
+            const src = img.getAttribute('src') || '';
+            if (src === 'x' || src.includes('127.0.0.1:9/')) found.push('image ' + src);
+          }
+          for (const a of document.querySelectorAll('a[href]')) {
+            if (new URL(a.href).hostname.endsWith('evil.example')) found.push('link ' + a.href);
+          }
+          for (const k of main.querySelectorAll('.katex')) found.push('formula ' + k.textContent);
+          for (const h of main.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+            if (h.textContent.includes('Heading step')) found.push('heading ' + h.textContent);
+          }
+          for (const s of main.querySelectorAll('strong, b')) {
+            if (s.textContent === 'bold') found.push('bold text');
+          }
+          for (const s of main.querySelectorAll('script')) {
+            if (s.textContent.includes('alert(')) found.push('script');
+          }
+          for (const s of main.querySelectorAll('[style*="color"]')) {
+            if (s.textContent.trim() === 'alarm') found.push('coloured alarm');
+          }
+          return found;
+        }"""
+    )
+
+
+def test_no_name_becomes_markup_on_any_page(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "hostile.duckdb"
+    with Warehouse.open(db) as wh:
+        mapping = Mapping(
+            case="Case",
+            activity="Step",
+            start="Started",
+            end="Finished",
+            resource="Owner",
+            offering_column="Offering",
+        )
+        report = ingest(wh, _hostile_log(tmp_path), options=ImportOptions(mapping=mapping))
+        assert report.stored == 40 * 5 + 14  # every third case goes back once
+    server = StreamlitServer(db)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    seen: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
+    try:
+        for url_path in PAGES:
+            page.goto(f"{server.url}/{url_path}")
+            wait_for_app(page)
+            page.wait_for_selector("[data-testid='stMainBlockContainer'] [data-testid='stHeading']")
+            wait_for_app(page)
+            no_exception(page)
+            for details in page.locator("[data-testid='stExpander'] details").all():
+                if details.get_attribute("open") is None and details.is_visible():
+                    details.locator("summary").click()
+            wait_for_app(page)
+            name = url_path.split("?")[0] or "health"
+            seen[name] = _rendered_markup(page)
+            texts[name] = page.inner_text("[data-testid='stMain']").replace("\u2060", "")
+    finally:
+        page.close()
+        server.stop()
+    assert dialogs == []
+    bad = {k: v for k, v in seen.items() if v}
+    assert bad == {}, '\n'.join(f'{k}: {v}' for k, v in bad.items())
+    assert not [u for u in requested if "evil.example" in u or "127.0.0.1:9/" in u]
+    # The names are there, as written: the pages did not just leave them out.
+    assert OFFERINGS[0] in texts["health"]
+    assert "[c0](http://evil.example/c)" in texts["case"]
+    assert "<img src=x onerror=alert(1)>" in texts["case"]

@@ -19,7 +19,7 @@ $(VENV)/.run-installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.run-installed
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-spark.txt $(VENV)/.run-installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
@@ -34,9 +34,10 @@ run: $(VENV)/.run-installed $(DB) graphviz
 	VSM_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # Debian packages the tests need: chromium drives the browser tests; graphviz's dot renders
-# the process map to PNG and SVG. One apt-get run installs whichever is missing.
+# the process map to PNG and SVG; a Java runtime runs Spark for the engine's tests. One
+# apt-get run installs whichever is missing.
 chromium:
-	@missing="$$(command -v chromium >/dev/null 2>&1 || echo chromium) $$(command -v dot >/dev/null 2>&1 || echo graphviz)"; \
+	@missing="$$(command -v chromium >/dev/null 2>&1 || echo chromium) $$(command -v dot >/dev/null 2>&1 || echo graphviz) $$(command -v java >/dev/null 2>&1 || echo openjdk-17-jre-headless)"; \
 	if [ -n "$$(echo $$missing)" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

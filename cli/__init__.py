@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whatif": ("cli.whatif", "python -m metrics.whatif"),
     "conformance": ("cli.conformance", "python -m metrics.conformance"),
     "forecast": ("cli.forecast", "python -m metrics.forecast"),
+    "export": ("cli.export", "python -m warehouse.export"),
 }
 """Command name → (module, the historical ``python -m`` name that runs it too)."""
 

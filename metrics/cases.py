@@ -79,40 +79,75 @@ END_SHARE_OF_OCCURRENCES = 0.5
 END_SHARE_OF_CASES = 0.05
 
 
+ENDING_COUNTS_SCHEMA: dict[str, pl.DataType] = {
+    "offering": pl.String(),
+    "activity": pl.String(),
+    "occurrences": pl.UInt32(),
+    "last_of_case": pl.UInt32(),
+    "catalog_is_end": pl.Boolean(),
+    "done": pl.Boolean(),
+    "classified": pl.Boolean(),
+}
+"""Per offering and activity, over some of the offering's cases: the counts that decide
+which activities end a case and whether the offering classifies any step. They add up
+over disjoint sets of cases (`merge_ending_counts`), so a job that holds only part of an
+offering's cases (a Spark partition) can still reach the offering-wide answer."""
+
+
+def ending_counts(instances: pl.LazyFrame) -> pl.LazyFrame:
+    """ENDING_COUNTS_SCHEMA of `instances` (derive_instances' frame over whole cases)."""
+    frame = instances.group_by("offering", "activity").agg(
+        occurrences=pl.len().cast(pl.UInt32),
+        last_of_case=pl.col("is_last").sum().cast(pl.UInt32),
+        catalog_is_end=pl.col("catalog_is_end").first(),
+        done=(pl.col("kind") == "done").any(),
+        classified=(pl.col("value_class") != "unclassified").any(),
+    )
+    return conform(frame, ENDING_COUNTS_SCHEMA)
+
+
+def merge_ending_counts(parts: pl.LazyFrame) -> pl.LazyFrame:
+    """The ending counts of several disjoint sets of cases, added up (counts sum, flags
+    any; the catalog's flag is the same in every part)."""
+    frame = parts.group_by("offering", "activity").agg(
+        occurrences=pl.col("occurrences").sum().cast(pl.UInt32),
+        last_of_case=pl.col("last_of_case").sum().cast(pl.UInt32),
+        catalog_is_end=pl.col("catalog_is_end").drop_nulls().first(),
+        done=pl.col("done").any(),
+        classified=pl.col("classified").any(),
+    )
+    return conform(frame, ENDING_COUNTS_SCHEMA)
+
+
 def end_activities(instances: pl.LazyFrame) -> pl.LazyFrame:
     """Which activities end a case, per offering (END_ACTIVITY_SCHEMA).
 
     `instances` is `derive_instances`'s frame over every case of the offering
     (not a filtered view: completion is a property of the case).
     """
-    cases_per_offering = instances.group_by("offering").agg(
-        _cases=pl.col("is_last").sum().cast(pl.UInt32)
-    )
+    return end_activities_from_counts(ending_counts(instances))
+
+
+def end_activities_from_counts(counts: pl.LazyFrame) -> pl.LazyFrame:
+    """`end_activities` from the offering-wide ending counts (ENDING_COUNTS_SCHEMA)."""
     default_rule = (pl.col("last_share") >= END_SHARE_OF_OCCURRENCES) & (
         pl.col("case_share") >= END_SHARE_OF_CASES
     )
     frame = (
-        instances.group_by("offering", "activity")
-        .agg(
-            occurrences=pl.len().cast(pl.UInt32),
-            last_of_case=pl.col("is_last").sum().cast(pl.UInt32),
-            _catalog=pl.col("catalog_is_end").first(),
-            _done=(pl.col("kind") == "done").any(),
-        )
-        .join(cases_per_offering, on="offering", how="left")
+        counts.with_columns(_cases=pl.col("last_of_case").sum().over("offering"))
         .with_columns(
             last_share=pl.col("last_of_case") / pl.col("occurrences"),
             case_share=pl.col("last_of_case") / pl.col("_cases"),
         )
         .with_columns(
-            is_end_activity=pl.when(pl.col("_catalog").is_not_null())
-            .then(pl.col("_catalog"))
-            .when(pl.col("_done"))
+            is_end_activity=pl.when(pl.col("catalog_is_end").is_not_null())
+            .then(pl.col("catalog_is_end"))
+            .when(pl.col("done"))
             .then(pl.lit(True))
             .otherwise(default_rule),
-            basis=pl.when(pl.col("_catalog").is_not_null())
+            basis=pl.when(pl.col("catalog_is_end").is_not_null())
             .then(pl.lit("catalog"))
-            .when(pl.col("_done"))
+            .when(pl.col("done"))
             .then(pl.lit("done status"))
             .otherwise(pl.lit("default rule")),
         )
@@ -135,6 +170,7 @@ def case_table(
     open_items: pl.LazyFrame | None = None,
     *,
     clock: Clock = REAL_TIME,
+    counts: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """One row per case with its case metrics (CASE_SCHEMA), ordered by `case_index`.
 
@@ -154,6 +190,11 @@ def case_table(
     status has no instance yet: it is a case of its own (numbered after the others)
     with no steps, an empty variant and no process time. Per case, the item entered
     last counts.
+
+    `counts` (ENDING_COUNTS_SCHEMA) are the offering-wide ending counts when
+    `instances` holds only some of the offering's cases (a partition of a distributed
+    job): which activities end a case and whether the offering classifies any step are
+    then read from them. By default they are counted over `instances`.
     """
     per_case = (
         # Sorted groups are contiguous slices: 2.5x faster at 10 million rows.
@@ -170,17 +211,19 @@ def case_table(
             variant=pl.col("activity"),
             current_step=pl.col("activity").last(),
             n_instances=pl.len().cast(pl.UInt32),
-            _classified=(pl.col("value_class") != "unclassified").any(),
         )
         .with_columns(_open=pl.lit(False))
     )
     if open_items is not None:
         per_case = _with_open_items(per_case, open_items)
+    if counts is None:
+        counts = ending_counts(instances)
     lead = pl.col("lead_time_s")
     ratio = pl.when(lead > 0)
-    ends = end_activities(instances).select(
+    ends = end_activities_from_counts(counts).select(
         "offering", pl.col("activity").alias("current_step"), "is_end_activity"
     )
+    classified = counts.group_by("offering").agg(_classified=pl.col("classified").any())
     frame = (
         per_case.with_columns(
             lead_time_s=seconds_between(clock, pl.col("first_start"), pl.col("last_end"))
@@ -188,8 +231,9 @@ def case_table(
         .with_columns(
             process_time_s=_capped("_touch", lead),
             value_adding_s=_capped("_value_adding", lead),
-            _classified=pl.col("_classified").any().over("offering"),
         )
+        .join(classified, on="offering", how="left")
+        .with_columns(pl.col("_classified").fill_null(False))
         .with_columns(
             wait_time_s=lead - pl.col("process_time_s"),
             flow_efficiency=ratio.then(pl.col("process_time_s") / lead),
@@ -250,7 +294,6 @@ def _with_open_items(per_case: pl.LazyFrame, open_items: pl.LazyFrame) -> pl.Laz
             variant=pl.lit([], dtype=pl.List(pl.String)),
             current_step=pl.col("_open_step"),
             n_instances=pl.lit(0, dtype=pl.UInt32),
-            _classified=pl.lit(False),
             _open=pl.lit(True),
         )
     )

@@ -84,8 +84,16 @@ def case_summary(cases: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
     return conform(frame, schema)
 
 
+def _figure(value: Any) -> Any:
+    """A figure of the report, to 12 significant digits: a sum's last bits depend on how
+    the rows were split while adding (polars' chunks, Spark's partitions), and the report
+    prints the same digits whichever engine computed it."""
+    value = json_number(value)
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
 def _pick(row: dict[str, Any], prefix: str, names: Sequence[str]) -> dict[str, Any]:
-    return {name: json_number(row[f"{prefix}_{name}"]) for name in names}
+    return {name: _figure(row[f"{prefix}_{name}"]) for name in names}
 
 
 _PCT = ("p50", "p85", "p95", "mean")
@@ -109,20 +117,37 @@ def summary(instances: pl.LazyFrame, cases: pl.LazyFrame) -> dict[str, Any]:
         ],
         engine=ENGINE,
     )
+    return assemble_summary(
+        head, step_rows, transition_rows, neck, offerings["offering"].to_list(), n_instances.item()
+    )
+
+
+def assemble_summary(
+    head: pl.DataFrame,
+    step_rows: pl.DataFrame,
+    transition_rows: pl.DataFrame,
+    neck: pl.DataFrame,
+    offerings: Sequence[str],
+    n_instances: int,
+) -> dict[str, Any]:
+    """`summary`'s dict from its parts, however they were computed: `case_summary` of the
+    view's cases, `steps` and `transitions` pooled (`by=()`), their `bottleneck`, the
+    offerings in view and the number of instances (a distributed job computes the parts
+    where the data is and assembles them here)."""
     row = head.row(0, named=True)
-    names = offerings["offering"].to_list()
+    names = sorted(offerings)
     return {
         "offering": names[0] if len(names) == 1 else ", ".join(names) if names else None,
         "cases": row["cases"],
         "completed_cases": row["completed_cases"],
         "open_cases": row["open_cases"],
-        "instances": n_instances.item(),
+        "instances": n_instances,
         "lead_time_s": _pick(row, "lead_time_s", _PCT),
         "process_time_s": _pick(row, "process_time_s", _PCT),
         "wait_time_s": _pick(row, "wait_time_s", _PCT),
-        "flow_efficiency": json_number(row["flow_efficiency"]),
-        "pce": json_number(row["pce"]),
-        "rework_case_share": json_number(row["rework_case_share"]),
+        "flow_efficiency": _figure(row["flow_efficiency"]),
+        "pce": _figure(row["pce"]),
+        "rework_case_share": _figure(row["rework_case_share"]),
         "bottleneck": neck["activity"][0] if neck.height else None,
         "variants": row["variants"],
         "steps": [
@@ -130,7 +155,7 @@ def summary(instances: pl.LazyFrame, cases: pl.LazyFrame) -> dict[str, Any]:
                 "activity": step["activity"],
                 "instances": step["instances"],
                 "cases": step["cases"],
-                "rework_share": json_number(step["rework_share"]),
+                "rework_share": _figure(step["rework_share"]),
                 "process_time_s": _pick(step, "process_time_s", _PCT),
                 "wait_before_s": _pick(step, "wait_before_s", (*_PCT, "sum")),
             }

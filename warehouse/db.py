@@ -275,6 +275,26 @@ class Warehouse:
         finally:
             cur.close()
 
+    def copy_to(
+        self,
+        sql: str,
+        folder: Path,
+        params: dict[str, Any] | None = None,
+        *,
+        partition_by: str | None = None,
+    ) -> None:
+        """Write the rows of one query as Parquet under `folder` (one sub-folder per value
+        of `partition_by`, the column kept in the files too)."""
+        options = "FORMAT parquet"
+        if partition_by:
+            options += f', PARTITION_BY ("{partition_by}"), WRITE_PARTITION_COLUMNS true'
+        target = str(folder).replace("'", "''")
+        cur = self._cursor()
+        try:
+            cur.execute(f"COPY ({sql}) TO '{target}' ({options})", params).complete()
+        finally:
+            cur.close()
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One serialised write transaction: committed whole or rolled back whole."""

@@ -138,7 +138,7 @@ def test_no_name_becomes_markup_on_any_page(browser, tmp_path: Path) -> None:  #
         server.stop()
     assert dialogs == []
     bad = {k: v for k, v in seen.items() if v}
-    assert bad == {}, '\n'.join(f'{k}: {v}' for k, v in bad.items())
+    assert bad == {}, "\n".join(f"{k}: {v}" for k, v in bad.items())
     assert not [u for u in requested if "evil.example" in u or "127.0.0.1:9/" in u]
     # The names are there, as written: the pages did not just leave them out.
     assert OFFERINGS[0] in texts["health"]

@@ -145,7 +145,9 @@ def test_a_viewer_reads_every_page_but_has_no_write_control(
         "() => document.querySelectorAll('input[disabled], button[disabled]')"
         ".forEach(e => e.removeAttribute('disabled'))"
     )
-    person.locator("[data-testid='stCheckbox']").filter(has_text="events import #").click(force=True)
+    person.locator("[data-testid='stCheckbox']").filter(has_text="events import #").click(
+        force=True
+    )
     person.wait_for_timeout(800)
     person.evaluate(
         "() => document.querySelectorAll('button[disabled]').forEach(e => e.removeAttribute('disabled'))"

@@ -75,6 +75,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/pages.py
 	$(PY) bench/findings.py
 	$(PY) bench/concurrency.py
+	$(PY) bench/spark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

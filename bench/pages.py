@@ -27,7 +27,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-PAGES = ["", "vsm", "process-map", "waits", "compare", "experiments", "data"]
+PAGES = [
+    "",
+    "vsm",
+    "process-map",
+    "waits",
+    "flow",
+    "compare",
+    "cases",
+    "findings",
+    "experiments",
+    "redesign",
+    "future-state",
+    "data",
+]
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -43,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(figures)
     else:
+        n = len(done.offerings)
         print(
-            f"Wrote {done.events} events of {len(done.offerings)} offerings, "
-            f"{done.catalog_rows} catalog rows and {done.open_items} open items to {done.folder}."
+            f"Wrote {done.events:,} events of {n} offering{'' if n == 1 else 's'}, "
+            f"{done.catalog_rows:,} catalog rows and {done.open_items:,} open items "
+            f"to {done.folder}."
         )
     return 0

@@ -19,6 +19,38 @@ from model.units import DAY
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
+def _one_row_per_offering(
+    layers: Sequence[alt.Chart],
+    data: pl.DataFrame,
+    offerings: list[str],
+    *,
+    height: int,
+    width: int,
+) -> AnyChart:
+    """`layers` drawn over each offering's rows of `data`, one panel (`height` by `width`)
+    per offering in `offerings`' order with its name above it, every panel on the same x
+    and y scales so they compare by eye."""
+    return (
+        alt.layer(*layers, data=data)
+        .properties(height=height, width=width)
+        .facet(
+            row=alt.Row(
+                "offering:N",
+                title=None,
+                sort=offerings,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelFontWeight="bold",
+                    labelOrient="top",
+                    labelFontSize=13,
+                ),
+            )
+        )
+        .resolve_scale(x="shared", y="shared")
+    )
+
+
 def lead_time_small_multiples_chart(
     histogram: pl.DataFrame,
     card: pl.DataFrame,
@@ -108,25 +140,7 @@ def lead_time_small_multiples_chart(
             ],
         )
     )
-    return (
-        alt.layer(hist, rules, data=frame)
-        .properties(height=110, width=width)
-        .facet(
-            row=alt.Row(
-                "offering:N",
-                title=None,
-                sort=offerings,
-                header=alt.Header(
-                    labelAngle=0,
-                    labelAlign="left",
-                    labelFontWeight="bold",
-                    labelOrient="top",
-                    labelFontSize=13,
-                ),
-            )
-        )
-        .resolve_scale(x="shared", y="shared")
-    )
+    return _one_row_per_offering((hist, rules), frame, offerings, height=110, width=width)
 
 
 def _share_bars(
@@ -216,22 +230,4 @@ def weekly_throughput_chart(
             ],
         )
     )
-    return (
-        alt.layer(line, average, data=weekly)
-        .properties(height=90, width=width)
-        .facet(
-            row=alt.Row(
-                "offering:N",
-                title=None,
-                sort=offerings,
-                header=alt.Header(
-                    labelAngle=0,
-                    labelAlign="left",
-                    labelFontWeight="bold",
-                    labelOrient="top",
-                    labelFontSize=13,
-                ),
-            )
-        )
-        .resolve_scale(x="shared", y="shared")
-    )
+    return _one_row_per_offering((line, average), weekly, offerings, height=90, width=width)

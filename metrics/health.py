@@ -21,7 +21,7 @@ from metrics.stats import conform
 from metrics.steps import bottleneck, steps
 from metrics.summary import case_summary
 
-HEALTH_SCHEMA: dict[str, pl.DataType] = {
+PERIOD_FIGURES_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
     "in_progress": pl.UInt32(),
     "completed": pl.UInt32(),
@@ -33,6 +33,14 @@ HEALTH_SCHEMA: dict[str, pl.DataType] = {
     "rework_case_share": pl.Float64(),
     "bottleneck": pl.String(),
     "bottleneck_wait_share": pl.Float64(),
+}
+"""Per offering, over the cases completed in its period (metrics.periods): how many,
+their lead time, flow efficiency / PCE, rework share and bottleneck; and the cases in
+progress at the period's end. Stream health and Compare offerings both show these,
+from this one function."""
+
+HEALTH_SCHEMA: dict[str, pl.DataType] = {
+    **PERIOD_FIGURES_SCHEMA,
     "prev_completed": pl.UInt32(),
     "prev_lead_time_s_p50": pl.Float64(),
     "prev_lead_time_s_p85": pl.Float64(),
@@ -53,25 +61,6 @@ TREND_SCHEMA: dict[str, pl.DataType] = {
     "lead_time_s_p50": pl.Float64(),
     "lead_time_s_p85": pl.Float64(),
 }
-
-
-PERIOD_FIGURES_SCHEMA: dict[str, pl.DataType] = {
-    "offering": pl.String(),
-    "in_progress": pl.UInt32(),
-    "completed": pl.UInt32(),
-    "lead_time_s_p50": pl.Float64(),
-    "lead_time_s_p85": pl.Float64(),
-    "flow_efficiency": pl.Float64(),
-    "pce": pl.Float64(),
-    "pce_basis": pl.String(),
-    "rework_case_share": pl.Float64(),
-    "bottleneck": pl.String(),
-    "bottleneck_wait_share": pl.Float64(),
-}
-"""Per offering, over the cases completed in its period (metrics.periods): how many,
-their lead time, flow efficiency / PCE, rework share and bottleneck; and the cases in
-progress at the period's end. Stream health and Compare offerings both show these,
-from this one function."""
 
 
 def period_figures(

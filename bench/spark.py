@@ -84,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for _ in range(2):
             t = time.perf_counter()
-            on_spark, _ = spark_report(
-                spark, str(folder), offering, CaseFilter(), args.partitions
-            )
+            on_spark, _ = spark_report(spark, str(folder), offering, CaseFilter(), args.partitions)
             runs.append(time.perf_counter() - t)
         spark.stop()
         same = json.dumps(on_spark) == json.dumps(figures)

@@ -14,6 +14,7 @@ from ui.compare_screen import (
     throughput,
 )
 from ui.context import dashboard_context, filtered_view
+from ui.format import plain
 
 st.title("Compare offerings")
 d, filters = dashboard_context()
@@ -23,7 +24,7 @@ bounds = bounds_of(cases, filters)
 card = score(instances, cases, bounds)
 everyone = sorted(d.cases["offering"].unique().to_list())
 st.markdown(
-    f"The offerings in view side by side ({filters.describe()}). Every chart puts them "
+    f"The offerings in view side by side ({plain(filters.describe())}). Every chart puts them "
     "on one scale, and each offering keeps its colour on every page."
 )
 st.subheader("Scorecard")

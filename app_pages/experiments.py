@@ -19,6 +19,7 @@ from ui.experiments_screen import (
     verdict,
     window_links,
 )
+from ui.format import plain
 
 st.title("Experiments")
 st.caption(INTRO)
@@ -35,7 +36,7 @@ if chosen is not None:
     )
     if c is None:
         st.warning(
-            f"The warehouse holds no cases of **{chosen['offering']}** (any more), so "
+            f"The warehouse holds no cases of **{plain(chosen['offering'])}** (any more), so "
             "there is nothing to compare. Edit the experiment or delete it.",
             icon=":material/search_off:",
         )

@@ -5,13 +5,14 @@ import streamlit as st
 
 from ui.context import dashboard_context, filtered_view
 from ui.flow_screen import arrivals, first_time_right, littles_law_check, work_in_progress
+from ui.format import plain
 from ui.widgets import offering_picker
 
 st.title("Flow")
 d, filters = dashboard_context()
 offering = offering_picker(filters.offerings, key="flow_offering")
 instances, cases = filtered_view(filters, (offering,))
-st.caption(f"{filters.describe().capitalize()}; {cases.height:,} cases of {offering}.")
+st.caption(plain(f"{filters.describe().capitalize()}; {cases.height:,} cases of {offering}."))
 st.subheader("Work in progress")
 work_in_progress(offering, cases, sorted(d.cases["offering"].unique().to_list()))
 st.subheader("Arrivals and completions")

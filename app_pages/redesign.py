@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
+from ui.format import plain
 from ui.redesign_screen import INTRO, change_picker, chosen_changes, projection, projection_view
 from ui.widgets import offering_picker
 
@@ -15,7 +16,7 @@ working_time_caption(d, (offering,))
 instances, cases = filtered_view(filters, (offering,))
 if not cases["completed"].any():
     st.info(
-        f"No case of {offering} in view has completed yet: a redesign is projected onto "
+        f"No case of {plain(offering)} in view has completed yet: a redesign is projected onto "
         "completed cases. Widen the time window in the sidebar.",
         icon=":material/hourglass_empty:",
     )

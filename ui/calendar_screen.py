@@ -18,7 +18,7 @@ from zoneinfo import available_timezones
 import streamlit as st
 
 from metrics.working_time import WEEKDAYS, Calendar, calendar_problems
-from ui.format import time_basis_note
+from ui.format import plain, time_basis_note
 from ui.resources import warehouse
 from ui.views import Derived
 from warehouse import WarehouseError
@@ -116,9 +116,9 @@ def _save(offering: str) -> None:
         ss["cal_error"] = str(exc)
         return
     ss["cal_saved"] = (
-        f"Saved. Every page now counts {offering}'s durations in working time."
+        f"Saved. Every page now counts {plain(offering)}'s durations in working time."
         if ss["cal_on"]
-        else f"Saved, switched off: {offering}'s durations count elapsed time."
+        else f"Saved, switched off: {plain(offering)}'s durations count elapsed time."
     )
 
 
@@ -140,10 +140,10 @@ def calendar_screen() -> None:
         _seed(offering)
     stored = get_calendar(warehouse(), offering)
     st.caption(
-        f"Saved {stored.saved_at:%d %b %Y, %H:%M} UTC by {stored.saved_by}; "
+        f"Saved {stored.saved_at:%d %b %Y, %H:%M} UTC by {plain(stored.saved_by)}; "
         f"{'on' if stored.is_on else 'off'}."
         if stored
-        else f"No calendar saved for {offering} yet: below are office hours to start from."
+        else f"No calendar saved for {plain(offering)} yet: below are office hours to start from."
     )
     st.toggle(
         "Count working time only",
@@ -169,7 +169,7 @@ def calendar_screen() -> None:
     )
     document, problems = _document()
     if problems:
-        st.warning("\n".join(f"- {p}" for p in problems), icon=":material/rule:")
+        st.warning("\n".join(f"- {plain(p)}" for p in problems), icon=":material/rule:")
     else:
         assert document is not None
         calendar = Calendar.from_json(document)
@@ -188,7 +188,7 @@ def calendar_screen() -> None:
     if message := ss.pop("cal_saved", None):
         st.success(message, icon=":material/check:")
     if error := ss.pop("cal_error", None):
-        st.error(error, icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
     if document is not None:
         with st.expander("As a file for the command line"):
             text = json.dumps(document, indent=2)

@@ -57,7 +57,7 @@ def chosen_case() -> tuple[Derived, dict[str, Any]]:
         remember_offering(row["offering"])
         return d, row
     if rows.height > 1:
-        st.title(f"Case {case_id}")
+        st.title(f"Case {plain(case_id)}")
         st.info(f"{rows.height} offerings have a case {plain(case_id)}: which one?")
         for name in rows["offering"].sort().to_list():
             case_link(name, case_id, label=f"Case {case_id} of {name}")
@@ -87,7 +87,7 @@ def where_it_is(d: Derived, case: dict[str, Any]) -> dict[str, Any]:
     sel = Selection(case["offering"], case_ids=(case["case_id"],))
     row = listed_cases(d, sel).row(0, named=True)
     now = offering_now(d, case["offering"])
-    st.title(f"Case {case['case_id']}")
+    st.title(f"Case {plain(case['case_id'])}")
     st.caption(f"Offering: {plain(case['offering'])}")
     if row["completed"]:
         text = (

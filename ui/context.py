@@ -78,7 +78,7 @@ def filtered_view(
     instances, cases = view(spec)
     if cases.height == 0:
         st.warning(
-            f"No cases match the filters ({filters.describe()}). Widen the time window or "
+            f"No cases match the filters ({plain(filters.describe())}). Widen the time window or "
             "choose other offerings in the sidebar.",
             icon=":material/filter_alt_off:",
         )

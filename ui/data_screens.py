@@ -187,7 +187,7 @@ def upload_screen() -> None:
         sheet = st.selectbox("Sheet", upload.sheets, key="read_sheet")
         upload = _inspect(sha, uploaded.name, sheet, data)
     if upload.refusal:
-        st.error(upload.refusal, icon=":material/block:")
+        st.error(plain(upload.refusal), icon=":material/block:")
         return
     if st.session_state.get("upload_sha") != (sha, upload.sheet):
         # A new file (or sheet): every choice starts again from what was detected in it.
@@ -199,7 +199,7 @@ def upload_screen() -> None:
         st.session_state.pop("import_report", None)
     if upload.guess is not None:
         st.info(
-            f"**Looks like a {upload.guess.label}**: {upload.guess.reason}.",
+            f"**Looks like a {upload.guess.label}**: {plain(upload.guess.reason)}.",
             icon=":material/auto_awesome:",
         )
     fmt = st.selectbox(
@@ -215,10 +215,10 @@ def upload_screen() -> None:
     if fmt == GENERIC:
         if upload.raw is None:
             st.error(
-                str(upload.read_error)
+                plain(upload.read_error)
                 if upload.read_error
-                else f"{uploaded.name} is a JSON document, not a table: choose the tool it was "
-                "exported from.",
+                else f"{plain(uploaded.name)} is a JSON document, not a table: choose the tool it "
+                "was exported from.",
                 icon=":material/error:",
             )
             return
@@ -226,7 +226,7 @@ def upload_screen() -> None:
         details = ", ".join(f"{k}: {v}" for k, v in raw.details.items())
         st.caption(
             f"Read {raw.frame.height:,} rows as {raw.format.upper()}"
-            + (f" ({details})" if details else "")
+            + (f" ({plain(details)})" if details else "")
             + "."
         )
         result = prepared_for(upload, replace(base, mapping=_mapping_form(raw)))
@@ -237,7 +237,7 @@ def upload_screen() -> None:
             return
         result = chosen
     if isinstance(result, str):
-        st.error(result, icon=":material/error:")
+        st.error(plain(result), icon=":material/error:")
         return
     _preview(result)
     prepared = _resolve_overlap(upload, result)
@@ -275,7 +275,7 @@ def _format_form(fmt: str, upload: Upload, base: ImportOptions) -> Prepared | st
     marker = (state.get("upload_sha"), fmt)
     if state.get("format_defaults_for") != marker:
         if isinstance(first, str):
-            st.error(first, icon=":material/error:")
+            st.error(plain(first), icon=":material/error:")
             if upload.raw is None:
                 return None
             used, found = FormatOptions(), {}
@@ -452,7 +452,7 @@ def _resolve_overlap(upload: Upload, p: Prepared) -> Prepared | None:
     if not overlaps:
         return p
     overlap = overlaps[0]
-    st.warning(overlap.message(), icon=":material/content_copy:")
+    st.warning(plain(overlap.message()), icon=":material/content_copy:")
     choice = st.radio(
         "What should happen?",
         ["zone", "new", "anyway"],
@@ -475,7 +475,7 @@ def _resolve_overlap(upload: Upload, p: Prepared) -> Prepared | None:
         if name and name != overlap.offering:
             result = prepared_for(upload, replace(p.options, offering=name))
             if isinstance(result, str):
-                st.error(result, icon=":material/error:")
+                st.error(plain(result), icon=":material/error:")
                 return None
             return result
     return None
@@ -484,7 +484,7 @@ def _resolve_overlap(upload: Upload, p: Prepared) -> Prepared | None:
 def _preview(p: Prepared) -> None:
     norm = p.normalized
     formats = "; ".join(f"{role} times: {desc}" for role, desc in norm.timestamp_formats.items())
-    st.markdown(f"**Preview.** {formats}.")
+    st.markdown(f"**Preview.** {plain(formats)}.")
     a, b, c = st.columns(3)
     a.metric("Rows in the file", f"{norm.rows_read:,}")
     b.metric(
@@ -498,7 +498,7 @@ def _preview(p: Prepared) -> None:
         help="Rows that cannot be used; each has a reason.",
     )
     for note in norm.notes:
-        st.info(note, icon=":material/info:")
+        st.info(plain(note), icon=":material/info:")
     st.dataframe(
         norm.instances.head(50).drop("attributes"),
         hide_index=True,
@@ -542,7 +542,7 @@ def _show_report() -> None:
         help="Rows that could not be used; see the reasons below.",
     )
     for note in report.notes:
-        st.info(note, icon=":material/info:")
+        st.info(plain(note), icon=":material/info:")
     if report.rejects:
         rejects = pl.DataFrame(report.rejects, schema={"row": pl.Int64, "reason": pl.String})
         shown = "\n".join(f"- row {r['row']}: {plain(r['reason'])}" for r in report.rejects[:5])
@@ -624,7 +624,8 @@ def history_screen() -> None:
         events, cases, offerings = wh.import_contents([chosen])
         refused = why_not("undo import", wh.actor)
         sure = st.checkbox(
-            f"Remove the {events:,} events import #{chosen} stored: {_what(cases, offerings)}",
+            f"Remove the {events:,} events import #{chosen} stored: "
+            + plain(_what(cases, offerings)),
             key="undo_confirm",
             disabled=refused is not None,
         )
@@ -674,8 +675,8 @@ def remove_demo_button() -> None:
         events, cases, offerings = wh.import_contents(wh.demo_imports())
         refused = why_not("remove demo", wh.actor)
         sure = st.checkbox(
-            f"Yes, remove the demo: {_what(cases, offerings)} ({events:,} events) and its "
-            "recorded experiments",
+            f"Yes, remove the demo: {plain(_what(cases, offerings))} ({events:,} events) and "
+            "its recorded experiments",
             key="remove_demo_confirm",
             disabled=refused is not None,
         )
@@ -715,7 +716,7 @@ def _status_check(wh: Warehouse, offering: str) -> None:
             try:
                 wh.confirm_statuses(offering)
             except WarehouseError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(exc), icon=":material/error:")
             else:
                 st.rerun()
 

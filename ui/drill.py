@@ -11,19 +11,21 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.selection import Selection
+from ui.format import plain
 
 CASES_PAGE = "app_pages/cases.py"
 CASE_PAGE = "app_pages/case.py"
 
 
 def cases_link(label: str, selection: Selection, *, help: str | None = None) -> None:
-    """A link that opens the list of the cases `selection` names."""
+    """A link that opens the list of the cases `selection` names. `label` and `help` are
+    plain text (they name offerings and steps): they show as written."""
     st.page_link(
         CASES_PAGE,
-        label=label,
+        label=plain(label),
         icon=":material/list:",
         query_params=selection.to_params(),
-        help=help or f"Open the {selection.describe()}.",
+        help=plain(help or f"Open the {selection.describe()}."),
     )
 
 
@@ -33,10 +35,10 @@ def open_cases(selection: Selection) -> None:
 
 
 def case_link(offering: str, case_id: str, label: str | None = None) -> None:
-    """A link to one case's timeline."""
+    """A link to one case's timeline; `label` is plain text, shown as written."""
     st.page_link(
         CASE_PAGE,
-        label=label or f"Case {case_id}",
+        label=plain(label or f"Case {case_id}"),
         icon=":material/timeline:",
         query_params={"p_offering": offering, "p_case": case_id},
     )

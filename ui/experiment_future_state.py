@@ -17,7 +17,7 @@ import streamlit as st
 from metrics.conformance import FutureState, conformance_before_after, future_state_problems
 from metrics.significance import ALPHA
 from metrics.windows import Windows
-from ui.format import explain, share
+from ui.format import explain, plain, share
 from ui.resources import data_version, warehouse
 from ui.views import derived
 from warehouse import WarehouseError
@@ -95,7 +95,9 @@ def future_state_block(experiment: dict[str, Any], w: Windows) -> None:
     )
     before, after = figures["before"], figures["after"]
     with st.container(border=True):
-        st.markdown(f"**Following the future state “{stored.name}”** (version {stored.version})")
+        st.markdown(
+            f"**Following the future state “{plain(stored.name)}”** (version {stored.version})"
+        )
         cols = st.columns([1, 1, 2])
         cols[0].metric(
             "Before the change",
@@ -133,7 +135,7 @@ def future_state_block(experiment: dict[str, Any], w: Windows) -> None:
                 side = "after" if after["deviations"] else "before"
                 st.caption(
                     f"What breaks it most often {side} the change: {top[0]['kind']} "
-                    f"{top[0]['step']} ({top[0]['cases']:,} cases)."
+                    f"{plain(top[0]['step'])} ({top[0]['cases']:,} cases)."
                 )
             st.page_link(
                 "app_pages/future_state.py",

@@ -187,20 +187,20 @@ def _save_status(exp_id: int) -> None:
 
 
 def header(row: dict[str, Any]) -> None:
-    st.subheader(row["name"])
+    st.subheader(plain(row["name"]))
     left, right = st.columns([4, 1])
     with left:
         w_before = row["changed_at"] - timedelta(days=row["before_days"])
         w_after = row["changed_at"] + timedelta(days=row["after_days"])
         st.markdown(
-            f"**{row['offering']}** · the change took effect **{row['changed_at']:%d %b %Y, %H:%M} "
+            f"**{plain(row['offering'])}** · the change took effect **{row['changed_at']:%d %b %Y, %H:%M} "
             f"UTC** · compares cases started {w_before:%d %b} – {row['changed_at']:%d %b %Y} "
             f"(before) with {row['changed_at']:%d %b} – {w_after:%d %b %Y} (after)"
         )
         if row["what_changed"]:
-            st.markdown(f"**What changed:** {row['what_changed']}")
+            st.markdown(f"**What changed:** {plain(row['what_changed'])}")
         if row["hypothesis"]:
-            st.markdown(f"**Hypothesis:** {row['hypothesis']}")
+            st.markdown(f"**Hypothesis:** {plain(row['hypothesis'])}")
         if row["is_demo"]:
             st.caption("A change baked into the demo data.")
     with right:
@@ -219,9 +219,10 @@ def header(row: dict[str, Any]) -> None:
 
 
 def _headline(text: str) -> str:
-    """The verdict sentence with its head ("Faster:", "Waiting moved from X to Y:") in bold."""
+    """The verdict sentence with its head ("Faster:", "Waiting moved from X to Y:") in bold,
+    the steps it names shown as written."""
     head, sep, rest = text.partition(": ")
-    return f"**{head}:** {rest}" if sep else text
+    return f"**{plain(head)}:** {plain(rest)}" if sep else plain(text)
 
 
 def verdict(c: Comparison) -> None:
@@ -230,7 +231,7 @@ def verdict(c: Comparison) -> None:
     box(_headline(c.verdict_text), icon=icon)
     if c.quality_warning:
         st.error(
-            f"**Quality warning: rework rose significantly.** {c.quality_text}",
+            f"**Quality warning: rework rose significantly.** {plain(c.quality_text)}",
             icon=":material/report:",
         )
     if c.censoring_warning:
@@ -243,12 +244,12 @@ def verdict(c: Comparison) -> None:
                 f"{duration_text(c.follow_up.horizon_s)}."
             )
         st.warning(
-            f"**Many cases are still open.** {c.open_share_text} A recent window loses its "
+            f"**Many cases are still open.** {plain(c.open_share_text)} A recent window loses its "
             f"slowest cases first, so its completed cases look faster than it really is.{extra}",
             icon=":material/pending:",
         )
     for note in c.notes:
-        st.caption(note)
+        st.caption(plain(note))
 
 
 def _delta(after: float | None, before: float | None) -> str | None:
@@ -372,7 +373,7 @@ def quality_tile(c: Comparison) -> None:
             delta_color="inverse" if clear else "off",
             delta_description=f"from {share(b.rework_case_share)}",
             help="Completed cases in which some step was done more than once. "
-            + explain("rework", extra=c.quality_text),
+            + explain("rework", extra=plain(c.quality_text)),
         )
         if c.quality_warning:
             st.markdown(
@@ -583,9 +584,10 @@ def charts(c: Comparison) -> None:
             chart = wait_shift_chart(c.step_wait_frame())
             st.altair_chart(chart, width="stretch")
         st.caption(
-            f"The bottleneck (the longest queue in total) was **{c.bottleneck_before or '–'}** "
-            f"before the change and **{c.bottleneck_after or '–'}** after it. "
-            f"{step_changes_words(c.step_wait_shift)} Each line shows the wait in front of a step per "
+            f"The bottleneck (the longest queue in total) was "
+            f"**{plain(c.bottleneck_before or '–')}** before the change and "
+            f"**{plain(c.bottleneck_after or '–')}** after it. "
+            f"{plain(step_changes_words(c.step_wait_shift))} Each line shows the wait in front of a step per "
             f"completed case, before ({b.completed} cases) and after ({a.completed}); the "
             "steps add up to the average wait per case. Its colour is the step's test on the "
             "chart above: green clearly shorter, red clearly longer, grey could be chance, "
@@ -700,7 +702,7 @@ def try_a_change(d: Derived, open_by_default: bool) -> None:
                 "Name",
                 key="try_name",
                 placeholder=default_name,
-                help=f"Left empty, the experiment is called “{default_name}”.",
+                help=f"Left empty, the experiment is called “{plain(default_name)}”.",
             )
             st.text_input("What changed", key="try_what")
             st.text_area(
@@ -736,9 +738,9 @@ def _preview(d: Derived, offering: str, change: datetime, before: int, after: in
     icon = VERDICT_STYLE[c.verdict][1]
     st.markdown(f"{icon} {_headline(c.verdict_text)}")
     if c.quality_warning:
-        st.markdown(f":red[**Quality warning:**] {c.quality_text}")
+        st.markdown(f":red[**Quality warning:**] {plain(c.quality_text)}")
     if c.censoring_warning:
-        st.markdown(f":orange[**Many cases still open:**] {c.open_share_text}")
+        st.markdown(f":orange[**Many cases still open:**] {plain(c.open_share_text)}")
     if c.before.cases == 0 and c.after.cases == 0:
         # Offerings span different years (a historical log beside live data): say where
         # this one's cases are instead of leaving two empty windows unexplained.

@@ -16,6 +16,7 @@ import streamlit as st
 from metrics.filters import CaseFilter, WindowMode
 from metrics.selection import VARIANT_SEPARATOR
 from model.limits import EARLIEST_TIME, LATEST_TIME
+from ui.format import plain
 from ui.widgets import url_notice
 
 PERIODS = {
@@ -261,7 +262,7 @@ def _more_filters(choices: FilterChoices | None) -> tuple[str | None, list[str],
             options = choices.values(attribute)
             ss["f_values"] = [v for v in ss.get("f_values", []) if v in options]
             if not options:
-                st.caption(f"{attribute} has too many different values to filter on.")
+                st.caption(f"{plain(attribute)} has too many different values to filter on.")
             values = st.multiselect("Values", options, key="f_values")
         offered = choices.variants()
         ss["f_variants"] = [v for v in ss.get("f_variants", []) if v in offered]

@@ -29,7 +29,7 @@ from metrics.findings import (
     offering_findings,
 )
 from ui.experiments_screen import prefill_try_a_change
-from ui.format import duration_text, in_unit, table_unit, unit_label
+from ui.format import duration_text, in_unit, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.views import derived
 from ui.widgets import csv_download, slug
@@ -213,7 +213,7 @@ def at_stake_words(f: Finding, weeks: float) -> str:
         what = f"the waits before {f.step} after a hand-over, summed, {span}"
     else:
         raise ValueError(f"unknown kind of finding: {f.kind!r}")
-    return f"**{duration_text(f.at_stake_s)} a week** at stake: {what}."
+    return f"**{duration_text(f.at_stake_s)} a week** at stake: {plain(what)}."
 
 
 def _chart_caption(f: Finding, frame: pl.DataFrame) -> str:
@@ -333,28 +333,28 @@ def _withdraw(finding_id: str, headline: str) -> None:
 def messages() -> None:
     """What the last verdict did (set by the buttons' callbacks)."""
     if message := st.session_state.pop(_MESSAGE, None):
-        st.success(message, icon=":material/check:")
+        st.success(plain(message), icon=":material/check:")
 
 
 def _error_for(finding_id: str) -> None:
     error = st.session_state.get(_ERROR)
     if error and error[0] == finding_id:
         st.session_state.pop(_ERROR)
-        st.error(error[1], icon=":material/error:")
+        st.error(plain(error[1]), icon=":material/error:")
 
 
 def _verdict_line(r: Reviewed) -> None:
     if r.verdict is None:
         return
-    who = f"by {r.decided_by} on {_when(r.decided_at)}"
-    note = f": “{r.note}”" if r.note else ""
+    who = f"by {plain(r.decided_by)} on {_when(r.decided_at)}"
+    note = f": “{plain(r.note)}”" if r.note else ""
     if r.verdict == "confirmed":
         st.markdown(f":green[:material/verified: **Confirmed** {who}]{note}")
     if r.changes:
         since = "dismissed" if r.verdict == "dismissed" else "confirmed"
         extra = f" It was dismissed {who}{note}." if r.verdict == "dismissed" else ""
         st.warning(
-            f"**The data changed since this was {since}:** {'; '.join(r.changes)}.{extra}",
+            f"**The data changed since this was {since}:** {plain('; '.join(r.changes))}.{extra}",
             icon=":material/update:",
         )
 
@@ -467,14 +467,14 @@ def card(of: OfferingFindings, r: Reviewed) -> None:
     f = r.finding
     cases, frame = behind(of.offering, f.id)
     with st.container(border=True, key=f"fnd_card_{f.id}"):
-        st.markdown(f"{_badge(f)} **{f.headline}**")
+        st.markdown(f"{_badge(f)} **{plain(f.headline)}**")
         _verdict_line(r)
         left, right = st.columns([3, 2], gap="medium")
         with left:
             st.altair_chart(finding_chart(f.kind, frame, f.evidence, f.step), width="stretch")
-            st.caption(_chart_caption(f, frame))
+            st.caption(plain(_chart_caption(f, frame)))
         with right:
-            st.markdown(f"**Rests on:** {rests_on(f)}")
+            st.markdown(f"**Rests on:** {plain(rests_on(f))}")
             st.markdown(at_stake_words(f, of.weeks))
             recorded = f.evidence.get("recorded_change")
             if f.kind in ("lead_time_shift", "step_wait_shift") and recorded is None:
@@ -492,7 +492,7 @@ def summary(of: OfferingFindings, rows: list[Reviewed]) -> None:
     folded = sum(r.folded for r in rows)
     to_review = sum(r.to_review for r in rows)
     st.markdown(
-        f"**{len(rows)} findings** in the **{of.cases.height:,} cases** of {of.offering}, "
+        f"**{len(rows)} findings** in the **{of.cases.height:,} cases** of {plain(of.offering)}, "
         f"most important first (by the time at stake per week): {to_review} to review, "
         f"{confirmed} confirmed, {folded} dismissed."
     )
@@ -500,7 +500,7 @@ def summary(of: OfferingFindings, rows: list[Reviewed]) -> None:
 
 def empty(of: OfferingFindings) -> None:
     st.info(
-        f"**Nothing stands out in {of.offering}** ({of.cases.height:,} cases). Checked: "
+        f"**Nothing stands out in {plain(of.offering)}** ({of.cases.height:,} cases). Checked: "
         f"{CHECKED}. Waste steps and standards come from the activity catalog (Data page): "
         "mark steps there and look again.",
         icon=":material/check_circle:",
@@ -509,8 +509,8 @@ def empty(of: OfferingFindings) -> None:
 
 def _folded_item(r: Reviewed) -> None:
     f = r.finding
-    st.markdown(f"{_badge(f)} {f.headline}")
-    st.caption(f"Dismissed by {r.decided_by} on {_when(r.decided_at)}: “{r.note}”")
+    st.markdown(f"{_badge(f)} {plain(f.headline)}")
+    st.caption(plain(f"Dismissed by {r.decided_by} on {_when(r.decided_at)}: “{r.note}”"))
     st.button(
         "Bring it back (withdraw the dismissal)",
         key=f"fnd_withdraw_{f.id}",
@@ -522,11 +522,13 @@ def _folded_item(r: Reviewed) -> None:
 
 
 def _gone_item(row: dict[str, Any]) -> None:
-    st.markdown(f":gray[{row['headline']}]")
+    st.markdown(f":gray[{plain(row['headline'])}]")
     st.caption(
-        f"{row['verdict'].capitalize()} by {row['decided_by']} on {_when(row['decided_at'])}"
-        + (f": “{row['note']}”" if row["note"] else "")
-        + ". The data no longer shows this finding."
+        plain(
+            f"{row['verdict'].capitalize()} by {row['decided_by']} on {_when(row['decided_at'])}"
+            + (f": “{row['note']}”" if row["note"] else "")
+            + ". The data no longer shows this finding."
+        )
     )
     st.button(
         "Forget this verdict",
@@ -591,7 +593,7 @@ def top_finding_line(offering: str) -> None:
     top = top_to_review(rows)
     text, link = st.columns([5, 1])
     if top is not None:
-        text.caption(f"**Top finding to review:** {top.finding.headline}")
+        text.caption(f"**Top finding to review:** {plain(top.finding.headline)}")
     elif rows:
         confirmed = sum(r.verdict == "confirmed" for r in rows)
         text.caption(

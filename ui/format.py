@@ -36,10 +36,12 @@ _ANYWHERE = re.compile(r"([\\`*_\[\]<>$:~&@])")
 KaTeX, emoji and Streamlit's :colour[...] directives, strikethrough, entities, e-mail links."""
 _AT_START = re.compile(r"^([#+\-=]|\d+(?=[.)]))")
 """What means something only at the start of a line: a heading, a list item, a rule."""
-_AUTOLINK = re.compile(r"(?i)(@|\bwww(?=\.)|:(?=//))")
-"""Where GitHub-flavoured Markdown turns plain text into a link (an e-mail address, a
-www. or http:// address): it finds them in the text after escapes are resolved, so a
-backslash does not stop it; an invisible word joiner does."""
+_AUTOLINK = re.compile(r"(?i)(@|\bwww(?=\.)|:(?=//|[\w+-]+:|material/))")
+"""Where text becomes something else after Markdown's escapes are resolved, so a backslash
+does not stop it but an invisible word joiner does: GitHub-flavoured Markdown's links (an
+e-mail address, a www. or http:// address) and Streamlit's shortcodes (":material/delete:"
+an icon, ":streamlit:" a logo, ":smile:" an emoji): a colon before "//", before "material/"
+or before a word that ends in a colon."""
 _JOINER = "\u2060"
 
 
@@ -50,7 +52,8 @@ def plain(text: object) -> str:
     HTML, LaTeX, an emoji or a colour. Characters Markdown, Streamlit or KaTeX give a
     meaning are escaped with a backslash; line breaks become spaces, so a name can start no
     heading or list but at the very start, which is escaped too; an invisible word joiner
-    (U+2060) after "@", "www" and "http:" keeps addresses from becoming links.
+    (U+2060) after "@", "www" and "http:" keeps addresses from becoming links, and after the
+    colon of a shortcode keeps ":material/delete:" from becoming an icon.
     """
     one_line = " ".join(str(text).split())
     unlinked = _AUTOLINK.sub(lambda m: m.group(1) + _JOINER, one_line)
@@ -121,7 +124,7 @@ def time_basis_note(calendars: Mapping[str, Calendar], offerings: Sequence[str])
     on = [o for o in offerings if o in calendars]
     if not on:
         return ""
-    whose = "these cases" if len(offerings) == 1 else ", ".join(on)
+    whose = "these cases" if len(offerings) == 1 else ", ".join(plain(o) for o in on)
     text = (
         f"**Working time:** durations of {whose} count working hours only (the calendar on "
         "the Data page's Working time tab is on), so 1 d is 24 working hours"

@@ -24,7 +24,7 @@ from metrics.conformance import FutureState, case_conformance, future_state_prob
 from metrics.filters import CaseFilter
 from metrics.vsm import ladder, vsm_steps
 from ui.access import current_actor
-from ui.format import explain, in_unit, share, table_unit, unit_label
+from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.views import view
 from ui.widgets import csv_download, slug
@@ -303,7 +303,7 @@ def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> Futu
         )
     problems = future_state_problems(document)
     if problems:
-        st.warning("\n".join(f"- {p}" for p in problems), icon=":material/rule:")
+        st.warning("\n".join(f"- {plain(p)}" for p in problems), icon=":material/rule:")
     latest = next((s for s in saved if s.name == draft["name"].strip()), None)
     unsaved = latest is None or _normalised(latest.definition) != _normalised(
         {**document, "name": draft["name"].strip()}
@@ -321,12 +321,12 @@ def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> Futu
         else "This version is saved already.",
     )
     if message := ss.pop(_MESSAGE, None):
-        getattr(st, message[0])(message[1])
+        getattr(st, message[0])(plain(message[1]))
     saved_versions(offering, saved)
     if problems:
         return None
     if not unsaved and latest is not None:
-        st.caption(f"Saved as {latest.label}, by {latest.saved_by}.")
+        st.caption(plain(f"Saved as {latest.label}, by {latest.saved_by}."))
     return FutureState.from_json(document)
 
 
@@ -403,7 +403,7 @@ def conformance_view(
         return
     st.markdown(
         f"**{figures['conforming']:,} of the {n:,} completed cases "
-        f"({share(figures['conforming_share'])})** follow “{future.name}”: their work steps "
+        f"({share(figures['conforming_share'])})** follow “{plain(future.name)}”: their work steps "
         "are its stages in order, each step once, nothing else.",
         help=explain("conforming_share", n),
     )

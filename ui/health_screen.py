@@ -55,7 +55,7 @@ def health_frame(
     rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
     if rows["completed"].sum() == 0 and rows["in_progress"].sum() == 0:
         st.warning(
-            f"No cases match the filters ({filters.describe()}): none completed or in "
+            f"No cases match the filters ({plain(filters.describe())}): none completed or in "
             "progress in the period. Widen the time window or choose other offerings in the "
             "sidebar.",
             icon=":material/filter_alt_off:",

@@ -21,7 +21,7 @@ from metrics.process_map import (
 from metrics.selection import Selection
 from metrics.steps import bottleneck, steps
 from ui.drill import open_cases
-from ui.format import explain, in_unit, table_unit, unit_label
+from ui.format import explain, in_unit, plain, table_unit, unit_label
 from ui.widgets import seed_from_url, slug, table
 
 MODES: dict[str, str] = {
@@ -137,7 +137,7 @@ def draw_process_map(
         if view.bottleneck:
             hidden = view.bottleneck not in view.nodes["activity"].to_list()
             st.markdown(
-                f"**Bottleneck**: {view.bottleneck}, the step with the most waiting before it"
+                f"**Bottleneck**: {plain(view.bottleneck)}, the step with the most waiting before it"
                 + (
                     " (hidden at this setting: show more steps to see it)."
                     if hidden

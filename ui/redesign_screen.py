@@ -34,7 +34,7 @@ from metrics.whatif import (
     projected_lead_times,
     whatif,
 )
-from ui.format import duration_text, explain
+from ui.format import duration_text, explain, plain
 from ui.resources import data_version, warehouse
 from ui.views import view
 from ui.widgets import chart_downloads, slug
@@ -191,7 +191,7 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
     options = on_map + [s for s in p.steps if s not in on_map]
     if not options:
         st.info(
-            f"The completed cases of {offering} in view have no work step to change (every "
+            f"The completed cases of {plain(offering)} in view have no work step to change (every "
             "status is a waiting one): check the kinds in the Data page's activity catalog.",
             icon=":material/info:",
         )
@@ -232,7 +232,7 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
         )
         nxt = next_of.get(step)
         st.button(
-            f"Remove {step}",
+            f"Remove {plain(step)}",
             key="rd_remove",
             icon=":material/remove_circle:",
             on_click=_add,
@@ -242,7 +242,7 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
             "nor its own time. The step after it keeps its own wait.",
         )
         st.button(
-            f"Run in parallel with {nxt}" if nxt else "Run in parallel with the next step",
+            f"Run in parallel with {plain(nxt)}" if nxt else "Run in parallel with the next step",
             key="rd_parallel",
             icon=":material/call_split:",
             on_click=_add,
@@ -250,7 +250,8 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
             disabled=nxt is None,
             width="stretch",
             help=(
-                f"Where {nxt} directly follows {step} in a case, it starts when {step} starts: "
+                f"Where {plain(nxt)} directly follows {plain(step)} in a case, it starts when "
+                f"{plain(step)} starts: "
                 "the pair takes as long as the longer of the two."
                 if nxt
                 else "This step has no next step on the map."
@@ -275,13 +276,14 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
             width="stretch",
         )
     if note := ss.pop(_NOTE, None):
-        st.info(note, icon=":material/info:")
+        st.info(plain(note), icon=":material/info:")
     if not changes:
         return
     st.markdown("**Changes, in order** (each applies to the cases as the earlier ones left them)")
     for index, change in enumerate(changes):
         text, drop = st.columns([6, 1], vertical_alignment="center")
-        text.markdown(f"{index + 1}. {change.words()[0].upper()}{change.words()[1:]}")
+        words = change.words()
+        text.markdown(f"{index + 1}. {plain(words[0].upper() + words[1:])}")
         drop.button(
             "Take out",
             key=f"rd_drop_{index}",
@@ -352,7 +354,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
         st.altair_chart(chart, width="content")
     now, then = p.current.totals, p.projected.totals
     st.caption(
-        f"The projected map: {'; '.join(c.words() for c in changes)}. The ladders add "
+        f"The projected map: {plain('; '.join(c.words() for c in changes))}. The ladders add "
         "medians, as a "
         f"hand-drawn map does: lead time {duration_text(now['lead_s'])} today, "
         f"{duration_text(then['lead_s'])} projected (waiting {duration_text(now['wait_s'])} → "
@@ -370,7 +372,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
         "medians. Hover a bar for its cases."
     )
     st.subheader("What the projection assumes")
-    st.markdown("\n".join(f"- {sentence}" for sentence in p.figures["assumptions"]))
+    st.markdown("\n".join(f"- {plain(sentence)}" for sentence in p.figures["assumptions"]))
     try_it(offering, changes, p)
 
 
@@ -410,7 +412,7 @@ def try_it(offering: str, changes: Sequence[Change], p: Projection) -> None:
     button that records it."""
     downstream = _downstream(changes, _next_steps(p.current))
     where = (
-        f" (here, before **{downstream}**, the step that would receive the work sooner)"
+        f" (here, before **{plain(downstream)}**, the step that would receive the work sooner)"
         if downstream
         else ""
     )
@@ -435,8 +437,8 @@ def try_it(offering: str, changes: Sequence[Change], p: Projection) -> None:
                 tuple(encode(c) for c in changes),
                 _hypothesis(p.figures, downstream),
             ),
-            help=f"Records an experiment on {offering}: “{describe(changes)}”, taking effect "
-            "now, with the projection as its hypothesis.",
+            help=f"Records an experiment on {plain(offering)}: “{plain(describe(changes))}”, "
+            "taking effect now, with the projection as its hypothesis.",
         )
         if (recorded := st.session_state.pop("rd_recorded", None)) is not None:
             st.success(
@@ -449,4 +451,4 @@ def try_it(offering: str, changes: Sequence[Change], p: Projection) -> None:
                 query_params={"p_experiment": str(recorded)},
             )
         if error := st.session_state.pop("rd_error", None):
-            st.error(error, icon=":material/error:")
+            st.error(plain(error), icon=":material/error:")

@@ -67,11 +67,12 @@ class MapView:
         return self.filters.spec((self.offering,))
 
     def period(self) -> str:
-        """Which cases are in view, in words: 'all time', or the window and its rule."""
+        """Which cases are in view, in words: 'all time', or the window and its rule
+        (which may name an attribute and its values: escaped, for Markdown)."""
         f = self.filters
         if not f.has_window:
             return "all time" + (", completed cases only" if f.completed_only else "")
-        return f.describe()
+        return plain(f.describe())
 
 
 def view_selection(
@@ -173,7 +174,8 @@ def _totals(view: MapView, vs: ValueStream, totals: dict[str, Any]) -> None:
     path = VARIANT_SEPARATOR.join(vs.path)
     period = view.period()
     ladder_help = (
-        f"The sum of the steps' median waits and times along the most common path ({path}), "
+        f"The sum of the steps' median waits and times along the most common path "
+        f"({plain(path)}), "
         f"{period}, as a hand-drawn map adds them. A case rarely has every step's median "
         "wait and time, so this is not the cases' median lead time (beside it)."
     )

@@ -27,7 +27,7 @@ from metrics.waits import (
 from model.units import unit_for
 from ui.drill import open_case, open_cases
 from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
-from ui.format import duration_text, explain, in_unit, share, table_unit, unit_label
+from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.widgets import chart_downloads, seed_from_url, slug, table, url_choice
 
 MAX_STEPS = 25
@@ -58,7 +58,7 @@ def wait_overview(
     if neck.height:
         row = neck.row(0, named=True)
         text += (
-            f" The most waiting happens before **{row['activity']}**: {share(row['wait_share'])} "
+            f" The most waiting happens before **{plain(row['activity'])}**: {share(row['wait_share'])} "
             f"of all of it, a median of {duration_text(row['wait_s_p50'])} per wait."
         )
     st.markdown(text, help=explain("wait_before_step", int(frame["waits"].sum()), unit="waits"))
@@ -190,16 +190,16 @@ def cases_waiting(
     if nxt.height:
         top = nxt.row(0, named=True)
         hint = (
-            f" After {step}, cases usually go on to **{top['to_activity']}** "
+            f" After {plain(step)}, cases usually go on to **{plain(top['to_activity'])}** "
             f"({share(top['count'] / nxt['count'].sum())} of {int(nxt['count'].sum()):,} times)."
         )
     st.markdown(
-        f"**{frame.height:,} open cases** have finished {step} and wait for their next step; "
+        f"**{frame.height:,} open cases** have finished {plain(step)} and wait for their next step; "
         f"the longest has been idle {duration_text(frame['idle_s'][0])}.{hint}",
         help=explain(
             "aging",
             frame.height,
-            extra=f"Now = the latest event of {offering}, {now:%-d %b %Y %H:%M} UTC.",
+            extra=f"Now = the latest event of {plain(offering)}, {now:%-d %b %Y %H:%M} UTC.",
         ),
     )
     unit = table_unit(frame, ["idle_s", "age_s"])
@@ -302,7 +302,7 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
         ).item()
     )
     st.markdown(
-        f"**{case_id}**: {frame.height} steps over {duration_text(span)}, of which "
+        f"**{plain(case_id)}**: {frame.height} steps over {duration_text(span)}, of which "
         f"{duration_text(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
         "Amber bars are waits, coloured bars the steps by value class."
     )

@@ -19,6 +19,7 @@ from metrics.selection import select_cases
 from metrics.windows import Side
 from model import DAY, HOUR
 from tests.metrics.test_compare import CHANGE, Truth, synthetic
+from tests.ui import apptest
 from tests.ui.apptest import no_exceptions, run_app
 from ui.experiments_screen import window_selection
 from warehouse import Warehouse
@@ -166,7 +167,7 @@ def test_where_the_waiting_went_names_the_steps_the_verdict_rests_on(
     no_exceptions(at)
     # June: Sample approval's wait per case fell, but its test could be chance, so no
     # step is named and the verdict rests on lead time alone.
-    captions = "\n".join(str(c.value) for c in at.caption)
+    captions = "\n".join(apptest.shown(str(c.value)) for c in at.caption)
     assert "No step's wait changed clearly: every difference could be chance." in captions
 
 

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import ImportOptions, ingest
-from tests.ui.apptest import no_exceptions, run_app
+from tests.ui.apptest import no_exceptions, run_app, shown
 from warehouse import LOCAL, Warehouse
 from warehouse.findings import give_verdict, verdicts
 
@@ -23,7 +23,7 @@ SHIFT, LEAD, NECK = "07576a3b81e4b12b", "c00a55a6807784a4", "449ab5666db1509e"
 def _text(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "success", "warning", "info", "error"):
-        parts += [str(e.value) for e in getattr(at, kind)]
+        parts += [shown(str(e.value)) for e in getattr(at, kind)]
     return "\n".join(parts)
 
 
@@ -196,7 +196,7 @@ def test_a_dismissal_whose_data_moved_comes_back_marked(
         "**The data changed since this was dismissed:** time at stake 3.5 d → 385.6 d a week. "
         f"It was dismissed by {LOCAL.name} on "
     )
-    assert changed.value.endswith(": “We know: the video approvals”.")
+    assert shown(changed.value).endswith(": “We know: the video approvals”.")
     labels = {b.key: b.label for b in at.button if b.key.endswith(LEAD)}
     assert labels[f"fnd_dismiss_{LEAD}"] == "Dismiss again"
     assert labels[f"fnd_withdraw_{LEAD}"] == "Withdraw the verdict"

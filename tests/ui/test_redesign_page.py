@@ -12,7 +12,7 @@ import pytest
 
 from metrics.stats import duration_text
 from tests.cli_runner import run_cli
-from tests.ui.apptest import no_exceptions, run_app
+from tests.ui.apptest import no_exceptions, run_app, shown
 from warehouse import Warehouse
 from warehouse.experiments import experiments
 
@@ -52,7 +52,7 @@ def _link(at: Any) -> list[str]:
 
 
 def _markdown(at: Any) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
+    return "\n".join(shown(str(m.value)) for m in at.markdown)
 
 
 def test_changes_chosen_by_key_project_what_the_command_line_projects(

@@ -16,7 +16,7 @@ from metrics.derived import derive_all
 from metrics.forecast import likely_done_by
 from metrics.stats import duration_text
 from tests.cli_runner import run_cli
-from tests.ui.apptest import no_exceptions, run_app
+from tests.ui.apptest import no_exceptions, run_app, shown
 from warehouse import Warehouse
 from warehouse.calendars import get_calendar
 
@@ -123,10 +123,10 @@ def test_a_bad_calendar_says_what_and_where_and_cannot_be_saved(
     at.text_area(key="cal_holidays").set_value("25 Dec")
     at.run()
     no_exceptions(at)
-    warning = "\n".join(w.value for w in at.warning)
+    warning = "\n".join(shown(w.value) for w in at.warning)
     assert "Tuesday: “whenever” is not a period such as 09:00-17:00." in warning
     at.text_input(key="cal_tue").set_value("09:00-17:00").run()
-    warning = "\n".join(w.value for w in at.warning)
+    warning = "\n".join(shown(w.value) for w in at.warning)
     assert '"hours" → "wed": 17:00 to 09:00 does not end after it starts' in warning
     assert '"holidays": "25" is not a date (YYYY-MM-DD)' in warning
     assert at.button(key="cal_save").disabled

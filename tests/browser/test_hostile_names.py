@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +16,8 @@ from pipelines.ingest import ImportOptions, ingest
 from pipelines.mapping import Mapping
 from tests.browser.conftest import StreamlitServer, no_exception, wait_for_app
 from warehouse import Warehouse
+from warehouse.experiments import create_experiment
+from warehouse.future_states import save_future_state
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +30,8 @@ STEPS = [
     "**bold** [y](http://evil.example/y)",
 ]
 PEOPLE = ["<script>alert(2)</script>", "ana@evil.example", "- listed"]
+EXPERIMENT = "[trial](http://evil.example/t) $x^2$"
+FUTURE_STATE = "![f](http://127.0.0.1:9/f.png) :blue[plan]"
 PAGES = [
     "",
     "vsm",
@@ -92,7 +97,7 @@ def _rendered_markup(page) -> list[str]:  # type: ignore[no-untyped-def]
             if (s.textContent.includes('alert(')) found.push('script');
           }
           for (const s of main.querySelectorAll('[style*="color"]')) {
-            if (s.textContent.trim() === 'alarm') found.push('coloured alarm');
+            if (['alarm', 'faster', 'plan'].includes(s.textContent.trim())) found.push('coloured ' + s.textContent);
           }
           for (const s of main.querySelectorAll('[data-testid="stMarkdownContainer"] span[role="img"]')) {
             if (s.textContent === 'delete') found.push('icon delete');
@@ -115,6 +120,17 @@ def test_no_name_becomes_markup_on_any_page(browser, tmp_path: Path) -> None:  #
         )
         report = ingest(wh, _hostile_log(tmp_path), options=ImportOptions(mapping=mapping))
         assert report.stored == 40 * 5 + 14  # every third case goes back once
+        for offering in OFFERINGS:
+            # People type these too: an experiment's texts and a future state's name.
+            create_experiment(
+                wh,
+                name=EXPERIMENT,
+                offering=offering,
+                changed_at=datetime(2026, 8, 20, tzinfo=UTC),
+                what_changed="<b>bold</b> [link](http://evil.example/w)",
+                hypothesis="$\\frac{c}{d}$ :red[faster]",
+            )
+            save_future_state(wh, offering, {"name": FUTURE_STATE, "stages": STEPS, "optional": []})
     server = StreamlitServer(db)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     dialogs: list[str] = []
@@ -151,3 +167,5 @@ def test_no_name_becomes_markup_on_any_page(browser, tmp_path: Path) -> None:  #
     assert OFFERINGS[0] in texts["health"]
     assert "[c0](http://evil.example/c)" in texts["case"]
     assert "<img src=x onerror=alert(1)>" in texts["case"]
+    assert EXPERIMENT in texts["experiments"]
+    assert FUTURE_STATE in texts["future-state"]

@@ -21,6 +21,28 @@ WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WAIT_COLOR = "#f9a825"
 BOTTLENECK_COLOR = "#d32f2f"
 MARKERS = {"median (p50)": "#212121", "p85": "#ef6c00", "p95": "#c62828"}
+STEP_PALETTE = (
+    "#4e79a7",
+    "#a0cbe8",
+    "#f28e2b",
+    "#ffbe7d",
+    "#59a14f",
+    "#8cd17d",
+    "#b6992d",
+    "#f1ce63",
+    "#499894",
+    "#86bcb6",
+    "#79706e",
+    "#bab0ac",
+    "#d37295",
+    "#fabfd2",
+    "#b07aa1",
+    "#d4a6c8",
+    "#9d7660",
+    "#d7b5a6",
+)
+"""Tableau's 20 colours without its two reds: red is the bottleneck's alone, in the
+legend as on the line, so no other step reads as the bottleneck."""
 FLOOR_MINUTES = 1.0
 
 
@@ -136,7 +158,10 @@ def wait_ecdf_chart(
         pl.format("{} ({} waits)", pl.col("activity"), pl.col("waits")).alias("step"),
     )
     names = dict(frame.select("activity", "step").unique().iter_rows())
-    domain = [names[a] for a in (order or sorted(names)) if a in names]
+    steps = [a for a in (order or sorted(names)) if a in names]
+    domain = [names[a] for a in steps]
+    others = iter(STEP_PALETTE * (len(steps) // len(STEP_PALETTE) + 1))
+    colors = [BOTTLENECK_COLOR if a == highlight else next(others) for a in steps]
     x = alt.X(
         "wait:Q",
         title=f"Wait before the step ({unit}{', log scale' if log else ''})",
@@ -159,7 +184,7 @@ def wait_ecdf_chart(
             color=alt.Color(
                 "step:N",
                 title="Step (click to pick)",
-                scale=alt.Scale(domain=domain, scheme="tableau20"),
+                scale=alt.Scale(domain=domain, range=colors),
                 legend=alt.Legend(orient="right", labelLimit=260),
             ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),

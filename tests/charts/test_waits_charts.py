@@ -8,6 +8,7 @@ import polars as pl
 
 from charts.export import to_svg
 from charts.waits import (
+    BOTTLENECK_COLOR,
     case_timeline_chart,
     step_wait_boxes_chart,
     wait_ecdf_chart,
@@ -63,6 +64,9 @@ def test_ecdf_draws_one_line_per_step_and_the_highlight() -> None:
     lines = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
     assert len(lines) == 2
     assert lines[0]["encoding"]["color"]["scale"]["domain"] == ["B (3 waits)", "C (2 waits)"]
+    # The legend shows the bottleneck in the red of its thick line, and no other step in red.
+    assert lines[0]["encoding"]["color"]["scale"]["range"] == ["#4e79a7", BOTTLENECK_COLOR]
+    assert lines[1]["mark"]["color"] == BOTTLENECK_COLOR
     assert (
         lines[0]["encoding"]["x"]["field"] == "wait"
         and lines[0]["encoding"]["y"]["field"] == "share"

@@ -15,7 +15,7 @@ import polars as pl
 
 from charts.style import VALUE_CLASS_COLORS, AnyChart
 from metrics.stats import duration_text
-from model.units import UNITS
+from model.units import DAY, UNITS
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WAIT_COLOR = "#f9a825"
@@ -329,11 +329,16 @@ def case_timeline_chart(
     domain = [part for part in palette if part in present]
     colors = [palette[part] for part in domain]
     y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
+    # One date format along the axis: Vega's default mixes "Wed 05", "Nov 09" and
+    # "December" on one axis. Hours show only when the case is shorter than two days.
+    span_s = bars.select((pl.col("to").max() - pl.col("from").min()).dt.total_seconds()).item()
+    long_case = span_s is not None and span_s >= 2 * DAY
+    time_axis = alt.Axis(format="%-d %b" if long_case else "%-d %b %H:%M", labelOverlap=True)
     gantt = (
         alt.Chart(bars)
         .mark_bar(size=16, cornerRadius=2)
         .encode(
-            x=alt.X("from:T", title="Time (UTC)"),
+            x=alt.X("from:T", title="Time (UTC)", axis=time_axis),
             x2="to:T",
             y=y,
             color=alt.Color(

@@ -100,3 +100,14 @@ def test_timeline_has_wait_and_step_bars_and_marks_unknown_starts() -> None:
     diamonds = next(d for d in datasets if d and "start_known" in d[0])
     assert [row["activity"] for row in diamonds] == ["B"]  # B has no start time
     assert spec["title"]["text"] == "Case 3"
+    # Case 3 lasts 6 hours: the axis shows the hour, in one format along the axis.
+    gantt = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
+    assert gantt["encoding"]["x"]["axis"]["format"] == "%-d %b %H:%M"
+    # Case 1 lasts 51 hours: days only.
+    long_case = waits.case_timeline(inst.lazy(), "1").collect()
+    gantt = next(
+        layer
+        for layer in _spec(case_timeline_chart(long_case))["layer"]
+        if layer["mark"]["type"] == "bar"
+    )
+    assert gantt["encoding"]["x"]["axis"]["format"] == "%-d %b"

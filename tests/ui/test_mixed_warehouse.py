@@ -66,3 +66,35 @@ def test_a_chosen_window_is_compared_with_the_window_before_it(
     no_exceptions(at)
     deltas = [m.delta for m in at.metric if m.label == "Median lead time"]
     assert len(deltas) == 5 and all(d and d.endswith("vs before") for d in deltas[:3])
+
+
+def test_the_health_table_says_which_offerings_show_flow_efficiency(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real logs classify no step value-adding: their tiles read "Flow efficiency", and
+    the table's PCE column says it holds theirs; the demo's offerings keep PCE."""
+    at = run_app(mixed_copy, "app_pages/health.py", monkeypatch)
+    no_exceptions(at)
+    with Warehouse.open(mixed_copy) as wh:
+        d = derive_all(wh.events(), wh.catalog(), wh.open_items())
+    rows = health(
+        d.instances.lazy(), d.cases.lazy(), bounds=period_bounds(d.cases.lazy(), days=30)
+    ).collect()
+    flow = rows.filter(pl.col("pce_basis") != "value-adding")["offering"].sort().to_list()
+    assert flow == ["receipt", "running-example"]
+    assert sum(m.label == "Flow efficiency" for m in at.metric) == 2
+    note = next(c.value for c in at.caption if "holds flow efficiency" in c.value)
+    assert note.startswith("The figures are those of the tiles above. receipt, running-example:")
+    table = at.dataframe[0].value
+    assert list(table.columns) == [
+        "Offering",
+        "Cases completed",
+        "In progress",
+        "Completed",
+        "p50 lead (d)",
+        "p50 before (d)",
+        "p85 lead (d)",
+        "PCE (%)",
+        "Rework (%)",
+        "Bottleneck",
+    ]

@@ -204,10 +204,12 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
     left, right = st.columns([3, 1], gap="medium")
     with left:
         _scrolling("rd_today")
+        # A chart's box on the page is exactly its plot height: a chart title would push
+        # the ladder out of sight at the bottom, so the title is written above instead.
+        st.markdown(f"**{plain(offering)}: today**")
         chart = value_stream_map_chart(
             boxes,
             p.current.totals,
-            title=f"{offering}: today",
             select=SELECTION,
             selected=ss["rd_step"] if ss["rd_step"] in on_map else None,
         )
@@ -347,11 +349,15 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
         )
         return
     _scrolling("rd_projected")
+    st.markdown(f"**{plain(offering)}: projected**")
+    with st.container(key="rd_projected"):
+        st.altair_chart(
+            value_stream_map_chart(p.projected.boxes, p.projected.totals, select=None),
+            width="content",
+        )
     chart = value_stream_map_chart(
         p.projected.boxes, p.projected.totals, title=f"{offering}: projected", select=None
     )
-    with st.container(key="rd_projected"):
-        st.altair_chart(chart, width="content")
     now, then = p.current.totals, p.projected.totals
     st.caption(
         f"The projected map: {plain('; '.join(c.words() for c in changes))}. The ladders add "

@@ -233,6 +233,14 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
             "not on the map but can be changed too.",
         )
         nxt = next_of.get(step)
+        # The buttons name the steps, whose names are often longer than the narrow column:
+        # they wrap rather than end in an ellipsis.
+        st.markdown(
+            "<style>.st-key-rd_remove button *, .st-key-rd_parallel button * "
+            "{ white-space: normal !important; overflow: visible !important; "
+            "text-overflow: clip !important; }</style>",
+            unsafe_allow_html=True,
+        )
         st.button(
             f"Remove {plain(step)}",
             key="rd_remove",

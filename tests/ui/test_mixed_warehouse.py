@@ -98,3 +98,27 @@ def test_the_health_table_says_which_offerings_show_flow_efficiency(
         "Rework (%)",
         "Bottleneck",
     ]
+
+
+def test_a_stream_of_minutes_and_without_start_times_reads_as_such_on_stream_health(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """receipt's cases take minutes and its log has no start times: the table does not
+    round its lead time to 0 days, and its tile says why its flow efficiency is blank."""
+    at = run_app(mixed_copy, "app_pages/health.py", monkeypatch)
+    no_exceptions(at)
+    with Warehouse.open(mixed_copy) as wh:
+        d = derive_all(wh.events(), wh.catalog(), wh.open_items())
+    rows = health(
+        d.instances.lazy(), d.cases.lazy(), bounds=period_bounds(d.cases.lazy(), days=30)
+    ).collect()
+    receipt = rows.filter(pl.col("offering") == "receipt").row(0, named=True)
+    assert receipt["lead_time_s_p50"] < 3600 and receipt["pce"] is None
+    table = at.dataframe[0].value.set_index("Offering")
+    assert table.loc["receipt", "p50 lead (d)"] == pytest.approx(
+        receipt["lead_time_s_p50"] / 86_400, rel=5e-3
+    )
+    assert table.loc["receipt", "p50 lead (d)"] > 0
+    unknown = [c.value for c in at.caption if "PCE and flow efficiency are unknown" in c.value]
+    assert len(unknown) == 2  # receipt and running-example, the two logs without start times
+    assert unknown[0].startswith("Completed 25 Dec 2011 to 23 Jan 2012.")

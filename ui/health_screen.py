@@ -18,12 +18,11 @@ from charts.health import lead_time_trend_chart
 from metrics.health import health, lead_time_trend
 from metrics.periods import overlapping_groups, period_bounds, quiet_offerings
 from metrics.selection import Selection
-from model.units import UNITS
 from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.findings_screen import top_finding_line
 from ui.forecasts import forecast_line
-from ui.format import duration_text, explain, pct_change, plain, share, unit_label
+from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
 from ui.resources import warehouse
 from ui.widgets import chart_downloads, table
 from warehouse.experiments import experiments
@@ -224,16 +223,9 @@ def health_table(rows: pl.DataFrame) -> pl.DataFrame:
         period.alias("Cases completed"),
         pl.col("in_progress").alias("In progress"),
         pl.col("completed").alias("Completed"),
-        # Three significant figures, not one decimal: a stream whose cases take minutes
-        # would read 0 days.
-        *(
-            (pl.col(column) / UNITS[unit]).round_sig_figs(3).alias(unit_label(label, unit))
-            for column, label in (
-                ("lead_time_s_p50", "p50 lead"),
-                ("prev_lead_time_s_p50", "p50 before"),
-                ("lead_time_s_p85", "p85 lead"),
-            )
-        ),
+        in_unit("lead_time_s_p50", unit).alias(unit_label("p50 lead", unit)),
+        in_unit("prev_lead_time_s_p50", unit).alias(unit_label("p50 before", unit)),
+        in_unit("lead_time_s_p85", unit).alias(unit_label("p85 lead", unit)),
         (pl.col("pce") * 100).round(1).alias("PCE (%)"),
         (pl.col("rework_case_share") * 100).round(1).alias("Rework (%)"),
         pl.col("bottleneck").alias("Bottleneck"),

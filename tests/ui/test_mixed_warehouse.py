@@ -103,8 +103,8 @@ def test_the_health_table_says_which_offerings_show_flow_efficiency(
 def test_a_stream_of_minutes_and_without_start_times_reads_as_such_on_stream_health(
     mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """receipt's cases take minutes and its log has no start times: the table does not
-    round its lead time to 0 days, and its tile says why its flow efficiency is blank."""
+    """receipt's cases take minutes and its log has no start times: the table keeps two
+    significant figures of its lead time in days rather than 0, and its tile says why its flow efficiency is blank."""
     at = run_app(mixed_copy, "app_pages/health.py", monkeypatch)
     no_exceptions(at)
     with Warehouse.open(mixed_copy) as wh:
@@ -115,10 +115,29 @@ def test_a_stream_of_minutes_and_without_start_times_reads_as_such_on_stream_hea
     receipt = rows.filter(pl.col("offering") == "receipt").row(0, named=True)
     assert receipt["lead_time_s_p50"] < 3600 and receipt["pce"] is None
     table = at.dataframe[0].value.set_index("Offering")
-    assert table.loc["receipt", "p50 lead (d)"] == pytest.approx(
-        receipt["lead_time_s_p50"] / 86_400, rel=5e-3
+    assert table.loc["receipt", "p50 lead (d)"] == float(
+        f"{receipt['lead_time_s_p50'] / 86_400:.2g}"
     )
     assert table.loc["receipt", "p50 lead (d)"] > 0
     unknown = [c.value for c in at.caption if "PCE and flow efficiency are unknown" in c.value]
     assert len(unknown) == 2  # receipt and running-example, the two logs without start times
     assert unknown[0].startswith("Completed 25 Dec 2011 to 23 Jan 2012.")
+
+
+def test_a_variant_of_minutes_does_not_read_0_days(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """receipt's most common variant takes minutes while the table reads in days (its
+    longest variants take days): two significant figures, not 0."""
+    at = run_app(mixed_copy, "app_pages/vsm.py", monkeypatch)
+    at.selectbox(key="vsm_offering").set_value("receipt")
+    at.run()
+    no_exceptions(at)
+    with Warehouse.open(mixed_copy) as wh:
+        d = derive_all(wh.events(), wh.catalog(), wh.open_items())
+    done = d.cases.filter((pl.col("offering") == "receipt") & pl.col("completed"))
+    top = done.group_by("variant").agg(pl.len(), pl.col("lead_time_s").median())
+    minutes = top.sort("len", descending=True).row(0, named=True)["lead_time_s"]
+    assert minutes < 3600
+    variants = next(f.value for f in at.dataframe if "Median lead time (d)" in f.value.columns)
+    assert variants["Median lead time (d)"][0] == float(f"{minutes / 86_400:.2g}")

@@ -133,10 +133,18 @@ def scorecard_table(card: pl.DataFrame, period: str, windowed: bool) -> None:
         else "whereas Stream health, with no time window chosen, shows each offering's last "
         f"{DEFAULT_DAYS} days (choose a window in the sidebar to see the same figures on both pages)"
     )
+    unknown = card.filter(pl.col("pce").is_null() & (pl.col("completed_in_period") > 0))
+    blank = (
+        f" No PCE for {', '.join(plain(o) for o in unknown['offering'].to_list())}: some steps "
+        "have no start time and no standard minutes in the Data page's activity catalog, so "
+        "work time is not known."
+        if unknown.height
+        else ""
+    )
     st.caption(
         f"Lead times, PCE or flow efficiency and the bottleneck are over each offering's "
         f"cases completed in the period ({period}), {health}; cases in view and rework count "
-        "every case the sidebar keeps."
+        f"every case the sidebar keeps.{blank}"
     )
     unit = "days"
     numbers = card.select(

@@ -141,3 +141,17 @@ def test_a_variant_of_minutes_does_not_read_0_days(
     assert minutes < 3600
     variants = next(f.value for f in at.dataframe if "Median lead time (d)" in f.value.columns)
     assert variants["Median lead time (d)"][0] == float(f"{minutes / 86_400:.2g}")
+
+
+def test_compare_says_why_the_real_logs_have_no_pce(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(mixed_copy, "app_pages/compare.py", monkeypatch)
+    no_exceptions(at)
+    card = at.dataframe[0].value.set_index("Offering")
+    assert card.loc["receipt", "PCE"] == "–" and card.loc["running-example", "PCE"] == "–"
+    assert card.loc["Custom formulation", "PCE"] != "–"
+    assert any(
+        "No PCE for receipt, running-example: some steps have no start time" in c.value
+        for c in at.caption
+    )

@@ -28,7 +28,7 @@ st.markdown(
     "on one scale, and each offering keeps its colour on every page."
 )
 st.subheader("Scorecard")
-scorecard_table(card, period_label(bounds, filters))
+scorecard_table(card, period_label(bounds, filters), filters.has_window)
 case_links(card, bounds)
 st.subheader("Lead time")
 lead_times(cases, card, everyone)

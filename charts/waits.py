@@ -15,12 +15,34 @@ import polars as pl
 
 from charts.style import VALUE_CLASS_COLORS, AnyChart
 from metrics.stats import duration_text
-from model.units import UNITS
+from model.units import DAY, UNITS
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WAIT_COLOR = "#f9a825"
 BOTTLENECK_COLOR = "#d32f2f"
 MARKERS = {"median (p50)": "#212121", "p85": "#ef6c00", "p95": "#c62828"}
+STEP_PALETTE = (
+    "#4e79a7",
+    "#a0cbe8",
+    "#f28e2b",
+    "#ffbe7d",
+    "#59a14f",
+    "#8cd17d",
+    "#b6992d",
+    "#f1ce63",
+    "#499894",
+    "#86bcb6",
+    "#79706e",
+    "#bab0ac",
+    "#d37295",
+    "#fabfd2",
+    "#b07aa1",
+    "#d4a6c8",
+    "#9d7660",
+    "#d7b5a6",
+)
+"""Tableau's 20 colours without its two reds: red is the bottleneck's alone, in the
+legend as on the line, so no other step reads as the bottleneck."""
 FLOOR_MINUTES = 1.0
 
 
@@ -136,7 +158,10 @@ def wait_ecdf_chart(
         pl.format("{} ({} waits)", pl.col("activity"), pl.col("waits")).alias("step"),
     )
     names = dict(frame.select("activity", "step").unique().iter_rows())
-    domain = [names[a] for a in (order or sorted(names)) if a in names]
+    steps = [a for a in (order or sorted(names)) if a in names]
+    domain = [names[a] for a in steps]
+    others = iter(STEP_PALETTE * (len(steps) // len(STEP_PALETTE) + 1))
+    colors = [BOTTLENECK_COLOR if a == highlight else next(others) for a in steps]
     x = alt.X(
         "wait:Q",
         title=f"Wait before the step ({unit}{', log scale' if log else ''})",
@@ -159,7 +184,7 @@ def wait_ecdf_chart(
             color=alt.Color(
                 "step:N",
                 title="Step (click to pick)",
-                scale=alt.Scale(domain=domain, scheme="tableau20"),
+                scale=alt.Scale(domain=domain, range=colors),
                 legend=alt.Legend(orient="right", labelLimit=260),
             ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
@@ -304,11 +329,16 @@ def case_timeline_chart(
     domain = [part for part in palette if part in present]
     colors = [palette[part] for part in domain]
     y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
+    # One date format along the axis: Vega's default mixes "Wed 05", "Nov 09" and
+    # "December" on one axis. Hours show only when the case is shorter than two days.
+    span_s = bars.select((pl.col("to").max() - pl.col("from").min()).dt.total_seconds()).item()
+    long_case = span_s is not None and span_s >= 2 * DAY
+    time_axis = alt.Axis(format="%-d %b" if long_case else "%-d %b %H:%M", labelOverlap=True)
     gantt = (
         alt.Chart(bars)
         .mark_bar(size=16, cornerRadius=2)
         .encode(
-            x=alt.X("from:T", title="Time (UTC)"),
+            x=alt.X("from:T", title="Time (UTC)", axis=time_axis),
             x2="to:T",
             y=y,
             color=alt.Color(

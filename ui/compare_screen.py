@@ -27,6 +27,7 @@ from model.units import DAY
 from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
+from ui.health_screen import DEFAULT_DAYS
 from ui.widgets import chart_downloads, csv_download, table
 
 
@@ -101,9 +102,11 @@ WIDTHS = {
 }
 
 
-def scorecard_table(card: pl.DataFrame, period: str) -> None:
+def scorecard_table(card: pl.DataFrame, period: str, windowed: bool) -> None:
     """One row per offering, one column per measure, written as a person reads it (each
-    column's header says what it is over)."""
+    column's header says what it is over). Without a window (`windowed` false) the period
+    is all time, which Stream health never shows: the caption says so rather than promise
+    the same figures there."""
     frame = pl.DataFrame(
         [
             {"Offering": r["offering"], **{label: fmt(r) for label, _, fmt in ROWS}}
@@ -124,10 +127,24 @@ def scorecard_table(card: pl.DataFrame, period: str) -> None:
             },
         },
     )
+    health = (
+        "the same figures as on Stream health for that period"
+        if windowed
+        else "whereas Stream health, with no time window chosen, shows each offering's last "
+        f"{DEFAULT_DAYS} days (choose a window in the sidebar to see the same figures on both pages)"
+    )
+    unknown = card.filter(pl.col("pce").is_null() & (pl.col("completed_in_period") > 0))
+    blank = (
+        f" No PCE for {', '.join(plain(o) for o in unknown['offering'].to_list())}: some steps "
+        "have no start time and no standard minutes in the Data page's activity catalog, so "
+        "work time is not known."
+        if unknown.height
+        else ""
+    )
     st.caption(
         f"Lead times, PCE or flow efficiency and the bottleneck are over each offering's "
-        f"cases completed in the period ({period}), the same figures as on Stream health for "
-        "that period; cases in view and rework count every case the sidebar keeps."
+        f"cases completed in the period ({period}), {health}; cases in view and rework count "
+        f"every case the sidebar keeps.{blank}"
     )
     unit = "days"
     numbers = card.select(

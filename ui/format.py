@@ -101,8 +101,11 @@ def table_unit(frame: pl.DataFrame, columns: Sequence[str]) -> str:
 
 
 def in_unit(column: str, unit: str, digits: int = 1) -> pl.Expr:
-    """A seconds column in `unit`, rounded for reading."""
-    return (pl.col(column) / UNITS[unit]).round(digits)
+    """A seconds column in `unit`, rounded for reading to `digits` decimals; a value under
+    one unit keeps two significant figures, so a 9-minute case in a table of days reads
+    0.0062, not 0."""
+    value = pl.col(column) / UNITS[unit]
+    return pl.when(value.abs() < 1).then(value.round_sig_figs(2)).otherwise(value.round(digits))
 
 
 def unit_label(label: str, unit: str) -> str:

@@ -176,11 +176,11 @@ def today_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> li
         "<style>.st-key-fs_today { overflow-x: auto !important; }</style>",
         unsafe_allow_html=True,
     )
+    # A chart's box on the page is exactly its plot height: a chart title would push the
+    # ladder out of sight at the bottom, so the title is written above instead.
+    st.markdown(f"**{plain(offering)}: today**")
     with st.container(key="fs_today"):
-        st.altair_chart(
-            value_stream_map_chart(boxes, ladder(boxes), title=f"{offering}: today", select=None),
-            width="content",
-        )
+        st.altair_chart(value_stream_map_chart(boxes, ladder(boxes), select=None), width="content")
     return boxes["activity"].to_list()
 
 

@@ -103,6 +103,12 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                 note += (
                     f" **No data since {quiet[offering]:%-d %b %Y}**: this stream is not current."
                 )
+            if row["pce"] is None and row["completed"]:
+                note += (
+                    " Its PCE and flow efficiency are unknown: some steps have no start time and "
+                    "no standard minutes in the Data page's activity catalog, so work time is "
+                    "not known."
+                )
             head.caption(note)
             link.page_link(
                 "app_pages/vsm.py",
@@ -192,7 +198,8 @@ def offering_tiles(rows: pl.DataFrame) -> None:
                 )
                 with right:
                     cases_link(
-                        f"cases that waited for {row['bottleneck']}",
+                        # The step is named beside the link: a long name would be cut here.
+                        "the cases that waited for the bottleneck",
                         Selection(offering, completed=True, ended=ended, step=row["bottleneck"]),
                     )
             top_finding_line(row["offering"])
@@ -202,10 +209,14 @@ def offering_tiles(rows: pl.DataFrame) -> None:
 def health_table(rows: pl.DataFrame) -> pl.DataFrame:
     """The tiles as one downloadable table, lead times in days."""
     unit = "days"
+    last = pl.col("period_end") - pl.duration(days=1)
+    same_year = pl.col("period_start").dt.year() == last.dt.year()
     period = pl.format(
         "{}–{}",
-        pl.col("period_start").dt.strftime("%-d %b %Y"),
-        (pl.col("period_end") - pl.duration(days=1)).dt.strftime("%-d %b %Y"),
+        pl.when(same_year)
+        .then(pl.col("period_start").dt.strftime("%-d %b"))
+        .otherwise(pl.col("period_start").dt.strftime("%-d %b %Y")),
+        last.dt.strftime("%-d %b %Y"),
     )
     return rows.select(
         pl.col("offering").alias("Offering"),
@@ -213,7 +224,7 @@ def health_table(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("in_progress").alias("In progress"),
         pl.col("completed").alias("Completed"),
         in_unit("lead_time_s_p50", unit).alias(unit_label("p50 lead", unit)),
-        in_unit("prev_lead_time_s_p50", unit).alias(unit_label("…before", unit)),
+        in_unit("prev_lead_time_s_p50", unit).alias(unit_label("p50 before", unit)),
         in_unit("lead_time_s_p85", unit).alias(unit_label("p85 lead", unit)),
         (pl.col("pce") * 100).round(1).alias("PCE (%)"),
         (pl.col("rework_case_share") * 100).round(1).alias("Rework (%)"),
@@ -221,25 +232,53 @@ def health_table(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+HEADER_HELP = {
+    "In progress": "Cases started and not completed at the end of the period.",
+    "Completed": "Cases completed in the period.",
+    "p50 lead (d)": "Median lead time of the cases completed in the period, in days.",
+    "p50 before (d)": "Median lead time of the cases completed in the equally long period "
+    "just before, in days.",
+    "p85 lead (d)": "85% of the cases completed in the period took at most this, in days.",
+    "PCE (%)": "Value-adding time / lead time, over the cases completed in the period "
+    "(flow efficiency where no step is classified value-adding).",
+    "Rework (%)": "Share of the cases completed in the period that repeat a step.",
+}
+"""Each number column's help: the short headers fit the page, the help says what they are."""
+
+
 def all_offerings_table(rows: pl.DataFrame) -> None:
     frame = health_table(rows)
-    numbers = {c: st.column_config.NumberColumn(width=78) for c in frame.columns[2:9]}
+    # Widths sum to the page's width at 1440 px, so no column is cut at the right edge.
+    widths = {
+        "Offering": 165,
+        "Cases completed": 130,
+        "p50 before (d)": 92,
+        "PCE (%)": 62,
+        "Bottleneck": 140,
+    }
     table(
         frame,
         "stream-health",
         "health_table",
         download_label="Download the figures (CSV)",
         column_config={
-            **numbers,
-            "Offering": st.column_config.TextColumn(width=180),
-            "Cases completed": st.column_config.TextColumn(width=170),
-            "Bottleneck": st.column_config.TextColumn(width=160),
+            **{
+                c: st.column_config.NumberColumn(help=HEADER_HELP[c], width=widths.get(c, 78))
+                for c in frame.columns[2:9]
+            },
+            "Offering": st.column_config.TextColumn(width=widths["Offering"]),
+            "Cases completed": st.column_config.TextColumn(width=widths["Cases completed"]),
+            "Bottleneck": st.column_config.TextColumn(width=widths["Bottleneck"]),
         },
     )
-    st.caption(
-        "PCE is flow efficiency where no step of the offering is classified value-adding. "
-        "The figures are those of the tiles above."
-    )
+    flow = rows.filter(pl.col("pce_basis") != "value-adding")["offering"].to_list()
+    note = "The figures are those of the tiles above."
+    if flow:
+        note += (
+            f" {', '.join(plain(o) for o in flow)}: no step is classified value-adding, so "
+            "the PCE column holds flow efficiency (all work time / lead time), as the tile says."
+        )
+    st.caption(note)
 
 
 def trend(cases: pl.DataFrame, all_offerings: list[str]) -> None:

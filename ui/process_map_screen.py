@@ -145,12 +145,23 @@ def draw_process_map(
                 ),
                 help=explain("bottleneck"),
             )
+        note = "A map wider than the page scrolls sideways, so its text stays readable."
         if view.nodes.height < view.all_activities:
-            st.caption(
-                "With steps hidden, an arrow that skips a hidden step also spans that step's time."
+            note += (
+                " With steps hidden, an arrow that skips a hidden step also spans that step's time."
             )
+        st.caption(note)
         _map_downloads(view.dot, f"process-map-{slug(offering)}")
-    st.graphviz_chart(view.dot, width="content")
+    # A map too wide for the page keeps Graphviz's size and scrolls sideways: shrunk to the
+    # page's width, a map of twenty steps had 5-pixel text.
+    st.markdown(
+        "<style>.st-key-pm_map { overflow-x: auto !important; } "
+        ".st-key-pm_map [data-testid='stGraphVizChart'] svg { max-width: none !important; }"
+        "</style>",
+        unsafe_allow_html=True,
+    )
+    with st.container(key="pm_map"):
+        st.graphviz_chart(view.dot, width="content")
 
 
 def _map_downloads(dot: str, name: str) -> None:
@@ -206,20 +217,29 @@ def arrows_table(view: MapView, offering: str) -> None:
         in_unit("wait_s_p50", unit).alias(unit_label("Median wait", unit)),
         in_unit("wait_s_p85", unit).alias(unit_label("p85 wait", unit)),
         pl.col("measure")
-        .replace(
-            {
-                "none": "cases, no wait",
-                "elapsed": "elapsed (no start times)",
-                "mixed": "partly elapsed",
-            }
-        )
+        .replace({"none": "cases, no wait", "mixed": "partly elapsed"})
         .alias("Measured as"),
     )
+    # The step names take what they need; the short columns are sized so the last one is
+    # not cut at the page's edge.
+    columns = {
+        "From": st.column_config.TextColumn(width=270),
+        "To": st.column_config.TextColumn(width=260),
+        "Times": st.column_config.NumberColumn(format="localized", width=60),
+        "Cases": st.column_config.NumberColumn(format="localized", width=60),
+        "Measured as": st.column_config.TextColumn(
+            width=110,
+            help="wait: from the end of one step to the start of the next. elapsed: from end "
+            "to end, where the next step has no start time (so it includes that step's work). "
+            "partly elapsed: some of the arrow's passes are elapsed.",
+        ),
+    }
     picked = table(
         frame,
         f"process-map-arrows-{slug(offering)}",
         "pm_arrows",
         download_label="Download arrows (CSV)",
+        column_config=columns,
         on_select="rerun",
         selection_mode="single-row",
     )

@@ -204,10 +204,12 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
     left, right = st.columns([3, 1], gap="medium")
     with left:
         _scrolling("rd_today")
+        # A chart's box on the page is exactly its plot height: a chart title would push
+        # the ladder out of sight at the bottom, so the title is written above instead.
+        st.markdown(f"**{plain(offering)}: today**")
         chart = value_stream_map_chart(
             boxes,
             p.current.totals,
-            title=f"{offering}: today",
             select=SELECTION,
             selected=ss["rd_step"] if ss["rd_step"] in on_map else None,
         )
@@ -231,6 +233,14 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
             "not on the map but can be changed too.",
         )
         nxt = next_of.get(step)
+        # The buttons name the steps, whose names are often longer than the narrow column:
+        # they wrap rather than end in an ellipsis.
+        st.markdown(
+            "<style>.st-key-rd_remove button *, .st-key-rd_parallel button * "
+            "{ white-space: normal !important; overflow: visible !important; "
+            "text-overflow: clip !important; }</style>",
+            unsafe_allow_html=True,
+        )
         st.button(
             f"Remove {plain(step)}",
             key="rd_remove",
@@ -347,11 +357,15 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
         )
         return
     _scrolling("rd_projected")
+    st.markdown(f"**{plain(offering)}: projected**")
+    with st.container(key="rd_projected"):
+        st.altair_chart(
+            value_stream_map_chart(p.projected.boxes, p.projected.totals, select=None),
+            width="content",
+        )
     chart = value_stream_map_chart(
         p.projected.boxes, p.projected.totals, title=f"{offering}: projected", select=None
     )
-    with st.container(key="rd_projected"):
-        st.altair_chart(chart, width="content")
     now, then = p.current.totals, p.projected.totals
     st.caption(
         f"The projected map: {plain('; '.join(c.words() for c in changes))}. The ladders add "

@@ -8,6 +8,7 @@ import polars as pl
 
 from charts.export import to_svg
 from charts.waits import (
+    BOTTLENECK_COLOR,
     case_timeline_chart,
     step_wait_boxes_chart,
     wait_ecdf_chart,
@@ -63,6 +64,9 @@ def test_ecdf_draws_one_line_per_step_and_the_highlight() -> None:
     lines = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
     assert len(lines) == 2
     assert lines[0]["encoding"]["color"]["scale"]["domain"] == ["B (3 waits)", "C (2 waits)"]
+    # The legend shows the bottleneck in the red of its thick line, and no other step in red.
+    assert lines[0]["encoding"]["color"]["scale"]["range"] == ["#4e79a7", BOTTLENECK_COLOR]
+    assert lines[1]["mark"]["color"] == BOTTLENECK_COLOR
     assert (
         lines[0]["encoding"]["x"]["field"] == "wait"
         and lines[0]["encoding"]["y"]["field"] == "share"
@@ -96,3 +100,14 @@ def test_timeline_has_wait_and_step_bars_and_marks_unknown_starts() -> None:
     diamonds = next(d for d in datasets if d and "start_known" in d[0])
     assert [row["activity"] for row in diamonds] == ["B"]  # B has no start time
     assert spec["title"]["text"] == "Case 3"
+    # Case 3 lasts 6 hours: the axis shows the hour, in one format along the axis.
+    gantt = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
+    assert gantt["encoding"]["x"]["axis"]["format"] == "%-d %b %H:%M"
+    # Case 1 lasts 51 hours: days only.
+    long_case = waits.case_timeline(inst.lazy(), "1").collect()
+    gantt = next(
+        layer
+        for layer in _spec(case_timeline_chart(long_case))["layer"]
+        if layer["mark"]["type"] == "bar"
+    )
+    assert gantt["encoding"]["x"]["axis"]["format"] == "%-d %b"

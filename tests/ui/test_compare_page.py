@@ -59,3 +59,21 @@ def test_the_sidebar_offering_filter_narrows_the_comparison(
     no_exceptions(at)
     assert list(at.dataframe[0].value["Offering"]) == ["Reverse engineering"]
     assert any("Only one offering is in view" in i.value for i in at.info)
+
+
+def test_the_scorecard_says_when_stream_health_shows_another_period(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    captions = " ".join(c.value for c in at.caption)
+    # All time here, while Stream health falls back to each offering's last 30 days.
+    assert "Stream health, with no time window chosen, shows each offering's last 30 days" in (
+        captions
+    )
+    assert "the same figures as on Stream health" not in captions
+    at.selectbox(key="f_period").set_value("90d")
+    at.run()
+    no_exceptions(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "the same figures as on Stream health for that period" in captions
+    assert "with no time window chosen" not in captions

@@ -66,3 +66,92 @@ def test_a_chosen_window_is_compared_with_the_window_before_it(
     no_exceptions(at)
     deltas = [m.delta for m in at.metric if m.label == "Median lead time"]
     assert len(deltas) == 5 and all(d and d.endswith("vs before") for d in deltas[:3])
+
+
+def test_the_health_table_says_which_offerings_show_flow_efficiency(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real logs classify no step value-adding: their tiles read "Flow efficiency", and
+    the table's PCE column says it holds theirs; the demo's offerings keep PCE."""
+    at = run_app(mixed_copy, "app_pages/health.py", monkeypatch)
+    no_exceptions(at)
+    with Warehouse.open(mixed_copy) as wh:
+        d = derive_all(wh.events(), wh.catalog(), wh.open_items())
+    rows = health(
+        d.instances.lazy(), d.cases.lazy(), bounds=period_bounds(d.cases.lazy(), days=30)
+    ).collect()
+    flow = rows.filter(pl.col("pce_basis") != "value-adding")["offering"].sort().to_list()
+    assert flow == ["receipt", "running-example"]
+    assert sum(m.label == "Flow efficiency" for m in at.metric) == 2
+    note = next(c.value for c in at.caption if "holds flow efficiency" in c.value)
+    assert note.startswith("The figures are those of the tiles above. receipt, running-example:")
+    table = at.dataframe[0].value
+    assert list(table.columns) == [
+        "Offering",
+        "Cases completed",
+        "In progress",
+        "Completed",
+        "p50 lead (d)",
+        "p50 before (d)",
+        "p85 lead (d)",
+        "PCE (%)",
+        "Rework (%)",
+        "Bottleneck",
+    ]
+
+
+def test_a_stream_of_minutes_and_without_start_times_reads_as_such_on_stream_health(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """receipt's cases take minutes and its log has no start times: the table keeps two
+    significant figures of its lead time in days rather than 0, and its tile says why its flow efficiency is blank."""
+    at = run_app(mixed_copy, "app_pages/health.py", monkeypatch)
+    no_exceptions(at)
+    with Warehouse.open(mixed_copy) as wh:
+        d = derive_all(wh.events(), wh.catalog(), wh.open_items())
+    rows = health(
+        d.instances.lazy(), d.cases.lazy(), bounds=period_bounds(d.cases.lazy(), days=30)
+    ).collect()
+    receipt = rows.filter(pl.col("offering") == "receipt").row(0, named=True)
+    assert receipt["lead_time_s_p50"] < 3600 and receipt["pce"] is None
+    table = at.dataframe[0].value.set_index("Offering")
+    assert table.loc["receipt", "p50 lead (d)"] == float(
+        f"{receipt['lead_time_s_p50'] / 86_400:.2g}"
+    )
+    assert table.loc["receipt", "p50 lead (d)"] > 0
+    unknown = [c.value for c in at.caption if "PCE and flow efficiency are unknown" in c.value]
+    assert len(unknown) == 2  # receipt and running-example, the two logs without start times
+    assert unknown[0].startswith("Completed 25 Dec 2011 to 23 Jan 2012.")
+
+
+def test_a_variant_of_minutes_does_not_read_0_days(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """receipt's most common variant takes minutes while the table reads in days (its
+    longest variants take days): two significant figures, not 0."""
+    at = run_app(mixed_copy, "app_pages/vsm.py", monkeypatch)
+    at.selectbox(key="vsm_offering").set_value("receipt")
+    at.run()
+    no_exceptions(at)
+    with Warehouse.open(mixed_copy) as wh:
+        d = derive_all(wh.events(), wh.catalog(), wh.open_items())
+    done = d.cases.filter((pl.col("offering") == "receipt") & pl.col("completed"))
+    top = done.group_by("variant").agg(pl.len(), pl.col("lead_time_s").median())
+    minutes = top.sort("len", descending=True).row(0, named=True)["lead_time_s"]
+    assert minutes < 3600
+    variants = next(f.value for f in at.dataframe if "Median lead time (d)" in f.value.columns)
+    assert variants["Median lead time (d)"][0] == float(f"{minutes / 86_400:.2g}")
+
+
+def test_compare_says_why_the_real_logs_have_no_pce(
+    mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(mixed_copy, "app_pages/compare.py", monkeypatch)
+    no_exceptions(at)
+    card = at.dataframe[0].value.set_index("Offering")
+    assert card.loc["receipt", "PCE"] == "–" and card.loc["running-example", "PCE"] == "–"
+    assert card.loc["Custom formulation", "PCE"] != "–"
+    assert any(
+        "No PCE for receipt, running-example: some steps have no start time" in c.value
+        for c in at.caption
+    )

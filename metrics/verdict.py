@@ -262,7 +262,7 @@ def step_words(s: StepWait) -> str:
     moved = {"fell": "fell", "rose": "rose", None: "changed"}[s.change]
     return (
         f"the wait before {s.activity} {moved} from a median of {duration_text(s.before_p50_s)} "
-        f"to {duration_text(s.after_p50_s)} ({s.before_instances} and {s.after_instances} waits; "
+        f"to {duration_text(s.after_p50_s, like=s.before_p50_s)} ({s.before_instances} and {s.after_instances} waits; "
         f"{p_words(s.holm_p)})"
     )
 

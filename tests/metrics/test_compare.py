@@ -614,3 +614,27 @@ def test_a_step_with_too_few_waits_is_outside_the_family() -> None:
     assert all(s.holm_p is None and s.change is None for s in c.step_wait_shift)
     assert set(c.step_wait_frame()["outcome"]) == {"too few waits to test"}
     assert c.effects().filter(pl.col("kind") == "step").height == 0
+
+
+def test_a_steps_wait_reads_both_medians_in_one_unit() -> None:
+    from metrics.verdict import StepWait, step_words
+
+    fell = StepWait(
+        activity="Label approval",
+        before_instances=45,
+        after_instances=41,
+        before_p50_s=3.3 * 86_400,
+        after_p50_s=38.8 * 3_600,
+        before_total_s=0.0,
+        after_total_s=0.0,
+        before_per_case_s=None,
+        after_per_case_s=None,
+        median_diff_s=None,
+        median_diff_ci95_s=None,
+        mannwhitney_p=0.0001,
+        holm_p=0.0004,
+        change="fell",
+    )
+    assert step_words(fell).startswith(
+        "the wait before Label approval fell from a median of 3.3 d to 1.6 d (45 and 41 waits; "
+    )

@@ -260,10 +260,14 @@ def change_words(m: MeasureComparison) -> str:
 def step_words(s: StepWait) -> str:
     """'the wait before X fell from a median of 4.6 d to 1.1 d (45 and 41 waits; p < 0.001)'."""
     moved = {"fell": "fell", "rose": "rose", None: "changed"}[s.change]
+    before, after = s.before_p50_s, s.after_p50_s
+    # One unit for both ends where they are comparable (3.3 d to 1.6 d, not 3.3 d to
+    # 38.8 h); a tenfold change keeps each in its own, or the smaller would read 0.0.
+    alike = bool(before and after and 0.1 < after / before < 10)
     return (
-        f"the wait before {s.activity} {moved} from a median of {duration_text(s.before_p50_s)} "
-        f"to {duration_text(s.after_p50_s, like=s.before_p50_s)} ({s.before_instances} and {s.after_instances} waits; "
-        f"{p_words(s.holm_p)})"
+        f"the wait before {s.activity} {moved} from a median of {duration_text(before)} "
+        f"to {duration_text(after, like=before if alike else None)} "
+        f"({s.before_instances} and {s.after_instances} waits; {p_words(s.holm_p)})"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -638,3 +638,5 @@ def test_a_steps_wait_reads_both_medians_in_one_unit() -> None:
     assert step_words(fell).startswith(
         "the wait before Label approval fell from a median of 3.3 d to 1.6 d (45 and 41 waits; "
     )
+    tenfold = replace(fell, after_p50_s=20 * 60.0)
+    assert "fell from a median of 3.3 d to 20 min (" in step_words(tenfold)

@@ -350,8 +350,8 @@ def case_timeline_chart(
             tooltip=[
                 alt.Tooltip("activity:N", title="Step"),
                 alt.Tooltip("part:N", title="What"),
-                alt.Tooltip("from:T", title="From", format="%a %d %b %Y %H:%M"),
-                alt.Tooltip("to:T", title="To", format="%a %d %b %Y %H:%M"),
+                alt.Tooltip("from:T", title="From", format="%a %-d %b %Y %H:%M"),
+                alt.Tooltip("to:T", title="To", format="%a %-d %b %Y %H:%M"),
                 alt.Tooltip("duration:N", title="How long"),
             ],
         )
@@ -368,7 +368,7 @@ def case_timeline_chart(
             y=y,
             tooltip=[
                 alt.Tooltip("activity:N", title="Step (no start time or no duration)"),
-                alt.Tooltip("end:T", title="Ended", format="%a %d %b %Y %H:%M"),
+                alt.Tooltip("end:T", title="Ended", format="%a %-d %b %Y %H:%M"),
             ],
         )
     )
@@ -378,7 +378,7 @@ def case_timeline_chart(
         layers.append(
             alt.Chart(moment)
             .mark_rule(color="#424242", strokeDash=[4, 3])
-            .encode(x=alt.X("now:T"), tooltip=[alt.Tooltip("now:T", format="%d %b %Y %H:%M")])
+            .encode(x=alt.X("now:T"), tooltip=[alt.Tooltip("now:T", format="%-d %b %Y %H:%M")])
         )
     return alt.layer(*layers).properties(
         height=max(140, 24 * len(order)),

@@ -185,7 +185,7 @@ def wait_ecdf_chart(
                 "step:N",
                 title="Step (click to pick)",
                 scale=alt.Scale(domain=domain, range=colors),
-                legend=alt.Legend(orient="right", labelLimit=260),
+                legend=alt.Legend(orient="right", labelLimit=260, offset=36),
             ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
             tooltip=tooltip,
@@ -201,10 +201,12 @@ def wait_ecdf_chart(
     rules = (
         alt.Chart(guides).mark_rule(strokeDash=[4, 4], color="#9e9e9e").encode(y=alt.Y("share:Q"))
     )
+    # Beyond the plot's right edge, where no line runs: at the left edge every step's line
+    # rises through 50-95% and would be written over.
     labels = (
         alt.Chart(guides)
-        .mark_text(align="left", dx=4, dy=-6, color="#757575")
-        .encode(y=alt.Y("share:Q"), x=alt.value(0), text=alt.Text("label:N"))
+        .mark_text(align="left", baseline="middle", dx=4, color="#757575")
+        .encode(y=alt.Y("share:Q"), x=alt.value("width"), text=alt.Text("label:N"))
     )
     return alt.layer(rules, labels, lines, bold).properties(height=340, autosize=FIT_WIDTH)
 

@@ -262,6 +262,19 @@ MAX_INSTANCE_ROWS = 40
 """More instances than this and the timeline draws one row per step, not per instance."""
 
 
+LABEL_CHAR_PX = 6
+"""An axis label's average character width (Vega's 10 px font) with a margin."""
+MAX_LABEL_PX = 480
+"""The widest a row name may be: at a 1440 px window it leaves the bars half the chart."""
+
+
+def _label_limit(labels: list[str]) -> int:
+    """Room for the longest row name in full (a step such as "now: waiting after T06
+    Determine necessity of stop advice"), up to MAX_LABEL_PX."""
+    longest = max((len(label) for label in labels), default=0)
+    return min(max(260, LABEL_CHAR_PX * longest), MAX_LABEL_PX)
+
+
 def case_timeline_chart(
     timeline: pl.DataFrame,
     title: str = "",
@@ -330,7 +343,7 @@ def case_timeline_chart(
     present = set(bars["part"].to_list())
     domain = [part for part in palette if part in present]
     colors = [palette[part] for part in domain]
-    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=_label_limit(order)))
     # One date format along the axis: Vega's default mixes "Wed 05", "Nov 09" and
     # "December" on one axis. Hours show only when the case is shorter than two days.
     span_s = bars.select((pl.col("to").max() - pl.col("from").min()).dt.total_seconds()).item()

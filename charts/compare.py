@@ -215,7 +215,7 @@ def weekly_throughput_chart(
             color=offering_color(palette),
             tooltip=[
                 alt.Tooltip("offering:N", title="Offering"),
-                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("week:T", title="Week of", format="%-d %b %Y"),
                 alt.Tooltip("completed_cases:Q", title="Cases completed", format=","),
             ],
         )

@@ -348,7 +348,7 @@ def _time_axis(frame: pl.DataFrame, change: datetime) -> alt.X:
     return alt.X(
         "last_end:T",
         title="Completed on",
-        axis=alt.Axis(format="%d %b"),
+        axis=alt.Axis(format="%-d %b"),
         scale=_time_scale(frame, change),
     )
 
@@ -437,8 +437,8 @@ def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
     tooltip = [
         alt.Tooltip("case_id:N", title="Case"),
         alt.Tooltip("who:N", title="When"),
-        alt.Tooltip("first_start:T", title="Started", format="%d %b %Y %H:%M"),
-        alt.Tooltip("last_end:T", title="Completed", format="%d %b %Y %H:%M"),
+        alt.Tooltip("first_start:T", title="Started", format="%-d %b %Y %H:%M"),
+        alt.Tooltip("last_end:T", title="Completed", format="%-d %b %Y %H:%M"),
         alt.Tooltip("value:Q", title=y_title, format=".1f"),
         alt.Tooltip("rules:N", title="Signal"),
     ]
@@ -519,8 +519,8 @@ def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
                 alt.Tooltip("run_rule:N", title="Signal"),
                 alt.Tooltip("points:Q", title="Points in a row"),
                 alt.Tooltip("side:N", title="Side of the centre"),
-                alt.Tooltip("start:T", title="From", format="%d %b %Y"),
-                alt.Tooltip("end:T", title="To", format="%d %b %Y"),
+                alt.Tooltip("start:T", title="From", format="%-d %b %Y"),
+                alt.Tooltip("end:T", title="To", format="%-d %b %Y"),
             ],
         )
     )
@@ -554,7 +554,7 @@ def moving_range_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
     y_title = f"Moving range ({unit})"
     tooltip = [
         alt.Tooltip("case_id:N", title="Case"),
-        alt.Tooltip("last_end:T", title="Completed", format="%d %b %Y %H:%M"),
+        alt.Tooltip("last_end:T", title="Completed", format="%-d %b %Y %H:%M"),
         alt.Tooltip("value:Q", title=f"Lead time ({unit})", format=".1f"),
         alt.Tooltip("range:Q", title=f"Difference from the case before ({unit})", format=".1f"),
     ]

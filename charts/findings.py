@@ -208,7 +208,7 @@ def shift_chart(
             x=alt.X("week:T", title="Week"),
             y=alt.Y("median:Q", title=y_title),
             tooltip=[
-                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("week:T", title="Week of", format="%-d %b %Y"),
                 alt.Tooltip("median:Q", title=f"{what}, median ({SHORT[unit]})", format=",.1f"),
                 alt.Tooltip("values:Q", title="Rests on (n)", format=","),
             ],
@@ -238,7 +238,7 @@ def shift_chart(
         .mark_rule(strokeDash=[4, 4], color=FINDING_COLOR, strokeWidth=2)
         .encode(
             x="found:T",
-            tooltip=[alt.Tooltip("found:T", title="Found: the week of", format="%d %b %Y")],
+            tooltip=[alt.Tooltip("found:T", title="Found: the week of", format="%-d %b %Y")],
         )
     )
     return alt.layer(line, segments, rule).properties(height=HEIGHT)

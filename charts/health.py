@@ -35,7 +35,7 @@ def lead_time_trend_chart(
     )
     tooltip = [
         alt.Tooltip("offering:N", title="Offering"),
-        alt.Tooltip("period:T", title="Week of", format="%d %b %Y"),
+        alt.Tooltip("period:T", title="Week of", format="%-d %b %Y"),
         alt.Tooltip("median_d:Q", title="Median lead time (days)", format=".1f"),
         alt.Tooltip("p85_d:Q", title="p85 lead time (days)", format=".1f"),
         alt.Tooltip("completed:Q", title="Cases completed", format=","),
@@ -53,7 +53,7 @@ def lead_time_trend_chart(
                 tooltip=[
                     alt.Tooltip("name:N", title="Change"),
                     alt.Tooltip("offering:N", title="Offering"),
-                    alt.Tooltip("changed_at:T", title="Took effect", format="%d %b %Y"),
+                    alt.Tooltip("changed_at:T", title="Took effect", format="%-d %b %Y"),
                 ],
             )
         )

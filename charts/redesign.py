@@ -226,7 +226,7 @@ def conformance_weeks_chart(by_week: pl.DataFrame) -> AnyChart:
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("week:T", title="Week of", format="%-d %b %Y"),
                 alt.Tooltip("cases:Q", title="Completed cases", format=","),
                 alt.Tooltip("conforming_share:Q", title="Follow it", format=".0%"),
             ],

@@ -185,7 +185,7 @@ def wait_ecdf_chart(
                 "step:N",
                 title="Step (click to pick)",
                 scale=alt.Scale(domain=domain, range=colors),
-                legend=alt.Legend(orient="right", labelLimit=260),
+                legend=alt.Legend(orient="right", labelLimit=260, offset=36),
             ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
             tooltip=tooltip,
@@ -201,10 +201,12 @@ def wait_ecdf_chart(
     rules = (
         alt.Chart(guides).mark_rule(strokeDash=[4, 4], color="#9e9e9e").encode(y=alt.Y("share:Q"))
     )
+    # Beyond the plot's right edge, where no line runs: at the left edge every step's line
+    # rises through 50-95% and would be written over.
     labels = (
         alt.Chart(guides)
-        .mark_text(align="left", dx=4, dy=-6, color="#757575")
-        .encode(y=alt.Y("share:Q"), x=alt.value(0), text=alt.Text("label:N"))
+        .mark_text(align="left", baseline="middle", dx=4, color="#757575")
+        .encode(y=alt.Y("share:Q"), x=alt.value("width"), text=alt.Text("label:N"))
     )
     return alt.layer(rules, labels, lines, bold).properties(height=340, autosize=FIT_WIDTH)
 
@@ -258,6 +260,19 @@ OPEN_WAIT_COLOR = "#ffe082"
 OPEN_WORK_COLOR = "#90caf9"
 MAX_INSTANCE_ROWS = 40
 """More instances than this and the timeline draws one row per step, not per instance."""
+
+
+LABEL_CHAR_PX = 6
+"""An axis label's average character width (Vega's 10 px font) with a margin."""
+MAX_LABEL_PX = 480
+"""The widest a row name may be: at a 1440 px window it leaves the bars half the chart."""
+
+
+def _label_limit(labels: list[str]) -> int:
+    """Room for the longest row name in full (a step such as "now: waiting after T06
+    Determine necessity of stop advice"), up to MAX_LABEL_PX."""
+    longest = max((len(label) for label in labels), default=0)
+    return min(max(260, LABEL_CHAR_PX * longest), MAX_LABEL_PX)
 
 
 def case_timeline_chart(
@@ -328,7 +343,7 @@ def case_timeline_chart(
     present = set(bars["part"].to_list())
     domain = [part for part in palette if part in present]
     colors = [palette[part] for part in domain]
-    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=_label_limit(order)))
     # One date format along the axis: Vega's default mixes "Wed 05", "Nov 09" and
     # "December" on one axis. Hours show only when the case is shorter than two days.
     span_s = bars.select((pl.col("to").max() - pl.col("from").min()).dt.total_seconds()).item()
@@ -350,8 +365,8 @@ def case_timeline_chart(
             tooltip=[
                 alt.Tooltip("activity:N", title="Step"),
                 alt.Tooltip("part:N", title="What"),
-                alt.Tooltip("from:T", title="From", format="%a %d %b %Y %H:%M"),
-                alt.Tooltip("to:T", title="To", format="%a %d %b %Y %H:%M"),
+                alt.Tooltip("from:T", title="From", format="%a %-d %b %Y %H:%M"),
+                alt.Tooltip("to:T", title="To", format="%a %-d %b %Y %H:%M"),
                 alt.Tooltip("duration:N", title="How long"),
             ],
         )
@@ -368,7 +383,7 @@ def case_timeline_chart(
             y=y,
             tooltip=[
                 alt.Tooltip("activity:N", title="Step (no start time or no duration)"),
-                alt.Tooltip("end:T", title="Ended", format="%a %d %b %Y %H:%M"),
+                alt.Tooltip("end:T", title="Ended", format="%a %-d %b %Y %H:%M"),
             ],
         )
     )
@@ -378,7 +393,7 @@ def case_timeline_chart(
         layers.append(
             alt.Chart(moment)
             .mark_rule(color="#424242", strokeDash=[4, 3])
-            .encode(x=alt.X("now:T"), tooltip=[alt.Tooltip("now:T", format="%d %b %Y %H:%M")])
+            .encode(x=alt.X("now:T"), tooltip=[alt.Tooltip("now:T", format="%-d %b %Y %H:%M")])
         )
     return alt.layer(*layers).properties(
         height=max(140, 24 * len(order)),

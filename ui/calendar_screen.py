@@ -18,7 +18,7 @@ from zoneinfo import available_timezones
 import streamlit as st
 
 from metrics.working_time import WEEKDAYS, Calendar, calendar_problems
-from ui.format import plain, time_basis_note
+from ui.format import moment_text, plain, time_basis_note
 from ui.resources import warehouse
 from ui.views import Derived
 from warehouse import WarehouseError
@@ -140,7 +140,7 @@ def calendar_screen() -> None:
         _seed(offering)
     stored = get_calendar(warehouse(), offering)
     st.caption(
-        f"Saved {stored.saved_at:%d %b %Y, %H:%M} UTC by {plain(stored.saved_by)}; "
+        f"Saved {moment_text(stored.saved_at)} UTC by {plain(stored.saved_by)}; "
         f"{'on' if stored.is_on else 'off'}."
         if stored
         else f"No calendar saved for {plain(offering)} yet: below are office hours to start from."

@@ -20,6 +20,7 @@ from ui.context import empty_warehouse
 from ui.drill import cases_link, open_case
 from ui.format import explain, in_unit, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
+from ui.tables import PAGE_WIDTH, ROW_PICKER
 from ui.views import Derived, derived
 from ui.widgets import csv_download, remember_offering, remembered_offering, slug
 
@@ -228,7 +229,9 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
         selection_mode="single-row",
         placeholder="–",
         height=min(36 + 35 * shown.height, 640),
-        column_config=_columns(unit, duration_header(listed)),
+        column_config=_columns(
+            unit, duration_header(listed), unit_label("For", unit) in shown.columns
+        ),
     )
     rows = event.selection.rows
     if rows:
@@ -236,27 +239,75 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
     csv_download(table, f"cases-{slug(sel.offering)}", "cases_csv")
 
 
-def _columns(unit: str, duration: str) -> dict[str, Any]:
+SHORT_DURATION = {"Lead time": "Lead time", "Age": "Age", "Lead time or age": "Lead or age"}
+"""The duration column's header as shown (its help says it in full; the CSV keeps it whole)."""
+
+WIDTHS = {
+    "Case": 84,
+    "Started": 110,
+    "Ended": 110,
+    "duration": 96,
+    "Waiting": 76,
+    "Flow efficiency (%)": 84,
+    "For": 58,
+    "Steps done": 56,
+    "Rework": 64,
+}
+"""Column widths in px: with the row picker and "Where it is now" taking the rest, every
+column shows at a 1440 px window (ui.tables.PAGE_WIDTH)."""
+
+
+def _where_width(has_for: bool) -> int:
+    taken = sum(w for c, w in WIDTHS.items() if has_for or c != "For")
+    return PAGE_WIDTH - ROW_PICKER - taken - 4
+
+
+def _columns(unit: str, duration: str, has_for: bool) -> dict[str, Any]:
+    stamp = "as YYYY-MM-DD hh:mm, UTC"
     return {
+        "Case": st.column_config.TextColumn(width=WIDTHS["Case"]),
+        "Started": st.column_config.TextColumn(
+            help=f"When the case's first step started (or ended, without a start), {stamp}.",
+            width=WIDTHS["Started"],
+        ),
+        "Ended": st.column_config.TextColumn(
+            help=f"When the case's last step ended, {stamp}; *open* while it has not reached "
+            "an end step.",
+            width=WIDTHS["Ended"],
+        ),
         unit_label(duration, unit): st.column_config.NumberColumn(
-            help=explain("lead_time")
+            unit_label(SHORT_DURATION[duration], unit),
+            help=f"**{duration}** ({unit}). "
+            + explain("lead_time")
             + " For an open case, its age: the offering's latest event − the case's first start.",
             format="%.1f",
+            width=WIDTHS["duration"],
         ),
         unit_label("Waiting", unit): st.column_config.NumberColumn(
-            help=explain("wait_time") + " So far, for an open case.", format="%.1f"
+            help=explain("wait_time") + " So far, for an open case.",
+            format="%.1f",
+            width=WIDTHS["Waiting"],
         ),
         "Flow efficiency (%)": st.column_config.NumberColumn(
-            help=explain("flow_efficiency") + " So far, for an open case."
+            "Flow eff. (%)",
+            help="**Flow efficiency** (%). "
+            + explain("flow_efficiency")
+            + " So far, for an open case.",
+            width=WIDTHS["Flow efficiency (%)"],
         ),
+        "Where it is now": st.column_config.TextColumn(width=_where_width(has_for)),
         unit_label("For", unit): st.column_config.NumberColumn(
             help="How long an open case has been where it is now.",
             format="%.1f",
-            width="small",
+            width=WIDTHS["For"],
         ),
-        "Where it is now": st.column_config.TextColumn(width="medium"),
-        "Steps done": st.column_config.NumberColumn(width="small"),
-        "Rework": st.column_config.CheckboxColumn(help=explain("rework"), width="small"),
+        "Steps done": st.column_config.NumberColumn(
+            "Steps",
+            help="**Steps done**: how many steps the case has recorded so far, a repeated "
+            "step counted each time.",
+            width=WIDTHS["Steps done"],
+        ),
+        "Rework": st.column_config.CheckboxColumn(help=explain("rework"), width=WIDTHS["Rework"]),
     }
 
 

@@ -28,6 +28,7 @@ from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
+from ui.tables import table_height, wrapping_row_height
 from ui.widgets import chart_downloads, csv_download, table
 
 
@@ -94,12 +95,18 @@ ROWS: list[tuple[str, str, Any]] = [
 
 
 WIDTHS = {
-    "Median lead time": 110,
-    "p85 lead time": 100,
-    "Rework": 70,
-    "Bottleneck": 190,
-    "Throughput per week": 120,
+    "Offering": 140,
+    "Cases in view": 90,
+    "Completed": 82,
+    "Median lead time": 116,
+    "p85 lead time": 98,
+    "PCE": 82,
+    "Rework": 64,
+    "Bottleneck": 234,
+    "Per week": 70,
 }
+"""Column widths in px, summing to the page's width at 1440 px (ui.tables.PAGE_WIDTH); a
+longer name wraps in its cell, the rows growing to hold it."""
 
 
 def scorecard_table(card: pl.DataFrame, period: str, windowed: bool) -> None:
@@ -114,18 +121,21 @@ def scorecard_table(card: pl.DataFrame, period: str, windowed: bool) -> None:
         ],
         schema={"Offering": pl.String, **{label: pl.String for label, _, _ in ROWS}},
     )
+    row_height = wrapping_row_height(frame, WIDTHS)
     st.dataframe(
         frame,
         hide_index=True,
         key="compare_scorecard",
         placeholder="–",
         column_config={
-            "Offering": st.column_config.TextColumn(width=150),
+            "Offering": st.column_config.TextColumn(width=WIDTHS["Offering"]),
             **{
-                label: st.column_config.TextColumn(help=over, width=WIDTHS.get(label, 95))
+                label: st.column_config.TextColumn(help=over, width=WIDTHS[label])
                 for label, over, _ in ROWS
             },
         },
+        height=table_height(frame.height, row_height),
+        row_height=row_height,
     )
     health = (
         "the same figures as on Stream health for that period"

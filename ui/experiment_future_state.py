@@ -17,7 +17,7 @@ import streamlit as st
 from metrics.conformance import FutureState, conformance_before_after, future_state_problems
 from metrics.significance import ALPHA
 from metrics.windows import Windows
-from ui.format import explain, plain, share
+from ui.format import day_text, explain, plain, share
 from ui.resources import data_version, warehouse
 from ui.views import derived
 from warehouse import WarehouseError
@@ -32,7 +32,7 @@ def future_state_field(offering: str) -> None:
     frame = future_states(warehouse(), offering)
     labels: dict[int | None, str] = {None: "None"}
     for row in frame.iter_rows(named=True):
-        labels[row["id"]] = f"{row['name']} (version {row['version']}, {row['saved_at']:%d %b %Y})"
+        labels[row["id"]] = f"{row['name']} (version {row['version']}, {day_text(row['saved_at'])})"
     if st.session_state.get(KEY) not in labels:
         st.session_state[KEY] = None
     st.selectbox(

@@ -41,7 +41,19 @@ from ui.context import empty_warehouse
 from ui.drill import cases_link
 from ui.experiment_future_state import KEY as FUTURE_STATE_KEY
 from ui.experiment_future_state import future_state_field
-from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
+from ui.format import (
+    day_month,
+    day_text,
+    day_text_expr,
+    duration_text,
+    explain,
+    in_unit,
+    moment_text,
+    plain,
+    share,
+    table_unit,
+    unit_label,
+)
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
 from ui.widgets import chart_downloads, csv_download, seed_from_url, slug
@@ -110,7 +122,7 @@ def _records() -> pl.DataFrame:
 
 
 def _label(row: dict[str, Any]) -> str:
-    return f"{row['name']} ({row['offering']}, {row['changed_at']:%d %b %Y})"
+    return f"{row['name']} ({row['offering']}, {day_text(row['changed_at'])})"
 
 
 def overview() -> pl.DataFrame:
@@ -130,7 +142,7 @@ def overview() -> pl.DataFrame:
             {
                 "Experiment": row["name"],
                 "Offering": row["offering"],
-                "Change (UTC)": row["changed_at"].strftime("%d %b %Y %H:%M"),
+                "Change (UTC)": moment_text(row["changed_at"]),
                 "Days before / after": f"{row['before_days']} / {row['after_days']}",
                 "Decision": STATUS_WORDS[row["status"]],
                 "Verdict": c.verdict if c else "no cases of this offering",
@@ -193,9 +205,10 @@ def header(row: dict[str, Any]) -> None:
         w_before = row["changed_at"] - timedelta(days=row["before_days"])
         w_after = row["changed_at"] + timedelta(days=row["after_days"])
         st.markdown(
-            f"**{plain(row['offering'])}** · the change took effect **{row['changed_at']:%d %b %Y, %H:%M} "
-            f"UTC** · compares cases started {w_before:%d %b} – {row['changed_at']:%d %b %Y} "
-            f"(before) with {row['changed_at']:%d %b} – {w_after:%d %b %Y} (after)"
+            f"**{plain(row['offering'])}** · the change took effect **{moment_text(row['changed_at'])} "
+            f"UTC** · compares cases started {day_month(w_before)} – "
+            f"{day_text(row['changed_at'])} (before) with {day_month(row['changed_at'])} – "
+            f"{day_text(w_after)} (after)"
         )
         if row["what_changed"]:
             st.markdown(f"**What changed:** {plain(row['what_changed'])}")
@@ -402,13 +415,13 @@ def window_links(c: Comparison) -> None:
     with left:
         cases_link(
             f"The {c.before.completed:,} completed cases started before the change "
-            f"({w.before_start:%d %b} – {w.change:%d %b})",
+            f"({day_month(w.before_start)} – {day_month(w.change)})",
             window_selection(c, "before"),
         )
     with right:
         cases_link(
             f"The {c.after.completed:,} completed cases started after it "
-            f"({w.change:%d %b} – {w.observed_after_end:%d %b})",
+            f"({day_month(w.change)} – {day_month(w.observed_after_end)})",
             window_selection(c, "after"),
         )
 
@@ -431,7 +444,7 @@ def _file(c: Comparison, what: str) -> str:
 
 
 def _title(c: Comparison, what: str) -> str:
-    return f"{what}: {c.offering}, change on {c.windows.change:%d %b %Y}"
+    return f"{what}: {c.offering}, change on {day_text(c.windows.change)}"
 
 
 def _export_width(chart: AnyChart, width: int, title: str) -> AnyChart:
@@ -489,8 +502,8 @@ def xmr_table(c: Comparison) -> pl.DataFrame:
     return _shown(
         pts.select(
             pl.col("case_id").alias("Case"),
-            pl.col("first_start").dt.strftime("%d %b %Y %H:%M").alias("Started (UTC)"),
-            pl.col("last_end").dt.strftime("%d %b %Y %H:%M").alias("Completed (UTC)"),
+            day_text_expr("first_start", with_time=True).alias("Started (UTC)"),
+            day_text_expr("last_end", with_time=True).alias("Completed (UTC)"),
             pl.when(pl.col("is_baseline"))
             .then(pl.lit("before the change (the limits' baseline)"))
             .otherwise(pl.lit("after the change"))
@@ -622,7 +635,7 @@ def _instant(day: date, at: time) -> datetime:
 
 
 def _default_name(offering: str, day: date) -> str:
-    return f"{offering}: change on {day:%d %b %Y}"
+    return f"{offering}: change on {day_text(day)}"
 
 
 def _create() -> None:
@@ -730,7 +743,7 @@ def _preview(d: Derived, offering: str, change: datetime, before: int, after: in
     """The verdict for the values last applied, naming them, so a stale one reads as such."""
     c = comparison(offering, change, before, after)
     st.markdown(
-        f"**Verdict for a change in {plain(offering)} on {change:%d %b %Y, %H:%M} UTC**, "
+        f"**Verdict for a change in {plain(offering)} on {moment_text(change)} UTC**, "
         f"comparing the {before} days before with the {after} days after:"
     )
     if c is None:
@@ -749,7 +762,7 @@ def _preview(d: Derived, offering: str, change: datetime, before: int, after: in
         ].to_list()
         st.caption(
             f"No case of {plain(offering)} started in these windows: its cases started between "
-            f"{min(starts):%d %b %Y} and {max(starts):%d %b %Y}."
+            f"{day_text(min(starts))} and {day_text(max(starts))}."
         )
 
 

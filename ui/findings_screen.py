@@ -29,7 +29,7 @@ from metrics.findings import (
     offering_findings,
 )
 from ui.experiments_screen import prefill_try_a_change
-from ui.format import duration_text, in_unit, plain, table_unit, unit_label
+from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.views import derived
 from ui.widgets import csv_download, slug
@@ -275,7 +275,7 @@ def _badge(f: Finding) -> str:
 
 
 def _when(at: datetime | None) -> str:
-    return "" if at is None else f"{at:%d %b %Y, %H:%M} UTC"
+    return "" if at is None else f"{moment_text(at)} UTC"
 
 
 def _experiment_name(f: Finding) -> str:

@@ -17,7 +17,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.forecast import DEFAULT_HISTORY_DAYS, DEFAULT_RUNS, forecast_items, likely_done_by
-from ui.format import explain
+from ui.format import day_text, explain
 from ui.resources import data_version, warehouse
 from ui.views import derived
 
@@ -72,7 +72,7 @@ def forecast_line(offering: str) -> None:
         return
 
     def day(text: str) -> str:
-        return f"{date.fromisoformat(text):%d %b %Y}"
+        return day_text(date.fromisoformat(text))
 
     st.caption(
         f"**Forecast:** the {n:,} cases in progress: 85% likely done by "

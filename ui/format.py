@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 
 import polars as pl
 
@@ -19,9 +20,13 @@ from model.units import SHORT, UNITS, unit_for
 
 __all__ = [
     "count",
+    "day_month",
+    "day_text",
+    "day_text_expr",
     "duration_text",
     "explain",
     "in_unit",
+    "moment_text",
     "pct_change",
     "plain",
     "share",
@@ -70,6 +75,26 @@ def share(value: float | None, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value * 100:.{digits}f}%"
+
+
+def day_text(day: date) -> str:
+    """'1 Aug 2026': the day as every page writes it (no leading zero)."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def day_month(day: date) -> str:
+    """'1 Aug': the first day of a range whose last day names the year."""
+    return f"{day.day} {day:%b}"
+
+
+def moment_text(moment: datetime) -> str:
+    """'1 Aug 2026 14:05': a day and its time of day, to the minute."""
+    return f"{day_text(moment)} {moment:%H:%M}"
+
+
+def day_text_expr(column: str, with_time: bool = False) -> pl.Expr:
+    """`day_text` (or `moment_text`) of every value of a date or datetime column."""
+    return pl.col(column).dt.strftime("%-d %b %Y %H:%M" if with_time else "%-d %b %Y")
 
 
 def count(value: int | None) -> str:

@@ -24,6 +24,7 @@ from ui.findings_screen import top_finding_line
 from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
 from ui.resources import warehouse
+from ui.tables import table_height, wrapping_row_height
 from ui.widgets import chart_downloads, table
 from warehouse.experiments import experiments
 
@@ -248,19 +249,25 @@ HEADER_HELP = {
 
 def all_offerings_table(rows: pl.DataFrame) -> None:
     frame = health_table(rows)
-    # Widths sum to the page's width at 1440 px, so no column is cut at the right edge.
+    # Widths sum to the page's width at 1440 px, so no column is cut at the right edge; a
+    # longer period, offering or step name wraps in its cell (the rows grow to hold it).
     widths = {
-        "Offering": 165,
-        "Cases completed": 130,
-        "p50 before (d)": 92,
-        "PCE (%)": 62,
-        "Bottleneck": 140,
+        "Offering": 140,
+        "Cases completed": 128,
+        "p50 before (d)": 90,
+        "PCE (%)": 60,
+        "Bottleneck": 170,
     }
+    row_height = wrapping_row_height(
+        frame, {c: widths[c] for c in ("Offering", "Cases completed", "Bottleneck")}
+    )
     table(
         frame,
         "stream-health",
         "health_table",
         download_label="Download the figures (CSV)",
+        height=table_height(frame.height, row_height),
+        row_height=row_height,
         column_config={
             **{
                 c: st.column_config.NumberColumn(help=HEADER_HELP[c], width=widths.get(c, 78))

@@ -73,7 +73,7 @@ def test_try_a_change_now(demo_server, page) -> None:  # type: ignore[no-untyped
     wait_for_app(page)
     no_exception(page)
     body = page.locator("[data-testid='stExpander']").first.inner_text()
-    assert "Verdict for a change in Custom formulation on 01 Oct 2026, 00:00 UTC" in body
+    assert "Verdict for a change in Custom formulation on 1 Oct 2026 00:00 UTC" in body
     assert any(
         word in body
         for word in (
@@ -101,7 +101,7 @@ def test_a_typed_date_applies_on_preview_never_half_way(demo_server, page) -> No
     form = page.locator("[data-testid='stForm']").first
     form.get_by_text("Save as experiment").wait_for(timeout=30_000)
     wait_for_app(page)
-    assert "on 01 Oct 2026, 00:00 UTC" in _verdict_heading(page)
+    assert "on 1 Oct 2026 00:00 UTC" in _verdict_heading(page)
     # Type a date as a person does, and leave the cursor in the field: nothing applies,
     # and the verdict still names the day it is for, beside the hint to press Preview.
     date = form.locator("[data-testid='stDateInput']")
@@ -111,7 +111,7 @@ def test_a_typed_date_applies_on_preview_never_half_way(demo_server, page) -> No
     page.wait_for_timeout(1500)
     day = date.get_by_role("spinbutton", name="day")
     assert (month.inner_text(), day.inner_text()) == ("06", "01")
-    assert "on 01 Oct 2026, 00:00 UTC" in _verdict_heading(page)
+    assert "on 1 Oct 2026 00:00 UTC" in _verdict_heading(page)
     assert "Press Preview (or Enter) to apply it" in form.inner_text()
     screenshot(page, "experiments-try-a-change-typed")
     # One click on Preview, straight from the field, applies it.
@@ -120,7 +120,7 @@ def test_a_typed_date_applies_on_preview_never_half_way(demo_server, page) -> No
     wait_for_app(page)
     no_exception(page)
     heading = _verdict_heading(page)
-    assert "on 01 Jun 2026, 00:00 UTC" in heading, heading
+    assert "on 1 Jun 2026 00:00 UTC" in heading, heading
     assert "Faster:" in form.inner_text()
     screenshot(page, "experiments-try-a-change-previewed")
 

@@ -69,3 +69,23 @@ def test_a_long_case_gets_one_row_per_step() -> None:
         "2. B",
         "3. A",
     ]
+
+
+def test_a_long_step_name_reads_in_full_on_its_row_and_on_the_now_row() -> None:
+    step = "T09-4 Process or receive external advice from party 4"
+    log = events([("R-1", "Confirmation of receipt", 0, 1), ("R-1", step, 2, 3)])
+    steps = case_steps(derive(log, catalog([])).lazy(), "O", "R-1").collect()
+    tail = pl.DataFrame(
+        {
+            "label": [f"now: waiting after {step}"],
+            "activity": [step],
+            "from": [at(3)],
+            "to": [at(90)],
+            "waiting": [True],
+        }
+    )
+    svg = to_svg(case_timeline_chart(steps, "Case R-1", tail, at(90)))
+    # Vega writes a cut label with an ellipsis; in full, each name is one text of its own.
+    assert f">2. {step}<" in svg
+    assert f">now: waiting after {step}<" in svg
+    assert "…" not in svg

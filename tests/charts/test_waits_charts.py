@@ -73,6 +73,24 @@ def test_ecdf_draws_one_line_per_step_and_the_highlight() -> None:
     )
 
 
+def test_ecdf_names_its_guides_beyond_the_plot_where_no_line_runs() -> None:
+    frame = waits.wait_ecdf(_instances().lazy(), points=10).collect()
+    spec = _spec(wait_ecdf_chart(frame, "hours", highlight="C", order=["B", "C"]))
+    (labels,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    guides = spec["datasets"][labels["data"]["name"]]
+    assert [(g["share"], g["label"]) for g in guides] == [
+        (0.5, "p50"),
+        (0.85, "p85"),
+        (0.95, "p95"),
+    ]
+    # Left-aligned from the plot's right edge: past every line, which the x scale clips there.
+    assert labels["encoding"]["x"] == {"value": "width"}
+    assert labels["mark"]["align"] == "left" and labels["mark"]["dx"] > 0
+    # The legend stands far enough right for "p95" to fit between it and the plot.
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["color"]["legend"]["offset"] >= 30
+
+
 def test_heatmap_has_every_weekday_and_hour() -> None:
     frame = waits.waits_by_weekday_hour(_instances().lazy()).collect()
     spec = _spec(wait_heatmap_chart(frame, "hours"))

@@ -3,6 +3,7 @@ row opens its case, a case tells where it is now, and a typed case id finds that
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -16,6 +17,7 @@ from metrics.selection import Selection, select_cases
 from pipelines.ingest import ingest
 from tests.ui.apptest import no_exceptions, run_app
 from tests.warehouse.test_open_items import LATER
+from ui.tables import PAGE_WIDTH, ROW_PICKER
 from warehouse import Warehouse
 
 CASES = "app_pages/cases.py"
@@ -317,3 +319,28 @@ def test_both_pages_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.Mo
     for page in (CASES, CASE):
         at = _open(tmp_path / "empty.duckdb", page, {}, monkeypatch)
         assert any("There is no data yet" in i.value for i in at.info)
+
+
+def _column_config(at: AppTest, key: str) -> dict[str, dict[str, object]]:
+    table = next(df for df in at.dataframe if df.key == key)
+    return json.loads(table.proto.columns)  # type: ignore[no-any-return]
+
+
+def test_every_column_of_the_list_fits_a_1440_px_window_and_says_what_it_is(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for done, duration in [(None, "Lead time or age (d)"), (True, "Lead time (d)")]:
+        sel = Selection(CF, completed=done)
+        at = _open(demo_copy, CASES, sel.to_params(), monkeypatch)
+        shown = _table(at).columns
+        config = _column_config(at, "cases_table")
+        assert shown[3] == duration
+        # Every column has a width, and with the row picker they fit the page at 1440 px.
+        widths = [int(config[c]["width"]) for c in shown]  # type: ignore[call-overload]
+        assert sum(widths) + ROW_PICKER <= PAGE_WIDTH
+        # Short headers on screen, the full name in the column's help (the CSV keeps it).
+        assert config["Steps done"]["label"] == "Steps"
+        assert str(config["Steps done"]["help"]).startswith("**Steps done**")
+        assert config["Flow efficiency (%)"]["label"] == "Flow eff. (%)"
+        assert str(config[duration]["help"]).startswith(f"**{duration[:-4]}** (days)")
+        assert "Rework" in shown and "Where it is now" in shown

@@ -80,7 +80,7 @@ def test_try_a_change_then_save_it(demo_copy: Path, monkeypatch: pytest.MonkeyPa
     at.button(key="try_preview").click()
     at.run()
     no_exceptions(at)
-    assert "**Verdict for a change in Custom formulation on 01 Jun 2026, 00:00 UTC**" in _text(at)
+    assert "**Verdict for a change in Custom formulation on 1 Jun 2026 00:00 UTC**" in _text(at)
     assert "**Faster:** the median lead time fell" in _text(at)
     at.text_input(key="try_what").set_value("Video approval, tried again")
     at.button(key="try_save").click()
@@ -91,7 +91,7 @@ def test_try_a_change_then_save_it(demo_copy: Path, monkeypatch: pytest.MonkeyPa
         frame = experiments(wh).sort("id")
     assert frame.height == 3
     new = frame.row(2, named=True)
-    assert new["name"] == "Custom formulation: change on 01 Jun 2026"
+    assert new["name"] == "Custom formulation: change on 1 Jun 2026"
     assert new["changed_at"] == datetime(2026, 6, 1, tzinfo=UTC)
     assert (new["what_changed"], new["before_days"], new["is_demo"]) == (
         "Video approval, tried again",
@@ -186,7 +186,7 @@ def test_a_typed_date_applies_on_preview_and_the_verdict_names_its_date(
     at.run()
     no_exceptions(at)
     text = _text(at)
-    assert "on 01 Jun 2026, 00:00 UTC**" in text and "on 01 Aug 2026" not in text
+    assert "on 1 Jun 2026 00:00 UTC**" in text and "on 1 Aug 2026" not in text
     assert "**Faster:** the median lead time fell" in text
     assert any(
         "Press **Preview** (or Enter) to apply it: until then the verdict below is still "
@@ -200,7 +200,7 @@ def test_a_typed_date_applies_on_preview_and_the_verdict_names_its_date(
     no_exceptions(at)
     text = _text(at)
     assert (
-        "**Verdict for a change in Custom formulation on 01 Aug 2026, 00:00 UTC**, comparing "
+        "**Verdict for a change in Custom formulation on 1 Aug 2026 00:00 UTC**, comparing "
         "the 14 days before with the 28 days after:" in text
     )
     assert (
@@ -344,8 +344,8 @@ def test_each_window_opens_exactly_the_cases_it_compared(
     c = comparisons[2]
     links = {link.proto.label: link.proto for link in at.get("page_link")}
     assert set(links) == {
-        "The 40 completed cases started before the change (18 Jul – 01 Aug)",
-        "The 30 completed cases started after it (01 Aug – 15 Aug)",
+        "The 40 completed cases started before the change (18 Jul – 1 Aug)",
+        "The 30 completed cases started after it (1 Aug – 15 Aug)",
     }
     for label, side in zip(sorted(links), ("after", "before"), strict=True):
         assert links[label].query_string == urlencode(window_selection(c, side).to_params())
@@ -405,7 +405,7 @@ def test_a_historical_offering_tried_on_a_recent_day_says_where_its_cases_are(
     at.run()
     no_exceptions(at)
     assert (
-        "No case of receipt started in these windows: its cases started between 02 Oct 2010 "
+        "No case of receipt started in these windows: its cases started between 2 Oct 2010 "
         "and" in "\n".join(str(c.value) for c in at.caption)
     )
     at.selectbox(key="try_offering").set_value("receipt")
@@ -414,6 +414,6 @@ def test_a_historical_offering_tried_on_a_recent_day_says_where_its_cases_are(
     at.run()
     no_exceptions(at)
     text = _text(at)
-    assert "**Verdict for a change in receipt on 01 Jun 2011, 00:00 UTC**" in text
+    assert "**Verdict for a change in receipt on 1 Jun 2011 00:00 UTC**" in text
     assert "28 completed cases started before the change and 10 after it" in text
     assert "No case of receipt started in these windows" not in text

@@ -164,7 +164,7 @@ def test_stream_health_forecasts_the_cases_in_progress(
             "--json",
         )
         p85 = date.fromisoformat(json.loads(forecast.stdout)["done_by"]["p85"])
-        assert found[2] == f"{p85:%d %b %Y}"
+        assert found[2] == f"{p85.day} {p85:%b %Y}"
 
 
 def test_the_waits_page_says_when_each_open_case_is_likely_done(

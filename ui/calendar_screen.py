@@ -198,6 +198,7 @@ def calendar_screen() -> None:
                 "Download calendar.json",
                 text,
                 file_name="calendar.json",
+                on_click="ignore",  # a download changes nothing: no rerun
                 mime="application/json",
                 key="cal_download",
                 icon=":material/download:",

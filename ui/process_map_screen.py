@@ -172,6 +172,7 @@ def _map_downloads(dot: str, name: str) -> None:
             "Download PNG",
             lambda: dot_to(dot, "png"),
             file_name=f"{name}.png",
+            on_click="ignore",  # a download changes nothing: no rerun
             mime="image/png",
             key="pm_png",
             icon=":material/image:",
@@ -180,6 +181,7 @@ def _map_downloads(dot: str, name: str) -> None:
             "Download SVG",
             lambda: dot_to(dot, "svg"),
             file_name=f"{name}.svg",
+            on_click="ignore",  # a download changes nothing: no rerun
             mime="image/svg+xml",
             key="pm_svg",
             icon=":material/draw:",
@@ -190,6 +192,7 @@ def _map_downloads(dot: str, name: str) -> None:
         "Download DOT (Graphviz)",
         dot,
         file_name=f"{name}.dot",
+        on_click="ignore",  # a download changes nothing: no rerun
         mime="text/vnd.graphviz",
         key="pm_dot",
         icon=":material/code:",

@@ -107,6 +107,7 @@ def chart_downloads(chart: AnyChart, name: str, key: str) -> None:
         "Download PNG",
         lambda: to_png(chart),
         file_name=f"{name}.png",
+        on_click="ignore",  # a download changes nothing: no rerun
         mime="image/png",
         key=f"{key}_png",
         icon=":material/image:",
@@ -115,6 +116,7 @@ def chart_downloads(chart: AnyChart, name: str, key: str) -> None:
         "Download SVG",
         lambda: to_svg(chart),
         file_name=f"{name}.svg",
+        on_click="ignore",  # a download changes nothing: no rerun
         mime="image/svg+xml",
         key=f"{key}_svg",
         icon=":material/draw:",
@@ -160,6 +162,7 @@ def csv_download(
         label,
         lambda: neutralise_formulas(frame).write_csv(),
         file_name=f"{name}.csv",
+        on_click="ignore",  # a download changes nothing: no rerun
         mime="text/csv",
         key=key,
         icon=":material/table:",

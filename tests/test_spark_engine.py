@@ -70,6 +70,23 @@ def test_spark_and_polars_print_the_same_report_on_the_demo(demo_db: Path, tmp_p
         ).stdout
     )
     assert 0 < window["cases"] < full["cases"]  # type: ignore[operator]
+    # A window no case started in: nothing to aggregate on either engine, the same nulls.
+    empty = _both(
+        demo_db,
+        parquet,
+        "Custom formulation",
+        "--from",
+        "2030-01-01",
+        "--to",
+        "2030-01-31",
+        "--window",
+        "started",
+    )
+    assert (empty["cases"], empty["instances"], empty["lead_time_s"]) == (
+        0,
+        0,
+        {"p50": None, "p85": None, "p95": None, "mean": None},
+    )
 
 
 def test_spark_and_polars_agree_on_a_real_log_and_real_open_items(

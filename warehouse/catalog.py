@@ -18,7 +18,6 @@ import math
 from enum import Enum
 from typing import Any, Literal
 
-import duckdb
 import polars as pl
 
 from model import KINDS, VALUE_CLASSES
@@ -32,15 +31,6 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
-
-
-def bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
-    """The pages cache their figures by data version; a catalog edit changes PCE, waits and
-    completion, so it must change the version too (as Warehouse.save_catalog does)."""
-    cur.execute(
-        "INSERT OR REPLACE INTO settings VALUES ('catalog_version', "
-        "CAST(epoch_ns(now()) AS VARCHAR) || '-' || CAST(random() AS VARCHAR))"
-    ).complete()
 
 
 def catalog_offerings(wh: Warehouse) -> list[str]:
@@ -100,13 +90,16 @@ def set_activity(
     if ends_case is not KEEP:
         fields["is_end_activity"] = ends_case
     if fields:
-        assignments = ", ".join(f"{name} = ?" for name in fields)
+        # A kind set by a person is checked: the Data page stops asking about it, as it does
+        # after any other catalog edit.
+        checked = ", auto_kind = false" if "kind" in fields else ""
+        assignments = ", ".join(f"{name} = ?" for name in fields) + checked
         with wh.write("edit catalog", f"{offering}: {activity}", fields) as cur:
             cur.execute(
                 f"UPDATE activities SET {assignments} WHERE offering = ? AND activity = ?",
                 [*fields.values(), offering, activity],
             ).complete()
-            bump_catalog_version(cur)
+            Warehouse.bump_catalog_version(cur)
     return activity_row(wh, offering, activity)
 
 

@@ -577,7 +577,7 @@ class Warehouse:
                 "standard_minutes, is_end_activity, display_order, false FROM catalog_rows"
             ).complete()
             cur.unregister("catalog_rows")
-            self._bump_catalog_version(cur)
+            self.bump_catalog_version(cur)
         return rows.height
 
     def save_catalog_edits(self, offering: str, seen: pl.DataFrame, edited: pl.DataFrame) -> int:
@@ -646,11 +646,11 @@ class Warehouse:
                 "WHERE a.offering = r.offering AND a.activity = r.activity"
             ).complete()
             cur.unregister("catalog_rows")
-            self._bump_catalog_version(cur)
+            self.bump_catalog_version(cur)
         return changed.height
 
     @staticmethod
-    def _bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
+    def bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
         """The pages cache their figures by data version; a catalog edit changes PCE,
         waits and completion, and what the pages say about the catalog, so it changes the
         version too."""
@@ -684,7 +684,7 @@ class Warehouse:
             cur.execute(
                 "UPDATE activities SET auto_kind = false WHERE offering = ?", [offering]
             ).complete()
-            self._bump_catalog_version(cur)
+            self.bump_catalog_version(cur)
         return n
 
     def stored_roles(self) -> pl.DataFrame:

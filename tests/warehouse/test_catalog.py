@@ -60,3 +60,19 @@ def test_refusals(shop: Warehouse) -> None:
     with pytest.raises(PermissionDenied, match="may not edit catalog"):
         set_activity(shop.acting(Actor("val@example.com", "viewer")), "Shop", "Quote", kind="done")
     assert activity_row(shop, "Shop", "Quote")["kind"] == "work"
+
+
+def test_a_kind_set_by_name_is_checked(wh: Warehouse, external_dir) -> None:  # type: ignore[no-untyped-def]
+    """A status whose kind the import guessed stops being "to check" once a person sets it
+    by name, as after an edit on the Data page."""
+    ingest(wh, external_dir / "exports" / "trello_jsai_2021.json")
+    guessed = wh.unconfirmed_statuses()
+    assert guessed.height >= 2
+    first = guessed.row(0, named=True)
+    set_activity(wh, first["offering"], first["activity"], kind="waiting")
+    after = wh.unconfirmed_statuses()
+    assert after.height == guessed.height - 1
+    assert (
+        first["activity"]
+        not in after.filter(after["offering"] == first["offering"])["activity"].to_list()
+    )

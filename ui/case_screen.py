@@ -17,7 +17,7 @@ import streamlit as st
 from charts.waits import case_timeline_chart
 from metrics.case_detail import case_attributes, case_steps, event_attributes
 from metrics.selection import Selection, select_cases
-from ui.cases_screen import listed_cases, offering_now, where_now
+from ui.cases_screen import listed_cases, where_now
 from ui.context import empty_warehouse
 from ui.drill import case_link, cases_link
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
@@ -86,7 +86,7 @@ def where_it_is(d: Derived, case: dict[str, Any]) -> dict[str, Any]:
     """The headline: completed when and after how long, or open where, since when, how old."""
     sel = Selection(case["offering"], case_ids=(case["case_id"],))
     row = listed_cases(d, sel).row(0, named=True)
-    now = offering_now(d, case["offering"])
+    now = d.now_of(case["offering"])
     st.title(f"Case {plain(case['case_id'])}")
     st.caption(f"Offering: {plain(case['offering'])}")
     if row["completed"]:
@@ -170,7 +170,7 @@ def timeline(d: Derived, case: dict[str, Any], row: dict[str, Any]) -> pl.DataFr
     """The Gantt of the case's steps and waits, up to now while it is open."""
     steps = case_steps(d.instances.lazy(), case["offering"], case["case_id"]).collect()
     figures(row, steps)
-    now = offering_now(d, case["offering"])
+    now = d.now_of(case["offering"])
     if steps.height == 0 and row["completed"]:
         return steps
     tail = _open_period(row, now)

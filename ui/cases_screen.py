@@ -38,17 +38,11 @@ def _states(path: str, version: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     return wh.open_items(), wh.catalog()
 
 
-def offering_now(d: Derived, offering: str) -> datetime | None:
-    """The offering's latest timestamp: the "now" of its open cases' ages."""
-    latest = d.cases.filter(pl.col("offering") == offering)["last_end"].max()
-    return latest  # type: ignore[return-value]
-
-
 @st.cache_resource(show_spinner="Finding the cases...", max_entries=8)
 def _listed(path: str, version: str, sel: Selection, _d: Derived) -> pl.DataFrame:
     """The cases `sel` names as case_list rows, longest first (cached per data version)."""
     chosen = select_cases(_d.instances.lazy(), _d.cases.lazy(), sel)
-    now = offering_now(_d, sel.offering)
+    now = _d.now_of(sel.offering)
     if now is None:
         return pl.DataFrame(schema=CASE_LIST_SCHEMA)
     items, catalog = _states(path, version)
@@ -201,7 +195,7 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
     durations = ["duration_s", "wait_s", "idle_s"]
     unit = table_unit(listed, durations)
     table = list_table(listed, unit)
-    now = offering_now(d, sel.offering)
+    now = d.now_of(sel.offering)
     origin = (
         "The sidebar's filters do not apply here."
         if picked

@@ -16,11 +16,13 @@ from ui.format import explain, share
 from ui.widgets import chart_downloads, slug, table
 
 
-def work_in_progress(offering: str, cases: pl.DataFrame, all_offerings: list[str]) -> None:
+def work_in_progress(offering: str, cases: pl.DataFrame, all_offerings: list[str]) -> pl.DataFrame:
+    """Cases in progress day by day, in words and as a chart; returns the days (empty when
+    no case started), which Little's law reads its window from."""
     wip = wip_daily(cases.lazy()).collect()
     if wip.height == 0:
         st.info("No case has started in this view.")
-        return
+        return wip
     latest = wip.row(-1, named=True)
     peak = int(wip["wip"].max() or 0)  # type: ignore[arg-type]
     st.markdown(
@@ -31,6 +33,7 @@ def work_in_progress(offering: str, cases: pl.DataFrame, all_offerings: list[str
     chart = wip_chart(wip, all_offerings)
     st.altair_chart(chart, width="stretch")
     chart_downloads(chart.properties(width=820), f"wip-{slug(offering)}", "flow_wip")
+    return wip
 
 
 def arrivals(offering: str, cases: pl.DataFrame) -> None:
@@ -53,9 +56,11 @@ def arrivals(offering: str, cases: pl.DataFrame) -> None:
     chart_downloads(chart.properties(width=820), f"arrivals-{slug(offering)}", "flow_arrivals")
 
 
-def littles_law_check(offering: str, cases: pl.DataFrame, days: int = 90) -> None:
-    """Little's law over the last `days` days of the view, in words and as a table."""
-    wip = wip_daily(cases.lazy()).collect()
+def littles_law_check(
+    offering: str, cases: pl.DataFrame, wip: pl.DataFrame, days: int = 90
+) -> None:
+    """Little's law over the last `days` days of the view (`wip`: work_in_progress's days),
+    in words and as a table."""
     if wip.height == 0:
         return
     end = wip["day"].max()
@@ -98,8 +103,12 @@ def littles_law_check(offering: str, cases: pl.DataFrame, days: int = 90) -> Non
 def first_time_right(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> None:
     """Rolled %C&A: the share of cases that would pass every step of the main path without
     doing one again."""
-    step_frame = steps(instances.lazy(), by=())
-    path = main_path(variants(cases.lazy(), by=()), by=())
+    step_frame, path = (
+        frame.lazy()
+        for frame in pl.collect_all(
+            [steps(instances.lazy(), by=()), main_path(variants(cases.lazy(), by=()), by=())]
+        )
+    )
     rolled = rolled_pct_c_and_a(step_frame, path, by=()).collect()
     per_step = (
         step_frame.join(path, on="activity", how="inner")

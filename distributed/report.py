@@ -241,6 +241,7 @@ def spark_report(
         instances = parts.where(~F.col("is_item"))
         if spec != CaseFilter(offerings=(offering,)):
             instances = instances.join(cases.select("case_key"), "case_key", "left_semi")
+        instances = instances.cache()  # read by the steps, the transitions and the count
         head = _head(cases)
         step_rows = _steps(instances)
         figures = assemble_summary(
@@ -248,12 +249,12 @@ def spark_report(
             step_rows,
             _transitions(instances),
             bottleneck(step_rows.lazy(), by=()).collect(),
-            [r[0] for r in cases.select("offering").distinct().collect()],
+            [offering],
             instances.count(),
         )
+        instances.unpersist()
         cases.unpersist()
     finally:
         parts.unpersist()
-    figures["offering"] = offering
     basis = head["pce_basis"].item() if head.height else None
     return figures, basis or "flow efficiency"

@@ -104,3 +104,12 @@ def why_not(action: str, actor: Actor | None = None) -> str | None:
         f"{WHAT.get(action, action.capitalize())} needs the {NEEDS[action]} role; you are "
         f"{'an' if actor.role[0] in 'aeiou' else 'a'} {actor.role}. Ask an admin."
     )
+
+
+def refused_here(action: str) -> str | None:
+    """`why_not(action)` for the control that follows, said above it in a caption when the
+    person may not: the control is then shown disabled, never as a button that fails."""
+    refused = why_not(action)
+    if refused is not None:
+        st.caption(refused)
+    return refused

@@ -18,6 +18,7 @@ from zoneinfo import available_timezones
 import streamlit as st
 
 from metrics.working_time import WEEKDAYS, Calendar, calendar_problems
+from ui.access import refused_here
 from ui.format import moment_text, plain, time_basis_note
 from ui.resources import warehouse
 from ui.views import Derived
@@ -177,13 +178,14 @@ def calendar_screen() -> None:
             f"{calendar.weekly_hours:g} working hours a week, "
             f"{len(calendar.holidays)} holiday{'s' if len(calendar.holidays) != 1 else ''}."
         )
+    refused = refused_here("save calendar")
     st.button(
         "Save calendar",
         key="cal_save",
         icon=":material/save:",
         on_click=_save,
         args=(offering,),
-        disabled=bool(problems),
+        disabled=bool(problems) or refused is not None,
     )
     if message := ss.pop("cal_saved", None):
         st.success(message, icon=":material/check:")

@@ -34,7 +34,7 @@ from pipelines.ingest import (
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import offering_from_file_name
 from pipelines.readers import RawTable
-from ui.access import why_not
+from ui.access import refused_here, why_not
 from ui.catalog_editor import catalog_editor
 from ui.format import plain, share, table_unit, unit_label
 from ui.resources import data_version, imports, warehouse
@@ -712,7 +712,13 @@ def _status_check(wh: Warehouse, offering: str) -> None:
             "change, then confirm.",
             icon=":material/rule:",
         )
-        if st.button("These kinds are right", key="confirm_statuses", icon=":material/check:"):
+        refused = refused_here("edit catalog")
+        if st.button(
+            "These kinds are right",
+            key="confirm_statuses",
+            icon=":material/check:",
+            disabled=refused is not None,
+        ):
             try:
                 wh.confirm_statuses(offering)
             except WarehouseError as exc:

@@ -28,6 +28,7 @@ from metrics.findings import (
     finding_cases,
     offering_findings,
 )
+from ui.access import refused_here, why_not
 from ui.experiments_screen import prefill_try_a_change
 from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
@@ -423,11 +424,13 @@ def _actions(offering: str, r: Reviewed) -> None:
             "person reads it.",
         )
         again = bool(r.changes)
+        refused = refused_here("verdict on finding")
         row = st.container(horizontal=True)
         if r.verdict != "confirmed" or again:
             row.form_submit_button(
                 "Confirm again" if r.verdict == "confirmed" else "Confirm",
                 key=f"fnd_confirm_{f.id}",
+                disabled=refused is not None,
                 icon=":material/check_circle:",
                 help="Real, and worth acting on.",
                 on_click=_give,
@@ -437,6 +440,7 @@ def _actions(offering: str, r: Reviewed) -> None:
             row.form_submit_button(
                 "Dismiss again" if r.verdict == "dismissed" else "Dismiss",
                 key=f"fnd_dismiss_{f.id}",
+                disabled=refused is not None,
                 icon=":material/do_not_disturb_on:",
                 help="Not worth acting on: say why in the note (for example: not waste, a "
                 "needed review). It folds away until its data changes markedly.",
@@ -448,6 +452,7 @@ def _actions(offering: str, r: Reviewed) -> None:
                 "Withdraw the verdict",
                 key=f"fnd_withdraw_{f.id}",
                 icon=":material/undo:",
+                disabled=refused is not None,
                 on_click=_withdraw,
                 args=(f.id, f.headline),
             )
@@ -515,6 +520,7 @@ def _folded_item(r: Reviewed) -> None:
         "Bring it back (withdraw the dismissal)",
         key=f"fnd_withdraw_{f.id}",
         icon=":material/undo:",
+        disabled=why_not("verdict on finding") is not None,
         on_click=_withdraw,
         args=(f.id, f.headline),
     )
@@ -534,6 +540,7 @@ def _gone_item(row: dict[str, Any]) -> None:
         "Forget this verdict",
         key=f"fnd_withdraw_{row['finding_id']}",
         icon=":material/delete:",
+        disabled=why_not("verdict on finding") is not None,
         on_click=_withdraw,
         args=(row["finding_id"], row["headline"]),
     )

@@ -23,7 +23,7 @@ from charts.vsm import value_stream_map_chart
 from metrics.conformance import FutureState, case_conformance, future_state_problems, summarise
 from metrics.filters import CaseFilter
 from metrics.vsm import ladder, vsm_steps
-from ui.access import current_actor
+from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.views import view
@@ -308,6 +308,7 @@ def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> Futu
     unsaved = latest is None or _normalised(latest.definition) != _normalised(
         {**document, "name": draft["name"].strip()}
     )
+    refused = refused_here("save future state")
     st.button(
         "Save future state",
         key="fs_save",
@@ -315,7 +316,7 @@ def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> Futu
         icon=":material/save:",
         on_click=_save,
         args=(offering,),
-        disabled=bool(problems) or not unsaved,
+        disabled=bool(problems) or not unsaved or refused is not None,
         help="Stores it as a new version of its name; earlier versions stay."
         if unsaved
         else "This version is saved already.",

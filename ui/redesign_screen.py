@@ -34,7 +34,8 @@ from metrics.whatif import (
     projected_lead_times,
     whatif,
 )
-from ui.format import duration_text, explain, plain
+from ui.access import refused_here
+from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, warehouse
 from ui.views import view
 from ui.widgets import chart_downloads, slug
@@ -310,13 +311,6 @@ def _downstream(changes: Sequence[Change], next_of: dict[str, str]) -> str | Non
     return next_of.get(last.second if isinstance(last, Parallel) else last.step)
 
 
-def _delta(after: float | None, before: float | None) -> str | None:
-    if after is None or before is None:
-        return None
-    diff = after - before
-    return ("-" if diff < 0 else "+") + duration_text(abs(diff))
-
-
 def figures_tiles(figures: dict[str, Any]) -> None:
     """Lead time today and projected: p50, p85, p95, mean, and the cases affected."""
     today, ahead = figures["baseline"]["lead_time_s"], figures["projected"]["lead_time_s"]
@@ -335,7 +329,7 @@ def figures_tiles(figures: dict[str, Any]) -> None:
         col.metric(
             label,
             duration_text(ahead[name]),
-            delta=_delta(ahead[name], today[name]),
+            delta=duration_delta(ahead[name], today[name]),
             delta_color="inverse",
             delta_description=f"from {duration_text(today[name])} today",
             help=explain("projected_lead_time", n),
@@ -440,9 +434,11 @@ def try_it(offering: str, changes: Sequence[Change], p: Projection) -> None:
             f"that started in the {DEFAULT_WINDOW_DAYS} days before with those that started "
             "after, and says whether work flowed faster or the waiting only moved."
         )
+        refused = refused_here("record experiment")
         st.button(
             "Try it for two weeks",
             key="rd_try",
+            disabled=refused is not None,
             type="primary",
             icon=":material/science:",
             on_click=_record,

@@ -45,9 +45,11 @@ from ui.format import (
     day_month,
     day_text,
     day_text_expr,
+    duration_delta,
     duration_text,
     explain,
     in_unit,
+    larger,
     moment_text,
     plain,
     share,
@@ -265,21 +267,6 @@ def verdict(c: Comparison) -> None:
         st.caption(plain(note))
 
 
-def _delta(after: float | None, before: float | None) -> str | None:
-    """'-1.0 d' / '+0.3 d' in the tile's unit (an ASCII minus: Streamlit reads it to point
-    the arrow down)."""
-    if after is None or before is None:
-        return None
-    diff = after - before
-    return ("-" if diff < 0 else "+") + duration_text(abs(diff), like=_larger(after, before))
-
-
-def _larger(*values: float | None) -> float | None:
-    """The value a tile's unit is picked for: its larger figure, so all of it reads alike."""
-    known = [abs(v) for v in values if v is not None]
-    return max(known) if known else None
-
-
 def _tested_color(c: Comparison, m: MeasureComparison) -> Literal["inverse", "off"]:
     """Green or red only where the interval chart colours the same figure; grey otherwise."""
     return "inverse" if c.outcome(m) in (CLEARLY_SHORTER, CLEARLY_LONGER) else "off"
@@ -310,11 +297,11 @@ def tiles(c: Comparison) -> None:
         color: Literal["inverse", "off"],
     ) -> None:
         after, before = figure(a), figure(b)
-        like = _larger(after, before)
+        like = larger(after, before)
         col.metric(
             label,
             duration_text(after, like=like),
-            delta=_delta(after, before),
+            delta=duration_delta(after, before),
             delta_color=color,
             delta_description=f"from {duration_text(before, like=like)}",
             help=lead_in + explain(definition, extra=ns),

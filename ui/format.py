@@ -165,3 +165,18 @@ def time_basis_note(calendars: Mapping[str, Calendar], offerings: Sequence[str])
     if len(on) < len(offerings):
         text += "; the other offerings count elapsed time"
     return text + "."
+
+
+def duration_delta(after: float | None, before: float | None) -> str | None:
+    """A tile's change, '-1.0 d' / '+0.3 d', in the unit of its larger figure so the tile
+    reads alike (an ASCII minus: Streamlit reads it to point the arrow down)."""
+    if after is None or before is None:
+        return None
+    diff = after - before
+    return ("-" if diff < 0 else "+") + duration_text(abs(diff), like=larger(after, before))
+
+
+def larger(*values: float | None) -> float | None:
+    """The value a tile's unit is picked for: its larger figure, so all of it reads alike."""
+    known = [abs(v) for v in values if v is not None]
+    return max(known) if known else None

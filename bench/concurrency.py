@@ -37,11 +37,8 @@ sys.path.insert(0, str(REPO))
 from bench.pages import build_warehouse  # noqa: E402
 from pipelines.demo_data import generate_events  # noqa: E402
 from warehouse import Warehouse  # noqa: E402
+from warehouse.db import DATA_VERSION_SQL  # noqa: E402
 
-VERSION_SQL = (
-    "SELECT (SELECT coalesce(max(id), 0) FROM imports), (SELECT count(undone_at) FROM imports), "
-    "(SELECT coalesce(max(value), '') FROM settings WHERE key = 'catalog_version')"
-)
 OFFERING_SQL = (
     'SELECT offering, case_id, activity, start, "end", resource FROM events '
     "WHERE offering = 'Custom formulation'"
@@ -70,7 +67,7 @@ def reads(db: Path) -> None:
     con = duckdb.connect(str(db), read_only=True)
     con.sql(OFFERING_SQL).pl()  # warm, as the app is after its first page
     for label, sql, n in (
-        ("data version", VERSION_SQL, 40),
+        ("data version", DATA_VERSION_SQL, 40),
         ("one offering's events", OFFERING_SQL, 10),
     ):
         kept = timed(lambda sql=sql: con.cursor().sql(sql).pl(), n)
@@ -147,7 +144,7 @@ def short_lived_reader_during_a_direct_import(db: Path, tmp: Path) -> None:
         while not stop.is_set():
             try:
                 con = duckdb.connect(str(db), read_only=True)
-                con.sql(VERSION_SQL).fetchall()
+                con.sql(DATA_VERSION_SQL).fetchall()
                 con.close()
                 if blocked_since is not None:
                     longest[0] = max(longest[0], time.perf_counter() - blocked_since)
@@ -184,7 +181,7 @@ def readers_during_an_import(db: Path) -> None:
     def reader() -> None:
         while not done.is_set():
             started = time.perf_counter()
-            wh.read(VERSION_SQL)
+            wh.read(DATA_VERSION_SQL)
             waits.append(time.perf_counter() - started)
 
     thread = threading.Thread(target=reader)

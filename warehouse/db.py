@@ -74,6 +74,17 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "lock" in str(exc).lower() and "conflicting" in str(exc).lower()
 
 
+DATA_VERSION_SQL = (
+    "SELECT (SELECT coalesce(max(id), 0) FROM imports) AS last_import, "
+    "(SELECT count(undone_at) FROM imports) AS undone, "
+    "(SELECT coalesce(max(value), '') FROM settings WHERE key = 'catalog_version') "
+    "AS catalog, "
+    "(SELECT coalesce(max(epoch_us(saved_at)), 0) FROM calendars) AS calendars"
+)
+"""What `Warehouse.data_version` reads: one row that changes with every import, undo,
+catalog edit and saved calendar."""
+
+
 def resolve_db_path(arg: str | os.PathLike[str] | None = None) -> Path:
     """The warehouse file: `--db` when given, else `$VSM_DB`, else data/warehouse.duckdb."""
     if arg:
@@ -765,13 +776,7 @@ class Warehouse:
     def data_version(self) -> str:
         """Changes whenever what the pages show could change: an import, an undo, a catalog
         edit, a working-time calendar saved. The pages cache their figures by it."""
-        row = self.read(
-            "SELECT (SELECT coalesce(max(id), 0) FROM imports) AS last_import, "
-            "(SELECT count(undone_at) FROM imports) AS undone, "
-            "(SELECT coalesce(max(value), '') FROM settings WHERE key = 'catalog_version') "
-            "AS catalog, "
-            "(SELECT coalesce(max(epoch_us(saved_at)), 0) FROM calendars) AS calendars"
-        ).row(0)
+        row = self.read(DATA_VERSION_SQL).row(0)
         return "-".join(str(v) for v in row)
 
     def rejects(self, import_id: int) -> pl.DataFrame:

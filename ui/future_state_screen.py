@@ -27,7 +27,7 @@ from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.views import view
-from ui.widgets import csv_download, slug
+from ui.widgets import csv_download, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.future_states import (
     StoredFutureState,
@@ -172,10 +172,7 @@ def today_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> li
     boxes = vsm_steps(instances.lazy(), cases.lazy()).collect()
     if boxes.height == 0:
         return []
-    st.markdown(
-        "<style>.st-key-fs_today { overflow-x: auto !important; }</style>",
-        unsafe_allow_html=True,
-    )
+    scroll_sideways("fs_today")
     # A chart's box on the page is exactly its plot height: a chart title would push the
     # ladder out of sight at the bottom, so the title is written above instead.
     st.markdown(f"**{plain(offering)}: today**")
@@ -288,10 +285,7 @@ def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> Futu
     document = _document(draft)
     drawable = [stage for stage in draft["stages"] if stage]
     if drawable:
-        st.markdown(
-            "<style>.st-key-fs_drawing { overflow-x: auto !important; }</style>",
-            unsafe_allow_html=True,
-        )
+        scroll_sideways("fs_drawing")
         with st.container(key="fs_drawing"):
             st.altair_chart(
                 future_state_chart(drawable, set(draft["optional"]), set(known)), width="content"

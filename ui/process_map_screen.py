@@ -22,7 +22,7 @@ from metrics.selection import Selection
 from metrics.steps import bottleneck, steps
 from ui.drill import open_cases
 from ui.format import explain, in_unit, plain, table_unit, unit_label
-from ui.widgets import seed_from_url, slug, table
+from ui.widgets import scroll_sideways, seed_from_url, slug, table
 
 MODES: dict[str, str] = {
     "frequency": "How often",
@@ -154,12 +154,7 @@ def draw_process_map(
         _map_downloads(view.dot, f"process-map-{slug(offering)}")
     # A map too wide for the page keeps Graphviz's size and scrolls sideways: shrunk to the
     # page's width, a map of twenty steps had 5-pixel text.
-    st.markdown(
-        "<style>.st-key-pm_map { overflow-x: auto !important; } "
-        ".st-key-pm_map [data-testid='stGraphVizChart'] svg { max-width: none !important; }"
-        "</style>",
-        unsafe_allow_html=True,
-    )
+    scroll_sideways("pm_map", natural_graphviz=True)
     with st.container(key="pm_map"):
         st.graphviz_chart(view.dot, width="content")
 

@@ -38,7 +38,7 @@ from ui.access import refused_here
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, warehouse
 from ui.views import view
-from ui.widgets import chart_downloads, slug
+from ui.widgets import chart_downloads, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.experiments import DEFAULT_WINDOW_DAYS, create_experiment
 
@@ -170,14 +170,6 @@ def projection(spec: CaseFilter, changes: Sequence[Change], working_time: bool) 
     return _project(str(wh.path), data_version(wh), spec, encoded, working_time)
 
 
-def _scrolling(key: str) -> None:
-    """The map keeps its napkin proportions and scrolls sideways rather than shrinking."""
-    st.markdown(
-        f"<style>.st-key-{key} {{ overflow-x: auto !important; }}</style>",
-        unsafe_allow_html=True,
-    )
-
-
 def _next_steps(current: ValueStreamMap) -> dict[str, str]:
     boxes = current.boxes["activity"].to_list()
     return dict(pairwise(boxes))
@@ -204,7 +196,7 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
     ss.setdefault("rd_factor", 0.5)
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        _scrolling("rd_today")
+        scroll_sideways("rd_today")
         # A chart's box on the page is exactly its plot height: a chart title would push
         # the ladder out of sight at the bottom, so the title is written above instead.
         st.markdown(f"**{plain(offering)}: today**")
@@ -350,7 +342,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
             icon=":material/touch_app:",
         )
         return
-    _scrolling("rd_projected")
+    scroll_sideways("rd_projected")
     st.markdown(f"**{plain(offering)}: projected**")
     with st.container(key="rd_projected"):
         st.altair_chart(

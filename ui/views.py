@@ -44,11 +44,6 @@ class Derived:
     clock: Clock = REAL_TIME
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
 
-    @property
-    def working_time(self) -> tuple[str, ...]:
-        """The offerings whose durations count working time only."""
-        return tuple(sorted(self.calendars))
-
     def now_of(self, offering: str) -> datetime | None:
         """The "now" of one offering: its own latest event (a historical log beside live
         data ages its open cases up to its own end, not to today's data)."""

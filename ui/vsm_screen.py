@@ -36,7 +36,7 @@ from model.units import UNITS
 from ui.drill import open_cases
 from ui.filters import ViewFilters
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
-from ui.widgets import chart_downloads, csv_download, slug
+from ui.widgets import chart_downloads, csv_download, scroll_sideways, slug
 
 TOP_VARIANTS = 12
 _DIFFERS = "How it differs from the most common"
@@ -152,10 +152,7 @@ def draw_map(view: MapView) -> ValueStream:
     # On the page the offering is named above; a chart is drawn in a box of exactly its
     # plot height, so only the downloads carry a title.
     chart = value_stream_map_chart(vs.boxes, totals)
-    # The map keeps its napkin proportions and scrolls sideways rather than shrinking.
-    st.markdown(
-        "<style>.st-key-vsm_chart { overflow-x: auto !important; }</style>", unsafe_allow_html=True
-    )
+    scroll_sideways("vsm_chart")
     with st.container(key="vsm_chart"):
         event = st.altair_chart(chart, width="content", on_select="rerun", key="vsm_map")
     picked = (event.selection.get(SELECTION) or [{}])[0].get("activity") if event else None

@@ -187,3 +187,15 @@ def table(
     shown = st.dataframe(frame, hide_index=True, key=key, placeholder="–", **options)
     csv_download(frame, name, f"{key}_csv", download_label)
     return shown
+
+
+def scroll_sideways(key: str, *, natural_graphviz: bool = False) -> None:
+    """The container `key` scrolls sideways rather than shrinking what it holds: a map keeps
+    its napkin proportions (with `natural_graphviz`, a Graphviz drawing keeps its own size
+    too: shrunk to the page, a map of twenty steps had 5-pixel text)."""
+    rules = f".st-key-{key} {{ overflow-x: auto !important; }}"
+    if natural_graphviz:
+        rules += (
+            f" .st-key-{key} [data-testid='stGraphVizChart'] svg {{ max-width: none !important; }}"
+        )
+    st.markdown(f"<style>{rules}</style>", unsafe_allow_html=True)

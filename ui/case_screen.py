@@ -22,7 +22,7 @@ from ui.context import empty_warehouse
 from ui.drill import case_link, cases_link
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import warehouse
-from ui.views import Derived, derived
+from ui.views import Derived, derived, events_of
 from ui.widgets import chart_downloads, csv_download, remember_offering, slug
 
 MAX_PATH_STEPS = 30
@@ -255,9 +255,7 @@ def step_table(case: dict[str, Any], row: dict[str, Any], steps: pl.DataFrame) -
 
 def attributes(d: Derived, case: dict[str, Any], steps: pl.DataFrame) -> None:
     """The case's attributes; those that change from step to step, per step."""
-    events = d.events.filter(
-        (pl.col("offering") == case["offering"]) & (pl.col("case_id") == case["case_id"])
-    )
+    events = events_of(case["offering"], case["case_id"])
     values = event_attributes(events)
     if values.height == 0:
         st.caption("The events of this case carry no other columns.")

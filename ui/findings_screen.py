@@ -32,7 +32,7 @@ from ui.access import refused_here, why_not
 from ui.experiments_screen import prefill_try_a_change
 from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
-from ui.views import derived
+from ui.views import derived, events_of
 from ui.widgets import csv_download, slug
 from warehouse import WarehouseError
 from warehouse.experiments import experiments
@@ -93,7 +93,7 @@ def _findings(
     return offering_findings(
         d.instances,
         d.cases,
-        d.events,
+        events_of(offering),
         open_warehouse(path).catalog(),
         offering,
         changes=[(datetime.fromisoformat(iso), name) for iso, name in changes],

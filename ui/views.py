@@ -1,9 +1,12 @@
 """Cached metric frames for the pages.
 
-Deriving every case (order, waits, lead and process time) is the only costly
-step; it runs once per data version of the warehouse and is shared by every
-page and session. A filtered view is then a semi-join plus a few group-bys,
-cached by the filter's plain values.
+Every case's derivation (order, waits, lead and process time) is stored in the
+warehouse by the change that alters it (warehouse/derived.py); the pages read it
+once per data version, shared by every page and session, and never derive on a
+restart. A warehouse made by an older release is derived once, with a progress
+bar. A filtered view is then a semi-join plus a few group-bys, cached by the
+filter's plain values. The events themselves (their attributes) are read only
+when a page needs them: an attribute filter, the findings, one case's attributes.
 
 These caches are `st.cache_resource`, not `st.cache_data`: cache_data pickles a
 value and unpickles a fresh copy on every hit, which for a million-row frame
@@ -20,24 +23,24 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from metrics.derived import derive_all
 from metrics.filters import CaseFilter, apply_filters, attribute_names, attribute_values
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
 from metrics.working_time import REAL_TIME, Calendar, Clock, calendar_problems
 from ui.filters import FilterChoices
+from ui.format import plain
 from ui.resources import data_version, open_warehouse, warehouse
 from warehouse.calendars import calendars_on
+from warehouse.derived import load_derivation, stale_offerings
 
 
 @dataclass(frozen=True)
 class Derived:
-    """Every case of the warehouse (metrics.derived) and its events (for attribute filters).
+    """Every case of the warehouse (metrics.derived), as stored.
 
     `calendars` are the calendars that are on, by offering: those offerings' durations
     count working time only (`clock` reads it), the others' elapsed time."""
 
-    events: pl.DataFrame
     instances: pl.DataFrame
     cases: pl.DataFrame
     now: datetime | None
@@ -51,6 +54,10 @@ class Derived:
         return value if isinstance(value, datetime) else None
 
 
+ATTRIBUTE_SAMPLE = 5_000
+"""The attributes offered as filters are the keys found in each offering's first events."""
+
+
 def _calendars(path: str) -> dict[str, Calendar]:
     """The calendars that are on, by offering (one stored before a stricter release
     that no longer passes is left off rather than stopping every page)."""
@@ -58,25 +65,58 @@ def _calendars(path: str) -> dict[str, Calendar]:
     return {o: Calendar.from_json(c) for o, c in stored.items() if not calendar_problems(c)}
 
 
-@st.cache_resource(show_spinner="Computing the streams...", max_entries=2)
+@st.cache_resource(show_spinner="Reading the streams...", max_entries=2)
 def _derive(path: str, version: str) -> Derived:
-    wh = open_warehouse(path)
-    events = wh.events()
     on = _calendars(path)
-    d = derive_all(events, wh.catalog(), wh.open_items(), calendar=on or None)
-    return Derived(events, d.instances, d.cases, d.now, d.clock, on)
+    d = load_derivation(open_warehouse(path))
+    return Derived(d.instances, d.cases, d.now, d.clock, on)
+
+
+def _derive_stale(path: str) -> None:
+    """Derive the offerings an older release stored (or none had derived yet), once,
+    showing how far it got: only the first visit after an upgrade waits for it."""
+    wh = open_warehouse(path)
+    stale = stale_offerings(wh)
+    if not stale:
+        return
+    bar = st.progress(0.0, text="Preparing the streams after an upgrade...")
+
+    def told(done: int, total: int, offering: str) -> None:
+        text = (
+            f"Preparing the streams after an upgrade: {plain(offering)} ({done + 1} of {total})..."
+            if offering
+            else "The streams are ready."
+        )
+        bar.progress(done / total, text=text)
+
+    load_derivation(wh, [], progress=told)
+    bar.empty()
 
 
 def derived() -> Derived:
-    """Every case of the warehouse, derived once per data version."""
+    """Every case of the warehouse, read once per data version."""
     wh = warehouse()
-    return _derive(str(wh.path), data_version(wh))
+    path = str(wh.path)
+    _derive_stale(path)
+    return _derive(path, data_version(wh))
+
+
+@st.cache_resource(show_spinner="Reading the events...", max_entries=2)
+def _events(path: str, version: str) -> pl.DataFrame:
+    return open_warehouse(path).events()
+
+
+def events_of(offering: str, case_id: str | None = None) -> pl.DataFrame:
+    """The stored events (with their attributes) of one offering, or of one of its cases,
+    read when asked (the callers cache what they make of them)."""
+    return warehouse().events([offering], None if case_id is None else [case_id])
 
 
 @st.cache_resource(show_spinner=False, max_entries=6, hash_funcs={CaseFilter: repr})
 def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
     d = _derive(path, version)
-    instances, cases = apply_filters(d.instances.lazy(), d.cases.lazy(), spec, d.events.lazy())
+    events = _events(path, version).lazy() if spec.attributes else None
+    instances, cases = apply_filters(d.instances.lazy(), d.cases.lazy(), spec, events)
     return instances.collect(), cases.collect()
 
 
@@ -88,12 +128,16 @@ def view(spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _attribute_names(path: str, version: str) -> list[str]:
-    return attribute_names(_derive(path, version).events)
+    wh = open_warehouse(path)
+    names = attribute_names(wh.events_head(ATTRIBUTE_SAMPLE))
+    if "resource" not in names and wh.has_resources():
+        names.insert(0, "resource")
+    return names
 
 
 @st.cache_resource(show_spinner="Reading the attribute's values...", max_entries=16)
 def _attribute_values(path: str, version: str, name: str) -> list[str]:
-    return attribute_values(_derive(path, version).events, name)["value"].to_list()
+    return attribute_values(_events(path, version), name)["value"].to_list()
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

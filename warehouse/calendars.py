@@ -86,6 +86,7 @@ def save_calendar(
                 wh.actor.name,
             ],
         ).complete()
+        wh.rederive(cur, [offering])
     stored = get_calendar(wh, offering)
     assert stored is not None
     return stored

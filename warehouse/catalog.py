@@ -100,6 +100,7 @@ def set_activity(
                 [*fields.values(), offering, activity],
             ).complete()
             Warehouse.bump_catalog_version(cur)
+            Warehouse.rederive(cur, [offering])
     return activity_row(wh, offering, activity)
 
 

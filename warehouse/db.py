@@ -190,6 +190,65 @@ def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None 
     return rows[0][0] if rows else None
 
 
+def events_query(
+    offerings: Sequence[str] | None = None, cases: Sequence[str] | None = None
+) -> tuple[str, list[Any] | None]:
+    """The query of `Warehouse.events` (for reading on a transaction's cursor too)."""
+    conditions, params = [], []
+    if offerings is not None:
+        conditions.append("list_contains(?, offering)")
+        params.append(list(offerings))
+    if cases is not None:
+        conditions.append("list_contains(?, case_id)")
+        params.append(list(cases))
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    return (
+        'SELECT offering, case_id, activity, start, "end", resource, '
+        "CAST(attributes AS VARCHAR) AS attributes, source_row, import_id, event_id "
+        f"FROM events {where} ORDER BY event_id",
+        params or None,
+    )
+
+
+def open_items_query(offerings: Sequence[str] | None = None) -> tuple[str, list[Any] | None]:
+    """The query of `Warehouse.open_items`."""
+    where, params = "", None
+    if offerings is not None:
+        where, params = "WHERE list_contains(?, offering)", [list(offerings)]
+    return (
+        f"""
+        WITH ranked AS (
+            SELECT *, row_number() OVER (
+                PARTITION BY offering, case_id
+                ORDER BY entered DESC NULLS LAST, import_id DESC) AS rank
+            FROM open_items {where}
+        )
+        SELECT offering, case_id, activity, entered, resource,
+               CAST(attributes AS VARCHAR) AS attributes, source_row, import_id
+        FROM ranked r
+        WHERE rank = 1 AND NOT EXISTS (
+            SELECT 1 FROM events e
+            WHERE e.offering = r.offering AND e.case_id = r.case_id AND (
+                e."end" > r.entered
+                OR (e.activity = r.activity AND e.start = r.entered)
+                OR (r.entered IS NULL AND e.import_id <> r.import_id)))
+        ORDER BY offering, case_id
+        """,
+        params,
+    )
+
+
+def catalog_query(offering: str | None = None) -> tuple[str, list[Any] | None]:
+    """The query of `Warehouse.catalog`."""
+    where, params = ("WHERE offering = ?", [offering]) if offering else ("", None)
+    return (
+        "SELECT offering, activity, value_class, coalesce(kind, 'work') AS kind, "
+        "standard_minutes, is_end_activity, display_order FROM activities "
+        f"{where} ORDER BY offering, display_order NULLS LAST, activity",
+        params,
+    )
+
+
 class Warehouse:
     """A DuckDB event warehouse file, migrated to the latest schema on open.
 
@@ -429,21 +488,24 @@ class Warehouse:
     ) -> pl.DataFrame:
         """Every stored activity instance (ARCHITECTURE.md's events frame), in source order;
         only those of `offerings` and of the case ids `cases`, when given."""
-        conditions, params = [], []
-        if offerings is not None:
-            conditions.append("list_contains(?, offering)")
-            params.append(list(offerings))
-        if cases is not None:
-            conditions.append("list_contains(?, case_id)")
-            params.append(list(cases))
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        frame = self.read(
-            'SELECT offering, case_id, activity, start, "end", resource, '
-            f"CAST(attributes AS VARCHAR) AS attributes, source_row, import_id, event_id "
-            f"FROM events {where} ORDER BY event_id",
-            params or None,
-        )
-        return frame.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+        return self.read(*events_query(offerings, cases)).cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+
+    def events_head(self, per_offering: int) -> pl.DataFrame:
+        """The first `per_offering` events of each offering (in source order): a sample
+        to find the attribute names in without reading every event."""
+        sql, _ = events_query()
+        return self.read(
+            sql.replace(
+                " ORDER BY event_id",
+                " QUALIFY row_number() OVER (PARTITION BY offering ORDER BY event_id) <= ? "
+                "ORDER BY event_id",
+            ),
+            [per_offering],
+        ).cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+
+    def has_resources(self) -> bool:
+        """Whether any stored event names who did it."""
+        return bool(self.scalar("SELECT EXISTS (SELECT 1 FROM events WHERE resource IS NOT NULL)"))
 
     def open_items(self, offerings: Sequence[str] | None = None) -> pl.DataFrame:
         """The status each unfinished item is in now (OPEN_ITEM_STORED_SCHEMA), one per case.
@@ -455,31 +517,9 @@ class Warehouse:
         entered that status, or that status itself starting then (the period, now closed);
         an item whose entry time is unknown gives way to any instance of another import.
         """
-        where, params = "", None
-        if offerings is not None:
-            where, params = "WHERE list_contains(?, offering)", [list(offerings)]
-        frame = self.read(
-            f"""
-            WITH ranked AS (
-                SELECT *, row_number() OVER (
-                    PARTITION BY offering, case_id
-                    ORDER BY entered DESC NULLS LAST, import_id DESC) AS rank
-                FROM open_items {where}
-            )
-            SELECT offering, case_id, activity, entered, resource,
-                   CAST(attributes AS VARCHAR) AS attributes, source_row, import_id
-            FROM ranked r
-            WHERE rank = 1 AND NOT EXISTS (
-                SELECT 1 FROM events e
-                WHERE e.offering = r.offering AND e.case_id = r.case_id AND (
-                    e."end" > r.entered
-                    OR (e.activity = r.activity AND e.start = r.entered)
-                    OR (r.entered IS NULL AND e.import_id <> r.import_id)))
-            ORDER BY offering, case_id
-            """,
-            params,
+        return self.read(*open_items_query(offerings)).cast(
+            OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]
         )
-        return frame.cast(OPEN_ITEM_STORED_SCHEMA)  # type: ignore[arg-type]
 
     def time_span(self) -> tuple[datetime, datetime] | None:
         """The first start (or end) and the last end of every stored event and open item."""
@@ -544,14 +584,7 @@ class Warehouse:
 
     def catalog(self, offering: str | None = None) -> pl.DataFrame:
         """The activity catalog: value class, kind, standard minutes, end activity, order."""
-        where, params = ("WHERE offering = ?", [offering]) if offering else ("", None)
-        frame = self.read(
-            "SELECT offering, activity, value_class, coalesce(kind, 'work') AS kind, "
-            "standard_minutes, is_end_activity, display_order FROM activities "
-            f"{where} ORDER BY offering, display_order NULLS LAST, activity",
-            params,
-        )
-        return frame.cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
+        return self.read(*catalog_query(offering)).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
 
     def save_catalog(self, catalog: pl.DataFrame) -> int:
         """Upsert catalog rows (matched on offering and activity); returns rows written."""
@@ -589,6 +622,7 @@ class Warehouse:
             ).complete()
             cur.unregister("catalog_rows")
             self.bump_catalog_version(cur)
+            self.rederive(cur, rows["offering"].unique().to_list())
         return rows.height
 
     def save_catalog_edits(self, offering: str, seen: pl.DataFrame, edited: pl.DataFrame) -> int:
@@ -658,7 +692,16 @@ class Warehouse:
             ).complete()
             cur.unregister("catalog_rows")
             self.bump_catalog_version(cur)
+            self.rederive(cur, [offering])
         return changed.height
+
+    @staticmethod
+    def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
+        """Store these offerings' derived cases again (warehouse/derived.py), inside the
+        transaction of the change that alters them."""
+        from warehouse.derived import rederive
+
+        rederive(cur, offerings)
 
     @staticmethod
     def bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
@@ -936,6 +979,7 @@ class Warehouse:
             self._extend_catalog(cur)
             cur.unregister("catalog_defaults")
             _check_bounds(cur, import_id, file_name)
+            self.rederive(cur, offerings)
             cur.unregister("open_batch")
             cur.unregister("batch")
             if rejects.height:
@@ -1073,6 +1117,11 @@ class Warehouse:
                     "would be lost too."
                 )
             removed = int(_one(cur, "SELECT count(*) FROM events WHERE import_id = ?", [import_id]))
+            touched = cur.execute(
+                "SELECT DISTINCT offering FROM events WHERE import_id = $1 "
+                "UNION SELECT DISTINCT offering FROM open_items WHERE import_id = $1",
+                [import_id],
+            ).fetchall()
             cur.execute("DELETE FROM events WHERE import_id = ?", [import_id]).complete()
             cur.execute("DELETE FROM open_items WHERE import_id = ?", [import_id]).complete()
             cur.execute(
@@ -1083,4 +1132,5 @@ class Warehouse:
                 "AND a.value_class = 'unclassified' AND a.standard_minutes IS NULL "
                 "AND a.is_end_activity IS NULL AND coalesce(a.kind, 'work') = 'work'"
             ).complete()
+            self.rederive(cur, [row[0] for row in touched])
         return removed

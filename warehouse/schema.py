@@ -209,6 +209,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
              FROM audit WHERE action IN ('edit experiment', 'delete experiment')));
         """,
     ),
+    (
+        13,
+        "which offerings' derived cases are stored, and by which version of the definitions",
+        """
+        CREATE TABLE derived_state (
+            offering    VARCHAR PRIMARY KEY,
+            version     VARCHAR NOT NULL,
+            derived_at  TIMESTAMPTZ NOT NULL,
+            instances   BIGINT NOT NULL,
+            cases       BIGINT NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

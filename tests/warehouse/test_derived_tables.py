@@ -1,0 +1,221 @@
+"""The stored derivation equals a fresh one, whatever changes the warehouse went through.
+
+Every change that alters a case's figures (an import, an overlapping import, an undo,
+a catalog edit, a calendar switched on or off) derives the offerings it touches in its
+own transaction (warehouse/derived.py). After any sequence of them, what the pages read
+(`load_derivation`) must be exactly what `derive_all` gives over every stored event, and
+no offering may be left for a page to derive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from metrics.derived import Derived, derive_all
+from metrics.working_time import Calendar
+from pipelines.ingest import ImportOptions, ingest
+from warehouse import Warehouse, WarehouseError
+from warehouse.calendars import calendars_on, save_calendar
+from warehouse.catalog import set_activity
+from warehouse.derived import DERIVATION_VERSION, load_derivation, stale_offerings
+
+CALENDAR = {
+    "timezone": "Europe/Amsterdam",
+    "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+    | {"sat": [], "sun": []},
+    "holidays": ["2025-06-09"],
+}
+STEPS = ["Quote", "Formulate", "Test", "Formulate", "Ship"]
+T0 = datetime(2025, 6, 2, 8, tzinfo=UTC)
+
+
+def _row(offering: str, case: int, step: int, minutes: int) -> str:
+    start = T0 + timedelta(hours=case * 7 + step * 5, minutes=minutes)
+    end = start + timedelta(minutes=30 + 17 * step)
+    fmt = "%Y-%m-%d %H:%M:%S"
+    return f"{offering},C{case},{STEPS[step]},{start:{fmt}},{end:{fmt}},P{case % 3}"
+
+
+# Every event a generated file may hold: two offerings, six cases each, five steps.
+POOL = [
+    _row(o, c, s, m)
+    for o, m in (("Custom formulation", 0), ("Private label", 11))
+    for c in range(6)
+    for s in range(len(STEPS))
+]
+BOARD = (
+    b"Ticket,Changed at,From,To,Changed by\n"
+    b"T-1,2025-06-02 09:00,,To Do,Maya\n"
+    b"T-1,2025-06-02 13:00,To Do,In Progress,Sam\n"
+    b"T-1,2025-06-04 15:00,In Progress,Done,Sam\n"
+    b"T-2,2025-06-02 10:00,,To Do,Maya\n"
+    b"T-2,2025-06-05 10:00,To Do,In Progress,Lee\n"
+    b"T-3,2025-06-05 11:00,,To Do,Maya\n"
+)
+
+
+def event_file(rows: list[int]) -> bytes:
+    lines = ["offering,case,activity,start,end,resource", *(POOL[i] for i in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def fresh(wh: Warehouse) -> Derived:
+    on = {o: Calendar.from_json(c) for o, c in calendars_on(wh).items()}
+    return derive_all(wh.events(), wh.catalog(), wh.open_items(), calendar=on or None)
+
+
+def assert_stored_is_fresh(wh: Warehouse) -> None:
+    assert stale_offerings(wh) == [], "a change left an offering for the pages to derive"
+    stored, again = load_derivation(wh), fresh(wh)
+    assert_frame_equal(stored.instances, again.instances)
+    assert_frame_equal(stored.cases, again.cases)
+    assert stored.now == again.now
+
+
+rows = st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=25)
+step = st.one_of(
+    st.tuples(st.just("import"), rows),
+    st.tuples(st.just("board"), st.booleans()),
+    st.tuples(st.just("undo"), st.integers(0, 5)),
+    st.tuples(
+        st.just("catalog"),
+        st.sampled_from(["Custom formulation", "Private label"]),
+        st.sampled_from(STEPS),
+        st.sampled_from(["value-adding", "necessary", "waste", "unclassified"]),
+        st.sampled_from(["work", "waiting"]),
+        st.sampled_from([None, True, False]),
+    ),
+    st.tuples(
+        st.just("calendar"), st.sampled_from(["Custom formulation", "tickets"]), st.booleans()
+    ),
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(step, min_size=1, max_size=6))
+def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
+    tmp_path: Path, steps: list[tuple]
+) -> None:
+    with Warehouse.open(":memory:") as wh:
+        for n, (kind, *args) in enumerate(steps):
+            if kind == "import":
+                ingest(wh, event_file(args[0]), f"orders-{n}.csv")
+            elif kind == "board":
+                # The same board twice (or its first half alone) overlaps what is stored.
+                data = BOARD if args[0] else BOARD[: BOARD.index(b"T-2,2025-06-05")]
+                ingest(wh, data, "tickets.csv")
+            elif kind == "undo":
+                live = wh.imports().filter(pl.col("undone_at").is_null())["id"].to_list()
+                # Refused after a later overlapping import: then nothing changed.
+                with contextlib.suppress(WarehouseError):
+                    if live:
+                        wh.undo_import(live[args[0] % len(live)])
+            elif kind == "catalog":
+                offering, activity, value_class, status, ends = args
+                if activity in wh.catalog(offering)["activity"].to_list():
+                    set_activity(
+                        wh, offering, activity, value_class=value_class, kind=status, ends_case=ends
+                    )
+            else:
+                save_calendar(wh, args[0], CALENDAR, on=args[1])
+            assert_stored_is_fresh(wh)
+
+
+def test_an_import_that_fails_leaves_the_stored_cases_as_they_were(wh: Warehouse) -> None:
+    ingest(wh, event_file(list(range(10))), "orders.csv")
+    before = load_derivation(wh)
+    # 4,997 new steps beside the 4 stored: 5,001 in the offering, refused by the warehouse
+    # after the file passed its own bounds, and the whole import rolled back.
+    crowded = "\n".join(
+        [
+            "offering,case,activity,end",
+            *(f"Custom formulation,C0,Step {i},2025-06-03" for i in range(4_997)),
+        ]
+    )
+    with pytest.raises(WarehouseError, match="would have 5,001 distinct activities"):
+        ingest(wh, crowded.encode(), "crowded.csv")
+    after = load_derivation(wh)
+    assert_frame_equal(after.cases, before.cases)
+    assert after.cases.height == 2  # C0 and C1 of Custom formulation
+
+
+def test_a_catalog_edit_changes_the_stored_figures_in_its_own_transaction(
+    wh: Warehouse,
+) -> None:
+    ingest(wh, event_file(list(range(10))), "orders.csv")
+    assert set(load_derivation(wh).cases["pce_basis"]) == {"flow efficiency"}
+    set_activity(wh, "Custom formulation", "Formulate", value_class="value-adding")
+    cases = load_derivation(wh).cases
+    assert set(cases["pce_basis"]) == {"value-adding"}
+    # Only Formulate adds value: two instances of 30 + 17 and 30 + 51 minutes per case.
+    assert cases["value_adding_s"].to_list() == [(47 + 81) * 60.0] * 2
+
+
+def test_an_upgraded_warehouse_derives_each_offering_once_with_its_progress(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    with Warehouse.open(path) as wh:
+        ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+        ingest(wh, BOARD, "tickets.csv")
+        expected = fresh(wh)
+        # What an older release left: the same events, derived by other definitions.
+        wh._con.execute("UPDATE derived_state SET version = '0-older'")
+        wh._con.execute("UPDATE derived_cases SET lead_time_s = -1")
+    with Warehouse.open(path) as wh:
+        assert stale_offerings(wh) == ["Custom formulation", "Private label", "tickets"]
+        told: list[tuple[int, int, str]] = []
+        stored = load_derivation(wh, progress=lambda *a: told.append(a))
+        assert told == [
+            (0, 3, "Custom formulation"),
+            (1, 3, "Private label"),
+            (2, 3, "tickets"),
+            (3, 3, ""),
+        ]
+        assert_frame_equal(stored.cases, expected.cases)
+        assert_frame_equal(stored.instances, expected.instances)
+        assert set(wh.read("SELECT version FROM derived_state")["version"]) == {DERIVATION_VERSION}
+        told.clear()
+        load_derivation(wh, progress=lambda *a: told.append(a))
+        assert told == []  # derived once
+
+
+def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:
+    path = tmp_path / "v12.duckdb"
+    with Warehouse.open(path) as wh:
+        ingest(wh, event_file(list(range(20))), "orders.csv", ImportOptions())
+        expected = fresh(wh)
+        for table in ("derived_instances", "derived_cases", "derived_state"):
+            wh._con.execute(f"DROP TABLE {table}")
+        wh._con.execute("DELETE FROM schema_version WHERE version = 13")
+    with Warehouse.open(path) as wh:
+        assert wh.schema_version() == 13
+        assert stale_offerings(wh) == ["Custom formulation"]
+        assert_frame_equal(load_derivation(wh).cases, expected.cases)
+
+
+def test_one_offering_reads_as_its_own_derivation(wh: Warehouse) -> None:
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    ingest(wh, BOARD, "tickets.csv")
+    alone = load_derivation(wh, ["tickets"])
+    own = derive_all(wh.events(["tickets"]), wh.catalog("tickets"), wh.open_items(["tickets"]))
+    assert_frame_equal(alone.cases, own.cases)
+    assert_frame_equal(alone.instances, own.instances)
+    # T-3 never left To Do: a case of its own, numbered after the cases with steps.
+    assert alone.cases.select("case_index", "case_id", "n_instances").rows() == [
+        (0, "T-1", 3),
+        (1, "T-2", 1),
+        (2, "T-3", 0),
+    ]

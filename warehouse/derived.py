@@ -1,0 +1,285 @@
+"""Every case's derivation, stored beside the events it comes from.
+
+Deriving the cases (order, predecessor, waits, lead and process time, rework,
+variant: `metrics.derived.derive_all`) is the costly start of every figure. The
+warehouse keeps its result in two tables, `derived_instances` and `derived_cases`
+(the frames' schemas, `metrics.derive.INSTANCE_SCHEMA` and
+`metrics.cases.CASE_SCHEMA`), written in the same transaction as the change that
+alters them: an import, an undo, a catalog edit, a calendar switched on or off.
+Only the offerings the change touches are derived again: a case's figures never
+depend on another offering (end activities and whether steps are classified are
+read per offering).
+
+Each offering is derived on its own, so `case_index` is numbered within its
+offering; reading puts the offerings together in their sorted order and numbers
+the cases as one derivation over every event would (the cases with steps first,
+then the cases that are only an open item), so what a page reads equals
+`derive_all` over the whole warehouse.
+
+`derived_state` says which offerings are derived and by which version of the
+definitions (`DERIVATION_VERSION`, a digest of the code that derives). A
+warehouse made by an older release, or whose offering was written by a process
+that could not derive, has stale offerings: `load_derivation` derives them once,
+stores them and reports its progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import polars as pl
+
+from metrics import cases as _cases_module
+from metrics import derive as _derive_module
+from metrics import derived as _derived_module
+from metrics import working_time as _working_time_module
+from metrics.cases import CASE_SCHEMA
+from metrics.derive import INSTANCE_SCHEMA
+from metrics.derived import Derived, derive_all
+from metrics.working_time import Calendar, calendar_problems, clock_for
+from model import CATALOG_SCHEMA, EVENT_SCHEMA, OPEN_ITEM_STORED_SCHEMA
+
+if TYPE_CHECKING:
+    from warehouse.db import Warehouse
+
+log = logging.getLogger(__name__)
+
+
+def _digest() -> str:
+    """A digest of the code that derives: a release that changes a definition or a
+    schema derives every offering again when it first opens an older warehouse."""
+    h = hashlib.sha256()
+    for module in (_derive_module, _cases_module, _derived_module, _working_time_module):
+        h.update(Path(str(module.__file__)).read_bytes())
+    h.update(repr(sorted((k, str(v)) for k, v in INSTANCE_SCHEMA.items())).encode())
+    h.update(repr(sorted((k, str(v)) for k, v in CASE_SCHEMA.items())).encode())
+    return h.hexdigest()[:16]
+
+
+DERIVATION_VERSION = f"1-{_digest()}"
+"""The version of the stored derivation; rows of another version are derived again."""
+
+Progress = Callable[[int, int, str], None]
+"""Told (done, total, offering) before each offering is derived, and (total, total, "")
+at the end."""
+
+
+def _read(
+    cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
+) -> pl.DataFrame:
+    from warehouse.db import _utc
+
+    return _utc(cur.sql(sql, params=list(params) if params else None).pl())
+
+
+def _tables_ready(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create the derived tables, or start them again when they hold another version's rows."""
+    found = _read(
+        cur,
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_name IN ('derived_instances', 'derived_cases')",
+    )["table_name"].to_list()
+    stored = _read(cur, "SELECT DISTINCT version FROM derived_state")["version"].to_list()
+    if len(found) == 2 and all(v == DERIVATION_VERSION for v in stored):
+        return
+    cur.execute("DROP TABLE IF EXISTS derived_instances").complete()
+    cur.execute("DROP TABLE IF EXISTS derived_cases").complete()
+    cur.execute("DELETE FROM derived_state").complete()
+    for name, schema in (("derived_instances", INSTANCE_SCHEMA), ("derived_cases", CASE_SCHEMA)):
+        cur.register("empty_frame", pl.DataFrame(schema=schema))
+        cur.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_frame").complete()
+        cur.unregister("empty_frame")
+
+
+def _calendar(cur: duckdb.DuckDBPyConnection, offering: str) -> Calendar | None:
+    """The offering's calendar when it is on (one a stricter release no longer accepts is
+    left off, as the pages do)."""
+    frame = _read(
+        cur,
+        "SELECT CAST(definition AS VARCHAR) AS definition FROM calendars "
+        "WHERE offering = ? AND is_on",
+        [offering],
+    )
+    if frame.height == 0:
+        return None
+    definition = json.loads(frame["definition"][0])
+    return None if calendar_problems(definition) else Calendar.from_json(definition)
+
+
+def derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> Derived:
+    """One offering's cases, derived from what `cur` sees (inside a write transaction:
+    the change being made)."""
+    from warehouse.db import catalog_query, events_query, open_items_query
+
+    events = _read(cur, *events_query([offering])).cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+    catalog = _read(cur, *catalog_query(offering)).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
+    items = _read(cur, *open_items_query([offering])).cast(
+        OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]
+    )
+    calendar = _calendar(cur, offering)
+    return derive_all(events, catalog, items, calendar={offering: calendar} if calendar else None)
+
+
+def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
+    """Derive these offerings again and store them, inside the caller's transaction.
+    An offering with nothing left (its last import undone) leaves no rows."""
+    _tables_ready(cur)
+    for offering in sorted(set(offerings)):
+        for table in ("derived_instances", "derived_cases", "derived_state"):
+            cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()
+        d = derive_offering(cur, offering)
+        if d.cases.height == 0:
+            continue
+        for name, frame in (("derived_instances", d.instances), ("derived_cases", d.cases)):
+            cur.register("derived_frame", frame)
+            cur.execute(f"INSERT INTO {name} SELECT * FROM derived_frame").complete()
+            cur.unregister("derived_frame")
+        cur.execute(
+            "INSERT INTO derived_state VALUES (?, ?, ?, ?, ?)",
+            [offering, DERIVATION_VERSION, datetime.now(UTC), d.instances.height, d.cases.height],
+        ).complete()
+
+
+def stale_offerings(wh: Warehouse) -> list[str]:
+    """The offerings whose stored derivation is missing or of another version."""
+    return wh.read(
+        "SELECT offering FROM (SELECT DISTINCT offering FROM events "
+        "UNION SELECT DISTINCT offering FROM open_items) "
+        "WHERE offering NOT IN (SELECT offering FROM derived_state WHERE version = ?) "
+        "ORDER BY offering",
+        [DERIVATION_VERSION],
+    )["offering"].to_list()
+
+
+def derive_stale(wh: Warehouse, progress: Progress | None = None) -> list[str]:
+    """Derive and store every stale offering, one transaction each; returns them.
+
+    This changes nothing a person sees (the figures are those the events give), so it
+    needs no role and is not in the audit trail."""
+    stale = stale_offerings(wh)
+    for i, offering in enumerate(stale):
+        if progress is not None:
+            progress(i, len(stale), offering)
+        with wh.transaction() as cur:
+            rederive(cur, [offering])
+    if progress is not None and stale:
+        progress(len(stale), len(stale), "")
+    return stale
+
+
+def _numbered(instances: pl.DataFrame, cases: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The offerings' frames, each numbered from 0, numbered as one derivation: cases with
+    steps by (offering, case id), then the cases that are only an open item."""
+    offerings = sorted(set(cases["offering"].to_list()))
+    per = (
+        cases.group_by("offering")
+        .agg(
+            stepped=(pl.col("n_instances") > 0).sum().cast(pl.Int64),
+            open_only=(pl.col("n_instances") == 0).sum().cast(pl.Int64),
+        )
+        .join(
+            pl.DataFrame({"offering": offerings}, schema={"offering": pl.String}),
+            on="offering",
+            how="right",
+        )
+        .select("offering", "stepped", "open_only")
+    )
+    all_stepped = int(per["stepped"].sum())
+    offsets = per.with_columns(
+        _stepped_from=pl.col("stepped").cum_sum() - pl.col("stepped"),
+        _open_from=pl.lit(all_stepped, pl.Int64)
+        + pl.col("open_only").cum_sum()
+        - pl.col("open_only")
+        - pl.col("stepped"),
+    ).select("offering", "_stepped_from", "_open_from")
+    index = pl.col("case_index").cast(pl.Int64)
+    cases = (
+        cases.join(offsets, on="offering", how="left")
+        .with_columns(
+            case_index=pl.when(pl.col("n_instances") > 0)
+            .then(index + pl.col("_stepped_from"))
+            .otherwise(index + pl.col("_open_from"))
+            .cast(pl.UInt32)
+        )
+        .drop("_stepped_from", "_open_from")
+        .sort("case_index")
+    )
+    instances = (
+        instances.join(offsets, on="offering", how="left", maintain_order="left")
+        .with_columns(case_index=(index + pl.col("_stepped_from")).cast(pl.UInt32))
+        .drop("_stepped_from", "_open_from")
+    )
+    return instances, cases
+
+
+def _in_order(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """`frame` as DuckDB ordered it, sorted again only if its string order differs."""
+    return frame if frame.select(pl.struct(by).is_sorted()).item() else frame.sort(by)
+
+
+def load_derivation(
+    wh: Warehouse,
+    offerings: Sequence[str] | None = None,
+    *,
+    progress: Progress | None = None,
+) -> Derived:
+    """Every case of the warehouse (of `offerings` when given) as stored, stale offerings
+    derived first; `now` is the latest end, `clock` reads the calendars that are on.
+
+    A warehouse that cannot be written (a read-only file) derives its stale offerings
+    in memory instead, every time."""
+    try:
+        derive_stale(wh, progress)
+    except (duckdb.Error, OSError) as exc:
+        log.warning("cannot store the derived cases of %s: %s", wh.path, exc)
+        return _derive_in_memory(wh, offerings)
+    tables = wh.scalar(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_name IN ('derived_instances', 'derived_cases')"
+    )
+    if tables < 2:  # nothing was ever imported
+        return _derive_in_memory(wh, [])
+    where, params = "", None
+    if offerings is not None:
+        where, params = "WHERE list_contains(?, offering)", [list(offerings)]
+    instances = wh.read(
+        f"SELECT * FROM derived_instances {where} ORDER BY offering, case_index, seq", params
+    ).cast(INSTANCE_SCHEMA)  # type: ignore[arg-type]
+    cases = wh.read(
+        f"SELECT * FROM derived_cases {where} ORDER BY offering, case_index", params
+    ).cast(CASE_SCHEMA)  # type: ignore[arg-type]
+    instances = _in_order(instances, ["offering", "case_index", "seq"])
+    cases = _in_order(cases, ["offering", "case_index"])
+    instances, cases = _numbered(instances, cases)
+    now = cases["last_end"].max() if cases.height else None
+    first = cases["first_start"].min() if cases.height else None
+    on = {o: c for o, c in _calendars_on(wh).items() if offerings is None or o in offerings}
+    clock = clock_for(on or None, first, now)  # type: ignore[arg-type]
+    return Derived(instances, cases, now, clock)  # type: ignore[arg-type]
+
+
+def _calendars_on(wh: Warehouse) -> dict[str, Calendar]:
+    frame = wh.read(
+        "SELECT offering, CAST(definition AS VARCHAR) AS definition FROM calendars WHERE is_on"
+    )
+    found = {o: json.loads(d) for o, d in frame.iter_rows()}
+    return {o: Calendar.from_json(c) for o, c in found.items() if not calendar_problems(c)}
+
+
+def _derive_in_memory(wh: Warehouse, offerings: Sequence[str] | None) -> Derived:
+    on = _calendars_on(wh)
+    return derive_all(
+        wh.events(offerings),
+        wh.catalog()
+        if offerings is None
+        else wh.catalog().filter(pl.col("offering").is_in(list(offerings))),
+        wh.open_items(offerings),
+        calendar=on or None,
+    )

@@ -310,6 +310,9 @@ class Warehouse:
         if migrate:
             try:
                 wh.migrate()
+                from warehouse.derived import prepare_tables
+
+                prepare_tables(wh)
             except WarehouseError:
                 con.close()
                 raise

@@ -79,23 +79,50 @@ def _read(
     return _utc(cur.sql(sql, params=list(params) if params else None).pl())
 
 
-def _tables_ready(cur: duckdb.DuckDBPyConnection) -> None:
-    """Create the derived tables, or start them again when they hold another version's rows."""
-    found = _read(
-        cur,
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_name IN ('derived_instances', 'derived_cases')",
-    )["table_name"].to_list()
-    stored = _read(cur, "SELECT DISTINCT version FROM derived_state")["version"].to_list()
-    if len(found) == 2 and all(v == DERIVATION_VERSION for v in stored):
-        return
-    cur.execute("DROP TABLE IF EXISTS derived_instances").complete()
-    cur.execute("DROP TABLE IF EXISTS derived_cases").complete()
-    cur.execute("DELETE FROM derived_state").complete()
-    for name, schema in (("derived_instances", INSTANCE_SCHEMA), ("derived_cases", CASE_SCHEMA)):
-        cur.register("empty_frame", pl.DataFrame(schema=schema))
-        cur.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_frame").complete()
-        cur.unregister("empty_frame")
+def _tables(cur: duckdb.DuckDBPyConnection) -> int:
+    return int(
+        _read(
+            cur,
+            "SELECT count(*) AS n FROM information_schema.tables "
+            "WHERE table_name IN ('derived_instances', 'derived_cases', 'derived_state')",
+        )["n"][0]
+    )
+
+
+def prepare_tables(wh: Warehouse) -> None:
+    """Create the derived tables, or start them again when they hold another version's
+    rows (every offering is then stale), in a transaction of its own.
+
+    Never inside the transaction that fills them: DuckDB 2.0.0 loses track of large
+    inserts (over a row group, 122,880 rows) into a table created in the same
+    transaction; a later DELETE leaves them in place and the counts double."""
+    cur = wh._cursor()
+    try:
+        if _tables(cur) == 0:
+            return  # not migrated yet (an old file opened without migrating)
+        versions = _read(cur, "SELECT DISTINCT version FROM derived_state")["version"].to_list()
+        if _tables(cur) == 3 and all(v == DERIVATION_VERSION for v in versions):
+            return
+    finally:
+        cur.close()
+    try:
+        _start_tables(wh)
+    except duckdb.Error as exc:  # a read-only file: the pages derive in memory instead
+        log.warning("cannot prepare the derived tables of %s: %s", wh.path, exc)
+
+
+def _start_tables(wh: Warehouse) -> None:
+    with wh.transaction() as cur:
+        cur.execute("DROP TABLE IF EXISTS derived_instances").complete()
+        cur.execute("DROP TABLE IF EXISTS derived_cases").complete()
+        cur.execute("DELETE FROM derived_state").complete()
+        for name, schema in (
+            ("derived_instances", INSTANCE_SCHEMA),
+            ("derived_cases", CASE_SCHEMA),
+        ):
+            cur.register("empty_frame", pl.DataFrame(schema=schema))
+            cur.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_frame").complete()
+            cur.unregister("empty_frame")
 
 
 def _calendar(cur: duckdb.DuckDBPyConnection, offering: str) -> Calendar | None:
@@ -129,8 +156,10 @@ def derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> Derived:
 
 def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
     """Derive these offerings again and store them, inside the caller's transaction.
-    An offering with nothing left (its last import undone) leaves no rows."""
-    _tables_ready(cur)
+    An offering with nothing left (its last import undone) leaves no rows. A warehouse
+    without the tables (opened without migrating) is left to derive when read."""
+    if _tables(cur) < 3:
+        return
     for offering in sorted(set(offerings)):
         for table in ("derived_instances", "derived_cases", "derived_state"):
             cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()
@@ -219,6 +248,16 @@ def _numbered(instances: pl.DataFrame, cases: pl.DataFrame) -> tuple[pl.DataFram
     return instances, cases
 
 
+def _concat(
+    wh: Warehouse, table: str, offerings: list[str], schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    parts = [
+        wh.read(f"SELECT * FROM {table} WHERE offering = ?", [o]).cast(schema)  # type: ignore[arg-type]
+        for o in offerings
+    ]
+    return pl.concat(parts, rechunk=False) if parts else pl.DataFrame(schema=schema)
+
+
 def _in_order(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """`frame` as DuckDB ordered it, sorted again only if its string order differs."""
     return frame if frame.select(pl.struct(by).is_sorted()).item() else frame.sort(by)
@@ -240,23 +279,21 @@ def load_derivation(
     except (duckdb.Error, OSError) as exc:
         log.warning("cannot store the derived cases of %s: %s", wh.path, exc)
         return _derive_in_memory(wh, offerings)
-    tables = wh.scalar(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_name IN ('derived_instances', 'derived_cases')"
+    cur = wh._cursor()
+    try:
+        missing = _tables(cur) < 3
+    finally:
+        cur.close()
+    if missing:  # an old file opened without migrating
+        return _derive_in_memory(wh, offerings)
+    stored = wh.read("SELECT offering FROM derived_state")["offering"].to_list()
+    chosen = sorted(o for o in stored if offerings is None or o in offerings)
+    # One read per offering: its rows are stored in their order (case_index, seq), which
+    # a scan keeps, where one ORDER BY over every offering takes twice as long.
+    instances = _in_order(
+        _concat(wh, "derived_instances", chosen, INSTANCE_SCHEMA), ["offering", "case_index", "seq"]
     )
-    if tables < 2:  # nothing was ever imported
-        return _derive_in_memory(wh, [])
-    where, params = "", None
-    if offerings is not None:
-        where, params = "WHERE list_contains(?, offering)", [list(offerings)]
-    instances = wh.read(
-        f"SELECT * FROM derived_instances {where} ORDER BY offering, case_index, seq", params
-    ).cast(INSTANCE_SCHEMA)  # type: ignore[arg-type]
-    cases = wh.read(
-        f"SELECT * FROM derived_cases {where} ORDER BY offering, case_index", params
-    ).cast(CASE_SCHEMA)  # type: ignore[arg-type]
-    instances = _in_order(instances, ["offering", "case_index", "seq"])
-    cases = _in_order(cases, ["offering", "case_index"])
+    cases = _in_order(_concat(wh, "derived_cases", chosen, CASE_SCHEMA), ["offering", "case_index"])
     instances, cases = _numbered(instances, cases)
     now = cases["last_end"].max() if cases.height else None
     first = cases["first_start"].min() if cases.height else None

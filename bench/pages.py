@@ -90,6 +90,14 @@ def build_warehouse(n_events: int, db: Path) -> None:
         )
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of a running process (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -136,6 +144,7 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.5)
             run_pages(url)
+            print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
             server.terminate()
             server.wait(timeout=20)

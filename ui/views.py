@@ -93,12 +93,18 @@ def _derive_stale(path: str) -> None:
     bar.empty()
 
 
+_CHECKED: set[tuple[str, str]] = set()
+"""(file, data version) whose offerings were found derived, in this process."""
+
+
 def derived() -> Derived:
     """Every case of the warehouse, read once per data version."""
     wh = warehouse()
-    path = str(wh.path)
-    _derive_stale(path)
-    return _derive(path, data_version(wh))
+    path, version = str(wh.path), data_version(wh)
+    if (path, version) not in _CHECKED:
+        _derive_stale(path)
+        _CHECKED.add((path, version))
+    return _derive(path, version)
 
 
 @st.cache_resource(show_spinner="Reading the events...", max_entries=2)

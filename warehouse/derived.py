@@ -41,10 +41,10 @@ from metrics import derive as _derive_module
 from metrics import derived as _derived_module
 from metrics import working_time as _working_time_module
 from metrics.cases import CASE_SCHEMA
-from metrics.derive import INSTANCE_SCHEMA
+from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA
 from metrics.derived import Derived, derive_all
 from metrics.working_time import Calendar, calendar_problems, clock_for
-from model import CATALOG_SCHEMA, EVENT_SCHEMA, OPEN_ITEM_STORED_SCHEMA
+from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
 
 if TYPE_CHECKING:
     from warehouse.db import Warehouse
@@ -145,7 +145,10 @@ def derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> Derived:
     the change being made)."""
     from warehouse.db import catalog_query, events_query, open_items_query
 
-    events = _read(cur, *events_query([offering])).cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+    sql, params = events_query([offering])
+    # Only the columns the derivation reads: the attributes are most of an event's bytes.
+    columns = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+    events = _read(cur, f"SELECT {columns} FROM ({sql})", params).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
     catalog = _read(cur, *catalog_query(offering)).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
     items = _read(cur, *open_items_query([offering])).cast(
         OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]

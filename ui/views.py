@@ -65,7 +65,9 @@ def _calendars(path: str) -> dict[str, Calendar]:
     return {o: Calendar.from_json(c) for o, c in stored.items() if not calendar_problems(c)}
 
 
-@st.cache_resource(show_spinner="Reading the streams...", max_entries=2)
+# One version at a time: every rerun asks for the current one, so an older copy (as big
+# as the warehouse) would only hold memory after an import.
+@st.cache_resource(show_spinner="Reading the streams...", max_entries=1)
 def _derive(path: str, version: str) -> Derived:
     on = _calendars(path)
     d = load_derivation(open_warehouse(path))
@@ -107,7 +109,7 @@ def derived() -> Derived:
     return _derive(path, version)
 
 
-@st.cache_resource(show_spinner="Reading the events...", max_entries=2)
+@st.cache_resource(show_spinner="Reading the events...", max_entries=1)
 def _events(path: str, version: str) -> pl.DataFrame:
     return open_warehouse(path).events()
 

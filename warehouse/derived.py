@@ -206,59 +206,48 @@ def derive_stale(wh: Warehouse, progress: Progress | None = None) -> list[str]:
     return stale
 
 
-def _numbered(instances: pl.DataFrame, cases: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The offerings' frames, each numbered from 0, numbered as one derivation: cases with
-    steps by (offering, case id), then the cases that are only an open item."""
-    offerings = sorted(set(cases["offering"].to_list()))
-    per = (
-        cases.group_by("offering")
-        .agg(
-            stepped=(pl.col("n_instances") > 0).sum().cast(pl.Int64),
-            open_only=(pl.col("n_instances") == 0).sum().cast(pl.Int64),
-        )
-        .join(
-            pl.DataFrame({"offering": offerings}, schema={"offering": pl.String}),
-            on="offering",
-            how="right",
-        )
-        .select("offering", "stepped", "open_only")
-    )
-    all_stepped = int(per["stepped"].sum())
-    offsets = per.with_columns(
-        _stepped_from=pl.col("stepped").cum_sum() - pl.col("stepped"),
-        _open_from=pl.lit(all_stepped, pl.Int64)
-        + pl.col("open_only").cum_sum()
-        - pl.col("open_only")
-        - pl.col("stepped"),
-    ).select("offering", "_stepped_from", "_open_from")
-    index = pl.col("case_index").cast(pl.Int64)
-    cases = (
-        cases.join(offsets, on="offering", how="left")
-        .with_columns(
-            case_index=pl.when(pl.col("n_instances") > 0)
-            .then(index + pl.col("_stepped_from"))
-            .otherwise(index + pl.col("_open_from"))
-            .cast(pl.UInt32)
-        )
-        .drop("_stepped_from", "_open_from")
-        .sort("case_index")
-    )
-    instances = (
-        instances.join(offsets, on="offering", how="left", maintain_order="left")
-        .with_columns(case_index=(index + pl.col("_stepped_from")).cast(pl.UInt32))
-        .drop("_stepped_from", "_open_from")
-    )
-    return instances, cases
+def _read_numbered(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored frames of `offerings` (sorted), numbered as one derivation of them all
+    numbers its cases: those with steps by (offering, case id), then those that are only
+    an open item. Each offering is stored numbered from 0, so each part only shifts.
 
-
-def _concat(
-    wh: Warehouse, table: str, offerings: list[str], schema: dict[str, pl.DataType]
-) -> pl.DataFrame:
+    One read per offering: its rows are stored in their order (case_index, seq), which a
+    scan keeps, where one ORDER BY over every offering takes twice as long; and no join,
+    which would copy every column of every step."""
     parts = [
-        wh.read(f"SELECT * FROM {table} WHERE offering = ?", [o]).cast(schema)  # type: ignore[arg-type]
+        (
+            wh.read("SELECT * FROM derived_instances WHERE offering = ?", [o]).cast(
+                INSTANCE_SCHEMA  # type: ignore[arg-type]
+            ),
+            wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
+                CASE_SCHEMA  # type: ignore[arg-type]
+            ),
+        )
         for o in offerings
     ]
-    return pl.concat(parts, rechunk=False) if parts else pl.DataFrame(schema=schema)
+    if not parts:
+        return pl.DataFrame(schema=INSTANCE_SCHEMA), pl.DataFrame(schema=CASE_SCHEMA)
+    stepped = [int((c["n_instances"] > 0).sum()) for _, c in parts]
+    stepped_from, open_from = 0, sum(stepped)
+    index = pl.col("case_index").cast(pl.Int64)
+    instances, cases = [], []
+    for (inst, case), n in zip(parts, stepped, strict=True):
+        instances.append(
+            _in_order(inst, ["case_index", "seq"]).with_columns(
+                case_index=(index + stepped_from).cast(pl.UInt32)
+            )
+        )
+        cases.append(
+            _in_order(case, ["case_index"]).with_columns(
+                case_index=pl.when(pl.col("n_instances") > 0)
+                .then(index + stepped_from)
+                .otherwise(index - n + open_from)
+                .cast(pl.UInt32)
+            )
+        )
+        open_from += case.height - n
+        stepped_from += n
+    return pl.concat(instances, rechunk=False), pl.concat(cases).sort("case_index")
 
 
 def _in_order(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -291,13 +280,7 @@ def load_derivation(
         return _derive_in_memory(wh, offerings)
     stored = wh.read("SELECT offering FROM derived_state")["offering"].to_list()
     chosen = sorted(o for o in stored if offerings is None or o in offerings)
-    # One read per offering: its rows are stored in their order (case_index, seq), which
-    # a scan keeps, where one ORDER BY over every offering takes twice as long.
-    instances = _in_order(
-        _concat(wh, "derived_instances", chosen, INSTANCE_SCHEMA), ["offering", "case_index", "seq"]
-    )
-    cases = _in_order(_concat(wh, "derived_cases", chosen, CASE_SCHEMA), ["offering", "case_index"])
-    instances, cases = _numbered(instances, cases)
+    instances, cases = _read_numbered(wh, chosen)
     now = cases["last_end"].max() if cases.height else None
     first = cases["first_start"].min() if cases.height else None
     on = {o: c for o, c in _calendars_on(wh).items() if offerings is None or o in offerings}

@@ -40,7 +40,7 @@ from ui.format import plain, share, table_unit, unit_label
 from ui.resources import data_version, imports, warehouse
 from ui.widgets import csv_download
 from warehouse import Warehouse, WarehouseError
-from warehouse.overlap import find_overlaps
+from warehouse.overlap import Overlap, find_overlaps
 
 NONE = "(none)"
 ROLES = [
@@ -414,7 +414,7 @@ def _confirm_statuses(p: Prepared) -> tuple[Prepared, bool]:
         .alias("is_end_activity")
     )
     prepared = replace(p, catalog_defaults=defaults)
-    st.caption(_consequence(prepared))
+    st.caption(_consequence(_identity(prepared), defaults.write_csv(), prepared))
     confirmed = st.checkbox(
         "I checked how each status counts",
         key=f"status_confirm_{p.sha256[:12]}",
@@ -424,8 +424,18 @@ def _confirm_statuses(p: Prepared) -> tuple[Prepared, bool]:
     return prepared, confirmed
 
 
-def _consequence(p: Prepared) -> str:
-    """What the chosen kinds mean for the headline figures of this file."""
+def _identity(p: Prepared) -> str:
+    """The file and how it is read: what a prepared file's cached figures are keyed by."""
+    return p.sha256 + json.dumps(
+        p.options.identity(p.mapping, p.format, p.format_used), sort_keys=True, default=str
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _consequence(identity: str, kinds: str, _p: Prepared) -> str:
+    """What the chosen kinds (`kinds`, the status table as text) mean for the headline
+    figures of this file; derived again only when a kind changes, not on every rerun."""
+    p = _p
     norm = p.normalized
     events = norm.instances.with_columns(
         pl.lit(0, pl.Int64).alias("import_id"),
@@ -445,10 +455,18 @@ def _consequence(p: Prepared) -> str:
     )
 
 
+@st.cache_resource(show_spinner="Comparing with what is stored...", max_entries=8)
+def _overlaps(path: str, version: str, identity: str, _p: Prepared) -> list[Overlap]:
+    """The stored cases the file repeats in another shape, once per file, reading and
+    warehouse version."""
+    return find_overlaps(warehouse(), _p.normalized.instances)
+
+
 def _resolve_overlap(upload: Upload, p: Prepared) -> Prepared | None:
     """Say when the offering already holds the file's cases in another shape (the same log
     in another format or time zone) and let the person choose; None until they have."""
-    overlaps = find_overlaps(warehouse(), p.normalized.instances)
+    wh = warehouse()
+    overlaps = _overlaps(str(wh.path), data_version(wh), _identity(p), p)
     if not overlaps:
         return p
     overlap = overlaps[0]

@@ -107,7 +107,7 @@ def lead_time_small_multiples_chart(
         .mark_bar(opacity=0.85)
         .encode(
             x=alt.X("from_d:Q", title="Lead time of completed cases (days)", scale=x_scale),
-            x2="to_d:Q",
+            x2=alt.X2("to_d"),
             y=alt.Y("share:Q", title="Share of cases", axis=alt.Axis(format="%", tickCount=3)),
             y2=alt.Y2Datum(0),
             color=offering_color(palette),

@@ -119,7 +119,7 @@ def lead_time_distribution_chart(points: pl.DataFrame) -> AnyChart:
         .mark_bar(opacity=0.55, binSpacing=0)
         .encode(
             x=alt.X("bin_start:Q", title=x_title),
-            x2="bin_end:Q",
+            x2=alt.X2("bin_end"),
             y=alt.Y(
                 "share:Q",
                 title="Share of the window's cases",
@@ -141,7 +141,7 @@ def lead_time_distribution_chart(points: pl.DataFrame) -> AnyChart:
         alt.Chart(medians)
         .mark_rule(strokeDash=[6, 3], strokeWidth=2)
         .encode(
-            x="median:Q",
+            x=alt.X("median:Q"),
             color=color,
             tooltip=[
                 alt.Tooltip("who:N", title="Cases"),
@@ -152,7 +152,7 @@ def lead_time_distribution_chart(points: pl.DataFrame) -> AnyChart:
     texts = [
         alt.Chart(medians.filter(pl.col("window") == name))
         .mark_text(align="left", dx=4, fontSize=11, fontWeight="bold")
-        .encode(x="median:Q", y=alt.value(y), text="text:N", color=color)
+        .encode(x=alt.X("median:Q"), y=alt.value(y), text=alt.Text("text:N"), color=color)
         for name, y in (("before", 8), ("after", 24))
     ]
     return alt.layer(hist, rules, *texts).properties(height=320)
@@ -200,7 +200,7 @@ def effect_interval_chart(effects: pl.DataFrame) -> AnyChart:
         .mark_rule(strokeWidth=3)
         .encode(
             x=alt.X("low:Q", title=f"Change in the median, after − before ({unit})"),
-            x2="high:Q",
+            x2=alt.X2("high"),
             y=y,
             color=color,
             tooltip=tooltip,
@@ -209,9 +209,13 @@ def effect_interval_chart(effects: pl.DataFrame) -> AnyChart:
     dots = (
         alt.Chart(frame)
         .mark_point(filled=True, size=70)
-        .encode(x="diff:Q", y=y, color=color, tooltip=tooltip)
+        .encode(x=alt.X("diff:Q"), y=y, color=color, tooltip=tooltip)
     )
-    zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#424242").encode(x="zero:Q")
+    zero = (
+        alt.Chart(pl.DataFrame({"zero": [0.0]}))
+        .mark_rule(color="#424242")
+        .encode(x=alt.X("zero:Q"))
+    )
     # The height holds legend and axis too (Streamlit fits the whole chart into it).
     return alt.layer(zero, bars, dots).properties(height=100 + 22 * frame.height)
 
@@ -252,7 +256,7 @@ def wait_shift_chart(shift: pl.DataFrame) -> AnyChart:
         .mark_rule(strokeWidth=4, opacity=0.7)
         .encode(
             x=alt.X("before:Q", title=f"Wait in front of the step, per completed case ({unit})"),
-            x2="after:Q",
+            x2=alt.X2("after"),
             y=y,
             color=alt.Color(
                 "outcome:N", title=None, scale=OUTCOME_SCALE, legend=_outcome_legend(frame)
@@ -274,7 +278,7 @@ def wait_shift_chart(shift: pl.DataFrame) -> AnyChart:
         alt.Chart(points)
         .mark_point(filled=True, size=90, opacity=1)
         .encode(
-            x="value:Q",
+            x=alt.X("value:Q"),
             y=y,
             color=alt.Color(
                 "when:N",
@@ -370,10 +374,10 @@ def _change_marker(change: datetime) -> list[alt.Chart]:
     return [
         alt.Chart(marker)
         .mark_rule(strokeDash=[6, 3], color="#212121", strokeWidth=1.5)
-        .encode(x="at:T"),
+        .encode(x=alt.X("at:T")),
         alt.Chart(marker)
         .mark_text(align="left", dx=4, y=8, fontSize=11, fontWeight="bold", color="#212121")
-        .encode(x="at:T", text="text:N"),
+        .encode(x=alt.X("at:T"), text=alt.Text("text:N")),
     ]
 
 
@@ -406,14 +410,14 @@ def _limit_lines(
     rules = [
         alt.Chart(table.filter(pl.col("what") == name))
         .mark_rule(color="#424242", strokeDash=[5, 4] if dashed else [1, 0])
-        .encode(y="y:Q", tooltip=tooltip)
+        .encode(y=alt.Y("y:Q"), tooltip=tooltip)
         for name, _, dashed in shown
     ]
     # A white outline under each label keeps it legible over the points it crosses.
     labels = [
         alt.Chart(table)
         .mark_text(align="right", dy=-6, fontSize=11, **style)
-        .encode(x="at:T", y="y:Q", text="text:N", tooltip=tooltip)
+        .encode(x=alt.X("at:T"), y=alt.Y("y:Q"), text=alt.Text("text:N"), tooltip=tooltip)
         for style in ({"stroke": "white", "strokeWidth": 4}, {"color": "#424242"})
     ]
     return [*rules, *labels]
@@ -446,7 +450,7 @@ def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
     dots = (
         alt.Chart(frame)
         .mark_circle(size=30, opacity=0.9)
-        .encode(x=x, y="value:Q", color=_started_color(), tooltip=tooltip)
+        .encode(x=x, y=alt.Y("value:Q"), color=_started_color(), tooltip=tooltip)
     )
     named = [f"{name} ({int(frame[column].sum())} points)" for column, name in XMR_RULES]
     # Rules 1 and 2 mark a few points each: a ring, a square. A run (rule 3) often holds
@@ -463,7 +467,7 @@ def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
         .mark_point(size=150, strokeWidth=1.8, color=SIGNAL_COLOR, filled=False)
         .encode(
             x=x,
-            y="value:Q",
+            y=alt.Y("value:Q"),
             shape=alt.Shape(
                 "rule:N",
                 title=None,
@@ -502,9 +506,9 @@ def xmr_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
         .mark_rect(opacity=0.18)
         .encode(
             x=alt.X("start:T", scale=_time_scale(frame, change)),
-            x2="end:T",
-            y="centre:Q",
-            y2="far:Q",
+            x2=alt.X2("end"),
+            y=alt.Y("centre:Q"),
+            y2=alt.Y2("far"),
             # Its own field: on the same field as the shapes, the two legends would merge
             # into one drawn at the band's faint opacity.
             fill=alt.Fill(
@@ -564,7 +568,7 @@ def moving_range_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
     dots = (
         alt.Chart(ranges)
         .mark_circle(size=20, opacity=0.9)
-        .encode(x=x, y="range:Q", color=_started_color(legend=False), tooltip=tooltip)
+        .encode(x=x, y=alt.Y("range:Q"), color=_started_color(legend=False), tooltip=tooltip)
     )
     count = int(ranges["range_beyond_limit"].sum())
     label = f"{_RANGE_RULE} ({count} ranges)"
@@ -573,7 +577,7 @@ def moving_range_chart(points: pl.DataFrame, change: datetime) -> AnyChart:
         .mark_point(size=150, strokeWidth=1.8, color=SIGNAL_COLOR, filled=False)
         .encode(
             x=x,
-            y="range:Q",
+            y=alt.Y("range:Q"),
             shape=alt.Shape(
                 "rule:N",
                 title=None,

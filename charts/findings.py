@@ -134,7 +134,7 @@ def standard_chart(frame: pl.DataFrame, standard_s: float, median_s: float) -> A
         alt.Chart(marks)
         .mark_rule(strokeWidth=2)
         .encode(
-            x="value:Q",
+            x=alt.X("value:Q"),
             color=alt.Color(
                 "what:N",
                 scale=alt.Scale(
@@ -177,7 +177,7 @@ def variance_chart(frame: pl.DataFrame, threshold: float, measure: str) -> AnyCh
         alt.Chart(pl.DataFrame({"threshold": [threshold]}))
         .mark_rule(strokeDash=[4, 4], color="#424242")
         .encode(
-            x="threshold:Q",
+            x=alt.X("threshold:Q"),
             tooltip=[alt.Tooltip("threshold:Q", title="Far above from", format=".1f")],
         )
     )
@@ -218,9 +218,9 @@ def shift_chart(
         alt.Chart(levels)
         .mark_rule(strokeWidth=3)
         .encode(
-            x="start:T",
-            x2="end:T",
-            y="level:Q",
+            x=alt.X("start:T"),
+            x2=alt.X2("end"),
+            y=alt.Y("level:Q"),
             color=alt.Color(
                 "side:N",
                 scale=alt.Scale(domain=["before", "after"], range=[BEFORE_COLOR, AFTER_COLOR]),
@@ -237,7 +237,7 @@ def shift_chart(
         alt.Chart(marker)
         .mark_rule(strokeDash=[4, 4], color=FINDING_COLOR, strokeWidth=2)
         .encode(
-            x="found:T",
+            x=alt.X("found:T"),
             tooltip=[alt.Tooltip("found:T", title="Found: the week of", format="%-d %b %Y")],
         )
     )

@@ -65,7 +65,7 @@ def projected_lead_time_chart(projection: pl.DataFrame) -> AnyChart:
         .mark_bar(opacity=0.55, binSpacing=0)
         .encode(
             x=alt.X("bin_start:Q", title=f"Lead time of a completed case ({short})"),
-            x2="bin_end:Q",
+            x2=alt.X2("bin_end"),
             y=alt.Y("share:Q", title="Share of the cases", axis=alt.Axis(format="%"), stack=None),
             y2=alt.datum(0),
             color=color,
@@ -157,9 +157,9 @@ def future_state_chart(
             .mark_rect(stroke="#333", strokeWidth=1.5, strokeDash=dash)
             .encode(
                 x=alt.X("x0:Q", scale=x, axis=None),
-                x2="x1:Q",
+                x2=alt.X2("x1"),
                 y=alt.Y("y0:Q", scale=y, axis=None),
-                y2="y1:Q",
+                y2=alt.Y2("y1"),
                 fill=fill,
                 tooltip=tooltip,
             )
@@ -171,7 +171,7 @@ def future_state_chart(
     names = base.mark_text(fontSize=11, lineBreak="\n").encode(
         x=alt.X("stage:Q", scale=x, axis=None),
         y=alt.Y("ym:Q", scale=y, axis=None),
-        text="label:N",
+        text=alt.Text("label:N"),
         tooltip=tooltip,
     )
     numbers = (
@@ -209,7 +209,7 @@ def conformance_weeks_chart(by_week: pl.DataFrame) -> AnyChart:
         .mark_bar(color=PROJECTED_COLOR, cornerRadius=1)
         .encode(
             x=alt.X("week:T", title="Week the cases completed"),
-            x2="week_end:T",
+            x2=alt.X2("week_end"),
             y2=alt.datum(0),
             y=alt.Y(
                 "conforming_share:Q",

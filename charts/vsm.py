@@ -189,9 +189,9 @@ def _boxes(frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | N
         fillOpacity=0.25, strokeOpacity=0.9, cursor="pointer", stroke="#333"
     ).encode(
         x=ax.x("x0"),
-        x2="x1:Q",
+        x2=alt.X2("x1"),
         y=ax.y("y0"),
-        y2="y1:Q",
+        y2=alt.Y2("y1"),
         color=_class_color(),
         strokeWidth=alt.condition("datum.on_path", alt.value(1.6), alt.value(1.2)),
         strokeDash=alt.condition("datum.on_path", alt.value([1, 0]), alt.value([5, 3])),
@@ -199,13 +199,13 @@ def _boxes(frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | N
     )
     name = base.mark_text(
         fontWeight="bold", fontSize=11, lineBreak="\n", lineHeight=NAME_LINE, cursor="pointer"
-    ).encode(x=ax.x("x_mid"), y=ax.y("y_name"), text="name:N", tooltip=tooltip)
+    ).encode(x=ax.x("x_mid"), y=ax.y("y_name"), text=alt.Text("name:N"), tooltip=tooltip)
     data = base.mark_rect(fill="white", stroke="#555", strokeWidth=0.8).encode(
-        x=ax.x("x0"), x2="x1:Q", y=ax.y("y_data0"), y2="y_data1:Q", tooltip=tooltip
+        x=ax.x("x0"), x2=alt.X2("x1"), y=ax.y("y_data0"), y2=alt.Y2("y_data1"), tooltip=tooltip
     )
     data_text = base.mark_text(
         fontSize=10.5, lineBreak="\n", lineHeight=13.5, align="left", baseline="top", dx=5, dy=5
-    ).encode(x=ax.x("x0"), y=ax.y("y_data0"), text="data:N", tooltip=tooltip)
+    ).encode(x=ax.x("x0"), y=ax.y("y_data0"), text=alt.Text("data:N"), tooltip=tooltip)
     layers = [box, name, data, data_text]
     if select is not None:
         layers.append(_pick(base, ax, select, selected, tooltip))
@@ -232,9 +232,9 @@ def _pick(
         base.mark_rect(fill="white", fillOpacity=0.01, cursor="pointer")
         .encode(
             x=ax.x("x0"),
-            x2="x1:Q",
+            x2=alt.X2("x1"),
             y=ax.y("y0"),
-            y2="y_data1:Q",
+            y2=alt.Y2("y_data1"),
             stroke=outlined.then(alt.value(SELECTED_COLOR)).otherwise(alt.value("transparent"))
             if selected is not None
             else alt.value("transparent"),
@@ -261,7 +261,7 @@ def _column_labels(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
     return (
         alt.Chart(heads)
         .mark_text(fontSize=11, fontStyle="italic", color="#444")
-        .encode(x=ax.x("x_mid"), y=ax.y("y_label"), text="label:N")
+        .encode(x=ax.x("x_mid"), y=ax.y("y_label"), text=alt.Text("label:N"))
     )
 
 
@@ -271,10 +271,10 @@ def _bottleneck(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
     )
     base = alt.Chart(neck)
     ring = base.mark_rect(fillOpacity=0, stroke=NECK, strokeWidth=3.5).encode(
-        x=ax.x("x0"), x2="x1:Q", y=ax.y("y_ring0"), y2="y_ring1:Q"
+        x=ax.x("x0"), x2=alt.X2("x1"), y=ax.y("y_ring0"), y2=alt.Y2("y_ring1")
     )
     label = base.mark_text(color=NECK, fontWeight="bold", fontSize=11).encode(
-        x=ax.x("x_mid"), y=ax.y("y_label"), text=alt.value("BOTTLENECK")
+        x=ax.x("x_mid"), y=ax.y("y_label"), text=alt.TextValue("BOTTLENECK")
     )
     return alt.layer(ring, label)
 
@@ -299,10 +299,10 @@ def _waits(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
         strokeWidth=1,
     ).encode(x=ax.x("x_tri"), y=ax.y("y_tri"), tooltip=tooltip)
     letter = base.mark_text(fontWeight="bold", fontSize=10, dy=3).encode(
-        x=ax.x("x_tri"), y=ax.y("y_tri"), text=alt.value("I")
+        x=ax.x("x_tri"), y=ax.y("y_tri"), text=alt.TextValue("I")
     )
     text = base.mark_text(fontSize=11, fontWeight="bold", color=WAIT_TEXT).encode(
-        x=ax.x("x_tri"), y=ax.y("y_text"), text="wait:N", tooltip=tooltip
+        x=ax.x("x_tri"), y=ax.y("y_text"), text=alt.Text("wait:N"), tooltip=tooltip
     )
     return alt.layer(tri, letter, text)
 
@@ -334,19 +334,19 @@ def _ladder(totals: dict[str, Any], top: float, ax: _Axes) -> AnyChart:
     line = (
         alt.Chart(path)
         .mark_line(color="#333", strokeWidth=2, interpolate="linear")
-        .encode(x=ax.x("x"), y=ax.y("y"), order="order:Q")
+        .encode(x=ax.x("x"), y=ax.y("y"), order=alt.Order("order:Q"))
     )
     layers: list[Any] = [line]
     if ups:
         layers.append(
             alt.Chart(pl.DataFrame(ups))
             .mark_text(fontSize=11, color=WAIT_TEXT, fontWeight="bold")
-            .encode(x=ax.x("x"), y=ax.y("y"), text="text:N")
+            .encode(x=ax.x("x"), y=ax.y("y"), text=alt.Text("text:N"))
         )
     layers.append(
         alt.Chart(pl.DataFrame(downs))
         .mark_text(fontSize=11, color=WORK_TEXT, fontWeight="bold")
-        .encode(x=ax.x("x"), y=ax.y("y"), text="text:N")
+        .encode(x=ax.x("x"), y=ax.y("y"), text=alt.Text("text:N"))
     )
     return alt.layer(*layers)
 
@@ -395,7 +395,7 @@ def _totals(totals: dict[str, Any], x: float, top: float, ax: _Axes) -> alt.Char
             lineBreak="\n",
             lineHeight=16,
         )
-        .encode(x=ax.x("x"), y=ax.y("y"), text="text:N")
+        .encode(x=ax.x("x"), y=ax.y("y"), text=alt.Text("text:N"))
     )
 
 
@@ -436,13 +436,13 @@ def value_stream_map_chart(
     ]
     if frame["is_bottleneck"].any():
         layers.insert(1, _bottleneck(frame, ax))
-    chart = (
-        alt.layer(*layers)
-        .resolve_scale(color="independent")
-        .properties(
-            width=width,
-            height=height,
-            title=alt.Title(title, anchor="start", fontSize=15) if title else "",
-        )
+    # Everything in one constructor: each chained method (resolve_scale, properties,
+    # configure_*) copies and validates the whole layered chart again.
+    return alt.LayerChart(
+        layer=layers,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
+        width=width,
+        height=height,
+        title=alt.Title(title, anchor="start", fontSize=15) if title else "",
+        config=alt.Config(view=alt.ViewConfig(stroke=None), axis=alt.AxisConfig(grid=False)),
     )
-    return chart.configure_view(stroke=None).configure_axis(grid=False)

@@ -90,11 +90,11 @@ def step_wait_boxes_chart(
     x_title = f"Wait before the step ({unit}{', log scale' if log else ''})"
     base = alt.Chart(frame)
     whisker = base.mark_rule(color="#9e9e9e", strokeWidth=1.5).encode(
-        x=alt.X("p5:Q", title=x_title, scale=_scale(log)), x2="p95:Q", y=y, tooltip=tooltip
+        x=alt.X("p5:Q", title=x_title, scale=_scale(log)), x2=alt.X2("p95"), y=y, tooltip=tooltip
     )
     box = base.mark_bar(size=14, cornerRadius=2, opacity=0.55).encode(
         x=alt.X("p25:Q", scale=_scale(log)),
-        x2="p75:Q",
+        x2=alt.X2("p75"),
         y=y,
         color=alt.Color(
             "part:N",
@@ -354,7 +354,7 @@ def case_timeline_chart(
         .mark_bar(size=16, cornerRadius=2)
         .encode(
             x=alt.X("from:T", title="Time (UTC)", axis=time_axis),
-            x2="to:T",
+            x2=alt.X2("to"),
             y=y,
             color=alt.Color(
                 "part:N",

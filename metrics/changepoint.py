@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import ruptures as rpt
 
 MIN_PERMUTATIONS = 1999
 MAX_PERMUTATIONS = 49_999
@@ -77,6 +76,10 @@ def seed_for(label: str) -> int:
 
 def best_split(values: np.ndarray, min_size: int) -> int:
     """ruptures' best single split of `values` (the index where the second level starts)."""
+    # Imported here: ruptures (with the scipy it loads) takes most of a second to import,
+    # which every page importing metrics.findings would otherwise pay before drawing.
+    import ruptures as rpt
+
     signal = np.asarray(values, dtype=float).reshape(-1, 1)
     algo = rpt.Binseg(model="l2", min_size=min_size, jump=1).fit(signal)
     return int(algo.predict(n_bkps=1)[0])

@@ -128,7 +128,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from metrics.changepoint import level_shifts, seed_for
 from metrics.compare import FOLLOW_UP_QUANTILE
@@ -1116,6 +1115,10 @@ def _effects_of(
     this, one very slow value makes every other value of its attribute look
     fast against "the rest".
     """
+    # Imported here: scipy.stats takes over half a second to import, which every page
+    # importing this module (Stream health, through its tiles) would otherwise pay first.
+    from scipy.stats import mannwhitneyu
+
     found: list[_Effect] = []
     excluded = np.zeros(values_s.size, dtype=bool)
     remaining = sorted(members)
@@ -1126,7 +1129,7 @@ def _effects_of(
             rest = ~mask & ~excluded
             if mask.sum() < MIN_CASES or rest.sum() < MIN_CASES:
                 continue
-            test = stats.mannwhitneyu(values_s[mask], values_s[rest], alternative="two-sided")
+            test = mannwhitneyu(values_s[mask], values_s[rest], alternative="two-sided")
             p = float(test.pvalue) if math.isfinite(test.pvalue) else 1.0
             effect = _Effect(
                 attribute,

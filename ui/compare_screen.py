@@ -8,6 +8,7 @@ same period; every offering keeps its colour on every page (charts.style).
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -245,12 +246,14 @@ def efficiency_and_rework(card: pl.DataFrame, all_offerings: list[str]) -> None:
         st.markdown("**PCE**", help=DEFINITIONS["pce"])
         pce = pce_bars_chart(card, all_offerings)
         st.altair_chart(pce, width="stretch")
-        chart_downloads(pce.properties(width=480), "pce-by-offering", "compare_pce")
+        chart_downloads(partial(pce.properties, width=480), "pce-by-offering", "compare_pce")
     with right:
         st.markdown("**Rework**", help=DEFINITIONS["rework_case_share"])
         rework = rework_bars_chart(card, all_offerings)
         st.altair_chart(rework, width="stretch")
-        chart_downloads(rework.properties(width=480), "rework-by-offering", "compare_rework")
+        chart_downloads(
+            partial(rework.properties, width=480), "rework-by-offering", "compare_rework"
+        )
     if (card["pce_basis"] != "value-adding").any():
         st.caption(
             "Where an offering has no step classified value-adding, its bar is its flow "

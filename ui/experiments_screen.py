@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Literal
 
 import polars as pl
@@ -434,9 +435,10 @@ def _title(c: Comparison, what: str) -> str:
     return f"{what}: {c.offering}, change on {day_text(c.windows.change)}"
 
 
-def _export_width(chart: AnyChart, width: int, title: str) -> AnyChart:
-    """A file has no page to fill: give the chart a width and say what it shows."""
-    return chart.properties(width=width, title=title)
+def _export_width(chart: AnyChart, width: int, title: str) -> Callable[[], AnyChart]:
+    """A file has no page to fill: give the chart a width and say what it shows (when a
+    file is asked for: ui.widgets.chart_downloads)."""
+    return partial(chart.properties, width=width, title=title)
 
 
 def effects_table(c: Comparison) -> pl.DataFrame:
@@ -608,7 +610,7 @@ def charts(c: Comparison) -> None:
     st.altair_chart(moving_range_chart(c.points, change), width="stretch")
     st.caption(xmr_caption(c))
     chart_downloads(
-        process_behaviour_chart(c.points, change, 1000).properties(
+        lambda: process_behaviour_chart(c.points, change, 1000).properties(
             title=_title(c, "Lead times in order of completion")
         ),
         _file(c, "process-behaviour"),

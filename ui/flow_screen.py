@@ -4,6 +4,7 @@ and how often work goes through the main path right the first time (rolled %C&A)
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -32,7 +33,7 @@ def work_in_progress(offering: str, cases: pl.DataFrame, all_offerings: list[str
     )
     chart = wip_chart(wip, all_offerings)
     st.altair_chart(chart, width="stretch")
-    chart_downloads(chart.properties(width=820), f"wip-{slug(offering)}", "flow_wip")
+    chart_downloads(partial(chart.properties, width=820), f"wip-{slug(offering)}", "flow_wip")
     return wip
 
 
@@ -53,7 +54,9 @@ def arrivals(offering: str, cases: pl.DataFrame) -> None:
     )
     chart = arrivals_chart(flow)
     st.altair_chart(chart, width="stretch")
-    chart_downloads(chart.properties(width=820), f"arrivals-{slug(offering)}", "flow_arrivals")
+    chart_downloads(
+        partial(chart.properties, width=820), f"arrivals-{slug(offering)}", "flow_arrivals"
+    )
 
 
 def littles_law_check(

@@ -9,6 +9,7 @@ the cases it rests on (ui.drill).
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -309,7 +310,9 @@ def trend(cases: pl.DataFrame, all_offerings: list[str]) -> None:
         if len(groups) > 1:
             st.markdown(f"**{', '.join(plain(g) for g in group)}**")
         st.altair_chart(chart, width="stretch")
-        chart_downloads(chart.properties(width=820), f"lead-time-trend-{i + 1}", f"trend_{i}")
+        chart_downloads(
+            partial(chart.properties, width=820), f"lead-time-trend-{i + 1}", f"trend_{i}"
+        )
     note = (
         f"Each point: the median lead time of the cases that completed that week "
         f"({frame['completed'].sum():,} cases in all; hover for each week's n)."

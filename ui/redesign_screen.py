@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -349,8 +350,12 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
             value_stream_map_chart(p.projected.boxes, p.projected.totals, select=None),
             width="content",
         )
-    chart = value_stream_map_chart(
-        p.projected.boxes, p.projected.totals, title=f"{offering}: projected", select=None
+    chart = partial(
+        value_stream_map_chart,
+        p.projected.boxes,
+        p.projected.totals,
+        title=f"{offering}: projected",
+        select=None,
     )
     now, then = p.current.totals, p.projected.totals
     st.caption(

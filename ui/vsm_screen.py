@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -159,7 +160,7 @@ def draw_map(view: MapView) -> ValueStream:
     if picked:
         open_cases(view_selection(view, step=str(picked)))
     _reading_guide(vs, totals, view.period(), width=map_size(vs.boxes)[0])
-    export = value_stream_map_chart(vs.boxes, totals, title=view.offering)
+    export = partial(value_stream_map_chart, vs.boxes, totals, title=view.offering)
     chart_downloads(export, f"vsm-{slug(view.offering)}", "vsm")
     return vs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -85,7 +86,7 @@ def wait_overview(
         "the bottleneck. Hover a row for its number of waits."
     )
     # A file has no page to fill: give it a width and say what it shows.
-    export = chart.properties(width=820, title=f"Wait before each step: {offering}")
+    export = partial(chart.properties, width=820, title=f"Wait before each step: {offering}")
     chart_downloads(export, f"waits-{slug(offering)}", "waits")
     with st.expander("The numbers behind the chart: click a step to open its cases"):
         numbers = table_unit(frame, ["wait_s_p50", "wait_s_p85", "wait_s_p95"])
@@ -132,7 +133,7 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
         ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
     )
     st.altair_chart(lines, width="stretch")
-    chart_downloads(lines.properties(width=820), "wait-ecdf", "waits_ecdf")
+    chart_downloads(partial(lines.properties, width=820), "wait-ecdf", "waits_ecdf")
     st.caption(
         "Each line climbs from 0% to 100% of a step's waits. Where it crosses a dashed "
         "guide, read the wait: at 85%, 85% of that step's waits were shorter. Lines far to "
@@ -149,7 +150,7 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
     hours = waits_by_weekday_hour(instances.lazy()).collect()
     heat = wait_heatmap_chart(hours, unit)
     st.altair_chart(heat, width="stretch")
-    chart_downloads(heat.properties(width=820), "waits-by-weekday-and-hour", "waits_heat")
+    chart_downloads(partial(heat.properties, width=820), "waits-by-weekday-and-hour", "waits_heat")
     st.caption(
         f"Each cell: the {int(hours['waits'].sum()):,} steps that ended a wait, by the weekday "
         "and hour (UTC) they started, coloured by the median wait before them. Dark cells "
@@ -308,4 +309,4 @@ def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
     )
     drawn = case_timeline_chart(frame)
     st.altair_chart(drawn, width="stretch")
-    chart_downloads(drawn.properties(width=820), f"case-{slug(case_id)}", "waits_timeline")
+    chart_downloads(partial(drawn.properties, width=820), f"case-{slug(case_id)}", "waits_timeline")

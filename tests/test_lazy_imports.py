@@ -1,0 +1,41 @@
+"""The pages' libraries import without the statistics packages: scipy.stats and ruptures
+(most of two seconds on this project's machine) load only when a test is computed, not
+before every page a fresh server draws first (bench/pages.py measures the time)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+HEAVY = ("scipy.stats", "ruptures")
+
+
+def test_no_page_library_imports_the_statistics_packages() -> None:
+    screens = sorted(p.stem for p in (REPO / "ui").glob("*.py") if p.stem != "__init__")
+    # A fresh interpreter: this test process has long imported them through other tests.
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {screens!r}:\n"
+        "    importlib.import_module('ui.' + name)\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert len(screens) > 20  # every screen of the app was imported, not an empty list
+
+
+def test_the_deferred_imports_still_compute() -> None:
+    """The functions that now import scipy and ruptures themselves give their answers (worked
+    by hand: a series that steps from 0 to 10 after four points splits there; 1 of 10
+    against 9 of 10 is a clear difference of shares)."""
+    from metrics.changepoint import best_split
+    from metrics.significance import two_proportion_p
+
+    assert best_split([0.0, 0.0, 0.0, 0.0, 10.0, 10.0, 10.0, 10.0], 2) == 4
+    p = two_proportion_p(1, 10, 9, 10)
+    assert p is not None and p < 0.001

@@ -414,7 +414,9 @@ def _confirm_statuses(p: Prepared) -> tuple[Prepared, bool]:
         .alias("is_end_activity")
     )
     prepared = replace(p, catalog_defaults=defaults)
-    st.caption(_consequence(_identity(prepared), defaults.write_csv(), prepared))
+    st.caption(
+        _consequence(_identity(prepared), json.dumps(defaults.rows(), default=str), prepared)
+    )
     confirmed = st.checkbox(
         "I checked how each status counts",
         key=f"status_confirm_{p.sha256[:12]}",

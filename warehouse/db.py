@@ -249,6 +249,31 @@ def catalog_query(offering: str | None = None) -> tuple[str, list[Any] | None]:
     )
 
 
+class _Version:
+    """The data version last read, shared by every view of one open file (`acting`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._value: str | None = None
+
+    def get(self) -> tuple[int, str | None]:
+        with self._lock:
+            return self._generation, self._value
+
+    def keep(self, generation: int, value: str) -> str:
+        """Keep `value`, read at `generation`, unless a change committed since."""
+        with self._lock:
+            if generation == self._generation:
+                self._value = value
+        return value
+
+    def changed(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._value = None
+
+
 class Warehouse:
     """A DuckDB event warehouse file, migrated to the latest schema on open.
 
@@ -266,12 +291,14 @@ class Warehouse:
         actor: Actor = LOCAL,
         write_lock: threading.RLock | None = None,
         owns_connection: bool = True,
+        version: _Version | None = None,
     ) -> None:
         self.path = path
         self.actor = actor
         self._con = con
         self._write_lock = write_lock or threading.RLock()
         self._owns_connection = owns_connection
+        self._version = version or _Version()
 
     def acting(self, actor: Actor) -> Warehouse:
         """The same warehouse, with `actor` making the changes (closing it closes nothing)."""
@@ -281,6 +308,7 @@ class Warehouse:
             actor=actor,
             write_lock=self._write_lock,
             owns_connection=False,
+            version=self._version,
         )
 
     @classmethod
@@ -377,6 +405,7 @@ class Warehouse:
             try:
                 yield cur
                 cur.execute("COMMIT").complete()
+                self._version.changed()
             except BaseException:
                 # A failed COMMIT has already rolled the transaction back.
                 with contextlib.suppress(duckdb.Error):
@@ -821,9 +850,16 @@ class Warehouse:
 
     def data_version(self) -> str:
         """Changes whenever what the pages show could change: an import, an undo, a catalog
-        edit, a working-time calendar saved. The pages cache their figures by it."""
+        edit, a working-time calendar saved. The pages cache their figures by it.
+
+        Read once per change: this connection is the only writer of the file (DuckDB
+        lets one process open it for writing), and every change commits through
+        :meth:`transaction`, which forgets the version read before it."""
+        generation, known = self._version.get()
+        if known is not None:
+            return known
         row = self.read(DATA_VERSION_SQL).row(0)
-        return "-".join(str(v) for v in row)
+        return self._version.keep(generation, "-".join(str(v) for v in row))
 
     def rejects(self, import_id: int) -> pl.DataFrame:
         return self.read(

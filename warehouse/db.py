@@ -70,6 +70,20 @@ class CatalogConflict(WarehouseError):
     """Someone else saved catalog rows since the person saving loaded them."""
 
 
+DUCKDB_MEMORY_SHARE = 0.3
+"""DuckDB's share of the machine's memory (its default is 80%): an import derives its
+offerings in polars beside DuckDB's own work, and at tens of millions of events the two
+together must fit. DuckDB spills what does not fit to a temporary folder."""
+
+
+def _memory_limit() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(1, int(total * DUCKDB_MEMORY_SHARE / 2**20))}MB"
+
+
 def _is_lock_error(exc: BaseException) -> bool:
     return "lock" in str(exc).lower() and "conflicting" in str(exc).lower()
 
@@ -325,7 +339,7 @@ class Warehouse:
                     f"Cannot open the warehouse {db_path}: its folder cannot be created ({why})."
                 ) from exc
         try:
-            con = duckdb.connect(str(db_path))
+            con = duckdb.connect(str(db_path), config={"memory_limit": _memory_limit()})
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
             if _is_lock_error(exc):

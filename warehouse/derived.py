@@ -40,9 +40,10 @@ from metrics import cases as _cases_module
 from metrics import derive as _derive_module
 from metrics import derived as _derived_module
 from metrics import working_time as _working_time_module
-from metrics.cases import CASE_SCHEMA
-from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA
+from metrics.cases import CASE_SCHEMA, case_table, ending_counts, merge_ending_counts
+from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA, derive_instances
 from metrics.derived import Derived, derive_all
+from metrics.summary import ENGINE
 from metrics.working_time import Calendar, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
 
@@ -140,21 +141,127 @@ def _calendar(cur: duckdb.DuckDBPyConnection, offering: str) -> Calendar | None:
     return None if calendar_problems(definition) else Calendar.from_json(definition)
 
 
-def derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> Derived:
-    """One offering's cases, derived from what `cur` sees (inside a write transaction:
-    the change being made)."""
+PART_EVENTS = 2_000_000
+"""An offering is derived in parts of whole cases of about this many events each, so an
+import's memory stays the same however large the offering grows (deriving 20 million
+events at once took 22 GB)."""
+
+
+def _bounds(cur: duckdb.DuckDBPyConnection, offering: str) -> list[tuple[str | None, str | None]]:
+    """Consecutive ranges (after, up to] of case ids, each holding about PART_EVENTS
+    events; the first is open below and the last above (open items of cases without
+    events fall in one of them)."""
+    per_case = _read(
+        cur,
+        "SELECT case_id, count(*) AS n FROM events WHERE offering = ? GROUP BY ALL "
+        "ORDER BY case_id",
+        [offering],
+    )
+    if per_case.height == 0:
+        return [(None, None)]
+    tops = (
+        per_case.with_columns(part=(pl.col("n").cum_sum() - 1) // PART_EVENTS)
+        .group_by("part", maintain_order=True)
+        .agg(pl.col("case_id").last())["case_id"]
+        .to_list()
+    )
+    uppers: list[str | None] = [*tops[:-1], None]
+    lowers: list[str | None] = [None, *tops[:-1]]
+    return list(zip(lowers, uppers, strict=True))
+
+
+def _in_range(after: str | None, upto: str | None) -> tuple[str, list[str]]:
+    conditions, params = [], []
+    if after is not None:
+        conditions.append("case_id > ?")
+        params.append(after)
+    if upto is not None:
+        conditions.append("case_id <= ?")
+        params.append(upto)
+    return (" AND " + " AND ".join(conditions)) if conditions else "", params
+
+
+def _store(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    cur.register("derived_frame", frame)
+    cur.execute(f"INSERT INTO {table} SELECT * FROM derived_frame").complete()
+    cur.unregister("derived_frame")
+
+
+def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int, int]:
+    """Derive one offering from what `cur` sees (inside a write transaction: the change
+    being made) and store it; returns (instances, cases).
+
+    Each part of whole cases runs `metrics.derive.derive_instances`, numbered after the
+    parts before it. Which steps end a case is a property of the whole offering, so the
+    parts' ending counts are added up (`metrics.cases.merge_ending_counts`) before each
+    part's cases are built (`metrics.cases.case_table`), as the Spark engine does. The
+    cases that are only an open item are numbered after every case with steps, as one
+    derivation of the whole offering numbers them."""
     from warehouse.db import catalog_query, events_query, open_items_query
 
-    sql, params = events_query([offering])
-    # Only the columns the derivation reads: the attributes are most of an event's bytes.
-    columns = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
-    events = _read(cur, f"SELECT {columns} FROM ({sql})", params).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
     catalog = _read(cur, *catalog_query(offering)).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
     items = _read(cur, *open_items_query([offering])).cast(
         OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]
     )
+    span = _read(
+        cur,
+        'SELECT min(least(start, "end")) AS first, max("end") AS last FROM events '
+        "WHERE offering = ?",
+        [offering],
+    ).row(0)
     calendar = _calendar(cur, offering)
-    return derive_all(events, catalog, items, calendar={offering: calendar} if calendar else None)
+    clock = clock_for({offering: calendar} if calendar else None, span[0], span[1])
+    sql, params = events_query([offering])
+    # Only the columns the derivation reads: the attributes are most of an event's bytes.
+    columns = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+    parts = _bounds(cur, offering)
+    stepped: list[int] = []
+    counts: list[pl.DataFrame] = []
+    for after, upto in parts:
+        where, extra = _in_range(after, upto)
+        events = _read(
+            cur, f"SELECT {columns} FROM ({sql}) WHERE true{where}", [*(params or []), *extra]
+        ).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
+        instances = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
+        n = int(instances["case_index"].max() + 1) if instances.height else 0  # type: ignore[operator]
+        _store(
+            cur,
+            "derived_instances",
+            instances.with_columns(pl.col("case_index") + pl.lit(sum(stepped), pl.UInt32)),
+        )
+        counts.append(ending_counts(instances.lazy()).collect())
+        stepped.append(n)
+    merged = merge_ending_counts(pl.concat(counts).lazy())
+    total_stepped, open_from, n_cases, n_instances = sum(stepped), 0, 0, 0
+    for (after, upto), n, stepped_from in zip(
+        parts, stepped, [sum(stepped[:i]) for i in range(len(stepped))], strict=True
+    ):
+        where, extra = _in_range(after, upto)
+        instances = _read(
+            cur,
+            f"SELECT * FROM derived_instances WHERE offering = ?{where} ORDER BY case_index, seq",
+            [offering, *extra],
+        ).cast(INSTANCE_SCHEMA)  # type: ignore[arg-type]
+        own_items = items.filter(
+            (pl.lit(after is None) | (pl.col("case_id") > (after or "")))
+            & (pl.lit(upto is None) | (pl.col("case_id") <= (upto or "")))
+        )
+        cases = case_table(instances.lazy(), own_items.lazy(), clock=clock, counts=merged).collect(
+            engine=ENGINE
+        )
+        only_open = pl.col("n_instances") == 0
+        index = pl.col("case_index").cast(pl.Int64)
+        cases = cases.with_columns(
+            case_index=pl.when(only_open)
+            .then(index - stepped_from - n + total_stepped + open_from)
+            .otherwise(index)
+            .cast(pl.UInt32)
+        )
+        _store(cur, "derived_cases", cases)
+        open_from += cases.height - n
+        n_cases += cases.height
+        n_instances += instances.height
+    return n_instances, n_cases
 
 
 def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
@@ -166,16 +273,12 @@ def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
     for offering in sorted(set(offerings)):
         for table in ("derived_instances", "derived_cases", "derived_state"):
             cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()
-        d = derive_offering(cur, offering)
-        if d.cases.height == 0:
+        n_instances, n_cases = _derive_offering(cur, offering)
+        if n_cases == 0:
             continue
-        for name, frame in (("derived_instances", d.instances), ("derived_cases", d.cases)):
-            cur.register("derived_frame", frame)
-            cur.execute(f"INSERT INTO {name} SELECT * FROM derived_frame").complete()
-            cur.unregister("derived_frame")
         cur.execute(
             "INSERT INTO derived_state VALUES (?, ?, ?, ?, ?)",
-            [offering, DERIVATION_VERSION, datetime.now(UTC), d.instances.height, d.cases.height],
+            [offering, DERIVATION_VERSION, datetime.now(UTC), n_instances, n_cases],
         ).complete()
 
 

@@ -23,6 +23,7 @@ from metrics.derived import Derived, derive_all
 from metrics.working_time import Calendar
 from pipelines.ingest import ImportOptions, ingest
 from warehouse import Warehouse, WarehouseError
+from warehouse import derived as derived_module
 from warehouse.calendars import calendars_on, save_calendar
 from warehouse.catalog import set_activity
 from warehouse.derived import DERIVATION_VERSION, load_derivation, stale_offerings
@@ -104,10 +105,13 @@ step = st.one_of(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.parametrize("part_events", [derived_module.PART_EVENTS, 4])
 @given(steps=st.lists(step, min_size=1, max_size=6))
 def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
-    tmp_path: Path, steps: list[tuple]
+    monkeypatch: pytest.MonkeyPatch, part_events: int, steps: list[tuple]
 ) -> None:
+    # With parts of 4 events, an offering is derived in many parts of whole cases.
+    monkeypatch.setattr(derived_module, "PART_EVENTS", part_events)
     with Warehouse.open(":memory:") as wh:
         for n, (kind, *args) in enumerate(steps):
             if kind == "import":
@@ -204,6 +208,21 @@ def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: 
         assert wh.schema_version() == 13
         assert stale_offerings(wh) == ["Custom formulation"]
         assert_frame_equal(load_derivation(wh).cases, expected.cases)
+
+
+def test_an_offering_derived_in_parts_equals_one_derivation(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(derived_module, "PART_EVENTS", 7)
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    ingest(wh, BOARD, "tickets.csv")
+    save_calendar(wh, "Custom formulation", CALENDAR, on=True)
+    set_activity(wh, "Private label", "Ship", ends_case=False)
+    # 30 events of six cases in parts of about 7: five parts for each offering.
+    assert len(derived_module._bounds(wh._cursor(), "Private label")) == 5
+    assert_stored_is_fresh(wh)
+    cases = load_derivation(wh).cases
+    assert cases.filter(pl.col("offering") == "Private label")["completed"].sum() == 0
 
 
 def test_one_offering_reads_as_its_own_derivation(wh: Warehouse) -> None:

@@ -76,6 +76,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/findings.py
 	$(PY) bench/concurrency.py
 	$(PY) bench/spark.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -23,7 +23,13 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from metrics.filters import CaseFilter, apply_filters, attribute_names, attribute_values
+from metrics.filters import (
+    CaseFilter,
+    attribute_names,
+    attribute_values,
+    filter_cases,
+    restrict_instances,
+)
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
 from metrics.working_time import REAL_TIME, Calendar, Clock, calendar_problems
@@ -124,8 +130,12 @@ def events_of(offering: str, case_id: str | None = None) -> pl.DataFrame:
 def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
     d = _derive(path, version)
     events = _events(path, version).lazy() if spec.attributes else None
-    instances, cases = apply_filters(d.instances.lazy(), d.cases.lazy(), spec, events)
-    return instances.collect(), cases.collect()
+    cases = filter_cases(d.cases.lazy(), spec, events).collect()
+    if cases.height == d.cases.height:
+        # Every case passes (filters only drop rows): share the frames rather than copy
+        # them, since each cached view would otherwise hold its own copy of every step.
+        return d.instances, d.cases
+    return restrict_instances(d.instances.lazy(), cases.lazy()).collect(), cases
 
 
 def view(spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:

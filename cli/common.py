@@ -14,8 +14,7 @@ from metrics.derived import Derived, derive_all
 from metrics.filters import WINDOW_MODES, CaseFilter
 from metrics.working_time import Calendar, calendar_problems
 from warehouse import Warehouse, WarehouseError, resolve_db_path
-from warehouse.calendars import calendars_on
-from warehouse.derived import load_derivation
+from warehouse.derived import load_derivation, working_calendars
 
 
 class CommandError(Exception):
@@ -92,7 +91,7 @@ def offering_cases(db: str | None, offering: str, calendar: Calendar | None = No
     with open_existing(db) as wh:
         if offering not in wh.offerings():
             raise CommandError(f"No offering {offering!r} in {wh.path}.")
-        if calendar is None and offering not in calendars_on(wh):
+        if calendar is None and offering not in working_calendars(wh):
             # As stored at the last change: nothing to derive.
             return load_derivation(wh, [offering])
         events = wh.events([offering])

@@ -32,12 +32,11 @@ from metrics.filters import (
 )
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
-from metrics.working_time import REAL_TIME, Calendar, Clock, calendar_problems
+from metrics.working_time import REAL_TIME, Calendar, Clock
 from ui.filters import FilterChoices
 from ui.format import plain
 from ui.resources import data_version, open_warehouse, warehouse
-from warehouse.calendars import calendars_on
-from warehouse.derived import load_derivation, stale_offerings
+from warehouse.derived import load_derivation, stale_offerings, working_calendars
 
 
 @dataclass(frozen=True)
@@ -64,19 +63,13 @@ ATTRIBUTE_SAMPLE = 5_000
 """The attributes offered as filters are the keys found in each offering's first events."""
 
 
-def _calendars(path: str) -> dict[str, Calendar]:
-    """The calendars that are on, by offering (one stored before a stricter release
-    that no longer passes is left off rather than stopping every page)."""
-    stored = calendars_on(open_warehouse(path))
-    return {o: Calendar.from_json(c) for o, c in stored.items() if not calendar_problems(c)}
-
-
 # One version at a time: every rerun asks for the current one, so an older copy (as big
 # as the warehouse) would only hold memory after an import.
 @st.cache_resource(show_spinner="Reading the streams...", max_entries=1)
 def _derive(path: str, version: str) -> Derived:
-    on = _calendars(path)
-    d = load_derivation(open_warehouse(path))
+    wh = open_warehouse(path)
+    on = working_calendars(wh)
+    d = load_derivation(wh)
     return Derived(d.instances, d.cases, d.now, d.clock, on)
 
 

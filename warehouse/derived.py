@@ -126,19 +126,27 @@ def _start_tables(wh: Warehouse) -> None:
             cur.unregister("empty_frame")
 
 
-def _calendar(cur: duckdb.DuckDBPyConnection, offering: str) -> Calendar | None:
-    """The offering's calendar when it is on (one a stricter release no longer accepts is
-    left off, as the pages do)."""
+def _calendars_in_force(
+    cur: duckdb.DuckDBPyConnection, offerings: Sequence[str] | None = None
+) -> dict[str, Calendar]:
+    """The calendars that are on, by offering (of `offerings` when given); one a stricter
+    release no longer accepts is left off rather than stopping every page."""
     frame = _read(
         cur,
-        "SELECT CAST(definition AS VARCHAR) AS definition FROM calendars "
-        "WHERE offering = ? AND is_on",
-        [offering],
+        "SELECT offering, CAST(definition AS VARCHAR) AS definition FROM calendars WHERE is_on",
     )
-    if frame.height == 0:
-        return None
-    definition = json.loads(frame["definition"][0])
-    return None if calendar_problems(definition) else Calendar.from_json(definition)
+    found = {o: json.loads(d) for o, d in frame.iter_rows() if offerings is None or o in offerings}
+    return {o: Calendar.from_json(c) for o, c in found.items() if not calendar_problems(c)}
+
+
+def working_calendars(wh: Warehouse) -> dict[str, Calendar]:
+    """The calendars that are on, by offering: those offerings' durations count working
+    time only."""
+    cur = wh._cursor()
+    try:
+        return _calendars_in_force(cur)
+    finally:
+        cur.close()
 
 
 PART_EVENTS = 2_000_000
@@ -209,7 +217,7 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
         "WHERE offering = ?",
         [offering],
     ).row(0)
-    calendar = _calendar(cur, offering)
+    calendar = _calendars_in_force(cur, [offering]).get(offering)
     clock = clock_for({offering: calendar} if calendar else None, span[0], span[1])
     sql, params = events_query([offering])
     # Only the columns the derivation reads: the attributes are most of an event's bytes.
@@ -386,21 +394,13 @@ def load_derivation(
     instances, cases = _read_numbered(wh, chosen)
     now = cases["last_end"].max() if cases.height else None
     first = cases["first_start"].min() if cases.height else None
-    on = {o: c for o, c in _calendars_on(wh).items() if offerings is None or o in offerings}
+    on = {o: c for o, c in working_calendars(wh).items() if offerings is None or o in offerings}
     clock = clock_for(on or None, first, now)  # type: ignore[arg-type]
     return Derived(instances, cases, now, clock)  # type: ignore[arg-type]
 
 
-def _calendars_on(wh: Warehouse) -> dict[str, Calendar]:
-    frame = wh.read(
-        "SELECT offering, CAST(definition AS VARCHAR) AS definition FROM calendars WHERE is_on"
-    )
-    found = {o: json.loads(d) for o, d in frame.iter_rows()}
-    return {o: Calendar.from_json(c) for o, c in found.items() if not calendar_problems(c)}
-
-
 def _derive_in_memory(wh: Warehouse, offerings: Sequence[str] | None) -> Derived:
-    on = _calendars_on(wh)
+    on = working_calendars(wh)
     return derive_all(
         wh.events(offerings),
         wh.catalog()

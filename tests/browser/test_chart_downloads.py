@@ -21,6 +21,13 @@ def _svg(page, url: str, last: bool = False) -> str:  # type: ignore[no-untyped-
     wait_for_app(page)
     no_exception(page)
     menus = page.get_by_text("Download the chart")
+    # A long page draws its sections one after the other: take the last menu only once
+    # no new one has appeared for a second.
+    seen = -1
+    while menus.count() != seen:
+        seen = menus.count()
+        page.wait_for_timeout(1_000)
+        wait_for_app(page)
     (menus.last if last else menus.first).click()
     buttons = page.locator("[data-testid='stDownloadButton'] button").filter(
         has_text="Download SVG"

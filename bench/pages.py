@@ -1,13 +1,14 @@
 """Page benchmark: how long each dashboard page takes to render in Chromium on a big warehouse.
 
-    python bench/pages.py [--events N] [--db PATH]
+    python bench/pages.py [--events N] [--db PATH] [--pages vsm,findings,...]
 
 Builds an N-event warehouse (default 1,000,000) with the demo generator through the
 real import pipeline (or reuses --db), starts the app, and for every page prints the
 time from navigation until the script has finished and the page's charts are drawn
 (first render, each in a new browser session; the very first visit to the server
 is timed on its own, as it also reads and derives every case once), then the time
-to re-render after a filter change (the "Completed cases only" toggle).
+to re-render after a filter change (the "Completed cases only" toggle), and the memory
+the app holds after each page.
 Aim: under 1.5 s first render, under 1 s after a filter change. Asserts nothing.
 
 A new browser session costs about 1.3 s before any page script runs (Chromium loading
@@ -94,10 +95,11 @@ def build_warehouse(n_events: int, db: Path) -> None:
         )
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The peak resident memory of a running process (Linux), in MB."""
+def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """The peak resident memory of a running process (Linux), in MB (`field` "VmRSS":
+    the memory it holds now)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -112,7 +114,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--db", type=Path, help="reuse this warehouse instead of building one")
+    p.add_argument(
+        "--pages",
+        help="comma-separated page paths to time (default: every page; 'health' is the first)",
+    )
     args = p.parse_args()
+    pages = (
+        PAGES
+        if not args.pages
+        else ["" if name == "health" else name for name in args.pages.split(",")]
+    )
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "bench.duckdb"
         if not db.exists():
@@ -147,7 +158,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.5)
-            run_pages(url)
+            run_pages(url, server.pid, pages)
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
             server.terminate()
@@ -181,7 +192,7 @@ def _visit(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped
         context.close()
 
 
-def run_pages(url: str) -> None:
+def run_pages(url: str, pid: int, pages: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -190,10 +201,11 @@ def run_pages(url: str) -> None:
         print(
             f"first visit to a fresh server (imports, reading and deriving every case): {cold:.2f} s"
         )
-        print(f"{'page':<14}{'first render s':>16}{'after filter s':>16}")
-        for name in PAGES:
+        print(f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}")
+        for name in pages:
             first, again = _visit(browser, f"{url}/{name}")
-            print(f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}")
+            held = peak_rss_mb(pid, "VmRSS")
+            print(f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}")
         browser.close()
 
 

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         mine = pl.read_parquet(folder / "events" / f"offering={offering}" / "data_0.parquet")
         derived = derive_all(mine, catalog.filter(pl.col("offering") == offering))
-        figures, _ = report(derived, offering, CaseFilter())
+        figures, _ = report(derived.instances.lazy(), derived.cases.lazy(), offering, CaseFilter())
         polars_s = time.perf_counter() - t
         del mine, derived
         print(f"polars: {polars_s:7.2f} s  (read, derive every case, report)")

@@ -37,12 +37,14 @@ def _module(command: str) -> ModuleType:
     return import_module(COMMANDS[command][0])
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; only `command`'s when given (a run imports only the
+    module of its command, not every command's libraries)."""
     top = argparse.ArgumentParser(
         prog="python -m cli", description="Value stream dashboard: command lines."
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
+    for name in [command] if command in COMMANDS else COMMANDS:
         module = _module(name)
         sub = commands.add_parser(name, help=module.HELP, description=module.__doc__)
         module.add_arguments(sub)
@@ -60,7 +62,8 @@ def _run(command: str, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cli COMMAND ...``."""
-    args = parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = parser(given[0] if given else None).parse_args(given)
     return _run(args.command, args)
 
 

@@ -6,15 +6,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from metrics.derived import Derived, derive_all
 from metrics.filters import WINDOW_MODES, CaseFilter
 from metrics.working_time import Calendar, calendar_problems
 from warehouse import Warehouse, WarehouseError, resolve_db_path
-from warehouse.derived import load_derivation, working_calendars
+from warehouse.derived import load_derivation, stored_offering, working_calendars
 
 
 class CommandError(Exception):
@@ -98,6 +102,26 @@ def offering_cases(db: str | None, offering: str, calendar: Calendar | None = No
         catalog = wh.catalog(offering)
         open_items = wh.open_items([offering])
     return derive_all(events, catalog, open_items, calendar=calendar)
+
+
+@contextmanager
+def offering_frames(
+    db: str | None, offering: str, calendar: Calendar | None = None
+) -> Iterator[tuple[pl.LazyFrame, pl.DataFrame]]:
+    """(steps, cases) of one offering, as `offering_cases` gives them, but with the steps
+    scanned lazily from the warehouse, which stays open for the `with` block: a query
+    reads only the columns it uses."""
+    with open_existing(db) as wh:
+        if offering not in wh.offerings():
+            raise CommandError(f"No offering {offering!r} in {wh.path}.")
+        stored = None
+        if calendar is None and offering not in working_calendars(wh):
+            stored = stored_offering(wh, offering)
+        if stored is not None:
+            yield stored
+            return
+    d = offering_cases(db, offering, calendar)
+    yield d.instances.lazy(), d.cases
 
 
 def read_json_file(path: str, what: str) -> Any:

@@ -30,7 +30,7 @@ from cli.common import (
     add_db,
     add_json,
     add_window,
-    offering_cases,
+    offering_frames,
     open_existing,
     print_json,
     read_calendar,
@@ -107,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         figures, pce_basis = _on_spark(args, spec)
     else:
-        d = offering_cases(args.db, args.offering, calendar)
-        figures, pce_basis = report(d, args.offering, spec)
+        with offering_frames(args.db, args.offering, calendar) as (instances, cases):
+            figures, pce_basis = report(instances, cases.lazy(), args.offering, spec)
     if args.json:
         print_json(figures)
     else:

@@ -121,7 +121,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -1376,8 +1376,9 @@ class OfferingFindings:
     behind each (`finding_cases`, `evidence_frame`)."""
 
     offering: str
-    instances: pl.DataFrame
-    """The view's instances (metrics.derive.INSTANCE_SCHEMA)."""
+    steps: pl.LazyFrame
+    """The view's instances (`FINDING_COLUMNS` of metrics.derive.INSTANCE_SCHEMA), lazily:
+    held in memory, or read again from the warehouse when asked (`instances`)."""
     cases: pl.DataFrame
     """The view's cases (metrics.cases.CASE_SCHEMA)."""
     attributes: pl.DataFrame
@@ -1385,6 +1386,16 @@ class OfferingFindings:
     data_end: datetime | None
     """The latest timestamp of the offering's data, whatever the view."""
     findings: list[Finding]
+
+    @property
+    def instances(self) -> pl.DataFrame:
+        """The view's instances, collected (each time, when they are not held)."""
+        return self.steps.collect(engine=ENGINE)
+
+    def read_once(self) -> OfferingFindings:
+        """A copy that reads its instances at most once, when first asked, and lets them
+        go with it: for showing what lies behind several findings in one page run."""
+        return _ReadOnce(**{f.name: getattr(self, f.name) for f in fields(self)})
 
     def to_json(self) -> dict[str, Any]:
         """`{"offering", "cases", "findings": [...]}`: what the findings command prints."""
@@ -1406,25 +1417,60 @@ class OfferingFindings:
         raise KeyError(finding_id)
 
 
+@dataclass(frozen=True)
+class _ReadOnce(OfferingFindings):
+    """`OfferingFindings.read_once`'s copy."""
+
+    @cached_property
+    def instances(self) -> pl.DataFrame:
+        return self.steps.collect(engine=ENGINE)
+
+
+FINDING_COLUMNS = [
+    "case_index",
+    "offering",
+    "case_id",
+    "activity",
+    "resource",
+    "start",
+    "end",
+    "start_or_end",
+    "kind",
+    "value_class",
+    "seq",
+    "wait_before_s",
+    "is_rework",
+    "process_s",
+    "touch_s",
+]
+"""The instance columns the findings and their evidence read: `offering_findings` holds
+only these of a view's steps (a third less than every column)."""
+
+
 def offering_findings(
-    instances: pl.DataFrame,
+    instances: pl.DataFrame | pl.LazyFrame,
     cases: pl.DataFrame,
     events: pl.DataFrame,
     catalog: pl.DataFrame,
     offering: str,
     spec: CaseFilter | None = None,
     changes: Sequence[tuple[date | datetime, str]] = (),
+    *,
+    hold: bool = True,
 ) -> OfferingFindings:
     """The findings of one offering from frames already derived (`derive_all` over any
     offerings: the pages derive every offering once and share it).
 
     `events` is the events frame the frames were derived from (for the attributes
-    and the attribute filters), `catalog` the activity catalog, `spec` the view's
+    and the attribute filters; without attribute filters in `spec`, its `offering`,
+    `case_id` and `attributes` columns are enough), `catalog` the activity catalog, `spec` the view's
     filters (its `offerings` is replaced by this one; `completed_only` would
     hide the open cases that keep recent weeks from reading as faster, so the
     shifts would lose that protection), `changes` the recorded experiments'
     (date, title) of the offering. The end of the data is the offering's own
-    latest timestamp, whatever the view, as for `Derived.now`.
+    latest timestamp, whatever the view, as for `Derived.now`. `hold`: keep the view's
+    steps in memory for what lies behind each finding; else they are read again from
+    `instances` (a scan of the warehouse) when asked, and only the findings are held.
     """
     own_events = events.filter(pl.col("offering") == offering)
     own_cases = cases.filter(pl.col("offering") == offering)
@@ -1435,7 +1481,7 @@ def offering_findings(
         instances.lazy(), own_cases.lazy(), view, own_events.lazy()
     )
     chosen_cases = view_cases.collect(engine=ENGINE)
-    chosen_instances = view_instances.collect(engine=ENGINE)
+    chosen_instances = view_instances.select(FINDING_COLUMNS).collect(engine=ENGINE)
     attributes = case_attributes(own_events)
     found = find(
         chosen_instances.lazy(),
@@ -1445,7 +1491,8 @@ def offering_findings(
         changes=changes,
         data_end=data_end,
     )
-    return OfferingFindings(offering, chosen_instances, chosen_cases, attributes, data_end, found)
+    steps = chosen_instances.lazy() if hold else view_instances.select(FINDING_COLUMNS)
+    return OfferingFindings(offering, steps, chosen_cases, attributes, data_end, found)
 
 
 def findings_report(

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from metrics.derived import Derived
+import polars as pl
+
 from metrics.filters import CaseFilter, apply_filters
 from metrics.stats import duration_text
 from metrics.summary import ENGINE, case_summary, summary
@@ -22,13 +23,14 @@ def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
 
-def report(d: Derived, offering: str, spec: CaseFilter) -> tuple[dict[str, Any], str]:
+def report(
+    instances: pl.LazyFrame, cases: pl.LazyFrame, offering: str, spec: CaseFilter
+) -> tuple[dict[str, Any], str]:
     """`metrics.summary.summary` of the cases of `offering` that `spec` selects, named, and
     the PCE basis of those cases ('value-adding', or 'flow efficiency' when the catalog
-    classifies no step)."""
-    instances, cases = apply_filters(
-        d.instances.lazy(), d.cases.lazy(), replace(spec, offerings=(offering,))
-    )
+    classifies no step). `instances` and `cases` are `metrics.derived.derive_all`'s
+    frames (of any offerings), lazily."""
+    instances, cases = apply_filters(instances, cases, replace(spec, offerings=(offering,)))
     figures = summary(instances, cases)
     figures["offering"] = offering
     basis = case_summary(cases).select("pce_basis").collect(engine=ENGINE).item()

@@ -45,7 +45,7 @@ def bounds_of(cases: pl.DataFrame, filters: ViewFilters) -> pl.DataFrame:
     return period_bounds(cases.lazy(), days=filters.days).collect()
 
 
-def score(instances: pl.DataFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+def score(instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     card = scorecard(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
     if card.height == 1:
         st.info(

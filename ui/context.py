@@ -69,8 +69,9 @@ def empty_warehouse() -> None:
 
 def filtered_view(
     filters: ViewFilters, offerings: tuple[str, ...] | None = None, all_time: bool = False
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(instances, cases) in view; says so and stops the page when no case is left.
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """(instances, cases) in view; says so and stops the page when no case is left. The
+    instances are lazy (ui.views.Derived): collect what the page shows from them.
 
     `all_time`: every case of the offerings, whatever the window (for a page that cuts
     its own periods)."""

@@ -12,6 +12,9 @@ window: a verdict is then always given, and kept, on the same data.
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +35,7 @@ from ui.access import refused_here, why_not
 from ui.experiments_screen import prefill_try_a_change
 from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
-from ui.views import derived, events_of
+from ui.views import derived, derived_at
 from ui.widgets import csv_download, slug
 from warehouse import WarehouseError
 from warehouse.experiments import experiments
@@ -89,21 +92,60 @@ def _changes(offering: str) -> tuple[tuple[str, str], ...]:
 def _findings(
     path: str, version: str, offering: str, changes: tuple[tuple[str, str], ...]
 ) -> OfferingFindings:
-    d = derived()
+    d = derived_at(path, version)
     return offering_findings(
-        d.instances,
+        d.instances_of((offering,)),
         d.cases,
-        events_of(offering),
+        open_warehouse(path).attribute_rows([offering], resource=False),
         open_warehouse(path).catalog(),
         offering,
         changes=[(datetime.fromisoformat(iso), name) for iso, name in changes],
+        hold=d.in_memory,
     )
 
 
 def findings_for(offering: str) -> OfferingFindings:
-    """The findings of every case of one offering, computed once per data version."""
+    """The findings of every case of one offering, computed once per data version (on a
+    warehouse whose steps are scanned, by the background search `findings_soon` starts,
+    waited for: never twice at once)."""
+    job = _job(offering)
+    if job is None:
+        wh = warehouse()
+        return _findings(str(wh.path), data_version(wh), offering, _changes(offering))
+    with st.spinner("Looking for findings..."):
+        return job.result()
+
+
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="findings")
+_LOOKING: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], Future[OfferingFindings]] = {}
+_LOOKING_LOCK = threading.Lock()
+
+
+def findings_soon(offering: str) -> OfferingFindings | None:
+    """`findings_for`, without making a page wait on a warehouse too big to hold in memory
+    (its steps are scanned, and the findings of an offering of millions of steps take
+    tens of seconds): they are looked for in the background, one offering at a time,
+    and this is None until they are found."""
+    job = _job(offering)
+    if job is None:
+        return findings_for(offering)
+    return job.result() if job.done() else None
+
+
+def _job(offering: str) -> Future[OfferingFindings] | None:
+    """The background search for the offering's findings (started if need be); None on a
+    warehouse held in memory, whose findings are found in the page run."""
+    if derived().in_memory:
+        return None
     wh = warehouse()
-    return _findings(str(wh.path), data_version(wh), offering, _changes(offering))
+    key = (str(wh.path), data_version(wh), offering, _changes(offering))
+    with _LOOKING_LOCK:
+        job = _LOOKING.get(key)
+        if job is None:
+            for old in [k for k, j in _LOOKING.items() if k[:2] != key[:2] and j.done()]:
+                del _LOOKING[old]
+            job = _LOOKING[key] = _BACKGROUND.submit(_findings, *key)
+    return job
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -113,16 +155,19 @@ def _behind(
     offering: str,
     changes: tuple[tuple[str, str], ...],
     finding_id: str,
+    _of: OfferingFindings,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    of = _findings(path, version, offering, changes)
-    f = of.finding(finding_id)
-    return finding_cases(of, f), evidence_frame(of, f)
+    f = _of.finding(finding_id)
+    return finding_cases(_of, f), evidence_frame(_of, f)
 
 
-def behind(offering: str, finding_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(the cases behind a finding, its chart's frame), cached with the findings."""
+def behind(of: OfferingFindings, finding_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the cases behind a finding, its chart's frame), cached with the findings. `of` is
+    the offering's findings of this data version (`findings_for`; its `read_once` copy
+    reads the steps of a scanned warehouse once for every card of a page run)."""
     wh = warehouse()
-    return _behind(str(wh.path), data_version(wh), offering, _changes(offering), finding_id)
+    offering = of.offering
+    return _behind(str(wh.path), data_version(wh), offering, _changes(offering), finding_id, of)
 
 
 def reviewed(of: OfferingFindings) -> list[Reviewed]:
@@ -470,7 +515,7 @@ def _actions(offering: str, r: Reviewed) -> None:
 def card(of: OfferingFindings, r: Reviewed) -> None:
     """One finding: headline, evidence chart, its n, the time at stake, its cases, actions."""
     f = r.finding
-    cases, frame = behind(of.offering, f.id)
+    cases, frame = behind(of, f.id)
     with st.container(border=True, key=f"fnd_card_{f.id}"):
         st.markdown(f"{_badge(f)} **{plain(f.headline)}**")
         _verdict_line(r)
@@ -571,9 +616,37 @@ def folded(of: OfferingFindings, rows: list[Reviewed]) -> None:
             _gone_item(row)
 
 
+FINDINGS_MAX_STEPS = 5_000_000
+"""The most steps of one offering the findings look through (`VSM_FINDINGS_MAX_STEPS`
+sets another): they hold the offering's steps and compute on all of them, about 1 GB of
+memory per million steps at their peak, and one server's memory is every person's."""
+
+
+def too_many_steps(offering: str) -> int | None:
+    """The offering's number of steps when it is more than the findings look through."""
+    text = os.environ.get("VSM_FINDINGS_MAX_STEPS", "").strip().replace("_", "")
+    most = int(text) if text.isdigit() else FINDINGS_MAX_STEPS
+    cases = derived().cases
+    steps = int(cases.filter(pl.col("offering") == offering)["n_instances"].sum())
+    return steps if steps > most else None
+
+
+def _too_many_words(offering: str, steps: int) -> str:
+    return (
+        f"{plain(offering)} has {steps:,} steps: more than the findings look through on "
+        "this server, which would take more memory than it has for every person using it. "
+        "An administrator can raise the limit (`VSM_FINDINGS_MAX_STEPS`) on a server with "
+        "about 1 GB of memory to spare per million steps."
+    )
+
+
 def findings_page(offering: str) -> None:
     """Every card of the offering, then the folded ones."""
-    of = findings_for(offering)
+    steps = too_many_steps(offering)
+    if steps is not None:
+        st.info(_too_many_words(offering, steps), icon=":material/memory:")
+        return
+    of = findings_for(offering).read_once()
     rows = reviewed(of)
     messages()
     if not rows:
@@ -595,7 +668,17 @@ def findings_page(offering: str) -> None:
 def top_finding_line(offering: str) -> None:
     """One line for a Stream health tile: the offering's top finding still to review, with a
     link to the Findings page."""
-    of = findings_for(offering)
+    steps = too_many_steps(offering)
+    if steps is not None:
+        st.caption(
+            f"**Findings:** not looked for: {steps:,} steps are more than they look through "
+            "on this server (see the Findings page)."
+        )
+        return
+    of = findings_soon(offering)
+    if of is None:
+        _awaiting_findings(offering)
+        return
     rows = reviewed(of)
     top = top_to_review(rows)
     text, link = st.columns([5, 1])
@@ -609,7 +692,25 @@ def top_finding_line(offering: str) -> None:
         )
     else:
         text.caption(f"**Findings:** nothing stands out in its {of.cases.height:,} cases.")
-    link.page_link(
+    _findings_link(link, offering)
+
+
+@st.fragment(run_every=2)
+def _awaiting_findings(offering: str) -> None:
+    """The tile's findings line while they are looked for; the page runs again when
+    they are found."""
+    if findings_soon(offering) is not None:
+        st.rerun()
+    text, link = st.columns([5, 1])
+    text.caption(
+        "**Findings:** looking for them in the background (this warehouse is big); they "
+        "appear here when found."
+    )
+    _findings_link(link, offering)
+
+
+def _findings_link(column: Any, offering: str) -> None:
+    column.page_link(
         PAGE,
         label="Findings",
         icon=":material/lightbulb:",

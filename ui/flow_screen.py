@@ -103,7 +103,7 @@ def littles_law_check(
         table(shown, f"littles-law-{slug(offering)}", "flow_little")
 
 
-def first_time_right(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> None:
+def first_time_right(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) -> None:
     """Rolled %C&A: the share of cases that would pass every step of the main path without
     doing one again."""
     step_frame, path = (

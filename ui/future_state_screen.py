@@ -167,7 +167,7 @@ def _document(draft: dict[str, Any]) -> dict[str, Any]:
     return {"name": draft["name"], "stages": stages, "optional": draft["optional"]}
 
 
-def today_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> list[str]:
+def today_map(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) -> list[str]:
     """Today's map of the view, for reference; returns its steps in order."""
     boxes = vsm_steps(instances.lazy(), cases.lazy()).collect()
     if boxes.height == 0:
@@ -181,18 +181,19 @@ def today_map(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> li
     return boxes["activity"].to_list()
 
 
-def _work_steps(instances: pl.DataFrame) -> list[str]:
+def _work_steps(instances: pl.LazyFrame) -> list[str]:
     """Every work step of the view, in its usual order."""
     return (
         instances.filter(pl.col("kind") != "waiting")
         .group_by("activity")
         .agg(pl.col("seq").median())
-        .sort("seq", "activity")["activity"]
+        .sort("seq", "activity")
+        .collect()["activity"]
         .to_list()
     )
 
 
-def editor(offering: str, instances: pl.DataFrame, map_steps: list[str]) -> FutureState | None:
+def editor(offering: str, instances: pl.LazyFrame, map_steps: list[str]) -> FutureState | None:
     """Draw and edit the future state; returns it when it is valid."""
     ss = st.session_state
     saved = versions(warehouse(), offering)

@@ -51,7 +51,7 @@ def period_words(filters: ViewFilters) -> str:
 
 
 def health_frame(
-    instances: pl.DataFrame, cases: pl.DataFrame, bounds: pl.DataFrame, filters: ViewFilters
+    instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame, filters: ViewFilters
 ) -> pl.DataFrame:
     """The tiles' figures; says so and stops the page when the period holds no case."""
     rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()

@@ -43,7 +43,7 @@ class MapView:
     dot: str
 
 
-def map_controls(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) -> MapView:
+def map_controls(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) -> MapView:
     """The switch and the two sliders, and the map they select."""
     ranking = activity_ranking(instances.lazy(), cases.lazy()).collect()
     n = ranking.height
@@ -98,7 +98,7 @@ def map_controls(offering: str, instances: pl.DataFrame, cases: pl.DataFrame) ->
 
 
 def draw_process_map(
-    offering: str, view: MapView, instances: pl.DataFrame, cases: pl.DataFrame
+    offering: str, view: MapView, instances: pl.LazyFrame, cases: pl.DataFrame
 ) -> None:
     """What the map shows, on how many cases, and its legend; then the map at full width."""
     completed = int(cases["completed"].sum())
@@ -119,7 +119,7 @@ def draw_process_map(
     with left:
         st.markdown(
             f"**{cases.height:,} cases** ({completed:,} completed, {cases.height - completed:,} open) "
-            f"with **{instances.height:,} step instances**. Showing {view.nodes.height} of "
+            f"with **{int(cases['n_instances'].sum()):,} step instances**. Showing {view.nodes.height} of "
             f"{view.all_activities} steps and {_arrows(view.edges)} of {view.all_edges} arrows.",
             help=explain(
                 "transition_count" if view.mode == "frequency" else "transition_wait", cases.height

@@ -159,7 +159,8 @@ def _project(
         instances.filter(pl.col("case_index").is_in(done.implode()), pl.col("kind") != "waiting")
         .group_by("activity")
         .agg(pl.col("seq").median())
-        .sort("seq", "activity")["activity"]
+        .sort("seq", "activity")
+        .collect()["activity"]
     )
     return Projection(current, projected, figures, lead_times, tuple(steps.to_list()))
 

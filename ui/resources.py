@@ -35,12 +35,18 @@ def warehouse_path() -> str:
     return str(resolve_db_path())
 
 
+APP_DUCKDB_MEMORY = "1GB"
+"""DuckDB's memory in the app: the pages scan the stored steps of a big warehouse again
+and again, and DuckDB would otherwise keep as much of the file cached as its share of
+the machine allows. An import in the app spills what does not fit to disk."""
+
+
 @st.cache_resource(show_spinner="Opening the warehouse...")
 def open_warehouse(path: str) -> Warehouse:
     deadline = time.monotonic() + BUSY_WAIT_S
     while True:
         try:
-            wh = Warehouse.open(path)
+            wh = Warehouse.open(path, memory_limit=APP_DUCKDB_MEMORY)
             break
         except WarehouseBusy:
             if time.monotonic() > deadline:

@@ -16,7 +16,8 @@ share one safely; the keys are still plain values (file, data version, filter).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,27 +37,54 @@ from metrics.working_time import REAL_TIME, Calendar, Clock
 from ui.filters import FilterChoices
 from ui.format import plain
 from ui.resources import data_version, open_warehouse, warehouse
-from warehouse.derived import load_derivation, stale_offerings, working_calendars
+from warehouse.derived import load_stored, prepare_derivation, stale_offerings, working_calendars
 
 
 @dataclass(frozen=True)
 class Derived:
     """Every case of the warehouse (metrics.derived), as stored.
 
-    `calendars` are the calendars that are on, by offering: those offerings' durations
-    count working time only (`clock` reads it), the others' elapsed time."""
+    `cases` are held in memory. `instances`, every step, are a lazy frame: over a frame
+    held in memory when the warehouse has at most `IN_MEMORY_STEPS` steps
+    (`in_memory`), else over a scan of the stored steps, which each query reads anew
+    (only the columns and offerings it uses), so what the app holds does not grow with
+    the warehouse. `calendars` are the calendars that are on, by offering: those
+    offerings' durations count working time only (`clock` reads it), the others'
+    elapsed time."""
 
-    instances: pl.DataFrame
+    instances: pl.LazyFrame
     cases: pl.DataFrame
     now: datetime | None
     clock: Clock = REAL_TIME
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    in_memory: bool = True
+    scan: Callable[[Sequence[str]], pl.LazyFrame] | None = None
 
     def now_of(self, offering: str) -> datetime | None:
         """The "now" of one offering: its own latest event (a historical log beside live
         data ages its open cases up to its own end, not to today's data)."""
         value = self.cases.filter(pl.col("offering") == offering)["last_end"].max()
         return value if isinstance(value, datetime) else None
+
+    def instances_of(self, offerings: Sequence[str] | None) -> pl.LazyFrame:
+        """The steps of `offerings` (every offering's when None); a scan reads only theirs."""
+        if offerings is None:
+            return self.instances
+        if self.scan is not None:
+            return self.scan(sorted(offerings))
+        return self.instances.filter(pl.col("offering").is_in(list(offerings)))
+
+
+def _in_memory_steps() -> int:
+    """`VSM_IN_MEMORY_STEPS`, else `IN_MEMORY_STEPS`."""
+    text = os.environ.get("VSM_IN_MEMORY_STEPS", "").strip().replace("_", "")
+    return int(text) if text.isdigit() else IN_MEMORY_STEPS
+
+
+IN_MEMORY_STEPS = 2_000_000
+"""The most steps the app holds in memory (about 400 MB of frames; `VSM_IN_MEMORY_STEPS`
+sets another): a bigger warehouse's steps are scanned by each query instead, slower
+per page but bounded in memory."""
 
 
 ATTRIBUTE_SAMPLE = 5_000
@@ -69,8 +97,14 @@ ATTRIBUTE_SAMPLE = 5_000
 def _derive(path: str, version: str) -> Derived:
     wh = open_warehouse(path)
     on = working_calendars(wh)
-    d = load_derivation(wh)
-    return Derived(d.instances, d.cases, d.now, d.clock, on)
+    d = load_stored(wh, in_memory_steps=_in_memory_steps())
+    return Derived(d.instances, d.cases, d.now, d.clock, on, d.in_memory, d.scan)
+
+
+def derived_at(path: str, version: str) -> Derived:
+    """`derived()` of a file and data version, for work done outside a page run (no
+    session to ask the warehouse of)."""
+    return _derive(path, version)
 
 
 def _derive_stale(path: str) -> None:
@@ -90,7 +124,7 @@ def _derive_stale(path: str) -> None:
         )
         bar.progress(done / total, text=text)
 
-    load_derivation(wh, [], progress=told)
+    prepare_derivation(wh, progress=told)  # False: load_stored derives in memory instead
     bar.empty()
 
 
@@ -108,9 +142,11 @@ def derived() -> Derived:
     return _derive(path, version)
 
 
-@st.cache_resource(show_spinner="Reading the events...", max_entries=1)
+@st.cache_resource(show_spinner="Reading the attributes...", max_entries=1)
 def _events(path: str, version: str) -> pl.DataFrame:
-    return open_warehouse(path).events()
+    """What the attribute filters read of the events: (offering, case_id, resource,
+    attributes), distinct."""
+    return open_warehouse(path).attribute_rows()
 
 
 def events_of(offering: str, case_id: str | None = None) -> pl.DataFrame:
@@ -120,19 +156,29 @@ def events_of(offering: str, case_id: str | None = None) -> pl.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=6, hash_funcs={CaseFilter: repr})
-def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.LazyFrame, pl.DataFrame]:
     d = _derive(path, version)
     events = _events(path, version).lazy() if spec.attributes else None
     cases = filter_cases(d.cases.lazy(), spec, events).collect()
     if cases.height == d.cases.height:
-        # Every case passes (filters only drop rows): share the frames rather than copy
-        # them, since each cached view would otherwise hold its own copy of every step.
-        return d.instances, d.cases
-    return restrict_instances(d.instances.lazy(), cases.lazy()).collect(), cases
+        cases = d.cases  # every case passes (filters only drop rows): one copy, shared
+    steps = d.instances_of(spec.offerings)
+    of_offerings = (
+        d.cases.height
+        if spec.offerings is None
+        else int(d.cases["offering"].is_in(list(spec.offerings)).sum())
+    )
+    instances = steps if cases.height == of_offerings else restrict_instances(steps, cases.lazy())
+    if d.in_memory and instances is not d.instances:
+        # Held once per view; a view that keeps every case shares the derived frame
+        # rather than hold its own copy of every step.
+        instances = instances.collect().lazy()
+    return instances, cases
 
 
-def view(spec: CaseFilter) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(instances, cases) of the cases the filter selects."""
+def view(spec: CaseFilter) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """(instances, cases) of the cases the filter selects; the instances are lazy (see
+    `Derived`): collect what a page shows from them."""
     wh = warehouse()
     return _view(str(wh.path), data_version(wh), spec)
 

@@ -59,7 +59,7 @@ class MapView:
     """One offering's cases in view and the sidebar filters that chose them."""
 
     offering: str
-    instances: pl.DataFrame
+    instances: pl.LazyFrame
     cases: pl.DataFrame
     filters: ViewFilters
 

@@ -36,7 +36,7 @@ MAX_STEPS = 25
 
 
 def wait_overview(
-    offering: str, instances: pl.DataFrame, cases: pl.DataFrame
+    offering: str, instances: pl.LazyFrame, cases: pl.DataFrame
 ) -> tuple[pl.DataFrame, str, bool]:
     """The headline, the per-step distributions and their table; returns (step waits, unit, log)."""
     frame = step_waits(instances.lazy()).collect()
@@ -119,7 +119,7 @@ def _most_waiting(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("activity").is_in(top.implode()))
 
 
-def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -> None:
+def spread(instances: pl.LazyFrame, frame: pl.DataFrame, unit: str, log: bool) -> None:
     """The ECDF of the waits per step, then the weekday × hour heatmap."""
     neck = frame.filter(pl.col("is_bottleneck"))["activity"]
     frame = _most_waiting(frame)
@@ -160,7 +160,7 @@ def spread(instances: pl.DataFrame, frame: pl.DataFrame, unit: str, log: bool) -
 
 
 def cases_waiting(
-    now: datetime | None, instances: pl.DataFrame, cases: pl.DataFrame, offering: str
+    now: datetime | None, instances: pl.LazyFrame, cases: pl.DataFrame, offering: str
 ) -> pl.DataFrame:
     """Pick a step; list the open cases whose latest step it is, longest idle first."""
     assert now is not None
@@ -229,7 +229,7 @@ def cases_waiting(
     return frame
 
 
-def slowest(instances: pl.DataFrame, cases: pl.DataFrame, offering: str) -> pl.DataFrame:
+def slowest(instances: pl.LazyFrame, cases: pl.DataFrame, offering: str) -> pl.DataFrame:
     frame = slowest_cases(instances.lazy(), cases.lazy(), n=20).collect()
     if frame.height == 0:
         st.info("No case has completed in this view yet.")
@@ -270,7 +270,7 @@ def slowest(instances: pl.DataFrame, cases: pl.DataFrame, offering: str) -> pl.D
     return frame
 
 
-def timeline(instances: pl.DataFrame, waiting: pl.DataFrame, slow: pl.DataFrame) -> None:
+def timeline(instances: pl.LazyFrame, waiting: pl.DataFrame, slow: pl.DataFrame) -> None:
     """Choose one of the cases listed above and draw its steps and waits."""
     labels: dict[str, str] = {}
     for row in waiting.head(20).iter_rows(named=True):

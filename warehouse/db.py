@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -82,6 +83,13 @@ def _memory_limit() -> str:
     except (ValueError, OSError, AttributeError):
         return "4GB"
     return f"{max(1, int(total * DUCKDB_MEMORY_SHARE / 2**20))}MB"
+
+
+def _checked_size(text: str) -> str:
+    """A DuckDB memory size such as "1GB" or "512MB"."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip()):
+        raise ValueError(f"not a memory size such as 1GB or 512MB: {text!r}")
+    return text.strip()
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -326,7 +334,15 @@ class Warehouse:
         )
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Warehouse:
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        migrate: bool = True,
+        memory_limit: str | None = None,
+    ) -> Warehouse:
+        """Open (creating and migrating) the warehouse file; `memory_limit` caps DuckDB's
+        memory (default `DUCKDB_MEMORY_SHARE` of the machine's), which spills the rest."""
         db_path = resolve_db_path(path)
         if str(db_path) != ":memory:":
             try:
@@ -340,6 +356,10 @@ class Warehouse:
                 ) from exc
         try:
             con = duckdb.connect(str(db_path), config={"memory_limit": _memory_limit()})
+            if memory_limit is not None:
+                # A setting, not the connection's config: DuckDB refuses a second
+                # connection to the file in this process with another config.
+                con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
             if _is_lock_error(exc):
@@ -535,6 +555,24 @@ class Warehouse:
         """Every stored activity instance (ARCHITECTURE.md's events frame), in source order;
         only those of `offerings` and of the case ids `cases`, when given."""
         return self.read(*events_query(offerings, cases)).cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+
+    def attribute_rows(
+        self, offerings: Sequence[str] | None = None, *, resource: bool = True
+    ) -> pl.DataFrame:
+        """The distinct (offering, case_id, resource, attributes) of the events (of
+        `offerings`), the JSON attributes as text; without the resource when not asked:
+        what the attribute filters and a case's attributes are read from, without
+        reading every event's other columns."""
+        columns = "offering, case_id, " + ("resource, " if resource else "")
+        where, params = "", None
+        if offerings is not None:
+            where, params = "WHERE list_contains(?, offering)", [list(offerings)]
+        frame = self.read(
+            f"SELECT DISTINCT {columns}CAST(attributes AS VARCHAR) AS attributes "
+            f"FROM events {where} ORDER BY ALL",
+            params,
+        )
+        return frame.cast({c: pl.String() for c in frame.columns})
 
     def events_head(self, per_offering: int) -> pl.DataFrame:
         """The first `per_offering` events of each offering (in source order): a sample

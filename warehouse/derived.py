@@ -14,7 +14,9 @@ Each offering is derived on its own, so `case_index` is numbered within its
 offering; reading puts the offerings together in their sorted order and numbers
 the cases as one derivation over every event would (the cases with steps first,
 then the cases that are only an open item), so what a page reads equals
-`derive_all` over the whole warehouse.
+`derive_all` over the whole warehouse. A warehouse too big to hold is read as its
+cases and a lazy scan of its steps instead (`load_stored`, `scan_instances`): each
+query reads only the columns and offerings it uses.
 
 `derived_state` says which offerings are derived and by which version of the
 definitions (`DERIVATION_VERSION`, a digest of the code that derives). A
@@ -28,7 +30,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +47,7 @@ from metrics.cases import CASE_SCHEMA, case_table, ending_counts, merge_ending_c
 from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA, derive_instances
 from metrics.derived import Derived, derive_all
 from metrics.summary import ENGINE
-from metrics.working_time import Calendar, calendar_problems, clock_for
+from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
 
 if TYPE_CHECKING:
@@ -291,7 +294,14 @@ def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
 
 
 def stale_offerings(wh: Warehouse) -> list[str]:
-    """The offerings whose stored derivation is missing or of another version."""
+    """The offerings whose stored derivation is missing or of another version (none in
+    an old file opened without migrating, which has no stored derivation to serve)."""
+    cur = wh._cursor()
+    try:
+        if _tables(cur) < 3:
+            return []
+    finally:
+        cur.close()
     return wh.read(
         "SELECT offering FROM (SELECT DISTINCT offering FROM events "
         "UNION SELECT DISTINCT offering FROM open_items) "
@@ -317,37 +327,26 @@ def derive_stale(wh: Warehouse, progress: Progress | None = None) -> list[str]:
     return stale
 
 
-def _read_numbered(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The stored frames of `offerings` (sorted), numbered as one derivation of them all
+def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The stored cases of `offerings` (sorted), numbered as one derivation of them all
     numbers its cases: those with steps by (offering, case id), then those that are only
-    an open item. Each offering is stored numbered from 0, so each part only shifts.
+    an open item; and by offering, the shift of its steps' `case_index` (each offering is
+    stored numbered from 0, so each part only shifts).
 
-    One read per offering: its rows are stored in their order (case_index, seq), which a
-    scan keeps, where one ORDER BY over every offering takes twice as long; and no join,
-    which would copy every column of every step."""
+    One read per offering: its rows are stored in their order, which a scan keeps,
+    where one ORDER BY over every offering takes twice as long."""
     parts = [
-        (
-            wh.read("SELECT * FROM derived_instances WHERE offering = ?", [o]).cast(
-                INSTANCE_SCHEMA  # type: ignore[arg-type]
-            ),
-            wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
-                CASE_SCHEMA  # type: ignore[arg-type]
-            ),
+        wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
+            CASE_SCHEMA  # type: ignore[arg-type]
         )
         for o in offerings
     ]
-    if not parts:
-        return pl.DataFrame(schema=INSTANCE_SCHEMA), pl.DataFrame(schema=CASE_SCHEMA)
-    stepped = [int((c["n_instances"] > 0).sum()) for _, c in parts]
+    stepped = [int((c["n_instances"] > 0).sum()) for c in parts]
     stepped_from, open_from = 0, sum(stepped)
     index = pl.col("case_index").cast(pl.Int64)
-    instances, cases = [], []
-    for (inst, case), n in zip(parts, stepped, strict=True):
-        instances.append(
-            _in_order(inst, ["case_index", "seq"]).with_columns(
-                case_index=(index + stepped_from).cast(pl.UInt32)
-            )
-        )
+    cases, shifts = [], {}
+    for offering, case, n in zip(offerings, parts, stepped, strict=True):
+        shifts[offering] = stepped_from
         cases.append(
             _in_order(case, ["case_index"]).with_columns(
                 case_index=pl.when(pl.col("n_instances") > 0)
@@ -358,12 +357,153 @@ def _read_numbered(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, p
         )
         open_from += case.height - n
         stepped_from += n
-    return pl.concat(instances, rechunk=False), pl.concat(cases).sort("case_index")
+    if not cases:
+        return pl.DataFrame(schema=CASE_SCHEMA), shifts
+    return pl.concat(cases).sort("case_index"), shifts
+
+
+def _shifted(frame: pl.DataFrame, shift: int) -> pl.DataFrame:
+    if "case_index" not in frame.columns or shift == 0:
+        return frame
+    return frame.with_columns((pl.col("case_index").cast(pl.Int64) + shift).cast(pl.UInt32))
+
+
+def _read_instances(wh: Warehouse, shifts: dict[str, int]) -> pl.DataFrame:
+    """The stored steps of the offerings of `shifts`, numbered as their cases; no join,
+    which would copy every column of every step."""
+    parts = [
+        _shifted(
+            _in_order(
+                wh.read("SELECT * FROM derived_instances WHERE offering = ?", [o]).cast(
+                    INSTANCE_SCHEMA  # type: ignore[arg-type]
+                ),
+                ["case_index", "seq"],
+            ),
+            shift,
+        )
+        for o, shift in shifts.items()
+    ]
+    if not parts:
+        return pl.DataFrame(schema=INSTANCE_SCHEMA)
+    return pl.concat(parts, rechunk=False)
+
+
+SCAN_BATCH_ROWS = 250_000
+"""Rows of one batch a scan of the stored steps hands to polars."""
+
+
+def _scan_offering(wh: Warehouse, offering: str, shift: int) -> pl.LazyFrame:
+    """A lazy scan of one offering's stored steps (INSTANCE_SCHEMA, in stored order),
+    numbered as `_read_cases` numbers their cases. Each collect reads only the columns
+    the query uses, on a cursor of its own (sessions collect at the same time), in
+    batches: what a query keeps is held, not the table."""
+    from polars.io.plugins import register_io_source
+
+    def source(
+        with_columns: list[str] | None,
+        predicate: pl.Expr | None,
+        n_rows: int | None,
+        batch_size: int | None,
+    ) -> Iterator[pl.DataFrame]:
+        wanted = list(with_columns) if with_columns is not None else list(INSTANCE_SCHEMA)
+        read = list(wanted)
+        if predicate is not None:
+            read += [c for c in predicate.meta.root_names() if c not in read]
+        read = [c for c in INSTANCE_SCHEMA if c in read] or ["case_index"]
+        columns = ", ".join(f'"{c}"' for c in read)
+        sql = f"SELECT {columns} FROM derived_instances WHERE offering = ?"
+        if n_rows is not None and predicate is None:
+            sql += f" LIMIT {int(n_rows)}"
+        schema = {c: INSTANCE_SCHEMA[c] for c in read}
+        left = n_rows
+        cur = wh._cursor()
+        try:
+            reader = cur.sql(sql, params=[offering]).to_arrow_reader(SCAN_BATCH_ROWS)
+            for batch in reader:
+                frame = _shifted(pl.DataFrame(pl.from_arrow(batch)).cast(schema), shift)  # type: ignore[arg-type]
+                if predicate is not None:
+                    frame = frame.filter(predicate)
+                frame = frame.select(wanted)
+                if left is not None:
+                    frame = frame.head(left)
+                    left -= frame.height
+                yield frame
+                if left is not None and left <= 0:
+                    break
+        finally:
+            cur.close()
+
+    return register_io_source(
+        source,
+        schema=INSTANCE_SCHEMA,
+        is_pure=True,
+        explain_name="stored steps",
+        explain_detail=offering,
+    )
+
+
+def scan_instances(wh: Warehouse, shifts: dict[str, int]) -> pl.LazyFrame:
+    """The stored steps of the offerings of `shifts` (as `_read_cases` gives them), as
+    one lazy scan: equal, collected, to `_read_instances`."""
+    scans = [_scan_offering(wh, o, shift) for o, shift in shifts.items()]
+    if not scans:
+        return pl.LazyFrame(schema=INSTANCE_SCHEMA)
+    return pl.concat(scans, how="vertical")
 
 
 def _in_order(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """`frame` as DuckDB ordered it, sorted again only if its string order differs."""
     return frame if frame.select(pl.struct(by).is_sorted()).item() else frame.sort(by)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The stored derivation as the pages read it: every case in memory; every step in
+    memory too (`steps` rows, `in_memory`) when there are at most `in_memory_steps`,
+    else scanned from the warehouse by each query (`instances_of`)."""
+
+    cases: pl.DataFrame
+    instances: pl.LazyFrame
+    now: datetime | None
+    clock: Clock
+    steps: int
+    in_memory: bool
+    scan: Callable[[Sequence[str]], pl.LazyFrame] | None = None
+
+    def instances_of(self, offerings: Sequence[str] | None) -> pl.LazyFrame:
+        """The steps of `offerings` (of every offering when None)."""
+        if offerings is None:
+            return self.instances
+        if self.scan is not None:
+            return self.scan(sorted(offerings))
+        return self.instances.filter(pl.col("offering").is_in(list(offerings)))
+
+
+def prepare_derivation(wh: Warehouse, progress: Progress | None = None) -> bool:
+    """Derive the stale offerings; False when the stored tables cannot serve (a file
+    that cannot be written, or an old one opened without migrating)."""
+    try:
+        derive_stale(wh, progress)
+    except (duckdb.Error, OSError) as exc:
+        log.warning("cannot store the derived cases of %s: %s", wh.path, exc)
+        return False
+    cur = wh._cursor()
+    try:
+        return _tables(cur) >= 3
+    finally:
+        cur.close()
+
+
+def _clock(wh: Warehouse, cases: pl.DataFrame, offerings: Sequence[str] | None) -> Clock:
+    now = cases["last_end"].max() if cases.height else None
+    first = cases["first_start"].min() if cases.height else None
+    on = {o: c for o, c in working_calendars(wh).items() if offerings is None or o in offerings}
+    return clock_for(on or None, first, now)  # type: ignore[arg-type]
+
+
+def _chosen(wh: Warehouse, offerings: Sequence[str] | None) -> list[str]:
+    stored = wh.read("SELECT offering FROM derived_state")["offering"].to_list()
+    return sorted(o for o in stored if offerings is None or o in offerings)
 
 
 def load_derivation(
@@ -377,26 +517,43 @@ def load_derivation(
 
     A warehouse that cannot be written (a read-only file) derives its stale offerings
     in memory instead, every time."""
-    try:
-        derive_stale(wh, progress)
-    except (duckdb.Error, OSError) as exc:
-        log.warning("cannot store the derived cases of %s: %s", wh.path, exc)
+    if not prepare_derivation(wh, progress):
         return _derive_in_memory(wh, offerings)
-    cur = wh._cursor()
-    try:
-        missing = _tables(cur) < 3
-    finally:
-        cur.close()
-    if missing:  # an old file opened without migrating
-        return _derive_in_memory(wh, offerings)
-    stored = wh.read("SELECT offering FROM derived_state")["offering"].to_list()
-    chosen = sorted(o for o in stored if offerings is None or o in offerings)
-    instances, cases = _read_numbered(wh, chosen)
+    cases, shifts = _read_cases(wh, _chosen(wh, offerings))
+    clock = _clock(wh, cases, offerings)
     now = cases["last_end"].max() if cases.height else None
-    first = cases["first_start"].min() if cases.height else None
-    on = {o: c for o, c in working_calendars(wh).items() if offerings is None or o in offerings}
-    clock = clock_for(on or None, first, now)  # type: ignore[arg-type]
-    return Derived(instances, cases, now, clock)  # type: ignore[arg-type]
+    return Derived(_read_instances(wh, shifts), cases, now, clock)  # type: ignore[arg-type]
+
+
+def stored_offering(wh: Warehouse, offering: str) -> tuple[pl.LazyFrame, pl.DataFrame] | None:
+    """One offering's stored steps (a lazy scan, while `wh` is open) and cases, stale
+    offerings derived first; None when the stored tables cannot serve (`load_derivation`
+    then derives in memory)."""
+    if not prepare_derivation(wh, None):
+        return None
+    cases, shifts = _read_cases(wh, _chosen(wh, [offering]))
+    return scan_instances(wh, shifts), cases
+
+
+def load_stored(wh: Warehouse, *, in_memory_steps: int, progress: Progress | None = None) -> Stored:
+    """Every case of the warehouse, as `load_derivation` gives it, but with its steps
+    read into memory only when there are at most `in_memory_steps` of them: a bigger
+    warehouse is scanned by each query instead, so what is held does not grow with it."""
+    if not prepare_derivation(wh, progress):
+        d = _derive_in_memory(wh, None)
+        return Stored(d.cases, d.instances.lazy(), d.now, d.clock, d.instances.height, True)
+    cases, shifts = _read_cases(wh, _chosen(wh, None))
+    clock = _clock(wh, cases, None)
+    now = cases["last_end"].max() if cases.height else None
+    steps = int(cases["n_instances"].sum()) if cases.height else 0
+    if steps <= in_memory_steps:
+        instances = _read_instances(wh, shifts)
+        return Stored(cases, instances.lazy(), now, clock, steps, True)  # type: ignore[arg-type]
+
+    def scan(chosen: Sequence[str]) -> pl.LazyFrame:
+        return scan_instances(wh, {o: shifts[o] for o in chosen if o in shifts})
+
+    return Stored(cases, scan_instances(wh, shifts), now, clock, steps, False, scan)  # type: ignore[arg-type]
 
 
 def _derive_in_memory(wh: Warehouse, offerings: Sequence[str] | None) -> Derived:

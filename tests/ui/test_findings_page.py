@@ -223,3 +223,27 @@ def test_a_long_list_shows_the_ten_most_important_first(
     at.toggle(key="fnd_show_all").set_value(True).run()
     no_exceptions(at)
     assert len(_cards(at)) == 23
+
+
+def test_an_offering_with_more_steps_than_the_findings_look_through_says_so(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond the limit the findings are not computed (they would take the server's memory):
+    the Findings page and the Stream health tile say so, with the offering's step count."""
+    with Warehouse.open(demo_copy) as wh:
+        counts = dict(
+            wh.read("SELECT offering, count(*) AS n FROM events GROUP BY ALL").iter_rows()
+        )
+    # Between the smallest and the largest offering: only the larger ones are refused.
+    limit = sorted(counts.values())[0]
+    monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", str(limit))
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    assert _cards(at) == []
+    assert f"{CF} has {counts[CF]:,} steps: more than the findings look through" in _text(at)
+    at = run_app(demo_copy, "app_pages/health.py", monkeypatch)
+    no_exceptions(at)
+    lines = [c.value for c in at.caption if c.value.startswith("**Findings:** not looked for")]
+    assert len(lines) == 2
+    assert f"{counts[CF]:,} steps" in lines[0]
+    assert sum(c.value.startswith("**Top finding") for c in at.caption) == 1

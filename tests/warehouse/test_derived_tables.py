@@ -26,7 +26,7 @@ from warehouse import Warehouse, WarehouseError
 from warehouse import derived as derived_module
 from warehouse.calendars import calendars_on, save_calendar
 from warehouse.catalog import set_activity
-from warehouse.derived import DERIVATION_VERSION, load_derivation, stale_offerings
+from warehouse.derived import DERIVATION_VERSION, load_derivation, load_stored, stale_offerings
 
 CALENDAR = {
     "timezone": "Europe/Amsterdam",
@@ -79,6 +79,19 @@ def assert_stored_is_fresh(wh: Warehouse) -> None:
     assert_frame_equal(stored.instances, again.instances)
     assert_frame_equal(stored.cases, again.cases)
     assert stored.now == again.now
+    # A warehouse too big to hold scans its stored steps instead: the same rows, per
+    # offering too, however few columns a query reads.
+    scanned = load_stored(wh, in_memory_steps=0)
+    assert not scanned.in_memory or again.instances.height == 0
+    assert_frame_equal(scanned.cases, again.cases)
+    assert_frame_equal(scanned.instances.collect(), again.instances)
+    for offering in again.cases["offering"].unique().to_list():
+        own = again.instances.filter(pl.col("offering") == offering)
+        assert_frame_equal(scanned.instances_of([offering]).collect(), own)
+        assert_frame_equal(
+            scanned.instances_of([offering]).select("case_index", "seq").collect(),
+            own.select("case_index", "seq"),
+        )
 
 
 rows = st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=25)
@@ -238,3 +251,26 @@ def test_one_offering_reads_as_its_own_derivation(wh: Warehouse) -> None:
         (1, "T-2", 1),
         (2, "T-3", 0),
     ]
+
+
+def test_the_attribute_rows_are_the_distinct_attributes_of_each_case(wh: Warehouse) -> None:
+    ingest(
+        wh,
+        b"offering,case,activity,start,end,resource,customer,rush\n"
+        b"A,C1,Quote,2025-06-02 09:00,2025-06-02 10:00,Ann,Acme,yes\n"
+        b"A,C1,Ship,2025-06-03 09:00,2025-06-03 10:00,Ann,Acme,yes\n"
+        b"A,C1,Ship,2025-06-04 09:00,2025-06-04 10:00,Bob,Acme,yes\n"
+        b"B,C1,Quote,2025-06-02 09:00,2025-06-02 10:00,Cy,Zeta,no\n",
+        "attrs.csv",
+    )
+    rows = wh.attribute_rows()
+    assert rows.columns == ["offering", "case_id", "resource", "attributes"]
+    assert rows.select("offering", "case_id", "resource").rows() == [
+        ("A", "C1", "Ann"),
+        ("A", "C1", "Bob"),
+        ("B", "C1", "Cy"),
+    ]
+    assert '"Acme"' in rows["attributes"][0] and '"Zeta"' in rows["attributes"][2]
+    own = wh.attribute_rows(["A"], resource=False)
+    assert own.columns == ["offering", "case_id", "attributes"]
+    assert own.height == 1 and own["attributes"][0] == rows["attributes"][0]

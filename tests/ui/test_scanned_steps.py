@@ -1,0 +1,91 @@
+"""A warehouse too big to hold its steps in memory is scanned by each query instead
+(ui.views.Derived): every page must then show exactly what it shows from memory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.apptest import no_exceptions, run_app
+
+PAGES = [
+    "app_pages/health.py",
+    "app_pages/vsm.py",
+    "app_pages/process_map.py",
+    "app_pages/waits.py",
+    "app_pages/flow.py",
+    "app_pages/compare.py",
+    "app_pages/cases.py",
+    "app_pages/findings.py",
+    "app_pages/experiments.py",
+    "app_pages/redesign.py",
+    "app_pages/future_state.py",
+]
+
+
+def _shown(at: Any) -> list[tuple[str, str]]:
+    """What a person reads on the page: text, figures and every table's cells."""
+    out: list[tuple[str, str]] = []
+    for kind in ("markdown", "caption", "warning", "info", "success", "error", "subheader"):
+        out += [(kind, str(e.value)) for e in getattr(at, kind)]
+    out += [("metric", f"{m.label}|{m.value}|{m.delta}") for m in at.metric]
+    out += [("table", e.value.to_csv()) for e in at.dataframe]
+    return out
+
+
+def _found(at: Any) -> None:
+    """Wait for the findings looked for in the background, then run the page again."""
+    from ui.findings_screen import _LOOKING
+
+    for job in list(_LOOKING.values()):
+        job.result(timeout=120)
+    at.run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_scanned_warehouse_shows_what_memory_shows(
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    seen = {}
+    for held, limit in (("memory", "10000000"), ("scan", "0")):
+        db = tmp_path / held / "mixed.duckdb"
+        db.parent.mkdir()
+        shutil.copy(mixed_db, db)
+        monkeypatch.setenv("VSM_IN_MEMORY_STEPS", limit)
+        at = run_app(db, page, monkeypatch, timeout=120)
+        no_exceptions(at)
+        if held == "scan":
+            _found(at)
+            no_exceptions(at)
+        seen[held] = _shown(at)
+    assert len(seen["memory"]) > 5
+    assert seen["scan"] == seen["memory"]
+
+
+def test_stream_health_does_not_wait_for_the_findings_of_a_big_warehouse(
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scanned, the tiles say the findings are being looked for, then show the same top
+    finding as from memory."""
+    lines = {}
+    for held, limit in (("memory", "10000000"), ("scan", "0")):
+        db = tmp_path / held / "mixed.duckdb"
+        db.parent.mkdir()
+        shutil.copy(mixed_db, db)
+        monkeypatch.setenv("VSM_IN_MEMORY_STEPS", limit)
+        at = run_app(db, "app_pages/health.py", monkeypatch, timeout=120)
+        no_exceptions(at)
+        if held == "scan":
+            waiting = [c.value for c in at.caption if "looking for them" in c.value]
+            # The page did not wait: tiles whose findings were not found yet say so (a
+            # small offering's may be found while the later tiles are drawn).
+            assert waiting, [c.value for c in at.caption]
+            _found(at)
+        lines[held] = [
+            c.value for c in at.caption if c.value.startswith(("**Top finding", "**Findings"))
+        ]
+    assert len(lines["memory"]) == 5
+    assert lines["scan"] == lines["memory"]

@@ -622,19 +622,24 @@ sets another): they hold the offering's steps and compute on all of them, about 
 memory per million steps at their peak, and one server's memory is every person's."""
 
 
+def _findings_limit() -> int:
+    """`VSM_FINDINGS_MAX_STEPS`, else `FINDINGS_MAX_STEPS`."""
+    text = os.environ.get("VSM_FINDINGS_MAX_STEPS", "").strip().replace("_", "")
+    return int(text) if text.isdigit() else FINDINGS_MAX_STEPS
+
+
 def too_many_steps(offering: str) -> int | None:
     """The offering's number of steps when it is more than the findings look through."""
-    text = os.environ.get("VSM_FINDINGS_MAX_STEPS", "").strip().replace("_", "")
-    most = int(text) if text.isdigit() else FINDINGS_MAX_STEPS
     cases = derived().cases
     steps = int(cases.filter(pl.col("offering") == offering)["n_instances"].sum())
-    return steps if steps > most else None
+    return steps if steps > _findings_limit() else None
 
 
 def _too_many_words(offering: str, steps: int) -> str:
     return (
-        f"{plain(offering)} has {steps:,} steps: more than the findings look through on "
-        "this server, which would take more memory than it has for every person using it. "
+        f"{plain(offering)} has {steps:,} steps: more than the {_findings_limit():,} the "
+        "findings look through on this server, which would take more memory than it has "
+        "for every person using it. "
         "An administrator can raise the limit (`VSM_FINDINGS_MAX_STEPS`) on a server with "
         "about 1 GB of memory to spare per million steps."
     )
@@ -670,10 +675,12 @@ def top_finding_line(offering: str) -> None:
     link to the Findings page."""
     steps = too_many_steps(offering)
     if steps is not None:
-        st.caption(
+        text, link = st.columns([5, 1])
+        text.caption(
             f"**Findings:** not looked for: {steps:,} steps are more than they look through "
-            "on this server (see the Findings page)."
+            "on this server."
         )
+        _findings_link(link, offering)
         return
     of = findings_soon(offering)
     if of is None:

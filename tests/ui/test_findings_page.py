@@ -240,10 +240,11 @@ def test_an_offering_with_more_steps_than_the_findings_look_through_says_so(
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     assert _cards(at) == []
-    assert f"{CF} has {counts[CF]:,} steps: more than the findings look through" in _text(at)
+    assert f"{CF} has {counts[CF]:,} steps: more than the {limit:,} the findings" in _text(at)
     at = run_app(demo_copy, "app_pages/health.py", monkeypatch)
     no_exceptions(at)
     lines = [c.value for c in at.caption if c.value.startswith("**Findings:** not looked for")]
+    assert len([b for b in at.get("page_link") if b.proto.label == "Findings"]) == 3
     assert len(lines) == 2
     assert f"{counts[CF]:,} steps" in lines[0]
     assert sum(c.value.startswith("**Top finding") for c in at.caption) == 1

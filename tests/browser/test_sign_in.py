@@ -148,7 +148,10 @@ def test_a_viewer_reads_every_page_but_has_no_write_control(
     person.locator("[data-testid='stCheckbox']").filter(has_text="events import #").click(
         force=True
     )
-    person.wait_for_timeout(800)
+    # The tick runs the page again: wait for that run (a fixed 800 ms was not always
+    # enough on a busy machine), then strip the disabled flags of what it drew.
+    person.wait_for_timeout(300)
+    wait_for_app(person)
     person.evaluate(
         "() => document.querySelectorAll('button[disabled]').forEach(e => e.removeAttribute('disabled'))"
     )

@@ -18,7 +18,7 @@ from metrics.derived import Derived, derive_all
 from metrics.filters import WINDOW_MODES, CaseFilter
 from metrics.working_time import Calendar, calendar_problems
 from warehouse import Warehouse, WarehouseError, resolve_db_path
-from warehouse.derived import load_derivation, stored_offering, working_calendars
+from warehouse.derived import load_derivation, load_stored, working_calendars
 
 
 class CommandError(Exception):
@@ -90,18 +90,30 @@ def open_existing(db: str | None) -> Warehouse:
         raise CommandError(str(exc).splitlines()[0]) from exc
 
 
+def _checked(wh: Warehouse, offering: str) -> None:
+    if offering not in wh.offerings():
+        raise CommandError(f"No offering {offering!r} in {wh.path}.")
+
+
+def _as_stored(wh: Warehouse, offering: str, calendar: Calendar | None) -> bool:
+    """Whether the offering's stored derivation answers: no other clock asked for, and
+    no calendar of its own on (the command counts elapsed time unless told)."""
+    return calendar is None and offering not in working_calendars(wh)
+
+
+def _derived_now(wh: Warehouse, offering: str, calendar: Calendar | None) -> Derived:
+    return derive_all(
+        wh.events([offering]), wh.catalog(offering), wh.open_items([offering]), calendar=calendar
+    )
+
+
 def offering_cases(db: str | None, offering: str, calendar: Calendar | None = None) -> Derived:
     """Every case of one offering of the warehouse, derived (in working time with `calendar`)."""
     with open_existing(db) as wh:
-        if offering not in wh.offerings():
-            raise CommandError(f"No offering {offering!r} in {wh.path}.")
-        if calendar is None and offering not in working_calendars(wh):
-            # As stored at the last change: nothing to derive.
-            return load_derivation(wh, [offering])
-        events = wh.events([offering])
-        catalog = wh.catalog(offering)
-        open_items = wh.open_items([offering])
-    return derive_all(events, catalog, open_items, calendar=calendar)
+        _checked(wh, offering)
+        if _as_stored(wh, offering, calendar):
+            return load_derivation(wh, [offering])  # as stored at the last change
+        return _derived_now(wh, offering, calendar)
 
 
 @contextmanager
@@ -112,16 +124,13 @@ def offering_frames(
     scanned lazily from the warehouse, which stays open for the `with` block: a query
     reads only the columns it uses."""
     with open_existing(db) as wh:
-        if offering not in wh.offerings():
-            raise CommandError(f"No offering {offering!r} in {wh.path}.")
-        stored = None
-        if calendar is None and offering not in working_calendars(wh):
-            stored = stored_offering(wh, offering)
-        if stored is not None:
-            yield stored
-            return
-    d = offering_cases(db, offering, calendar)
-    yield d.instances.lazy(), d.cases
+        _checked(wh, offering)
+        if _as_stored(wh, offering, calendar):
+            s = load_stored(wh, [offering], in_memory_steps=0)
+            yield s.instances, s.cases
+        else:
+            d = _derived_now(wh, offering, calendar)
+            yield d.instances.lazy(), d.cases
 
 
 def read_json_file(path: str, what: str) -> Any:

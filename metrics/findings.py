@@ -1389,7 +1389,8 @@ class OfferingFindings:
 
     @property
     def instances(self) -> pl.DataFrame:
-        """The view's instances, collected (each time, when they are not held)."""
+        """The view's instances, collected: each access reads a scanned warehouse again
+        when they are not held, so one page run asks a `read_once` copy."""
         return self.steps.collect(engine=ENGINE)
 
     def read_once(self) -> OfferingFindings:

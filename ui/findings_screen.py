@@ -12,7 +12,6 @@ window: a verdict is then always given, and kept, on the same data.
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -34,7 +33,7 @@ from metrics.findings import (
 from ui.access import refused_here, why_not
 from ui.experiments_screen import prefill_try_a_change
 from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
-from ui.resources import data_version, open_warehouse, warehouse
+from ui.resources import data_version, env_count, open_warehouse, warehouse
 from ui.views import derived, derived_at
 from ui.widgets import csv_download, slug
 from warehouse import WarehouseError
@@ -142,7 +141,12 @@ def _job(offering: str) -> Future[OfferingFindings] | None:
     with _LOOKING_LOCK:
         job = _LOOKING.get(key)
         if job is None:
-            for old in [k for k, j in _LOOKING.items() if k[:2] != key[:2] and j.done()]:
+            # Forget the finished searches of another data version, and of this offering
+            # before its recorded changes changed (their results stay in `_findings`).
+            stale = [
+                k for k, j in _LOOKING.items() if j.done() and (k[:2] != key[:2] or k[2] == key[2])
+            ]
+            for old in stale:
                 del _LOOKING[old]
             job = _LOOKING[key] = _BACKGROUND.submit(_findings, *key)
     return job
@@ -623,9 +627,7 @@ memory per million steps at their peak, and one server's memory is every person'
 
 
 def _findings_limit() -> int:
-    """`VSM_FINDINGS_MAX_STEPS`, else `FINDINGS_MAX_STEPS`."""
-    text = os.environ.get("VSM_FINDINGS_MAX_STEPS", "").strip().replace("_", "")
-    return int(text) if text.isdigit() else FINDINGS_MAX_STEPS
+    return env_count("VSM_FINDINGS_MAX_STEPS", FINDINGS_MAX_STEPS)
 
 
 def too_many_steps(offering: str) -> int | None:

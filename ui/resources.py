@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import time
 
 import polars as pl
@@ -33,6 +34,12 @@ before the app opened it) before saying so."""
 
 def warehouse_path() -> str:
     return str(resolve_db_path())
+
+
+def env_count(name: str, default: int) -> int:
+    """A count from the environment variable `name` (digits, `_` allowed), else `default`."""
+    text = os.environ.get(name, "").strip().replace("_", "")
+    return int(text) if text.isdigit() else default
 
 
 APP_DUCKDB_MEMORY = "1GB"

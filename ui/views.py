@@ -16,9 +16,7 @@ share one safely; the keys are still plain values (file, data version, filter).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import polars as pl
@@ -33,52 +31,27 @@ from metrics.filters import (
 )
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
-from metrics.working_time import REAL_TIME, Calendar, Clock
 from ui.filters import FilterChoices
 from ui.format import plain
-from ui.resources import data_version, open_warehouse, warehouse
-from warehouse.derived import load_stored, prepare_derivation, stale_offerings, working_calendars
+from ui.resources import data_version, env_count, open_warehouse, warehouse
+from warehouse.derived import Stored, load_stored, prepare_derivation, stale_offerings
 
 
 @dataclass(frozen=True)
-class Derived:
-    """Every case of the warehouse (metrics.derived), as stored.
+class Derived(Stored):
+    """Every case of the warehouse (metrics.derived), as stored (warehouse.derived.Stored).
 
     `cases` are held in memory. `instances`, every step, are a lazy frame: over a frame
     held in memory when the warehouse has at most `IN_MEMORY_STEPS` steps
     (`in_memory`), else over a scan of the stored steps, which each query reads anew
     (only the columns and offerings it uses), so what the app holds does not grow with
-    the warehouse. `calendars` are the calendars that are on, by offering: those
-    offerings' durations count working time only (`clock` reads it), the others'
-    elapsed time."""
-
-    instances: pl.LazyFrame
-    cases: pl.DataFrame
-    now: datetime | None
-    clock: Clock = REAL_TIME
-    calendars: Mapping[str, Calendar] = field(default_factory=dict)
-    in_memory: bool = True
-    scan: Callable[[Sequence[str]], pl.LazyFrame] | None = None
+    the warehouse."""
 
     def now_of(self, offering: str) -> datetime | None:
         """The "now" of one offering: its own latest event (a historical log beside live
         data ages its open cases up to its own end, not to today's data)."""
         value = self.cases.filter(pl.col("offering") == offering)["last_end"].max()
         return value if isinstance(value, datetime) else None
-
-    def instances_of(self, offerings: Sequence[str] | None) -> pl.LazyFrame:
-        """The steps of `offerings` (every offering's when None); a scan reads only theirs."""
-        if offerings is None:
-            return self.instances
-        if self.scan is not None:
-            return self.scan(sorted(offerings))
-        return self.instances.filter(pl.col("offering").is_in(list(offerings)))
-
-
-def _in_memory_steps() -> int:
-    """`VSM_IN_MEMORY_STEPS`, else `IN_MEMORY_STEPS`."""
-    text = os.environ.get("VSM_IN_MEMORY_STEPS", "").strip().replace("_", "")
-    return int(text) if text.isdigit() else IN_MEMORY_STEPS
 
 
 IN_MEMORY_STEPS = 2_000_000
@@ -95,10 +68,10 @@ ATTRIBUTE_SAMPLE = 5_000
 # as the warehouse) would only hold memory after an import.
 @st.cache_resource(show_spinner="Reading the streams...", max_entries=1)
 def _derive(path: str, version: str) -> Derived:
-    wh = open_warehouse(path)
-    on = working_calendars(wh)
-    d = load_stored(wh, in_memory_steps=_in_memory_steps())
-    return Derived(d.instances, d.cases, d.now, d.clock, on, d.in_memory, d.scan)
+    d = load_stored(
+        open_warehouse(path), in_memory_steps=env_count("VSM_IN_MEMORY_STEPS", IN_MEMORY_STEPS)
+    )
+    return Derived(**{f.name: getattr(d, f.name) for f in fields(d)})
 
 
 def derived_at(path: str, version: str) -> Derived:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -459,19 +459,24 @@ def _in_order(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 @dataclass(frozen=True)
 class Stored:
     """The stored derivation as the pages read it: every case in memory; every step in
-    memory too (`steps` rows, `in_memory`) when there are at most `in_memory_steps`,
-    else scanned from the warehouse by each query (`instances_of`)."""
+    memory too (`in_memory`) when there are at most `in_memory_steps`, else scanned from
+    the warehouse by each query (`instances_of`). `calendars` are the calendars that are
+    on, by offering: those offerings' durations count working time (`clock` reads it)."""
 
     cases: pl.DataFrame
     instances: pl.LazyFrame
     now: datetime | None
     clock: Clock
-    steps: int
-    in_memory: bool
+    calendars: Mapping[str, Calendar]
     scan: Callable[[Sequence[str]], pl.LazyFrame] | None = None
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the steps are held in memory (else each query scans them)."""
+        return self.scan is None
+
     def instances_of(self, offerings: Sequence[str] | None) -> pl.LazyFrame:
-        """The steps of `offerings` (of every offering when None)."""
+        """The steps of `offerings` (every offering's when None); a scan reads only theirs."""
         if offerings is None:
             return self.instances
         if self.scan is not None:
@@ -494,11 +499,14 @@ def prepare_derivation(wh: Warehouse, progress: Progress | None = None) -> bool:
         cur.close()
 
 
-def _clock(wh: Warehouse, cases: pl.DataFrame, offerings: Sequence[str] | None) -> Clock:
+def _time(
+    wh: Warehouse, cases: pl.DataFrame, offerings: Sequence[str] | None
+) -> tuple[datetime | None, Clock, dict[str, Calendar]]:
+    """(now, clock, calendars on) of `cases`: `now` is their latest end."""
     now = cases["last_end"].max() if cases.height else None
     first = cases["first_start"].min() if cases.height else None
     on = {o: c for o, c in working_calendars(wh).items() if offerings is None or o in offerings}
-    return clock_for(on or None, first, now)  # type: ignore[arg-type]
+    return now, clock_for(on or None, first, now), on  # type: ignore[arg-type, return-value]
 
 
 def _chosen(wh: Warehouse, offerings: Sequence[str] | None) -> list[str]:
@@ -517,43 +525,33 @@ def load_derivation(
 
     A warehouse that cannot be written (a read-only file) derives its stale offerings
     in memory instead, every time."""
+    s = load_stored(wh, offerings, in_memory_steps=None, progress=progress)
+    return Derived(s.instances.collect(), s.cases, s.now, s.clock)
+
+
+def load_stored(
+    wh: Warehouse,
+    offerings: Sequence[str] | None = None,
+    *,
+    in_memory_steps: int | None,
+    progress: Progress | None = None,
+) -> Stored:
+    """`load_derivation`, but with the steps read into memory only when there are at most
+    `in_memory_steps` of them (always when None): more are scanned by each query
+    instead (while `wh` is open), so what is held does not grow with the warehouse."""
     if not prepare_derivation(wh, progress):
-        return _derive_in_memory(wh, offerings)
+        d = _derive_in_memory(wh, offerings)
+        on = {o: c for o, c in working_calendars(wh).items() if offerings is None or o in offerings}
+        return Stored(d.cases, d.instances.lazy(), d.now, d.clock, on)
     cases, shifts = _read_cases(wh, _chosen(wh, offerings))
-    clock = _clock(wh, cases, offerings)
-    now = cases["last_end"].max() if cases.height else None
-    return Derived(_read_instances(wh, shifts), cases, now, clock)  # type: ignore[arg-type]
-
-
-def stored_offering(wh: Warehouse, offering: str) -> tuple[pl.LazyFrame, pl.DataFrame] | None:
-    """One offering's stored steps (a lazy scan, while `wh` is open) and cases, stale
-    offerings derived first; None when the stored tables cannot serve (`load_derivation`
-    then derives in memory)."""
-    if not prepare_derivation(wh, None):
-        return None
-    cases, shifts = _read_cases(wh, _chosen(wh, [offering]))
-    return scan_instances(wh, shifts), cases
-
-
-def load_stored(wh: Warehouse, *, in_memory_steps: int, progress: Progress | None = None) -> Stored:
-    """Every case of the warehouse, as `load_derivation` gives it, but with its steps
-    read into memory only when there are at most `in_memory_steps` of them: a bigger
-    warehouse is scanned by each query instead, so what is held does not grow with it."""
-    if not prepare_derivation(wh, progress):
-        d = _derive_in_memory(wh, None)
-        return Stored(d.cases, d.instances.lazy(), d.now, d.clock, d.instances.height, True)
-    cases, shifts = _read_cases(wh, _chosen(wh, None))
-    clock = _clock(wh, cases, None)
-    now = cases["last_end"].max() if cases.height else None
-    steps = int(cases["n_instances"].sum()) if cases.height else 0
-    if steps <= in_memory_steps:
-        instances = _read_instances(wh, shifts)
-        return Stored(cases, instances.lazy(), now, clock, steps, True)  # type: ignore[arg-type]
+    now, clock, on = _time(wh, cases, offerings)
+    if in_memory_steps is None or int(cases["n_instances"].sum()) <= in_memory_steps:
+        return Stored(cases, _read_instances(wh, shifts).lazy(), now, clock, on)
 
     def scan(chosen: Sequence[str]) -> pl.LazyFrame:
         return scan_instances(wh, {o: shifts[o] for o in chosen if o in shifts})
 
-    return Stored(cases, scan_instances(wh, shifts), now, clock, steps, False, scan)  # type: ignore[arg-type]
+    return Stored(cases, scan_instances(wh, shifts), now, clock, on, scan)
 
 
 def _derive_in_memory(wh: Warehouse, offerings: Sequence[str] | None) -> Derived:

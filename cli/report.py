@@ -11,6 +11,10 @@ stdout carries exactly one JSON object (seconds as numbers, null where a figure
 is undefined); other tools script against its shape, so keep it stable. pm4py
 is never imported here: it prints a licence banner when imported from __main__.
 
+Without `--from`, `--to` and `--calendar`, the report is the one the warehouse stored with
+the offering's derived cases at its last change (the same figures, computed then), so
+it reads no step.
+
 `--engine spark` computes the same report on Apache Spark (docs/SCALE.md), from the
 Parquet folder `python -m cli export` writes (`--parquet DIR`; without it, the
 warehouse is exported to a temporary folder first), on `--spark-master` (default
@@ -38,6 +42,7 @@ from cli.common import (
 )
 from metrics.filters import CaseFilter
 from metrics.report import format_summary, report
+from warehouse.derived import stored_report
 
 HELP = "the headline metrics of one offering"
 
@@ -101,11 +106,22 @@ def _on_spark(args: argparse.Namespace, spec: CaseFilter) -> tuple[dict[str, Any
             spark.stop()
 
 
+def _stored(args: argparse.Namespace, spec: CaseFilter) -> tuple[dict[str, Any], str] | None:
+    """The report the warehouse stored at its last change, when it answers what was
+    asked: every case of the offering, in elapsed time."""
+    if args.calendar or spec.window_start is not None or spec.window_end is not None:
+        return None
+    with open_existing(args.db) as wh:
+        return stored_report(wh, args.offering)
+
+
 def run(args: argparse.Namespace) -> int:
     spec = window_filter(args)
     calendar = read_calendar(args.calendar)
     if args.engine == "spark":
         figures, pce_basis = _on_spark(args, spec)
+    elif (found := _stored(args, spec)) is not None:
+        figures, pce_basis = found
     else:
         with offering_frames(args.db, args.offering, calendar) as (instances, cases):
             figures, pce_basis = report(instances, cases.lazy(), args.offering, spec)

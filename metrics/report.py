@@ -23,14 +23,33 @@ def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
 
+STEP_COLUMNS = (
+    "case_index",
+    "activity",
+    "start",
+    "kind",
+    "catalog_is_end",
+    "seq",
+    "prev_activity",
+    "transition_wait_s",
+    "wait_before_s",
+    "is_rework",
+    "process_s",
+)
+"""The step columns `report` reads (it reads no other: a warehouse storing the report
+reads these and no more)."""
+
+
 def report(
     instances: pl.LazyFrame, cases: pl.LazyFrame, offering: str, spec: CaseFilter
 ) -> tuple[dict[str, Any], str]:
     """`metrics.summary.summary` of the cases of `offering` that `spec` selects, named, and
     the PCE basis of those cases ('value-adding', or 'flow efficiency' when the catalog
     classifies no step). `instances` and `cases` are `metrics.derived.derive_all`'s
-    frames (of any offerings), lazily."""
-    instances, cases = apply_filters(instances, cases, replace(spec, offerings=(offering,)))
+    frames (of any offerings), lazily; of the steps only STEP_COLUMNS are read."""
+    instances, cases = apply_filters(
+        instances.select(STEP_COLUMNS), cases, replace(spec, offerings=(offering,))
+    )
     figures = summary(instances, cases)
     figures["offering"] = offering
     basis = case_summary(cases).select("pce_basis").collect(engine=ENGINE).item()

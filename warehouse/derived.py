@@ -46,6 +46,8 @@ from metrics import working_time as _working_time_module
 from metrics.cases import CASE_SCHEMA, case_table, ending_counts, merge_ending_counts
 from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA, derive_instances
 from metrics.derived import Derived, derive_all
+from metrics.filters import CaseFilter
+from metrics.report import STEP_COLUMNS, report
 from metrics.summary import ENGINE
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
@@ -69,6 +71,19 @@ def _digest() -> str:
 
 DERIVATION_VERSION = f"1-{_digest()}"
 """The version of the stored derivation; rows of another version are derived again."""
+
+
+def _report_digest() -> str:
+    from importlib import import_module
+
+    h = hashlib.sha256(DERIVATION_VERSION.encode())
+    for name in ("filters", "report", "stats", "steps", "summary", "transitions"):
+        h.update(Path(str(import_module(f"metrics.{name}").__file__)).read_bytes())
+    return h.hexdigest()[:16]
+
+
+REPORT_VERSION = f"1-{_report_digest()}"
+"""The version of a stored report: of the derivation and of the code that reports."""
 
 Progress = Callable[[int, int, str], None]
 """Told (done, total, offering) before each offering is derived, and (total, total, "")
@@ -120,6 +135,8 @@ def _start_tables(wh: Warehouse) -> None:
         cur.execute("DROP TABLE IF EXISTS derived_instances").complete()
         cur.execute("DROP TABLE IF EXISTS derived_cases").complete()
         cur.execute("DELETE FROM derived_state").complete()
+        if _has_reports(cur):
+            cur.execute("DELETE FROM derived_reports").complete()
         for name, schema in (
             ("derived_instances", INSTANCE_SCHEMA),
             ("derived_cases", CASE_SCHEMA),
@@ -127,6 +144,16 @@ def _start_tables(wh: Warehouse) -> None:
             cur.register("empty_frame", pl.DataFrame(schema=schema))
             cur.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_frame").complete()
             cur.unregister("empty_frame")
+
+
+def _has_reports(cur: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        _read(
+            cur,
+            "SELECT count(*) AS n FROM information_schema.tables "
+            "WHERE table_name = 'derived_reports'",
+        )["n"][0]
+    )
 
 
 def _calendars_in_force(
@@ -286,11 +313,79 @@ def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
             cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()
         n_instances, n_cases = _derive_offering(cur, offering)
         if n_cases == 0:
+            _store_report(cur, offering)  # forgets the old one
             continue
         cur.execute(
             "INSERT INTO derived_state VALUES (?, ?, ?, ?, ?)",
             [offering, DERIVATION_VERSION, datetime.now(UTC), n_instances, n_cases],
         ).complete()
+        _store_report(cur, offering)
+
+
+def _store_report(cur: duckdb.DuckDBPyConnection, offering: str) -> None:
+    """Store the offering's report (`metrics.report.report` of all its cases, in elapsed
+    time) from its stored derivation, inside the caller's transaction: the `report`
+    command answers from it without reading a step. An offering with a calendar on is
+    stored in working time, which the command does not count by default: it gets none."""
+    if not _has_reports(cur):
+        return
+    cur.execute("DELETE FROM derived_reports WHERE offering = ?", [offering]).complete()
+    if offering in _calendars_in_force(cur, [offering]):
+        return
+    cases = _read(
+        cur, "SELECT * FROM derived_cases WHERE offering = ? ORDER BY case_index", [offering]
+    ).cast(CASE_SCHEMA)  # type: ignore[arg-type]
+    if cases.height == 0:
+        return
+    columns = ", ".join(f'"{c}"' for c in STEP_COLUMNS)
+    steps = _read(
+        cur,
+        f"SELECT {columns} FROM derived_instances WHERE offering = ? ORDER BY case_index, seq",
+        [offering],
+    ).cast({c: INSTANCE_SCHEMA[c] for c in STEP_COLUMNS})
+    figures, basis = report(steps.lazy(), cases.lazy(), offering, CaseFilter())
+    cur.execute(
+        "INSERT INTO derived_reports VALUES (?, ?, ?, ?)",
+        [offering, REPORT_VERSION, json.dumps(figures, allow_nan=False), basis],
+    ).complete()
+
+
+def stored_report(wh: Warehouse, offering: str) -> tuple[dict[str, Any], str] | None:
+    """(figures, PCE basis) of `metrics.report.report` over every case of `offering`, as
+    stored at the last change, or None when there is none of this release (an offering
+    with a calendar on, a stale derivation, an old file opened without migrating)."""
+    cur = wh._cursor()
+    try:
+        if not _has_reports(cur):
+            return None
+        rows = cur.execute(
+            "SELECT r.report, r.pce_basis FROM derived_reports r JOIN derived_state s "
+            "USING (offering) WHERE offering = ? AND r.version = ? AND s.version = ?",
+            [offering, REPORT_VERSION, DERIVATION_VERSION],
+        ).fetchall()
+    finally:
+        cur.close()
+    if not rows:
+        return None
+    return json.loads(rows[0][0]), rows[0][1]
+
+
+def _unreported(wh: Warehouse) -> list[str]:
+    """Derived offerings without a report of this release (not those with a calendar on)."""
+    cur = wh._cursor()
+    try:
+        if not _has_reports(cur) or _tables(cur) < 3:
+            return []
+        on = set(_calendars_in_force(cur))
+        found = _read(
+            cur,
+            "SELECT offering FROM derived_state WHERE version = ? AND offering NOT IN "
+            "(SELECT offering FROM derived_reports WHERE version = ?) ORDER BY offering",
+            [DERIVATION_VERSION, REPORT_VERSION],
+        )["offering"].to_list()
+    finally:
+        cur.close()
+    return [o for o in found if o not in on]
 
 
 def stale_offerings(wh: Warehouse) -> list[str]:
@@ -324,6 +419,9 @@ def derive_stale(wh: Warehouse, progress: Progress | None = None) -> list[str]:
             rederive(cur, [offering])
     if progress is not None and stale:
         progress(len(stale), len(stale), "")
+    for offering in _unreported(wh):  # a release that reports otherwise, same derivation
+        with wh.transaction() as cur:
+            _store_report(cur, offering)
     return stale
 
 

@@ -222,6 +222,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        14,
+        "each offering's headline report, stored with its derived cases",
+        """
+        CREATE TABLE derived_reports (
+            offering    VARCHAR PRIMARY KEY,
+            version     VARCHAR NOT NULL,
+            report      VARCHAR NOT NULL,
+            pce_basis   VARCHAR NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

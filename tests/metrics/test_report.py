@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from tests.cli_runner import Ran, run_cli
 from tests.metrics.frames import events
 from warehouse import Warehouse
+from warehouse.derived import stored_report
 
 REPO = Path(__file__).resolve().parents[2]
 NO_REJECTS = pl.DataFrame(schema={"source_row": pl.Int64, "reason": pl.String, "raw": pl.String})
@@ -36,6 +38,19 @@ KEYS = [
 ]
 
 
+def _store(wh: Warehouse, log: pl.DataFrame, name: str) -> None:
+    wh.store_import(
+        file_name=name,
+        sha256=name,
+        format="csv",
+        mapping={},
+        options={},
+        rows_read=log.height,
+        instances=log.with_columns(source_row=pl.int_range(2, pl.len() + 2, dtype=pl.Int64)),
+        rejects=NO_REJECTS,
+    )
+
+
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "w.duckdb"
@@ -55,18 +70,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ),
             events([("9", "X", 0, 1)], offering="Other"),
         ]
-    ).with_columns(source_row=pl.int_range(2, pl.len() + 2, dtype=pl.Int64))
+    )
     with Warehouse.open(path) as wh:
-        wh.store_import(
-            file_name="f.csv",
-            sha256="x",
-            format="csv",
-            mapping={},
-            options={},
-            rows_read=log.height,
-            instances=log,
-            rejects=NO_REJECTS,
-        )
+        _store(wh, log, "f.csv")
     return path
 
 
@@ -141,6 +147,28 @@ def test_window_keeps_cases_in_progress(db: Path) -> None:
         ).stdout
     )
     assert (started["cases"], started["open_cases"], started["lead_time_s"]["p50"]) == (1, 1, None)
+
+
+EVERY_DAY = ("--from", "2000-01-01", "--to", "2100-01-01")
+
+
+def test_the_report_of_every_case_is_stored_at_each_import(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    shutil.copy(db, path)
+    args = ("--db", str(path), "--offering", "Stream", "--json")
+    with Warehouse.open(path) as wh:
+        stored = stored_report(wh, "Stream")
+    assert stored is not None and stored[0]["cases"] == 3
+    out = json.loads(_run(*args).stdout)
+    assert out == stored[0]
+    # A window that keeps every case computes the report from the steps: the same JSON.
+    assert _run(*args).stdout == _run(*args, *EVERY_DAY).stdout
+    # Case 3 closes in a later import: the stored report follows.
+    with Warehouse.open(path) as wh:
+        _store(wh, events([("3", "Close", 80, 80)], offering="Stream"), "g.csv")
+    again = json.loads(_run(*args).stdout)
+    assert (again["completed_cases"], again["open_cases"], again["instances"]) == (3, 0, 8)
+    assert _run(*args).stdout == _run(*args, *EVERY_DAY).stdout
 
 
 def test_readable_summary(db: Path) -> None:

@@ -10,6 +10,7 @@ no offering may be left for a page to derive.
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,13 +21,21 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from metrics.derived import Derived, derive_all
+from metrics.filters import CaseFilter
+from metrics.report import report
 from metrics.working_time import Calendar
 from pipelines.ingest import ImportOptions, ingest
 from warehouse import Warehouse, WarehouseError
 from warehouse import derived as derived_module
 from warehouse.calendars import calendars_on, save_calendar
 from warehouse.catalog import set_activity
-from warehouse.derived import DERIVATION_VERSION, load_derivation, load_stored, stale_offerings
+from warehouse.derived import (
+    DERIVATION_VERSION,
+    load_derivation,
+    load_stored,
+    stale_offerings,
+    stored_report,
+)
 
 CALENDAR = {
     "timezone": "Europe/Amsterdam",
@@ -92,6 +101,17 @@ def assert_stored_is_fresh(wh: Warehouse) -> None:
             scanned.instances_of([offering]).select("case_index", "seq").collect(),
             own.select("case_index", "seq"),
         )
+    # The report command answers from the report stored with each offering: the one a
+    # fresh derivation of its events gives, in elapsed time (none with a calendar on).
+    on = calendars_on(wh)
+    for offering in wh.offerings():
+        alone = derive_all(wh.events([offering]), wh.catalog(offering), wh.open_items([offering]))
+        expected = report(alone.instances.lazy(), alone.cases.lazy(), offering, CaseFilter())
+        found = stored_report(wh, offering)
+        if offering in on:
+            assert found is None
+        else:
+            assert found == (json.loads(json.dumps(expected[0])), expected[1])
 
 
 rows = st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=25)
@@ -209,16 +229,34 @@ def test_an_upgraded_warehouse_derives_each_offering_once_with_its_progress(
         assert told == []  # derived once
 
 
+def test_a_release_that_reports_otherwise_stores_the_reports_again_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    with Warehouse.open(path) as wh:
+        ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+        ingest(wh, BOARD, "tickets.csv")
+        expected = {o: stored_report(wh, o) for o in wh.offerings()}
+        # An older release's reports (its derivation is this one's).
+        wh._con.execute("UPDATE derived_reports SET version = '0-older', report = '{}'")
+        assert stored_report(wh, "tickets") is None
+    with Warehouse.open(path) as wh:
+        assert stale_offerings(wh) == []
+        load_stored(wh, in_memory_steps=0)
+        assert {o: stored_report(wh, o) for o in wh.offerings()} == expected
+        assert None not in expected.values()
+
+
 def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:
     path = tmp_path / "v12.duckdb"
     with Warehouse.open(path) as wh:
         ingest(wh, event_file(list(range(20))), "orders.csv", ImportOptions())
         expected = fresh(wh)
-        for table in ("derived_instances", "derived_cases", "derived_state"):
+        for table in ("derived_instances", "derived_cases", "derived_state", "derived_reports"):
             wh._con.execute(f"DROP TABLE {table}")
-        wh._con.execute("DELETE FROM schema_version WHERE version = 13")
+        wh._con.execute("DELETE FROM schema_version WHERE version >= 13")
     with Warehouse.open(path) as wh:
-        assert wh.schema_version() == 13
+        assert wh.schema_version() == 14
         assert stale_offerings(wh) == ["Custom formulation"]
         assert_frame_equal(load_derivation(wh).cases, expected.cases)
 

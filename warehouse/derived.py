@@ -313,36 +313,47 @@ def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
             cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()
         n_instances, n_cases = _derive_offering(cur, offering)
         if n_cases == 0:
-            _store_report(cur, offering)  # forgets the old one
+            _store_report(cur, offering, 0)  # forgets the old one
             continue
         cur.execute(
             "INSERT INTO derived_state VALUES (?, ?, ?, ?, ?)",
             [offering, DERIVATION_VERSION, datetime.now(UTC), n_instances, n_cases],
         ).complete()
-        _store_report(cur, offering)
+        _store_report(cur, offering, n_instances)
 
 
-def _store_report(cur: duckdb.DuckDBPyConnection, offering: str) -> None:
+REPORT_MAX_STEPS = 10_000_000
+"""An offering of more steps gets no stored report (the report command computes it when
+asked): computing it holds about 0.4 GB per million steps at its peak, on top of what
+the import's own transaction holds."""
+
+
+def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -> None:
     """Store the offering's report (`metrics.report.report` of all its cases, in elapsed
     time) from its stored derivation, inside the caller's transaction: the `report`
     command answers from it without reading a step. An offering with a calendar on is
-    stored in working time, which the command does not count by default: it gets none."""
+    stored in working time, which the command does not count by default, and one of
+    more than REPORT_MAX_STEPS steps costs an import too much: they get none."""
     if not _has_reports(cur):
         return
     cur.execute("DELETE FROM derived_reports WHERE offering = ?", [offering]).complete()
-    if offering in _calendars_in_force(cur, [offering]):
+    if n_steps > REPORT_MAX_STEPS or offering in _calendars_in_force(cur, [offering]):
         return
-    cases = _read(
-        cur, "SELECT * FROM derived_cases WHERE offering = ? ORDER BY case_index", [offering]
-    ).cast(CASE_SCHEMA)  # type: ignore[arg-type]
+    cases = _in_order(
+        _read(cur, "SELECT * FROM derived_cases WHERE offering = ?", [offering]).cast(
+            CASE_SCHEMA  # type: ignore[arg-type]
+        ),
+        ["case_index"],
+    )
     if cases.height == 0:
         return
     columns = ", ".join(f'"{c}"' for c in STEP_COLUMNS)
-    steps = _read(
-        cur,
-        f"SELECT {columns} FROM derived_instances WHERE offering = ? ORDER BY case_index, seq",
-        [offering],
-    ).cast({c: INSTANCE_SCHEMA[c] for c in STEP_COLUMNS})
+    steps = _in_order(
+        _read(cur, f"SELECT {columns} FROM derived_instances WHERE offering = ?", [offering]).cast(
+            {c: INSTANCE_SCHEMA[c] for c in STEP_COLUMNS}
+        ),
+        ["case_index", "seq"],
+    )
     figures, basis = report(steps.lazy(), cases.lazy(), offering, CaseFilter())
     cur.execute(
         "INSERT INTO derived_reports VALUES (?, ?, ?, ?)",
@@ -370,8 +381,9 @@ def stored_report(wh: Warehouse, offering: str) -> tuple[dict[str, Any], str] | 
     return json.loads(rows[0][0]), rows[0][1]
 
 
-def _unreported(wh: Warehouse) -> list[str]:
-    """Derived offerings without a report of this release (not those with a calendar on)."""
+def _unreported(wh: Warehouse) -> list[tuple[str, int]]:
+    """Derived offerings without a report of this release (not those with a calendar on
+    or of more than REPORT_MAX_STEPS steps)."""
     cur = wh._cursor()
     try:
         if not _has_reports(cur) or _tables(cur) < 3:
@@ -379,13 +391,14 @@ def _unreported(wh: Warehouse) -> list[str]:
         on = set(_calendars_in_force(cur))
         found = _read(
             cur,
-            "SELECT offering FROM derived_state WHERE version = ? AND offering NOT IN "
-            "(SELECT offering FROM derived_reports WHERE version = ?) ORDER BY offering",
-            [DERIVATION_VERSION, REPORT_VERSION],
-        )["offering"].to_list()
+            "SELECT offering, instances FROM derived_state WHERE version = ? AND instances <= ? "
+            "AND offering NOT IN (SELECT offering FROM derived_reports WHERE version = ?) "
+            "ORDER BY offering",
+            [DERIVATION_VERSION, REPORT_MAX_STEPS, REPORT_VERSION],
+        ).rows()
     finally:
         cur.close()
-    return [o for o in found if o not in on]
+    return [(o, n) for o, n in found if o not in on]
 
 
 def stale_offerings(wh: Warehouse) -> list[str]:
@@ -419,9 +432,9 @@ def derive_stale(wh: Warehouse, progress: Progress | None = None) -> list[str]:
             rederive(cur, [offering])
     if progress is not None and stale:
         progress(len(stale), len(stale), "")
-    for offering in _unreported(wh):  # a release that reports otherwise, same derivation
+    for offering, n_steps in _unreported(wh):  # a release that reports otherwise
         with wh.transaction() as cur:
-            _store_report(cur, offering)
+            _store_report(cur, offering, n_steps)
     return stale
 
 

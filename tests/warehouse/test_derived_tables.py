@@ -108,7 +108,7 @@ def assert_stored_is_fresh(wh: Warehouse) -> None:
         alone = derive_all(wh.events([offering]), wh.catalog(offering), wh.open_items([offering]))
         expected = report(alone.instances.lazy(), alone.cases.lazy(), offering, CaseFilter())
         found = stored_report(wh, offering)
-        if offering in on:
+        if offering in on or alone.instances.height > derived_module.REPORT_MAX_STEPS:
             assert found is None
         else:
             assert found == (json.loads(json.dumps(expected[0])), expected[1])
@@ -245,6 +245,19 @@ def test_a_release_that_reports_otherwise_stores_the_reports_again_once(
         load_stored(wh, in_memory_steps=0)
         assert {o: stored_report(wh, o) for o in wh.offerings()} == expected
         assert None not in expected.values()
+
+
+def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(wh, BOARD, "tickets.csv")  # 4 steps
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 4)
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    assert stored_report(wh, "tickets") is not None
+    assert stored_report(wh, "Custom formulation") is None
+    assert_stored_is_fresh(wh)
+    # Nor is it looked for again at each load.
+    assert derived_module._unreported(wh) == []
 
 
 def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:

@@ -63,6 +63,26 @@ TREND_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+DEFAULT_DAYS = 30
+"""Stream health's period unless the sidebar sets another: each offering's last 30 days."""
+
+HEALTH_STEP_COLUMNS = (
+    "case_index",
+    "offering",
+    "activity",
+    "kind",
+    "seq",
+    "is_rework",
+    "wait_before_s",
+)
+"""The step columns `health` reads (it reads no other)."""
+
+
+def default_health(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
+    """`health` over each offering's last DEFAULT_DAYS days: what Stream health opens on."""
+    return health(instances, cases, bounds=period_bounds(cases, days=DEFAULT_DAYS))
+
+
 def period_figures(
     instances: pl.LazyFrame, cases: pl.LazyFrame, bounds: pl.LazyFrame
 ) -> pl.LazyFrame:
@@ -105,7 +125,9 @@ def health(
 ) -> pl.LazyFrame:
     """Health per offering for its period against the equally long period before
     (HEALTH_SCHEMA): [start, end) for every offering, or each offering's own `bounds`
-    (metrics.periods.period_bounds)."""
+    (metrics.periods.period_bounds). Of the steps only HEALTH_STEP_COLUMNS are read
+    (a warehouse storing the rows reads no more); an offering's row depends on its own
+    cases only."""
     if bounds is None:
         bounds = period_bounds(cases, start=start, end=end)
     before = period_figures(instances, cases, previous(bounds)).select(

@@ -16,7 +16,7 @@ import polars as pl
 import streamlit as st
 
 from charts.health import lead_time_trend_chart
-from metrics.health import health, lead_time_trend
+from metrics.health import DEFAULT_DAYS, health, lead_time_trend
 from metrics.periods import overlapping_groups, period_bounds, quiet_offerings
 from metrics.selection import Selection
 from ui.drill import cases_link
@@ -26,10 +26,9 @@ from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
 from ui.resources import warehouse
 from ui.tables import table_height, wrapping_row_height
+from ui.views import default_health_rows
 from ui.widgets import chart_downloads, table
 from warehouse.experiments import experiments
-
-DEFAULT_DAYS = 30
 
 
 def bounds_of(cases: pl.DataFrame, filters: ViewFilters) -> pl.DataFrame:
@@ -53,8 +52,14 @@ def period_words(filters: ViewFilters) -> str:
 def health_frame(
     instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame, filters: ViewFilters
 ) -> pl.DataFrame:
-    """The tiles' figures; says so and stops the page when the period holds no case."""
-    rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
+    """The tiles' figures; says so and stops the page when the period holds no case.
+    Over each offering's default period they are those stored at the last change, which
+    need no step read."""
+    rows = None
+    if not (filters.start and filters.end) and (filters.days or DEFAULT_DAYS) == DEFAULT_DAYS:
+        rows = default_health_rows(cases["offering"].unique().to_list())
+    if rows is None:
+        rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
     if rows["completed"].sum() == 0 and rows["in_progress"].sum() == 0:
         st.warning(
             f"No cases match the filters ({plain(filters.describe())}): none completed or in "

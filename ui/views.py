@@ -16,6 +16,7 @@ share one safely; the keys are still plain values (file, data version, filter).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -34,7 +35,13 @@ from metrics.variants import variants
 from ui.filters import FilterChoices
 from ui.format import plain
 from ui.resources import data_version, env_count, open_warehouse, warehouse
-from warehouse.derived import Stored, load_stored, prepare_derivation, stale_offerings
+from warehouse.derived import (
+    Stored,
+    load_stored,
+    prepare_derivation,
+    stale_offerings,
+    stored_health,
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,19 @@ def derived() -> Derived:
         _derive_stale(path)
         _CHECKED.add((path, version))
     return _derive(path, version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _stored_health(path: str, version: str, offerings: tuple[str, ...]) -> pl.DataFrame | None:
+    return stored_health(open_warehouse(path), offerings)
+
+
+def default_health_rows(offerings: Sequence[str]) -> pl.DataFrame | None:
+    """Stream health's rows of `offerings` over each one's default period, as stored at
+    the last change (`warehouse.derived.stored_health`); None when one has none."""
+    derived()  # an older release's offerings are derived (and their rows stored) first
+    wh = warehouse()
+    return _stored_health(str(wh.path), data_version(wh), tuple(sorted(offerings)))
 
 
 @st.cache_resource(show_spinner="Reading the attributes...", max_entries=1)

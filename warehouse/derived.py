@@ -28,6 +28,7 @@ stores them and reports its progress.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,6 +48,7 @@ from metrics.cases import CASE_SCHEMA, case_table, ending_counts, merge_ending_c
 from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA, derive_instances
 from metrics.derived import Derived, derive_all
 from metrics.filters import CaseFilter
+from metrics.health import HEALTH_SCHEMA, HEALTH_STEP_COLUMNS, default_health
 from metrics.report import STEP_COLUMNS, report
 from metrics.summary import ENGINE
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
@@ -77,7 +79,16 @@ def _report_digest() -> str:
     from importlib import import_module
 
     h = hashlib.sha256(DERIVATION_VERSION.encode())
-    for name in ("filters", "report", "stats", "steps", "summary", "transitions"):
+    for name in (
+        "filters",
+        "health",
+        "periods",
+        "report",
+        "stats",
+        "steps",
+        "summary",
+        "transitions",
+    ):
         h.update(Path(str(import_module(f"metrics.{name}").__file__)).read_bytes())
     return h.hexdigest()[:16]
 
@@ -323,21 +334,25 @@ def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
 
 
 REPORT_MAX_STEPS = 10_000_000
-"""An offering of more steps gets no stored report (the report command computes it when
-asked): computing it holds about 0.4 GB per million steps at its peak, on top of what
-the import's own transaction holds."""
+"""An offering of more steps gets no stored report or health row (the report command and
+Stream health compute them when asked): computing them holds about 0.4 GB per million
+steps at its peak, on top of what the import's own transaction holds."""
 
 
 def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -> None:
-    """Store the offering's report (`metrics.report.report` of all its cases, in elapsed
-    time) from its stored derivation, inside the caller's transaction: the `report`
-    command answers from it without reading a step. An offering with a calendar on is
-    stored in working time, which the command does not count by default, and one of
-    more than REPORT_MAX_STEPS steps costs an import too much: they get none."""
+    """Store the offering's report and Stream health row from its stored derivation,
+    inside the caller's transaction: the `report` command and Stream health's first view
+    answer from them without reading a step.
+
+    The report is `metrics.report.report` of every case in elapsed time: an offering
+    with a calendar on is stored in working time, which the command does not count
+    unless told, so it gets none. The health row is `metrics.health.default_health`, on
+    the stored clock, as the page shows it. An offering of more than REPORT_MAX_STEPS
+    steps costs an import too much: it gets neither."""
     if not _has_reports(cur):
         return
     cur.execute("DELETE FROM derived_reports WHERE offering = ?", [offering]).complete()
-    if n_steps > REPORT_MAX_STEPS or offering in _calendars_in_force(cur, [offering]):
+    if n_steps > REPORT_MAX_STEPS:
         return
     cases = _in_order(
         _read(cur, "SELECT * FROM derived_cases WHERE offering = ?", [offering]).cast(
@@ -347,48 +362,75 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     )
     if cases.height == 0:
         return
-    columns = ", ".join(f'"{c}"' for c in STEP_COLUMNS)
+    used = [c for c in INSTANCE_SCHEMA if c in STEP_COLUMNS or c in HEALTH_STEP_COLUMNS]
+    columns = ", ".join(f'"{c}"' for c in used)
     steps = _in_order(
         _read(cur, f"SELECT {columns} FROM derived_instances WHERE offering = ?", [offering]).cast(
-            {c: INSTANCE_SCHEMA[c] for c in STEP_COLUMNS}
+            {c: INSTANCE_SCHEMA[c] for c in used}
         ),
         ["case_index", "seq"],
     )
-    figures, basis = report(steps.lazy(), cases.lazy(), offering, CaseFilter())
+    figures: str | None = None
+    basis: str | None = None
+    if offering not in _calendars_in_force(cur, [offering]):
+        found, basis = report(steps.lazy(), cases.lazy(), offering, CaseFilter())
+        figures = json.dumps(found, allow_nan=False)
+    health = io.BytesIO()
+    default_health(steps.lazy(), cases.lazy()).collect(engine=ENGINE).write_parquet(health)
     cur.execute(
-        "INSERT INTO derived_reports VALUES (?, ?, ?, ?)",
-        [offering, REPORT_VERSION, json.dumps(figures, allow_nan=False), basis],
+        "INSERT INTO derived_reports VALUES (?, ?, ?, ?, ?)",
+        [offering, REPORT_VERSION, figures, basis, health.getvalue()],
     ).complete()
+
+
+def _current_reports(cur: duckdb.DuckDBPyConnection, what: str, offerings: Sequence[str]) -> list:
+    """(offering, `what`) of the stored rows of this release, of `offerings`."""
+    if not _has_reports(cur):
+        return []
+    return cur.execute(
+        f"SELECT offering, {what} FROM derived_reports r JOIN derived_state s USING (offering) "
+        "WHERE list_contains(?, offering) AND r.version = ? AND s.version = ?",
+        [list(offerings), REPORT_VERSION, DERIVATION_VERSION],
+    ).fetchall()
 
 
 def stored_report(wh: Warehouse, offering: str) -> tuple[dict[str, Any], str] | None:
     """(figures, PCE basis) of `metrics.report.report` over every case of `offering`, as
     stored at the last change, or None when there is none of this release (an offering
-    with a calendar on, a stale derivation, an old file opened without migrating)."""
+    with a calendar on or of more than REPORT_MAX_STEPS steps, a stale derivation, an
+    old file opened without migrating)."""
     cur = wh._cursor()
     try:
-        if not _has_reports(cur):
-            return None
-        rows = cur.execute(
-            "SELECT r.report, r.pce_basis FROM derived_reports r JOIN derived_state s "
-            "USING (offering) WHERE offering = ? AND r.version = ? AND s.version = ?",
-            [offering, REPORT_VERSION, DERIVATION_VERSION],
-        ).fetchall()
+        rows = _current_reports(cur, "report, pce_basis", [offering])
     finally:
         cur.close()
-    if not rows:
+    if not rows or rows[0][1] is None:
         return None
-    return json.loads(rows[0][0]), rows[0][1]
+    return json.loads(rows[0][1]), rows[0][2]
+
+
+def stored_health(wh: Warehouse, offerings: Sequence[str]) -> pl.DataFrame | None:
+    """`metrics.health.default_health` of `offerings` (HEALTH_SCHEMA, by offering) as
+    stored at the last change, or None when one of them has none of this release."""
+    cur = wh._cursor()
+    try:
+        rows = _current_reports(cur, "health", offerings)
+    finally:
+        cur.close()
+    if len(rows) < len(set(offerings)):
+        return None
+    if not rows:
+        return pl.DataFrame(schema=HEALTH_SCHEMA)
+    return pl.concat([pl.read_parquet(io.BytesIO(blob)) for _, blob in rows]).sort("offering")
 
 
 def _unreported(wh: Warehouse) -> list[tuple[str, int]]:
-    """Derived offerings without a report of this release (not those with a calendar on
-    or of more than REPORT_MAX_STEPS steps)."""
+    """(offering, steps) of the derived offerings without a report of this release (not
+    those of more than REPORT_MAX_STEPS steps)."""
     cur = wh._cursor()
     try:
         if not _has_reports(cur) or _tables(cur) < 3:
             return []
-        on = set(_calendars_in_force(cur))
         found = _read(
             cur,
             "SELECT offering, instances FROM derived_state WHERE version = ? AND instances <= ? "
@@ -398,7 +440,7 @@ def _unreported(wh: Warehouse) -> list[tuple[str, int]]:
         ).rows()
     finally:
         cur.close()
-    return [(o, n) for o, n in found if o not in on]
+    return found
 
 
 def stale_offerings(wh: Warehouse) -> list[str]:

@@ -224,13 +224,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     (
         14,
-        "each offering's headline report, stored with its derived cases",
+        "each offering's headline report and Stream health row, stored with its derived cases",
         """
         CREATE TABLE derived_reports (
             offering    VARCHAR PRIMARY KEY,
             version     VARCHAR NOT NULL,
-            report      VARCHAR NOT NULL,
-            pce_basis   VARCHAR NOT NULL
+            report      VARCHAR,
+            pce_basis   VARCHAR,
+            health      BLOB NOT NULL
         );
         """,
     ),

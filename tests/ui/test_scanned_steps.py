@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from tests.ui.apptest import no_exceptions, run_app
+from warehouse import Warehouse
+from warehouse import derived as derived_module
+from warehouse.derived import stored_health
 
 PAGES = [
     "app_pages/health.py",
@@ -89,3 +92,29 @@ def test_stream_health_does_not_wait_for_the_findings_of_a_big_warehouse(
         ]
     assert len(lines["memory"]) == 5
     assert lines["scan"] == lines["memory"]
+
+
+def test_stream_health_shows_the_same_from_the_rows_stored_at_the_import(
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over each offering's default period the tiles and table come from the rows stored
+    with the derivation; computed from the steps, the page shows the same."""
+    seen = {}
+    for how in ("stored", "computed"):
+        db = tmp_path / how / "mixed.duckdb"
+        db.parent.mkdir()
+        shutil.copy(mixed_db, db)
+        with Warehouse.open(db) as wh:
+            if how == "stored":
+                assert stored_health(wh, wh.offerings()) is not None
+            else:
+                wh._con.execute("DELETE FROM derived_reports")
+                monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 0)  # none again
+        at = run_app(db, "app_pages/health.py", monkeypatch, timeout=120)
+        no_exceptions(at)
+        seen[how] = _shown(at)
+        if how == "computed":
+            with Warehouse.open(db) as wh:
+                assert stored_health(wh, wh.offerings()) is None
+    assert len([kind for kind, _ in seen["stored"] if kind == "metric"]) >= 20
+    assert seen["stored"] == seen["computed"]

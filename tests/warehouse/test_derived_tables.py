@@ -22,6 +22,7 @@ from polars.testing import assert_frame_equal
 
 from metrics.derived import Derived, derive_all
 from metrics.filters import CaseFilter
+from metrics.health import default_health
 from metrics.report import report
 from metrics.working_time import Calendar
 from pipelines.ingest import ImportOptions, ingest
@@ -34,6 +35,7 @@ from warehouse.derived import (
     load_derivation,
     load_stored,
     stale_offerings,
+    stored_health,
     stored_report,
 )
 
@@ -103,12 +105,21 @@ def assert_stored_is_fresh(wh: Warehouse) -> None:
         )
     # The report command answers from the report stored with each offering: the one a
     # fresh derivation of its events gives, in elapsed time (none with a calendar on).
+    # Stream health's first view reads the row stored with it, on the stored clock.
     on = calendars_on(wh)
+    health = default_health(again.instances.lazy(), again.cases.lazy()).collect()
     for offering in wh.offerings():
         alone = derive_all(wh.events([offering]), wh.catalog(offering), wh.open_items([offering]))
         expected = report(alone.instances.lazy(), alone.cases.lazy(), offering, CaseFilter())
         found = stored_report(wh, offering)
-        if offering in on or alone.instances.height > derived_module.REPORT_MAX_STEPS:
+        if alone.instances.height > derived_module.REPORT_MAX_STEPS:
+            assert found is None
+            assert stored_health(wh, [offering]) is None
+            continue
+        assert_frame_equal(
+            stored_health(wh, [offering]), health.filter(pl.col("offering") == offering)
+        )
+        if offering in on:
             assert found is None
         else:
             assert found == (json.loads(json.dumps(expected[0])), expected[1])
@@ -237,14 +248,18 @@ def test_a_release_that_reports_otherwise_stores_the_reports_again_once(
         ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
         ingest(wh, BOARD, "tickets.csv")
         expected = {o: stored_report(wh, o) for o in wh.offerings()}
+        health = stored_health(wh, wh.offerings())
         # An older release's reports (its derivation is this one's).
         wh._con.execute("UPDATE derived_reports SET version = '0-older', report = '{}'")
         assert stored_report(wh, "tickets") is None
+        assert stored_health(wh, ["tickets"]) is None
     with Warehouse.open(path) as wh:
         assert stale_offerings(wh) == []
         load_stored(wh, in_memory_steps=0)
         assert {o: stored_report(wh, o) for o in wh.offerings()} == expected
         assert None not in expected.values()
+        assert health is not None and health.height == 3
+        assert_frame_equal(stored_health(wh, wh.offerings()), health)
 
 
 def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(
@@ -255,6 +270,8 @@ def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(
     ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
     assert stored_report(wh, "tickets") is not None
     assert stored_report(wh, "Custom formulation") is None
+    assert stored_health(wh, ["tickets"]) is not None
+    assert stored_health(wh, ["tickets", "Custom formulation"]) is None
     assert_stored_is_fresh(wh)
     # Nor is it looked for again at each load.
     assert derived_module._unreported(wh) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -68,6 +69,48 @@ def test_ecdf_runs_from_the_shortest_to_the_longest_wait() -> None:
     assert c["share"].to_list() == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert c["wait_s"].to_list() == pytest.approx([1 * H, 3.5 * H, 6 * H, 15 * H, 24 * H])
     assert c["waits"].unique().to_list() == [3]
+
+
+def test_ecdf_percentiles_are_polars_linear_quantiles_exactly() -> None:
+    """Read from each step's sorted waits, every percentile is the value polars'
+    `quantile(q, interpolation="linear")` gives, bit for bit (steps of 1 to 4,000 waits,
+    ties and missing waits included)."""
+    rng = np.random.default_rng(7)
+    sizes = {"one": 1, "two": 2, "ties": 50, "many": 4000}
+    waits = pl.DataFrame(
+        {
+            "activity": [a for a, n in sizes.items() for _ in range(n)],
+            "wait_before_s": np.concatenate(
+                [
+                    [3600.0],
+                    [0.0, 7.5],
+                    rng.integers(0, 4, 50) * 900.0,
+                    rng.exponential(86_400, 4000),
+                ]
+            ),
+            "kind": "work",
+        }
+    ).with_columns(
+        wait_before_s=pl.when(pl.int_range(pl.len()) % 97 == 5)
+        .then(None)
+        .otherwise(pl.col("wait_before_s"))
+    )
+    out = wait_ecdf(waits.lazy(), points=100).collect()
+    grid = [i / 100 for i in range(101)]
+    expected = (
+        waits.filter(pl.col("wait_before_s").is_not_null())
+        .group_by("activity")
+        .agg(
+            pl.concat_list(
+                [pl.col("wait_before_s").quantile(q, interpolation="linear") for q in grid]
+            ).alias("wait_s")
+        )
+        .explode("wait_s")
+        .sort("activity", maintain_order=True)
+    )
+    assert out["activity"].to_list() == expected["activity"].to_list()
+    assert out["wait_s"].to_list() == expected["wait_s"].to_list()
+    assert out["share"].to_list() == grid * len(sizes)
 
 
 def test_waits_by_weekday_and_hour_of_the_step_start() -> None:

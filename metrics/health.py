@@ -74,8 +74,9 @@ HEALTH_STEP_COLUMNS = (
     "seq",
     "is_rework",
     "wait_before_s",
+    "process_s",
 )
-"""The step columns `health` reads (it reads no other)."""
+"""The step columns `health` needs (a warehouse storing its rows reads only these)."""
 
 
 def default_health(instances: pl.LazyFrame, cases: pl.LazyFrame) -> pl.LazyFrame:
@@ -125,9 +126,8 @@ def health(
 ) -> pl.LazyFrame:
     """Health per offering for its period against the equally long period before
     (HEALTH_SCHEMA): [start, end) for every offering, or each offering's own `bounds`
-    (metrics.periods.period_bounds). Of the steps only HEALTH_STEP_COLUMNS are read
-    (a warehouse storing the rows reads no more); an offering's row depends on its own
-    cases only."""
+    (metrics.periods.period_bounds). Of the steps it needs HEALTH_STEP_COLUMNS only; an
+    offering's row depends on its own cases only."""
     if bounds is None:
         bounds = period_bounds(cases, start=start, end=end)
     before = period_figures(instances, cases, previous(bounds)).select(

@@ -376,7 +376,9 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
         found, basis = report(steps.lazy(), cases.lazy(), offering, CaseFilter())
         figures = json.dumps(found, allow_nan=False)
     health = io.BytesIO()
-    default_health(steps.lazy(), cases.lazy()).collect(engine=ENGINE).write_parquet(health)
+    default_health(steps.lazy().select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(
+        engine=ENGINE
+    ).write_parquet(health)
     cur.execute(
         "INSERT INTO derived_reports VALUES (?, ?, ?, ?, ?)",
         [offering, REPORT_VERSION, figures, basis, health.getvalue()],

@@ -78,7 +78,8 @@ DERIVATION_VERSION = f"1-{_digest()}"
 def _report_digest() -> str:
     from importlib import import_module
 
-    h = hashlib.sha256(DERIVATION_VERSION.encode())
+    h = hashlib.sha256(f"{DERIVATION_VERSION} polars {pl.__version__}".encode())
+    h.update(Path(__file__).read_bytes())  # what _store_report reads and how
     for name in (
         "filters",
         "health",
@@ -94,7 +95,8 @@ def _report_digest() -> str:
 
 
 REPORT_VERSION = f"1-{_report_digest()}"
-"""The version of a stored report: of the derivation and of the code that reports."""
+"""The version of a stored report and health row: of the derivation, of the code that
+computes and stores them, and of polars (whose arithmetic gives their last digits)."""
 
 Progress = Callable[[int, int, str], None]
 """Told (done, total, offering) before each offering is derived, and (total, total, "")
@@ -476,10 +478,30 @@ def derive_stale(wh: Warehouse, progress: Progress | None = None) -> list[str]:
             rederive(cur, [offering])
     if progress is not None and stale:
         progress(len(stale), len(stale), "")
-    for offering, n_steps in _unreported(wh):  # a release that reports otherwise
-        with wh.transaction() as cur:
-            _store_report(cur, offering, n_steps)
+    _report_again(wh)
     return stale
+
+
+def _report_again(wh: Warehouse) -> None:
+    """Store the report and health row of every derived offering that has none of this
+    release (a release that computes them otherwise), one transaction each. A file that
+    cannot be written keeps serving its stored derivation: the command and the page
+    compute what is missing when asked."""
+    for offering, _ in _unreported(wh):
+        try:
+            with wh.transaction() as cur:
+                # Read again inside the transaction: an import may have come in between.
+                current = cur.execute(
+                    "SELECT s.instances FROM derived_state s WHERE s.offering = ? "
+                    "AND s.version = ? AND s.offering NOT IN "
+                    "(SELECT offering FROM derived_reports WHERE version = ?)",
+                    [offering, DERIVATION_VERSION, REPORT_VERSION],
+                ).fetchall()
+                if current:
+                    _store_report(cur, offering, int(current[0][0]))
+        except (duckdb.Error, OSError) as exc:
+            log.warning("cannot store the report of %s in %s: %s", offering, wh.path, exc)
+            return
 
 
 def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:

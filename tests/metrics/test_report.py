@@ -169,6 +169,13 @@ def test_the_report_of_every_case_is_stored_at_each_import(db: Path, tmp_path: P
     again = json.loads(_run(*args).stdout)
     assert (again["completed_cases"], again["open_cases"], again["instances"]) == (3, 0, 8)
     assert _run(*args).stdout == _run(*args, *EVERY_DAY).stdout
+    # It is the stored row the command prints (a figure changed in it shows).
+    with Warehouse.open(path) as wh:
+        wh._con.execute(
+            """UPDATE derived_reports SET report = replace(report, '"cases": 3,', '"cases": 33,')"""
+        )
+    assert json.loads(_run(*args).stdout)["cases"] == 33
+    assert json.loads(_run(*args, *EVERY_DAY).stdout)["cases"] == 3
 
 
 def test_readable_summary(db: Path) -> None:

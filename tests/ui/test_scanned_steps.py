@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.ui.apptest import no_exceptions, run_app
+from ui import health_screen
 from warehouse import Warehouse
 from warehouse import derived as derived_module
 from warehouse.derived import stored_health
@@ -94,6 +95,10 @@ def test_stream_health_does_not_wait_for_the_findings_of_a_big_warehouse(
     assert lines["scan"] == lines["memory"]
 
 
+def _not_computed(*args: Any, **kwargs: Any) -> None:
+    raise AssertionError("Stream health computed its rows instead of reading them")
+
+
 def test_stream_health_shows_the_same_from_the_rows_stored_at_the_import(
     mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,7 +112,10 @@ def test_stream_health_shows_the_same_from_the_rows_stored_at_the_import(
         with Warehouse.open(db) as wh:
             if how == "stored":
                 assert stored_health(wh, wh.offerings()) is not None
+                # The page must not compute them: it reads them.
+                monkeypatch.setattr(health_screen, "health", _not_computed)
             else:
+                monkeypatch.undo()
                 wh._con.execute("DELETE FROM derived_reports")
                 monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 0)  # none again
         at = run_app(db, "app_pages/health.py", monkeypatch, timeout=120)

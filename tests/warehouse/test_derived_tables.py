@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -260,6 +262,27 @@ def test_a_release_that_reports_otherwise_stores_the_reports_again_once(
         assert None not in expected.values()
         assert health is not None and health.height == 3
         assert_frame_equal(stored_health(wh, wh.offerings()), health)
+
+
+def test_a_file_that_cannot_store_the_reports_again_still_serves_its_derivation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.duckdb"
+    with Warehouse.open(path) as wh:
+        ingest(wh, BOARD, "tickets.csv")
+        expected = fresh(wh)
+        wh._con.execute("UPDATE derived_reports SET version = '0-older'")
+    with Warehouse.open(path) as wh:
+
+        @contextlib.contextmanager
+        def refused() -> Iterator[None]:
+            raise duckdb.IOException("Cannot open file: read-only file system")
+            yield
+
+        monkeypatch.setattr(wh, "transaction", refused)
+        assert derived_module.prepare_derivation(wh)  # the stored derivation still serves
+        assert_frame_equal(load_derivation(wh).cases, expected.cases)
+        assert stored_report(wh, "tickets") is None  # the command computes it instead
 
 
 def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(

@@ -364,6 +364,11 @@ def _column_kind(steps_in: Sequence[str], pairs: pl.DataFrame) -> str:
     return "mixed"
 
 
+_STRUCTURE_COLUMNS = ("case_index", "seq", "activity", "kind", "start", "end")
+"""The step columns the map's structure (pairs, positions, sequences, queues) reads; a
+replay's steps have no `start` and `end` (and no overlaps)."""
+
+
 def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
     """The map of the instances and cases of one offering (see the module docstring)."""
     step_frame, n_frame, kinds, classes = pl.collect_all(
@@ -380,13 +385,21 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
         pl.col("cases") >= BRANCH_CASE_SHARE * n_cases if n_cases else pl.lit(False)
     )
     names: list[str] = candidates["activity"].to_list()
-    work = instances.filter(pl.col("kind") != "waiting")
+    # The structure queries below read these few columns of the same steps: read them
+    # once (a warehouse whose steps are scanned reads the table once, not four times).
+    present = instances.collect_schema().names()
+    base = (
+        instances.select([c for c in _STRUCTURE_COLUMNS if c in present])
+        .collect(engine=ENGINE)
+        .lazy()
+    )
+    work = base.filter(pl.col("kind") != "waiting")
     pairs, positions, per_case, queues = pl.collect_all(
         [
             step_pairs(work, names),
             _positions(work, names),
             _sequences(work.filter(pl.col("activity").is_in(names))),
-            _queues(instances),
+            _queues(base),
         ],
         engine=ENGINE,
     )

@@ -350,11 +350,15 @@ def replay(instances: pl.LazyFrame, cases: pl.LazyFrame, changes: Sequence[Chang
 
 
 def projected_lead_times(
-    instances: pl.LazyFrame, cases: pl.LazyFrame, changes: Sequence[Change]
+    instances: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    changes: Sequence[Change],
+    *,
+    replayed: Replay | None = None,
 ) -> pl.DataFrame:
     """Each completed case's lead time today and projected (PROJECTION_SCHEMA), for the
-    distribution chart."""
-    return replay(instances, cases, changes).projection
+    distribution chart. `replayed`: `replay(instances, cases, changes)` already made."""
+    return (replayed if replayed is not None else replay(instances, cases, changes)).projection
 
 
 def _percentiles(values: pl.Series) -> dict[str, float | None]:
@@ -452,6 +456,8 @@ def whatif(
     changes: Sequence[Change],
     offering: str | None = None,
     working_time: bool = False,
+    *,
+    replayed: Replay | None = None,
 ) -> dict[str, Any]:
     """The projection as one JSON-ready dict (the `whatif` command line's `--json`):
 
@@ -460,8 +466,9 @@ def whatif(
 
     over the completed cases of the view; `changes` are in plain words, `assumptions`
     plain sentences. `working_time` says the durations are working time (a calendar).
+    `replayed`: `replay(instances, cases, changes)` already made.
     """
-    r = replay(instances, cases, changes)
+    r = replayed if replayed is not None else replay(instances, cases, changes)
     p = r.projection
     return {
         "offering": offering,
@@ -500,7 +507,11 @@ class ValueStreamMap:
 
 
 def maps(
-    instances: pl.LazyFrame, cases: pl.LazyFrame, changes: Sequence[Change]
+    instances: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    changes: Sequence[Change],
+    *,
+    replayed: Replay | None = None,
 ) -> tuple[ValueStreamMap, ValueStreamMap]:
     """The current and the projected value stream map of the view's completed cases.
 
@@ -509,14 +520,15 @@ def maps(
     projected one over the replayed steps, where a removed step is gone, the
     wait before a step is its projected wait and a step's C/T is its own
     process time. On the projected ladder, boxes run in parallel count once,
-    at the longest C/T among them.
+    at the longest C/T among them. `replayed`: `replay(instances, cases, changes)`
+    already made.
     """
     done = cases.filter(pl.col("completed"))
     current_inst = instances.join(
         done.select("case_index"), on="case_index", how="semi", maintain_order="left"
     )
     current = vsm_steps(current_inst, done).collect(engine=ENGINE)
-    r = replay(instances, cases, changes)
+    r = replayed if replayed is not None else replay(instances, cases, changes)
     projected = vsm_steps(r.steps.lazy(), done).collect(engine=ENGINE)
     pairs = [(c.first, c.second) for c in changes if isinstance(c, Parallel)]
     return (

@@ -33,6 +33,7 @@ from metrics.whatif import (
     maps,
     parse_change,
     projected_lead_times,
+    replay,
     whatif,
 )
 from ui.access import refused_here
@@ -151,9 +152,11 @@ def _project(
     instances, cases = view(spec)
     chosen = [c for c in map(decode, changes) if c is not None]
     offering = spec.offerings[0] if spec.offerings else None
-    current, projected = maps(instances.lazy(), cases.lazy(), chosen)
-    figures = whatif(instances.lazy(), cases.lazy(), chosen, offering, working_time)
-    lead_times = projected_lead_times(instances.lazy(), cases.lazy(), chosen)
+    # One replay for the maps, the figures and the lead times (each would replay again).
+    r = replay(instances.lazy(), cases.lazy(), chosen)
+    current, projected = maps(instances.lazy(), cases.lazy(), chosen, replayed=r)
+    figures = whatif(instances.lazy(), cases.lazy(), chosen, offering, working_time, replayed=r)
+    lead_times = projected_lead_times(instances.lazy(), cases.lazy(), chosen, replayed=r)
     done = cases.filter(pl.col("completed"))["case_index"]
     steps = (
         instances.filter(pl.col("case_index").is_in(done.implode()), pl.col("kind") != "waiting")

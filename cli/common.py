@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -116,21 +114,18 @@ def offering_cases(db: str | None, offering: str, calendar: Calendar | None = No
         return _derived_now(wh, offering, calendar)
 
 
-@contextmanager
 def offering_frames(
-    db: str | None, offering: str, calendar: Calendar | None = None
-) -> Iterator[tuple[pl.LazyFrame, pl.DataFrame]]:
+    wh: Warehouse, offering: str, calendar: Calendar | None = None
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
     """(steps, cases) of one offering, as `offering_cases` gives them, but with the steps
-    scanned lazily from the warehouse, which stays open for the `with` block: a query
-    reads only the columns it uses."""
-    with open_existing(db) as wh:
-        _checked(wh, offering)
-        if _as_stored(wh, offering, calendar):
-            s = load_stored(wh, [offering], in_memory_steps=0)
-            yield s.instances, s.cases
-        else:
-            d = _derived_now(wh, offering, calendar)
-            yield d.instances.lazy(), d.cases
+    scanned lazily from `wh`, which must stay open while they are read: a query reads
+    only the columns it uses."""
+    _checked(wh, offering)
+    if _as_stored(wh, offering, calendar):
+        s = load_stored(wh, [offering], in_memory_steps=0)
+        return s.instances, s.cases
+    d = _derived_now(wh, offering, calendar)
+    return d.instances.lazy(), d.cases
 
 
 def read_json_file(path: str, what: str) -> Any:

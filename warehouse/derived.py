@@ -428,20 +428,20 @@ def stored_health(wh: Warehouse, offerings: Sequence[str]) -> pl.DataFrame | Non
     return pl.concat([pl.read_parquet(io.BytesIO(blob)) for _, blob in rows]).sort("offering")
 
 
-def _unreported(wh: Warehouse) -> list[tuple[str, int]]:
-    """(offering, steps) of the derived offerings without a report of this release (not
-    those of more than REPORT_MAX_STEPS steps)."""
+def _unreported(wh: Warehouse) -> list[str]:
+    """The derived offerings without a report of this release (not those of more than
+    REPORT_MAX_STEPS steps)."""
     cur = wh._cursor()
     try:
         if not _has_reports(cur) or _tables(cur) < 3:
             return []
         found = _read(
             cur,
-            "SELECT offering, instances FROM derived_state WHERE version = ? AND instances <= ? "
+            "SELECT offering FROM derived_state WHERE version = ? AND instances <= ? "
             "AND offering NOT IN (SELECT offering FROM derived_reports WHERE version = ?) "
             "ORDER BY offering",
             [DERIVATION_VERSION, REPORT_MAX_STEPS, REPORT_VERSION],
-        ).rows()
+        )["offering"].to_list()
     finally:
         cur.close()
     return found
@@ -487,7 +487,7 @@ def _report_again(wh: Warehouse) -> None:
     release (a release that computes them otherwise), one transaction each. A file that
     cannot be written keeps serving its stored derivation: the command and the page
     compute what is missing when asked."""
-    for offering, _ in _unreported(wh):
+    for offering in _unreported(wh):
         try:
             with wh.transaction() as cur:
                 # Read again inside the transaction: an import may have come in between.

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.resources import spare_the_collector, warm_up
 from ui.sidebar import render_sidebar
 from ui.signin import require_sign_in
 
@@ -87,3 +88,5 @@ require_sign_in(pages)
 page = st.navigation(pages)
 render_sidebar()
 page.run()
+spare_the_collector()
+warm_up()

@@ -10,6 +10,7 @@ import argparse
 from cli.common import add_db
 from pipelines.demo import load_demo, remove_demo
 from warehouse import Warehouse
+from warehouse.kept_findings import find_missing
 
 HELP = "load (or remove) the demo data of a made-up contract manufacturer"
 
@@ -35,4 +36,6 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"  recorded change: {change.changed_at:%Y-%m-%d} {change.offering}: {change.name}"
             )
+        # Found now, so the app's first visit shows them without looking.
+        find_missing(wh)
     return 0

@@ -120,7 +120,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -777,6 +777,10 @@ def handed_over(work: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+HANDOFF_COLUMNS = ["case_index", "case_id", "activity", "resource", "wait_before_s"]
+"""The instance columns `handed_over` and what lies behind a hand-off finding read."""
+
+
 def _handoffs(v: _View) -> list[Finding]:
     work = v.work
     frame = handed_over(work)
@@ -1381,11 +1385,36 @@ class OfferingFindings:
     held in memory, or read again from the warehouse when asked (`instances`)."""
     cases: pl.DataFrame
     """The view's cases (metrics.cases.CASE_SCHEMA)."""
-    attributes: pl.DataFrame
-    """`case_attributes` of the offering's events (ATTRIBUTE_SCHEMA)."""
+    attribute_source: Callable[[], pl.DataFrame]
+    """Gives `case_attributes` of the offering's events (ATTRIBUTE_SCHEMA) when first asked
+    (`attributes`): findings kept from an earlier search need them only for what lies
+    behind a finding about a group of cases."""
     data_end: datetime | None
     """The latest timestamp of the offering's data, whatever the view."""
     findings: list[Finding]
+
+    @cached_property
+    def attributes(self) -> pl.DataFrame:
+        """`case_attributes` of the offering's events (ATTRIBUTE_SCHEMA), read once."""
+        return self.attribute_source()
+
+    @cached_property
+    def rounds(self) -> pl.DataFrame:
+        """`rework_rounds` of the view's steps, computed once for every loop's cases."""
+        return rework_rounds(self.instances.lazy()).collect(engine=ENGINE)
+
+    @cached_property
+    def step_table(self) -> pl.DataFrame:
+        """`metrics.steps.steps` of the view's steps, computed once for every chart."""
+        return steps(self.instances.lazy(), by=()).collect(engine=ENGINE)
+
+    def work(self, columns: Sequence[str], step: str | None = None) -> pl.DataFrame:
+        """`columns` of the work instances (of `step` when given), in case order: selected
+        before they are copied, rather than copying every column of every step."""
+        frame = self.instances.lazy().filter(_WORK)
+        if step is not None:
+            frame = frame.filter(pl.col("activity") == step)
+        return frame.select(columns).collect(engine=ENGINE)
 
     @property
     def instances(self) -> pl.DataFrame:
@@ -1396,7 +1425,9 @@ class OfferingFindings:
     def read_once(self) -> OfferingFindings:
         """A copy that reads its instances at most once, when first asked, and lets them
         go with it: for showing what lies behind several findings in one page run."""
-        return _ReadOnce(**{f.name: getattr(self, f.name) for f in fields(self)})
+        copy = {f.name: getattr(self, f.name) for f in fields(self)}
+        # The copy asks this one for the attributes, which keeps them once read.
+        return _ReadOnce(**{**copy, "attribute_source": lambda: self.attributes})
 
     def to_json(self) -> dict[str, Any]:
         """`{"offering", "cases", "findings": [...]}`: what the findings command prints."""
@@ -1493,7 +1524,43 @@ def offering_findings(
         data_end=data_end,
     )
     steps = chosen_instances.lazy() if hold else view_instances.select(FINDING_COLUMNS)
-    return OfferingFindings(offering, steps, chosen_cases, attributes, data_end, found)
+    return OfferingFindings(offering, steps, chosen_cases, lambda: attributes, data_end, found)
+
+
+def kept_offering_findings(
+    instances: pl.DataFrame | pl.LazyFrame,
+    cases: pl.DataFrame,
+    attribute_rows: Callable[[], pl.DataFrame],
+    offering: str,
+    found: list[Finding],
+    *,
+    hold: bool = True,
+) -> OfferingFindings:
+    """`offering_findings` of every case of the offering (no other filter), with the
+    findings `found` by an earlier search of the same data (warehouse.kept_findings)
+    rather than looked for again. `attribute_rows` gives the events' (offering, case_id,
+    attributes) rows: read and parsed only when what lies behind a finding about a group
+    of cases asks them."""
+    own_cases = cases.filter(pl.col("offering") == offering)
+    last = own_cases["last_end"].max()
+    view_instances, view_cases = apply_filters(
+        instances.lazy(), own_cases.lazy(), CaseFilter(offerings=(offering,))
+    )
+    steps = view_instances.select(FINDING_COLUMNS)
+    if hold:
+        steps = steps.collect(engine=ENGINE).lazy()
+
+    def attributes() -> pl.DataFrame:
+        return case_attributes(attribute_rows().filter(pl.col("offering") == offering))
+
+    return OfferingFindings(
+        offering,
+        steps,
+        view_cases.collect(engine=ENGINE),
+        attributes,
+        last if isinstance(last, datetime) else None,
+        found,
+    )
 
 
 def findings_report(
@@ -1618,26 +1685,33 @@ def finding_cases(of: OfferingFindings, f: Finding) -> pl.DataFrame:
       watched ones, those in the test);
     - handoff: the cases where the step changed hands after a wait.
     """
-    work = of.instances.filter(_WORK)
-    at_step = work.clear() if f.step is None else work.filter(pl.col("activity") == f.step)
     ev = f.evidence
     wait, process = pl.col("wait_before_s"), pl.col("process_s")
+    at_step = (
+        of.work(["case_id", "start", "wait_before_s", "process_s"], f.step)
+        if f.step is not None
+        and f.kind in ("bottleneck", "non_value_step", "slower_than_standard", "high_variance")
+        else None
+    )
     rows: pl.DataFrame
     if f.kind == "bottleneck":
+        assert at_step is not None
         rows = _per_case(at_step.filter(wait.is_not_null()), wait)
     elif f.kind == "rework_loop":
-        rounds = rework_rounds(of.instances.lazy()).collect(engine=ENGINE)
-        edge = rounds.filter(
+        edge = of.rounds.filter(
             (pl.col("from_activity") == ev["from_step"]) & (pl.col("to_activity") == ev["to_step"])
         )
         rows = _per_case(edge, pl.col("added_s"))
     elif f.kind == "non_value_step":
+        assert at_step is not None
         rows = _per_case(at_step, wait.fill_null(0.0) + process.fill_null(0.0))
     elif f.kind == "slower_than_standard":
+        assert at_step is not None
         measured = at_step.filter(pl.col("start").is_not_null() & process.is_not_null())
         beyond = measured.filter(process > ev["standard_s"])
         rows = _per_case(beyond, process - ev["standard_s"])
     elif f.kind == "high_variance":
+        assert at_step is not None
         column = wait if ev["measure"] == "wait" else process
         rows = _per_case(at_step.filter(column > ev["p50_s"]), column - ev["p50_s"])
     elif f.kind in ("lead_time_shift", "step_wait_shift"):
@@ -1655,7 +1729,9 @@ def finding_cases(of: OfferingFindings, f: Finding) -> pl.DataFrame:
             split.select("case_id", figure_s="value_s"), on="case_id", how="left"
         )
     elif f.kind == "handoff":
-        over = handed_over(work).filter((pl.col("activity") == f.step) & pl.col("_handoff"))
+        over = handed_over(of.work(HANDOFF_COLUMNS)).filter(
+            (pl.col("activity") == f.step) & pl.col("_handoff")
+        )
         rows = _per_case(over, wait)
     else:
         raise ValueError(f"unknown kind of finding: {f.kind!r}")
@@ -1673,11 +1749,7 @@ def finding_cases(of: OfferingFindings, f: Finding) -> pl.DataFrame:
 
 
 def _step_totals(of: OfferingFindings, f: Finding, total: pl.Expr, n: str) -> pl.DataFrame:
-    frame = (
-        steps(of.instances.lazy(), by=())
-        .collect(engine=ENGINE)
-        .select("activity", total_s=total, n=pl.col(n).cast(pl.Int64))
-    )
+    frame = of.step_table.select("activity", total_s=total, n=pl.col(n).cast(pl.Int64))
     return frame.with_columns(
         share=pl.col("total_s") / pl.col("total_s").sum(),
         is_finding=pl.col("activity") == f.step,
@@ -1723,15 +1795,14 @@ def evidence_frame(of: OfferingFindings, f: Finding) -> pl.DataFrame:
             schema={"group": pl.String(), "cases": pl.Int64(), "share": pl.Float64()},
         )
     if f.kind == "slower_than_standard":
-        work = of.instances.filter(_WORK & (pl.col("activity") == f.step))
+        work = of.work(["start", "process_s"], f.step)
         return work.filter(
             pl.col("start").is_not_null() & pl.col("process_s").is_not_null()
         ).select(value_s="process_s")
     if f.kind == "high_variance":
         prefix = "wait_before_s" if ev["measure"] == "wait" else "process_time_s"
-        frame = steps(of.instances.lazy(), by=()).collect(engine=ENGINE)
         return (
-            frame.filter(
+            of.step_table.filter(
                 (pl.col(f"{prefix}_n") >= MIN_INSTANCES)
                 & (pl.col(f"{prefix}_p50") > 0)
                 & pl.col(f"{prefix}_p95").is_not_null()
@@ -1760,8 +1831,9 @@ def evidence_frame(of: OfferingFindings, f: Finding) -> pl.DataFrame:
     if f.kind == "attribute_effect":
         return _attribute_split(of, f)
     if f.kind == "handoff":
-        over = handed_over(of.instances.filter(_WORK)).filter(pl.col("activity") == f.step)
-        every = of.instances.filter(_WORK)["wait_before_s"].drop_nulls()
+        work = of.work(HANDOFF_COLUMNS)
+        over = handed_over(work).filter(pl.col("activity") == f.step)
+        every = work["wait_before_s"].drop_nulls()
         rows = [
             ("handed over", over.filter(pl.col("_handoff"))["wait_before_s"]),
             ("same person", over.filter(~pl.col("_handoff"))["wait_before_s"]),

@@ -60,3 +60,25 @@ def test_a_command_imports_only_its_own_module() -> None:
         [sys.executable, "-m", "cli", "--help"], cwd=REPO, capture_output=True, text=True
     )
     assert all(name in listed.stdout for name in ("report", "ingest", "export", "forecast"))
+
+
+def test_the_server_imports_them_in_the_background_after_its_first_page() -> None:
+    """app.py calls warm_up after each run: once per server, the statistics packages load on
+    a thread of their own, so the first page that needs them does not wait."""
+    code = (
+        "import json, sys\n"
+        "from ui import resources\n"
+        f"before = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "resources.warm_up(); resources.warm_up()\n"
+        "threads = list(resources._WARMING)\n"
+        "threads[0].join(60)\n"
+        f"print(json.dumps([before, [m for m in {HEAVY!r} if m in sys.modules], len(threads)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    before, after, threads = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == []
+    assert after == list(HEAVY)
+    assert threads == 1
+    assert "warm_up()" in (REPO / "app.py").read_text().splitlines()[-1]

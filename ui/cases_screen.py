@@ -20,12 +20,9 @@ from ui.context import empty_warehouse
 from ui.drill import cases_link, open_case
 from ui.format import explain, in_unit, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
-from ui.tables import PAGE_WIDTH, ROW_PICKER
+from ui.tables import MAX_ROWS, PAGE_WIDTH, ROW_PICKER
 from ui.views import Derived, derived
 from ui.widgets import csv_download, remember_offering, remembered_offering, slug
-
-MAX_ROWS = 5_000
-"""More rows than this and the table stops being something to read: the CSV has them all."""
 
 SETS: dict[str, bool | None] = {"All cases": None, "Open": False, "Completed": True}
 _SEEN = "_cases_link_seen"

@@ -28,17 +28,27 @@ from metrics.findings import (
     OfferingFindings,
     evidence_frame,
     finding_cases,
+    kept_offering_findings,
     offering_findings,
 )
 from ui.access import refused_here, why_not
 from ui.experiments_screen import prefill_try_a_change
 from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
-from ui.resources import data_version, env_count, open_warehouse, warehouse
+from ui.resources import data_version, open_warehouse, warehouse
+from ui.tables import MAX_ROWS
 from ui.views import derived, derived_at
 from ui.widgets import csv_download, slug
 from warehouse import WarehouseError
-from warehouse.experiments import experiments
 from warehouse.findings import give_verdict, verdicts, withdraw_verdict
+from warehouse.kept_findings import (
+    Changes,
+    as_dates,
+    changes_of,
+    derived_stamp,
+    findings_limit,
+    keep_findings,
+    kept_findings,
+)
 
 PAGE = "app_pages/findings.py"
 
@@ -78,29 +88,48 @@ _MESSAGE = "fnd_message"
 _ERROR = "fnd_error"
 
 
-def _changes(offering: str) -> tuple[tuple[str, str], ...]:
+def _changes(offering: str) -> Changes:
     """The offering's recorded experiments as (ISO instant, name): part of the cache key,
     since a finding at a recorded date names the change."""
-    records = experiments(warehouse(), offering)
-    return tuple(
-        (row["changed_at"].isoformat(), row["name"]) for row in records.iter_rows(named=True)
-    )
+    return changes_of(warehouse(), offering)
 
 
 @st.cache_resource(show_spinner="Looking for findings...", max_entries=24)
-def _findings(
-    path: str, version: str, offering: str, changes: tuple[tuple[str, str], ...]
-) -> OfferingFindings:
+def _findings(path: str, version: str, offering: str, changes: Changes) -> OfferingFindings:
+    """The offering's findings: as kept for this data (warehouse.kept_findings), else
+    looked for and kept, so that a restart or another server need not look again."""
     d = derived_at(path, version)
-    return offering_findings(
+    wh = open_warehouse(path)
+    kept = kept_findings(wh, offering, changes)
+    if kept is not None:
+        return kept_offering_findings(
+            d.instances_of((offering,)),
+            d.cases,
+            lambda: wh.attribute_rows([offering], resource=False),
+            offering,
+            kept,
+            hold=d.in_memory,
+        )
+    # The derivation they are found in: read before looking, and trusted only when no
+    # change has landed since this data version was read.
+    stamp = derived_stamp(wh, offering)
+    of = offering_findings(
         d.instances_of((offering,)),
         d.cases,
-        open_warehouse(path).attribute_rows([offering], resource=False),
-        open_warehouse(path).catalog(),
+        wh.attribute_rows([offering], resource=False),
+        wh.catalog(),
         offering,
-        changes=[(datetime.fromisoformat(iso), name) for iso, name in changes],
+        changes=as_dates(changes),
         hold=d.in_memory,
     )
+    if stamp is not None and data_version(wh) == version:
+        keep_findings(wh, offering, stamp, changes, of.findings)
+    return of
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _kept(path: str, version: str, offering: str, changes: Changes) -> bool:
+    return kept_findings(open_warehouse(path), offering, changes) is not None
 
 
 def findings_for(offering: str) -> OfferingFindings:
@@ -133,11 +162,14 @@ def findings_soon(offering: str) -> OfferingFindings | None:
 
 def _job(offering: str) -> Future[OfferingFindings] | None:
     """The background search for the offering's findings (started if need be); None on a
-    warehouse held in memory, whose findings are found in the page run."""
+    warehouse held in memory, whose findings are found in the page run, and when they
+    are kept for this data."""
     if derived().in_memory:
         return None
     wh = warehouse()
     key = (str(wh.path), data_version(wh), offering, _changes(offering))
+    if _kept(*key):
+        return None  # kept from an earlier search: read in the page run, in an instant
     with _LOOKING_LOCK:
         job = _LOOKING.get(key)
         if job is None:
@@ -451,12 +483,20 @@ def cases_behind(offering: str, f: Finding, cases: pl.DataFrame) -> None:
                 " Cases with no figure were not in the test: they started too recently to have "
                 "been watched that long."
             )
+        if table.height > MAX_ROWS:
+            figure = CASE_FIGURES[f.kind].format(step=f.step)
+            note += (
+                f" Showing the {MAX_ROWS:,} with the largest {figure[0].lower()}{figure[1:]} "
+                f"of the {table.height:,}; the CSV holds all of them."
+            )
         st.caption(note)
         dates = {
             name: st.column_config.DateColumn(format="D MMM YYYY")
             for name in ("Started", "Week of")
         }
-        st.dataframe(table, hide_index=True, key=f"fnd_cases_{f.id}", column_config=dates)
+        st.dataframe(
+            table.head(MAX_ROWS), hide_index=True, key=f"fnd_cases_{f.id}", column_config=dates
+        )
         csv_download(table, f"finding-{slug(offering)}-{f.kind}-{f.id}", f"fnd_csv_{f.id}")
 
 
@@ -620,14 +660,8 @@ def folded(of: OfferingFindings, rows: list[Reviewed]) -> None:
             _gone_item(row)
 
 
-FINDINGS_MAX_STEPS = 5_000_000
-"""The most steps of one offering the findings look through (`VSM_FINDINGS_MAX_STEPS`
-sets another): they hold the offering's steps and compute on all of them, about 1 GB of
-memory per million steps at their peak, and one server's memory is every person's."""
-
-
 def _findings_limit() -> int:
-    return env_count("VSM_FINDINGS_MAX_STEPS", FINDINGS_MAX_STEPS)
+    return findings_limit()
 
 
 def too_many_steps(offering: str) -> int | None:

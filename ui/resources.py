@@ -13,9 +13,13 @@ watcher thread started with the connection.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import os
+import sys
+import threading
 import time
+from importlib import import_module
 
 import polars as pl
 import streamlit as st
@@ -30,6 +34,51 @@ log = logging.getLogger(__name__)
 BUSY_WAIT_S = 20.0
 """How long a page waits for a command-line import that holds the file (it started
 before the app opened it) before saying so."""
+
+
+_MODULES_FROZEN = 0
+
+
+def spare_the_collector() -> None:
+    """Keep the objects alive now out of every later garbage collection, once per new set
+    of imported modules. Streamlit collects every generation after each page run, and
+    with this app's libraries loaded (polars, DuckDB, Altair's schema, pm4py: a quarter
+    of a million objects) one collection takes about 0.3 s of every run, on every page;
+    the modules, classes and cached resources alive after a run live as long as the
+    server. What a run makes and drops is still collected."""
+    global _MODULES_FROZEN
+    loaded = len(sys.modules)
+    if loaded > _MODULES_FROZEN:
+        _MODULES_FROZEN = loaded
+        gc.freeze()
+
+
+WARM_UP = ("scipy.stats", "ruptures")
+"""The statistics packages the before/after tests and the findings' change points load
+when first used (about a second on this project's 2-core machine): imported in the
+background once the server's first page has run, so the page that first needs them
+does not wait for them (and the first page does not either)."""
+
+_warm_up = threading.Lock()
+_WARMING: list[threading.Thread] = []
+
+
+def warm_up() -> None:
+    """Start importing WARM_UP on a background thread, once per server."""
+    with _warm_up:
+        if _WARMING:
+            return
+        thread = threading.Thread(target=_import_warm_up, name="warm-up", daemon=True)
+        _WARMING.append(thread)
+    thread.start()
+
+
+def _import_warm_up() -> None:
+    for name in WARM_UP:
+        try:
+            import_module(name)
+        except Exception:  # the page that needs it will say what is wrong
+            log.exception("cannot import %s ahead of the pages", name)
 
 
 def warehouse_path() -> str:

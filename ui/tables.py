@@ -66,6 +66,10 @@ def wrapping_row_height(frame: pl.DataFrame, widths: Mapping[str, int]) -> int |
 GRID_ROW = 35
 """The grid's own row height in px."""
 
+MAX_ROWS = 5_000
+"""More rows than this and a table stops being something to read (and costs every visit
+the time to send it): the CSV download has them all."""
+
 MAX_ROWS_SHOWN = 25
 
 

@@ -148,8 +148,9 @@ def _start_tables(wh: Warehouse) -> None:
         cur.execute("DROP TABLE IF EXISTS derived_instances").complete()
         cur.execute("DROP TABLE IF EXISTS derived_cases").complete()
         cur.execute("DELETE FROM derived_state").complete()
-        if _has_reports(cur):
-            cur.execute("DELETE FROM derived_reports").complete()
+        for kept in ("derived_reports", "derived_findings"):
+            if has_table(cur, kept):
+                cur.execute(f"DELETE FROM {kept}").complete()
         for name, schema in (
             ("derived_instances", INSTANCE_SCHEMA),
             ("derived_cases", CASE_SCHEMA),
@@ -159,14 +160,16 @@ def _start_tables(wh: Warehouse) -> None:
             cur.unregister("empty_frame")
 
 
-def _has_reports(cur: duckdb.DuckDBPyConnection) -> bool:
+def has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        _read(
-            cur,
-            "SELECT count(*) AS n FROM information_schema.tables "
-            "WHERE table_name = 'derived_reports'",
-        )["n"][0]
+        cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()[0][0]
     )
+
+
+def _has_reports(cur: duckdb.DuckDBPyConnection) -> bool:
+    return has_table(cur, "derived_reports")
 
 
 def _calendars_in_force(
@@ -321,8 +324,10 @@ def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
     without the tables (opened without migrating) is left to derive when read."""
     if _tables(cur) < 3:
         return
+    # The findings kept for the old derivation (warehouse.kept_findings) go with it.
+    kept = ["derived_findings"] if has_table(cur, "derived_findings") else []
     for offering in sorted(set(offerings)):
-        for table in ("derived_instances", "derived_cases", "derived_state"):
+        for table in ("derived_instances", "derived_cases", "derived_state", *kept):
             cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()
         n_instances, n_cases = _derive_offering(cur, offering)
         if n_cases == 0:

@@ -345,6 +345,20 @@ def submit(
             delay = min(delay * 2, 1.0)
             continue
         try:
-            return job.store(wh.acting(actor))
+            result = job.store(wh.acting(actor))
+            _find_missing(wh)
+            return result
         finally:
             wh.close()
+
+
+def _find_missing(wh: Warehouse) -> None:
+    """Look for the findings the import left without current ones and keep them, so the
+    app's pages show them without looking (warehouse.kept_findings). The import is
+    stored already: a failure here only leaves the app to look for them."""
+    from warehouse.kept_findings import find_missing  # the findings' libraries, when needed
+
+    try:
+        find_missing(wh)
+    except Exception:
+        log.exception("the findings of %s were not looked for after the import", wh.path)

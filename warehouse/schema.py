@@ -235,6 +235,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        15,
+        "each offering's findings, kept for the stored derivation they were found in",
+        """
+        CREATE TABLE derived_findings (
+            offering    VARCHAR PRIMARY KEY,
+            version     VARCHAR NOT NULL,
+            derived_at  TIMESTAMPTZ NOT NULL,
+            changes     VARCHAR NOT NULL,
+            findings    VARCHAR NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -68,6 +68,27 @@ def test_the_demos_findings_as_cards(demo_copy: Path, monkeypatch: pytest.Monkey
     assert len(at.get("download_button")) == 8
 
 
+def test_a_long_table_of_cases_shows_the_largest_and_says_the_csv_holds_all(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.findings_screen
+
+    monkeypatch.setattr(ui.findings_screen, "MAX_ROWS", 100)
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    # Every table is cut to the 100 largest; the bottleneck's (the third) says so.
+    assert [len(t.value) for t in at.dataframe] == [100, 100, 100, 100, 100, 100, 100, 86]
+    neck = at.dataframe[2].value
+    figure = neck.columns[1]
+    assert figure.startswith("Total wait before Sample approval")
+    assert list(neck[figure]) == sorted(neck[figure], reverse=True)
+    assert (
+        "Showing the 100 with the largest total wait before Sample approval of the 1,153; "
+        "the CSV holds all of them."
+    ) in _text(at)
+    assert "of the 86;" not in _text(at)
+
+
 def test_confirm_and_dismiss_by_widget_key(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from ui import health_screen
 from warehouse import Warehouse
 from warehouse import derived as derived_module
 from warehouse.derived import stored_health
+from warehouse.kept_findings import changes_of, find_missing, kept_findings
 
 PAGES = [
     "app_pages/health.py",
@@ -93,6 +94,42 @@ def test_stream_health_does_not_wait_for_the_findings_of_a_big_warehouse(
         ]
     assert len(lines["memory"]) == 5
     assert lines["scan"] == lines["memory"]
+
+
+def test_findings_kept_at_the_import_show_at_once_and_the_apps_own_are_kept(
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big warehouse's tiles show the findings kept for its data without a background
+    search; what the app finds itself is kept for the next server."""
+    from ui.findings_screen import _LOOKING
+
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    lines = {}
+    for how in ("searched", "kept"):
+        db = tmp_path / how / "mixed.duckdb"
+        db.parent.mkdir()
+        shutil.copy(mixed_db, db)
+        with Warehouse.open(db) as wh:
+            offerings = wh.offerings()
+            assert all(kept_findings(wh, o, changes_of(wh, o)) is None for o in offerings)
+            if how == "kept":
+                assert find_missing(wh) == offerings
+        _LOOKING.clear()
+        at = run_app(db, "app_pages/health.py", monkeypatch, timeout=120)
+        no_exceptions(at)
+        if how == "kept":
+            assert not _LOOKING, "looked for findings that were kept"
+            assert not [c.value for c in at.caption if "looking for them" in c.value]
+        else:
+            _found(at)
+        lines[how] = [
+            c.value for c in at.caption if c.value.startswith(("**Top finding", "**Findings"))
+        ]
+        with Warehouse.open(db) as wh:
+            # The app's own search is kept too, for a restart or another server.
+            assert all(kept_findings(wh, o, changes_of(wh, o)) is not None for o in offerings)
+    assert len(lines["kept"]) == 5
+    assert lines["kept"] == lines["searched"]
 
 
 def _not_computed(*args: Any, **kwargs: Any) -> None:

@@ -305,11 +305,17 @@ def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: 
     with Warehouse.open(path) as wh:
         ingest(wh, event_file(list(range(20))), "orders.csv", ImportOptions())
         expected = fresh(wh)
-        for table in ("derived_instances", "derived_cases", "derived_state", "derived_reports"):
+        for table in (
+            "derived_instances",
+            "derived_cases",
+            "derived_state",
+            "derived_reports",
+            "derived_findings",
+        ):
             wh._con.execute(f"DROP TABLE {table}")
         wh._con.execute("DELETE FROM schema_version WHERE version >= 13")
     with Warehouse.open(path) as wh:
-        assert wh.schema_version() == 14
+        assert wh.schema_version() == 15
         assert stale_offerings(wh) == ["Custom formulation"]
         assert_frame_equal(load_derivation(wh).cases, expected.cases)
 

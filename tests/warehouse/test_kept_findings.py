@@ -1,0 +1,201 @@
+"""Findings kept beside the stored derivation serve only the data they were found in.
+
+Looking for an offering's findings reads every step; the list found is kept in the
+warehouse (warehouse.kept_findings) so a restart need not look again. After any
+sequence of imports, undos, catalog edits, calendars and recorded changes, a kept list
+is either the one a fresh search of the same data gives, or none at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics.findings import Finding, offering_findings
+from pipelines.ingest import ImportOptions, import_job, ingest, prepare
+from tests.warehouse.test_derived_tables import CALENDAR
+from tests.warehouse.test_findings import orders_csv
+from warehouse import Warehouse, WarehouseError
+from warehouse import kept_findings as kept_module
+from warehouse.access import Actor
+from warehouse.calendars import save_calendar
+from warehouse.catalog import set_activity
+from warehouse.derived import load_derivation
+from warehouse.experiments import create_experiment
+from warehouse.inbox import submit
+from warehouse.kept_findings import (
+    as_dates,
+    changes_of,
+    derived_stamp,
+    find_missing,
+    keep_findings,
+    kept_findings,
+)
+
+ADMIN = Actor("cli", "admin")
+OPTIONS = ImportOptions(offering="Orders")
+
+
+def fresh(wh: Warehouse, offering: str) -> list[Finding]:
+    """What the app finds in the data as it is now (its in-memory path)."""
+    d = load_derivation(wh)
+    return offering_findings(
+        d.instances,
+        d.cases,
+        wh.attribute_rows([offering], resource=False),
+        wh.catalog(),
+        offering,
+        changes=as_dates(changes_of(wh, offering)),
+    ).findings
+
+
+def assert_kept_is_fresh_or_none(wh: Warehouse) -> int:
+    """Every kept list equals a fresh search; returns how many offerings have one."""
+    n = 0
+    for offering in wh.offerings():
+        kept = kept_findings(wh, offering, changes_of(wh, offering))
+        if kept is not None:
+            assert kept == fresh(wh, offering), offering
+            n += 1
+    return n
+
+
+def test_a_command_line_import_keeps_the_findings_it_leaves_behind(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    source = tmp_path / "orders.csv"
+    source.write_bytes(orders_csv(0, 30, 30))
+    submit(db, import_job(prepare(source, options=OPTIONS)), ADMIN)
+    with Warehouse.open(db) as wh:
+        kept = kept_findings(wh, "Orders", ())
+        assert kept is not None
+        assert kept == fresh(wh, "Orders")
+        assert "bottleneck" in {f.kind for f in kept}
+
+
+def test_a_change_to_the_data_or_the_recorded_changes_is_not_served_old_findings(
+    wh: Warehouse,
+) -> None:
+    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)
+    assert find_missing(wh) == ["Orders"]
+    assert find_missing(wh) == []  # kept: not looked for again
+    before = kept_findings(wh, "Orders", ())
+    assert before is not None and before == fresh(wh, "Orders")
+    # New data: the old list names another derivation.
+    ingest(wh, orders_csv(30, 30, 60), "b.csv", OPTIONS)
+    assert kept_findings(wh, "Orders", ()) is None
+    assert find_missing(wh) == ["Orders"]
+    after = kept_findings(wh, "Orders", ())
+    assert after == fresh(wh, "Orders") and after != before
+    # A recorded change: the kept list was found without it.
+    create_experiment(
+        wh, name="Faster review", offering="Orders", changed_at=datetime(2026, 2, 4, tzinfo=UTC)
+    )
+    changes = changes_of(wh, "Orders")
+    assert changes == (("2026-02-04T00:00:00+00:00", "Faster review"),)
+    assert kept_findings(wh, "Orders", changes) is None
+    assert find_missing(wh) == ["Orders"]
+    assert kept_findings(wh, "Orders", changes) == fresh(wh, "Orders")
+
+
+def test_findings_of_a_derivation_replaced_meanwhile_are_not_kept(wh: Warehouse) -> None:
+    """The app reads the derivation's stamp before it looks: an import that lands while
+    it looks makes what it found belong to old data."""
+    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)
+    stamp = derived_stamp(wh, "Orders")
+    assert stamp is not None
+    found = fresh(wh, "Orders")
+    ingest(wh, orders_csv(30, 5, 30), "b.csv", OPTIONS)
+    assert not keep_findings(wh, "Orders", stamp, (), found)
+    assert kept_findings(wh, "Orders", ()) is None
+
+
+def test_another_release_looks_again(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)
+    find_missing(wh)
+    monkeypatch.setattr(kept_module, "FINDINGS_VERSION", "another")
+    assert kept_findings(wh, "Orders", ()) is None
+    assert find_missing(wh) == ["Orders"]
+    assert kept_findings(wh, "Orders", ()) == fresh(wh, "Orders")
+
+
+def test_an_offering_over_the_limit_is_not_looked_through(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)  # 90 steps
+    assert find_missing(wh, max_steps=89) == []
+    monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", "89")
+    assert find_missing(wh) == []
+    assert kept_findings(wh, "Orders", ()) is None
+    assert find_missing(wh, max_steps=90) == ["Orders"]
+
+
+def test_a_file_that_cannot_be_written_keeps_nothing_and_says_so(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)
+    stamp = derived_stamp(wh, "Orders")
+    assert stamp is not None
+
+    @contextlib.contextmanager
+    def refused() -> Iterator[None]:
+        raise duckdb.IOException("Cannot open file: read-only file system")
+        yield
+
+    monkeypatch.setattr(wh, "transaction", refused)
+    assert not keep_findings(wh, "Orders", stamp, (), fresh(wh, "Orders"))
+    assert kept_findings(wh, "Orders", ()) is None
+    assert "cannot keep the findings of Orders" in caplog.text
+
+
+ORDERS = [orders_csv(k * 12, 12, 6 + 30 * k) for k in range(4)]
+step = st.one_of(
+    st.tuples(st.just("import"), st.integers(0, len(ORDERS) - 1)),
+    st.tuples(st.just("undo"), st.integers(0, 5)),
+    st.tuples(
+        st.just("catalog"),
+        st.sampled_from(["Quote", "Review", "Ship"]),
+        st.sampled_from(["value-adding", "waste", "unclassified"]),
+    ),
+    st.tuples(st.just("calendar"), st.booleans()),
+    st.tuples(st.just("change"), st.integers(0, 60)),
+    st.tuples(st.just("find")),
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(step, min_size=2, max_size=6))
+def test_kept_findings_are_those_of_the_data_after_any_changes(steps: list[tuple]) -> None:
+    with Warehouse.open(":memory:") as wh:
+        ingest(wh, ORDERS[0], "orders-0.csv", OPTIONS)
+        for n, (kind, *args) in enumerate(steps):
+            if kind == "import":
+                ingest(wh, ORDERS[args[0]], f"orders-{n}.csv", OPTIONS)
+            elif kind == "undo":
+                live = wh.imports().filter(pl.col("undone_at").is_null())["id"].to_list()
+                with contextlib.suppress(WarehouseError):
+                    if live:
+                        wh.undo_import(live[args[0] % len(live)])
+            elif kind == "catalog":
+                if args[0] in wh.catalog("Orders")["activity"].to_list():
+                    set_activity(wh, "Orders", args[0], value_class=args[1])
+            elif kind == "calendar":
+                save_calendar(wh, "Orders", CALENDAR, on=args[0])
+            elif kind == "change":
+                day = datetime(2026, 1, 5, tzinfo=UTC) + timedelta(days=args[0])
+                create_experiment(wh, name=f"Change {n}", offering="Orders", changed_at=day)
+            else:
+                find_missing(wh)
+                assert assert_kept_is_fresh_or_none(wh) == len(wh.offerings())
+            assert_kept_is_fresh_or_none(wh)

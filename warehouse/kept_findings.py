@@ -1,0 +1,209 @@
+"""Each offering's findings, kept beside its stored derivation.
+
+Looking for an offering's findings (`metrics.findings.find`) reads every step of it
+and takes seconds per million steps, with about 1 GB of memory per million at its
+peak. Their result is a short list, so it is kept in `derived_findings`: a
+server that restarts, or a second server on the same file, shows them without
+looking again. A kept list serves only the data it was found in, so each row names
+
+- the stored derivation it was found in (`derived_state.derived_at`, new at every
+  import, undo, catalog edit or calendar switched on or off for the offering),
+- the offering's recorded changes (a finding at a recorded date names the change),
+- the code that finds them (`FINDINGS_VERSION`).
+
+An import from the command line looks for the findings of the offerings it leaves
+without current ones (`find_missing`); the app keeps what its own search finds.
+Reviews (confirmed, dismissed) are stored elsewhere (warehouse.findings), by finding id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
+
+from metrics.findings import Finding, offering_findings
+from warehouse.db import WarehouseError
+from warehouse.derived import DERIVATION_VERSION, has_table, load_stored
+from warehouse.experiments import experiments
+
+if TYPE_CHECKING:
+    from warehouse.db import Warehouse
+
+log = logging.getLogger(__name__)
+
+FINDINGS_MAX_STEPS = 5_000_000
+"""The most steps of one offering the findings look through (`VSM_FINDINGS_MAX_STEPS`
+sets another): they hold the offering's steps and compute on all of them, about 1 GB of
+memory per million steps at their peak, and one server's memory is every person's."""
+
+
+def findings_limit() -> int:
+    """FINDINGS_MAX_STEPS, or `VSM_FINDINGS_MAX_STEPS` when set to a whole number."""
+    text = os.environ.get("VSM_FINDINGS_MAX_STEPS", "").replace("_", "").strip()
+    return int(text) if text.isdigit() else FINDINGS_MAX_STEPS
+
+
+def _findings_digest() -> str:
+    """Every module of metrics/ (the findings reach most of them), this one and the
+    libraries whose arithmetic decides a borderline finding."""
+    import numpy
+    import scipy
+
+    h = hashlib.sha256(
+        f"{DERIVATION_VERSION} polars {pl.__version__} numpy {numpy.__version__} "
+        f"scipy {scipy.__version__}".encode()
+    )
+    h.update(Path(__file__).read_bytes())
+    folder = Path(str(import_module("metrics").__file__)).parent
+    for path in sorted(folder.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+FINDINGS_VERSION = f"1-{_findings_digest()}"
+"""The version of a kept list: another release looks for the findings again."""
+
+Changes = tuple[tuple[str, str], ...]
+"""An offering's recorded changes as (ISO instant, name), in the order recorded."""
+
+
+def changes_of(wh: Warehouse, offering: str) -> Changes:
+    """The offering's recorded experiments as (ISO instant, name)."""
+    return tuple(
+        (row["changed_at"].isoformat(), row["name"])
+        for row in experiments(wh, offering).iter_rows(named=True)
+    )
+
+
+def as_dates(changes: Changes) -> list[tuple[datetime, str]]:
+    """`changes` as `metrics.findings.find` takes them."""
+    return [(datetime.fromisoformat(iso), name) for iso, name in changes]
+
+
+def _has_table(cur: duckdb.DuckDBPyConnection) -> bool:
+    return has_table(cur, "derived_findings")
+
+
+def derived_stamp(wh: Warehouse, offering: str) -> datetime | None:
+    """When the offering's stored derivation of this release was made (None when it has
+    none): the findings kept with it serve only it."""
+    cur = wh._cursor()
+    try:
+        if not _has_table(cur):
+            return None
+        rows = cur.execute(
+            "SELECT derived_at FROM derived_state WHERE offering = ? AND version = ?",
+            [offering, DERIVATION_VERSION],
+        ).fetchall()
+    finally:
+        cur.close()
+    return rows[0][0] if rows else None
+
+
+def kept_findings(wh: Warehouse, offering: str, changes: Changes) -> list[Finding] | None:
+    """The offering's findings as kept for its current stored derivation and these
+    recorded changes, or None when none are (never looked for, or since changed)."""
+    cur = wh._cursor()
+    try:
+        if not _has_table(cur):
+            return None
+        rows = cur.execute(
+            "SELECT f.findings FROM derived_findings f JOIN derived_state s USING (offering) "
+            "WHERE f.offering = ? AND f.version = ? AND f.changes = ? "
+            "AND f.derived_at = s.derived_at AND s.version = ?",
+            [offering, FINDINGS_VERSION, json.dumps(changes), DERIVATION_VERSION],
+        ).fetchall()
+    finally:
+        cur.close()
+    if not rows:
+        return None
+    return [Finding(**item) for item in json.loads(rows[0][0])]
+
+
+def keep_findings(
+    wh: Warehouse, offering: str, stamp: datetime, changes: Changes, found: Sequence[Finding]
+) -> bool:
+    """Keep the findings found in the offering's derivation of `stamp` with these recorded
+    changes; a derivation made since (an import in between) keeps nothing. False when
+    nothing was kept: a newer derivation, or a file that cannot be written (the app
+    then looks again after a restart, as before)."""
+    try:
+        with wh.transaction() as cur:
+            if not _has_table(cur):
+                return False
+            current = cur.execute(
+                "SELECT 1 FROM derived_state WHERE offering = ? AND version = ? AND derived_at = ?",
+                [offering, DERIVATION_VERSION, stamp],
+            ).fetchall()
+            if not current:
+                return False
+            cur.execute("DELETE FROM derived_findings WHERE offering = ?", [offering]).complete()
+            cur.execute(
+                "INSERT INTO derived_findings VALUES (?, ?, ?, ?, ?)",
+                [
+                    offering,
+                    FINDINGS_VERSION,
+                    stamp,
+                    json.dumps(changes),
+                    json.dumps([asdict(f) for f in found]),
+                ],
+            ).complete()
+    except (duckdb.Error, OSError, WarehouseError) as exc:
+        log.warning("cannot keep the findings of %s in %s: %s", offering, wh.path, exc)
+        return False
+    return True
+
+
+def find_in_store(wh: Warehouse, offering: str, changes: Changes) -> list[Finding]:
+    """Look for the offering's findings in its stored derivation (every case, steps
+    scanned rather than held)."""
+    stored = load_stored(wh, [offering], in_memory_steps=0)
+    return offering_findings(
+        stored.instances_of([offering]),
+        stored.cases,
+        wh.attribute_rows([offering], resource=False),
+        wh.catalog(),
+        offering,
+        changes=as_dates(changes),
+        hold=False,
+    ).findings
+
+
+def find_missing(wh: Warehouse, max_steps: int | None = None) -> list[str]:
+    """Look for and keep the findings of every derived offering that has no current
+    ones, one offering at a time (not those of more than `max_steps` steps,
+    `findings_limit()` by default); returns the offerings whose findings were kept."""
+    limit = findings_limit() if max_steps is None else max_steps
+    cur = wh._cursor()
+    try:
+        if not _has_table(cur):
+            return []
+        derived = cur.execute(
+            "SELECT offering FROM derived_state WHERE version = ? AND instances BETWEEN 1 AND ? "
+            "ORDER BY offering",
+            [DERIVATION_VERSION, limit],
+        ).fetchall()
+    finally:
+        cur.close()
+    kept = []
+    for (offering,) in derived:
+        changes = changes_of(wh, offering)
+        stamp = derived_stamp(wh, offering)
+        if stamp is None or kept_findings(wh, offering, changes) is not None:
+            continue
+        found = find_in_store(wh, offering, changes)
+        if keep_findings(wh, offering, stamp, changes, found):
+            kept.append(offering)
+    return kept

@@ -16,9 +16,10 @@ share one safely; the keys are still plain values (file, data version, filter).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 import polars as pl
 import streamlit as st
@@ -167,6 +168,28 @@ def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.LazyFrame, pl.D
         # rather than hold its own copy of every step.
         instances = instances.collect().lazy()
     return instances, cases
+
+
+T = TypeVar("T")
+_FIGURES: dict[str, Callable[[pl.LazyFrame, pl.DataFrame], Any]] = {}
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, hash_funcs={CaseFilter: repr})
+def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
+    instances, cases = _view(path, version, spec)
+    return _FIGURES[name](instances, cases)
+
+
+def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame], T]) -> T:
+    """`compute(instances, cases)` of the view `spec` selects, computed once per data
+    version and view and shared by every session: a page that runs again for a click in
+    it (a box of the map, a step, a case) or another person opening the same view does
+    not compute its figures again. `compute` is a module-level function of the two
+    frames alone; what it returns is shared, never to be changed."""
+    name = f"{compute.__module__}.{compute.__qualname__}"
+    _FIGURES.setdefault(name, compute)
+    wh = warehouse()
+    return cast(T, _figure(str(wh.path), data_version(wh), spec, name))
 
 
 def view(spec: CaseFilter) -> tuple[pl.LazyFrame, pl.DataFrame]:

@@ -37,6 +37,7 @@ from model.units import UNITS
 from ui.drill import open_cases
 from ui.filters import ViewFilters
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
+from ui.views import view_figure
 from ui.widgets import chart_downloads, csv_download, scroll_sideways, slug
 
 TOP_VARIANTS = 12
@@ -132,9 +133,21 @@ def _picked_row(event: Any) -> int | None:
     return int(rows[0]) if rows else None
 
 
+def _value_stream(instances: pl.LazyFrame, cases: pl.DataFrame) -> ValueStream:
+    return value_stream(instances.lazy(), cases.lazy())
+
+
+def _top_variants(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return variants(cases.lazy(), by=()).head(TOP_VARIANTS).collect()
+
+
+def _steps(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return steps(instances.lazy(), by=()).collect()
+
+
 def draw_map(view: MapView) -> ValueStream:
     """The map, its ladder's totals and the case figures above it, and its downloads."""
-    vs = value_stream(view.instances.lazy(), view.cases.lazy())
+    vs = view_figure(view.spec, _value_stream)
     totals = ladder(vs.boxes)
     completed = int(view.cases["completed"].sum())
     st.markdown(
@@ -286,7 +299,7 @@ def _reading_guide(vs: ValueStream, totals: dict[str, Any], period: str, width: 
 def variants_table(view: MapView) -> None:
     """The most frequent variants, each told apart by how it differs from the most common
     one (written out above the table), with its cases and lead times; a row opens its cases."""
-    frame = variants(view.cases.lazy(), by=()).head(TOP_VARIANTS).collect()
+    frame = view_figure(view.spec, _top_variants)
     walked = frame.filter(pl.col("length") > 0)
     top = walked.row(0, named=True) if walked.height else None
     reference: list[str] = list(top["variant"]) if top else []
@@ -353,10 +366,8 @@ def variants_table(view: MapView) -> None:
 def steps_table(view: MapView, vs: ValueStream) -> None:
     """Every step of the offering, on the map or not, with the map's figures; a row opens
     its cases."""
-    frame = (
-        steps(view.instances.lazy(), by=())
-        .collect()
-        .join(vs.boxes.select("activity", "column", "queue"), on="activity", how="left")
+    frame = view_figure(view.spec, _steps).join(
+        vs.boxes.select("activity", "column", "queue"), on="activity", how="left"
     )
     unit = table_unit(frame, ["process_time_s_p50", "wait_before_s_p50", "wait_before_s_p85"])
     total_wait = frame["wait_before_s_sum"].sum() or 1.0

@@ -14,6 +14,7 @@ from charts.waits import (
     wait_ecdf_chart,
     wait_heatmap_chart,
 )
+from metrics.filters import CaseFilter
 from metrics.selection import Selection
 from metrics.summary import case_summary
 from metrics.transitions import transitions
@@ -29,24 +30,51 @@ from model.units import unit_for
 from ui.drill import open_case, open_cases
 from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
+from ui.views import view_figure
 from ui.widgets import chart_downloads, seed_from_url, slug, table, url_choice
 
 MAX_STEPS = 25
 """More rows than this and a chart stops being readable: show the steps with the most waiting."""
 
 
+def _step_waits(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return step_waits(instances.lazy()).collect()
+
+
+def _case_summary(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return case_summary(cases.lazy()).collect()
+
+
+def _ecdf(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return wait_ecdf(instances.lazy()).collect()
+
+
+def _weekday_hours(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return waits_by_weekday_hour(instances.lazy()).collect()
+
+
+def _transitions(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return transitions(instances.lazy(), by=()).collect()
+
+
+def _slowest(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    return slowest_cases(instances.lazy(), cases.lazy(), n=20).collect()
+
+
 def wait_overview(
-    offering: str, instances: pl.LazyFrame, cases: pl.DataFrame
+    spec: CaseFilter, offering: str, cases: pl.DataFrame
 ) -> tuple[pl.DataFrame, str, bool]:
-    """The headline, the per-step distributions and their table; returns (step waits, unit, log)."""
-    frame = step_waits(instances.lazy()).collect()
+    """The headline, the per-step distributions and their table; returns (step waits, unit,
+    log). `spec` is the view's filter: its figures are computed once per view
+    (ui.views.view_figure), as are the other sections'."""
+    frame = view_figure(spec, _step_waits)
     if frame.height == 0:
         st.info("Nothing waited in this view: no case has a second step yet.")
         st.stop()
     # One unit that reads well across the axis, which runs to about the longest p95.
     unit = unit_for(float(frame["wait_s_p95"].max()) / 3)  # type: ignore[arg-type]
     neck = frame.filter(pl.col("is_bottleneck"))
-    head = case_summary(cases.lazy()).collect().row(0, named=True)
+    head = view_figure(spec, _case_summary).row(0, named=True)
     text = (
         f"**{cases.height:,} cases** ({head['completed_cases']:,} completed) with "
         f"**{int(frame['waits'].sum()):,} waits** before a step."
@@ -119,16 +147,12 @@ def _most_waiting(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("activity").is_in(top.implode()))
 
 
-def spread(instances: pl.LazyFrame, frame: pl.DataFrame, unit: str, log: bool) -> None:
+def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
     """The ECDF of the waits per step, then the weekday × hour heatmap."""
     neck = frame.filter(pl.col("is_bottleneck"))["activity"]
     frame = _most_waiting(frame)
     st.markdown("**How long waits last, step by step**")
-    ecdf = (
-        wait_ecdf(instances.lazy())
-        .collect()
-        .filter(pl.col("activity").is_in(frame["activity"].implode()))
-    )
+    ecdf = view_figure(spec, _ecdf).filter(pl.col("activity").is_in(frame["activity"].implode()))
     lines = wait_ecdf_chart(
         ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
     )
@@ -147,7 +171,7 @@ def spread(instances: pl.LazyFrame, frame: pl.DataFrame, unit: str, log: bool) -
         )
     )
     st.markdown("**When the waiting ends: the weekday and hour steps start**")
-    hours = waits_by_weekday_hour(instances.lazy()).collect()
+    hours = view_figure(spec, _weekday_hours)
     heat = wait_heatmap_chart(hours, unit)
     st.altair_chart(heat, width="stretch")
     chart_downloads(partial(heat.properties, width=820), "waits-by-weekday-and-hour", "waits_heat")
@@ -160,7 +184,7 @@ def spread(instances: pl.LazyFrame, frame: pl.DataFrame, unit: str, log: bool) -
 
 
 def cases_waiting(
-    now: datetime | None, instances: pl.LazyFrame, cases: pl.DataFrame, offering: str
+    spec: CaseFilter, now: datetime | None, cases: pl.DataFrame, offering: str
 ) -> pl.DataFrame:
     """Pick a step; list the open cases whose latest step it is, longest idle first."""
     assert now is not None
@@ -186,7 +210,7 @@ def cases_waiting(
         )
     )
     frame = everyone.filter(pl.col("current_step") == step)
-    nxt = transitions(instances.lazy(), by=()).collect().filter(pl.col("from_activity") == step)
+    nxt = view_figure(spec, _transitions).filter(pl.col("from_activity") == step)
     hint = ""
     if nxt.height:
         top = nxt.row(0, named=True)
@@ -229,8 +253,8 @@ def cases_waiting(
     return frame
 
 
-def slowest(instances: pl.LazyFrame, cases: pl.DataFrame, offering: str) -> pl.DataFrame:
-    frame = slowest_cases(instances.lazy(), cases.lazy(), n=20).collect()
+def slowest(spec: CaseFilter, cases: pl.DataFrame, offering: str) -> pl.DataFrame:
+    frame = view_figure(spec, _slowest)
     if frame.height == 0:
         st.info("No case has completed in this view yet.")
         return frame

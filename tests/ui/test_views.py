@@ -64,3 +64,55 @@ def test_a_view_is_what_its_filter_selects(
         assert plan.count("stored steps") == (len(spec.offerings) if spec.offerings else 3)
         counted = instances.group_by("offering").agg(pl.len()).collect()
         assert int(counted["len"].sum()) == int(selected["n_instances"].sum())
+
+
+def test_a_pages_figures_are_computed_once_per_view_and_data_version(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clicking in a page runs it again: the value stream map and the Waits page do not
+    compute their figures again for the same view, only for another view or new data."""
+    import ui.vsm_screen
+    import ui.waits_screen
+    from pipelines.ingest import ImportOptions, ingest
+    from tests.ui.apptest import no_exceptions, run_app
+    from ui.resources import open_warehouse
+
+    calls: list[str] = []
+
+    def counted(name: str, module: object) -> None:
+        real = getattr(module, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counted("value_stream", ui.vsm_screen)
+    counted("wait_ecdf", ui.waits_screen)
+    at = run_app(demo_copy, "app_pages/vsm.py", monkeypatch)
+    no_exceptions(at)
+    map_text = [str(m.value) for m in at.markdown]
+    at.run()
+    no_exceptions(at)
+    assert calls == ["value_stream"]
+    assert [str(m.value) for m in at.markdown] == map_text  # the same map, read again
+    at.switch_page("app_pages/waits.py").run()
+    at.run()
+    no_exceptions(at)
+    assert calls == ["value_stream", "wait_ecdf"]
+    # Another view (completed cases only) computes its own.
+    at.sidebar.toggle[0].set_value(True).run()
+    no_exceptions(at)
+    assert calls == ["value_stream", "wait_ecdf", "wait_ecdf"]
+    # New data (stored by the app's own connection, as every change is): computed again.
+    csv = "case,activity,start,end\nN-1,Quote,2026-10-01 09:00,2026-10-01 10:00\n"
+    ingest(
+        open_warehouse(str(demo_copy)),
+        csv.encode(),
+        "one.csv",
+        ImportOptions(offering="Custom formulation"),
+    )
+    at.run()
+    no_exceptions(at)
+    assert calls[-1] == "wait_ecdf" and len(calls) == 4

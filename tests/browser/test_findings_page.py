@@ -35,7 +35,11 @@ def test_confirm_dismiss_import_reload(demo_server, page, tmp_path: Path) -> Non
     body = _summary(page)
     no_exception(page)
     assert "8 findings in the 1,196 cases of Custom formulation" in body
-    assert page.locator("[data-testid='stVegaLiteChart']").count() == 8
+    # The summary comes first; each card's chart follows as the page draws it.
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    charts.nth(7).wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert charts.count() == 8
     screenshot(page, "findings-demo")
 
     neck = page.locator(f".st-key-fnd_card_{NECK}")

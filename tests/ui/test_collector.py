@@ -18,12 +18,13 @@ def test_what_is_alive_after_new_modules_is_frozen_once(monkeypatch: pytest.Monk
     resources.spare_the_collector()
     frozen = gc.get_freeze_count()
     assert frozen > 10_000  # the loaded libraries' objects
-    # A run that loads nothing new freezes nothing: what it made is still collected.
-    made = [[n] for n in range(1_000)]
+    # A run that loads nothing new freezes nothing: what it made is still collected. (Frozen
+    # objects that die are freed all the same, so the count can only fall.)
+    made = [[n] for n in range(20_000)]
     resources.spare_the_collector()
-    assert gc.get_freeze_count() == frozen
-    # A run that imported a module freezes what is alive then.
+    assert gc.get_freeze_count() <= frozen
+    # A run that imported a module freezes what is alive then: the lists made above too.
     monkeypatch.setitem(sys.modules, "vsm_test_module", types.ModuleType("vsm_test_module"))
     resources.spare_the_collector()
-    assert gc.get_freeze_count() >= frozen + len(made)
+    assert gc.get_freeze_count() >= frozen + len(made) // 2
     gc.unfreeze()

@@ -9,6 +9,7 @@ is either the one a fresh search of the same data gives, or none at all.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,7 +151,9 @@ def test_a_file_that_cannot_be_written_keeps_nothing_and_says_so(
         yield
 
     monkeypatch.setattr(wh, "transaction", refused)
-    assert not keep_findings(wh, "Orders", stamp, (), fresh(wh, "Orders"))
+    found = fresh(wh, "Orders")
+    with caplog.at_level(logging.WARNING, logger="warehouse.kept_findings"):
+        assert not keep_findings(wh, "Orders", stamp, (), found)
     assert kept_findings(wh, "Orders", ()) is None
     assert "cannot keep the findings of Orders" in caplog.text
 

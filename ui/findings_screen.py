@@ -2,7 +2,9 @@
 
 The findings (metrics.findings) are computed once per data version, offering
 and set of recorded changes, and shared by every session (`st.cache_resource`,
-keyed by plain values): they take 0.1–3 s per offering. The verdicts are read
+keyed by plain values): they take 0.1–3 s per offering. Once found they are kept in
+the warehouse for that data (warehouse.kept_findings), so a restarted server, or a
+command-line import that looked for them already, shows them without looking. The verdicts are read
 fresh on every run: a few rows, which this page writes. Stream health shows
 each offering's top finding still to review (`top_finding_line`).
 

@@ -1687,33 +1687,29 @@ def finding_cases(of: OfferingFindings, f: Finding) -> pl.DataFrame:
     """
     ev = f.evidence
     wait, process = pl.col("wait_before_s"), pl.col("process_s")
-    at_step = (
-        of.work(["case_id", "start", "wait_before_s", "process_s"], f.step)
-        if f.step is not None
-        and f.kind in ("bottleneck", "non_value_step", "slower_than_standard", "high_variance")
-        else None
-    )
+
+    def at_step() -> pl.DataFrame:
+        """The work instances of the finding's step, the columns the figures read."""
+        frame = of.work(["case_id", "start", "wait_before_s", "process_s"], f.step)
+        return frame if f.step is not None else frame.clear()
+
     rows: pl.DataFrame
     if f.kind == "bottleneck":
-        assert at_step is not None
-        rows = _per_case(at_step.filter(wait.is_not_null()), wait)
+        rows = _per_case(at_step().filter(wait.is_not_null()), wait)
     elif f.kind == "rework_loop":
         edge = of.rounds.filter(
             (pl.col("from_activity") == ev["from_step"]) & (pl.col("to_activity") == ev["to_step"])
         )
         rows = _per_case(edge, pl.col("added_s"))
     elif f.kind == "non_value_step":
-        assert at_step is not None
-        rows = _per_case(at_step, wait.fill_null(0.0) + process.fill_null(0.0))
+        rows = _per_case(at_step(), wait.fill_null(0.0) + process.fill_null(0.0))
     elif f.kind == "slower_than_standard":
-        assert at_step is not None
-        measured = at_step.filter(pl.col("start").is_not_null() & process.is_not_null())
+        measured = at_step().filter(pl.col("start").is_not_null() & process.is_not_null())
         beyond = measured.filter(process > ev["standard_s"])
         rows = _per_case(beyond, process - ev["standard_s"])
     elif f.kind == "high_variance":
-        assert at_step is not None
         column = wait if ev["measure"] == "wait" else process
-        rows = _per_case(at_step.filter(column > ev["p50_s"]), column - ev["p50_s"])
+        rows = _per_case(at_step().filter(column > ev["p50_s"]), column - ev["p50_s"])
     elif f.kind in ("lead_time_shift", "step_wait_shift"):
         rows = (
             _watched_series(of, f)

@@ -9,7 +9,16 @@ saying which bound and what to do. README.md ("Limits") lists them for users.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+
+
+def env_count(name: str, default: int) -> int:
+    """A count from the environment variable `name` (digits, `_` allowed), else `default`:
+    how a server with memory to spare moves the bounds that say so."""
+    text = os.environ.get(name, "").strip().replace("_", "")
+    return int(text) if text.isdigit() else default
+
 
 MAX_UPLOAD_MB = 200
 """The largest file the Data page accepts, in megabytes: `server.maxUploadSize` in

@@ -662,20 +662,16 @@ def folded(of: OfferingFindings, rows: list[Reviewed]) -> None:
             _gone_item(row)
 
 
-def _findings_limit() -> int:
-    return findings_limit()
-
-
 def too_many_steps(offering: str) -> int | None:
     """The offering's number of steps when it is more than the findings look through."""
     cases = derived().cases
     steps = int(cases.filter(pl.col("offering") == offering)["n_instances"].sum())
-    return steps if steps > _findings_limit() else None
+    return steps if steps > findings_limit() else None
 
 
 def _too_many_words(offering: str, steps: int) -> str:
     return (
-        f"{plain(offering)} has {steps:,} steps: more than the {_findings_limit():,} the "
+        f"{plain(offering)} has {steps:,} steps: more than the {findings_limit():,} the "
         "findings look through on this server, which would take more memory than it has "
         "for every person using it. "
         "An administrator can raise the limit (`VSM_FINDINGS_MAX_STEPS`) on a server with "

@@ -15,7 +15,6 @@ from __future__ import annotations
 import atexit
 import gc
 import logging
-import os
 import sys
 import threading
 import time
@@ -83,12 +82,6 @@ def _import_warm_up() -> None:
 
 def warehouse_path() -> str:
     return str(resolve_db_path())
-
-
-def env_count(name: str, default: int) -> int:
-    """A count from the environment variable `name` (digits, `_` allowed), else `default`."""
-    text = os.environ.get(name, "").strip().replace("_", "")
-    return int(text) if text.isdigit() else default
 
 
 APP_DUCKDB_MEMORY = "1GB"

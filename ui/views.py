@@ -33,9 +33,10 @@ from metrics.filters import (
 )
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
+from model.limits import env_count
 from ui.filters import FilterChoices
 from ui.format import plain
-from ui.resources import data_version, env_count, open_warehouse, warehouse
+from ui.resources import data_version, open_warehouse, warehouse
 from warehouse.derived import (
     Stored,
     load_stored,

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -33,6 +32,7 @@ import duckdb
 import polars as pl
 
 from metrics.findings import Finding, offering_findings
+from model.limits import env_count
 from warehouse.db import WarehouseError
 from warehouse.derived import DERIVATION_VERSION, has_table, load_stored
 from warehouse.experiments import experiments
@@ -50,8 +50,7 @@ memory per million steps at their peak, and one server's memory is every person'
 
 def findings_limit() -> int:
     """FINDINGS_MAX_STEPS, or `VSM_FINDINGS_MAX_STEPS` when set to a whole number."""
-    text = os.environ.get("VSM_FINDINGS_MAX_STEPS", "").replace("_", "").strip()
-    return int(text) if text.isdigit() else FINDINGS_MAX_STEPS
+    return env_count("VSM_FINDINGS_MAX_STEPS", FINDINGS_MAX_STEPS)
 
 
 def _findings_digest() -> str:
@@ -92,16 +91,12 @@ def as_dates(changes: Changes) -> list[tuple[datetime, str]]:
     return [(datetime.fromisoformat(iso), name) for iso, name in changes]
 
 
-def _has_table(cur: duckdb.DuckDBPyConnection) -> bool:
-    return has_table(cur, "derived_findings")
-
-
 def derived_stamp(wh: Warehouse, offering: str) -> datetime | None:
     """When the offering's stored derivation of this release was made (None when it has
     none): the findings kept with it serve only it."""
     cur = wh._cursor()
     try:
-        if not _has_table(cur):
+        if not has_table(cur, "derived_findings"):
             return None
         rows = cur.execute(
             "SELECT derived_at FROM derived_state WHERE offering = ? AND version = ?",
@@ -117,7 +112,7 @@ def kept_findings(wh: Warehouse, offering: str, changes: Changes) -> list[Findin
     recorded changes, or None when none are (never looked for, or since changed)."""
     cur = wh._cursor()
     try:
-        if not _has_table(cur):
+        if not has_table(cur, "derived_findings"):
             return None
         rows = cur.execute(
             "SELECT f.findings FROM derived_findings f JOIN derived_state s USING (offering) "
@@ -141,7 +136,7 @@ def keep_findings(
     then looks again after a restart, as before)."""
     try:
         with wh.transaction() as cur:
-            if not _has_table(cur):
+            if not has_table(cur, "derived_findings"):
                 return False
             current = cur.execute(
                 "SELECT 1 FROM derived_state WHERE offering = ? AND version = ? AND derived_at = ?",
@@ -188,7 +183,7 @@ def find_missing(wh: Warehouse, max_steps: int | None = None) -> list[str]:
     limit = findings_limit() if max_steps is None else max_steps
     cur = wh._cursor()
     try:
-        if not _has_table(cur):
+        if not has_table(cur, "derived_findings"):
             return []
         derived = cur.execute(
             "SELECT offering FROM derived_state WHERE version = ? AND instances BETWEEN 1 AND ? "

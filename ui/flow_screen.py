@@ -10,10 +10,13 @@ import polars as pl
 import streamlit as st
 
 from charts.flow import arrivals_chart, wip_chart
+from metrics import figures
+from metrics.filters import CaseFilter
 from metrics.flow import flow_per_period, littles_law, wip_daily
-from metrics.steps import main_path, rolled_pct_c_and_a, steps
+from metrics.steps import main_path, rolled_pct_c_and_a
 from metrics.variants import variants
 from ui.format import explain, share
+from ui.views import view_figure
 from ui.widgets import chart_downloads, slug, table
 
 
@@ -103,15 +106,12 @@ def littles_law_check(
         table(shown, f"littles-law-{slug(offering)}", "flow_little")
 
 
-def first_time_right(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) -> None:
+def first_time_right(offering: str, spec: CaseFilter, cases: pl.DataFrame) -> None:
     """Rolled %C&A: the share of cases that would pass every step of the main path without
-    doing one again."""
-    step_frame, path = (
-        frame.lazy()
-        for frame in pl.collect_all(
-            [steps(instances.lazy(), by=()), main_path(variants(cases.lazy(), by=()), by=())]
-        )
-    )
+    doing one again. `spec` is the view's filter (its steps' figures are computed once
+    per view: ui.views.view_figure)."""
+    step_frame = view_figure(spec, figures.steps).lazy()
+    path = main_path(variants(cases.lazy(), by=()), by=()).collect().lazy()
     rolled = rolled_pct_c_and_a(step_frame, path, by=()).collect()
     per_step = (
         step_frame.join(path, on="activity", how="inner")

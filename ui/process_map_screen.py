@@ -10,25 +10,26 @@ import streamlit as st
 
 from charts.export import dot_to, graphviz_available
 from charts.process_map import Mode, process_map_dot
+from metrics import figures
+from metrics.filters import CaseFilter
 from metrics.process_map import (
     END,
     START,
-    activity_ranking,
     directly_follows,
     keep_paths,
     top_activities,
 )
 from metrics.selection import Selection
-from metrics.steps import bottleneck, steps
+from metrics.steps import bottleneck
 from ui.drill import open_cases
 from ui.format import explain, in_unit, plain, table_unit, unit_label
+from ui.views import view_figure
 from ui.widgets import scroll_sideways, seed_from_url, slug, table
 
 MODES: dict[str, str] = {
     "frequency": "How often",
     "performance": "How long they wait",
 }
-MANY_ACTIVITIES = 20
 MANY_ARROWS = 40
 
 
@@ -43,9 +44,12 @@ class MapView:
     dot: str
 
 
-def map_controls(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) -> MapView:
-    """The switch and the two sliders, and the map they select."""
-    ranking = activity_ranking(instances.lazy(), cases.lazy()).collect()
+def map_controls(
+    offering: str, spec: CaseFilter, instances: pl.LazyFrame, cases: pl.DataFrame
+) -> MapView:
+    """The switch and the two sliders, and the map they select. `spec` is the view's
+    filter: the figures of its first look are computed once per view (ui.views.view_figure)."""
+    ranking = view_figure(spec, figures.ranking)
     n = ranking.height
     seed_from_url("pm_mode", "p_map", list(MODES), "frequency")
     left, mid, right = st.columns([2, 2, 2], gap="large")
@@ -68,7 +72,7 @@ def map_controls(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) ->
             "Steps shown",
             1,
             n,
-            value=min(n, MANY_ACTIVITIES),
+            value=min(n, figures.MANY_ACTIVITIES),
             key="pm_activities",
             help="The most frequent steps. A hidden step is skipped over: its cases go straight "
             "from the step before it to the step after it.",
@@ -76,7 +80,11 @@ def map_controls(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) ->
     else:
         shown = n
     keep = top_activities(ranking, shown)
-    edges = directly_follows(instances.lazy(), cases.lazy(), keep).collect()
+    edges = (
+        view_figure(spec, figures.arrows)
+        if shown == min(n, figures.MANY_ACTIVITIES)
+        else directly_follows(instances.lazy(), cases.lazy(), keep).collect()
+    )
     default_paths = 100 if edges.height <= MANY_ARROWS else 20
     paths = right.slider(
         "Paths shown (%)",
@@ -91,7 +99,7 @@ def map_controls(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) ->
     )
     kept = keep_paths(edges, paths / 100)
     nodes = ranking.filter(pl.col("activity").is_in(keep))
-    neck = bottleneck(steps(instances.lazy(), by=()), by=()).collect()
+    neck = bottleneck(view_figure(spec, figures.steps).lazy(), by=()).collect()
     neck_name = neck["activity"][0] if neck.height else None
     dot = process_map_dot(nodes, kept, mode, neck_name, title=offering)
     return MapView(mode, nodes, kept, n, _arrows(edges), neck_name, dot)

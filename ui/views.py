@@ -24,6 +24,7 @@ from typing import Any, TypeVar, cast
 import polars as pl
 import streamlit as st
 
+from metrics import figures
 from metrics.filters import (
     CaseFilter,
     attribute_names,
@@ -42,6 +43,7 @@ from warehouse.derived import (
     load_stored,
     prepare_derivation,
     stale_offerings,
+    stored_figure,
     stored_health,
 )
 
@@ -177,6 +179,12 @@ _FIGURES: dict[str, Callable[[pl.LazyFrame, pl.DataFrame], Any]] = {}
 
 @st.cache_resource(show_spinner=False, max_entries=32, hash_funcs={CaseFilter: repr})
 def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
+    stored = figures.name_of(_FIGURES[name])
+    offerings = spec.offerings or ()
+    if stored is not None and len(offerings) == 1 and spec == CaseFilter(offerings=offerings):
+        kept = stored_figure(open_warehouse(path), offerings[0], stored)  # every case of one
+        if kept is not None:
+            return kept
     instances, cases = _view(path, version, spec)
     return _FIGURES[name](instances, cases)
 
@@ -185,7 +193,8 @@ def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame]
     """`compute(instances, cases)` of the view `spec` selects, computed once per data
     version and view and shared by every session: a page that runs again for a click in
     it (a box of the map, a step, a case) or another person opening the same view does
-    not compute its figures again. `compute` is a module-level function of the two
+    not compute its figures again. The default view of one offering (every case) of a
+    figure in `metrics.figures.STORED` is read as stored with its derivation. `compute` is a module-level function of the two
     frames alone; what it returns is shared, never to be changed."""
     name = f"{compute.__module__}.{compute.__qualname__}"
     _FIGURES.setdefault(name, compute)

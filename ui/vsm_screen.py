@@ -19,18 +19,17 @@ import polars as pl
 import streamlit as st
 
 from charts.vsm import SELECTION, ladder_figures, map_size, value_stream_map_chart
+from metrics import figures
 from metrics.filters import CaseFilter
 from metrics.periods import period_bounds
 from metrics.selection import Selection, select_cases
-from metrics.steps import steps
 from metrics.summary import case_summary
-from metrics.variants import NO_STEP_YET, VARIANT_SEPARATOR, variants
+from metrics.variants import NO_STEP_YET, VARIANT_SEPARATOR
 from metrics.vsm import (
     BRANCH_CASE_SHARE,
     MAIN_PATH_CASE_SHARE,
     ValueStream,
     ladder,
-    value_stream,
     variant_difference,
 )
 from model.units import UNITS
@@ -40,7 +39,6 @@ from ui.format import duration_text, explain, in_unit, plain, share, table_unit,
 from ui.views import view_figure
 from ui.widgets import chart_downloads, csv_download, scroll_sideways, slug
 
-TOP_VARIANTS = 12
 _DIFFERS = "How it differs from the most common"
 # A table wraps its text only in rows at least twice the usual height.
 _WRAPPING_ROW, _ROW, _HEADER = 70, 35, 38
@@ -133,21 +131,9 @@ def _picked_row(event: Any) -> int | None:
     return int(rows[0]) if rows else None
 
 
-def _value_stream(instances: pl.LazyFrame, cases: pl.DataFrame) -> ValueStream:
-    return value_stream(instances.lazy(), cases.lazy())
-
-
-def _top_variants(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return variants(cases.lazy(), by=()).head(TOP_VARIANTS).collect()
-
-
-def _steps(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return steps(instances.lazy(), by=()).collect()
-
-
 def draw_map(view: MapView) -> ValueStream:
     """The map, its ladder's totals and the case figures above it, and its downloads."""
-    vs = view_figure(view.spec, _value_stream)
+    vs = view_figure(view.spec, figures.value_stream)
     totals = ladder(vs.boxes)
     completed = int(view.cases["completed"].sum())
     st.markdown(
@@ -299,7 +285,7 @@ def _reading_guide(vs: ValueStream, totals: dict[str, Any], period: str, width: 
 def variants_table(view: MapView) -> None:
     """The most frequent variants, each told apart by how it differs from the most common
     one (written out above the table), with its cases and lead times; a row opens its cases."""
-    frame = view_figure(view.spec, _top_variants)
+    frame = view_figure(view.spec, figures.top_variants)
     walked = frame.filter(pl.col("length") > 0)
     top = walked.row(0, named=True) if walked.height else None
     reference: list[str] = list(top["variant"]) if top else []
@@ -366,7 +352,7 @@ def variants_table(view: MapView) -> None:
 def steps_table(view: MapView, vs: ValueStream) -> None:
     """Every step of the offering, on the map or not, with the map's figures; a row opens
     its cases."""
-    frame = view_figure(view.spec, _steps).join(
+    frame = view_figure(view.spec, figures.steps).join(
         vs.boxes.select("activity", "column", "queue"), on="activity", how="left"
     )
     unit = table_unit(frame, ["process_time_s_p50", "wait_before_s_p50", "wait_before_s_p85"])

@@ -14,17 +14,12 @@ from charts.waits import (
     wait_ecdf_chart,
     wait_heatmap_chart,
 )
+from metrics import figures
 from metrics.filters import CaseFilter
 from metrics.selection import Selection
-from metrics.summary import case_summary
-from metrics.transitions import transitions
 from metrics.waits import (
     case_timeline,
-    slowest_cases,
-    step_waits,
-    wait_ecdf,
     waiting_now,
-    waits_by_weekday_hour,
 )
 from model.units import unit_for
 from ui.drill import open_case, open_cases
@@ -37,44 +32,20 @@ MAX_STEPS = 25
 """More rows than this and a chart stops being readable: show the steps with the most waiting."""
 
 
-def _step_waits(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return step_waits(instances.lazy()).collect()
-
-
-def _case_summary(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return case_summary(cases.lazy()).collect()
-
-
-def _ecdf(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return wait_ecdf(instances.lazy()).collect()
-
-
-def _weekday_hours(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return waits_by_weekday_hour(instances.lazy()).collect()
-
-
-def _transitions(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return transitions(instances.lazy(), by=()).collect()
-
-
-def _slowest(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    return slowest_cases(instances.lazy(), cases.lazy(), n=20).collect()
-
-
 def wait_overview(
     spec: CaseFilter, offering: str, cases: pl.DataFrame
 ) -> tuple[pl.DataFrame, str, bool]:
     """The headline, the per-step distributions and their table; returns (step waits, unit,
     log). `spec` is the view's filter: its figures are computed once per view
     (ui.views.view_figure), as are the other sections'."""
-    frame = view_figure(spec, _step_waits)
+    frame = view_figure(spec, figures.waits_by_step)
     if frame.height == 0:
         st.info("Nothing waited in this view: no case has a second step yet.")
         st.stop()
     # One unit that reads well across the axis, which runs to about the longest p95.
     unit = unit_for(float(frame["wait_s_p95"].max()) / 3)  # type: ignore[arg-type]
     neck = frame.filter(pl.col("is_bottleneck"))
-    head = view_figure(spec, _case_summary).row(0, named=True)
+    head = view_figure(spec, figures.summary).row(0, named=True)
     text = (
         f"**{cases.height:,} cases** ({head['completed_cases']:,} completed) with "
         f"**{int(frame['waits'].sum()):,} waits** before a step."
@@ -152,7 +123,9 @@ def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
     neck = frame.filter(pl.col("is_bottleneck"))["activity"]
     frame = _most_waiting(frame)
     st.markdown("**How long waits last, step by step**")
-    ecdf = view_figure(spec, _ecdf).filter(pl.col("activity").is_in(frame["activity"].implode()))
+    ecdf = view_figure(spec, figures.ecdf).filter(
+        pl.col("activity").is_in(frame["activity"].implode())
+    )
     lines = wait_ecdf_chart(
         ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
     )
@@ -171,7 +144,7 @@ def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
         )
     )
     st.markdown("**When the waiting ends: the weekday and hour steps start**")
-    hours = view_figure(spec, _weekday_hours)
+    hours = view_figure(spec, figures.weekday_hours)
     heat = wait_heatmap_chart(hours, unit)
     st.altair_chart(heat, width="stretch")
     chart_downloads(partial(heat.properties, width=820), "waits-by-weekday-and-hour", "waits_heat")
@@ -210,7 +183,7 @@ def cases_waiting(
         )
     )
     frame = everyone.filter(pl.col("current_step") == step)
-    nxt = view_figure(spec, _transitions).filter(pl.col("from_activity") == step)
+    nxt = view_figure(spec, figures.transitions).filter(pl.col("from_activity") == step)
     hint = ""
     if nxt.height:
         top = nxt.row(0, named=True)
@@ -254,7 +227,7 @@ def cases_waiting(
 
 
 def slowest(spec: CaseFilter, cases: pl.DataFrame, offering: str) -> pl.DataFrame:
-    frame = view_figure(spec, _slowest)
+    frame = view_figure(spec, figures.slowest)
     if frame.height == 0:
         st.info("No case has completed in this view yet.")
         return frame

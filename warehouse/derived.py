@@ -43,6 +43,7 @@ import polars as pl
 from metrics import cases as _cases_module
 from metrics import derive as _derive_module
 from metrics import derived as _derived_module
+from metrics import figures as page_figures
 from metrics import working_time as _working_time_module
 from metrics.cases import CASE_SCHEMA, case_table, ending_counts, merge_ending_counts
 from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA, derive_instances
@@ -81,6 +82,7 @@ def _report_digest() -> str:
     h = hashlib.sha256(f"{DERIVATION_VERSION} polars {pl.__version__}".encode())
     h.update(Path(__file__).read_bytes())  # what _store_report reads and how
     for name in (
+        "figures",
         "filters",
         "health",
         "periods",
@@ -89,6 +91,9 @@ def _report_digest() -> str:
         "steps",
         "summary",
         "transitions",
+        "variants",
+        "vsm",
+        "waits",
     ):
         h.update(Path(str(import_module(f"metrics.{name}").__file__)).read_bytes())
     return h.hexdigest()[:16]
@@ -148,7 +153,7 @@ def _start_tables(wh: Warehouse) -> None:
         cur.execute("DROP TABLE IF EXISTS derived_instances").complete()
         cur.execute("DROP TABLE IF EXISTS derived_cases").complete()
         cur.execute("DELETE FROM derived_state").complete()
-        for kept in ("derived_reports", "derived_findings"):
+        for kept in ("derived_reports", "derived_findings", "derived_figures"):
             if has_table(cur, kept):
                 cur.execute(f"DELETE FROM {kept}").complete()
         for name, schema in (
@@ -347,18 +352,23 @@ steps at its peak, on top of what the import's own transaction holds."""
 
 
 def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -> None:
-    """Store the offering's report and Stream health row from its stored derivation,
-    inside the caller's transaction: the `report` command and Stream health's first view
-    answer from them without reading a step.
+    """Store the offering's report, Stream health row and page figures from its stored
+    derivation, inside the caller's transaction: the `report` command, Stream health's
+    first view and the default views of the value stream map and Waits pages answer
+    from them without reading a step.
 
     The report is `metrics.report.report` of every case in elapsed time: an offering
     with a calendar on is stored in working time, which the command does not count
     unless told, so it gets none. The health row is `metrics.health.default_health`, on
-    the stored clock, as the page shows it. An offering of more than REPORT_MAX_STEPS
-    steps costs an import too much: it gets neither."""
+    the stored clock, as the page shows it; the figures are `metrics.figures.STORED` of
+    every case, as the pages compute them of the stored steps. An offering of more than
+    REPORT_MAX_STEPS steps costs an import too much: it gets none of them."""
     if not _has_reports(cur):
         return
+    with_figures = has_table(cur, "derived_figures")
     cur.execute("DELETE FROM derived_reports WHERE offering = ?", [offering]).complete()
+    if with_figures:
+        cur.execute("DELETE FROM derived_figures WHERE offering = ?", [offering]).complete()
     if n_steps > REPORT_MAX_STEPS:
         return
     cases = _in_order(
@@ -369,7 +379,9 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     )
     if cases.height == 0:
         return
-    used = [c for c in INSTANCE_SCHEMA if c in STEP_COLUMNS or c in HEALTH_STEP_COLUMNS]
+    used = [
+        c for c in INSTANCE_SCHEMA if with_figures or c in STEP_COLUMNS or c in HEALTH_STEP_COLUMNS
+    ]
     columns = ", ".join(f'"{c}"' for c in used)
     steps = _in_order(
         _read(cur, f"SELECT {columns} FROM derived_instances WHERE offering = ?", [offering]).cast(
@@ -390,6 +402,12 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
         "INSERT INTO derived_reports VALUES (?, ?, ?, ?, ?)",
         [offering, REPORT_VERSION, figures, basis, health.getvalue()],
     ).complete()
+    if with_figures:
+        for name, compute in page_figures.STORED.items():
+            blob, rest = page_figures.encode(compute(steps.lazy(), cases))
+            cur.execute(
+                "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
+            ).complete()
 
 
 def _current_reports(cur: duckdb.DuckDBPyConnection, what: str, offerings: Sequence[str]) -> list:
@@ -431,6 +449,24 @@ def stored_health(wh: Warehouse, offerings: Sequence[str]) -> pl.DataFrame | Non
     if not rows:
         return pl.DataFrame(schema=HEALTH_SCHEMA)
     return pl.concat([pl.read_parquet(io.BytesIO(blob)) for _, blob in rows]).sort("offering")
+
+
+def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:
+    """The figure `name` of `metrics.figures.STORED` over every case of `offering`, as
+    stored at the last change, or None when there is none of this release."""
+    cur = wh._cursor()
+    try:
+        if not has_table(cur, "derived_figures"):
+            return None
+        rows = cur.execute(
+            "SELECT f.figure, f.rest FROM derived_figures f "
+            "JOIN derived_reports r USING (offering) JOIN derived_state s USING (offering) "
+            "WHERE f.offering = ? AND f.name = ? AND r.version = ? AND s.version = ?",
+            [offering, name, REPORT_VERSION, DERIVATION_VERSION],
+        ).fetchall()
+    finally:
+        cur.close()
+    return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
 
 
 def _unreported(wh: Warehouse) -> list[str]:
@@ -574,6 +610,50 @@ SCAN_BATCH_ROWS = 250_000
 """Rows of one batch a scan of the stored steps hands to polars."""
 
 
+def _at(node: Any, *keys: str) -> Any:
+    """node[keys[0]][keys[1]]..., or None where one is missing."""
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _text_equalities(predicate: pl.Expr | None) -> list[tuple[str, str]]:
+    """The (column, value) of the `pl.col(text column) == "value"` terms `predicate`
+    requires (itself or a term of its `&`s): one case's steps are then read as DuckDB
+    finds them, not by handing every step of the offering to polars. Any other term is
+    left to polars alone; so is every term of an expression this cannot read."""
+    if predicate is None:
+        return []
+    try:
+        tree = json.loads(predicate.meta.serialize(format="json"))
+    except (ValueError, pl.exceptions.PolarsError):
+        return []
+    found: list[tuple[str, str]] = []
+
+    def text(node: Any) -> str | None:
+        scalar = _at(node, "Literal", "Scalar")
+        value = scalar.get("String") if isinstance(scalar, dict) else None
+        return value if isinstance(value, str) else None
+
+    def walk(node: Any) -> None:
+        binary = _at(node, "BinaryExpr")
+        if not isinstance(binary, dict):
+            return
+        if binary.get("op") == "And":
+            walk(binary.get("left"))
+            walk(binary.get("right"))
+        elif binary.get("op") == "Eq":
+            sides = [binary.get("left"), binary.get("right")]
+            for column, literal in (sides, sides[::-1]):
+                name, value = _at(column, "Column"), text(literal)
+                if isinstance(name, str) and INSTANCE_SCHEMA.get(name) == pl.String and value:
+                    found.append((name, value))
+                    return
+
+    walk(tree)
+    return found
+
+
 def _scan_offering(wh: Warehouse, offering: str, shift: int) -> pl.LazyFrame:
     """A lazy scan of one offering's stored steps (INSTANCE_SCHEMA, in stored order),
     numbered as `_read_cases` numbers their cases. Each collect reads only the columns
@@ -594,13 +674,17 @@ def _scan_offering(wh: Warehouse, offering: str, shift: int) -> pl.LazyFrame:
         read = [c for c in INSTANCE_SCHEMA if c in read] or ["case_index"]
         columns = ", ".join(f'"{c}"' for c in read)
         sql = f"SELECT {columns} FROM derived_instances WHERE offering = ?"
+        params: list[object] = [offering]
+        for column, value in _text_equalities(predicate):
+            sql += f' AND "{column}" = ?'  # a narrowing only: polars filters again below
+            params.append(value)
         if n_rows is not None and predicate is None:
             sql += f" LIMIT {int(n_rows)}"
         schema = {c: INSTANCE_SCHEMA[c] for c in read}
         left = n_rows
         cur = wh._cursor()
         try:
-            reader = cur.sql(sql, params=[offering]).to_arrow_reader(SCAN_BATCH_ROWS)
+            reader = cur.sql(sql, params=params).to_arrow_reader(SCAN_BATCH_ROWS)
             for batch in reader:
                 frame = _shifted(pl.DataFrame(pl.from_arrow(batch)).cast(schema), shift)  # type: ignore[arg-type]
                 if predicate is not None:

@@ -248,6 +248,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        16,
+        "the figures of each offering's value stream map and Waits page, stored with its report",
+        """
+        CREATE TABLE derived_figures (
+            offering    VARCHAR NOT NULL,
+            name        VARCHAR NOT NULL,
+            figure      BLOB NOT NULL,
+            rest        VARCHAR,
+            PRIMARY KEY (offering, name)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

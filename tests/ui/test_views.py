@@ -66,46 +66,61 @@ def test_a_view_is_what_its_filter_selects(
         assert int(counted["len"].sum()) == int(selected["n_instances"].sum())
 
 
-def test_a_pages_figures_are_computed_once_per_view_and_data_version(
+def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_version(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Clicking in a page runs it again: the value stream map and the Waits page do not
-    compute their figures again for the same view, only for another view or new data."""
-    import ui.vsm_screen
-    import ui.waits_screen
+    """The value stream map, Waits, Process map and Flow pages read the figures of their
+    default view (every case of one offering) as stored with the derivation. Any
+    other view computes them once: clicking in the page runs it again, and computes
+    nothing again for the same view, only for another view or new data."""
+    import metrics.figures
     from pipelines.ingest import ImportOptions, ingest
     from tests.ui.apptest import no_exceptions, run_app
     from ui.resources import open_warehouse
 
     calls: list[str] = []
+    watched = {"_value_stream", "wait_ecdf", "directly_follows", "_steps", "activity_ranking"}
 
-    def counted(name: str, module: object) -> None:
-        real = getattr(module, name)
+    def counted(name: str) -> None:
+        real = getattr(metrics.figures, name)
 
         def wrapper(*args: object, **kwargs: object) -> object:
-            calls.append(name)
+            if name in watched:
+                calls.append(name)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(module, name, wrapper)
+        monkeypatch.setattr(metrics.figures, name, wrapper)
 
-    counted("value_stream", ui.vsm_screen)
-    counted("wait_ecdf", ui.waits_screen)
+    for name in watched:
+        counted(name)
+    for page in ("app_pages/process_map.py", "app_pages/flow.py"):
+        no_exceptions(run_app(demo_copy, page, monkeypatch))
+    assert calls == []
+    watched -= {"directly_follows", "_steps", "activity_ranking"}
     at = run_app(demo_copy, "app_pages/vsm.py", monkeypatch)
     no_exceptions(at)
+    stored_text = [str(m.value) for m in at.markdown]
+    assert calls == []
+    assert "1,196 cases" in stored_text[0]  # the map's headline, of the stored figures
+    # Completed cases only: another view, computed once.
+    at.sidebar.toggle[0].set_value(True).run()
     map_text = [str(m.value) for m in at.markdown]
     at.run()
     no_exceptions(at)
-    assert calls == ["value_stream"]
+    assert calls == ["_value_stream"]
     assert [str(m.value) for m in at.markdown] == map_text  # the same map, read again
+    assert map_text != stored_text
     at.switch_page("app_pages/waits.py").run()
+    no_exceptions(at)
+    assert not at.sidebar.toggle[0].value and calls == ["_value_stream"]
+    at.sidebar.toggle[0].set_value(True).run()
     at.run()
     no_exceptions(at)
-    assert calls == ["value_stream", "wait_ecdf"]
-    # Another view (completed cases only) computes its own.
-    at.sidebar.toggle[0].set_value(True).run()
-    no_exceptions(at)
-    assert calls == ["value_stream", "wait_ecdf", "wait_ecdf"]
-    # New data (stored by the app's own connection, as every change is): computed again.
+    assert calls == ["_value_stream", "wait_ecdf"]
+    # New data (stored by the app's own connection, as every change is): the import
+    # stores the touched offering's figures, the other view computes its own again and
+    # the default view reads the stored ones.
+    calls.clear()
     csv = "case,activity,start,end\nN-1,Quote,2026-10-01 09:00,2026-10-01 10:00\n"
     ingest(
         open_warehouse(str(demo_copy)),
@@ -113,6 +128,13 @@ def test_a_pages_figures_are_computed_once_per_view_and_data_version(
         "one.csv",
         ImportOptions(offering="Custom formulation"),
     )
+    assert calls == ["_value_stream", "wait_ecdf"]
     at.run()
     no_exceptions(at)
-    assert calls[-1] == "wait_ecdf" and len(calls) == 4
+    assert calls == ["_value_stream", "wait_ecdf", "wait_ecdf"]
+    at.sidebar.toggle[0].set_value(False).run()
+    no_exceptions(at)
+    at.switch_page("app_pages/vsm.py").run()
+    no_exceptions(at)
+    assert calls == ["_value_stream", "wait_ecdf", "wait_ecdf"]
+    assert "1,197 cases" in at.markdown[0].value

@@ -10,6 +10,7 @@ no offering may be left for a page to derive.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,10 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from metrics import figures
 from metrics.derived import Derived, derive_all
 from metrics.filters import CaseFilter
 from metrics.health import default_health
 from metrics.report import report
+from metrics.vsm import ValueStream
 from metrics.working_time import Calendar
 from pipelines.ingest import ImportOptions, ingest
 from warehouse import Warehouse, WarehouseError
@@ -37,9 +40,11 @@ from warehouse.derived import (
     load_derivation,
     load_stored,
     stale_offerings,
+    stored_figure,
     stored_health,
     stored_report,
 )
+from warehouse.schema import LATEST_VERSION
 
 CALENDAR = {
     "timezone": "Europe/Amsterdam",
@@ -117,14 +122,31 @@ def assert_stored_is_fresh(wh: Warehouse) -> None:
         if alone.instances.height > derived_module.REPORT_MAX_STEPS:
             assert found is None
             assert stored_health(wh, [offering]) is None
+            assert all(stored_figure(wh, offering, name) is None for name in figures.STORED)
             continue
         assert_frame_equal(
             stored_health(wh, [offering]), health.filter(pl.col("offering") == offering)
         )
+        # The value stream map and Waits pages read their default view's figures as
+        # stored: those the page computes of the offering's every case.
+        steps = again.instances.filter(pl.col("offering") == offering).lazy()
+        cases = again.cases.filter(pl.col("offering") == offering)
+        for name, compute in figures.STORED.items():
+            assert_same_figure(stored_figure(wh, offering, name), compute(steps, cases))
         if offering in on:
             assert found is None
         else:
             assert found == (json.loads(json.dumps(expected[0])), expected[1])
+
+
+def assert_same_figure(stored: object, computed: object) -> None:
+    if isinstance(computed, pl.DataFrame):
+        assert isinstance(stored, pl.DataFrame)
+        assert_frame_equal(stored, computed)
+        return
+    assert isinstance(stored, ValueStream) and isinstance(computed, ValueStream)
+    assert_frame_equal(stored.boxes, computed.boxes)
+    assert dataclasses.replace(stored, boxes=computed.boxes) == computed
 
 
 rows = st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=25)
@@ -251,10 +273,17 @@ def test_a_release_that_reports_otherwise_stores_the_reports_again_once(
         ingest(wh, BOARD, "tickets.csv")
         expected = {o: stored_report(wh, o) for o in wh.offerings()}
         health = stored_health(wh, wh.offerings())
-        # An older release's reports (its derivation is this one's).
+        steps = stored_figure(wh, "tickets", "steps")
+        assert isinstance(steps, pl.DataFrame) and steps["activity"].to_list() == [
+            "In Progress",
+            "Done",
+        ]
+        # An older release's reports and figures (its derivation is this one's).
         wh._con.execute("UPDATE derived_reports SET version = '0-older', report = '{}'")
+        wh._con.execute("DELETE FROM derived_figures WHERE name = 'steps'")
         assert stored_report(wh, "tickets") is None
         assert stored_health(wh, ["tickets"]) is None
+        assert stored_figure(wh, "tickets", "ranking") is None
     with Warehouse.open(path) as wh:
         assert stale_offerings(wh) == []
         load_stored(wh, in_memory_steps=0)
@@ -262,6 +291,7 @@ def test_a_release_that_reports_otherwise_stores_the_reports_again_once(
         assert None not in expected.values()
         assert health is not None and health.height == 3
         assert_frame_equal(stored_health(wh, wh.offerings()), health)
+        assert_frame_equal(stored_figure(wh, "tickets", "steps"), steps)
 
 
 def test_a_file_that_cannot_store_the_reports_again_still_serves_its_derivation(
@@ -311,11 +341,12 @@ def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: 
             "derived_state",
             "derived_reports",
             "derived_findings",
+            "derived_figures",
         ):
             wh._con.execute(f"DROP TABLE {table}")
         wh._con.execute("DELETE FROM schema_version WHERE version >= 13")
     with Warehouse.open(path) as wh:
-        assert wh.schema_version() == 15
+        assert wh.schema_version() == LATEST_VERSION
         assert stale_offerings(wh) == ["Custom formulation"]
         assert_frame_equal(load_derivation(wh).cases, expected.cases)
 
@@ -348,6 +379,40 @@ def test_one_offering_reads_as_its_own_derivation(wh: Warehouse) -> None:
         (1, "T-2", 1),
         (2, "T-3", 0),
     ]
+
+
+def test_a_scan_reads_one_cases_steps_as_memory_filters_them(wh: Warehouse) -> None:
+    """A page that shows one case asks a scan for `case_id == x`: DuckDB finds its rows
+    rather than handing every step to polars; whatever the filter, the rows are those
+    the steps in memory give."""
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    ingest(wh, BOARD, "tickets.csv")
+    held, scanned = load_derivation(wh), load_stored(wh, in_memory_steps=0)
+    assert not scanned.in_memory
+    case, other = held.cases["case_id"][1], held.cases["case_id"][2]
+    for predicate in (
+        pl.col("case_id") == case,
+        pl.lit(case) == pl.col("case_id"),
+        (pl.col("case_id") == case) & (pl.col("activity") == "Test"),
+        (pl.col("case_id") == case) | (pl.col("case_id") == other),
+        (pl.col("case_id") == case) & (pl.col("seq") > 1),
+        pl.col("case_id") == "no such case",
+    ):
+        for offerings in (None, ["Custom formulation"]):
+            assert_frame_equal(
+                scanned.instances_of(offerings).filter(predicate).collect(),
+                held.instances.lazy()
+                .filter(pl.col("offering").is_in(offerings or wh.offerings()))
+                .filter(predicate)
+                .collect(),
+            )
+    assert derived_module._text_equalities(
+        (pl.col("case_id") == case) & (pl.col("seq") > 1) & (pl.lit("Test") == pl.col("activity"))
+    ) == [("case_id", case), ("activity", "Test")]
+    assert derived_module._text_equalities(pl.col("case_id") == case) == [("case_id", case)]
+    # An or, a number, or a column that is not text: polars alone filters them.
+    assert derived_module._text_equalities((pl.col("case_id") == case) | pl.col("is_rework")) == []
+    assert derived_module._text_equalities(pl.col("seq") == 2) == []
 
 
 def test_the_attribute_rows_are_the_distinct_attributes_of_each_case(wh: Warehouse) -> None:

@@ -1,0 +1,144 @@
+"""The figures the value stream map, Waits, Process map and Flow pages draw of a view,
+each a function of the view's steps and cases alone.
+
+Their view of every case of one offering (the pages' default) is stored with the
+offering's derivation at each change (warehouse.derived), so the first visit after a
+restart reads a few hundred rows instead of scanning millions of steps; any other view
+computes them. `encode` and `decode` turn a figure into what the warehouse stores (a
+Parquet file of its frame, and JSON of the rest) and back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from metrics.process_map import activity_ranking, directly_follows, top_activities
+from metrics.steps import steps as _steps
+from metrics.summary import case_summary
+from metrics.transitions import transitions as _transitions
+from metrics.variants import variants
+from metrics.vsm import ValueStream
+from metrics.vsm import value_stream as _value_stream
+from metrics.waits import slowest_cases, step_waits, wait_ecdf, waits_by_weekday_hour
+
+TOP_VARIANTS = 12
+"""The variants the value stream map lists."""
+
+SLOWEST = 20
+"""The slowest completed cases the Waits page lists."""
+
+MANY_ACTIVITIES = 20
+"""The steps the process map shows at first (the most frequent)."""
+
+Figure = Callable[[pl.LazyFrame, pl.DataFrame], Any]
+
+
+def value_stream(instances: pl.LazyFrame, cases: pl.DataFrame) -> ValueStream:
+    """The map (metrics.vsm.value_stream)."""
+    return _value_stream(instances.lazy(), cases.lazy())
+
+
+def top_variants(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The TOP_VARIANTS most common variants (metrics.variants)."""
+    return variants(cases.lazy(), by=()).head(TOP_VARIANTS).collect()
+
+
+def steps(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """Every step's figures (metrics.steps)."""
+    return _steps(instances.lazy(), by=()).collect()
+
+
+def waits_by_step(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The wait before each step (metrics.waits.step_waits)."""
+    return step_waits(instances.lazy()).collect()
+
+
+def summary(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The cases' headline figures (metrics.summary.case_summary)."""
+    return case_summary(cases.lazy()).collect()
+
+
+def ecdf(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The percentiles of each step's waits (metrics.waits.wait_ecdf)."""
+    return wait_ecdf(instances.lazy()).collect()
+
+
+def weekday_hours(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """When waits end, by weekday and hour (metrics.waits.waits_by_weekday_hour)."""
+    return waits_by_weekday_hour(instances.lazy()).collect()
+
+
+def transitions(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """Which step follows which, and after how long (metrics.transitions)."""
+    return _transitions(instances.lazy(), by=()).collect()
+
+
+def slowest(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The SLOWEST slowest completed cases (metrics.waits.slowest_cases)."""
+    return slowest_cases(instances.lazy(), cases.lazy(), n=SLOWEST).collect()
+
+
+def ranking(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The steps by how many cases have them (metrics.process_map.activity_ranking)."""
+    return activity_ranking(instances.lazy(), cases.lazy()).collect()
+
+
+def arrows(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The arrows between the MANY_ACTIVITIES most frequent steps, as the process map
+    first shows them (metrics.process_map.directly_follows)."""
+    keep = top_activities(ranking(instances, cases), MANY_ACTIVITIES)
+    return directly_follows(instances.lazy(), cases.lazy(), keep).collect()
+
+
+STORED: dict[str, Figure] = {
+    f.__name__: f
+    for f in (
+        value_stream,
+        top_variants,
+        steps,
+        waits_by_step,
+        summary,
+        ecdf,
+        weekday_hours,
+        transitions,
+        slowest,
+        ranking,
+        arrows,
+    )
+}
+"""The figures stored for each offering's every case, by name."""
+
+
+def name_of(figure: Figure) -> str | None:
+    """The name `figure` is stored under, or None for one that is not stored."""
+    name = getattr(figure, "__name__", None)
+    return name if name is not None and STORED.get(name) is figure else None
+
+
+def encode(value: pl.DataFrame | ValueStream) -> tuple[bytes, str | None]:
+    """(Parquet of the figure's frame, JSON of its other fields or None)."""
+    frame, rest = (value, None) if isinstance(value, pl.DataFrame) else _split(value)
+    out = io.BytesIO()
+    frame.write_parquet(out)
+    return out.getvalue(), rest
+
+
+def _split(value: ValueStream) -> tuple[pl.DataFrame, str]:
+    rest = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "boxes"}
+    return value.boxes, json.dumps(rest)
+
+
+def decode(name: str, figure: bytes, rest: str | None) -> pl.DataFrame | ValueStream:
+    """The figure `encode` gave (`name`: its key in STORED)."""
+    frame = pl.read_parquet(io.BytesIO(figure))
+    if name != "value_stream":
+        return frame
+    fields = json.loads(rest or "{}")
+    fields["path"] = tuple(fields["path"])
+    return ValueStream(boxes=frame, **fields)

@@ -1,5 +1,5 @@
-"""The figures the value stream map, Waits, Process map and Flow pages draw of a view,
-each a function of the view's steps and cases alone.
+"""The figures the value stream map, Waits, Process map, Flow, Future state and Redesign
+pages draw of a view, each a function of the view's steps and cases alone.
 
 Their view of every case of one offering (the pages' default) is stored with the
 offering's derivation at each change (warehouse.derived), so the first visit after a
@@ -26,6 +26,7 @@ from metrics.variants import variants
 from metrics.vsm import ValueStream
 from metrics.vsm import value_stream as _value_stream
 from metrics.waits import slowest_cases, step_waits, wait_ecdf, waits_by_weekday_hour
+from metrics.whatif import Projection, ValueStreamMap, projection
 
 TOP_VARIANTS = 12
 """The variants the value stream map lists."""
@@ -96,6 +97,26 @@ def arrows(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
     return directly_follows(instances.lazy(), cases.lazy(), keep).collect()
 
 
+def work_steps(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """Every work step (not a waiting status) in its usual order: by the median of its
+    position in its cases, then by name (`activity`, `seq` that median)."""
+    return (
+        instances.lazy()
+        .filter(pl.col("kind") != "waiting")
+        .group_by("activity")
+        .agg(pl.col("seq").median())
+        .sort("seq", "activity")
+        .collect()
+    )
+
+
+def unchanged(instances: pl.LazyFrame, cases: pl.DataFrame) -> Projection:
+    """The Redesign page's projection before any change, in elapsed time
+    (metrics.whatif.projection)."""
+    offerings = cases["offering"].unique().to_list()
+    return projection(instances, cases, (), offerings[0] if len(offerings) == 1 else None)
+
+
 STORED: dict[str, Figure] = {
     f.__name__: f
     for f in (
@@ -110,6 +131,8 @@ STORED: dict[str, Figure] = {
         slowest,
         ranking,
         arrows,
+        work_steps,
+        unchanged,
     )
 }
 """The figures stored for each offering's every case, by name."""
@@ -121,24 +144,56 @@ def name_of(figure: Figure) -> str | None:
     return name if name is not None and STORED.get(name) is figure else None
 
 
-def encode(value: pl.DataFrame | ValueStream) -> tuple[bytes, str | None]:
-    """(Parquet of the figure's frame, JSON of its other fields or None)."""
-    frame, rest = (value, None) if isinstance(value, pl.DataFrame) else _split(value)
+def encode(value: pl.DataFrame | ValueStream | Projection) -> tuple[bytes, str | None]:
+    """(The figure's frames, as Parquet files one after the other; JSON of its other
+    fields and of the frames' sizes, or None for a figure that is one frame)."""
+    if isinstance(value, pl.DataFrame):
+        return _parquet(value), None
+    if isinstance(value, ValueStream):
+        frames = [value.boxes]
+        rest = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        del rest["boxes"]
+    else:
+        frames = [value.current.boxes, value.projected.boxes, value.lead_times]
+        rest = {
+            "current": value.current.totals,
+            "projected": value.projected.totals,
+            "figures": value.figures,
+            "steps": value.steps,
+        }
+    files = [_parquet(frame) for frame in frames]
+    rest["_sizes"] = [len(f) for f in files]
+    return b"".join(files), json.dumps(rest)
+
+
+def _ladder(totals: dict[str, Any]) -> dict[str, Any]:
+    """metrics.vsm.ladder's totals as JSON gave them back (its sequences are tuples)."""
+    segments = [{**s, "activities": tuple(s["activities"])} for s in totals["segments"]]
+    return {**totals, "path": tuple(totals["path"]), "segments": segments}
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
     out = io.BytesIO()
     frame.write_parquet(out)
-    return out.getvalue(), rest
+    return out.getvalue()
 
 
-def _split(value: ValueStream) -> tuple[pl.DataFrame, str]:
-    rest = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "boxes"}
-    return value.boxes, json.dumps(rest)
-
-
-def decode(name: str, figure: bytes, rest: str | None) -> pl.DataFrame | ValueStream:
+def decode(name: str, figure: bytes, rest: str | None) -> pl.DataFrame | ValueStream | Projection:
     """The figure `encode` gave (`name`: its key in STORED)."""
-    frame = pl.read_parquet(io.BytesIO(figure))
-    if name != "value_stream":
-        return frame
-    fields = json.loads(rest or "{}")
-    fields["path"] = tuple(fields["path"])
-    return ValueStream(boxes=frame, **fields)
+    if rest is None:
+        return pl.read_parquet(io.BytesIO(figure))
+    fields = json.loads(rest)
+    frames, at = [], 0
+    for size in fields.pop("_sizes"):
+        frames.append(pl.read_parquet(io.BytesIO(figure[at : at + size])))
+        at += size
+    if name == "value_stream":
+        fields["path"] = tuple(fields["path"])
+        return ValueStream(boxes=frames[0], **fields)
+    return Projection(
+        current=ValueStreamMap(frames[0], _ladder(fields["current"])),
+        projected=ValueStreamMap(frames[1], _ladder(fields["projected"])),
+        figures=fields["figures"],
+        lead_times=frames[2],
+        steps=tuple(fields["steps"]),
+    )

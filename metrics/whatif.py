@@ -537,6 +537,45 @@ def maps(
     )
 
 
+@dataclass(frozen=True)
+class Projection:
+    """Today's and the projected map, the whatif figures and each case's lead times."""
+
+    current: ValueStreamMap
+    projected: ValueStreamMap
+    figures: dict[str, Any]
+    lead_times: pl.DataFrame
+    """PROJECTION_SCHEMA but `case_index` (a number of the view's, not the case's)."""
+    steps: tuple[str, ...]
+    """Every work step of the completed cases in view, on the map or not."""
+
+
+def projection(
+    instances: pl.LazyFrame,
+    cases: pl.DataFrame,
+    changes: Sequence[Change],
+    offering: str | None = None,
+    working_time: bool = False,
+) -> Projection:
+    """`maps`, `whatif` and `projected_lead_times` of one replay of the view's cases,
+    and the work steps of its completed cases in their usual order."""
+    r = replay(instances.lazy(), cases.lazy(), changes)
+    current, projected = maps(instances.lazy(), cases.lazy(), changes, replayed=r)
+    figures = whatif(instances.lazy(), cases.lazy(), changes, offering, working_time, replayed=r)
+    lead_times = projected_lead_times(instances.lazy(), cases.lazy(), changes, replayed=r)
+    lead_times = lead_times.drop("case_index")
+    done = cases.filter(pl.col("completed"))["case_index"]
+    steps = (
+        instances.lazy()
+        .filter(pl.col("case_index").is_in(done.implode()), pl.col("kind") != "waiting")
+        .group_by("activity")
+        .agg(pl.col("seq").median())
+        .sort("seq", "activity")
+        .collect()["activity"]
+    )
+    return Projection(current, projected, figures, lead_times, tuple(steps.to_list()))
+
+
 if __name__ == "__main__":  # python -m metrics.whatif: the `whatif` command of cli/
     import sys
 

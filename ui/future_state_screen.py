@@ -20,13 +20,14 @@ import streamlit as st
 
 from charts.redesign import conformance_weeks_chart, future_state_chart
 from charts.vsm import value_stream_map_chart
+from metrics import figures
 from metrics.conformance import FutureState, case_conformance, future_state_problems, summarise
 from metrics.filters import CaseFilter
-from metrics.vsm import ladder, vsm_steps
+from metrics.vsm import ladder
 from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
-from ui.views import view
+from ui.views import view, view_figure
 from ui.widgets import csv_download, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.future_states import (
@@ -167,9 +168,9 @@ def _document(draft: dict[str, Any]) -> dict[str, Any]:
     return {"name": draft["name"], "stages": stages, "optional": draft["optional"]}
 
 
-def today_map(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) -> list[str]:
-    """Today's map of the view, for reference; returns its steps in order."""
-    boxes = vsm_steps(instances.lazy(), cases.lazy()).collect()
+def today_map(offering: str, spec: CaseFilter) -> list[str]:
+    """Today's map of the view `spec` selects, for reference; returns its steps in order."""
+    boxes = view_figure(spec, figures.value_stream).boxes
     if boxes.height == 0:
         return []
     scroll_sideways("fs_today")
@@ -181,23 +182,12 @@ def today_map(offering: str, instances: pl.LazyFrame, cases: pl.DataFrame) -> li
     return boxes["activity"].to_list()
 
 
-def _work_steps(instances: pl.LazyFrame) -> list[str]:
-    """Every work step of the view, in its usual order."""
-    return (
-        instances.filter(pl.col("kind") != "waiting")
-        .group_by("activity")
-        .agg(pl.col("seq").median())
-        .sort("seq", "activity")
-        .collect()["activity"]
-        .to_list()
-    )
-
-
-def editor(offering: str, instances: pl.LazyFrame, map_steps: list[str]) -> FutureState | None:
-    """Draw and edit the future state; returns it when it is valid."""
+def editor(offering: str, spec: CaseFilter, map_steps: list[str]) -> FutureState | None:
+    """Draw and edit the future state of the view `spec` selects; returns it when it is
+    valid."""
     ss = st.session_state
     saved = versions(warehouse(), offering)
-    known = _work_steps(instances)
+    known = view_figure(spec, figures.work_steps)["activity"].to_list()
     if ss.get(_DRAFT, {}).get("offering") != offering:
         latest = saved[0] if saved else None
         _push(

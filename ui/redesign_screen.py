@@ -11,7 +11,6 @@ URL reproduces the projection.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from itertools import pairwise
@@ -22,24 +21,23 @@ import streamlit as st
 
 from charts.redesign import projected_lead_time_chart
 from charts.vsm import value_stream_map_chart
+from metrics import figures as page_figures
 from metrics.filters import CaseFilter
 from metrics.whatif import (
     Change,
     Parallel,
+    Projection,
     Remove,
     ValueStreamMap,
     WaitFactor,
     describe,
-    maps,
     parse_change,
-    projected_lead_times,
-    replay,
-    whatif,
 )
+from metrics.whatif import projection as whatif_projection
 from ui.access import refused_here
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, warehouse
-from ui.views import view
+from ui.views import view, view_figure
 from ui.widgets import chart_downloads, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.experiments import DEFAULT_WINDOW_DAYS, create_experiment
@@ -131,18 +129,6 @@ def _clicked() -> None:
         st.session_state["rd_step"] = picked[0]["activity"]
 
 
-@dataclass(frozen=True)
-class Projection:
-    """Today's and the projected map, the whatif figures and each case's lead times."""
-
-    current: ValueStreamMap
-    projected: ValueStreamMap
-    figures: dict[str, Any]
-    lead_times: pl.DataFrame
-    steps: tuple[str, ...]
-    """Every work step of the completed cases in view, on the map or not."""
-
-
 @st.cache_resource(
     show_spinner="Replaying the cases...", max_entries=16, hash_funcs={CaseFilter: repr}
 )
@@ -152,24 +138,15 @@ def _project(
     instances, cases = view(spec)
     chosen = [c for c in map(decode, changes) if c is not None]
     offering = spec.offerings[0] if spec.offerings else None
-    # One replay for the maps, the figures and the lead times (each would replay again).
-    r = replay(instances.lazy(), cases.lazy(), chosen)
-    current, projected = maps(instances.lazy(), cases.lazy(), chosen, replayed=r)
-    figures = whatif(instances.lazy(), cases.lazy(), chosen, offering, working_time, replayed=r)
-    lead_times = projected_lead_times(instances.lazy(), cases.lazy(), chosen, replayed=r)
-    done = cases.filter(pl.col("completed"))["case_index"]
-    steps = (
-        instances.filter(pl.col("case_index").is_in(done.implode()), pl.col("kind") != "waiting")
-        .group_by("activity")
-        .agg(pl.col("seq").median())
-        .sort("seq", "activity")
-        .collect()["activity"]
-    )
-    return Projection(current, projected, figures, lead_times, tuple(steps.to_list()))
+    return whatif_projection(instances, cases, chosen, offering, working_time)
 
 
 def projection(spec: CaseFilter, changes: Sequence[Change], working_time: bool) -> Projection:
-    """metrics.whatif's maps, figures and lead times for the view `spec` selects (one offering)."""
+    """metrics.whatif's maps, figures and lead times for the view `spec` selects (one
+    offering). Before any change, in elapsed time, it is the same for every session and
+    computed once per view (metrics.figures.unchanged; its default view is stored)."""
+    if not changes and not working_time:
+        return view_figure(spec, page_figures.unchanged)
     wh = warehouse()
     encoded = tuple(encode(c) for c in changes)
     return _project(str(wh.path), data_version(wh), spec, encoded, working_time)

@@ -69,8 +69,8 @@ def test_a_view_is_what_its_filter_selects(
 def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_version(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The value stream map, Waits, Process map and Flow pages read the figures of their
-    default view (every case of one offering) as stored with the derivation. Any
+    """The value stream map, Waits, Process map, Flow, Future state and Redesign pages
+    read the figures of their default view (every case of one offering) as stored with the derivation. Any
     other view computes them once: clicking in the page runs it again, and computes
     nothing again for the same view, only for another view or new data."""
     import metrics.figures
@@ -79,7 +79,14 @@ def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_v
     from ui.resources import open_warehouse
 
     calls: list[str] = []
-    watched = {"_value_stream", "wait_ecdf", "directly_follows", "_steps", "activity_ranking"}
+    watched = {
+        "_value_stream",
+        "wait_ecdf",
+        "directly_follows",
+        "_steps",
+        "activity_ranking",
+        "projection",
+    }
 
     def counted(name: str) -> None:
         real = getattr(metrics.figures, name)
@@ -93,10 +100,15 @@ def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_v
 
     for name in watched:
         counted(name)
-    for page in ("app_pages/process_map.py", "app_pages/flow.py"):
+    for page in (
+        "app_pages/process_map.py",
+        "app_pages/flow.py",
+        "app_pages/future_state.py",
+        "app_pages/redesign.py",
+    ):
         no_exceptions(run_app(demo_copy, page, monkeypatch))
     assert calls == []
-    watched -= {"directly_follows", "_steps", "activity_ranking"}
+    watched -= {"directly_follows", "_steps", "activity_ranking", "projection"}
     at = run_app(demo_copy, "app_pages/vsm.py", monkeypatch)
     no_exceptions(at)
     stored_text = [str(m.value) for m in at.markdown]

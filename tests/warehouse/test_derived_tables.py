@@ -29,6 +29,7 @@ from metrics.filters import CaseFilter
 from metrics.health import default_health
 from metrics.report import report
 from metrics.vsm import ValueStream
+from metrics.whatif import Projection
 from metrics.working_time import Calendar
 from pipelines.ingest import ImportOptions, ingest
 from warehouse import Warehouse, WarehouseError
@@ -144,9 +145,20 @@ def assert_same_figure(stored: object, computed: object) -> None:
         assert isinstance(stored, pl.DataFrame)
         assert_frame_equal(stored, computed)
         return
-    assert isinstance(stored, ValueStream) and isinstance(computed, ValueStream)
-    assert_frame_equal(stored.boxes, computed.boxes)
-    assert dataclasses.replace(stored, boxes=computed.boxes) == computed
+    if isinstance(computed, ValueStream):
+        assert isinstance(stored, ValueStream)
+        assert_frame_equal(stored.boxes, computed.boxes)
+        assert dataclasses.replace(stored, boxes=computed.boxes) == computed
+        return
+    assert isinstance(stored, Projection) and isinstance(computed, Projection)
+    for mine, theirs in (
+        (stored.current, computed.current),
+        (stored.projected, computed.projected),
+    ):
+        assert_frame_equal(mine.boxes, theirs.boxes)
+        assert mine.totals == theirs.totals
+    assert_frame_equal(stored.lead_times, computed.lead_times)
+    assert (stored.figures, stored.steps) == (computed.figures, computed.steps)
 
 
 rows = st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=25)

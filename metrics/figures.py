@@ -4,8 +4,8 @@ pages draw of a view, each a function of the view's steps and cases alone.
 Their view of every case of one offering (the pages' default) is stored with the
 offering's derivation at each change (warehouse.derived), so the first visit after a
 restart reads a few hundred rows instead of scanning millions of steps; any other view
-computes them. `encode` and `decode` turn a figure into what the warehouse stores (a
-Parquet file of its frame, and JSON of the rest) and back.
+computes them. `encode` and `decode` turn a figure into what the warehouse stores (its
+frames as Parquet, and JSON of the rest) and back.
 """
 
 from __future__ import annotations

@@ -194,8 +194,9 @@ def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame]
     version and view and shared by every session: a page that runs again for a click in
     it (a box of the map, a step, a case) or another person opening the same view does
     not compute its figures again. The default view of one offering (every case) of a
-    figure in `metrics.figures.STORED` is read as stored with its derivation. `compute` is a module-level function of the two
-    frames alone; what it returns is shared, never to be changed."""
+    figure in `metrics.figures.STORED` is read as stored with its derivation. `compute`
+    is a module-level function of the two frames alone; what it returns is shared,
+    never to be changed."""
     name = f"{compute.__module__}.{compute.__qualname__}"
     _FIGURES.setdefault(name, compute)
     wh = warehouse()

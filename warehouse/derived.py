@@ -77,31 +77,20 @@ DERIVATION_VERSION = f"1-{_digest()}"
 
 
 def _report_digest() -> str:
-    from importlib import import_module
-
+    """This module (what `_store_report` reads and how), every module of metrics/ (the
+    stored figures reach most of them) and polars (whose arithmetic gives their last
+    digits)."""
     h = hashlib.sha256(f"{DERIVATION_VERSION} polars {pl.__version__}".encode())
-    h.update(Path(__file__).read_bytes())  # what _store_report reads and how
-    for name in (
-        "figures",
-        "filters",
-        "health",
-        "periods",
-        "report",
-        "stats",
-        "steps",
-        "summary",
-        "transitions",
-        "variants",
-        "vsm",
-        "waits",
-    ):
-        h.update(Path(str(import_module(f"metrics.{name}").__file__)).read_bytes())
+    h.update(Path(__file__).read_bytes())
+    for path in sorted(Path(str(page_figures.__file__)).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
 REPORT_VERSION = f"1-{_report_digest()}"
-"""The version of a stored report and health row: of the derivation, of the code that
-computes and stores them, and of polars (whose arithmetic gives their last digits)."""
+"""The version of a stored report, health row and page figures: of the derivation, of
+the code that computes and stores them, and of polars."""
 
 Progress = Callable[[int, int, str], None]
 """Told (done, total, offering) before each offering is derived, and (total, total, "")
@@ -354,8 +343,8 @@ steps at its peak, on top of what the import's own transaction holds."""
 def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -> None:
     """Store the offering's report, Stream health row and page figures from its stored
     derivation, inside the caller's transaction: the `report` command, Stream health's
-    first view and the default views of the value stream map and Waits pages answer
-    from them without reading a step.
+    first view and the default views of six more pages (`metrics.figures`) answer from
+    them without reading a step.
 
     The report is `metrics.report.report` of every case in elapsed time: an offering
     with a calendar on is stored in working time, which the command does not count

@@ -49,6 +49,7 @@ from warehouse.kept_findings import (
     derived_stamp,
     findings_limit,
     keep_findings,
+    kept_behind,
     kept_findings,
 )
 
@@ -195,14 +196,18 @@ def _behind(
     finding_id: str,
     _of: OfferingFindings,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    kept = kept_behind(open_warehouse(path), offering, changes, finding_id)
+    if kept is not None:
+        return kept
     f = _of.finding(finding_id)
     return finding_cases(_of, f), evidence_frame(_of, f)
 
 
 def behind(of: OfferingFindings, finding_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(the cases behind a finding, its chart's frame), cached with the findings. `of` is
-    the offering's findings of this data version (`findings_for`; its `read_once` copy
-    reads the steps of a scanned warehouse once for every card of a page run)."""
+    """(the cases behind a finding, its chart's frame), as kept with the findings
+    (warehouse.kept_findings) or computed, and cached with them. `of` is the offering's
+    findings of this data version (`findings_for`; its `read_once` copy reads the steps
+    of a scanned warehouse once for every card of a page run that computes them)."""
     wh = warehouse()
     offering = of.offering
     return _behind(str(wh.path), data_version(wh), offering, _changes(offering), finding_id, of)

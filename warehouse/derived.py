@@ -142,7 +142,12 @@ def _start_tables(wh: Warehouse) -> None:
         cur.execute("DROP TABLE IF EXISTS derived_instances").complete()
         cur.execute("DROP TABLE IF EXISTS derived_cases").complete()
         cur.execute("DELETE FROM derived_state").complete()
-        for kept in ("derived_reports", "derived_findings", "derived_figures"):
+        for kept in (
+            "derived_reports",
+            "derived_findings",
+            "derived_finding_frames",
+            "derived_figures",
+        ):
             if has_table(cur, kept):
                 cur.execute(f"DELETE FROM {kept}").complete()
         for name, schema in (
@@ -319,7 +324,7 @@ def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
     if _tables(cur) < 3:
         return
     # The findings kept for the old derivation (warehouse.kept_findings) go with it.
-    kept = ["derived_findings"] if has_table(cur, "derived_findings") else []
+    kept = [t for t in ("derived_findings", "derived_finding_frames") if has_table(cur, t)]
     for offering in sorted(set(offerings)):
         for table in ("derived_instances", "derived_cases", "derived_state", *kept):
             cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()

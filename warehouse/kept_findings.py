@@ -12,16 +12,19 @@ looking again. A kept list serves only the data it was found in, so each row nam
 - the code that finds them (`FINDINGS_VERSION`).
 
 An import from the command line looks for the findings of the offerings it leaves
-without current ones (`find_missing`); the app keeps what its own search finds.
+without current ones (`find_missing`), and keeps with them what lies behind each
+(its cases and its chart's frame, `derived_finding_frames`), so the Findings page
+draws its cards without reading a step; the app keeps what its own search finds.
 Reviews (confirmed, dismissed) are stored elsewhere (warehouse.findings), by finding id.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from importlib import import_module
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from metrics.findings import Finding, offering_findings
+from metrics.findings import Finding, evidence_frame, finding_cases, offering_findings
 from model.limits import env_count
 from warehouse.db import WarehouseError
 from warehouse.derived import DERIVATION_VERSION, has_table, load_stored
@@ -127,13 +130,50 @@ def kept_findings(wh: Warehouse, offering: str, changes: Changes) -> list[Findin
     return [Finding(**item) for item in json.loads(rows[0][0])]
 
 
+Behind = tuple[pl.DataFrame, pl.DataFrame]
+"""What lies behind a finding: (`metrics.findings.finding_cases`, `evidence_frame`)."""
+
+
+def kept_behind(wh: Warehouse, offering: str, changes: Changes, finding_id: str) -> Behind | None:
+    """What lies behind one of the offering's kept findings (see `kept_findings`), or
+    None when it was not kept with them."""
+    cur = wh._cursor()
+    try:
+        if not has_table(cur, "derived_finding_frames"):
+            return None
+        rows = cur.execute(
+            "SELECT b.cases, b.chart FROM derived_finding_frames b "
+            "JOIN derived_findings f USING (offering) JOIN derived_state s USING (offering) "
+            "WHERE b.offering = ? AND b.finding_id = ? AND f.version = ? AND f.changes = ? "
+            "AND f.derived_at = s.derived_at AND s.version = ?",
+            [offering, finding_id, FINDINGS_VERSION, json.dumps(changes), DERIVATION_VERSION],
+        ).fetchall()
+    finally:
+        cur.close()
+    if not rows:
+        return None
+    return pl.read_parquet(io.BytesIO(rows[0][0])), pl.read_parquet(io.BytesIO(rows[0][1]))
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.write_parquet(out)
+    return out.getvalue()
+
+
 def keep_findings(
-    wh: Warehouse, offering: str, stamp: datetime, changes: Changes, found: Sequence[Finding]
+    wh: Warehouse,
+    offering: str,
+    stamp: datetime,
+    changes: Changes,
+    found: Sequence[Finding],
+    behind: Mapping[str, Behind] | None = None,
 ) -> bool:
     """Keep the findings found in the offering's derivation of `stamp` with these recorded
-    changes; a derivation made since (an import in between) keeps nothing. False when
-    nothing was kept: a newer derivation, or a file that cannot be written (the app
-    then looks again after a restart, as before)."""
+    changes, and what lies behind those of `behind` (by finding id); a derivation made
+    since (an import in between) keeps nothing. False when nothing was kept: a newer
+    derivation, or a file that cannot be written (the app then looks again after a
+    restart, as before)."""
     try:
         with wh.transaction() as cur:
             if not has_table(cur, "derived_findings"):
@@ -145,6 +185,11 @@ def keep_findings(
             if not current:
                 return False
             cur.execute("DELETE FROM derived_findings WHERE offering = ?", [offering]).complete()
+            with_frames = has_table(cur, "derived_finding_frames")
+            if with_frames:
+                cur.execute(
+                    "DELETE FROM derived_finding_frames WHERE offering = ?", [offering]
+                ).complete()
             cur.execute(
                 "INSERT INTO derived_findings VALUES (?, ?, ?, ?, ?)",
                 [
@@ -155,17 +200,24 @@ def keep_findings(
                     json.dumps([asdict(f) for f in found]),
                 ],
             ).complete()
+            for finding_id, (cases, chart) in (behind or {}).items() if with_frames else ():
+                cur.execute(
+                    "INSERT INTO derived_finding_frames VALUES (?, ?, ?, ?)",
+                    [offering, finding_id, _parquet(cases), _parquet(chart)],
+                ).complete()
     except (duckdb.Error, OSError, WarehouseError) as exc:
         log.warning("cannot keep the findings of %s in %s: %s", offering, wh.path, exc)
         return False
     return True
 
 
-def find_in_store(wh: Warehouse, offering: str, changes: Changes) -> list[Finding]:
+def find_in_store(
+    wh: Warehouse, offering: str, changes: Changes
+) -> tuple[list[Finding], dict[str, Behind]]:
     """Look for the offering's findings in its stored derivation (every case, steps
-    scanned rather than held)."""
+    scanned rather than held), and what lies behind each (its steps read once for all)."""
     stored = load_stored(wh, [offering], in_memory_steps=0)
-    return offering_findings(
+    of = offering_findings(
         stored.instances_of([offering]),
         stored.cases,
         wh.attribute_rows([offering], resource=False),
@@ -173,7 +225,9 @@ def find_in_store(wh: Warehouse, offering: str, changes: Changes) -> list[Findin
         offering,
         changes=as_dates(changes),
         hold=False,
-    ).findings
+    ).read_once()
+    behind = {f.id: (finding_cases(of, f), evidence_frame(of, f)) for f in of.findings}
+    return of.findings, behind
 
 
 def find_missing(wh: Warehouse, max_steps: int | None = None) -> list[str]:
@@ -198,7 +252,7 @@ def find_missing(wh: Warehouse, max_steps: int | None = None) -> list[str]:
         stamp = derived_stamp(wh, offering)
         if stamp is None or kept_findings(wh, offering, changes) is not None:
             continue
-        found = find_in_store(wh, offering, changes)
-        if keep_findings(wh, offering, stamp, changes, found):
+        found, behind = find_in_store(wh, offering, changes)
+        if keep_findings(wh, offering, stamp, changes, found, behind):
             kept.append(offering)
     return kept

@@ -261,6 +261,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        17,
+        "what lies behind each kept finding: its cases and its chart's frame",
+        """
+        CREATE TABLE derived_finding_frames (
+            offering    VARCHAR NOT NULL,
+            finding_id  VARCHAR NOT NULL,
+            cases       BLOB NOT NULL,
+            chart       BLOB NOT NULL,
+            PRIMARY KEY (offering, finding_id)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

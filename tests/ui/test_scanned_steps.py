@@ -142,6 +142,34 @@ def _not_computed(*args: Any, **kwargs: Any) -> None:
     raise AssertionError("Stream health computed its rows instead of reading them")
 
 
+def _not_behind(*args: Any, **kwargs: Any) -> None:
+    raise AssertionError("the Findings page computed what lies behind a kept finding")
+
+
+def test_the_findings_page_draws_its_cards_from_what_the_import_kept(
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept at the import with the findings, each card's cases and chart are read, not
+    computed: the page shows exactly what it shows when it computes them."""
+    import ui.findings_screen
+
+    seen = {}
+    for how in ("computed", "kept"):
+        db = tmp_path / how / "mixed.duckdb"
+        db.parent.mkdir()
+        shutil.copy(mixed_db, db)
+        if how == "kept":
+            with Warehouse.open(db) as wh:
+                assert find_missing(wh) == wh.offerings()
+            monkeypatch.setattr(ui.findings_screen, "finding_cases", _not_behind)
+            monkeypatch.setattr(ui.findings_screen, "evidence_frame", _not_behind)
+        at = run_app(db, "app_pages/findings.py", monkeypatch, timeout=120)
+        no_exceptions(at)
+        seen[how] = _shown(at)
+    assert len([t for t in seen["kept"] if t[0] == "table"]) >= 2
+    assert seen["kept"] == seen["computed"]
+
+
 def test_stream_health_shows_the_same_from_the_rows_stored_at_the_import(
     mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

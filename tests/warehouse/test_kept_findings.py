@@ -18,8 +18,15 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
-from metrics.findings import Finding, offering_findings
+from metrics.findings import (
+    Finding,
+    OfferingFindings,
+    evidence_frame,
+    finding_cases,
+    offering_findings,
+)
 from pipelines.ingest import ImportOptions, import_job, ingest, prepare
 from tests.warehouse.test_derived_tables import CALENDAR
 from tests.warehouse.test_findings import orders_csv
@@ -37,6 +44,7 @@ from warehouse.kept_findings import (
     derived_stamp,
     find_missing,
     keep_findings,
+    kept_behind,
     kept_findings,
 )
 
@@ -44,7 +52,7 @@ ADMIN = Actor("cli", "admin")
 OPTIONS = ImportOptions(offering="Orders")
 
 
-def fresh(wh: Warehouse, offering: str) -> list[Finding]:
+def fresh_search(wh: Warehouse, offering: str) -> OfferingFindings:
     """What the app finds in the data as it is now (its in-memory path)."""
     d = load_derivation(wh)
     return offering_findings(
@@ -54,16 +62,29 @@ def fresh(wh: Warehouse, offering: str) -> list[Finding]:
         wh.catalog(),
         offering,
         changes=as_dates(changes_of(wh, offering)),
-    ).findings
+    )
+
+
+def fresh(wh: Warehouse, offering: str) -> list[Finding]:
+    return fresh_search(wh, offering).findings
 
 
 def assert_kept_is_fresh_or_none(wh: Warehouse) -> int:
-    """Every kept list equals a fresh search; returns how many offerings have one."""
+    """Every kept list equals a fresh search, and so does what is kept behind each of
+    its findings (the Findings page's cases and chart); returns how many offerings have
+    a kept list."""
     n = 0
     for offering in wh.offerings():
-        kept = kept_findings(wh, offering, changes_of(wh, offering))
+        changes = changes_of(wh, offering)
+        kept = kept_findings(wh, offering, changes)
         if kept is not None:
-            assert kept == fresh(wh, offering), offering
+            of = fresh_search(wh, offering)
+            assert kept == of.findings, offering
+            for f in kept:
+                behind = kept_behind(wh, offering, changes, f.id)
+                if behind is not None:
+                    assert_frame_equal(behind[0], finding_cases(of, f))
+                    assert_frame_equal(behind[1], evidence_frame(of, f))
             n += 1
     return n
 
@@ -78,6 +99,13 @@ def test_a_command_line_import_keeps_the_findings_it_leaves_behind(tmp_path: Pat
         assert kept is not None
         assert kept == fresh(wh, "Orders")
         assert "bottleneck" in {f.kind for f in kept}
+        # What lies behind each is kept with them, as the page would compute it.
+        assert all(kept_behind(wh, "Orders", (), f.id) is not None for f in kept)
+        assert assert_kept_is_fresh_or_none(wh) == 1
+        cases, chart = kept_behind(wh, "Orders", (), kept[0].id) or (None, None)
+        assert cases is not None and cases.height > 0 and chart is not None
+        # Another recorded change: neither the list nor what lies behind it serves.
+        assert kept_behind(wh, "Orders", (("2026-02-04T00:00:00+00:00", "x"),), kept[0].id) is None
 
 
 def test_a_change_to_the_data_or_the_recorded_changes_is_not_served_old_findings(

@@ -148,7 +148,7 @@ def encode(value: pl.DataFrame | ValueStream | Projection) -> tuple[bytes, str |
     """(The figure's frames, as Parquet files one after the other; JSON of its other
     fields and of the frames' sizes, or None for a figure that is one frame)."""
     if isinstance(value, pl.DataFrame):
-        return _parquet(value), None
+        return to_parquet(value), None
     if isinstance(value, ValueStream):
         frames = [value.boxes]
         rest = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
@@ -161,7 +161,7 @@ def encode(value: pl.DataFrame | ValueStream | Projection) -> tuple[bytes, str |
             "figures": value.figures,
             "steps": value.steps,
         }
-    files = [_parquet(frame) for frame in frames]
+    files = [to_parquet(frame) for frame in frames]
     rest["_sizes"] = [len(f) for f in files]
     return b"".join(files), json.dumps(rest)
 
@@ -172,7 +172,8 @@ def _ladder(totals: dict[str, Any]) -> dict[str, Any]:
     return {**totals, "path": tuple(totals["path"]), "segments": segments}
 
 
-def _parquet(frame: pl.DataFrame) -> bytes:
+def to_parquet(frame: pl.DataFrame) -> bytes:
+    """`frame` as the bytes of a Parquet file."""
     out = io.BytesIO()
     frame.write_parquet(out)
     return out.getvalue()

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
+from metrics.figures import to_parquet
 from metrics.findings import Finding, evidence_frame, finding_cases, offering_findings
 from model.limits import env_count
 from warehouse.db import WarehouseError
@@ -155,12 +156,6 @@ def kept_behind(wh: Warehouse, offering: str, changes: Changes, finding_id: str)
     return pl.read_parquet(io.BytesIO(rows[0][0])), pl.read_parquet(io.BytesIO(rows[0][1]))
 
 
-def _parquet(frame: pl.DataFrame) -> bytes:
-    out = io.BytesIO()
-    frame.write_parquet(out)
-    return out.getvalue()
-
-
 def keep_findings(
     wh: Warehouse,
     offering: str,
@@ -203,7 +198,7 @@ def keep_findings(
             for finding_id, (cases, chart) in (behind or {}).items() if with_frames else ():
                 cur.execute(
                     "INSERT INTO derived_finding_frames VALUES (?, ?, ?, ?)",
-                    [offering, finding_id, _parquet(cases), _parquet(chart)],
+                    [offering, finding_id, to_parquet(cases), to_parquet(chart)],
                 ).complete()
     except (duckdb.Error, OSError, WarehouseError) as exc:
         log.warning("cannot keep the findings of %s in %s: %s", offering, wh.path, exc)

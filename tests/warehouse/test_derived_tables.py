@@ -354,6 +354,7 @@ def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: 
             "derived_reports",
             "derived_findings",
             "derived_figures",
+            "derived_finding_frames",
         ):
             wh._con.execute(f"DROP TABLE {table}")
         wh._con.execute("DELETE FROM schema_version WHERE version >= 13")

@@ -146,7 +146,8 @@ def projection(spec: CaseFilter, changes: Sequence[Change], working_time: bool) 
     offering). Before any change, in elapsed time, it is the same for every session and
     computed once per view (metrics.figures.unchanged; its default view is stored)."""
     if not changes and not working_time:
-        return view_figure(spec, page_figures.unchanged)
+        with st.spinner("Replaying the cases..."):
+            return view_figure(spec, page_figures.unchanged)
     wh = warehouse()
     encoded = tuple(encode(c) for c in changes)
     return _project(str(wh.path), data_version(wh), spec, encoded, working_time)

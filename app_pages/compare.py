@@ -21,7 +21,7 @@ d, filters = dashboard_context()
 working_time_caption(d, filters.offerings)
 instances, cases = filtered_view(filters)
 bounds = bounds_of(cases, filters)
-card = score(instances, cases, bounds)
+card = score(filters, instances, cases, bounds)
 everyone = sorted(d.cases["offering"].unique().to_list())
 st.markdown(
     f"The offerings in view side by side ({plain(filters.describe())}). Every chart puts them "

@@ -1,5 +1,5 @@
-"""The figures the value stream map, Waits, Process map, Flow, Future state and Redesign
-pages draw of a view, each a function of the view's steps and cases alone.
+"""The figures the value stream map, Waits, Process map, Flow, Future state, Redesign and
+Compare pages draw of a view, each a function of the view's steps and cases alone.
 
 Their view of every case of one offering (the pages' default) is stored with the
 offering's derivation at each change (warehouse.derived), so the first visit after a
@@ -18,7 +18,9 @@ from typing import Any
 
 import polars as pl
 
+from metrics.periods import period_bounds
 from metrics.process_map import activity_ranking, directly_follows, top_activities
+from metrics.scorecard import scorecard as _scorecard
 from metrics.steps import steps as _steps
 from metrics.summary import case_summary
 from metrics.transitions import transitions as _transitions
@@ -117,6 +119,13 @@ def unchanged(instances: pl.LazyFrame, cases: pl.DataFrame) -> Projection:
     return projection(instances, cases, (), offerings[0] if len(offerings) == 1 else None)
 
 
+def scorecard(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """The Compare page's scorecard over all time (metrics.scorecard), one row per
+    offering, each of its own cases alone."""
+    bounds = period_bounds(cases.lazy())
+    return _scorecard(instances.lazy(), cases.lazy(), bounds=bounds).collect()
+
+
 STORED: dict[str, Figure] = {
     f.__name__: f
     for f in (
@@ -133,9 +142,14 @@ STORED: dict[str, Figure] = {
         arrows,
         work_steps,
         unchanged,
+        scorecard,
     )
 }
 """The figures stored for each offering's every case, by name."""
+
+PER_OFFERING = frozenset({"scorecard"})
+"""The stored figures whose rows are per offering, each of its own cases alone, sorted by
+offering: the figure of several offerings' every case is their stored rows together."""
 
 
 def name_of(figure: Figure) -> str | None:

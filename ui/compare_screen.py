@@ -20,6 +20,7 @@ from charts.compare import (
     rework_bars_chart,
     weekly_throughput_chart,
 )
+from metrics import figures
 from metrics.definitions import DEFINITIONS
 from metrics.periods import overlapping_groups, period_bounds
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
@@ -30,6 +31,7 @@ from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
 from ui.tables import table_height, wrapping_row_height
+from ui.views import view_figure
 from ui.widgets import chart_downloads, csv_download, table
 
 
@@ -45,8 +47,16 @@ def bounds_of(cases: pl.DataFrame, filters: ViewFilters) -> pl.DataFrame:
     return period_bounds(cases.lazy(), days=filters.days).collect()
 
 
-def score(instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
-    card = scorecard(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
+def score(
+    filters: ViewFilters, instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame
+) -> pl.DataFrame:
+    """The scorecard of the view; over all time it is computed once per view (its
+    default view, every case, is stored with each offering: ui.views.view_figure)."""
+    card = (
+        scorecard(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
+        if filters.has_window
+        else view_figure(filters.spec(), figures.scorecard)
+    )
     if card.height == 1:
         st.info(
             "Only one offering is in view. Add offerings in the sidebar to compare them.",

@@ -69,10 +69,11 @@ def test_a_view_is_what_its_filter_selects(
 def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_version(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The value stream map, Waits, Process map, Flow, Future state and Redesign pages
-    read the figures of their default view (every case of one offering) as stored with the derivation. Any
-    other view computes them once: clicking in the page runs it again, and computes
-    nothing again for the same view, only for another view or new data."""
+    """The value stream map, Waits, Process map, Flow, Future state, Redesign and Compare
+    pages read the figures of their default view (every case of the offerings in view)
+    as stored with the derivation. Any other view computes them once: clicking in the
+    page runs it again, and computes nothing again for the same view, only for another
+    view or new data."""
     import metrics.figures
     from pipelines.ingest import ImportOptions, ingest
     from tests.ui.apptest import no_exceptions, run_app
@@ -86,6 +87,7 @@ def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_v
         "_steps",
         "activity_ranking",
         "projection",
+        "_scorecard",
     }
 
     def counted(name: str) -> None:
@@ -105,10 +107,11 @@ def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_v
         "app_pages/flow.py",
         "app_pages/future_state.py",
         "app_pages/redesign.py",
+        "app_pages/compare.py",
     ):
         no_exceptions(run_app(demo_copy, page, monkeypatch))
     assert calls == []
-    watched -= {"directly_follows", "_steps", "activity_ranking", "projection"}
+    watched -= {"directly_follows", "_steps", "activity_ranking", "projection", "_scorecard"}
     at = run_app(demo_copy, "app_pages/vsm.py", monkeypatch)
     no_exceptions(at)
     stored_text = [str(m.value) for m in at.markdown]

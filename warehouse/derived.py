@@ -348,7 +348,7 @@ steps at its peak, on top of what the import's own transaction holds."""
 def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -> None:
     """Store the offering's report, Stream health row and page figures from its stored
     derivation, inside the caller's transaction: the `report` command, Stream health's
-    first view and the default views of six more pages (`metrics.figures`) answer from
+    first view and the default views of seven more pages (`metrics.figures`) answer from
     them without reading a step.
 
     The report is `metrics.report.report` of every case in elapsed time: an offering

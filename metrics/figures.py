@@ -22,6 +22,7 @@ from metrics.periods import period_bounds
 from metrics.process_map import activity_ranking, directly_follows, top_activities
 from metrics.scorecard import scorecard as _scorecard
 from metrics.steps import steps as _steps
+from metrics.steps import work_step_order
 from metrics.summary import case_summary
 from metrics.transitions import transitions as _transitions
 from metrics.variants import variants
@@ -100,16 +101,8 @@ def arrows(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
 
 
 def work_steps(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    """Every work step (not a waiting status) in its usual order: by the median of its
-    position in its cases, then by name (`activity`, `seq` that median)."""
-    return (
-        instances.lazy()
-        .filter(pl.col("kind") != "waiting")
-        .group_by("activity")
-        .agg(pl.col("seq").median())
-        .sort("seq", "activity")
-        .collect()
-    )
+    """Every work step in its usual order (metrics.steps.work_step_order)."""
+    return work_step_order(instances.lazy()).collect()
 
 
 def unchanged(instances: pl.LazyFrame, cases: pl.DataFrame) -> Projection:

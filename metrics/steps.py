@@ -89,6 +89,17 @@ def steps(instances: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.Lazy
     return conform(frame, _schema(by, STEP_SCHEMA))
 
 
+def work_step_order(instances: pl.LazyFrame) -> pl.LazyFrame:
+    """Every work step (not a waiting status) in its usual order: by the median of its
+    position in its cases, then by name (`activity`, `seq` that median)."""
+    return (
+        instances.filter(pl.col("kind") != "waiting")
+        .group_by("activity")
+        .agg(pl.col("seq").median())
+        .sort("seq", "activity")
+    )
+
+
 def bottleneck(step_frame: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.LazyFrame:
     """The step with the largest total wait before it, per `by` (BOTTLENECK_SCHEMA).
 

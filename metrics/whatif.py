@@ -54,6 +54,7 @@ from typing import Any
 import polars as pl
 
 from metrics.stats import conform, distribution, duration_text, json_number
+from metrics.steps import work_step_order
 from metrics.summary import ENGINE
 from metrics.vsm import ladder, vsm_steps
 
@@ -565,14 +566,9 @@ def projection(
     lead_times = projected_lead_times(instances.lazy(), cases.lazy(), changes, replayed=r)
     lead_times = lead_times.drop("case_index")
     done = cases.filter(pl.col("completed"))["case_index"]
-    steps = (
-        instances.lazy()
-        .filter(pl.col("case_index").is_in(done.implode()), pl.col("kind") != "waiting")
-        .group_by("activity")
-        .agg(pl.col("seq").median())
-        .sort("seq", "activity")
-        .collect()["activity"]
-    )
+    steps = work_step_order(
+        instances.lazy().filter(pl.col("case_index").is_in(done.implode()))
+    ).collect()["activity"]
     return Projection(current, projected, figures, lead_times, tuple(steps.to_list()))
 
 

@@ -181,16 +181,13 @@ _FIGURES: dict[str, Callable[[pl.LazyFrame, pl.DataFrame], Any]] = {}
 def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
     stored = figures.name_of(_FIGURES[name])
     offerings = spec.offerings or ()
-    if stored is not None and offerings and spec == CaseFilter(offerings=offerings):
-        wh = open_warehouse(path)  # every case of the offerings in view
-        if len(offerings) == 1:
-            kept = stored_figure(wh, offerings[0], stored)
-            if kept is not None:
-                return kept
-        elif stored in figures.PER_OFFERING:
-            rows = [stored_figure(wh, o, stored) for o in sorted(set(offerings))]
-            if all(isinstance(r, pl.DataFrame) for r in rows):
-                return pl.concat(rows)
+    default = offerings and spec == CaseFilter(offerings=offerings)  # every case in view
+    if stored is not None and default and (len(offerings) == 1 or stored in figures.PER_OFFERING):
+        # One offering's figure, or the rows of each offering in view.
+        wh = open_warehouse(path)
+        kept = [stored_figure(wh, o, stored) for o in sorted(set(offerings))]
+        if all(k is not None for k in kept):
+            return kept[0] if len(kept) == 1 else pl.concat(kept)
     instances, cases = _view(path, version, spec)
     return _FIGURES[name](instances, cases)
 

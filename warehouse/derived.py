@@ -388,13 +388,12 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     if offering not in _calendars_in_force(cur, [offering]):
         found, basis = report(steps.lazy(), cases.lazy(), offering, CaseFilter())
         figures = json.dumps(found, allow_nan=False)
-    health = io.BytesIO()
-    default_health(steps.lazy().select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(
+    health = default_health(steps.lazy().select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(
         engine=ENGINE
-    ).write_parquet(health)
+    )
     cur.execute(
         "INSERT INTO derived_reports VALUES (?, ?, ?, ?, ?)",
-        [offering, REPORT_VERSION, figures, basis, health.getvalue()],
+        [offering, REPORT_VERSION, figures, basis, page_figures.to_parquet(health)],
     ).complete()
     if with_figures:
         for name, compute in page_figures.STORED.items():

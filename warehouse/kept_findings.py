@@ -111,6 +111,18 @@ def derived_stamp(wh: Warehouse, offering: str) -> datetime | None:
     return rows[0][0] if rows else None
 
 
+_CURRENT = (
+    "JOIN derived_state s USING (offering) WHERE f.version = ? AND f.changes = ? "
+    "AND f.derived_at = s.derived_at AND s.version = ?"
+)
+"""Of `derived_findings f`: the rows kept for the current derivation, release and the
+given recorded changes (`_current(changes)` are its parameters)."""
+
+
+def _current(changes: Changes) -> list[object]:
+    return [FINDINGS_VERSION, json.dumps(changes), DERIVATION_VERSION]
+
+
 def kept_findings(wh: Warehouse, offering: str, changes: Changes) -> list[Finding] | None:
     """The offering's findings as kept for its current stored derivation and these
     recorded changes, or None when none are (never looked for, or since changed)."""
@@ -119,10 +131,8 @@ def kept_findings(wh: Warehouse, offering: str, changes: Changes) -> list[Findin
         if not has_table(cur, "derived_findings"):
             return None
         rows = cur.execute(
-            "SELECT f.findings FROM derived_findings f JOIN derived_state s USING (offering) "
-            "WHERE f.offering = ? AND f.version = ? AND f.changes = ? "
-            "AND f.derived_at = s.derived_at AND s.version = ?",
-            [offering, FINDINGS_VERSION, json.dumps(changes), DERIVATION_VERSION],
+            f"SELECT f.findings FROM derived_findings f {_CURRENT} AND f.offering = ?",
+            [*_current(changes), offering],
         ).fetchall()
     finally:
         cur.close()
@@ -144,10 +154,9 @@ def kept_behind(wh: Warehouse, offering: str, changes: Changes, finding_id: str)
             return None
         rows = cur.execute(
             "SELECT b.cases, b.chart FROM derived_finding_frames b "
-            "JOIN derived_findings f USING (offering) JOIN derived_state s USING (offering) "
-            "WHERE b.offering = ? AND b.finding_id = ? AND f.version = ? AND f.changes = ? "
-            "AND f.derived_at = s.derived_at AND s.version = ?",
-            [offering, finding_id, FINDINGS_VERSION, json.dumps(changes), DERIVATION_VERSION],
+            f"JOIN derived_findings f USING (offering) {_CURRENT} "
+            "AND b.offering = ? AND b.finding_id = ?",
+            [*_current(changes), offering, finding_id],
         ).fetchall()
     finally:
         cur.close()

@@ -19,4 +19,4 @@ st.subheader("The future state")
 future = editor(offering, spec, map_steps)
 if future is not None:
     st.subheader("How closely work follows it")
-    conformance_view(offering, spec, cases, future)
+    conformance_view(offering, spec, cases, future, map_steps)

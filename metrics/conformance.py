@@ -238,13 +238,14 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def summarise(per_case: pl.DataFrame) -> dict[str, Any]:
-    """`case_conformance`'s rows as the JSON-ready figures of `conformance` (without names)."""
+    """`case_conformance`'s rows (with or without `case_index`) as the JSON-ready figures
+    of `conformance` (without names)."""
     n = per_case.height
     conforming = int(per_case["conforming"].sum())
     deviations = (
         pl.concat(
             [
-                per_case.select("case_index", pl.col(kind).alias("step"))
+                per_case.select("offering", "case_id", pl.col(kind).alias("step"))
                 .explode("step")
                 .drop_nulls("step")
                 .with_columns(kind=pl.lit(kind))
@@ -252,7 +253,7 @@ def summarise(per_case: pl.DataFrame) -> dict[str, Any]:
             ]
         )
         .group_by("kind", "step")
-        .agg(cases=pl.col("case_index").n_unique())
+        .agg(cases=pl.struct("offering", "case_id").n_unique())
         .with_columns(
             _rank=pl.col("kind").replace_strict(
                 {k: i for i, k in enumerate(DEVIATION_KINDS)}, return_dtype=pl.Int64

@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from metrics.conformance import FutureState, case_conformance
 from metrics.periods import period_bounds
 from metrics.process_map import activity_ranking, directly_follows, top_activities
 from metrics.scorecard import scorecard as _scorecard
@@ -119,6 +120,21 @@ def scorecard(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
     return _scorecard(instances.lazy(), cases.lazy(), bounds=bounds).collect()
 
 
+def map_future_state(steps: list[str], name: str = "") -> FutureState:
+    """The future state the Future state page drafts first: one stage per box of today's
+    map (`steps`, in map order), no step optional."""
+    return FutureState(name, tuple((step,) for step in steps), frozenset())
+
+
+def map_conformance(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    """How each completed case follows `map_future_state` of today's map
+    (metrics.conformance.case_conformance), keyed by offering and case id: the view's
+    case numbers are its own, not stored."""
+    steps = value_stream(instances, cases).boxes["activity"].to_list()
+    per_case = case_conformance(instances.lazy(), cases.lazy(), map_future_state(steps))
+    return per_case.drop("case_index").collect()
+
+
 STORED: dict[str, Figure] = {
     f.__name__: f
     for f in (
@@ -134,6 +150,7 @@ STORED: dict[str, Figure] = {
         ranking,
         arrows,
         work_steps,
+        map_conformance,
         unchanged,
         scorecard,
     )

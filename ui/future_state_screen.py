@@ -353,11 +353,17 @@ def saved_versions(offering: str, saved: list[StoredFutureState]) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=16, hash_funcs={CaseFilter: repr})
 def _conformance(
-    path: str, version: str, spec: CaseFilter, document: str
+    path: str, version: str, spec: CaseFilter, document: str, from_map: bool
 ) -> tuple[dict[str, Any], pl.DataFrame]:
-    instances, cases = view(spec)
-    future = FutureState.from_json(json.loads(document))
-    per_case = case_conformance(instances.lazy(), cases.lazy(), future).collect()
+    """(The figures, each completed case's row keyed by offering and case id.) The draft
+    first drawn from today's map is stored with the offering's derivation for its every
+    case (metrics.figures.map_conformance); any other draft or view is checked here."""
+    if from_map:
+        per_case = view_figure(spec, figures.map_conformance)
+    else:
+        instances, cases = view(spec)
+        future = FutureState.from_json(json.loads(document))
+        per_case = case_conformance(instances.lazy(), cases.lazy(), future).collect()
     return summarise(per_case), per_case
 
 
@@ -375,30 +381,35 @@ def _chose_row() -> None:
 
 
 def conformance_view(
-    offering: str, spec: CaseFilter, cases: pl.DataFrame, future: FutureState
+    offering: str, spec: CaseFilter, cases: pl.DataFrame, future: FutureState, map_steps: list[str]
 ) -> None:
     """Each week's share of the completed cases that follow `future`, and the deviations
-    that break it most often, each opening its cases."""
+    that break it most often, each opening its cases. `map_steps`: today's map's steps."""
     wh = warehouse()
-    figures, per_case = _conformance(
-        str(wh.path), data_version(wh), spec, json.dumps(future.to_json(), sort_keys=True)
+    drawn = figures.map_future_state(map_steps)
+    found, per_case = _conformance(
+        str(wh.path),
+        data_version(wh),
+        spec,
+        json.dumps(future.to_json(), sort_keys=True),
+        (future.stages, future.optional) == (drawn.stages, drawn.optional),
     )
-    n = figures["cases"]
+    n = found["cases"]
     if n == 0:
         st.info("No case in view has completed yet: conformance is measured on completed cases.")
         return
     st.markdown(
-        f"**{figures['conforming']:,} of the {n:,} completed cases "
-        f"({share(figures['conforming_share'])})** follow “{plain(future.name)}”: their work steps "
+        f"**{found['conforming']:,} of the {n:,} completed cases "
+        f"({share(found['conforming_share'])})** follow “{plain(future.name)}”: their work steps "
         "are its stages in order, each step once, nothing else.",
         help=explain("conforming_share", n),
     )
-    st.altair_chart(conformance_weeks_chart(pl.DataFrame(figures["by_week"])), width="stretch")
+    st.altair_chart(conformance_weeks_chart(pl.DataFrame(found["by_week"])), width="stretch")
     st.caption(
         "Each bar: the share of the cases that completed that week and follow the future "
         "state; faint bars rest on fewer than 5 cases. Hover a bar for its cases."
     )
-    deviations = figures["deviations"]
+    deviations = found["deviations"]
     if not deviations:
         st.success("Every completed case in view follows it.", icon=":material/check:")
         return
@@ -436,8 +447,10 @@ def conformance_view(
         "The cases with", options, key="fs_deviation", format_func=labels.__getitem__
     )
     kind, step = chosen.split("|", 1)
-    hit = per_case.filter(pl.col(kind).list.contains(step)).select("case_index")
-    listed = cases.join(hit, on="case_index", how="semi").sort("last_end", descending=True)
+    hit = per_case.filter(pl.col(kind).list.contains(step)).select("offering", "case_id")
+    listed = cases.join(hit, on=["offering", "case_id"], how="semi").sort(
+        "last_end", descending=True
+    )
     unit = table_unit(listed, ["lead_time_s"])
     shown = listed.select(
         pl.col("case_id").alias("Case"),

@@ -9,6 +9,7 @@ interval's coverage by simulation.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ from metrics.significance import (
     compare_values,
     holm,
     mann_whitney,
+    resampled_medians,
     two_proportion_p,
 )
 from metrics.verdict import step_changes_words
@@ -313,6 +315,27 @@ def test_bootstrap_interval_agrees_with_scipy_and_is_seeded() -> None:
     assert ours[1] == pytest.approx(ref.high, abs=0.1 * width)
     with pytest.raises(ValueError):
         bootstrap_median_diff_ci(FIXED_BEFORE, FIXED_AFTER, resamples=500)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[3.0, 1, 2, 7], [5.0, 1, 1, 9, 4], [1.0, 2.0], [2.0, 8, 3, 3, 10, 6], [4.0, 4, 4]],
+)
+def test_resampled_medians_have_the_distribution_of_every_resample_enumerated(
+    values: list[float],
+) -> None:
+    """All n**n equally likely resamples of a small window, against 200,000 drawn medians."""
+    x = np.array(values)
+    n = x.size
+    exact: Counter[float] = Counter(
+        float(np.median(x[list(idx)])) for idx in itertools.product(range(n), repeat=n)
+    )
+    drawn = resampled_medians(x, 200_000, np.random.default_rng(7))
+    got = Counter(drawn.tolist())
+    assert set(got) <= set(exact)
+    for median, count in exact.items():
+        # Standard error of a share from 200,000 draws is at most 0.0011.
+        assert got[median] / drawn.size == pytest.approx(count / n**n, abs=0.005), median
 
 
 def test_the_bootstrap_interval_covers_the_true_shift_about_95_percent_of_the_time() -> None:

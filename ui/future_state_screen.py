@@ -27,6 +27,7 @@ from metrics.vsm import ladder
 from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
+from ui.tables import MAX_ROWS
 from ui.views import view, view_figure
 from ui.widgets import csv_download, scroll_sideways, slug
 from warehouse import WarehouseError
@@ -458,8 +459,13 @@ def conformance_view(
         in_unit("lead_time_s", unit).alias(unit_label("Lead time", unit)),
         pl.col("variant").list.join(" → ").alias("Its steps, in order"),
     )
+    if shown.height > MAX_ROWS:
+        st.caption(
+            f"Showing the {MAX_ROWS:,} latest of the {shown.height:,} completed cases with "
+            "this deviation; the CSV holds all of them."
+        )
     st.dataframe(
-        shown,
+        shown.head(MAX_ROWS),
         hide_index=True,
         key="fs_cases_table",
         column_config={

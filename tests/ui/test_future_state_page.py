@@ -163,6 +163,16 @@ def test_a_napkin_map_and_the_cases_of_a_deviation(
     cases = _table(at, "Its steps, in order")
     assert len(cases) == repeated["cases"]
     assert all(row.count(repeated["step"]) > 1 for row in cases["Its steps, in order"])
+    # A long list shows its latest cases up to a bound; the caption says how many there are.
+    monkeypatch.setattr("ui.future_state_screen.MAX_ROWS", 50)
+    at.selectbox(key="fs_deviation").set_value("missing|Taste panel").run()
+    no_exceptions(at)
+    cases = _table(at, "Its steps, in order")
+    assert len(cases) == 50
+    n = expected["cases"]
+    assert any(f"Showing the 50 latest of the {n:,} completed cases" in c.value for c in at.caption)
+    assert any(f"{n:,} completed cases with this deviation" in c.value for c in at.caption)
+    assert list(cases["Completed"]) == sorted(cases["Completed"], reverse=True)
 
 
 def test_an_experiment_shows_conformance_before_and_after(

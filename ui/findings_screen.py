@@ -469,6 +469,10 @@ def _cases_table(f: Finding, cases: pl.DataFrame) -> pl.DataFrame:
     return cases.select(columns)
 
 
+CASES_OPEN = "fnd_cases_open_"
+"""The key of a card's list of cases, before the finding's id: True while it is open."""
+
+
 def cases_behind(offering: str, f: Finding, cases: pl.DataFrame) -> None:
     """The cases the finding concerns, in an expander: a sortable table and its CSV."""
     n_cases = cases["case_id"].n_unique()
@@ -477,7 +481,14 @@ def cases_behind(offering: str, f: Finding, cases: pl.DataFrame) -> None:
         if f.kind == "step_wait_shift"
         else f"The {n_cases:,} cases behind this"
     )
-    with st.expander(label, icon=":material/list:"):
+    # Drawn only when opened: eight tables of thousands of cases each, sent with every
+    # run of the page, took seconds of a big warehouse's first render.
+    opened = st.expander(
+        label, icon=":material/list:", key=f"{CASES_OPEN}{f.id}", on_change="rerun"
+    )
+    with opened:
+        if not opened.open:
+            return
         table = _cases_table(f, cases)
         note = "Click a column's name to sort. Lead time is empty for cases still open."
         if f.kind in ("lead_time_shift", "attribute_effect"):

@@ -43,6 +43,14 @@ def test_confirm_dismiss_import_reload(demo_server, page, tmp_path: Path) -> Non
     screenshot(page, "findings-demo")
 
     neck = page.locator(f".st-key-fnd_card_{NECK}")
+    # A card's list of cases is drawn when it is opened: a table, and its CSV.
+    assert page.locator("[data-testid='stDataFrame']").count() == 0
+    neck.get_by_text("The 1,153 cases behind this").click()
+    neck.locator("[data-testid='stDataFrame']").wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert neck.get_by_text("Download (CSV)").count() == 1
+    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    screenshot(page, "findings-cases-open")
     neck.get_by_role("button", name="Confirm").click()
     neck.get_by_text("Confirmed by local user (no sign-in)").wait_for(timeout=30_000)
     wait_for_app(page)

@@ -41,6 +41,17 @@ def no_exceptions(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def open_case_lists(at: AppTest) -> None:
+    """Open every finding card's list of cases, as a person clicking each, and run the
+    page again: the lists are drawn only when open."""
+    from ui.findings_screen import CASES_OPEN
+
+    for button in at.button:
+        if button.key and button.key.startswith("fnd_try_"):
+            at.session_state[CASES_OPEN + button.key.removeprefix("fnd_try_")] = True
+    at.run()
+
+
 def forge_click(at: AppTest, key: str) -> None:
     """Click a disabled button anyway, as a hand-made WebSocket message would: the server
     must refuse what the button does, not rely on the browser greying it out."""

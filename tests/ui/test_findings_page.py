@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import ImportOptions, ingest
-from tests.ui.apptest import no_exceptions, run_app, shown
+from tests.ui.apptest import no_exceptions, open_case_lists, run_app, shown
 from warehouse import LOCAL, Warehouse
 from warehouse.findings import give_verdict, verdicts
 
@@ -54,6 +54,10 @@ def test_the_demos_findings_as_cards(demo_copy: Path, monkeypatch: pytest.Monkey
     labels = [e.label for e in at.expander]
     assert "The 1,153 cases behind this" in labels
     assert "The 1,378 waits behind this (1,040 cases)" in labels
+    # The lists are closed, and drawn only when opened.
+    assert len(at.dataframe) == 0 and len(at.get("download_button")) == 0
+    open_case_lists(at)
+    no_exceptions(at)
     # One table per card, in the cards' order: the bottleneck's is the third.
     assert [len(t.value) for t in at.dataframe] == [1378, 991, 1153, 1153, 1110, 286, 1163, 86]
     neck = at.dataframe[2].value
@@ -75,6 +79,7 @@ def test_a_long_table_of_cases_shows_the_largest_and_says_the_csv_holds_all(
 
     monkeypatch.setattr(ui.findings_screen, "MAX_ROWS", 100)
     at = run_app(demo_copy, PAGE, monkeypatch)
+    open_case_lists(at)
     no_exceptions(at)
     # Every table is cut to the 100 largest; the bottleneck's (the third) says so.
     assert [len(t.value) for t in at.dataframe] == [100, 100, 100, 100, 100, 100, 100, 86]

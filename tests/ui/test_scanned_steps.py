@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.apptest import no_exceptions, run_app
+from tests.ui.apptest import no_exceptions, open_case_lists, run_app
 from ui import health_screen
 from warehouse import Warehouse
 from warehouse import derived as derived_module
@@ -69,6 +69,9 @@ def test_a_scanned_warehouse_shows_what_memory_shows(
         no_exceptions(at)
         if held == "scan":
             _found(at)
+            no_exceptions(at)
+        if page == "app_pages/findings.py":
+            open_case_lists(at)
             no_exceptions(at)
         seen[held] = _shown(at)
     assert len(seen["memory"]) > 5
@@ -164,6 +167,7 @@ def test_the_findings_page_draws_its_cards_from_what_the_import_kept(
             monkeypatch.setattr(ui.findings_screen, "finding_cases", _not_behind)
             monkeypatch.setattr(ui.findings_screen, "evidence_frame", _not_behind)
         at = run_app(db, "app_pages/findings.py", monkeypatch, timeout=120)
+        open_case_lists(at)
         no_exceptions(at)
         seen[how] = _shown(at)
     assert len([t for t in seen["kept"] if t[0] == "table"]) >= 2

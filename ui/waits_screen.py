@@ -25,6 +25,7 @@ from model.units import unit_for
 from ui.drill import open_case, open_cases
 from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
+from ui.tables import MAX_ROWS
 from ui.views import view_figure
 from ui.widgets import chart_downloads, seed_from_url, slug, table, url_choice
 
@@ -209,10 +210,16 @@ def cases_waiting(
         pl.col("n_instances").alias("Steps done"),
     )
     shown = with_likely_done(shown, offering)
+    if shown.height > MAX_ROWS:
+        st.caption(
+            f"Showing the {MAX_ROWS:,} idle longest of the {shown.height:,}; the CSV holds all "
+            "of them."
+        )
     picked = table(
         shown,
         f"waiting-after-{slug(step)}-{slug(offering)}",
         "waits_now_table",
+        most=MAX_ROWS,
         column_config={
             "Finished the step at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
             **LIKELY_DONE_COLUMN,

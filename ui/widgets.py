@@ -181,15 +181,19 @@ def table(
     key: str,
     *,
     download_label: str = "Download (CSV)",
+    most: int | None = None,
     **options: Any,
 ) -> Any:
     """A table as people read it (an unknown value shows as an en dash, never "None"),
     with its CSV download below; `options` go to st.dataframe (column_config, height,
-    on_select, ...). Returns what st.dataframe returns (the selection, when asked)."""
+    on_select, ...). With `most`, only the first `most` rows are shown (the caller says
+    so) and the CSV holds them all. Returns what st.dataframe returns (the selection,
+    when asked: its rows are the shown rows, which come first in `frame`)."""
     if "height" not in options and frame.height <= 25:
         # Every row visible: a short table should never hide rows behind a scroll bar.
         options["height"] = 38 + 35 * max(frame.height, 1)
-    shown = st.dataframe(frame, hide_index=True, key=key, placeholder="–", **options)
+    rows = frame if most is None else frame.head(most)
+    shown = st.dataframe(rows, hide_index=True, key=key, placeholder="–", **options)
     csv_download(frame, name, f"{key}_csv", download_label)
     return shown
 

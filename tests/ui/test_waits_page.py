@@ -81,6 +81,19 @@ def test_cases_waiting_after_a_step_and_their_timeline(
         f"**{expected.height:,} open cases** have finished Sample approval" in m.value
         for m in at.markdown
     )
+    assert not any("idle longest of the" in c.value for c in at.caption)
+
+    # A long list shows the longest idle up to a bound; the CSV holds them all.
+    monkeypatch.setattr("ui.waits_screen.MAX_ROWS", 3)
+    at.run()
+    no_exceptions(at)
+    cut = next(df for df in at.dataframe if "Idle since then (d)" in df.value.columns).value
+    assert cut["Case"].tolist() == expected["case_id"].to_list()[:3]
+    assert any(
+        f"Showing the 3 idle longest of the {expected.height:,}; the CSV holds all" in c.value
+        for c in at.caption
+    ), [c.value for c in at.caption]
+    monkeypatch.setattr("ui.waits_screen.MAX_ROWS", 5_000)
 
     first = expected["case_id"][0]
     assert at.selectbox(key="waits_case").value == first

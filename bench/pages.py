@@ -8,7 +8,8 @@ time from navigation until the script has finished and the page's charts are dra
 (first render, each in a new browser session; the very first visit to the server
 is timed on its own, as it also reads and derives every case once), then the time
 to re-render after a filter change (the "Completed cases only" toggle), and the memory
-the app holds after each page.
+the app holds after each page; and for the first render, when the server's first
+message reached the browser and how much the server sent.
 Aim: under 1.5 s first render, under 1 s after a filter change. Asserts nothing.
 
 A new browser session costs about 1.3 s before any page script runs (Chromium loading
@@ -165,11 +166,20 @@ def main() -> None:
             server.wait(timeout=20)
 
 
-def _visit(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _visit(browser, url: str) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
     """A new session opens `url`: seconds to the first full render, then to re-render
-    after the "Completed cases only" toggle (nan where the page has no sidebar filters)."""
+    after the "Completed cases only" toggle (nan where the page has no sidebar filters);
+    and of the first render, the seconds until the server's first message reached the
+    browser and the megabytes the server sent."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
+    received: list[tuple[float, int]] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda data: received.append((time.perf_counter(), len(data)))
+        ),
+    )
     try:
         started = time.perf_counter()
         page.goto(url)
@@ -177,6 +187,8 @@ def _visit(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped
         page.evaluate(OBSERVER)
         page.wait_for_function(SETTLED, arg=-1, timeout=180_000)
         first = time.perf_counter() - started
+        message = received[0][0] - started if received else float("nan")
+        sent = sum(size for _, size in received) / 1e6
         toggle = page.locator("[data-testid=stSidebar]").get_by_text(
             "Completed cases only", exact=True
         )
@@ -187,7 +199,7 @@ def _visit(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped
             toggle.first.click()
             page.wait_for_function(SETTLED, arg=since, timeout=180_000)
             again = time.perf_counter() - started
-        return first, again
+        return first, again, message, sent
     finally:
         context.close()
 
@@ -197,15 +209,21 @@ def run_pages(url: str, pid: int, pages: list[str]) -> None:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        cold, _ = _visit(browser, url)
+        cold, *_ = _visit(browser, url)
         print(
             f"first visit to a fresh server (imports, reading and deriving every case): {cold:.2f} s"
         )
-        print(f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}")
+        print(
+            f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"
+            f"{'1st message s':>15}{'MB sent':>9}"
+        )
         for name in pages:
-            first, again = _visit(browser, f"{url}/{name}")
+            first, again, message, sent = _visit(browser, f"{url}/{name}")
             held = peak_rss_mb(pid, "VmRSS")
-            print(f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}")
+            print(
+                f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}"
+                f"{message:>15.2f}{sent:>9.2f}"
+            )
         browser.close()
 
 

@@ -79,7 +79,7 @@ def resampled_medians(values: np.ndarray, resamples: int, rng: np.random.Generat
         return x[_descend(lo, hi, m, r, rng)]
     # Both middle positions in one range until a split puts the k-th draw last
     # in the lower half and the (k+1)-th first in the upper half.
-    upper = np.full(resamples, -1, np.int64)
+    parted = np.zeros(resamples, bool)
     u_lo, u_hi, u_m = rows.copy(), rows.copy(), rows.copy()
     together = np.arange(resamples)
     while together.size:
@@ -99,11 +99,10 @@ def resampled_medians(values: np.ndarray, resamples: int, rng: np.random.Generat
         r[together] = np.where(up, rr - left, rr)
         m[together] = np.where(up, mm - left, left)
         split = together[part]
-        upper[split] = 0
+        parted[split] = True
         u_lo[split], u_hi[split], u_m[split] = mid[part], b[part], (mm - left)[part]
         together = together[~part]
     lower_i = _descend(lo, hi, m, r, rng)
-    parted = upper == 0
     upper_i = lower_i.copy()
     if parted.any():
         upper_i[parted] = _descend(

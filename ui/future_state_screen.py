@@ -28,7 +28,7 @@ from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.tables import MAX_ROWS
-from ui.views import view, view_figure
+from ui.views import default_view, view, view_figure
 from ui.widgets import csv_download, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.future_states import (
@@ -358,8 +358,9 @@ def _conformance(
 ) -> tuple[dict[str, Any], pl.DataFrame]:
     """(The figures, each completed case's row keyed by offering and case id.) The draft
     first drawn from today's map is stored with the offering's derivation for its every
-    case (metrics.figures.map_conformance); any other draft or view is checked here."""
-    if from_map:
+    case (metrics.figures.map_conformance); any other draft or view is checked here,
+    without drawing the view's map a second time."""
+    if from_map and default_view(spec) and len(spec.offerings or ()) == 1:
         per_case = view_figure(spec, figures.map_conformance)
     else:
         instances, cases = view(spec)

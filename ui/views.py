@@ -177,12 +177,22 @@ T = TypeVar("T")
 _FIGURES: dict[str, Callable[[pl.LazyFrame, pl.DataFrame], Any]] = {}
 
 
+def default_view(spec: CaseFilter) -> bool:
+    """Whether `spec` is the view whose figures are stored with each offering's
+    derivation: every case of the offerings in view (of one, for most figures)."""
+    offerings = spec.offerings or ()
+    return bool(offerings) and spec == CaseFilter(offerings=offerings)
+
+
 @st.cache_resource(show_spinner=False, max_entries=32, hash_funcs={CaseFilter: repr})
 def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
     stored = figures.name_of(_FIGURES[name])
     offerings = spec.offerings or ()
-    default = offerings and spec == CaseFilter(offerings=offerings)  # every case in view
-    if stored is not None and default and (len(offerings) == 1 or stored in figures.PER_OFFERING):
+    if (
+        stored is not None
+        and default_view(spec)
+        and (len(offerings) == 1 or stored in figures.PER_OFFERING)
+    ):
         # One offering's figure, or the rows of each offering in view.
         wh = open_warehouse(path)
         kept = [stored_figure(wh, o, stored) for o in sorted(set(offerings))]

@@ -211,3 +211,37 @@ def test_the_page_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.Monk
     at = run_app(tmp_path / "empty.duckdb", PAGE, monkeypatch)
     no_exceptions(at)
     assert any("There is no data yet" in i.value for i in at.info)
+
+
+def test_the_first_draft_is_read_as_stored_and_another_view_draws_its_map_once(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft from today's map, over every case of the offering, is read as stored
+    with the derivation; another view draws its map once and checks its cases once."""
+    import metrics.figures
+    import ui.future_state_screen
+
+    calls: list[str] = []
+    for module, name in (
+        (metrics.figures, "_value_stream"),
+        (ui.future_state_screen, "case_conformance"),
+    ):
+        real = getattr(module, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    stored = _headline(at)
+    assert calls == []
+    draft = {"name": f"{OFFERING}: future state", "stages": MAP}
+    expected = _conformance(demo_copy, draft)
+    assert stored == (expected["conforming"], expected["cases"])
+    # Completed cases only: conformance counts completed cases anyway, on this view's map.
+    at.sidebar.toggle[0].set_value(True).run()
+    no_exceptions(at)
+    assert sorted(calls) == ["_value_stream", "case_conformance"]
+    assert _headline(at)[1] == expected["cases"]

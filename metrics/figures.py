@@ -174,9 +174,9 @@ def encode(value: pl.DataFrame | ValueStream | Projection) -> tuple[bytes, str |
     if isinstance(value, pl.DataFrame):
         return to_parquet(value), None
     if isinstance(value, ValueStream):
-        frames = [value.boxes]
+        frames = [value.boxes, value.steps]
         rest = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        del rest["boxes"]
+        del rest["boxes"], rest["steps"]
     else:
         frames = [value.current.boxes, value.projected.boxes, value.lead_times]
         rest = {
@@ -214,7 +214,7 @@ def decode(name: str, figure: bytes, rest: str | None) -> pl.DataFrame | ValueSt
         at += size
     if name == "value_stream":
         fields["path"] = tuple(fields["path"])
-        return ValueStream(boxes=frames[0], **fields)
+        return ValueStream(boxes=frames[0], steps=frames[1], **fields)
     return Projection(
         current=ValueStreamMap(frames[0], _ladder(fields["current"])),
         projected=ValueStreamMap(frames[1], _ladder(fields["projected"])),

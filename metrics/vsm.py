@@ -137,9 +137,11 @@ class ValueStream:
     order) and how many of the view's `cases` do exactly those map steps
     (`path_cases`). `steps_off_map` counts the steps (work steps and done statuses)
     not drawn; `columns_kept_all` is True where no two columns were common enough
-    and the map shows every column (rule 5)."""
+    and the map shows every column (rule 5). `steps` is every step of the view, on
+    the map or not (metrics.steps.steps), which the map is drawn from."""
 
     boxes: pl.DataFrame
+    steps: pl.DataFrame
     path: tuple[str, ...]
     path_cases: int
     cases: int
@@ -467,6 +469,7 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
     )
     return ValueStream(
         boxes=conform(boxes.lazy(), VSM_SCHEMA).collect(),
+        steps=step_frame,
         path=path,
         path_cases=path_cases,
         cases=n_cases,

@@ -187,7 +187,7 @@ def _job(offering: str) -> Future[OfferingFindings] | None:
     return job
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _behind(
     path: str,
     version: str,

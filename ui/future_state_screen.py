@@ -352,7 +352,7 @@ def saved_versions(offering: str, saved: list[StoredFutureState]) -> None:
         )
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs={CaseFilter: repr})
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
 def _conformance(
     path: str, version: str, spec: CaseFilter, document: str, from_map: bool
 ) -> tuple[dict[str, Any], pl.DataFrame]:

@@ -152,8 +152,11 @@ def events_of(offering: str, case_id: str | None = None) -> pl.DataFrame:
     return warehouse().events([offering], None if case_id is None else [case_id])
 
 
-@st.cache_resource(show_spinner=False, max_entries=6, hash_funcs={CaseFilter: repr})
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs={CaseFilter: repr})
 def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """Two views at most are held: a filtered view's cases are a copy (about 400 MB at
+    ten million events), and a view asked for again costs only its filter (the figures
+    drawn of it are cached on their own, by `_figure`)."""
     d = _derive(path, version)
     events = _events(path, version).lazy() if spec.attributes else None
     cases = filter_cases(d.cases.lazy(), spec, events).collect()

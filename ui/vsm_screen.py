@@ -352,9 +352,7 @@ def variants_table(view: MapView) -> None:
 def steps_table(view: MapView, vs: ValueStream) -> None:
     """Every step of the offering, on the map or not, with the map's figures; a row opens
     its cases."""
-    frame = view_figure(view.spec, figures.steps).join(
-        vs.boxes.select("activity", "column", "queue"), on="activity", how="left"
-    )
+    frame = vs.steps.join(vs.boxes.select("activity", "column", "queue"), on="activity", how="left")
     unit = table_unit(frame, ["process_time_s_p50", "wait_before_s_p50", "wait_before_s_p85"])
     total_wait = frame["wait_before_s_sum"].sum() or 1.0
     wait_p50, wait_p85 = unit_label("Median wait", unit), unit_label("p85 wait", unit)

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from metrics.derived import derive_all
 from metrics.steps import steps
@@ -70,6 +71,11 @@ def test_alternatives_and_parallel_steps_are_stacked_in_one_column() -> None:
     assert vs.path == ("A", "B", "P", "Q", "D")
     assert (vs.path_cases, vs.cases, vs.path_share) == (3, 4, 0.75)
     assert vs.boxes.filter(~pl.col("on_path"))["activity"].to_list() == ["C"]
+    # Every step of the view comes with the map, as metrics.steps gives it.
+    inst = derive(BRANCHES)
+    assert_frame_equal(vs.steps, steps(inst.lazy(), by=()).collect())
+    assert sorted(vs.steps["activity"]) == ["A", "B", "C", "D", "P", "Q"]
+    assert dict(vs.steps.select("activity", "cases").iter_rows())["C"] == 1
 
 
 def test_the_ladder_counts_a_parallel_column_once_at_its_longest() -> None:

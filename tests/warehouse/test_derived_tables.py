@@ -148,7 +148,9 @@ def assert_same_figure(stored: object, computed: object) -> None:
     if isinstance(computed, ValueStream):
         assert isinstance(stored, ValueStream)
         assert_frame_equal(stored.boxes, computed.boxes)
-        assert dataclasses.replace(stored, boxes=computed.boxes) == computed
+        assert_frame_equal(stored.steps, computed.steps)
+        same = dataclasses.replace(stored, boxes=computed.boxes, steps=computed.steps)
+        assert same == computed
         return
     assert isinstance(stored, Projection) and isinstance(computed, Projection)
     for mine, theirs in (

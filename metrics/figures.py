@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import polars as pl
@@ -130,7 +130,13 @@ def map_conformance(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFram
     """How each completed case follows `map_future_state` of today's map
     (metrics.conformance.case_conformance), keyed by offering and case id: the view's
     case numbers are its own, not stored."""
-    steps = value_stream(instances, cases).boxes["activity"].to_list()
+    return _conformance_to(value_stream(instances, cases), instances, cases)
+
+
+def _conformance_to(
+    stream: ValueStream, instances: pl.LazyFrame, cases: pl.DataFrame
+) -> pl.DataFrame:
+    steps = stream.boxes["activity"].to_list()
     per_case = case_conformance(instances.lazy(), cases.lazy(), map_future_state(steps))
     return per_case.drop("case_index").collect()
 
@@ -156,6 +162,21 @@ STORED: dict[str, Figure] = {
     )
 }
 """The figures stored for each offering's every case, by name."""
+
+
+def every_figure(instances: pl.LazyFrame, cases: pl.DataFrame) -> Iterator[tuple[str, Any]]:
+    """(name, figure) of every STORED figure of one view, in STORED's order, each made
+    once: the Future state's first draft is checked against the map already drawn."""
+    stream: ValueStream | None = None
+    for name, compute in STORED.items():
+        if compute is map_conformance and stream is not None:
+            yield name, _conformance_to(stream, instances, cases)
+            continue
+        figure = compute(instances, cases)
+        if isinstance(figure, ValueStream):
+            stream = figure
+        yield name, figure
+
 
 PER_OFFERING = frozenset({"scorecard"})
 """The stored figures whose rows are per offering, each of its own cases alone, sorted by

@@ -396,8 +396,8 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
         [offering, REPORT_VERSION, figures, basis, page_figures.to_parquet(health)],
     ).complete()
     if with_figures:
-        for name, compute in page_figures.STORED.items():
-            blob, rest = page_figures.encode(compute(steps.lazy(), cases))
+        for name, figure in page_figures.every_figure(steps.lazy(), cases):
+            blob, rest = page_figures.encode(figure)
             cur.execute(
                 "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
             ).complete()

@@ -460,11 +460,6 @@ def conformance_view(
         in_unit("lead_time_s", unit).alias(unit_label("Lead time", unit)),
         pl.col("variant").list.join(" → ").alias("Its steps, in order"),
     )
-    if shown.height > MAX_ROWS:
-        st.caption(
-            f"Showing the {MAX_ROWS:,} latest of the {shown.height:,} completed cases with "
-            "this deviation; the CSV holds all of them."
-        )
     st.dataframe(
         shown.head(MAX_ROWS),
         hide_index=True,
@@ -474,5 +469,10 @@ def conformance_view(
             "Its steps, in order": st.column_config.TextColumn(width="large"),
         },
     )
-    st.caption(f"{shown.height:,} completed cases with this deviation, latest first.")
+    st.caption(
+        f"Showing the {MAX_ROWS:,} latest of the {shown.height:,} completed cases with this "
+        "deviation; the CSV holds all of them."
+        if shown.height > MAX_ROWS
+        else f"{shown.height:,} completed cases with this deviation, latest first."
+    )
     csv_download(shown, f"cases-{slug(kind)}-{slug(step)}-{slug(offering)}", "fs_cases_csv")

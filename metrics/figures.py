@@ -30,7 +30,7 @@ from metrics.variants import variants
 from metrics.vsm import ValueStream
 from metrics.vsm import value_stream as _value_stream
 from metrics.waits import slowest_cases, step_waits, wait_ecdf, waits_by_weekday_hour
-from metrics.whatif import Projection, ValueStreamMap, projection
+from metrics.whatif import PROJECTION_COLUMNS, Projection, ValueStreamMap, projection
 
 TOP_VARIANTS = 12
 """The variants the value stream map lists."""
@@ -177,6 +177,10 @@ def every_figure(instances: pl.LazyFrame, cases: pl.DataFrame) -> Iterator[tuple
             stream = figure
         yield name, figure
 
+
+READ_ONCE: dict[str, tuple[str, ...]] = {"unchanged": PROJECTION_COLUMNS}
+"""The figures that query a view's steps many times, with the columns they read: where
+the steps are scanned from the warehouse, those columns are read once for the figure."""
 
 PER_OFFERING = frozenset({"scorecard"})
 """The stored figures whose rows are per offering, each of its own cases alone, sorted by

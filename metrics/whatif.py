@@ -181,6 +181,26 @@ class Replay:
     after_last_step: int
 
 
+PROJECTION_COLUMNS = (
+    "case_index",
+    "offering",
+    "case_id",
+    "seq",
+    "activity",
+    "kind",
+    "value_class",
+    "start",
+    "end",
+    "gap_before_s",
+    "wait_before_s",
+    "is_rework",
+    "process_s",
+    "touch_s",
+)
+"""The step columns `projection` reads (the replay, both maps and the usual order of the
+steps), each of them many times: a caller whose steps are scanned reads these once."""
+
+
 def _initial_steps(instances: pl.LazyFrame, done: pl.LazyFrame) -> pl.DataFrame:
     """The work steps of the completed cases with their gap (start − latest end before,
     signed) and own process time, as the replay reads them."""

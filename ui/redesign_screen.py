@@ -24,6 +24,7 @@ from charts.vsm import value_stream_map_chart
 from metrics import figures as page_figures
 from metrics.filters import CaseFilter
 from metrics.whatif import (
+    PROJECTION_COLUMNS,
     Change,
     Parallel,
     Projection,
@@ -37,7 +38,7 @@ from metrics.whatif import projection as whatif_projection
 from ui.access import refused_here
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, warehouse
-from ui.views import view, view_figure
+from ui.views import read_once, view, view_figure
 from ui.widgets import chart_downloads, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.experiments import DEFAULT_WINDOW_DAYS, create_experiment
@@ -136,6 +137,7 @@ def _project(
     path: str, version: str, spec: CaseFilter, changes: tuple[str, ...], working_time: bool
 ) -> Projection:
     instances, cases = view(spec)
+    instances = read_once(instances, PROJECTION_COLUMNS)
     chosen = [c for c in map(decode, changes) if c is not None]
     offering = spec.offerings[0] if spec.offerings else None
     return whatif_projection(instances, cases, chosen, offering, working_time)

@@ -201,3 +201,39 @@ def test_stream_health_shows_the_same_from_the_rows_stored_at_the_import(
                 assert stored_health(wh, wh.offerings()) is None
     assert len([kind for kind, _ in seen["stored"] if kind == "metric"]) >= 20
     assert seen["stored"] == seen["computed"]
+
+
+def test_a_scanned_redesign_reads_its_steps_once_and_projects_what_memory_projects(
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redesign's projection queries the steps many times: scanned, it reads the columns
+    it uses once (ui.views.read_once), before any change (its figure not stored) and
+    after one, and shows what it shows from memory."""
+    import ui.views
+
+    seen, reads = {}, []
+    real = ui.views._read_once
+
+    def counted(path: str, version: str, instances: Any, columns: Any) -> Any:
+        out = real(path, version, instances, columns)
+        reads.append(out is not instances)
+        return out
+
+    monkeypatch.setattr(ui.views, "_read_once", counted)
+    for held, limit in (("memory", "10000000"), ("scan", "0")):
+        db = tmp_path / held / "mixed.duckdb"
+        db.parent.mkdir()
+        shutil.copy(mixed_db, db)
+        with Warehouse.open(db) as wh:
+            wh._con.execute("DELETE FROM derived_figures")
+        monkeypatch.setenv("VSM_IN_MEMORY_STEPS", limit)
+        at = run_app(db, "app_pages/redesign.py", monkeypatch, timeout=120)
+        no_exceptions(at)
+        shown = _shown(at)
+        at.button(key="rd_wait").click().run()
+        no_exceptions(at)
+        seen[held] = (shown, _shown(at))
+    assert seen["memory"][0] != seen["memory"][1]  # the change moved the projection
+    assert seen["scan"] == seen["memory"]
+    # In memory the steps are handed on as they are; scanned, read once per projection.
+    assert reads == [False, False, True, True]

@@ -120,10 +120,10 @@ def scorecard(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
     return _scorecard(instances.lazy(), cases.lazy(), bounds=bounds).collect()
 
 
-def map_future_state(steps: list[str], name: str = "") -> FutureState:
+def map_future_state(steps: list[str]) -> FutureState:
     """The future state the Future state page drafts first: one stage per box of today's
-    map (`steps`, in map order), no step optional."""
-    return FutureState(name, tuple((step,) for step in steps), frozenset())
+    map (`steps`, in map order), no step optional (its name is the page's)."""
+    return FutureState("", tuple((step,) for step in steps), frozenset())
 
 
 def map_conformance(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:

@@ -82,11 +82,7 @@ def resampled_medians(values: np.ndarray, resamples: int, rng: np.random.Generat
     parted = np.zeros(resamples, bool)
     u_lo, u_hi, u_m = rows.copy(), rows.copy(), rows.copy()
     together = np.arange(resamples)
-    while together.size:
-        a, b = lo[together], hi[together]
-        together = together[b - a > 1]
-        if together.size == 0:
-            break
+    while (together := together[hi[together] - lo[together] > 1]).size:
         a, b = lo[together], hi[together]
         mid = (a + b) // 2
         mm, rr = m[together], r[together]

@@ -56,15 +56,39 @@ FLAGS = [
     "--no-first-run",
 ]
 
-# Records every change of Streamlit's script state with its time, so a rerun that is
-# over before the test looks is still seen.
+# Records every change of Streamlit's script state with its time (the state before and
+# after each change, anywhere in the page), so a rerun that is over before the test looks
+# is still seen.
 OBSERVER = """
 () => {
   window.__vsmRuns = [];
+  new MutationObserver((records) => {
+    const now = performance.now();
+    for (const r of records) {
+      window.__vsmRuns.push([r.oldValue, now]);
+      window.__vsmRuns.push([r.target.getAttribute('data-test-script-state'), now]);
+    }
+  }).observe(document.body, {attributes: true, subtree: true, attributeOldValue: true,
+                             attributeFilter: ['data-test-script-state']});
+}
+"""
+# For a page reached by its link: the time of the page's last change, and whether the
+# page has been quiet (script not running, no placeholder, no change) for half a second.
+QUIET = """
+() => {
+  window.__vsmLast = performance.now();
+  new MutationObserver(() => { window.__vsmLast = performance.now(); })
+    .observe(document.body, {attributes: true, childList: true, subtree: true,
+                             characterData: true});
+}
+"""
+DRAWN = """
+([since, path]) => {
   const app = document.querySelector('[data-testid=stApp]');
-  new MutationObserver(() => window.__vsmRuns.push(
-      [app.getAttribute('data-test-script-state'), performance.now()]))
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid=stSkeleton]')) return false;
+  if (!location.pathname.endsWith(path)) return false;
+  return window.__vsmLast > since && performance.now() - window.__vsmLast > 500;
 }
 """
 SETTLED = """
@@ -119,6 +143,12 @@ def main() -> None:
         "--pages",
         help="comma-separated page paths to time (default: every page; 'health' is the first)",
     )
+    p.add_argument(
+        "--by-link",
+        action="store_true",
+        help="one browser session that opens Stream health, then clicks each page's link "
+        "(a person's way through the app) instead of a new session per page",
+    )
     args = p.parse_args()
     pages = (
         PAGES
@@ -159,7 +189,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.5)
-            run_pages(url, server.pid, pages)
+            run_pages(url, server.pid, pages, by_link=args.by_link)
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
             server.terminate()
@@ -204,11 +234,43 @@ def _visit(browser, url: str) -> tuple[float, float, float, float]:  # type: ign
         context.close()
 
 
-def run_pages(url: str, pid: int, pages: list[str]) -> None:
+def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """One browser session, as a person uses the app: it opens the first page, then
+    clicks each page's link in the sidebar. Prints, per page, the seconds from the click
+    until the page's script has finished and its charts are drawn: the page's first run
+    on this server, without a new session's start-up."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    try:
+        started = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector("[data-testid=stApp]")
+        page.evaluate(OBSERVER)
+        page.wait_for_function(SETTLED, arg=-1, timeout=180_000)
+        print(f"first visit to a fresh server: {time.perf_counter() - started:.2f} s")
+        page.evaluate(QUIET)
+        print(f"{'page':<14}{'by its link s':>16}{'app RSS MB':>12}")
+        for name in [name for name in pages if name]:
+            link = page.locator(f'[data-testid=stSidebarNav] a[href="{url}/{name}"]')
+            since = page.evaluate("() => performance.now()")
+            link.first.click()
+            page.wait_for_function(DRAWN, arg=[since, f"/{name}"], timeout=180_000)
+            took = (page.evaluate("() => window.__vsmLast") - since) / 1000
+            held = peak_rss_mb(pid, "VmRSS")
+            print(f"{name or 'health':<14}{took:>16.2f}{held:>12,.0f}")
+    finally:
+        context.close()
+
+
+def run_pages(url: str, pid: int, pages: list[str], by_link: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        if by_link:
+            _by_link(browser, url, pid, pages)
+            browser.close()
+            return
         cold, *_ = _visit(browser, url)
         print(
             f"first visit to a fresh server (imports, reading and deriving every case): {cold:.2f} s"

@@ -100,7 +100,8 @@ def _changes(offering: str) -> Changes:
 @st.cache_resource(show_spinner="Looking for findings...", max_entries=24)
 def _findings(path: str, version: str, offering: str, changes: Changes) -> OfferingFindings:
     """The offering's findings: as kept for this data (warehouse.kept_findings), else
-    looked for and kept, so that a restart or another server need not look again."""
+    looked for and kept with what lies behind each, so that a restart or another server
+    need not look again."""
     d = derived_at(path, version)
     wh = open_warehouse(path)
     kept = kept_findings(wh, offering, changes)
@@ -126,7 +127,11 @@ def _findings(path: str, version: str, offering: str, changes: Changes) -> Offer
         hold=d.in_memory,
     )
     if stamp is not None and data_version(wh) == version:
-        keep_findings(wh, offering, stamp, changes, of.findings)
+        # With what lies behind each card, so that a restart's Findings page reads them
+        # too (the steps of a scanned warehouse read once for all of them).
+        reader = of.read_once()
+        behind = {f.id: (finding_cases(reader, f), evidence_frame(reader, f)) for f in of.findings}
+        keep_findings(wh, offering, stamp, changes, of.findings, behind)
     return of
 
 

@@ -15,7 +15,7 @@ from ui import health_screen
 from warehouse import Warehouse
 from warehouse import derived as derived_module
 from warehouse.derived import stored_health
-from warehouse.kept_findings import changes_of, find_missing, kept_findings
+from warehouse.kept_findings import changes_of, find_missing, kept_behind, kept_findings
 
 PAGES = [
     "app_pages/health.py",
@@ -135,8 +135,15 @@ def test_findings_kept_at_the_import_show_at_once_and_the_apps_own_are_kept(
             c.value for c in at.caption if c.value.startswith(("**Top finding", "**Findings"))
         ]
         with Warehouse.open(db) as wh:
-            # The app's own search is kept too, for a restart or another server.
-            assert all(kept_findings(wh, o, changes_of(wh, o)) is not None for o in offerings)
+            # The app's own search is kept too, for a restart or another server, with
+            # what lies behind each finding (a card's cases and chart).
+            for o in offerings:
+                kept = kept_findings(wh, o, changes_of(wh, o))
+                assert kept is not None, o
+                for f in kept:
+                    cases, chart = kept_behind(wh, o, changes_of(wh, o), f.id) or (None, None)
+                    assert cases is not None and chart is not None, (o, f.id)
+                    assert cases.height > 0 and chart.height > 0, (o, f.id)
     assert len(lines["kept"]) == 5
     assert lines["kept"] == lines["searched"]
 

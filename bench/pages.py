@@ -72,12 +72,23 @@ OBSERVER = """
                              attributeFilter: ['data-test-script-state']});
 }
 """
-# For a page reached by its link: the time of the page's last change, and whether the
-# page has been quiet (script not running, no placeholder, no change) for half a second.
+# For a page reached by its link: the time of the page's last change and of the end of
+# its script's run, and whether the page has been quiet (script not running, no
+# placeholder, no change) for half a second.
 QUIET = """
 () => {
   window.__vsmLast = performance.now();
-  new MutationObserver(() => { window.__vsmLast = performance.now(); })
+  window.__vsmState = 'notRunning';
+  new MutationObserver(() => {
+    const now = performance.now();
+    window.__vsmLast = now;
+    const app = document.querySelector('[data-testid=stApp]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state !== window.__vsmState) {
+      window.__vsmState = state;
+      if (state === 'notRunning') window.__vsmRan = now;
+    }
+  })
     .observe(document.body, {attributes: true, childList: true, subtree: true,
                              characterData: true});
 }
@@ -249,15 +260,18 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
         page.wait_for_function(SETTLED, arg=-1, timeout=180_000)
         print(f"first visit to a fresh server: {time.perf_counter() - started:.2f} s")
         page.evaluate(QUIET)
-        print(f"{'page':<14}{'by its link s':>16}{'app RSS MB':>12}")
+        print(f"{'page':<14}{'by its link s':>16}{'run ended s':>14}{'app RSS MB':>12}")
         for name in [name for name in pages if name]:
             link = page.locator(f'[data-testid=stSidebarNav] a[href="{url}/{name}"]')
             since = page.evaluate("() => performance.now()")
             link.first.click()
             page.wait_for_function(DRAWN, arg=[since, f"/{name}"], timeout=180_000)
-            took = (page.evaluate("() => window.__vsmLast") - since) / 1000
+            last, ran = page.evaluate("() => [window.__vsmLast, window.__vsmRan]")
             held = peak_rss_mb(pid, "VmRSS")
-            print(f"{name or 'health':<14}{took:>16.2f}{held:>12,.0f}")
+            print(
+                f"{name:<14}{(last - since) / 1000:>16.2f}{(ran - since) / 1000:>14.2f}"
+                f"{held:>12,.0f}"
+            )
     finally:
         context.close()
 

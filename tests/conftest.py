@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from ui.widgets import CHECK_CHARTS
 from warehouse import Warehouse
+
+# Every chart a page draws in the tests (AppTest, and the servers the browser tests start)
+# is checked against Vega-Lite's JSON schema; the app itself skips that check.
+os.environ[CHECK_CHARTS] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DIR = REPO.parent / "shared" / "data" / "real"

@@ -23,7 +23,7 @@ from ui.drill import case_link, cases_link
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import warehouse
 from ui.views import Derived, derived, events_of
-from ui.widgets import chart_downloads, csv_download, remember_offering, slug
+from ui.widgets import chart_downloads, csv_download, draw_chart, remember_offering, slug
 
 MAX_PATH_STEPS = 30
 """A longer path is summarised by its length rather than written out."""
@@ -175,7 +175,7 @@ def timeline(d: Derived, case: dict[str, Any], row: dict[str, Any]) -> pl.DataFr
         return steps
     tail = _open_period(row, now)
     chart = case_timeline_chart(steps, open_period=tail, now=None if row["completed"] else now)
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
     st.caption(
         "Each row is a step in the order the case did it. Amber is waiting: the wait before "
         "a step on its row, and time in a waiting status in a paler amber (the same time, "

@@ -32,7 +32,7 @@ from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
 from ui.tables import table_height, wrapping_row_height
 from ui.views import view_figure
-from ui.widgets import chart_downloads, csv_download, table
+from ui.widgets import chart_downloads, csv_download, draw_chart, table
 
 
 def bounds_of(cases: pl.DataFrame, filters: ViewFilters) -> pl.DataFrame:
@@ -229,7 +229,7 @@ def lead_times(cases: pl.DataFrame, card: pl.DataFrame, all_offerings: list[str]
     width, last = lead_time_bins(cases)
     hist = lead_time_histogram(cases.lazy(), width, last).collect()
     chart = lead_time_small_multiples_chart(hist, card, all_offerings=all_offerings)
-    st.altair_chart(chart, width="content")
+    draw_chart(chart, width="content")
     st.caption(
         f"Each panel: how an offering's completed cases in view spread over lead time, in "
         f"bins of {width / DAY:.0f} days; the last bin also holds every longer case. Bars are "
@@ -255,12 +255,12 @@ def efficiency_and_rework(card: pl.DataFrame, all_offerings: list[str]) -> None:
     with left:
         st.markdown("**PCE**", help=DEFINITIONS["pce"])
         pce = pce_bars_chart(card, all_offerings)
-        st.altair_chart(pce, width="stretch")
+        draw_chart(pce, width="stretch")
         chart_downloads(partial(pce.properties, width=480), "pce-by-offering", "compare_pce")
     with right:
         st.markdown("**Rework**", help=DEFINITIONS["rework_case_share"])
         rework = rework_bars_chart(card, all_offerings)
-        st.altair_chart(rework, width="stretch")
+        draw_chart(rework, width="stretch")
         chart_downloads(
             partial(rework.properties, width=480), "rework-by-offering", "compare_rework"
         )
@@ -288,7 +288,7 @@ def throughput(cases: pl.DataFrame, bounds: pl.DataFrame, all_offerings: list[st
         chart = weekly_throughput_chart(
             weekly.filter(pl.col("offering").is_in(group)), all_offerings=all_offerings
         )
-        st.altair_chart(chart, width="content")
+        draw_chart(chart, width="content")
         chart_downloads(chart, f"weekly-throughput-{i + 1}", f"compare_weekly_{i}")
     st.caption(
         f"Cases completed each week (weeks start on Monday), "

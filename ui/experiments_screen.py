@@ -59,7 +59,7 @@ from ui.format import (
 )
 from ui.resources import data_version, warehouse
 from ui.views import Derived, derived
-from ui.widgets import chart_downloads, csv_download, seed_from_url, slug
+from ui.widgets import chart_downloads, csv_download, draw_chart, seed_from_url, slug
 from warehouse import WarehouseError
 from warehouse.experiments import (
     DEFAULT_WINDOW_DAYS,
@@ -549,7 +549,7 @@ def charts(c: Comparison) -> None:
     # One chart to a row where it has exports: their buttons need the page's width.
     st.markdown("**Lead time before and after**")
     chart = lead_time_distribution_chart(c.compared)
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
     st.caption(
         f"How long the completed cases took: {b.completed} started before the "
         f"change (grey), {a.completed} after (blue). Each colour adds up to 100%; "
@@ -562,7 +562,7 @@ def charts(c: Comparison) -> None:
     )
     st.markdown("**How sure can we be?**")
     chart = effect_interval_chart(c.effects())
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
     st.caption(
         "Each line is the change in a median (after − before) with its 95% confidence "
         "interval (bootstrap). Lead, wait and process time are green or red when the line "
@@ -584,7 +584,7 @@ def charts(c: Comparison) -> None:
         st.markdown("**Where the waiting went**")
         if c.step_wait_shift:
             chart = wait_shift_chart(c.step_wait_frame())
-            st.altair_chart(chart, width="stretch")
+            draw_chart(chart, width="stretch")
         st.caption(
             f"The bottleneck (the longest queue in total) was "
             f"**{plain(c.bottleneck_before or '–')}** before the change and "
@@ -606,8 +606,8 @@ def charts(c: Comparison) -> None:
         _numbers(step_wait_table(c), _file(c, "waits"), "exp_waits")
     st.markdown("**Lead times in order of completion (process behaviour chart)**")
     change = c.windows.change
-    st.altair_chart(xmr_chart(c.points, change), width="stretch")
-    st.altair_chart(moving_range_chart(c.points, change), width="stretch")
+    draw_chart(xmr_chart(c.points, change), width="stretch")
+    draw_chart(moving_range_chart(c.points, change), width="stretch")
     st.caption(xmr_caption(c))
     chart_downloads(
         lambda: process_behaviour_chart(c.points, change, 1000).properties(

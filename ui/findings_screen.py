@@ -39,7 +39,7 @@ from ui.format import duration_text, in_unit, moment_text, plain, table_unit, un
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import MAX_ROWS
 from ui.views import derived, derived_at
-from ui.widgets import csv_download, slug
+from ui.widgets import csv_download, draw_chart, slug
 from warehouse import WarehouseError
 from warehouse.findings import give_verdict, verdicts, withdraw_verdict
 from warehouse.kept_findings import (
@@ -588,7 +588,7 @@ def card(of: OfferingFindings, r: Reviewed) -> None:
         _verdict_line(r)
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            st.altair_chart(finding_chart(f.kind, frame, f.evidence, f.step), width="stretch")
+            draw_chart(finding_chart(f.kind, frame, f.evidence, f.step), width="stretch")
             st.caption(plain(_chart_caption(f, frame)))
         with right:
             st.markdown(f"**Rests on:** {plain(rests_on(f))}")

@@ -17,7 +17,7 @@ from metrics.steps import main_path, rolled_pct_c_and_a
 from metrics.variants import variants
 from ui.format import explain, share
 from ui.views import view_figure
-from ui.widgets import chart_downloads, slug, table
+from ui.widgets import chart_downloads, draw_chart, slug, table
 
 
 def work_in_progress(offering: str, cases: pl.DataFrame, all_offerings: list[str]) -> pl.DataFrame:
@@ -35,7 +35,7 @@ def work_in_progress(offering: str, cases: pl.DataFrame, all_offerings: list[str
         help=explain("wip"),
     )
     chart = wip_chart(wip, all_offerings)
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
     chart_downloads(partial(chart.properties, width=820), f"wip-{slug(offering)}", "flow_wip")
     return wip
 
@@ -56,7 +56,7 @@ def arrivals(offering: str, cases: pl.DataFrame) -> None:
         help=explain("throughput") + "\n\n" + explain("arrivals"),
     )
     chart = arrivals_chart(flow)
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
     chart_downloads(
         partial(chart.properties, width=820), f"arrivals-{slug(offering)}", "flow_arrivals"
     )

@@ -29,7 +29,7 @@ from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.tables import MAX_ROWS
 from ui.views import default_view, view, view_figure
-from ui.widgets import csv_download, scroll_sideways, slug
+from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.future_states import (
     StoredFutureState,
@@ -179,7 +179,7 @@ def today_map(offering: str, spec: CaseFilter) -> list[str]:
     # ladder out of sight at the bottom, so the title is written above instead.
     st.markdown(f"**{plain(offering)}: today**")
     with st.container(key="fs_today"):
-        st.altair_chart(value_stream_map_chart(boxes, ladder(boxes), select=None), width="content")
+        draw_chart(value_stream_map_chart(boxes, ladder(boxes), select=None), width="content")
     return boxes["activity"].to_list()
 
 
@@ -279,7 +279,7 @@ def editor(offering: str, spec: CaseFilter, map_steps: list[str]) -> FutureState
     if drawable:
         scroll_sideways("fs_drawing")
         with st.container(key="fs_drawing"):
-            st.altair_chart(
+            draw_chart(
                 future_state_chart(drawable, set(draft["optional"]), set(known)), width="content"
             )
         st.caption(
@@ -406,7 +406,7 @@ def conformance_view(
         "are its stages in order, each step once, nothing else.",
         help=explain("conforming_share", n),
     )
-    st.altair_chart(conformance_weeks_chart(pl.DataFrame(found["by_week"])), width="stretch")
+    draw_chart(conformance_weeks_chart(pl.DataFrame(found["by_week"])), width="stretch")
     st.caption(
         "Each bar: the share of the cases that completed that week and follow the future "
         "state; faint bars rest on fewer than 5 cases. Hover a bar for its cases."

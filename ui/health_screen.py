@@ -27,7 +27,7 @@ from ui.format import duration_text, explain, in_unit, pct_change, plain, share,
 from ui.resources import warehouse
 from ui.tables import table_height, wrapping_row_height
 from ui.views import default_health_rows
-from ui.widgets import chart_downloads, table
+from ui.widgets import chart_downloads, draw_chart, table
 from warehouse.experiments import experiments
 
 
@@ -314,7 +314,7 @@ def trend(cases: pl.DataFrame, all_offerings: list[str]) -> None:
         )
         if len(groups) > 1:
             st.markdown(f"**{', '.join(plain(g) for g in group)}**")
-        st.altair_chart(chart, width="stretch")
+        draw_chart(chart, width="stretch")
         chart_downloads(
             partial(chart.properties, width=820), f"lead-time-trend-{i + 1}", f"trend_{i}"
         )

@@ -39,7 +39,7 @@ from ui.access import refused_here
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, warehouse
 from ui.views import read_once, view, view_figure
-from ui.widgets import chart_downloads, scroll_sideways, slug
+from ui.widgets import chart_downloads, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.experiments import DEFAULT_WINDOW_DAYS, create_experiment
 
@@ -192,7 +192,7 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
             selected=ss["rd_step"] if ss["rd_step"] in on_map else None,
         )
         with st.container(key="rd_today"):
-            st.altair_chart(
+            draw_chart(
                 chart, width="content", key=MAP_KEY, on_select=_clicked, selection_mode=SELECTION
             )
         st.caption(
@@ -330,7 +330,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
     scroll_sideways("rd_projected")
     st.markdown(f"**{plain(offering)}: projected**")
     with st.container(key="rd_projected"):
-        st.altair_chart(
+        draw_chart(
             value_stream_map_chart(p.projected.boxes, p.projected.totals, select=None),
             width="content",
         )
@@ -354,7 +354,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
     chart_downloads(chart, f"projected-map-{slug(offering)}", "rd_projected_map")
     st.subheader("Lead time, today and projected")
     figures_tiles(p.figures)
-    st.altair_chart(projected_lead_time_chart(p.lead_times), width="stretch")
+    draw_chart(projected_lead_time_chart(p.lead_times), width="stretch")
     st.caption(
         f"How long each of the {p.figures['cases']:,} completed cases took (grey) and would "
         "have taken with the changes (blue), as shares of the cases; dashed lines are the "

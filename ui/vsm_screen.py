@@ -37,7 +37,7 @@ from ui.drill import open_cases
 from ui.filters import ViewFilters
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.views import view_figure
-from ui.widgets import chart_downloads, csv_download, scroll_sideways, slug
+from ui.widgets import chart_downloads, csv_download, draw_chart, scroll_sideways, slug
 
 _DIFFERS = "How it differs from the most common"
 # A table wraps its text only in rows at least twice the usual height.
@@ -154,7 +154,7 @@ def draw_map(view: MapView) -> ValueStream:
     chart = value_stream_map_chart(vs.boxes, totals)
     scroll_sideways("vsm_chart")
     with st.container(key="vsm_chart"):
-        event = st.altair_chart(chart, width="content", on_select="rerun", key="vsm_map")
+        event = draw_chart(chart, width="content", on_select="rerun", key="vsm_map")
     picked = (event.selection.get(SELECTION) or [{}])[0].get("activity") if event else None
     if picked:
         open_cases(view_selection(view, step=str(picked)))

@@ -27,7 +27,7 @@ from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
 from ui.tables import MAX_ROWS
 from ui.views import view_figure
-from ui.widgets import chart_downloads, seed_from_url, slug, table, url_choice
+from ui.widgets import chart_downloads, draw_chart, seed_from_url, slug, table, url_choice
 
 MAX_STEPS = 25
 """More rows than this and a chart stops being readable: show the steps with the most waiting."""
@@ -78,7 +78,7 @@ def wait_overview(
             "the table below has them all."
         )
     chart = step_wait_boxes_chart(shown, unit, log)
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
     st.caption(
         "Each row is the wait in front of a step, steps in their usual order. The box spans "
         "the middle half of the waits, the grey line runs from p5 to p95, and the marks "
@@ -130,7 +130,7 @@ def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
     lines = wait_ecdf_chart(
         ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
     )
-    st.altair_chart(lines, width="stretch")
+    draw_chart(lines, width="stretch")
     chart_downloads(partial(lines.properties, width=820), "wait-ecdf", "waits_ecdf")
     st.caption(
         "Each line climbs from 0% to 100% of a step's waits. Where it crosses a dashed "
@@ -147,7 +147,7 @@ def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
     st.markdown("**When the waiting ends: the weekday and hour steps start**")
     hours = view_figure(spec, figures.weekday_hours)
     heat = wait_heatmap_chart(hours, unit)
-    st.altair_chart(heat, width="stretch")
+    draw_chart(heat, width="stretch")
     chart_downloads(partial(heat.properties, width=820), "waits-by-weekday-and-hour", "waits_heat")
     st.caption(
         f"Each cell: the {int(hours['waits'].sum()):,} steps that ended a wait, by the weekday "
@@ -312,5 +312,5 @@ def timeline(instances: pl.LazyFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
         "Amber bars are waits, coloured bars the steps by value class."
     )
     drawn = case_timeline_chart(frame)
-    st.altair_chart(drawn, width="stretch")
+    draw_chart(drawn, width="stretch")
     chart_downloads(partial(drawn.properties, width=820), f"case-{slug(case_id)}", "waits_timeline")

@@ -9,8 +9,9 @@ one page is also kept in the session, so the next page opens on the same offerin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 import streamlit as st
@@ -20,6 +21,29 @@ from charts.style import AnyChart
 from ui.format import plain
 
 _OFFERING = "_chosen_offering"
+
+# Whether a drawn chart's spec is checked against Vega-Lite's JSON schema. The test suite
+# sets it (tests/conftest.py), so every chart a page draws there is checked; the app
+# skips the check, a fifth to a third of a page's run on the demo warehouse.
+CHECK_CHARTS = "VSM_CHECK_CHARTS"
+
+
+class _Spec:
+    """An Altair chart as st.altair_chart reads it (its `to_dict`), checked against the
+    schema only where CHECK_CHARTS is set."""
+
+    def __init__(self, chart: AnyChart) -> None:
+        self._chart = chart
+
+    def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("validate", os.environ.get(CHECK_CHARTS) == "1")
+        return cast(dict[str, Any], self._chart.to_dict(*args, **kwargs))
+
+
+def draw_chart(chart: AnyChart, **kwargs: Any) -> Any:
+    """st.altair_chart(chart, **kwargs), without checking the chart's spec against
+    Vega-Lite's schema on every run (see CHECK_CHARTS)."""
+    return st.altair_chart(cast(Any, _Spec(chart)), **kwargs)
 
 
 def seed_from_url(key: str, param: str, options: Sequence[Any], default: Any) -> None:

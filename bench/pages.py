@@ -1,12 +1,12 @@
 """Page benchmark: how long each dashboard page takes to render in Chromium on a big warehouse.
 
-    python bench/pages.py [--events N] [--db PATH] [--pages vsm,findings,...]
+    python bench/pages.py [--events N] [--db PATH] [--pages vsm,findings,...] [--by-link]
 
 Builds an N-event warehouse (default 1,000,000) with the demo generator through the
 real import pipeline (or reuses --db), starts the app, and for every page prints the
 time from navigation until the script has finished and the page's charts are drawn
 (first render, each in a new browser session; the very first visit to the server
-is timed on its own, as it also reads and derives every case once), then the time
+is timed on its own, as it also reads every stored case once), then the time
 to re-render after a filter change (the "Completed cases only" toggle), and the memory
 the app holds after each page; and for the first render, when the server's first
 message reached the browser and how much the server sent.
@@ -15,6 +15,13 @@ Aim: under 1.5 s first render, under 1 s after a filter change. Asserts nothing.
 A new browser session costs about 1.3 s before any page script runs (Chromium loading
 and starting Streamlit's front end, measured on a one-line app on this project's
 2-core machine): that is the floor under every first render here.
+
+With --by-link it times the pages as a person moves through the app instead: one
+browser session opens Stream health, then clicks each page's link in the sidebar, each
+page's first run on a fresh server. It prints the seconds from the click until the page
+last changed (its script has finished, nothing is a placeholder, and nothing has changed
+for half a second since), the seconds until the script's run ended, and the memory the
+app holds after each page.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ comparison it used. pm4py is never imported here.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -287,14 +288,17 @@ def compare(
     data_end: datetime | None = None,
     seed: int = DEFAULT_SEED,
     resamples: int = DEFAULT_RESAMPLES,
+    steps_of: Callable[[pl.Series], pl.LazyFrame] | None = None,
 ) -> Comparison:
     """Compare the cases of `offering` that started before `change` with those that started after.
 
     `instances` and `cases` are `derive_instances` and `case_table` over every
     case of the offering (other offerings may be present: they are dropped
     here, once). `data_end` is the instant the data reaches, by default the
-    offering's latest timestamp. Collects: this is, like `summary`, an end
-    point, not a building block.
+    offering's latest timestamp. `steps_of`, when given, reads the offering's steps of
+    the windows' cases (their `case_index`) instead of filtering `instances`: a
+    warehouse whose steps are scanned then reads those cases' steps alone. Collects:
+    this is, like `summary`, an end point, not a building block.
     """
     if change.tzinfo is None:
         raise ValueError("change must be timezone-aware")
@@ -308,6 +312,8 @@ def compare(
     assert data_end is not None
     w = Windows(change=change, before_days=before_days, after_days=after_days, data_end=data_end)
     split = split_cases(cases, w).collect(engine=ENGINE)
+    if steps_of is not None:
+        instances = steps_of(split.filter(pl.col("completed"))["case_index"])
     inst = window_instances(instances, split.lazy())
     per_window = steps(inst, by=("window",))
     figures, shift, necks, waits, points = pl.collect_all(

@@ -107,7 +107,15 @@ def _comparison(
     if offering not in set(d.cases["offering"].unique().to_list()):
         return None
     change = datetime.fromisoformat(change_iso)
-    return compare(d.instances.lazy(), d.cases.lazy(), offering, change, before_days, after_days)
+    return compare(
+        d.instances.lazy(),
+        d.cases.lazy(),
+        offering,
+        change,
+        before_days,
+        after_days,
+        steps_of=d.steps_reader(offering),
+    )
 
 
 def comparison(

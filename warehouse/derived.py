@@ -728,6 +728,7 @@ class Stored:
     clock: Clock
     calendars: Mapping[str, Calendar]
     scan: Callable[[Sequence[str]], pl.LazyFrame] | None = None
+    read_cases: Callable[[str, pl.Series], pl.DataFrame] | None = None
 
     @property
     def in_memory(self) -> bool:
@@ -741,6 +742,16 @@ class Stored:
         if self.scan is not None:
             return self.scan(sorted(offerings))
         return self.instances.filter(pl.col("offering").is_in(list(offerings)))
+
+    def steps_reader(self, offering: str) -> Callable[[pl.Series], pl.LazyFrame] | None:
+        """Where the steps are scanned, a reader of the offering's steps of some of its
+        cases (their `case_index`) that has DuckDB find them, rather than handing every
+        step of the offering to polars to keep a few (`metrics.compare.compare`'s
+        `steps_of`); None where the steps are held."""
+        read = self.read_cases
+        if read is None:
+            return None
+        return lambda case_index: read(offering, case_index).lazy()
 
 
 def prepare_derivation(wh: Warehouse, progress: Progress | None = None) -> bool:
@@ -810,7 +821,38 @@ def load_stored(
     def scan(chosen: Sequence[str]) -> pl.LazyFrame:
         return scan_instances(wh, {o: shifts[o] for o in chosen if o in shifts})
 
-    return Stored(cases, scan_instances(wh, shifts), now, clock, on, scan)
+    def read_cases(offering: str, case_index: pl.Series) -> pl.DataFrame:
+        return read_case_steps(wh, offering, shifts.get(offering, 0), case_index)
+
+    return Stored(cases, scan_instances(wh, shifts), now, clock, on, scan, read_cases)
+
+
+def read_case_steps(
+    wh: Warehouse, offering: str, shift: int, case_index: pl.Series
+) -> pl.DataFrame:
+    """The stored steps of some of the offering's cases (`case_index` as `_read_cases`
+    numbers them, `shift` the offering's), in their order (INSTANCE_SCHEMA): DuckDB
+    finds them with a semi-join on the stored numbers."""
+    wanted = (
+        pl.DataFrame({"case_index": case_index.cast(pl.Int64) - shift})
+        .filter(pl.col("case_index") >= 0)
+        .unique()
+        .cast({"case_index": pl.UInt32})
+    )
+    cur = wh._cursor()
+    try:
+        cur.register("_wanted_cases", wanted.to_arrow())
+        frame = _read(
+            cur,
+            "SELECT * FROM derived_instances WHERE offering = ? "
+            "AND case_index IN (SELECT case_index FROM _wanted_cases) "
+            "ORDER BY case_index, seq",
+            [offering],
+        )
+    finally:
+        cur.unregister("_wanted_cases")
+        cur.close()
+    return _shifted(frame.cast(INSTANCE_SCHEMA), shift)  # type: ignore[arg-type]
 
 
 def _derive_in_memory(wh: Warehouse, offerings: Sequence[str] | None) -> Derived:

@@ -430,6 +430,49 @@ def test_a_scan_reads_one_cases_steps_as_memory_filters_them(wh: Warehouse) -> N
     assert derived_module._text_equalities(pl.col("seq") == 2) == []
 
 
+def test_a_comparison_reads_its_windows_cases_steps_as_memory_gives_them(wh: Warehouse) -> None:
+    """Where the steps are scanned, a before/after comparison has DuckDB read the steps of
+    its windows' cases alone (`Stored.steps_reader`): it says exactly what the steps in
+    memory say, for every offering and change date, and the reader gives a case's steps
+    as memory holds them, whichever cases are asked for."""
+    from metrics.compare import compare
+
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    ingest(wh, BOARD, "tickets.csv")
+    held, scanned = load_derivation(wh), load_stored(wh, in_memory_steps=0)
+    assert not scanned.in_memory and held.instances.height > 0
+    assert load_stored(wh, in_memory_steps=None).steps_reader("x") is None  # held: no reader
+    compared = 0
+    for offering in wh.offerings():
+        own = held.cases.filter(pl.col("offering") == offering)
+        start, end = own["first_start"].min(), own["last_end"].max()
+        for share in (0.3, 0.5, 0.7):
+            change = start + (end - start) * share
+            memory = compare(held.instances.lazy(), held.cases.lazy(), offering, change, 7, 7)
+            read = compare(
+                scanned.instances,
+                scanned.cases.lazy(),
+                offering,
+                change,
+                7,
+                7,
+                steps_of=scanned.steps_reader(offering),
+            )
+            assert read.to_json() == memory.to_json()
+            compared += memory.before.cases + memory.after.cases
+        reader = scanned.steps_reader(offering)
+        assert reader is not None
+        indexes = own["case_index"]
+        for asked in (indexes, indexes[::3], indexes[:1], indexes[:0], pl.Series([10**6])):
+            assert_frame_equal(
+                reader(asked.cast(pl.UInt32)).collect(),
+                held.instances.filter(
+                    (pl.col("offering") == offering) & pl.col("case_index").is_in(asked.implode())
+                ),
+            )
+    assert compared > 0
+
+
 def test_the_attribute_rows_are_the_distinct_attributes_of_each_case(wh: Warehouse) -> None:
     ingest(
         wh,

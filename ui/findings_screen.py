@@ -44,13 +44,16 @@ from warehouse import WarehouseError
 from warehouse.findings import give_verdict, verdicts, withdraw_verdict
 from warehouse.kept_findings import (
     Changes,
+    Front,
     as_dates,
+    cases_in,
     changes_of,
     derived_stamp,
     findings_limit,
     keep_findings,
     kept_behind,
     kept_findings,
+    kept_front,
 )
 
 PAGE = "app_pages/findings.py"
@@ -206,6 +209,31 @@ def _behind(
         return kept
     f = _of.finding(finding_id)
     return finding_cases(_of, f), evidence_frame(_of, f)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _front(
+    path: str,
+    version: str,
+    offering: str,
+    changes: tuple[tuple[str, str], ...],
+    finding_id: str,
+    _of: OfferingFindings,
+) -> Front:
+    kept = kept_front(open_warehouse(path), offering, changes, finding_id)
+    if kept is not None:
+        return kept
+    cases, chart = _behind(path, version, offering, changes, finding_id, _of)
+    return Front(chart, cases.height, cases_in(cases))
+
+
+def front(of: OfferingFindings, finding_id: str) -> Front:
+    """What a finding's card shows before its list of cases is opened (its chart's
+    frame, how many rows and cases lie behind it): as kept with the findings, read
+    without the cases (megabytes per card in a big warehouse), or computed."""
+    wh = warehouse()
+    offering = of.offering
+    return _front(str(wh.path), data_version(wh), offering, _changes(offering), finding_id, of)
 
 
 def behind(of: OfferingFindings, finding_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -478,13 +506,14 @@ CASES_OPEN = "fnd_cases_open_"
 """The key of a card's list of cases, before the finding's id: True while it is open."""
 
 
-def cases_behind(offering: str, f: Finding, cases: pl.DataFrame) -> None:
-    """The cases the finding concerns, in an expander: a sortable table and its CSV."""
-    n_cases = cases["case_id"].n_unique()
+def cases_behind(of: OfferingFindings, f: Finding, front: Front) -> None:
+    """The cases the finding concerns, in an expander: a sortable table and its CSV (the
+    cases are read only once it is opened)."""
+    offering = of.offering
     label = (
-        f"The {cases.height:,} waits behind this ({n_cases:,} cases)"
+        f"The {front.rows:,} waits behind this ({front.cases:,} cases)"
         if f.kind == "step_wait_shift"
-        else f"The {n_cases:,} cases behind this"
+        else f"The {front.cases:,} cases behind this"
     )
     # Drawn only when opened: eight tables of thousands of cases each, sent with every
     # run of the page, took seconds of a big warehouse's first render.
@@ -494,6 +523,7 @@ def cases_behind(offering: str, f: Finding, cases: pl.DataFrame) -> None:
     with opened:
         if not opened.open:
             return
+        cases, _ = behind(of, f.id)
         table = _cases_table(f, cases)
         note = "Click a column's name to sort. Lead time is empty for cases still open."
         if f.kind in ("lead_time_shift", "attribute_effect"):
@@ -582,7 +612,8 @@ def _actions(offering: str, r: Reviewed) -> None:
 def card(of: OfferingFindings, r: Reviewed) -> None:
     """One finding: headline, evidence chart, its n, the time at stake, its cases, actions."""
     f = r.finding
-    cases, frame = behind(of, f.id)
+    shown = front(of, f.id)
+    frame = shown.chart
     with st.container(border=True, key=f"fnd_card_{f.id}"):
         st.markdown(f"{_badge(f)} **{plain(f.headline)}**")
         _verdict_line(r)
@@ -600,7 +631,7 @@ def card(of: OfferingFindings, r: Reviewed) -> None:
                     "record it on the Experiments page."
                 )
             _actions(of.offering, r)
-        cases_behind(of.offering, f, cases)
+        cases_behind(of, f, shown)
 
 
 def summary(of: OfferingFindings, rows: list[Reviewed]) -> None:

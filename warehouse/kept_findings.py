@@ -25,7 +25,7 @@ import io
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
@@ -145,6 +145,43 @@ Behind = tuple[pl.DataFrame, pl.DataFrame]
 """What lies behind a finding: (`metrics.findings.finding_cases`, `evidence_frame`)."""
 
 
+def cases_in(cases: pl.DataFrame) -> int:
+    """How many cases a finding's `finding_cases` frame holds (a row is a case, or for a
+    shift in a step's waits, one wait)."""
+    return int(cases["case_id"].n_unique()) if cases.height else 0
+
+
+@dataclass(frozen=True)
+class Front:
+    """What a finding's card shows before its list of cases is opened: its chart's
+    frame, and how many rows and cases lie behind it."""
+
+    chart: pl.DataFrame
+    rows: int
+    cases: int
+
+
+def kept_front(wh: Warehouse, offering: str, changes: Changes, finding_id: str) -> Front | None:
+    """The front of one of the offering's kept findings, read without its cases; None
+    when it was not kept with them (or kept before their counts were)."""
+    cur = wh._cursor()
+    try:
+        if not has_table(cur, "derived_finding_frames"):
+            return None
+        rows = cur.execute(
+            "SELECT b.chart, b.case_rows, b.case_count FROM derived_finding_frames b "
+            f"JOIN derived_findings f USING (offering) {_CURRENT} "
+            "AND b.offering = ? AND b.finding_id = ? AND b.case_count IS NOT NULL",
+            [*_current(changes), offering, finding_id],
+        ).fetchall()
+    finally:
+        cur.close()
+    if not rows:
+        return None
+    chart, n_rows, n_cases = rows[0]
+    return Front(pl.read_parquet(io.BytesIO(chart)), int(n_rows), int(n_cases))
+
+
 def kept_behind(wh: Warehouse, offering: str, changes: Changes, finding_id: str) -> Behind | None:
     """What lies behind one of the offering's kept findings (see `kept_findings`), or
     None when it was not kept with them."""
@@ -206,8 +243,17 @@ def keep_findings(
             ).complete()
             for finding_id, (cases, chart) in (behind or {}).items() if with_frames else ():
                 cur.execute(
-                    "INSERT INTO derived_finding_frames VALUES (?, ?, ?, ?)",
-                    [offering, finding_id, to_parquet(cases), to_parquet(chart)],
+                    "INSERT INTO derived_finding_frames "
+                    "(offering, finding_id, cases, chart, case_rows, case_count) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        offering,
+                        finding_id,
+                        to_parquet(cases),
+                        to_parquet(chart),
+                        cases.height,
+                        cases_in(cases),
+                    ],
                 ).complete()
     except (duckdb.Error, OSError, WarehouseError) as exc:
         log.warning("cannot keep the findings of %s in %s: %s", offering, wh.path, exc)

@@ -274,6 +274,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        18,
+        "how many rows and cases lie behind each kept finding, read without its cases",
+        """
+        ALTER TABLE derived_finding_frames ADD COLUMN case_rows BIGINT;
+        ALTER TABLE derived_finding_frames ADD COLUMN case_count BIGINT;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -173,8 +173,25 @@ def test_the_findings_page_draws_its_cards_from_what_the_import_kept(
                 assert find_missing(wh) == wh.offerings()
             monkeypatch.setattr(ui.findings_screen, "finding_cases", _not_behind)
             monkeypatch.setattr(ui.findings_screen, "evidence_frame", _not_behind)
+            # The cards are drawn without reading a kept finding's cases (megabytes each
+            # in a big warehouse): those are read once its list is opened.
+            read: list[str] = []
+
+            def reading(
+                *args: Any, _read: list[str] = read, _kept: Any = ui.findings_screen.kept_behind
+            ) -> Any:
+                _read.append(args[-1])
+                return _kept(*args)
+
+            monkeypatch.setattr(ui.findings_screen, "kept_behind", reading)
         at = run_app(db, "app_pages/findings.py", monkeypatch, timeout=120)
+        if how == "kept":
+            no_exceptions(at)
+            assert not read, "read the cases of a card whose list is closed"
+            assert any(e.label.endswith("behind this") for e in at.expander)
         open_case_lists(at)
+        if how == "kept":
+            assert read, "opened lists without reading their cases"
         no_exceptions(at)
         seen[how] = _shown(at)
     assert len([t for t in seen["kept"] if t[0] == "table"]) >= 2

@@ -46,6 +46,7 @@ from warehouse.kept_findings import (
     keep_findings,
     kept_behind,
     kept_findings,
+    kept_front,
 )
 
 ADMIN = Actor("cli", "admin")
@@ -82,9 +83,18 @@ def assert_kept_is_fresh_or_none(wh: Warehouse) -> int:
             assert kept == of.findings, offering
             for f in kept:
                 behind = kept_behind(wh, offering, changes, f.id)
-                if behind is not None:
-                    assert_frame_equal(behind[0], finding_cases(of, f))
+                front = kept_front(wh, offering, changes, f.id)
+                assert (front is None) == (behind is None), (offering, f.id)
+                if behind is not None and front is not None:
+                    cases = finding_cases(of, f)
+                    assert_frame_equal(behind[0], cases)
                     assert_frame_equal(behind[1], evidence_frame(of, f))
+                    # The card's front: its chart, and the rows and cases behind it.
+                    assert_frame_equal(front.chart, behind[1])
+                    assert (front.rows, front.cases) == (
+                        cases.height,
+                        cases["case_id"].n_unique(),
+                    )
             n += 1
     return n
 
@@ -104,8 +114,12 @@ def test_a_command_line_import_keeps_the_findings_it_leaves_behind(tmp_path: Pat
         assert assert_kept_is_fresh_or_none(wh) == 1
         cases, chart = kept_behind(wh, "Orders", (), kept[0].id) or (None, None)
         assert cases is not None and cases.height > 0 and chart is not None
+        front = kept_front(wh, "Orders", (), kept[0].id)
+        assert front is not None and front.cases == cases["case_id"].n_unique() > 0
         # Another recorded change: neither the list nor what lies behind it serves.
-        assert kept_behind(wh, "Orders", (("2026-02-04T00:00:00+00:00", "x"),), kept[0].id) is None
+        other = (("2026-02-04T00:00:00+00:00", "x"),)
+        assert kept_behind(wh, "Orders", other, kept[0].id) is None
+        assert kept_front(wh, "Orders", other, kept[0].id) is None
 
 
 def test_a_change_to_the_data_or_the_recorded_changes_is_not_served_old_findings(

@@ -82,14 +82,17 @@ def forecast_line(offering: str) -> None:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _likely(path: str, version: str) -> pl.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _likely(path: str, version: str, offering: str) -> pl.DataFrame:
+    """The offering's open cases with the day each is 85% likely done by: its own
+    completed cases are their basis, so the other offerings are left out."""
     d = derived()
     if d.now is None:
         return pl.DataFrame(
             schema={"offering": pl.String, "case_id": pl.String, "likely_done_p85": pl.Date}
         )
-    return likely_done_by(d.cases.lazy(), d.now, d.clock).select(
+    cases = d.cases.lazy().filter(pl.col("offering") == offering)
+    return likely_done_by(cases, d.now, d.clock).select(
         "offering", "case_id", pl.col("likely_done_p85").dt.date()
     )
 
@@ -98,9 +101,7 @@ def with_likely_done(table: pl.DataFrame, offering: str, case_column: str = "Cas
     """`table` (one row per open case of `offering`, its id in `case_column`) with the date
     by which each is 85% likely done (LIKELY_DONE_COLUMN)."""
     wh = warehouse()
-    likely = (
-        _likely(str(wh.path), data_version(wh))
-        .filter(pl.col("offering") == offering)
-        .select(pl.col("case_id").alias(case_column), pl.col("likely_done_p85").alias(LIKELY_DONE))
+    likely = _likely(str(wh.path), data_version(wh), offering).select(
+        pl.col("case_id").alias(case_column), pl.col("likely_done_p85").alias(LIKELY_DONE)
     )
     return table.join(likely, on=case_column, how="left", maintain_order="left")

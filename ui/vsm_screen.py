@@ -23,7 +23,6 @@ from metrics import figures
 from metrics.filters import CaseFilter
 from metrics.periods import period_bounds
 from metrics.selection import Selection, select_cases
-from metrics.summary import case_summary
 from metrics.variants import NO_STEP_YET, VARIANT_SEPARATOR
 from metrics.vsm import (
     BRANCH_CASE_SHARE,
@@ -166,7 +165,7 @@ def draw_map(view: MapView) -> ValueStream:
 
 def _totals(view: MapView, vs: ValueStream, totals: dict[str, Any]) -> None:
     """The ladder's totals and the case figures, side by side above the map."""
-    row = case_summary(view.cases.lazy()).collect().row(0, named=True)
+    row = view_figure(view.spec, figures.summary).row(0, named=True)
     n = int(row["completed_cases"])
     path = VARIANT_SEPARATOR.join(vs.path)
     period = view.period()

@@ -13,6 +13,7 @@ an edit shows its effect at once; saving stores it as the next version of its na
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -454,14 +455,17 @@ def conformance_view(
         "last_end", descending=True
     )
     unit = table_unit(listed, ["lead_time_s"])
-    shown = listed.select(
-        pl.col("case_id").alias("Case"),
-        pl.col("last_end").alias("Completed"),
-        in_unit("lead_time_s", unit).alias(unit_label("Lead time", unit)),
-        pl.col("variant").list.join(" → ").alias("Its steps, in order"),
-    )
+
+    def rows(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select(
+            pl.col("case_id").alias("Case"),
+            pl.col("last_end").alias("Completed"),
+            in_unit("lead_time_s", unit).alias(unit_label("Lead time", unit)),
+            pl.col("variant").list.join(" → ").alias("Its steps, in order"),
+        )
+
     st.dataframe(
-        shown.head(MAX_ROWS),
+        rows(listed.head(MAX_ROWS)),
         hide_index=True,
         key="fs_cases_table",
         column_config={
@@ -470,9 +474,11 @@ def conformance_view(
         },
     )
     st.caption(
-        f"Showing the {MAX_ROWS:,} latest of the {shown.height:,} completed cases with this "
+        f"Showing the {MAX_ROWS:,} latest of the {listed.height:,} completed cases with this "
         "deviation; the CSV holds all of them."
-        if shown.height > MAX_ROWS
-        else f"{shown.height:,} completed cases with this deviation, latest first."
+        if listed.height > MAX_ROWS
+        else f"{listed.height:,} completed cases with this deviation, latest first."
     )
-    csv_download(shown, f"cases-{slug(kind)}-{slug(step)}-{slug(offering)}", "fs_cases_csv")
+    csv_download(
+        partial(rows, listed), f"cases-{slug(kind)}-{slug(step)}-{slug(offering)}", "fs_cases_csv"
+    )

@@ -178,7 +178,7 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def csv_download(
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | Callable[[], pl.DataFrame],
     name: str,
     key: str,
     label: str = "Download (CSV)",
@@ -186,10 +186,11 @@ def csv_download(
     disabled: bool = False,
 ) -> None:
     """A table as CSV, as shown, with formula-like cells neutralised: every CSV the app
-    offers goes through here."""
+    offers goes through here. `frame` may be a function that makes the table, called
+    only when the CSV is downloaded."""
     st.download_button(
         label,
-        lambda: neutralise_formulas(frame).write_csv(),
+        lambda: neutralise_formulas(frame() if callable(frame) else frame).write_csv(),
         file_name=f"{name}.csv",
         on_click="ignore",  # a download changes nothing: no rerun
         mime="text/csv",

@@ -13,8 +13,10 @@ watcher thread started with the connection.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import logging
+import os
 import sys
 import threading
 import time
@@ -73,6 +75,10 @@ def warm_up() -> None:
 
 
 def _import_warm_up() -> None:
+    # At the lowest priority: it yields the processor to a page run (and to the browser
+    # on the same machine) that starts while it imports. Linux gives each thread its own.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     for name in WARM_UP:
         try:
             import_module(name)

@@ -294,7 +294,7 @@ def run_pages(url: str, pid: int, pages: list[str], by_link: bool = False) -> No
             return
         cold, *_ = _visit(browser, url)
         print(
-            f"first visit to a fresh server (imports, reading and deriving every case): {cold:.2f} s"
+            f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s"
         )
         print(
             f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"

@@ -31,7 +31,7 @@ demo: $(VENV)/.run-installed
 	$(PY) -m pipelines.demo --db $(DB)
 
 run: $(VENV)/.run-installed $(DB) graphviz
-	VSM_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	VSM_DB=$(DB) $(PY) -m ui.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # Debian packages the tests need: chromium drives the browser tests; graphviz's dot renders
 # the process map to PNG and SVG; a Java runtime runs Spark for the engine's tests. One

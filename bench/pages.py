@@ -182,9 +182,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                str(REPO / "app.py"),
+                "ui.serve",  # as `make run` starts it
                 "--server.port",
                 str(port),
                 "--server.headless",
@@ -293,9 +291,7 @@ def run_pages(url: str, pid: int, pages: list[str], by_link: bool = False) -> No
             browser.close()
             return
         cold, *_ = _visit(browser, url)
-        print(
-            f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s"
-        )
+        print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
         print(
             f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"
             f"{'1st message s':>15}{'MB sent':>9}"

@@ -82,3 +82,26 @@ def test_the_server_imports_them_in_the_background_after_its_first_page() -> Non
     assert after == list(HEAVY)
     assert threads == 1
     assert "warm_up()" in (REPO / "app.py").read_text().splitlines()[-1]
+
+
+def test_the_server_loads_every_screen_before_the_first_visit_and_no_statistics() -> None:
+    """`python -m ui.serve` (how `make run` starts the app) imports every screen of ui/ and
+    the libraries they use once the server is up, in a fresh interpreter here: all of them
+    load, and still without the statistics packages (the browser tests start every server
+    this way)."""
+    code = (
+        "import json, sys\n"
+        "from ui import serve\n"
+        "loaded = serve.preload(wait_s=0)\n"
+        f"print(json.dumps([loaded, serve.modules(), [m for m in {HEAVY!r} if m in sys.modules],"
+        " sorted(m for m in sys.modules if m.startswith('ui.'))]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    loaded, wanted, heavy, ui_modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == wanted
+    assert {"pandas", "altair", "polars", "ui.vsm_screen", "ui.experiments_screen"} <= set(loaded)
+    screens = {f"ui.{p.stem}" for p in (REPO / "ui").glob("*.py")} - {"ui.__init__"}
+    assert set(ui_modules) == screens
+    assert heavy == []

@@ -59,9 +59,7 @@ class StreamlitServer:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                str(REPO / "app.py"),
+                "ui.serve",  # as `make run` starts it: `streamlit run app.py`, modules loaded
                 "--server.port",
                 str(self.port),
                 "--server.address",

@@ -104,7 +104,8 @@ def json_ready(value: Any) -> Any:
 
 
 def duration_text(seconds: float | None, like: float | None = None) -> str:
-    """'42 min', '5.3 h', '12.4 d': the one way every page, chart and report writes a duration.
+    """'42 min', '5.3 h', '12.4 d', '1,204.5 d': the one way every page, chart and report
+    writes a duration.
 
     The unit follows `model.units.unit_for`; `like` picks it from another value, so the
     ends of an interval read alike.
@@ -113,7 +114,7 @@ def duration_text(seconds: float | None, like: float | None = None) -> str:
         return "–"
     unit = unit_for(seconds if like is None else like)
     digits = 0 if unit == "minutes" else 1
-    return f"{seconds / UNITS[unit]:.{digits}f} {SHORT[unit]}"
+    return f"{seconds / UNITS[unit]:,.{digits}f} {SHORT[unit]}"
 
 
 def nice_width(raw: float) -> float:

@@ -212,6 +212,16 @@ def main() -> None:
             server.wait(timeout=20)
 
 
+def _open(page, url: str) -> float:  # type: ignore[no-untyped-def]
+    """Open `url` in `page` and wait until its first run is drawn; the seconds it took."""
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("[data-testid=stApp]")
+    page.evaluate(OBSERVER)
+    page.wait_for_function(SETTLED, arg=-1, timeout=180_000)
+    return time.perf_counter() - started
+
+
 def _visit(browser, url: str) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
     """A new session opens `url`: seconds to the first full render, then to re-render
     after the "Completed cases only" toggle (nan where the page has no sidebar filters);
@@ -228,11 +238,7 @@ def _visit(browser, url: str) -> tuple[float, float, float, float]:  # type: ign
     )
     try:
         started = time.perf_counter()
-        page.goto(url)
-        page.wait_for_selector("[data-testid=stApp]")
-        page.evaluate(OBSERVER)
-        page.wait_for_function(SETTLED, arg=-1, timeout=180_000)
-        first = time.perf_counter() - started
+        first = _open(page, url)
         message = received[0][0] - started if received else float("nan")
         sent = sum(size for _, size in received) / 1e6
         toggle = page.locator("[data-testid=stSidebar]").get_by_text(
@@ -258,20 +264,17 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     try:
-        started = time.perf_counter()
-        page.goto(url)
-        page.wait_for_selector("[data-testid=stApp]")
-        page.evaluate(OBSERVER)
-        page.wait_for_function(SETTLED, arg=-1, timeout=180_000)
-        print(f"first visit to a fresh server: {time.perf_counter() - started:.2f} s")
+        print(f"first visit to a fresh server: {_open(page, url):.2f} s")
         page.evaluate(QUIET)
         print(f"{'page':<14}{'by its link s':>16}{'run ended s':>14}{'app RSS MB':>12}")
         for name in [name for name in pages if name]:
             link = page.locator(f'[data-testid=stSidebarNav] a[href="{url}/{name}"]')
-            since = page.evaluate("() => performance.now()")
+            # The end of the run as seen; none when the run was over before a change showed it.
+            since = page.evaluate("() => { window.__vsmRan = null; return performance.now(); }")
             link.first.click()
             page.wait_for_function(DRAWN, arg=[since, f"/{name}"], timeout=180_000)
             last, ran = page.evaluate("() => [window.__vsmLast, window.__vsmRan]")
+            ran = float("nan") if ran is None else ran
             held = peak_rss_mb(pid, "VmRSS")
             print(
                 f"{name:<14}{(last - since) / 1000:>16.2f}{(ran - since) / 1000:>14.2f}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import altair as alt
 import polars as pl
@@ -21,7 +22,7 @@ def test_the_tests_check_every_drawn_chart_and_the_app_does_not(
 ) -> None:
     from altair.utils.schemapi import SchemaValidationError
 
-    assert __import__("os").environ[CHECK_CHARTS] == "1"  # set by tests/conftest.py
+    assert os.environ[CHECK_CHARTS] == "1"  # set by tests/conftest.py
     with pytest.raises(SchemaValidationError):
         _Spec(_bad()).to_dict()
     monkeypatch.delenv(CHECK_CHARTS)

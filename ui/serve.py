@@ -54,8 +54,12 @@ def preload(wait_s: float = 60.0) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    threading.Thread(target=preload, name="preload", daemon=True).start()
+    # Streamlit itself first, on this thread: imported on two threads at once it
+    # deadlocks or builds its singletons twice.
+    from streamlit import runtime  # noqa: F401
     from streamlit.web import cli
+
+    threading.Thread(target=preload, name="preload", daemon=True).start()
 
     sys.argv = ["streamlit", "run", str(APP), *argv]
     cli.main()

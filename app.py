@@ -5,6 +5,7 @@ import streamlit as st
 from ui.resources import spare_the_collector, warm_up
 from ui.sidebar import render_sidebar
 from ui.signin import require_sign_in
+from ui.widgets import check_charts_as_set
 
 st.set_page_config(
     page_title="Value stream dashboard",
@@ -13,6 +14,8 @@ st.set_page_config(
     page_icon="🏭",
     layout="wide",
 )
+
+check_charts_as_set()
 
 pages = {
     "Dashboard": [

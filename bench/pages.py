@@ -22,6 +22,9 @@ page's first run on a fresh server. It prints the seconds from the click until t
 last changed (its script has finished, nothing is a placeholder, and nothing has changed
 for half a second since), the seconds until the script's run ended, and the memory the
 app holds after each page.
+
+With --wait S the first visit comes S seconds after the server first answers: by then
+`python -m ui.serve` has imported the app and read what the first page needs.
 """
 
 from __future__ import annotations
@@ -167,6 +170,13 @@ def main() -> None:
         help="one browser session that opens Stream health, then clicks each page's link "
         "(a person's way through the app) instead of a new session per page",
     )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="seconds between the server's first answer and the first visit (default 0: at "
+        "once; a visitor who comes later finds what `ui.serve` reads ahead ready)",
+    )
     args = p.parse_args()
     pages = (
         PAGES
@@ -205,6 +215,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.5)
+            time.sleep(args.wait)
             run_pages(url, server.pid, pages, by_link=args.by_link)
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:

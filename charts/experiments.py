@@ -152,7 +152,7 @@ def lead_time_distribution_chart(points: pl.DataFrame) -> AnyChart:
     texts = [
         alt.Chart(medians.filter(pl.col("window") == name))
         .mark_text(align="left", dx=4, fontSize=11, fontWeight="bold")
-        .encode(x=alt.X("median:Q"), y=alt.value(y), text=alt.Text("text:N"), color=color)
+        .encode(x=alt.X("median:Q"), y=alt.YValue(y), text=alt.Text("text:N"), color=color)
         for name, y in (("before", 8), ("after", 24))
     ]
     return alt.layer(hist, rules, *texts).properties(height=320)

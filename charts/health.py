@@ -62,7 +62,7 @@ def lead_time_trend_chart(
             .mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#555")
             .encode(
                 x=alt.X("changed_at:T"),
-                y=alt.value(8),
+                y=alt.YValue(8),
                 text=alt.Text("name:N"),
             )
         )

@@ -179,7 +179,7 @@ def future_state_chart(
         .mark_text(fontSize=11, color="#555", dy=-4)
         .encode(
             x=alt.X("stage:Q", scale=x, axis=None),
-            y=alt.value(0),
+            y=alt.YValue(0),
             text=alt.Text("stage:Q", format="d"),
         )
     )

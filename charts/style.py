@@ -6,7 +6,13 @@ from collections.abc import Sequence
 
 import altair as alt
 
-__all__ = ["OFFERING_PALETTE", "VALUE_CLASS_COLORS", "AnyChart", "offering_color"]
+__all__ = [
+    "OFFERING_PALETTE",
+    "VALUE_CLASS_COLORS",
+    "AnyChart",
+    "check_parts",
+    "offering_color",
+]
 
 AnyChart = (
     alt.Chart
@@ -18,6 +24,18 @@ AnyChart = (
     | alt.RepeatChart
 )
 """What a chart function returns: anything st.altair_chart draws."""
+
+
+def check_parts(on: bool) -> None:
+    """Whether Altair checks each part of a chart against Vega-Lite's schema as it is
+    built (its debug mode; on by default). The spec is the same either way."""
+    from altair.utils import schemapi
+
+    if on:
+        schemapi.enable_debug_mode()
+    else:
+        schemapi.disable_debug_mode()
+
 
 VALUE_CLASS_COLORS: dict[str, str] = {
     "value-adding": "#2e7d32",

@@ -180,7 +180,9 @@ def _tooltip() -> list[alt.Tooltip]:
 SELECTED_COLOR = "#1565c0"
 
 
-def _boxes(frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | None) -> AnyChart:
+def _boxes(
+    frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | None
+) -> list[alt.Chart]:
     base = alt.Chart(frame)
     tooltip = _tooltip()
     # Boxes off the ladder's path (the other branches) are drawn dashed; a bar mark,
@@ -193,8 +195,12 @@ def _boxes(frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | N
         y=ax.y("y0"),
         y2=alt.Y2("y1"),
         color=_class_color(),
-        strokeWidth=alt.condition("datum.on_path", alt.value(1.6), alt.value(1.2)),
-        strokeDash=alt.condition("datum.on_path", alt.value([1, 0]), alt.value([5, 3])),
+        # Channel objects, not alt.condition's dicts: Altair looks a dict's class up in
+        # the whole Vega-Lite schema, about 30 ms each time.
+        strokeWidth=alt.StrokeWidthValue(1.2, condition={"test": "datum.on_path", "value": 1.6}),
+        strokeDash=alt.StrokeDashValue(
+            [5, 3], condition={"test": "datum.on_path", "value": [1, 0]}
+        ),
         tooltip=tooltip,
     )
     name = base.mark_text(
@@ -209,7 +215,7 @@ def _boxes(frame: pl.DataFrame, ax: _Axes, select: str | None, selected: str | N
     layers = [box, name, data, data_text]
     if select is not None:
         layers.append(_pick(base, ax, select, selected, tooltip))
-    return alt.layer(*layers)
+    return layers
 
 
 def _pick(
@@ -227,7 +233,7 @@ def _pick(
         clear=False,
         value=[{"activity": selected}] if selected is not None else alt.Undefined,
     )
-    outlined = alt.when(pick, empty=False)
+    outlined = {"param": select, "empty": False}
     return (
         base.mark_rect(fill="white", fillOpacity=0.01, cursor="pointer")
         .encode(
@@ -235,19 +241,19 @@ def _pick(
             x2=alt.X2("x1"),
             y=ax.y("y0"),
             y2=alt.Y2("y_data1"),
-            stroke=outlined.then(alt.value(SELECTED_COLOR)).otherwise(alt.value("transparent"))
+            stroke=alt.StrokeValue("transparent", condition=[{**outlined, "value": SELECTED_COLOR}])
             if selected is not None
-            else alt.value("transparent"),
-            strokeWidth=outlined.then(alt.value(4)).otherwise(alt.value(0))
+            else alt.StrokeValue("transparent"),
+            strokeWidth=alt.StrokeWidthValue(0, condition=[{**outlined, "value": 4}])
             if selected is not None
-            else alt.value(0),
+            else alt.StrokeWidthValue(0),
             tooltip=tooltip,
         )
         .add_params(pick)
     )
 
 
-def _column_labels(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
+def _column_labels(frame: pl.DataFrame, ax: _Axes) -> alt.Chart:
     heads = (
         frame.filter(pl.col("branch") == 1, pl.col("branches") > 1)
         .with_columns(
@@ -265,7 +271,7 @@ def _column_labels(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
     )
 
 
-def _bottleneck(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
+def _bottleneck(frame: pl.DataFrame, ax: _Axes) -> list[alt.Chart]:
     neck = frame.filter(pl.col("is_bottleneck")).with_columns(
         y_label=pl.col("y0") - 8, y_ring0=pl.col("y0") - 2, y_ring1=pl.col("y1") + 2
     )
@@ -276,10 +282,10 @@ def _bottleneck(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
     label = base.mark_text(color=NECK, fontWeight="bold", fontSize=11).encode(
         x=ax.x("x_mid"), y=ax.y("y_label"), text=alt.TextValue("BOTTLENECK")
     )
-    return alt.layer(ring, label)
+    return [ring, label]
 
 
-def _waits(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
+def _waits(frame: pl.DataFrame, ax: _Axes) -> list[alt.Chart]:
     waits = frame.filter(pl.col("has_wait")).with_columns(
         y_tri=pl.col("y_mid") - 6, y_text=pl.col("y_mid") + 18
     )
@@ -304,10 +310,10 @@ def _waits(frame: pl.DataFrame, ax: _Axes) -> AnyChart:
     text = base.mark_text(fontSize=11, fontWeight="bold", color=WAIT_TEXT).encode(
         x=ax.x("x_tri"), y=ax.y("y_text"), text=alt.Text("wait:N"), tooltip=tooltip
     )
-    return alt.layer(tri, letter, text)
+    return [tri, letter, text]
 
 
-def _ladder(totals: dict[str, Any], top: float, ax: _Axes) -> AnyChart:
+def _ladder(totals: dict[str, Any], top: float, ax: _Axes) -> list[alt.Chart]:
     """Waits up, process times down, left to right along the path; flat under the
     columns the path skips."""
     up, down = top + 28, top + 58
@@ -329,14 +335,14 @@ def _ladder(totals: dict[str, Any], top: float, ax: _Axes) -> AnyChart:
         ct = duration_text(seg["process_s"]) if seg["process_s"] is not None else "?"
         downs.append({"x": (x0 + x1) / 2, "y": down + 12, "text": ct})
     if not points:
-        return alt.layer(alt.Chart(pl.DataFrame({"x": [0.0], "y": [up]})).mark_point(opacity=0))
+        return [alt.Chart(pl.DataFrame({"x": [0.0], "y": [up]})).mark_point(opacity=0)]
     path = pl.DataFrame(points).with_row_index("order")
     line = (
         alt.Chart(path)
         .mark_line(color="#333", strokeWidth=2, interpolate="linear")
         .encode(x=ax.x("x"), y=ax.y("y"), order=alt.Order("order:Q"))
     )
-    layers: list[Any] = [line]
+    layers = [line]
     if ups:
         layers.append(
             alt.Chart(pl.DataFrame(ups))
@@ -348,7 +354,7 @@ def _ladder(totals: dict[str, Any], top: float, ax: _Axes) -> AnyChart:
         .mark_text(fontSize=11, color=WORK_TEXT, fontWeight="bold")
         .encode(x=ax.x("x"), y=ax.y("y"), text=alt.Text("text:N"))
     )
-    return alt.layer(*layers)
+    return layers
 
 
 def ladder_figures(totals: dict[str, Any], like: float | None = None) -> dict[str, str]:
@@ -427,17 +433,18 @@ def value_stream_map_chart(
     ax = _Axes(width, height)
     columns = _most(vsm, "column")
     ladder_top = height - LADDER_H
+    neck = _bottleneck(frame, ax) if frame["is_bottleneck"].any() else []
     layers: list[Any] = [
         _column_labels(frame, ax),
-        _boxes(frame, ax, select, selected),
-        _waits(frame, ax),
-        _ladder(totals, ladder_top, ax),
+        *neck,
+        *_boxes(frame, ax, select, selected),
+        *_waits(frame, ax),
+        *_ladder(totals, ladder_top, ax),
         _totals(totals, columns * SLOT + 8, ladder_top, ax),
     ]
-    if frame["is_bottleneck"].any():
-        layers.insert(1, _bottleneck(frame, ax))
-    # Everything in one constructor: each chained method (resolve_scale, properties,
-    # configure_*) copies and validates the whole layered chart again.
+    # Everything in one constructor, one level of layers: each nested layer, and each
+    # chained method (resolve_scale, properties, configure_*), copies and validates the
+    # layers under it again.
     return alt.LayerChart(
         layer=layers,
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),

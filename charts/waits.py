@@ -187,7 +187,7 @@ def wait_ecdf_chart(
                 scale=alt.Scale(domain=domain, range=colors),
                 legend=alt.Legend(orient="right", labelLimit=260, offset=36),
             ),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+            opacity=alt.OpacityValue(0.12, condition={"param": pick.name, "value": 1.0}),
             tooltip=tooltip,
         )
         .add_params(pick)
@@ -206,7 +206,7 @@ def wait_ecdf_chart(
     labels = (
         alt.Chart(guides)
         .mark_text(align="left", baseline="middle", dx=4, color="#757575")
-        .encode(y=alt.Y("share:Q"), x=alt.value("width"), text=alt.Text("label:N"))
+        .encode(y=alt.Y("share:Q"), x=alt.XValue("width"), text=alt.Text("label:N"))
     )
     return alt.layer(rules, labels, lines, bold).properties(height=340, autosize=FIT_WIDTH)
 
@@ -242,7 +242,7 @@ def wait_heatmap_chart(by_hour: pl.DataFrame, unit: str = "days", min_waits: int
                 scale=alt.Scale(scheme="orangered"),
                 legend=alt.Legend(orient="top", gradientLength=220),
             ),
-            opacity=alt.condition(alt.datum.enough, alt.value(1.0), alt.value(0.3)),
+            opacity=alt.OpacityValue(0.3, condition={"test": "datum.enough", "value": 1.0}),
             tooltip=[
                 alt.Tooltip("day:N", title="Weekday"),
                 alt.Tooltip("hour:O", title="Hour (UTC)"),

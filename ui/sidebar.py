@@ -7,6 +7,7 @@ import streamlit as st
 from ui.case_search import case_search
 from ui.resources import warehouse
 from ui.signin import account_box
+from ui.views import warehouse_facts
 
 
 def render_sidebar() -> None:
@@ -14,9 +15,8 @@ def render_sidebar() -> None:
     with st.sidebar:
         st.markdown("### Value stream dashboard")
         account_box()
-        count = wh.event_count()
-        offerings = wh.offerings()
-        bounds = wh.time_span()
+        facts = warehouse_facts()
+        count, offerings, bounds = facts.events, facts.offerings, facts.span
         span = f", {bounds[0]:%-d %b %Y} to {bounds[1]:%-d %b %Y}" if bounds else ""
         st.caption(
             f"Warehouse `{wh.path.name}`: {count:,} activity instances in "
@@ -24,7 +24,7 @@ def render_sidebar() -> None:
         )
         if offerings:
             case_search(wh)
-        if wh.has_demo():
+        if facts.demo:
             st.info(
                 "**Demo data.** A made-up contract manufacturer (custom formulation, private "
                 "label fulfillment, reverse engineering). To see your own streams, upload an "

@@ -17,15 +17,26 @@ import polars as pl
 import streamlit as st
 
 from charts.export import to_png, to_svg
-from charts.style import AnyChart
+from charts.style import AnyChart, check_parts
 from ui.format import plain
 
 _OFFERING = "_chosen_offering"
 
-# Whether a drawn chart's spec is checked against Vega-Lite's JSON schema. The test suite
-# sets it (tests/conftest.py), so every chart a page draws there is checked; the app
-# skips the check, a fifth to a third of a page's run on the demo warehouse.
+# Whether charts are checked against Vega-Lite's JSON schema: each part as Altair builds
+# it (its debug mode) and the whole spec as a page draws it. The test suite sets it
+# (tests/conftest.py), so every chart a page draws there is checked; the app skips the
+# checks, a fifth to a third of a page's run on the demo warehouse.
 CHECK_CHARTS = "VSM_CHECK_CHARTS"
+
+
+def checking_charts() -> bool:
+    return os.environ.get(CHECK_CHARTS) == "1"
+
+
+def check_charts_as_set() -> None:
+    """Turn Altair's check of each part of a chart as it is built on or off, as
+    CHECK_CHARTS says (the app calls it at the start of every run)."""
+    check_parts(checking_charts())
 
 
 class _Spec:
@@ -36,7 +47,7 @@ class _Spec:
         self._chart = chart
 
     def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        kwargs.setdefault("validate", os.environ.get(CHECK_CHARTS) == "1")
+        kwargs.setdefault("validate", checking_charts())
         return cast(dict[str, Any], self._chart.to_dict(*args, **kwargs))
 
 

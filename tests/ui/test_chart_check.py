@@ -54,3 +54,24 @@ def test_a_drawn_chart_is_sent_as_st_altair_chart_sends_it() -> None:
     assert len(drawn.datasets) == len(plain.datasets) == 1
     assert drawn.datasets[0].data.data == plain.datasets[0].data.data
     assert '"Mix"' not in drawn.spec  # the rows go as Arrow, not inline JSON
+
+
+def test_altair_checks_each_part_as_it_is_built_only_where_charts_are_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from altair.utils import schemapi
+    from altair.utils.schemapi import SchemaValidationError
+
+    from ui.widgets import check_charts_as_set
+
+    try:
+        check_charts_as_set()
+        assert schemapi.DEBUG_MODE
+        with pytest.raises(SchemaValidationError):
+            alt.Scale(type="nonsense")  # type: ignore[arg-type]
+        monkeypatch.delenv(CHECK_CHARTS)
+        check_charts_as_set()  # as the app starts each run
+        assert not schemapi.DEBUG_MODE
+        assert alt.Scale(type="nonsense").to_dict(validate=False) == {"type": "nonsense"}
+    finally:
+        schemapi.enable_debug_mode()

@@ -1,0 +1,65 @@
+"""What the server reads ahead of its first visitor (ui.serve, ui.views.warm): what the
+pages would read, so they read nothing of it again; nothing where an upgrade must
+derive first, which the first visit shows with its progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelines.ingest import ingest
+from ui import serve, views
+from ui.resources import open_warehouse
+from warehouse import Warehouse
+
+ORDERS = (
+    b"case_id,activity,start,end,offering\n"
+    b"N-1,Quote,2026-03-02 09:00,2026-03-02 10:00,Custom formulation\n"
+    b"N-1,Ship,2026-03-05 09:00,2026-03-05 11:00,Custom formulation\n"
+)
+
+
+def _refuse(*_: Any, **__: Any) -> Any:
+    raise AssertionError("read again what the server had read ahead")
+
+
+def test_the_pages_find_ready_what_the_server_read_ahead(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VSM_DB", str(demo_copy))
+    wh = open_warehouse(str(demo_copy))
+    expected = views.Facts(wh.event_count(), tuple(wh.offerings()), wh.time_span(), wh.has_demo())
+    assert expected.events > 10_000 and len(expected.offerings) == 3 and expected.demo
+
+    assert serve.warm() is True
+
+    with monkeypatch.context() as m:
+        for name in ("event_count", "offerings", "time_span", "has_demo", "events_head"):
+            m.setattr(Warehouse, name, _refuse)
+        m.setattr(views, "load_stored", _refuse)
+        m.setattr(views, "variants", _refuse)
+        assert views.warehouse_facts() == expected
+        d = views.derived()
+        assert d.cases.height == 2791
+        choices = views.filter_choices()
+        assert len(choices.variants()) == 30
+        assert "resource" in choices.attributes()
+
+    # An import changes what the sidebar says at once.
+    ingest(wh, ORDERS, "more.csv")
+    after = views.warehouse_facts()
+    assert after.events == expected.events + 2
+    assert after.offerings == expected.offerings and after.demo
+
+
+def test_a_warehouse_an_upgrade_must_derive_is_left_to_the_first_visit(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Warehouse.open(demo_copy) as wh:
+        wh._con.execute("UPDATE derived_state SET version = '0-older'")
+    monkeypatch.setenv("VSM_DB", str(demo_copy))
+    monkeypatch.setattr(views, "load_stored", _refuse)
+    assert views.warm() is False
+    assert serve.warm() is False

@@ -4,6 +4,7 @@ derive first, which the first visit shows with its progress bar."""
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,34 @@ def test_a_warehouse_an_upgrade_must_derive_is_left_to_the_first_visit(
     monkeypatch.setattr(views, "load_stored", _refuse)
     assert views.warm() is False
     assert serve.warm() is False
+
+
+def test_the_experiments_page_finds_its_comparisons_ready(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import experiments_screen as page
+    from warehouse.experiments import DEFAULT_WINDOW_DAYS, experiments
+
+    monkeypatch.setenv("VSM_DB", str(demo_copy))
+    wh = open_warehouse(str(demo_copy))
+    records = experiments(wh)
+    assert records.height == 2
+    assert serve.warm() is True
+    assert serve.compare_ahead() == 3  # the two recorded, and "Try a change now"'s
+
+    with monkeypatch.context() as m:
+        m.setattr(page, "compare", _refuse)
+        verdicts = [
+            page.comparison(r["offering"], r["changed_at"], r["before_days"], r["after_days"])
+            for r in records.iter_rows(named=True)
+        ]
+        d = views.derived()
+        first = sorted(d.cases["offering"].unique().to_list())[0]
+        tried = page.comparison(
+            first,
+            page._instant(page._default_day(d), time(0, 0)),
+            DEFAULT_WINDOW_DAYS,
+            DEFAULT_WINDOW_DAYS,
+        )
+    assert [c.verdict if c else None for c in verdicts] == ["waiting moved", "faster"]
+    assert tried is not None and tried.before.completed + tried.after.completed > 0

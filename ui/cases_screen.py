@@ -21,7 +21,7 @@ from ui.drill import cases_link, open_case
 from ui.format import explain, in_unit, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import MAX_ROWS, PAGE_WIDTH, ROW_PICKER
-from ui.views import Derived, derived
+from ui.views import Derived, derived, offerings_of
 from ui.widgets import csv_download, remember_offering, remembered_offering, slug
 
 SETS: dict[str, bool | None] = {"All cases": None, "Open": False, "Completed": True}
@@ -127,7 +127,7 @@ def chosen_selection() -> tuple[Derived, Selection, bool]:
     if d.cases.height == 0:
         empty_warehouse()
         st.stop()
-    offerings = sorted(d.cases["offering"].unique().to_list())
+    offerings = offerings_of(d)
     params = _link_params()
     sel = Selection.from_params(params)
     if sel is None and params:

@@ -10,7 +10,7 @@ from ui.access import why_not
 from ui.filters import ViewFilters, sidebar_filters
 from ui.format import plain
 from ui.resources import data_version, unconfirmed, warehouse
-from ui.views import Derived, derived, filter_choices, view
+from ui.views import Derived, derived, filter_choices, offerings_of, view
 from warehouse import WarehouseError
 
 
@@ -20,7 +20,7 @@ def dashboard_context() -> tuple[Derived, ViewFilters]:
     if d.cases.height == 0:
         empty_warehouse()
         st.stop()
-    offerings = sorted(d.cases["offering"].unique().to_list())
+    offerings = offerings_of(d)
     filters = sidebar_filters(offerings, d.now, filter_choices())
     unchecked_statuses(filters.offerings)
     return d, filters

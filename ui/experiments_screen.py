@@ -58,7 +58,7 @@ from ui.format import (
     unit_label,
 )
 from ui.resources import data_version, open_warehouse, warehouse
-from ui.views import Derived, derived, derived_at
+from ui.views import Derived, derived, derived_at, offerings_of
 from ui.widgets import chart_downloads, csv_download, draw_chart, seed_from_url, slug
 from warehouse import WarehouseError
 from warehouse.experiments import (
@@ -147,7 +147,7 @@ def read_ahead(path: str) -> int:
         )
     # And the verdict "Try a change now" opens on: its first offering, on its first day.
     d = derived_at(path, version)
-    offerings = sorted(d.cases["offering"].unique().to_list())
+    offerings = offerings_of(d)
     if offerings:
         change = _instant(_default_day(d), time(0, 0))
         _comparison(
@@ -705,7 +705,7 @@ def prefill_try_a_change(offering: str, name: str, what_changed: str) -> None:
 
 def try_a_change(d: Derived, open_by_default: bool) -> None:
     """Pick an offering and a day: the verdict at once, then save it as an experiment."""
-    offerings = sorted(d.cases["offering"].unique().to_list())
+    offerings = offerings_of(d)
     if prefill := st.session_state.pop(_PREFILL, None):
         st.session_state.update(prefill)
         open_by_default = True

@@ -18,8 +18,8 @@ import streamlit as st
 
 from metrics.forecast import DEFAULT_HISTORY_DAYS, DEFAULT_RUNS, forecast_items, likely_done_by
 from ui.format import day_text, explain
-from ui.resources import data_version, warehouse
-from ui.views import derived
+from ui.resources import data_version, open_warehouse, warehouse
+from ui.views import derived, derived_at, offerings_of
 
 LIKELY_DONE = "Likely done by (85%)"
 LIKELY_DONE_COLUMN: dict[str, Any] = {
@@ -86,7 +86,7 @@ def forecast_line(offering: str) -> None:
 def _likely(path: str, version: str, offering: str) -> pl.DataFrame:
     """The offering's open cases with the day each is 85% likely done by: its own
     completed cases are their basis, so the other offerings are left out."""
-    d = derived()
+    d = derived_at(path, version)
     if d.now is None:
         return pl.DataFrame(
             schema={"offering": pl.String, "case_id": pl.String, "likely_done_p85": pl.Date}
@@ -95,6 +95,15 @@ def _likely(path: str, version: str, offering: str) -> pl.DataFrame:
     return likely_done_by(cases, d.now, d.clock).select(
         "offering", "case_id", pl.col("likely_done_p85").dt.date()
     )
+
+
+def read_ahead(path: str) -> int:
+    """The open cases' dates of the offering the Waits page opens on (the first), ahead of
+    that page (ui.serve does it once the server is up): a third of a second of its first
+    run at ten million events. Returns how many open cases it dated."""
+    version = data_version(open_warehouse(path))
+    offerings = offerings_of(derived_at(path, version))
+    return _likely(path, version, offerings[0]).height if offerings else 0
 
 
 def with_likely_done(table: pl.DataFrame, offering: str, case_column: str = "Case") -> pl.DataFrame:

@@ -74,11 +74,17 @@ def warm_up() -> None:
     thread.start()
 
 
-def _import_warm_up() -> None:
-    # At the lowest priority: it yields the processor to a page run (and to the browser
-    # on the same machine) that starts while it imports. Linux gives each thread its own.
+def lowest_priority() -> None:
+    """Run the calling thread at the lowest priority, so that it yields the processor to
+    a page run (and to the browser on the same machine) that starts while it works: work
+    done ahead of the pages. Linux gives each thread its own priority; elsewhere this
+    does nothing."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+def _import_warm_up() -> None:
+    lowest_priority()
     for name in WARM_UP:
         try:
             import_module(name)

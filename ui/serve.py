@@ -12,8 +12,10 @@ visitor's page run:
 - it reads what every page starts with from the warehouse: the derived cases, the
   sidebar's facts and filter choices (ui.views.warm): 0.3 s on the demo, 2.5 s at ten
   million events;
-- then, at the lowest priority, it compares the recorded experiments as the
-  Experiments page lists them (about 0.8 s of that page's first run on the demo).
+- then, at the lowest priority, what the pages open on beyond the cases: the stored
+  figures of the first offering, the Waits page's dates of the open cases, and the
+  recorded experiments compared as the Experiments page lists them (about 0.8 s of that
+  page's first run on the demo).
 
 A visitor who comes while it works waits only for what is not ready yet (Python's
 import lock, and each cached value's own lock).
@@ -21,10 +23,8 @@ import lock, and each cached value's own lock).
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import logging
-import os
 import pkgutil
 import sys
 import threading
@@ -94,20 +94,24 @@ def warm() -> bool:
         return False
 
 
-def compare_ahead() -> int:
-    """Then, at the lowest priority (a visitor's page run goes first), compare the
-    recorded experiments as the Experiments page lists them: its first run's main cost.
-    Returns how many; 0 when it could not."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    try:
-        from ui.experiments_screen import read_ahead
-        from ui.resources import warehouse_path
+def read_ahead() -> int:
+    """Then, at the lowest priority (a visitor's page run goes first), read and compute
+    what the pages open on beyond the cases: the stored figures of the first offering
+    (ui.views.figures_ahead), the Waits page's dates of its open cases
+    (ui.forecasts.read_ahead), and the recorded experiments compared as the Experiments
+    page lists them (ui.experiments_screen.read_ahead). Returns how many things it read;
+    what it could not read, the page reads itself."""
+    from ui import experiments_screen, forecasts, views
+    from ui.resources import lowest_priority, warehouse_path
 
-        return read_ahead(warehouse_path())
-    except Exception:
-        log.exception("cannot compare the experiments ahead of the first visit")
-        return 0
+    lowest_priority()
+    done = 0
+    for step in (views.figures_ahead, forecasts.read_ahead, experiments_screen.read_ahead):
+        try:
+            done += step(warehouse_path())
+        except Exception:
+            log.exception("cannot read ahead of the first visit (%s)", step.__qualname__)
+    return done
 
 
 class _NotForThisThread(logging.Filter):
@@ -127,7 +131,7 @@ def _ready() -> None:
     try:
         preload()
         if warm():
-            compare_ahead()
+            read_ahead()
     finally:
         context.removeFilter(quiet)
 

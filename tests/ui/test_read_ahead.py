@@ -8,6 +8,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from pipelines.ingest import ingest
@@ -66,10 +67,13 @@ def test_a_warehouse_an_upgrade_must_derive_is_left_to_the_first_visit(
     assert serve.warm() is False
 
 
-def test_the_experiments_page_finds_its_comparisons_ready(
+def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from metrics import figures
+    from metrics.filters import CaseFilter
     from ui import experiments_screen as page
+    from ui import forecasts
     from warehouse.experiments import DEFAULT_WINDOW_DAYS, experiments
 
     monkeypatch.setenv("VSM_DB", str(demo_copy))
@@ -77,16 +81,38 @@ def test_the_experiments_page_finds_its_comparisons_ready(
     records = experiments(wh)
     assert records.height == 2
     assert serve.warm() is True
-    assert serve.compare_ahead() == 3  # the two recorded, and "Try a change now"'s
+    d = views.derived()
+    offerings = sorted(d.cases["offering"].unique().to_list())
+    first = offerings[0]
+    assert first == "Custom formulation"
+    is_open = (d.cases["offering"] == first) & ~d.cases["completed"]
+    n_open = int(is_open.sum())
+    assert n_open > 20
+    # Every stored figure of the first offering and the scorecard of all three; the first
+    # offering's open cases dated; the two recorded experiments and "Try a change now"'s.
+    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + 3
 
     with monkeypatch.context() as m:
+        m.setattr(views, "stored_figure", _refuse)
+        m.setattr(views, "_view", _refuse)
         m.setattr(page, "compare", _refuse)
+        m.setattr(forecasts, "likely_done_by", _refuse)
+        one = CaseFilter(offerings=(first,))
+        stream = views.view_figure(one, figures.value_stream)
+        assert stream.cases == int((d.cases["offering"] == first).sum())
+        waits = views.view_figure(one, figures.waits_by_step)
+        # Every work step but the first, which nothing comes before.
+        assert waits.height == 12 and set(waits["activity"]) < set(stream.steps["activity"])
+        card = views.view_figure(CaseFilter(offerings=tuple(offerings)), figures.scorecard)
+        assert card["offering"].to_list() == offerings
+        assert card["cases"].sum() == d.cases.height
+        table = d.cases.filter(is_open).select(pl.col("case_id").alias("Case"))
+        dated = forecasts.with_likely_done(table, first)
+        assert dated.height == n_open and dated[forecasts.LIKELY_DONE].null_count() < n_open
         verdicts = [
             page.comparison(r["offering"], r["changed_at"], r["before_days"], r["after_days"])
             for r in records.iter_rows(named=True)
         ]
-        d = views.derived()
-        first = sorted(d.cases["offering"].unique().to_list())[0]
         tried = page.comparison(
             first,
             page._instant(page._default_day(d), time(0, 0)),

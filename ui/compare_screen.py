@@ -53,7 +53,7 @@ def score(
     """The scorecard of the view; over all time it is computed once per view (its
     default view, every case, is stored with each offering: ui.views.view_figure)."""
     card = (
-        scorecard(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
+        _windowed(instances, cases, bounds)
         if filters.has_window
         else view_figure(filters.spec(), figures.scorecard)
     )
@@ -63,6 +63,21 @@ def score(
             icon=":material/compare_arrows:",
         )
     return card
+
+
+def _windowed(instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+    """The scorecard of a view with a time window, one offering at a time: each row rests
+    on its own offering's cases alone, and only that offering's steps are read while it is
+    computed (as ui.views does for the view without one)."""
+    parts = [
+        scorecard(
+            instances.lazy().filter(pl.col("offering") == offering),
+            own.lazy(),
+            bounds=bounds.lazy().filter(pl.col("offering") == offering),
+        ).collect()
+        for (offering,), own in sorted(cases.partition_by("offering", as_dict=True).items())
+    ]
+    return pl.concat(parts) if parts else scorecard(instances, cases.lazy()).collect()
 
 
 def _efficiency(row: dict[str, Any]) -> str:

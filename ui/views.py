@@ -208,10 +208,35 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
         if all(k is not None for k in kept):
             return kept[0] if len(kept) == 1 else pl.concat(kept)
     instances, cases = _view(path, version, spec)
-    columns = figures.READ_ONCE.get(stored or "")
+    columns = figures.READ_ONCE.get(stored or "", ())
+    if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
+        return _each_offering(path, version, _FIGURES[name], cases, columns)
     if columns:
         instances = _read_once(path, version, instances, columns)
     return _FIGURES[name](instances, cases)
+
+
+def _each_offering(
+    path: str,
+    version: str,
+    compute: Callable[[pl.LazyFrame, pl.DataFrame], Any],
+    cases: pl.DataFrame,
+    columns: Sequence[str],
+) -> pl.DataFrame:
+    """A figure of `figures.PER_OFFERING` of a view's `cases` of several offerings, one
+    offering at a time: each offering's rows depend on its own cases alone, and only its
+    steps are read while they are computed (Compare's scorecard of every completed case
+    at ten million events peaked 0.9 GB higher computed all at once)."""
+    d = _derive(path, version)
+    parts = []
+    for (offering,), own in sorted(cases.partition_by("offering", as_dict=True).items()):
+        steps = d.instances_of([offering])
+        if own.height < int((d.cases["offering"] == offering).sum()):
+            steps = restrict_instances(steps, own.lazy())
+        if columns:
+            steps = _read_once(path, version, steps, columns)
+        parts.append(compute(steps, own))
+    return pl.concat(parts)
 
 
 def _read_once(

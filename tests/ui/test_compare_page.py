@@ -77,3 +77,25 @@ def test_the_scorecard_says_when_stream_health_shows_another_period(
     captions = " ".join(c.value for c in at.caption)
     assert "the same figures as on Stream health for that period" in captions
     assert "with no time window chosen" not in captions
+
+
+def test_a_windowed_scorecard_computed_offering_by_offering_is_the_whole_views(
+    demo_db: Path,
+) -> None:
+    """With a time window the scorecard is computed one offering at a time (each with its
+    own steps only): the same rows as computed at once."""
+    from polars.testing import assert_frame_equal
+
+    from metrics.periods import period_bounds
+    from metrics.scorecard import scorecard
+    from ui.compare_screen import _windowed
+    from warehouse.derived import load_derivation
+
+    with Warehouse.open(demo_db) as wh:
+        d = load_derivation(wh)
+    bounds = period_bounds(d.cases.lazy(), days=90).collect()
+    whole = scorecard(d.instances.lazy(), d.cases.lazy(), bounds=bounds.lazy()).collect()
+    card = _windowed(d.instances.lazy(), d.cases, bounds)
+    assert_frame_equal(card, whole)
+    assert card["offering"].to_list() == OFFERINGS
+    assert card["completed_in_period"].min() > 50

@@ -66,6 +66,39 @@ def test_a_view_is_what_its_filter_selects(
         assert int(counted["len"].sum()) == int(selected["n_instances"].sum())
 
 
+@pytest.mark.parametrize("held", ["memory", "scan"])
+def test_a_figure_of_each_offering_alone_is_computed_one_offering_at_a_time(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: str
+) -> None:
+    """Compare's scorecard of a view of several offerings that is not stored is computed
+    offering by offering, each with its own steps only, and equals the scorecard of the
+    whole view computed at once."""
+    import metrics.figures
+    from ui.views import view_figure
+
+    db = tmp_path / "views.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("VSM_DB", str(db))
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0" if held == "scan" else "10_000_000")
+    spec = CaseFilter(offerings=("Custom formulation", "Reverse engineering"), completed_only=True)
+    instances, cases = view(spec)
+    whole = metrics.figures.scorecard(instances, cases)
+    seen: list[tuple[list[str], list[str]]] = []
+    real = metrics.figures._scorecard
+
+    def watched(steps: pl.LazyFrame, of: pl.LazyFrame, **kwargs: object) -> pl.LazyFrame:
+        offerings = steps.select(pl.col("offering").unique()).collect()["offering"]
+        seen.append((sorted(offerings), sorted(of.collect()["offering"].unique())))
+        return real(steps, of, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metrics.figures, "_scorecard", watched)
+    card = view_figure(spec, metrics.figures.scorecard)
+    assert seen == [(["Custom formulation"],) * 2, (["Reverse engineering"],) * 2]
+    assert_frame_equal(card, whole)
+    assert card["offering"].to_list() == ["Custom formulation", "Reverse engineering"]
+    assert card["completed_in_period"].to_list() == [1082, 543]
+
+
 def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_version(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,7 +28,7 @@ from metrics.vsm import ladder
 from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
-from ui.tables import MAX_ROWS
+from ui.tables import MAX_PATH_ROWS
 from ui.views import default_view, view, view_figure
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
@@ -465,7 +465,7 @@ def conformance_view(
         )
 
     st.dataframe(
-        rows(listed.head(MAX_ROWS)),
+        rows(listed.head(MAX_PATH_ROWS)),
         hide_index=True,
         key="fs_cases_table",
         column_config={
@@ -474,9 +474,9 @@ def conformance_view(
         },
     )
     st.caption(
-        f"Showing the {MAX_ROWS:,} latest of the {listed.height:,} completed cases with this "
+        f"Showing the {MAX_PATH_ROWS:,} latest of the {listed.height:,} completed cases with this "
         "deviation; the CSV holds all of them."
-        if listed.height > MAX_ROWS
+        if listed.height > MAX_PATH_ROWS
         else f"{listed.height:,} completed cases with this deviation, latest first."
     )
     csv_download(

@@ -164,7 +164,7 @@ def test_a_napkin_map_and_the_cases_of_a_deviation(
     assert len(cases) == repeated["cases"]
     assert all(row.count(repeated["step"]) > 1 for row in cases["Its steps, in order"])
     # A long list shows its latest cases up to a bound; the caption says how many there are.
-    monkeypatch.setattr("ui.future_state_screen.MAX_ROWS", 50)
+    monkeypatch.setattr("ui.future_state_screen.MAX_PATH_ROWS", 50)
     at.selectbox(key="fs_deviation").set_value("missing|Taste panel").run()
     no_exceptions(at)
     cases = _table(at, "Its steps, in order")

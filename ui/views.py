@@ -44,6 +44,7 @@ from warehouse.derived import (
     prepare_derivation,
     stale_offerings,
     stored_figure,
+    stored_figure_names,
     stored_health,
 )
 
@@ -362,17 +363,27 @@ def figures_ahead(path: str | None = None) -> int:
     once the server is up, after `warm`): every stored figure of the first offering's
     every case, the view each one-offering page opens on, and Compare's scorecard of
     every offering. Reading them is most of a page's first run once the cases are read
-    (a quarter of a second of Waits' or Future state's at ten million events). Returns
-    how many figures it read; 0 where the cases are not read yet (`warm` said False)."""
+    (a quarter of a second of Waits' or Future state's at ten million events). A figure
+    that is not stored (an offering beyond the steps a report is stored for, or with a
+    calendar on) is left to the page that asks for it: computing it can take minutes and
+    gigabytes. Returns how many figures it read; 0 where the cases are not read yet
+    (`warm` said False)."""
     path = path or warehouse_path()
-    version = data_version(open_warehouse(path))
+    wh = open_warehouse(path)
+    version = data_version(wh)
     if (path, version) not in _CHECKED:
         return 0
     offerings = tuple(offerings_of(_derive(path, version)))
     if not offerings:
         return 0
-    wanted = [(CaseFilter(offerings=offerings[:1]), f) for f in figures.STORED.values()]
-    wanted.append((CaseFilter(offerings=offerings), figures.scorecard))
+    stored = {o: stored_figure_names(wh, o) for o in offerings}
+    wanted = [
+        (CaseFilter(offerings=offerings[:1]), f)
+        for name, f in figures.STORED.items()
+        if name in stored[offerings[0]]
+    ]
+    if all("scorecard" in names for names in stored.values()):
+        wanted.append((CaseFilter(offerings=offerings), figures.scorecard))
     for spec, compute in wanted:
         _figure(path, version, spec, _registered(compute))
     return len(wanted)

@@ -462,6 +462,24 @@ def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:
     return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
 
 
+def stored_figure_names(wh: Warehouse, offering: str) -> set[str]:
+    """The names of the figures `stored_figure` finds for `offering`: none for an offering
+    of more than REPORT_MAX_STEPS steps, with a calendar on, or of an older release."""
+    cur = wh._cursor()
+    try:
+        if not has_table(cur, "derived_figures"):
+            return set()
+        rows = cur.execute(
+            "SELECT f.name FROM derived_figures f "
+            "JOIN derived_reports r USING (offering) JOIN derived_state s USING (offering) "
+            "WHERE f.offering = ? AND r.version = ? AND s.version = ?",
+            [offering, REPORT_VERSION, DERIVATION_VERSION],
+        ).fetchall()
+    finally:
+        cur.close()
+    return {name for (name,) in rows}
+
+
 def _unreported(wh: Warehouse) -> list[str]:
     """The derived offerings without a report of this release (not those of more than
     REPORT_MAX_STEPS steps)."""

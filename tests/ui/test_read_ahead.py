@@ -121,3 +121,23 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         )
     assert [c.verdict if c else None for c in verdicts] == ["waiting moved", "faster"]
     assert tried is not None and tried.before.completed + tried.after.completed > 0
+
+
+def test_figures_that_are_not_stored_are_left_to_the_page_that_asks(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An offering beyond the steps a report is stored for (or with a calendar on) has no
+    stored figures: the server does not compute them ahead, nor Compare's scorecard,
+    whose rows need every offering's."""
+    from metrics import figures
+    from warehouse.derived import stored_figure_names
+
+    monkeypatch.setenv("VSM_DB", str(demo_copy))
+    with Warehouse.open(demo_copy) as wh:
+        assert stored_figure_names(wh, "Custom formulation") == set(figures.STORED)
+        wh._con.execute("DELETE FROM derived_figures WHERE offering = 'Custom formulation'")
+        assert stored_figure_names(wh, "Custom formulation") == set()
+        assert stored_figure_names(wh, "Reverse engineering") == set(figures.STORED)
+    assert serve.warm() is True
+    monkeypatch.setattr(views, "_view", _refuse)
+    assert views.figures_ahead() == 0

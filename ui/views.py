@@ -194,7 +194,11 @@ def default_view(spec: CaseFilter) -> bool:
     return bool(offerings) and spec == CaseFilter(offerings=offerings)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32, hash_funcs={CaseFilter: repr})
+@st.cache_resource(
+    show_spinner="Computing the figures of this view from its steps...",
+    max_entries=32,
+    hash_funcs={CaseFilter: repr},
+)
 def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
     stored = figures.name_of(_FIGURES[name])
     offerings = spec.offerings or ()

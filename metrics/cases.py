@@ -165,6 +165,22 @@ def _capped(column: str, cap: pl.Expr) -> pl.Expr:
     return pl.when(pl.col(column).is_not_null()).then(pl.min_horizontal(pl.col(column), cap))
 
 
+CASE_TABLE_COLUMNS: list[str] = [
+    "case_index",
+    "offering",
+    "case_id",
+    "activity",
+    "end",
+    "start_or_end",
+    "kind",
+    "is_rework",
+    "touch_s",
+    "value_adding_touch_s",
+]
+"""The instance columns `case_table` reads when it is given the offering's ending counts:
+a store that reads the instances back to build the cases reads only these."""
+
+
 def case_table(
     instances: pl.LazyFrame,
     open_items: pl.LazyFrame | None = None,

@@ -45,7 +45,13 @@ from metrics import derive as _derive_module
 from metrics import derived as _derived_module
 from metrics import figures as page_figures
 from metrics import working_time as _working_time_module
-from metrics.cases import CASE_SCHEMA, case_table, ending_counts, merge_ending_counts
+from metrics.cases import (
+    CASE_SCHEMA,
+    CASE_TABLE_COLUMNS,
+    case_table,
+    ending_counts,
+    merge_ending_counts,
+)
 from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA, derive_instances
 from metrics.derived import Derived, derive_all
 from metrics.filters import CaseFilter
@@ -288,16 +294,19 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
         counts.append(ending_counts(instances.lazy()).collect())
         stepped.append(n)
     merged = merge_ending_counts(pl.concat(counts).lazy())
+    case_columns = ", ".join(f'"{c}"' for c in CASE_TABLE_COLUMNS)
     total_stepped, open_from, n_cases, n_instances = sum(stepped), 0, 0, 0
     for (after, upto), n, stepped_from in zip(
         parts, stepped, [sum(stepped[:i]) for i in range(len(stepped))], strict=True
     ):
         where, extra = _in_range(after, upto)
+        # Only the columns the case table reads (the counts are the offering's).
         instances = _read(
             cur,
-            f"SELECT * FROM derived_instances WHERE offering = ?{where} ORDER BY case_index, seq",
+            f"SELECT {case_columns} FROM derived_instances WHERE offering = ?{where} "
+            "ORDER BY case_index, seq",
             [offering, *extra],
-        ).cast(INSTANCE_SCHEMA)  # type: ignore[arg-type]
+        ).cast({c: INSTANCE_SCHEMA[c] for c in CASE_TABLE_COLUMNS})
         own_items = items.filter(
             (pl.lit(after is None) | (pl.col("case_id") > (after or "")))
             & (pl.lit(upto is None) | (pl.col("case_id") <= (upto or "")))

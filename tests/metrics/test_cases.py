@@ -287,3 +287,24 @@ def test_without_open_items_nothing_changes() -> None:
     assert_frame_equal(
         case_table(instances.lazy(), open_items([]).lazy()).collect(), cases_of(instances)
     )
+
+
+def test_the_case_columns_and_the_offerings_counts_give_the_same_cases() -> None:
+    """A store reads back only CASE_TABLE_COLUMNS of a part's instances and hands the
+    offering's ending counts in: the cases are those of every column, counted in place.
+    The demo has rework, waiting states, classified steps and catalog end activities."""
+    from metrics.cases import CASE_TABLE_COLUMNS, ending_counts
+    from metrics.derive import derive_instances
+    from pipelines.demo_data import generate_demo
+
+    demo = generate_demo(scale=0.05)
+    events = demo.events.with_row_index("event_id").with_columns(pl.col("event_id").cast(pl.Int64))
+    instances = derive_instances(events.lazy(), demo.catalog.lazy()).collect()
+    whole = case_table(instances.lazy()).collect()
+    assert whole.height > 100 and whole["has_rework"].any() and whole["completed"].any()
+    assert (whole["pce_basis"] == "value-adding").any()
+    assert set(CASE_TABLE_COLUMNS) < set(instances.columns)
+    pruned = case_table(
+        instances.select(CASE_TABLE_COLUMNS).lazy(), counts=ending_counts(instances.lazy())
+    ).collect()
+    assert_frame_equal(pruned, whole)

@@ -31,7 +31,7 @@ from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
 from ui.tables import table_height, wrapping_row_height
-from ui.views import view_figure
+from ui.views import each_offering, view_figure
 from ui.widgets import chart_downloads, csv_download, draw_chart, table
 
 
@@ -69,15 +69,16 @@ def _windowed(instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame
     """The scorecard of a view with a time window, one offering at a time: each row rests
     on its own offering's cases alone, and only that offering's steps are read while it is
     computed (as ui.views does for the view without one)."""
-    parts = [
-        scorecard(
-            instances.lazy().filter(pl.col("offering") == offering),
+    if cases.height == 0:
+        return scorecard(instances, cases.lazy()).collect()
+    return each_offering(
+        cases,
+        lambda offering, own: scorecard(
+            instances.filter(pl.col("offering") == offering),
             own.lazy(),
             bounds=bounds.lazy().filter(pl.col("offering") == offering),
-        ).collect()
-        for (offering,), own in sorted(cases.partition_by("offering", as_dict=True).items())
-    ]
-    return pl.concat(parts) if parts else scorecard(instances, cases.lazy()).collect()
+        ).collect(),
+    )
 
 
 def _efficiency(row: dict[str, Any]) -> str:

@@ -233,15 +233,30 @@ def _each_offering(
     steps are read while they are computed (Compare's scorecard of every completed case
     at ten million events peaked 0.9 GB higher computed all at once)."""
     d = _derive(path, version)
-    parts = []
-    for (offering,), own in sorted(cases.partition_by("offering", as_dict=True).items()):
+
+    def one(offering: str, own: pl.DataFrame) -> pl.DataFrame:
         steps = d.instances_of([offering])
         if own.height < int((d.cases["offering"] == offering).sum()):
             steps = restrict_instances(steps, own.lazy())
         if columns:
             steps = _read_once(path, version, steps, columns)
-        parts.append(compute(steps, own))
-    return pl.concat(parts)
+        return compute(steps, own)
+
+    return each_offering(cases, one)
+
+
+def each_offering(
+    cases: pl.DataFrame, compute: Callable[[str, pl.DataFrame], pl.DataFrame]
+) -> pl.DataFrame:
+    """`compute(offering, its cases)` for each offering of `cases`, in order, one after
+    the other, the rows put together: a figure whose rows each rest on one offering's
+    cases (`metrics.figures.PER_OFFERING`), computed holding one offering's steps at a
+    time. An empty frame where `cases` has none."""
+    parts = [
+        compute(offering, own)
+        for (offering,), own in sorted(cases.partition_by("offering", as_dict=True).items())
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame()
 
 
 def _read_once(

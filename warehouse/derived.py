@@ -459,37 +459,32 @@ def stored_health(wh: Warehouse, offerings: Sequence[str]) -> pl.DataFrame | Non
 def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:
     """The figure `name` of `metrics.figures.STORED` over every case of `offering`, as
     stored at the last change, or None when there is none of this release."""
+    rows = _current_figures(wh, "f.figure, f.rest", offering, name)
+    return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
+
+
+def _current_figures(wh: Warehouse, what: str, offering: str, name: str | None = None) -> list:
+    """`what` of the stored figures of `offering` (only the one called `name`, if given)
+    of this release's derivation and report."""
     cur = wh._cursor()
     try:
         if not has_table(cur, "derived_figures"):
-            return None
-        rows = cur.execute(
-            "SELECT f.figure, f.rest FROM derived_figures f "
+            return []
+        return cur.execute(
+            f"SELECT {what} FROM derived_figures f "
             "JOIN derived_reports r USING (offering) JOIN derived_state s USING (offering) "
-            "WHERE f.offering = ? AND f.name = ? AND r.version = ? AND s.version = ?",
-            [offering, name, REPORT_VERSION, DERIVATION_VERSION],
+            "WHERE f.offering = ? AND (? IS NULL OR f.name = ?) AND r.version = ? "
+            "AND s.version = ?",
+            [offering, name, name, REPORT_VERSION, DERIVATION_VERSION],
         ).fetchall()
     finally:
         cur.close()
-    return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
 
 
 def stored_figure_names(wh: Warehouse, offering: str) -> set[str]:
     """The names of the figures `stored_figure` finds for `offering`: none for an offering
     of more than REPORT_MAX_STEPS steps, with a calendar on, or of an older release."""
-    cur = wh._cursor()
-    try:
-        if not has_table(cur, "derived_figures"):
-            return set()
-        rows = cur.execute(
-            "SELECT f.name FROM derived_figures f "
-            "JOIN derived_reports r USING (offering) JOIN derived_state s USING (offering) "
-            "WHERE f.offering = ? AND r.version = ? AND s.version = ?",
-            [offering, REPORT_VERSION, DERIVATION_VERSION],
-        ).fetchall()
-    finally:
-        cur.close()
-    return {name for (name,) in rows}
+    return {name for (name,) in _current_figures(wh, "f.name", offering)}
 
 
 def _unreported(wh: Warehouse) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import polars as pl
@@ -164,15 +164,26 @@ STORED: dict[str, Figure] = {
 """The figures stored for each offering's every case, by name."""
 
 
-def every_figure(instances: pl.LazyFrame, cases: pl.DataFrame) -> Iterator[tuple[str, Any]]:
+def every_figure(
+    instances: pl.LazyFrame,
+    cases: pl.DataFrame,
+    *,
+    read_once: Callable[[pl.LazyFrame, Sequence[str]], pl.LazyFrame] | None = None,
+) -> Iterator[tuple[str, Any]]:
     """(name, figure) of every STORED figure of one view, in STORED's order, each made
-    once: the Future state's first draft is checked against the map already drawn."""
+    once: the Future state's first draft is checked against the map already drawn.
+    `read_once(instances, columns)` gives a figure of READ_ONCE the steps it reads (where
+    `instances` are scanned, those columns held while it runs)."""
     stream: ValueStream | None = None
     for name, compute in STORED.items():
         if compute is map_conformance and stream is not None:
             yield name, _conformance_to(stream, instances, cases)
             continue
-        figure = compute(instances, cases)
+        own = instances
+        if read_once is not None and name in READ_ONCE:
+            own = read_once(instances, READ_ONCE[name])
+        figure = compute(own, cases)
+        del own
         if isinstance(figure, ValueStream):
             stream = figure
         yield name, figure

@@ -183,8 +183,6 @@ class Replay:
 
 PROJECTION_COLUMNS = (
     "case_index",
-    "offering",
-    "case_id",
     "seq",
     "activity",
     "kind",
@@ -219,8 +217,6 @@ def _initial_steps(instances: pl.LazyFrame, done: pl.LazyFrame) -> pl.DataFrame:
         .filter(pl.col("kind") != "waiting")
         .select(
             "case_index",
-            "offering",
-            "case_id",
             "seq",
             "activity",
             "kind",

@@ -494,3 +494,33 @@ def test_the_attribute_rows_are_the_distinct_attributes_of_each_case(wh: Warehou
     own = wh.attribute_rows(["A"], resource=False)
     assert own.columns == ["offering", "case_id", "attributes"]
     assert own.height == 1 and own["attributes"][0] == rows["attributes"][0]
+
+
+def test_a_report_reads_its_steps_from_a_file_it_removes_after(wh: Warehouse) -> None:
+    """The stored report and figures are computed of the offering's steps written to a
+    Parquet file beside the warehouse (each figure reads the columns it uses): the file
+    is gone once they are stored, and its rows are the stored steps in their order, even
+    where the table holds them out of order."""
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    folder = Path(wh.path).parent
+    assert not list(folder.glob(".steps-*.parquet"))
+    stored = load_derivation(wh, ["Private label"]).instances
+    # The same steps stored last case first: the file is sorted again.
+    cur = wh._cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute(
+            "CREATE TEMP TABLE reversed AS SELECT * FROM derived_instances "
+            "WHERE offering = 'Private label' ORDER BY case_index DESC, seq DESC"
+        )
+        cur.execute("DELETE FROM derived_instances WHERE offering = 'Private label'")
+        cur.execute("INSERT INTO derived_instances SELECT * FROM reversed")
+        with derived_module._steps_on_disk(cur, "Private label", ["case_index", "seq"]) as steps:
+            (file,) = folder.glob(".steps-*.parquet")
+            # Read inside the transaction: its rows are the ones this cursor sees.
+            assert_frame_equal(steps.collect(), stored.select("case_index", "seq"))
+        assert not file.exists()
+        cur.execute("ROLLBACK")
+    finally:
+        cur.close()
+    assert_stored_is_fresh(wh)

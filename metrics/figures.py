@@ -189,6 +189,12 @@ def every_figure(
         yield name, figure
 
 
+def held(steps: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
+    """`columns` of `steps`, read once and held: for a figure of READ_ONCE whose steps are
+    scanned."""
+    return steps.select(list(columns)).collect().lazy()
+
+
 READ_ONCE: dict[str, tuple[str, ...]] = {"unchanged": PROJECTION_COLUMNS}
 """The figures that query a view's steps many times, with the columns they read: where
 the steps are scanned from the warehouse, those columns are read once for the figure."""

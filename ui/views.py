@@ -264,7 +264,7 @@ def _read_once(
 ) -> pl.LazyFrame:
     if _derive(path, version).in_memory:
         return instances
-    return instances.select(list(columns)).collect().lazy()
+    return figures.held(instances, columns)
 
 
 def read_once(instances: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:

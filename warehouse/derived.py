@@ -406,7 +406,7 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
         ).complete()
         if not with_figures:
             return
-        for name, figure in page_figures.every_figure(steps, cases, read_once=_held):
+        for name, figure in page_figures.every_figure(steps, cases, read_once=page_figures.held):
             blob, rest = page_figures.encode(figure)
             cur.execute(
                 "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
@@ -444,11 +444,6 @@ def _steps_on_disk(
         yield steps
     finally:
         path.unlink(missing_ok=True)
-
-
-def _held(steps: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
-    """`columns` of `steps`, read once and held (a figure that queries them many times)."""
-    return steps.select(list(columns)).collect().lazy()
 
 
 def _spill_folder(cur: duckdb.DuckDBPyConnection) -> Path:

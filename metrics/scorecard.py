@@ -181,7 +181,9 @@ def lead_time_bins(
     `upper_share` percentile of the completed cases' lead times; the last bin
     also holds the longer cases.
     """
-    lead = cases.filter(pl.col("completed"))["lead_time_s"].drop_nulls()
+    # The one column filtered, not the case table (a copy of every column of every
+    # completed case took 0.5 s at 850,000 cases, on each run of the Compare page).
+    lead = cases["lead_time_s"].filter(cases["completed"]).drop_nulls()
     if lead.len() == 0:
         return DAY, DAY
     upper = float(lead.quantile(upper_share, interpolation="linear"))  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from metrics.working_time import WEEKDAYS, Calendar, calendar_problems
 from ui.access import refused_here
 from ui.format import moment_text, plain, time_basis_note
 from ui.resources import warehouse
-from ui.views import Derived
+from ui.views import Derived, warehouse_facts
 from warehouse import WarehouseError
 from warehouse.calendars import get_calendar, save_calendar
 
@@ -126,7 +126,7 @@ def _save(offering: str) -> None:
 def calendar_screen() -> None:
     """The Working time tab: one offering's calendar (time zone, hours per weekday,
     holidays) and its on/off switch."""
-    offerings = warehouse().offerings()
+    offerings = list(warehouse_facts().offerings)
     st.caption(
         "With a calendar on, every duration of the offering (lead, process and wait time, "
         "the waits before steps, ages) counts only its working hours, in its time zone, "

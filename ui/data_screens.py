@@ -37,7 +37,8 @@ from pipelines.readers import RawTable
 from ui.access import refused_here, why_not
 from ui.catalog_editor import catalog_editor
 from ui.format import plain, share, table_unit, unit_label
-from ui.resources import data_version, imports, warehouse
+from ui.resources import data_version, import_contents, imports, warehouse
+from ui.views import warehouse_facts
 from ui.widgets import csv_download
 from warehouse import Warehouse, WarehouseError
 from warehouse.overlap import Overlap, find_overlaps
@@ -641,10 +642,10 @@ def history_screen() -> None:
             "Download these rejects (CSV)",
         )
     if row["status"] == "stored":
-        events, cases, offerings = wh.import_contents([chosen])
+        events, cases, offerings = import_contents(str(wh.path), data_version(wh), (int(chosen),))
         refused = why_not("undo import", wh.actor)
         sure = st.checkbox(
-            f"Remove the {events:,} events import #{chosen} stored: "
+            f"Remove the {events:,} event{'s' if events != 1 else ''} import #{chosen} stored: "
             + plain(_what(cases, offerings)),
             key="undo_confirm",
             disabled=refused is not None,
@@ -680,19 +681,22 @@ def _what(cases: int, offerings: list[str]) -> str:
         else ""
     )
     plural = "s" if len(offerings) != 1 else ""
-    return f"{cases:,} cases in {len(offerings)} offering{plural} ({names})"
+    return (
+        f"{cases:,} case{'s' if cases != 1 else ''} in {len(offerings)} offering{plural} ({names})"
+    )
 
 
 def remove_demo_button() -> None:
     wh = warehouse()
-    if not wh.has_demo():
+    demo = tuple(wh.demo_imports())
+    if not demo:
         return
     with st.container(border=True):
         st.markdown(
             "This warehouse holds the **demo data**. Remove it before loading your own, "
             "so the pages show only your streams."
         )
-        events, cases, offerings = wh.import_contents(wh.demo_imports())
+        events, cases, offerings = import_contents(str(wh.path), data_version(wh), demo)
         refused = why_not("remove demo", wh.actor)
         sure = st.checkbox(
             f"Yes, remove the demo: {plain(_what(cases, offerings))} ({events:,} events) and "
@@ -750,7 +754,7 @@ def _status_check(wh: Warehouse, offering: str) -> None:
 def catalog_screen() -> None:
     """The activity catalog: value class, kind, standard minutes, end activity, order."""
     wh = warehouse()
-    offerings = wh.offerings()
+    offerings = list(warehouse_facts().offerings)
     if not offerings:
         st.info(
             "The catalog fills in as you import: every activity of every offering gets a row.",

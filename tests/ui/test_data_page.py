@@ -164,3 +164,48 @@ def test_an_undo_that_would_lose_data_is_refused_with_a_reason(
     assert any("undo import #2 first" in e.value for e in at.error)
     with Warehouse.open(db) as wh:
         assert wh.event_count() == 2
+
+
+def test_the_undo_box_counts_what_each_import_holds_reading_it_once_per_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sentence an undo asks to confirm names what the import holds; it is counted
+    once per data version (a scan of every event of the import), not on every run."""
+    from pipelines.ingest import ImportOptions, ingest
+    from pipelines.mapping import Mapping
+
+    db = tmp_path / "w.duckdb"
+    first = tmp_path / "shop.csv"
+    first.write_text(
+        "case,activity,timestamp\n1,a,2025-06-01T10:00:00Z\n1,b,2025-06-02T10:00:00Z\n"
+        "2,a,2025-06-03T10:00:00Z\n"
+    )
+    second = tmp_path / "cafe.csv"
+    second.write_text("case,activity,timestamp\n7,a,2025-06-05T10:00:00Z\n")
+    with Warehouse.open(db) as wh:
+        for source, name in ((first, "Shop"), (second, "Cafe")):
+            mapping = Mapping(case="case", activity="activity", end="timestamp", offering_name=name)
+            ingest(wh, source, options=ImportOptions(mapping=mapping))
+    calls: list[tuple[int, ...]] = []
+    counted = Warehouse.import_contents
+
+    def counting(self: Warehouse, import_ids: list[int]) -> tuple[int, int, list[str]]:
+        calls.append(tuple(import_ids))
+        return counted(self, import_ids)
+
+    monkeypatch.setattr(Warehouse, "import_contents", counting)
+    at = run_app(db, "app_pages/data.py", monkeypatch)
+    assert at.selectbox(key="history_import").value == 2  # the latest first
+    at.selectbox(key="history_import").set_value(1)
+    at.run()
+    assert at.checkbox(key="undo_confirm").label.startswith(
+        "Remove the 3 events import #1 stored: 2 cases in 1 offering (Shop)"
+    )
+    at.selectbox(key="history_import").set_value(2)
+    at.run()
+    at.run()
+    no_exceptions(at)
+    assert at.checkbox(key="undo_confirm").label.startswith(
+        "Remove the 1 event import #2 stored: 1 case in 1 offering (Cafe)"
+    )
+    assert calls == [(2,), (1,)]  # each import counted once, however often the page runs

@@ -141,3 +141,43 @@ def test_figures_that_are_not_stored_are_left_to_the_page_that_asks(
     assert serve.warm() is True
     monkeypatch.setattr(views, "_view", _refuse)
     assert views.figures_ahead() == 0
+
+
+def _steps_written() -> None:
+    """Wait for the thread writing step files, if one is at work."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == views.STEP_THREAD:
+            thread.join(timeout=120)
+
+
+def test_a_scanned_warehouse_writes_its_step_files_once_its_cases_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the steps are scanned, reading the derivation starts writing each offering's
+    step file in the background, which a filtered view's figures then read; steps held in
+    memory need none."""
+    from tests.ui.apptest import no_exceptions, run_app
+
+    for limit, files in (("10000000", 0), ("0", 3)):
+        db = tmp_path / limit / "w.duckdb"
+        db.parent.mkdir()
+        with Warehouse.open(db) as wh:
+            ingest(wh, ORDERS, "orders.csv")
+            ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+            ingest(wh, ORDERS.replace(b"Custom formulation", b"Reverse engineering"), "re.csv")
+        monkeypatch.setenv("VSM_IN_MEMORY_STEPS", limit)
+        at = run_app(db, "app_pages/vsm.py", monkeypatch)
+        no_exceptions(at)
+        _steps_written()
+        folder = db.with_name("w.duckdb.steps")
+        assert len(list(folder.glob("*.parquet"))) == files
+        if files:
+            assert not views.derived().in_memory
+            steps = views.derived().instances_of(["Private label"])
+            assert "parquet" in steps.explain().lower()
+            assert steps.select("case_id", "activity").collect().rows() == [
+                ("N-1", "Quote"),
+                ("N-1", "Ship"),
+            ]

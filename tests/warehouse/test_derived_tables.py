@@ -44,6 +44,7 @@ from warehouse.derived import (
     stored_figure,
     stored_health,
     stored_report,
+    write_step_files,
 )
 from warehouse.schema import LATEST_VERSION
 
@@ -523,4 +524,50 @@ def test_a_report_reads_its_steps_from_a_file_it_removes_after(wh: Warehouse) ->
         cur.execute("ROLLBACK")
     finally:
         cur.close()
+    assert_stored_is_fresh(wh)
+
+
+def _sources(steps: pl.LazyFrame) -> tuple[bool, bool]:
+    """(reads a step file, scans the table) for a scan's plan."""
+    plan = steps.explain()
+    return "parquet" in plan.lower(), "stored steps" in plan
+
+
+def test_step_files_serve_the_derivation_they_were_written_of(wh: Warehouse) -> None:
+    """Where the steps are scanned, each offering's step file (written after its
+    derivation) is read instead of the table, and gives the same rows; an import derives
+    the offering again, whose steps are then scanned from the table until its new file is
+    written, and the old file goes."""
+    ingest(wh, event_file(list(range(0, len(POOL), 2))), "orders.csv")
+    ingest(wh, BOARD, "tickets.csv")
+    folder = derived_module.step_folder(wh)
+    assert folder == wh.path.with_name("test.duckdb.steps")
+    offerings = ["Custom formulation", "Private label", "tickets"]
+    before = load_stored(wh, in_memory_steps=0)
+    assert [_sources(before.instances_of([o])) for o in offerings] == [(False, True)] * 3
+    assert write_step_files(wh) == 3
+    assert len(list(folder.glob("*.parquet"))) == 3
+    assert write_step_files(wh) == 0  # written once per derivation
+    scanned, held = load_stored(wh, in_memory_steps=0), load_derivation(wh)
+    assert [_sources(scanned.instances_of([o])) for o in offerings] == [(True, False)] * 3
+    assert_frame_equal(scanned.instances.collect(), held.instances)
+    for o in offerings:  # numbered as every offering's cases together
+        assert_frame_equal(
+            scanned.instances_of([o]).collect(),
+            held.instances.filter(pl.col("offering") == o),
+        )
+    # More events of one offering: derived again, stamped anew.
+    ingest(wh, event_file(list(range(1, len(POOL), 2))), "more.csv")
+    again, held = load_stored(wh, in_memory_steps=0), load_derivation(wh)
+    assert [_sources(again.instances_of([o])) for o in offerings] == [
+        (False, True),
+        (False, True),
+        (True, False),
+    ]
+    assert_frame_equal(again.instances.collect(), held.instances)
+    assert write_step_files(wh) == 2
+    assert len(list(folder.glob("*.parquet"))) == 3  # the two old files are gone
+    latest = load_stored(wh, in_memory_steps=0)
+    assert [_sources(latest.instances_of([o])) for o in offerings] == [(True, False)] * 3
+    assert_frame_equal(latest.instances.collect(), held.instances)
     assert_stored_is_fresh(wh)

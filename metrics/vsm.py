@@ -153,20 +153,25 @@ class ValueStream:
         return self.path_cases / self.cases if self.cases else None
 
 
-def step_pairs(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFrame:
+def step_pairs(
+    instances: pl.LazyFrame,
+    activities: Sequence[str],
+    sequences: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
     """How each pair of `activities` relate in the cases of `instances` (PAIR_SCHEMA).
 
     Only instances of `activities` count (waiting statuses and rarer steps are
     skipped), so "directly after" means with none of the others in between.
     Overlaps need `start` and `end` columns; a frame without them (a replay's
-    steps) has no overlaps.
+    steps) has no overlaps. `sequences`: `_sequences` of those instances, where the
+    caller has them already.
     """
     names = sorted(set(activities))
     schema = instances.collect_schema()
     own = instances.filter(pl.col("activity").is_in(names))
     # Cases with the same sequence of these steps relate them alike: count each sequence
     # once, weighted by its cases (far fewer sequences than cases).
-    sequences = _sequences(own).with_row_index("_sid")
+    sequences = (_sequences(own) if sequences is None else sequences).with_row_index("_sid")
     sets = sequences.select("_sid", "_n", _set=pl.col("_seq").list.unique().list.sort())
     per_step = (
         sets.explode("_set")
@@ -396,13 +401,11 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
         .lazy()
     )
     work = base.filter(pl.col("kind") != "waiting")
-    pairs, positions, per_case, queues = pl.collect_all(
-        [
-            step_pairs(work, names),
-            _positions(work, names),
-            _sequences(work.filter(pl.col("activity").is_in(names))),
-            _queues(base),
-        ],
+    # The sequences of the map's steps, read by the pairs too: one query, not two (polars
+    # runs a query given twice twice).
+    per_case = _sequences(work.filter(pl.col("activity").is_in(names))).collect(engine=ENGINE)
+    pairs, positions, queues = pl.collect_all(
+        [step_pairs(work, names, per_case.lazy()), _positions(work, names), _queues(base)],
         engine=ENGINE,
     )
     position = dict(zip(positions["activity"], positions["position"], strict=True))

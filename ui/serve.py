@@ -13,9 +13,10 @@ visitor's page run:
   sidebar's facts and filter choices (ui.views.warm): 0.3 s on the demo, 2.5 s at ten
   million events;
 - then, at the lowest priority, what the pages open on beyond the cases: the stored
-  figures of the first offering, the Waits page's dates of the open cases, and the
+  figures of the first offering, the Waits page's dates of the open cases, the
   recorded experiments compared as the Experiments page lists them (about 0.8 s of that
-  page's first run on the demo).
+  page's first run on the demo), and what the latest import holds, as the Data page's
+  undo says it.
 
 A visitor who comes while it works waits only for what is not ready yet (Python's
 import lock, and each cached value's own lock).
@@ -98,15 +99,21 @@ def read_ahead() -> int:
     """Then, at the lowest priority (a visitor's page run goes first), read and compute
     what the pages open on beyond the cases: the stored figures of the first offering
     (ui.views.figures_ahead), the Waits page's dates of its open cases
-    (ui.forecasts.read_ahead), and the recorded experiments compared as the Experiments
-    page lists them (ui.experiments_screen.read_ahead). Returns how many things it read;
+    (ui.forecasts.read_ahead), the recorded experiments compared as the Experiments
+    page lists them (ui.experiments_screen.read_ahead), and what the latest import holds
+    (ui.data_screens.read_ahead). Returns how many things it read;
     what it could not read, the page reads itself."""
-    from ui import experiments_screen, forecasts, views
+    from ui import data_screens, experiments_screen, forecasts, views
     from ui.resources import lowest_priority, warehouse_path
 
     lowest_priority()
     done = 0
-    for step in (views.figures_ahead, forecasts.read_ahead, experiments_screen.read_ahead):
+    for step in (
+        views.figures_ahead,
+        forecasts.read_ahead,
+        experiments_screen.read_ahead,
+        data_screens.read_ahead,
+    ):
         try:
             done += step(warehouse_path())
         except Exception:

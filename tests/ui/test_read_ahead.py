@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pipelines.ingest import ingest
-from ui import serve, views
+from ui import resources, serve, views
 from ui.resources import open_warehouse
 from warehouse import Warehouse
 
@@ -88,15 +88,24 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
     is_open = (d.cases["offering"] == first) & ~d.cases["completed"]
     n_open = int(is_open.sum())
     assert n_open > 20
+    latest = int(wh.imports()["id"][0])
+    demo = tuple(wh.demo_imports())
+    held = wh.import_contents([latest]), wh.import_contents(list(demo))
+    assert held[1][0] == wh.event_count() > 0
     # Every stored figure of the first offering and the scorecard of all three; the first
-    # offering's open cases dated; the two recorded experiments and "Try a change now"'s.
-    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + 3
+    # offering's open cases dated; the two recorded experiments and "Try a change now"'s;
+    # what the latest import and the demo hold, as the Data page's undo and removal say.
+    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + 3 + 2
 
     with monkeypatch.context() as m:
         m.setattr(views, "stored_figure", _refuse)
         m.setattr(views, "_view", _refuse)
         m.setattr(page, "compare", _refuse)
         m.setattr(forecasts, "likely_done_by", _refuse)
+        m.setattr(Warehouse, "import_contents", _refuse)
+        version = wh.data_version()
+        assert resources.import_contents(str(demo_copy), version, (latest,)) == held[0]
+        assert resources.import_contents(str(demo_copy), version, demo) == held[1]
         one = CaseFilter(offerings=(first,))
         stream = views.view_figure(one, figures.value_stream)
         assert stream.cases == int((d.cases["offering"] == first).sum())

@@ -690,19 +690,52 @@ def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict
     One read per offering: its rows are stored in their order, which a scan keeps,
     where one ORDER BY over every offering takes twice as long."""
     parts = [
-        wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
-            CASE_SCHEMA  # type: ignore[arg-type]
+        _in_order(
+            wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
+                CASE_SCHEMA  # type: ignore[arg-type]
+            ),
+            ["case_index"],
         )
         for o in offerings
     ]
     stepped = [int((c["n_instances"] > 0).sum()) for c in parts]
+    if not all(_stepped_first(c, n) for c, n in zip(parts, stepped, strict=True)):
+        return _numbered(offerings, parts, stepped)
+    # Each offering is stored numbered from 0, its cases with steps first: its two runs of
+    # rows are slices, each numbered anew, and put in order without a sort (which held a
+    # copy of every case: 1.2 GB at ten million events for 0.2 GB of cases).
+    index = pl.col("case_index").cast(pl.Int64)
+    with_steps, only_open, shifts = [], [], {}
+    stepped_from, open_from = 0, sum(stepped)
+    for offering, case, n in zip(offerings, parts, stepped, strict=True):
+        shifts[offering] = stepped_from
+        with_steps.append(case.slice(0, n).with_columns((index + stepped_from).cast(pl.UInt32)))
+        only_open.append(case.slice(n).with_columns((index - n + open_from).cast(pl.UInt32)))
+        open_from += case.height - n
+        stepped_from += n
+    if not parts:
+        return pl.DataFrame(schema=CASE_SCHEMA), shifts
+    return pl.concat([*with_steps, *only_open], rechunk=False), shifts
+
+
+def _stepped_first(cases: pl.DataFrame, n: int) -> bool:
+    """Whether the first `n` of an offering's stored cases (in their order) are those
+    with steps, and the rest those that are only an open item."""
+    counts = cases["n_instances"]
+    return bool((counts.head(n) > 0).all() and (counts.slice(n) == 0).all())
+
+
+def _numbered(
+    offerings: list[str], parts: list[pl.DataFrame], stepped: list[int]
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """`_read_cases` of cases stored in another order: numbered row by row, then sorted."""
     stepped_from, open_from = 0, sum(stepped)
     index = pl.col("case_index").cast(pl.Int64)
     cases, shifts = [], {}
     for offering, case, n in zip(offerings, parts, stepped, strict=True):
         shifts[offering] = stepped_from
         cases.append(
-            _in_order(case, ["case_index"]).with_columns(
+            case.with_columns(
                 case_index=pl.when(pl.col("n_instances") > 0)
                 .then(index + stepped_from)
                 .otherwise(index - n + open_from)
@@ -711,8 +744,6 @@ def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict
         )
         open_from += case.height - n
         stepped_from += n
-    if not cases:
-        return pl.DataFrame(schema=CASE_SCHEMA), shifts
     return pl.concat(cases).sort("case_index"), shifts
 
 

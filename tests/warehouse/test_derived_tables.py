@@ -571,3 +571,32 @@ def test_step_files_serve_the_derivation_they_were_written_of(wh: Warehouse) -> 
     assert [_sources(latest.instances_of([o])) for o in offerings] == [(True, False)] * 3
     assert_frame_equal(latest.instances.collect(), held.instances)
     assert_stored_is_fresh(wh)
+
+
+def test_cases_read_as_slices_equal_those_numbered_row_by_row(wh: Warehouse) -> None:
+    """Each offering's stored cases are read as two slices (those with steps, then those
+    that are only an open item), renumbered without a sort; numbering every row and
+    sorting, the way kept for cases stored in another order, gives the same frame."""
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    ingest(wh, BOARD, "tickets.csv")  # T-3: only an open item
+    offerings = ["Custom formulation", "Private label", "tickets"]
+    cases, shifts = derived_module._read_cases(wh, offerings)
+    parts = [
+        derived_module._in_order(
+            wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
+                derived_module.CASE_SCHEMA  # type: ignore[arg-type]
+            ),
+            ["case_index"],
+        )
+        for o in offerings
+    ]
+    stepped = [int((c["n_instances"] > 0).sum()) for c in parts]
+    assert stepped == [6, 6, 2] and [c.height for c in parts] == [6, 6, 3]
+    assert all(derived_module._stepped_first(c, n) for c, n in zip(parts, stepped, strict=True))
+    again, same = derived_module._numbered(offerings, parts, stepped)
+    assert_frame_equal(cases, again)
+    assert shifts == same == {"Custom formulation": 0, "Private label": 6, "tickets": 12}
+    assert cases["case_index"].to_list() == list(range(15))
+    assert cases.filter(pl.col("n_instances") == 0)["case_id"].to_list() == ["T-3"]
+    # Cases stored with an open item first would not be two slices: numbered row by row.
+    assert not derived_module._stepped_first(parts[2].reverse(), 2)

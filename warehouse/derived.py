@@ -499,7 +499,8 @@ def write_step_files(wh: Warehouse) -> int:
         return 0
     folder.mkdir(exist_ok=True)
     written = 0
-    for offering, stamp in _current_stamps(wh).items():
+    stamps = _current_stamps(wh)
+    for offering, stamp in stamps.items():
         final = _step_file(folder, offering, stamp)
         if final.exists():
             continue
@@ -515,7 +516,7 @@ def write_step_files(wh: Warehouse) -> int:
         finally:
             partial.unlink(missing_ok=True)
             cur.close()
-    current = {_step_file(folder, o, s).name for o, s in _current_stamps(wh).items()}
+    current = {_step_file(folder, o, s).name for o, s in stamps.items()}
     for old in folder.glob("*.parquet"):
         if old.name not in current:
             old.unlink(missing_ok=True)
@@ -698,19 +699,17 @@ def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict
         )
         for o in offerings
     ]
+    # Each offering is stored numbered from 0, its cases with steps first (as
+    # `_derive_offering` numbers them): its two runs of rows are slices, each numbered
+    # anew and put in order without a sort (which held a copy of every case: 1.2 GB at
+    # ten million events for 0.2 GB of cases).
     stepped = [int((c["n_instances"] > 0).sum()) for c in parts]
-    if not all(_stepped_first(c, n) for c, n in zip(parts, stepped, strict=True)):
-        return _numbered(offerings, parts, stepped)
-    # Each offering is stored numbered from 0, its cases with steps first: its two runs of
-    # rows are slices, each numbered anew, and put in order without a sort (which held a
-    # copy of every case: 1.2 GB at ten million events for 0.2 GB of cases).
-    index = pl.col("case_index").cast(pl.Int64)
     with_steps, only_open, shifts = [], [], {}
     stepped_from, open_from = 0, sum(stepped)
     for offering, case, n in zip(offerings, parts, stepped, strict=True):
         shifts[offering] = stepped_from
-        with_steps.append(case.slice(0, n).with_columns((index + stepped_from).cast(pl.UInt32)))
-        only_open.append(case.slice(n).with_columns((index - n + open_from).cast(pl.UInt32)))
+        with_steps.append(case.slice(0, n).with_columns(_case_index_plus(stepped_from)))
+        only_open.append(case.slice(n).with_columns(_case_index_plus(open_from - n)))
         open_from += case.height - n
         stepped_from += n
     if not parts:
@@ -718,39 +717,15 @@ def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict
     return pl.concat([*with_steps, *only_open], rechunk=False), shifts
 
 
-def _stepped_first(cases: pl.DataFrame, n: int) -> bool:
-    """Whether the first `n` of an offering's stored cases (in their order) are those
-    with steps, and the rest those that are only an open item."""
-    counts = cases["n_instances"]
-    return bool((counts.head(n) > 0).all() and (counts.slice(n) == 0).all())
-
-
-def _numbered(
-    offerings: list[str], parts: list[pl.DataFrame], stepped: list[int]
-) -> tuple[pl.DataFrame, dict[str, int]]:
-    """`_read_cases` of cases stored in another order: numbered row by row, then sorted."""
-    stepped_from, open_from = 0, sum(stepped)
-    index = pl.col("case_index").cast(pl.Int64)
-    cases, shifts = [], {}
-    for offering, case, n in zip(offerings, parts, stepped, strict=True):
-        shifts[offering] = stepped_from
-        cases.append(
-            case.with_columns(
-                case_index=pl.when(pl.col("n_instances") > 0)
-                .then(index + stepped_from)
-                .otherwise(index - n + open_from)
-                .cast(pl.UInt32)
-            )
-        )
-        open_from += case.height - n
-        stepped_from += n
-    return pl.concat(cases).sort("case_index"), shifts
+def _case_index_plus(shift: int) -> pl.Expr:
+    """`case_index` moved by `shift` (an offering's own numbering into the warehouse's)."""
+    return (pl.col("case_index").cast(pl.Int64) + shift).cast(pl.UInt32)
 
 
 def _shifted(frame: pl.DataFrame, shift: int) -> pl.DataFrame:
     if "case_index" not in frame.columns or shift == 0:
         return frame
-    return frame.with_columns((pl.col("case_index").cast(pl.Int64) + shift).cast(pl.UInt32))
+    return frame.with_columns(_case_index_plus(shift))
 
 
 def _read_instances(wh: Warehouse, shifts: dict[str, int]) -> pl.DataFrame:
@@ -897,9 +872,7 @@ def scan_instances(
 
 def _shifted_scan(steps: pl.LazyFrame, shift: int) -> pl.LazyFrame:
     steps = steps.select(list(INSTANCE_SCHEMA)).cast(INSTANCE_SCHEMA)  # type: ignore[arg-type]
-    if shift == 0:
-        return steps
-    return steps.with_columns((pl.col("case_index").cast(pl.Int64) + shift).cast(pl.UInt32))
+    return steps if shift == 0 else steps.with_columns(_case_index_plus(shift))
 
 
 def _in_order(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:

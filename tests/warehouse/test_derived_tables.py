@@ -575,28 +575,36 @@ def test_step_files_serve_the_derivation_they_were_written_of(wh: Warehouse) -> 
 
 def test_cases_read_as_slices_equal_those_numbered_row_by_row(wh: Warehouse) -> None:
     """Each offering's stored cases are read as two slices (those with steps, then those
-    that are only an open item), renumbered without a sort; numbering every row and
-    sorting, the way kept for cases stored in another order, gives the same frame."""
+    that are only an open item), renumbered without a sort: the derivation stores them
+    in that order, and numbering every row and sorting gives the same frame."""
     ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
     ingest(wh, BOARD, "tickets.csv")  # T-3: only an open item
     offerings = ["Custom formulation", "Private label", "tickets"]
     cases, shifts = derived_module._read_cases(wh, offerings)
     parts = [
-        derived_module._in_order(
-            wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
-                derived_module.CASE_SCHEMA  # type: ignore[arg-type]
-            ),
-            ["case_index"],
-        )
+        wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o])
+        .cast(derived_module.CASE_SCHEMA)  # type: ignore[arg-type]
+        .sort("case_index")
         for o in offerings
     ]
     stepped = [int((c["n_instances"] > 0).sum()) for c in parts]
     assert stepped == [6, 6, 2] and [c.height for c in parts] == [6, 6, 3]
-    assert all(derived_module._stepped_first(c, n) for c, n in zip(parts, stepped, strict=True))
-    again, same = derived_module._numbered(offerings, parts, stepped)
-    assert_frame_equal(cases, again)
-    assert shifts == same == {"Custom formulation": 0, "Private label": 6, "tickets": 12}
+    for part, n in zip(parts, stepped, strict=True):  # the order the read relies on
+        assert (part["n_instances"].head(n) > 0).all() and (part["n_instances"][n:] == 0).all()
+    # Numbered row by row: the cases with steps of every offering, then the open items.
+    numbered, stepped_from, open_from = [], 0, sum(stepped)
+    for part, n in zip(parts, stepped, strict=True):
+        index = pl.col("case_index").cast(pl.Int64)
+        numbered.append(
+            part.with_columns(
+                case_index=pl.when(pl.col("n_instances") > 0)
+                .then(index + stepped_from)
+                .otherwise(index - n + open_from)
+                .cast(pl.UInt32)
+            )
+        )
+        stepped_from, open_from = stepped_from + n, open_from + part.height - n
+    assert_frame_equal(cases, pl.concat(numbered).sort("case_index"))
+    assert shifts == {"Custom formulation": 0, "Private label": 6, "tickets": 12}
     assert cases["case_index"].to_list() == list(range(15))
     assert cases.filter(pl.col("n_instances") == 0)["case_id"].to_list() == ["T-3"]
-    # Cases stored with an open item first would not be two slices: numbered row by row.
-    assert not derived_module._stepped_first(parts[2].reverse(), 2)

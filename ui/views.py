@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -46,6 +47,7 @@ from warehouse.derived import (
     load_stored,
     prepare_derivation,
     stale_offerings,
+    store_reports_from_step_files,
     stored_figure,
     stored_figure_names,
     stored_health,
@@ -104,6 +106,10 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
     (warehouse.derived.write_step_files) on a background thread at the lowest priority:
     a filtered view's figures then read them in less than half the time of a scan of the
     table (five to ten seconds of writing at ten million steps, once per derivation).
+    Then, from those files, store the report and page figures of each offering too big
+    for an import to store them (warehouse.derived.store_reports_from_step_files: a
+    minute and a half and 8 GB for 24.7 million steps), pausing while a page computes
+    a figure: the pages then read them instead of computing them when asked.
     Returns the thread started, or None when one is at work already (it writes these
     too, once done with those it was writing)."""
     with _ahead:
@@ -129,6 +135,38 @@ def _write_ahead() -> None:
             write_step_files(wh)
         except Exception:  # the pages scan the table instead
             log.exception("cannot write the step files of %s", wh.path)
+            continue
+        try:
+            _reported[0] += len(store_reports_from_step_files(wh, between=_pages_first))
+        except Exception:  # the pages compute the figures when asked
+            log.exception("cannot store the reports of %s", wh.path)
+
+
+_reported = [0]
+"""How many offerings' reports the step-file thread has stored since the app started."""
+
+_computing = threading.Condition()
+_asked = [0]
+"""How many figures pages are computing now (not stored ones)."""
+
+
+@contextmanager
+def _on_request() -> Iterator[None]:
+    """A page computes a figure: the step-file thread waits (`_pages_first`), so two
+    computations of a big offering do not hold their memory at once."""
+    with _computing:
+        _asked[0] += 1
+    try:
+        yield
+    finally:
+        with _computing:
+            _asked[0] -= 1
+            _computing.notify_all()
+
+
+def _pages_first() -> None:
+    with _computing:
+        _computing.wait_for(lambda: _asked[0] == 0)
 
 
 def derived_at(path: str, version: str) -> Derived:
@@ -179,7 +217,11 @@ def derived() -> Derived:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _stored_health(path: str, version: str, offerings: tuple[str, ...]) -> pl.DataFrame | None:
+def _stored_health(
+    path: str, version: str, offerings: tuple[str, ...], stored: int
+) -> pl.DataFrame | None:
+    """`stored`: how many offerings' reports the app has stored since it started
+    (`_reported`), so rows it stores after a page found none are read."""
     return stored_health(open_warehouse(path), offerings)
 
 
@@ -188,7 +230,7 @@ def default_health_rows(offerings: Sequence[str]) -> pl.DataFrame | None:
     the last change (`warehouse.derived.stored_health`); None when one has none."""
     derived()  # an older release's offerings are derived (and their rows stored) first
     wh = warehouse()
-    return _stored_health(str(wh.path), data_version(wh), tuple(sorted(offerings)))
+    return _stored_health(str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported[0])
 
 
 @st.cache_resource(show_spinner="Reading the attributes...", max_entries=1)
@@ -257,13 +299,14 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
         kept = [stored_figure(wh, o, stored) for o in sorted(set(offerings))]
         if all(k is not None for k in kept):
             return kept[0] if len(kept) == 1 else pl.concat(kept)
-    instances, cases = _view(path, version, spec)
-    columns = figures.READ_ONCE.get(stored or "", ())
-    if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
-        return _each_offering(path, version, _FIGURES[name], cases, columns)
-    if columns:
-        instances = _read_once(path, version, instances, columns)
-    return _FIGURES[name](instances, cases)
+    with _on_request():
+        instances, cases = _view(path, version, spec)
+        columns = figures.READ_ONCE.get(stored or "", ())
+        if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
+            return _each_offering(path, version, _FIGURES[name], cases, columns)
+        if columns:
+            instances = _read_once(path, version, instances, columns)
+        return _FIGURES[name](instances, cases)
 
 
 def _each_offering(

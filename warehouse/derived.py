@@ -371,46 +371,173 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     unless told, so it gets none. The health row is `metrics.health.default_health`, on
     the stored clock, as the page shows it; the figures are `metrics.figures.STORED` of
     every case, as the pages compute them of the stored steps. An offering of more than
-    REPORT_MAX_STEPS steps costs an import too much: it gets none of them."""
+    REPORT_MAX_STEPS steps costs an import too much: it gets none of them here (the app
+    stores them later from its step file: `store_reports_from_step_files`)."""
     if not _has_reports(cur):
         return
-    with_figures = has_table(cur, "derived_figures")
-    cur.execute("DELETE FROM derived_reports WHERE offering = ?", [offering]).complete()
-    if with_figures:
-        cur.execute("DELETE FROM derived_figures WHERE offering = ?", [offering]).complete()
+    _forget_report(cur, offering)
     if n_steps > REPORT_MAX_STEPS:
         return
-    cases = _in_order(
+    cases = _offering_cases(cur, offering)
+    if cases.height == 0:
+        return
+    with_figures = has_table(cur, "derived_figures")
+    with _steps_on_disk(cur, offering, _report_columns(with_figures)) as steps:
+        rows = _report_rows(
+            steps,
+            cases,
+            offering,
+            elapsed=offering not in _calendars_in_force(cur, [offering]),
+            with_figures=with_figures,
+        )
+    _write_report(cur, offering, rows)
+
+
+def _forget_report(cur: duckdb.DuckDBPyConnection, offering: str) -> None:
+    cur.execute("DELETE FROM derived_reports WHERE offering = ?", [offering]).complete()
+    if has_table(cur, "derived_figures"):
+        cur.execute("DELETE FROM derived_figures WHERE offering = ?", [offering]).complete()
+
+
+def _offering_cases(cur: duckdb.DuckDBPyConnection, offering: str) -> pl.DataFrame:
+    """The offering's stored cases as `cur` sees them, numbered as stored (from 0)."""
+    return _in_order(
         _read(cur, "SELECT * FROM derived_cases WHERE offering = ?", [offering]).cast(
             CASE_SCHEMA  # type: ignore[arg-type]
         ),
         ["case_index"],
     )
-    if cases.height == 0:
-        return
-    used = [
+
+
+def _report_columns(with_figures: bool) -> list[str]:
+    """The step columns the stored report reads (every figure's too, `with_figures`)."""
+    return [
         c for c in INSTANCE_SCHEMA if with_figures or c in STEP_COLUMNS or c in HEALTH_STEP_COLUMNS
     ]
-    with _steps_on_disk(cur, offering, used) as steps:
-        figures: str | None = None
-        basis: str | None = None
-        if offering not in _calendars_in_force(cur, [offering]):
-            found, basis = report(steps, cases.lazy(), offering, CaseFilter())
-            figures = json.dumps(found, allow_nan=False)
-        health = default_health(steps.select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(
-            engine=ENGINE
-        )
-        cur.execute(
-            "INSERT INTO derived_reports VALUES (?, ?, ?, ?, ?)",
-            [offering, REPORT_VERSION, figures, basis, page_figures.to_parquet(health)],
-        ).complete()
-        if not with_figures:
-            return
+
+
+@dataclass(frozen=True)
+class _ReportRows:
+    """What `_write_report` stores of one offering (see `_store_report`)."""
+
+    report: str | None
+    basis: str | None
+    health: bytes
+    figures: list[tuple[str, bytes, str | None]]
+
+
+def _report_rows(
+    steps: pl.LazyFrame,
+    cases: pl.DataFrame,
+    offering: str,
+    *,
+    elapsed: bool,
+    with_figures: bool,
+    between: Callable[[], None] = lambda: None,
+) -> _ReportRows:
+    """The report (None where the offering's clock is not `elapsed` time), health row and,
+    `with_figures`, the page figures of the offering's stored `steps` and `cases`;
+    `between` is called after each of them."""
+    figures: str | None = None
+    basis: str | None = None
+    if elapsed:
+        found, basis = report(steps, cases.lazy(), offering, CaseFilter())
+        figures = json.dumps(found, allow_nan=False)
+        between()
+    health = default_health(steps.select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(engine=ENGINE)
+    kept = []
+    if with_figures:
         for name, figure in page_figures.every_figure(steps, cases, read_once=page_figures.held):
-            blob, rest = page_figures.encode(figure)
-            cur.execute(
-                "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
-            ).complete()
+            between()
+            kept.append((name, *page_figures.encode(figure)))
+    return _ReportRows(figures, basis, page_figures.to_parquet(health), kept)
+
+
+def _write_report(cur: duckdb.DuckDBPyConnection, offering: str, rows: _ReportRows) -> None:
+    cur.execute(
+        "INSERT INTO derived_reports VALUES (?, ?, ?, ?, ?)",
+        [offering, REPORT_VERSION, rows.report, rows.basis, rows.health],
+    ).complete()
+    for name, blob, rest in rows.figures:
+        cur.execute(
+            "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
+        ).complete()
+
+
+REPORT_AHEAD_MAX_STEPS = 30_000_000
+"""The largest offering whose report and figures the app stores from its step file
+(`store_reports_from_step_files`): 24.7 million steps held 9.7 GB at the peak."""
+
+
+def store_reports_from_step_files(
+    wh: Warehouse, between: Callable[[], None] = lambda: None
+) -> list[str]:
+    """Store the report, health row and page figures of each derived offering of more
+    than REPORT_MAX_STEPS (and at most REPORT_AHEAD_MAX_STEPS) steps that has none of
+    this release, computed from its step file (`write_step_files`) where one is written;
+    returns the offerings stored.
+
+    An import leaves such an offering without them (computing them would double its
+    time): until they are stored, each page computes its figures when asked (a minute
+    for Redesign at fifty million events). They are computed outside any transaction,
+    from the file of one derivation and the cases read with its stamp; they are stored
+    in a short transaction, only if that derivation is still the offering's: one an
+    import replaced meanwhile keeps what the import stored. `between` is called before
+    each offering and between the figures (the app waits there while a page computes).
+    """
+    folder = step_folder(wh)
+    if folder is None:
+        return []
+    cur = wh._cursor()
+    try:
+        if not _has_reports(cur):
+            return []
+        wanted = _unreported_big(cur)
+        with_figures = has_table(cur, "derived_figures")
+    finally:
+        cur.close()
+    stored = []
+    for offering, stamp in wanted:
+        file = _step_file(folder, offering, stamp)
+        if not file.exists():
+            continue
+        between()
+        cur = wh._cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION").complete()
+            current = _stamps(cur).get(offering) == stamp
+            cases = _offering_cases(cur, offering) if current else None
+            elapsed = offering not in _calendars_in_force(cur, [offering])
+            cur.execute("COMMIT").complete()
+        finally:
+            cur.close()
+        if cases is None or cases.height == 0:
+            continue
+        columns = _report_columns(with_figures)
+        steps = pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
+        rows = _report_rows(
+            steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
+        )
+        with wh.transaction() as cur:
+            if (offering, stamp) not in _unreported_big(cur):
+                continue
+            _forget_report(cur, offering)
+            _write_report(cur, offering, rows)
+        stored.append(offering)
+    return stored
+
+
+def _unreported_big(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(offering, stamp) of the derived offerings `store_reports_from_step_files` is for."""
+    found = _read(
+        cur,
+        "SELECT offering FROM derived_state WHERE version = ? AND instances > ? "
+        "AND instances <= ? AND offering NOT IN "
+        "(SELECT offering FROM derived_reports WHERE version = ?) ORDER BY offering",
+        [DERIVATION_VERSION, REPORT_MAX_STEPS, REPORT_AHEAD_MAX_STEPS, REPORT_VERSION],
+    )["offering"].to_list()
+    stamps = _stamps(cur)
+    return [(o, stamps[o]) for o in found]
 
 
 @contextmanager

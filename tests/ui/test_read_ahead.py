@@ -190,3 +190,48 @@ def test_a_scanned_warehouse_writes_its_step_files_once_its_cases_are_read(
                 ("N-1", "Quote"),
                 ("N-1", "Ship"),
             ]
+
+
+def test_the_step_file_thread_stores_the_reports_an_import_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An offering of more steps than an import stores a report for gets its report,
+    health row and page figures from the thread that writes its step file; Stream
+    health then reads the stored rows, though a page had found none before."""
+    from metrics import figures
+    from tests.ui.apptest import no_exceptions, run_app
+    from warehouse import derived as derived_module
+    from warehouse.derived import stored_figure_names, stored_report
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)  # each offering has 2
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        ingest(wh, ORDERS, "orders.csv")
+        ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+        assert stored_report(wh, "Custom formulation") is None
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    before = views._reported[0]
+    gate = views._on_request()
+    gate.__enter__()  # a page computing a figure: the thread waits for it
+    try:
+        at = run_app(db, "app_pages/health.py", monkeypatch)
+        no_exceptions(at)
+        assert views.default_health_rows(["Custom formulation"]) is None
+        for thread in __import__("threading").enumerate():
+            if thread.name == views.STEP_THREAD:
+                thread.join(timeout=2)
+                assert thread.is_alive()  # still waiting
+        assert views._reported[0] == before
+    finally:
+        gate.__exit__(None, None, None)
+    _steps_written()
+    assert views._reported[0] == before + 2
+    wh = open_warehouse(str(db))
+    for offering in ("Custom formulation", "Private label"):
+        assert stored_report(wh, offering) is not None
+        assert stored_figure_names(wh, offering) == set(figures.STORED)
+    rows = views.default_health_rows(["Custom formulation", "Private label"])
+    assert rows is not None and rows["offering"].to_list() == [
+        "Custom formulation",
+        "Private label",
+    ]

@@ -41,6 +41,7 @@ from warehouse.derived import (
     load_derivation,
     load_stored,
     stale_offerings,
+    store_reports_from_step_files,
     stored_figure,
     stored_health,
     stored_report,
@@ -93,7 +94,9 @@ def fresh(wh: Warehouse) -> Derived:
     return derive_all(wh.events(), wh.catalog(), wh.open_items(), calendar=on or None)
 
 
-def assert_stored_is_fresh(wh: Warehouse) -> None:
+def assert_stored_is_fresh(wh: Warehouse, big_reported: bool = False) -> None:
+    """`big_reported`: the offerings of more than REPORT_MAX_STEPS steps have theirs
+    too (`store_reports_from_step_files` stored them)."""
     assert stale_offerings(wh) == [], "a change left an offering for the pages to derive"
     stored, again = load_derivation(wh), fresh(wh)
     assert_frame_equal(stored.instances, again.instances)
@@ -121,7 +124,7 @@ def assert_stored_is_fresh(wh: Warehouse) -> None:
         alone = derive_all(wh.events([offering]), wh.catalog(offering), wh.open_items([offering]))
         expected = report(alone.instances.lazy(), alone.cases.lazy(), offering, CaseFilter())
         found = stored_report(wh, offering)
-        if alone.instances.height > derived_module.REPORT_MAX_STEPS:
+        if alone.instances.height > derived_module.REPORT_MAX_STEPS and not big_reported:
             assert found is None
             assert stored_health(wh, [offering]) is None
             assert all(stored_figure(wh, offering, name) is None for name in figures.STORED)
@@ -343,6 +346,53 @@ def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(
     assert_stored_is_fresh(wh)
     # Nor is it looked for again at each load.
     assert derived_module._unreported(wh) == []
+
+
+def test_an_offering_too_big_for_an_import_gets_its_report_from_its_step_file(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report, health row and page figures an import leaves out for an offering of
+    more than REPORT_MAX_STEPS steps are stored later from its step file, equal to those
+    of a fresh derivation; only for the derivation the file was written of."""
+    ingest(wh, BOARD, "tickets.csv")  # 4 steps
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 4)
+    ingest(wh, event_file(list(range(0, len(POOL), 2))), "orders.csv")
+    big = ["Custom formulation", "Private label"]
+    assert [stored_report(wh, o) for o in big] == [None, None]
+    assert store_reports_from_step_files(wh) == []  # no step file yet
+    assert write_step_files(wh) == 3
+
+    # An import of more events derives Custom formulation again while its figures are
+    # computed: they are of a derivation that is gone, so they are not stored.
+    calls: list[str] = []
+
+    def between() -> None:
+        calls.append("between")
+        if len(calls) == 3:
+            ingest(wh, event_file(list(range(1, len(POOL) // 2, 2))), "more.csv")
+
+    assert store_reports_from_step_files(wh, between=between) == ["Private label"]
+    # Before each offering, after its report and after each figure.
+    assert len(calls) == 2 * (2 + len(figures.STORED))
+    assert stored_report(wh, "Custom formulation") is None
+    assert stored_health(wh, ["Private label"]) is not None
+    assert store_reports_from_step_files(wh) == []  # its new step file is not written yet
+
+    assert write_step_files(wh) == 1
+    assert store_reports_from_step_files(wh) == ["Custom formulation"]
+    assert store_reports_from_step_files(wh) == []  # once per derivation
+    assert_stored_is_fresh(wh, big_reported=True)
+
+    # Beyond the steps the app computes them for: left to the page that asks.
+    ingest(wh, event_file(list(range(len(POOL)))), "all.csv")  # both derived again
+    assert write_step_files(wh) == 2
+    assert derived_module._current_stamps(wh).keys() == {*big, "tickets"}
+    monkeypatch.setattr(derived_module, "REPORT_AHEAD_MAX_STEPS", 29)  # each has 30 steps
+    assert store_reports_from_step_files(wh) == []
+    assert [stored_report(wh, o) for o in big] == [None, None]
+    monkeypatch.setattr(derived_module, "REPORT_AHEAD_MAX_STEPS", 30)
+    assert store_reports_from_step_files(wh) == big
+    assert_stored_is_fresh(wh, big_reported=True)
 
 
 def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:

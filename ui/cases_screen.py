@@ -91,9 +91,10 @@ def duration_header(listed: pl.DataFrame) -> str:
     return "Lead time" if done.all() else "Age" if not done.any() else "Lead time or age"
 
 
-def list_table(listed: pl.DataFrame, unit: str) -> pl.DataFrame:
+def list_table(listed: pl.DataFrame, unit: str, rows: int | None = None) -> pl.DataFrame:
     """The list as shown and downloaded: one duration unit, dates that sort as text; the
-    time an open case has been where it is now only when some case is open."""
+    time an open case has been where it is now only when some case is open. `rows`: only
+    the first so many rows, with the columns of the whole list."""
     columns = [
         pl.col("case_id").alias("Case"),
         _stamp("first_start").alias("Started"),
@@ -108,7 +109,7 @@ def list_table(listed: pl.DataFrame, unit: str) -> pl.DataFrame:
     ]
     if listed["completed"].all():
         columns.pop(7)
-    return listed.select(columns)
+    return (listed if rows is None else listed.head(rows)).select(columns)
 
 
 def _link_params() -> dict[str, str]:
@@ -191,7 +192,9 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
     )
     durations = ["duration_s", "wait_s", "idle_s"]
     unit = table_unit(listed, durations)
-    table = list_table(listed, unit)
+    # Only the rows shown are written out on each run (every date as text: half a second
+    # for two million cases); the CSV writes the rest when downloaded.
+    shown = list_table(listed, unit, rows=MAX_ROWS)
     now = d.now_of(sel.offering)
     origin = (
         "The sidebar's filters do not apply here."
@@ -207,7 +210,6 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
         "been where it is now."
     )
     st.caption(f"{origin} Durations in {unit}. {about} Click a row to open that case's timeline.")
-    shown = table.head(MAX_ROWS)
     if n > MAX_ROWS:
         st.caption(
             f"Showing the {MAX_ROWS:,} longest of the {n:,} cases; the CSV holds all of them."
@@ -227,7 +229,7 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
     rows = event.selection.rows
     if rows:
         open_case(sel.offering, str(shown["Case"][rows[0]]))
-    csv_download(table, f"cases-{slug(sel.offering)}", "cases_csv")
+    csv_download(lambda: list_table(listed, unit), f"cases-{slug(sel.offering)}", "cases_csv")
 
 
 SHORT_DURATION = {"Lead time": "Lead time", "Age": "Age", "Lead time or age": "Lead or age"}

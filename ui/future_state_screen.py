@@ -370,6 +370,28 @@ def _conformance(
     return summarise(per_case), per_case
 
 
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
+def _deviating(
+    path: str,
+    version: str,
+    spec: CaseFilter,
+    document: str,
+    from_map: bool,
+    chosen: str,
+    _cases: pl.DataFrame,
+    _per_case: pl.DataFrame,
+) -> pl.DataFrame:
+    """The view's cases with the deviation `chosen` ("kind|step") of the future state
+    `document` (the `_conformance` of the same key gave `_per_case`; `_cases` are the
+    view's), latest first: one search of every completed case, a second at fifty million
+    events, kept for the page's next runs."""
+    kind, step = chosen.split("|", 1)
+    hit = _per_case.filter(pl.col(kind).list.contains(step)).select("offering", "case_id")
+    return _cases.join(hit, on=["offering", "case_id"], how="semi").sort(
+        "last_end", descending=True
+    )
+
+
 def _deviation_key(row: dict[str, Any]) -> str:
     return f"{row['kind']}|{row['step']}"
 
@@ -390,13 +412,14 @@ def conformance_view(
     that break it most often, each opening its cases. `map_steps`: today's map's steps."""
     wh = warehouse()
     drawn = figures.map_future_state(map_steps)
-    found, per_case = _conformance(
+    key = (
         str(wh.path),
         data_version(wh),
         spec,
         json.dumps(future.to_json(), sort_keys=True),
         (future.stages, future.optional) == (drawn.stages, drawn.optional),
     )
+    found, per_case = _conformance(*key)
     n = found["cases"]
     if n == 0:
         st.info("No case in view has completed yet: conformance is measured on completed cases.")
@@ -450,10 +473,7 @@ def conformance_view(
         "The cases with", options, key="fs_deviation", format_func=labels.__getitem__
     )
     kind, step = chosen.split("|", 1)
-    hit = per_case.filter(pl.col(kind).list.contains(step)).select("offering", "case_id")
-    listed = cases.join(hit, on=["offering", "case_id"], how="semi").sort(
-        "last_end", descending=True
-    )
+    listed = _deviating(*key, chosen, cases, per_case)
     unit = table_unit(listed, ["lead_time_s"])
 
     def rows(frame: pl.DataFrame) -> pl.DataFrame:

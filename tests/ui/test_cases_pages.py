@@ -10,13 +10,16 @@ from urllib.parse import parse_qs
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
+from metrics.case_detail import case_list
 from metrics.derived import Derived, derive_all
 from metrics.selection import Selection, select_cases
 from pipelines.ingest import ingest
 from tests.ui.apptest import no_exceptions, run_app
 from tests.warehouse.test_open_items import LATER
+from ui.cases_screen import list_table
 from ui.tables import PAGE_WIDTH, ROW_PICKER
 from warehouse import Warehouse
 
@@ -132,6 +135,33 @@ def test_the_list_in_one_unit_with_no_raw_none(
         table["Lead time or age (d)"].to_list(), reverse=True
     )
     assert any("sidebar's filters do not apply here" in c.value for c in at.caption)
+
+
+def test_a_long_list_shows_its_longest_cases_with_the_columns_of_the_whole_list(
+    demo_copy: Path, demo: Derived, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the rows shown are written out on a run; the CSV writes every row when asked.
+    The rows shown have the whole list's columns, even where every one of them is
+    completed and the time an open case has been where it is now would not apply."""
+    sel = Selection(CF, open_at=datetime(2026, 10, 15, tzinfo=UTC))
+    whole = _table(_open(demo_copy, CASES, sel.to_params(), monkeypatch))
+    monkeypatch.setattr("ui.cases_screen.MAX_ROWS", 3)
+    at = _open(demo_copy, CASES, sel.to_params(), monkeypatch)
+    assert_frame_equal(_table(at), whole.head(3))
+    assert any(
+        f"Showing the 3 longest of the {whole.height:,} cases; the CSV holds all of them."
+        == c.value
+        for c in at.caption
+    ), [c.value for c in at.caption]
+
+    chosen = select_cases(demo.instances.lazy(), demo.cases.lazy(), sel)
+    latest = demo.cases.filter(pl.col("offering") == CF)["last_end"].max()
+    listed = case_list(chosen, latest, clock=demo.clock).collect()  # type: ignore[arg-type]
+    listed = listed.sort("completed", descending=True)  # the completed ones first
+    assert listed["completed"].head(2).all() and not listed["completed"].all()
+    every = list_table(listed, "days")
+    assert "For (d)" in every.columns
+    assert_frame_equal(list_table(listed, "days", rows=2), every.head(2))
 
 
 def test_without_a_link_a_picker_chooses_the_offering_and_open_or_completed(

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from tests.cli_runner import run_cli
@@ -173,6 +174,24 @@ def test_a_napkin_map_and_the_cases_of_a_deviation(
     assert any(f"Showing the 50 latest of the {n:,} completed cases" in c.value for c in at.caption)
     assert any(f"{n:,} completed cases with this deviation" in c.value for c in at.caption)
     assert list(cases["Completed"]) == sorted(cases["Completed"], reverse=True)
+
+    # The cases of a deviation are searched for once: the page's next run reads them kept.
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("searched the cases of a deviation again")
+
+    with monkeypatch.context() as m:
+        m.setattr(pl.DataFrame, "join", refuse)
+        at.run()
+        no_exceptions(at)
+        assert len(_table(at, "Its steps, in order")) == 50
+        seen = {f"repeated|{repeated['step']}", "missing|Taste panel"}
+        other = next(
+            f"{d['kind']}|{d['step']}"
+            for d in expected["deviations"][1:]
+            if f"{d['kind']}|{d['step']}" not in seen
+        )
+        at.selectbox(key="fs_deviation").set_value(other).run()
+        assert at.exception  # a deviation not listed yet: searched
 
 
 def test_an_experiment_shows_conformance_before_and_after(

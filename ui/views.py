@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar, cast
 
 import polars as pl
@@ -70,8 +71,18 @@ class Derived(Stored):
     def now_of(self, offering: str) -> datetime | None:
         """The "now" of one offering: its own latest event (a historical log beside live
         data ages its open cases up to its own end, not to today's data)."""
-        value = self.cases.filter(pl.col("offering") == offering)["last_end"].max()
-        return value if isinstance(value, datetime) else None
+        return self._latest.get(offering)
+
+    @cached_property
+    def _latest(self) -> dict[str, datetime]:
+        # Read once per derivation: a search of every case on each run otherwise.
+        frame = self.cases.group_by("offering").agg(pl.col("last_end").max())
+        return {o: at for o, at in frame.iter_rows() if isinstance(at, datetime)}
+
+    @cached_property
+    def offerings(self) -> tuple[str, ...]:
+        """Every offering of the cases, sorted (`offerings_of`)."""
+        return tuple(sorted(self.cases["offering"].unique().to_list()))
 
 
 IN_MEMORY_STEPS = 2_000_000
@@ -203,6 +214,8 @@ _CHECKED: set[tuple[str, str]] = set()
 def offerings_of(d: Stored) -> list[str]:
     """Every offering of the derived cases, sorted: the sidebar's choices, the first of
     them the one a page opens on."""
+    if isinstance(d, Derived):
+        return list(d.offerings)  # read once per derivation
     return sorted(d.cases["offering"].unique().to_list())
 
 

@@ -196,3 +196,40 @@ def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_v
     no_exceptions(at)
     assert calls == [*stored, "wait_ecdf"]
     assert "1,197 cases" in at.markdown[0].value
+
+
+def test_the_offerings_and_each_ones_now_are_read_once_per_derivation(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every page asks for the offerings and many for an offering's "now" (its latest
+    event): read from the cases once, then kept with them."""
+    from datetime import datetime
+
+    from ui.views import offerings_of
+
+    monkeypatch.setenv("VSM_DB", str(demo_copy))
+    d = derived()
+    latest = d.cases.group_by("offering").agg(pl.col("last_end").max()).sort("offering")
+    assert (
+        offerings_of(d)
+        == latest["offering"].to_list()
+        == [
+            "Custom formulation",
+            "Private label fulfillment",
+            "Reverse engineering",
+        ]
+    )
+    for offering, at in latest.iter_rows():
+        assert isinstance(at, datetime)
+        assert d.now_of(offering) == at
+        assert (
+            d.now_of(offering) == d.cases.filter(pl.col("offering") == offering)["last_end"].max()
+        )
+    assert d.now_of("No such offering") is None
+    # Kept: a second ask reads no case.
+    reverse = latest["last_end"][2]
+    with monkeypatch.context() as m:
+        m.setattr(pl.DataFrame, "group_by", None)
+        m.setattr(pl.DataFrame, "get_column", None)
+        assert offerings_of(d)[0] == "Custom formulation"
+        assert d.now_of("Reverse engineering") == reverse

@@ -370,7 +370,7 @@ def _conformance(
     return summarise(per_case), per_case
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs={CaseFilter: repr})
 def _deviating(
     path: str,
     version: str,

@@ -515,9 +515,16 @@ def store_reports_from_step_files(
             continue
         columns = _report_columns(with_figures)
         steps = pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
-        rows = _report_rows(
-            steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
-        )
+        try:
+            rows = _report_rows(
+                steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
+            )
+        except (pl.exceptions.PolarsError, OSError, MemoryError) as exc:
+            # The next offering is still stored; this one's pages compute when asked.
+            log.warning("cannot compute the report of %s from its step file: %s", offering, exc)
+            continue
+        finally:
+            del cases
         with wh.transaction() as cur:
             if (offering, stamp) not in _unreported_big(cur):
                 continue
@@ -537,7 +544,7 @@ def _unreported_big(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         [DERIVATION_VERSION, REPORT_MAX_STEPS, REPORT_AHEAD_MAX_STEPS, REPORT_VERSION],
     )["offering"].to_list()
     stamps = _stamps(cur)
-    return [(o, stamps[o]) for o in found]
+    return [(o, stamps[o]) for o in found if o in stamps]  # an undo may remove one between
 
 
 @contextmanager

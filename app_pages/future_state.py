@@ -12,11 +12,11 @@ st.caption(INTRO)
 d, filters = dashboard_context()
 offering = offering_picker(filters.offerings, key="fs_offering")
 working_time_caption(d, (offering,))
-_, cases = filtered_view(filters, (offering,))
+filtered_view(filters, (offering,))  # says so and stops where no case is in view
 spec = filters.spec((offering,))
 map_steps = today_map(offering, spec)
 st.subheader("The future state")
 future = editor(offering, spec, map_steps)
 if future is not None:
     st.subheader("How closely work follows it")
-    conformance_view(offering, spec, cases, future, map_steps)
+    conformance_view(offering, spec, future, map_steps)

@@ -18,6 +18,7 @@ import streamlit as st
 from model import KINDS, VALUE_CLASSES
 from ui.access import why_not
 from ui.format import plain
+from ui.views import on_request
 from warehouse import Warehouse, WarehouseError
 from warehouse.db import CatalogConflict
 
@@ -115,7 +116,8 @@ def catalog_editor(wh: Warehouse, offering: str) -> None:
         return
     frame = edited if isinstance(edited, pl.DataFrame) else pl.DataFrame(edited)
     try:
-        changed = wh.save_catalog_edits(offering, seen, _as_rows(frame, seen))
+        with on_request():
+            changed = wh.save_catalog_edits(offering, seen, _as_rows(frame, seen))
     except CatalogConflict as exc:
         st.error(plain(exc), icon=":material/sync_problem:")
         return

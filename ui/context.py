@@ -10,7 +10,7 @@ from ui.access import why_not
 from ui.filters import ViewFilters, sidebar_filters
 from ui.format import plain
 from ui.resources import data_version, unconfirmed, warehouse
-from ui.views import Derived, derived, filter_choices, offerings_of, view
+from ui.views import Derived, derived, filter_choices, offerings_of, on_request, view
 from warehouse import WarehouseError
 
 
@@ -59,7 +59,7 @@ def empty_warehouse() -> None:
         help=refused,
     ):
         try:
-            with st.spinner("Building the demo warehouse..."):
+            with st.spinner("Building the demo warehouse..."), on_request():
                 load_demo(warehouse())
         except WarehouseError as exc:
             st.error(plain(exc), icon=":material/error:")

@@ -38,7 +38,7 @@ from ui.access import refused_here, why_not
 from ui.catalog_editor import catalog_editor
 from ui.format import plain, share, table_unit, unit_label
 from ui.resources import data_version, import_contents, imports, open_warehouse, warehouse
-from ui.views import warehouse_facts
+from ui.views import on_request, warehouse_facts
 from ui.widgets import csv_download
 from warehouse import Warehouse, WarehouseError
 from warehouse.overlap import Overlap, find_overlaps
@@ -257,7 +257,7 @@ def upload_screen() -> None:
     ):
         assert prepared is not None
         try:
-            with st.spinner("Importing..."):
+            with st.spinner("Importing..."), on_request():
                 st.session_state["import_report"] = ingest_prepared(
                     warehouse(), prepared, statuses_confirmed=confirmed
                 )
@@ -681,7 +681,8 @@ def history_screen() -> None:
             icon=":material/undo:",
         ):
             try:
-                wh.undo_import(chosen)
+                with on_request():
+                    wh.undo_import(chosen)
             except WarehouseError as exc:
                 st.error(plain(exc), icon=":material/error:")
             else:
@@ -733,7 +734,8 @@ def remove_demo_button() -> None:
             disabled=refused is not None or not sure,
         ):
             try:
-                remove_demo(wh)
+                with on_request():
+                    remove_demo(wh)
             except WarehouseError as exc:
                 st.error(plain(exc), icon=":material/error:")
             else:

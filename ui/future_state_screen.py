@@ -29,7 +29,7 @@ from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.tables import MAX_PATH_ROWS
-from ui.views import default_view, view, view_figure
+from ui.views import default_view, view_at, view_figure
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.future_states import (
@@ -364,7 +364,7 @@ def _conformance(
     if from_map and default_view(spec) and len(spec.offerings or ()) == 1:
         per_case = view_figure(spec, figures.map_conformance)
     else:
-        instances, cases = view(spec)
+        instances, cases = view_at(path, version, spec)
         future = FutureState.from_json(json.loads(document))
         per_case = case_conformance(instances.lazy(), cases.lazy(), future).collect()
     return summarise(per_case), per_case
@@ -378,18 +378,16 @@ def _deviating(
     document: str,
     from_map: bool,
     chosen: str,
-    _cases: pl.DataFrame,
-    _per_case: pl.DataFrame,
 ) -> pl.DataFrame:
     """The view's cases with the deviation `chosen` ("kind|step") of the future state
-    `document` (the `_conformance` of the same key gave `_per_case`; `_cases` are the
-    view's), latest first: one search of every completed case, a second at fifty million
-    events, kept for the page's next runs."""
+    `document`, latest first: one search of every completed case, a second at fifty
+    million events, kept for the page's next runs. The view and its conformance are
+    those of this key, never a later data version's."""
     kind, step = chosen.split("|", 1)
-    hit = _per_case.filter(pl.col(kind).list.contains(step)).select("offering", "case_id")
-    return _cases.join(hit, on=["offering", "case_id"], how="semi").sort(
-        "last_end", descending=True
-    )
+    _, per_case = _conformance(path, version, spec, document, from_map)
+    _, cases = view_at(path, version, spec)
+    hit = per_case.filter(pl.col(kind).list.contains(step)).select("offering", "case_id")
+    return cases.join(hit, on=["offering", "case_id"], how="semi").sort("last_end", descending=True)
 
 
 def _deviation_key(row: dict[str, Any]) -> str:
@@ -406,7 +404,7 @@ def _chose_row() -> None:
 
 
 def conformance_view(
-    offering: str, spec: CaseFilter, cases: pl.DataFrame, future: FutureState, map_steps: list[str]
+    offering: str, spec: CaseFilter, future: FutureState, map_steps: list[str]
 ) -> None:
     """Each week's share of the completed cases that follow `future`, and the deviations
     that break it most often, each opening its cases. `map_steps`: today's map's steps."""
@@ -419,7 +417,7 @@ def conformance_view(
         json.dumps(future.to_json(), sort_keys=True),
         (future.stages, future.optional) == (drawn.stages, drawn.optional),
     )
-    found, per_case = _conformance(*key)
+    found, _ = _conformance(*key)
     n = found["cases"]
     if n == 0:
         st.info("No case in view has completed yet: conformance is measured on completed cases.")
@@ -473,7 +471,7 @@ def conformance_view(
         "The cases with", options, key="fs_deviation", format_func=labels.__getitem__
     )
     kind, step = chosen.split("|", 1)
-    listed = _deviating(*key, chosen, cases, per_case)
+    listed = _deviating(*key, chosen)
     unit = table_unit(listed, ["lead_time_s"])
 
     def rows(frame: pl.DataFrame) -> pl.DataFrame:

@@ -26,7 +26,7 @@ from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
 from ui.resources import warehouse
 from ui.tables import table_height, wrapping_row_height
-from ui.views import default_health_rows
+from ui.views import default_health_rows, on_request
 from ui.widgets import chart_downloads, draw_chart, table
 from warehouse.experiments import experiments
 
@@ -59,7 +59,8 @@ def health_frame(
     if not (filters.start and filters.end) and (filters.days or DEFAULT_DAYS) == DEFAULT_DAYS:
         rows = default_health_rows(cases["offering"].unique().to_list())
     if rows is None:
-        rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
+        with on_request():
+            rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
     if rows["completed"].sum() == 0 and rows["in_progress"].sum() == 0:
         st.warning(
             f"No cases match the filters ({plain(filters.describe())}): none completed or in "

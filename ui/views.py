@@ -120,19 +120,28 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
     Then, from those files, store the report and page figures of each offering too big
     for an import to store them (warehouse.derived.store_reports_from_step_files: a
     minute and a half and 8 GB for 24.7 million steps), pausing while a page computes
-    a figure: the pages then read them instead of computing them when asked.
+    a figure or changes the data (`on_request`), and giving up that pass for a newer
+    derivation's files: the pages then read them instead of computing them when asked.
     Returns the thread started, or None when one is at work already (it writes these
     too, once done with those it was writing)."""
     with _ahead:
         _AHEAD[:] = [wh]
-        if any(t.name == STEP_THREAD and t.is_alive() for t in threading.enumerate()):
+        if _writing[0]:
             return None
+        _writing[0] = True
         thread = threading.Thread(target=_write_ahead, name=STEP_THREAD, daemon=True)
         thread.start()
     return thread
 
 
 STEP_THREAD = "step-files"
+_writing = [False]
+"""Whether the step-file thread is at work: set and cleared under `_ahead` with `_AHEAD`
+looked at, so a warehouse asked for as the thread ends is never left unwritten."""
+
+
+class _Newer(Exception):
+    """A newer derivation's step files are asked for: the pass at work gives way."""
 
 
 def _write_ahead() -> None:
@@ -140,6 +149,7 @@ def _write_ahead() -> None:
     while True:
         with _ahead:
             if not _AHEAD:
+                _writing[0] = False
                 return
             wh = _AHEAD.pop()
         try:
@@ -148,36 +158,62 @@ def _write_ahead() -> None:
             log.exception("cannot write the step files of %s", wh.path)
             continue
         try:
-            _reported[0] += len(store_reports_from_step_files(wh, between=_pages_first))
+            store_reports_from_step_files(wh, between=_pages_first, told=_told_stored)
+        except _Newer:
+            continue
         except Exception:  # the pages compute the figures when asked
             log.exception("cannot store the reports of %s", wh.path)
 
 
-_reported = [0]
+class _Counter:
+    """A count shared by threads, and a wait until it is zero."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._changed = threading.Condition()
+
+    @property
+    def n(self) -> int:
+        return self._n
+
+    def add(self, k: int) -> None:
+        with self._changed:
+            self._n += k
+            self._changed.notify_all()
+
+    def wait_zero(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._n == 0)
+
+
+_reported = _Counter()
 """How many offerings' reports the step-file thread has stored since the app started."""
 
-_computing = threading.Condition()
-_asked = [0]
-"""How many figures pages are computing now (not stored ones)."""
+_asked = _Counter()
+"""How many figures pages are computing now (not stored ones), and data changes."""
+
+
+def _told_stored(offering: str) -> None:
+    _reported.add(1)  # the pages read the stored figures from their next run
 
 
 @contextmanager
-def _on_request() -> Iterator[None]:
-    """A page computes a figure: the step-file thread waits (`_pages_first`), so two
-    computations of a big offering do not hold their memory at once."""
-    with _computing:
-        _asked[0] += 1
+def on_request() -> Iterator[None]:
+    """A page computes a figure or changes the data: the step-file thread waits
+    (`_pages_first`), so two computations of a big offering do not hold their memory at
+    once, nor one and an import."""
+    _asked.add(1)
     try:
         yield
     finally:
-        with _computing:
-            _asked[0] -= 1
-            _computing.notify_all()
+        _asked.add(-1)
 
 
 def _pages_first() -> None:
-    with _computing:
-        _computing.wait_for(lambda: _asked[0] == 0)
+    _asked.wait_zero()
+    with _ahead:
+        if _AHEAD:
+            raise _Newer
 
 
 def derived_at(path: str, version: str) -> Derived:
@@ -211,12 +247,10 @@ _CHECKED: set[tuple[str, str]] = set()
 """(file, data version) whose offerings were found derived, in this process."""
 
 
-def offerings_of(d: Stored) -> list[str]:
+def offerings_of(d: Derived) -> list[str]:
     """Every offering of the derived cases, sorted: the sidebar's choices, the first of
-    them the one a page opens on."""
-    if isinstance(d, Derived):
-        return list(d.offerings)  # read once per derivation
-    return sorted(d.cases["offering"].unique().to_list())
+    them the one a page opens on (read once per derivation)."""
+    return list(d.offerings)
 
 
 def derived() -> Derived:
@@ -243,7 +277,7 @@ def default_health_rows(offerings: Sequence[str]) -> pl.DataFrame | None:
     the last change (`warehouse.derived.stored_health`); None when one has none."""
     derived()  # an older release's offerings are derived (and their rows stored) first
     wh = warehouse()
-    return _stored_health(str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported[0])
+    return _stored_health(str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported.n)
 
 
 @st.cache_resource(show_spinner="Reading the attributes...", max_entries=1)
@@ -312,7 +346,7 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
         kept = [stored_figure(wh, o, stored) for o in sorted(set(offerings))]
         if all(k is not None for k in kept):
             return kept[0] if len(kept) == 1 else pl.concat(kept)
-    with _on_request():
+    with on_request():
         instances, cases = _view(path, version, spec)
         columns = figures.READ_ONCE.get(stored or "", ())
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
@@ -401,6 +435,13 @@ def view(spec: CaseFilter) -> tuple[pl.LazyFrame, pl.DataFrame]:
     `Derived`): collect what a page shows from them."""
     wh = warehouse()
     return _view(str(wh.path), data_version(wh), spec)
+
+
+def view_at(path: str, version: str, spec: CaseFilter) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """`view(spec)` of a file and data version: for a cache keyed by them, which must
+    read the view of its own key (an import may come between two reads of the current
+    version)."""
+    return _view(path, version, spec)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -470,7 +470,9 @@ REPORT_AHEAD_MAX_STEPS = 30_000_000
 
 
 def store_reports_from_step_files(
-    wh: Warehouse, between: Callable[[], None] = lambda: None
+    wh: Warehouse,
+    between: Callable[[], None] = lambda: None,
+    told: Callable[[str], None] = lambda offering: None,
 ) -> list[str]:
     """Store the report, health row and page figures of each derived offering of more
     than REPORT_MAX_STEPS (and at most REPORT_AHEAD_MAX_STEPS) steps that has none of
@@ -483,7 +485,8 @@ def store_reports_from_step_files(
     from the file of one derivation and the cases read with its stamp; they are stored
     in a short transaction, only if that derivation is still the offering's: one an
     import replaced meanwhile keeps what the import stored. `between` is called before
-    each offering and between the figures (the app waits there while a page computes).
+    each offering and between the figures (the app waits there while a page computes);
+    `told(offering)` as soon as an offering's are stored.
     """
     folder = step_folder(wh)
     if folder is None:
@@ -531,6 +534,7 @@ def store_reports_from_step_files(
             _forget_report(cur, offering)
             _write_report(cur, offering, rows)
         stored.append(offering)
+        told(offering)
     return stored
 
 

@@ -210,8 +210,8 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
         ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
         assert stored_report(wh, "Custom formulation") is None
     monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
-    before = views._reported[0]
-    gate = views._on_request()
+    before = views._reported.n
+    gate = views.on_request()
     gate.__enter__()  # a page computing a figure: the thread waits for it
     try:
         at = run_app(db, "app_pages/health.py", monkeypatch)
@@ -221,11 +221,11 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
             if thread.name == views.STEP_THREAD:
                 thread.join(timeout=2)
                 assert thread.is_alive()  # still waiting
-        assert views._reported[0] == before
+        assert views._reported.n == before
     finally:
         gate.__exit__(None, None, None)
     _steps_written()
-    assert views._reported[0] == before + 2
+    assert views._reported.n == before + 2
     wh = open_warehouse(str(db))
     for offering in ("Custom formulation", "Private label"):
         assert stored_report(wh, offering) is not None
@@ -235,3 +235,83 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
         "Custom formulation",
         "Private label",
     ]
+
+
+def test_a_pass_of_the_step_file_thread_gives_way_to_a_newer_derivation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import while the thread computes a report of the derivation before it: that
+    pass stops at the next figure, and the thread writes the new derivation's files and
+    stores its reports (the stale pass would have finished a report it cannot store, and
+    the other offering's, before the new files were written)."""
+    from metrics import figures
+    from warehouse import derived as derived_module
+    from warehouse.derived import stored_figure_names, stored_report
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
+    wh = open_warehouse(str(tmp_path / "w.duckdb"))
+    ingest(wh, ORDERS, "orders.csv")
+    ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    finished: list[str] = []
+    real = derived_module._report_rows
+
+    def counted(steps: Any, cases: Any, offering: str, **kwargs: Any) -> Any:
+        if not finished:  # an import comes while the first report is computed
+            later = ORDERS.replace(b"N-1", b"N-2").replace(b"Ship,", b"Pack,")
+            ingest(wh, later, "later.csv")  # Custom formulation derived again
+            assert views.steps_ahead(wh) is None  # the thread at work takes it next
+            finished.append("")
+        rows = real(steps, cases, offering, **kwargs)
+        finished.append(offering)
+        return rows
+
+    monkeypatch.setattr(derived_module, "_report_rows", counted)
+    assert views.steps_ahead(wh) is not None
+    _steps_written()
+    assert finished == ["", "Custom formulation", "Private label"]
+    for offering, cases in (("Custom formulation", 2), ("Private label", 1)):
+        kept = stored_report(wh, offering)
+        assert kept is not None and kept[0]["cases"] == cases
+        assert stored_figure_names(wh, offering) == set(figures.STORED)
+
+
+def test_a_warehouse_asked_for_as_the_step_file_thread_ends_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread finds no more work and ends under the lock a request takes: a request
+    that comes while it is ending (still alive) starts another thread, not dropped."""
+    import threading
+
+    written: list[object] = []
+    monkeypatch.setattr(views, "write_step_files", lambda w: written.append(w) or 0)
+    monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
+    ending = threading.Event()
+    exits = [0]
+
+    class SlowToEnd:
+        """`views._ahead`, the thread lingering once it has let go of it to end."""
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+
+        def __enter__(self) -> None:
+            self.lock.acquire()
+
+        def __exit__(self, *_: object) -> None:
+            self.lock.release()
+            if threading.current_thread().name == views.STEP_THREAD:
+                exits[0] += 1
+                if exits[0] == 2:  # the first let go after taking the work, this to end
+                    ending.set()
+                    threading.Event().wait(0.5)
+
+    monkeypatch.setattr(views, "_ahead", SlowToEnd())
+    first, second = object(), object()
+    thread = views.steps_ahead(first)  # type: ignore[arg-type]
+    assert thread is not None
+    assert ending.wait(10) and thread.is_alive()
+    assert views.steps_ahead(second) is not None  # type: ignore[arg-type]
+    _steps_written()
+    thread.join(timeout=10)
+    _steps_written()
+    assert written == [first, second]

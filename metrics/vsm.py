@@ -404,9 +404,11 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
     # The sequences of the map's steps, read by the pairs too: one query, not two (polars
     # runs a query given twice twice).
     per_case = _sequences(work.filter(pl.col("activity").is_in(names))).collect(engine=ENGINE)
-    pairs, positions, queues = pl.collect_all(
-        [step_pairs(work, names, per_case.lazy()), _positions(work, names), _queues(base)],
-        engine=ENGINE,
+    # One after the other: together they held 0.5 GB at once for the 4.7 million steps of
+    # a view's completed cases, one at a time 0.3 GB (and took 0.4 s more).
+    pairs, positions, queues = (
+        q.collect(engine=ENGINE)
+        for q in (step_pairs(work, names, per_case.lazy()), _positions(work, names), _queues(base))
     )
     position = dict(zip(positions["activity"], positions["position"], strict=True))
     count = dict(zip(candidates["activity"], candidates["cases"], strict=True))

@@ -210,11 +210,13 @@ def _initial_steps(instances: pl.LazyFrame, done: pl.LazyFrame) -> pl.DataFrame:
         pl.min_horizontal(pl.col("touch_s"), gap.clip(lower_bound=0.0))
     )
     own = pl.when(known_start).then(pl.col("process_s")).otherwise(standard)
+    # One pass over the steps (a semi-join gathered every column of them first: half the
+    # time, and less memory, for the 4.7 million steps of a view's completed cases).
+    index = done.select("case_index").collect(engine=ENGINE)["case_index"]
     return (
-        instances.join(
-            done.select("case_index"), on="case_index", how="semi", maintain_order="left"
+        instances.filter(
+            pl.col("case_index").is_in(index.implode()) & (pl.col("kind") != "waiting")
         )
-        .filter(pl.col("kind") != "waiting")
         .select(
             "case_index",
             "seq",
@@ -318,12 +320,20 @@ def replay(instances: pl.LazyFrame, cases: pl.LazyFrame, changes: Sequence[Chang
         affected = pl.concat([affected, hit_cases.cast(pl.UInt32)]).unique()
     # A block of steps run in parallel starts at its first step's start and lasts as long
     # as its longest step.
+    # A block's number counts the block starts before it, across the cases (each case
+    # starts a block): sorted, so its groups are runs of rows, in order (a third of the
+    # time, and a quarter of the memory, of grouping by case and block).
     blocks = (
-        state.with_columns(_blk=pl.col("_block_start").cum_sum())
-        .group_by("case_index", "_blk")
-        .agg(_step=_contribution(pl.col("_gap").first(), pl.col("_own").fill_null(0.0).max()))
+        state.lazy()
+        .select("case_index", "_gap", "_own", _blk=pl.col("_block_start").cum_sum().set_sorted())
+        .group_by("_blk", maintain_order=True)
+        .agg(
+            pl.col("case_index").first(),
+            _step=_contribution(pl.col("_gap").first(), pl.col("_own").fill_null(0.0).max()),
+        )
         .group_by("case_index")
         .agg(_projected=pl.col("_step").sum())
+        .collect(engine=ENGINE)
     )
     hit = pl.col("case_index").is_in(affected.implode())
     projection = (
@@ -541,9 +551,8 @@ def maps(
     already made.
     """
     done = cases.filter(pl.col("completed"))
-    current_inst = instances.join(
-        done.select("case_index"), on="case_index", how="semi", maintain_order="left"
-    )
+    index = done.select("case_index").collect(engine=ENGINE)["case_index"]
+    current_inst = instances.filter(pl.col("case_index").is_in(index.implode()))
     current = vsm_steps(current_inst, done).collect(engine=ENGINE)
     r = replayed if replayed is not None else replay(instances, cases, changes)
     projected = vsm_steps(r.steps.lazy(), done).collect(engine=ENGINE)

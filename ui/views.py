@@ -34,7 +34,7 @@ from metrics.filters import (
     attribute_names,
     attribute_values,
     filter_cases,
-    restrict_instances,
+    instances_of_cases,
 )
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
@@ -309,7 +309,7 @@ def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.LazyFrame, pl.D
         if spec.offerings is None
         else int(d.cases["offering"].is_in(list(spec.offerings)).sum())
     )
-    instances = steps if cases.height == of_offerings else restrict_instances(steps, cases.lazy())
+    instances = steps if cases.height == of_offerings else instances_of_cases(steps, cases)
     if d.in_memory and instances is not d.instances:
         # Held once per view; a view that keeps every case shares the derived frame
         # rather than hold its own copy of every step.
@@ -372,7 +372,7 @@ def _each_offering(
     def one(offering: str, own: pl.DataFrame) -> pl.DataFrame:
         steps = d.instances_of([offering])
         if own.height < int((d.cases["offering"] == offering).sum()):
-            steps = restrict_instances(steps, own.lazy())
+            steps = instances_of_cases(steps, own)
         if columns:
             steps = _read_once(path, version, steps, columns)
         return compute(steps, own)

@@ -96,3 +96,24 @@ def test_instances_follow_the_selected_cases(derived) -> None:
 def test_unknown_window_mode_is_refused(derived) -> None:
     with pytest.raises(ValueError, match="window mode"):
         by_window(derived[1].lazy(), None, None, "ended")  # type: ignore[arg-type]
+
+
+def test_the_steps_of_cases_in_hand_are_those_the_join_keeps(derived, tmp_path) -> None:
+    """`instances_of_cases` (a filter, for cases in hand) keeps the rows, in the order,
+    that `restrict_instances` (a join) keeps: over frames and over a scanned file."""
+    from metrics.filters import instances_of_cases, restrict_instances
+
+    inst, cases = derived
+    file = tmp_path / "steps.parquet"
+    inst.write_parquet(file)
+    for spec, ids in (
+        (CaseFilter(completed_only=True), ["early", "late", "rework"]),
+        (CaseFilter(variants=(("A", "A", "Close"),)), ["rework"]),
+        (CaseFilter(completed_only=True, variants=(("A",),)), []),
+    ):
+        chosen = filter_cases(cases.lazy(), spec).collect()
+        for steps in (inst.lazy(), pl.scan_parquet(file)):
+            kept = instances_of_cases(steps, chosen).collect()
+            assert kept.equals(restrict_instances(steps, chosen.lazy()).collect())
+            assert sorted(set(kept["case_id"].to_list())) == ids
+            assert kept.height == inst.filter(pl.col("case_id").is_in(ids)).height

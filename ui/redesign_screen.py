@@ -38,7 +38,7 @@ from metrics.whatif import projection as whatif_projection
 from ui.access import refused_here
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, warehouse
-from ui.views import read_once, view, view_figure
+from ui.views import on_request, read_once, view, view_figure
 from ui.widgets import chart_downloads, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.experiments import DEFAULT_WINDOW_DAYS, create_experiment
@@ -136,11 +136,12 @@ def _clicked() -> None:
 def _project(
     path: str, version: str, spec: CaseFilter, changes: tuple[str, ...], working_time: bool
 ) -> Projection:
-    instances, cases = view(spec)
-    instances = read_once(instances, PROJECTION_COLUMNS)
-    chosen = [c for c in map(decode, changes) if c is not None]
-    offering = spec.offerings[0] if spec.offerings else None
-    return whatif_projection(instances, cases, chosen, offering, working_time)
+    with on_request():  # the step-file thread waits meanwhile
+        instances, cases = view(spec)
+        instances = read_once(instances, PROJECTION_COLUMNS)
+        chosen = [c for c in map(decode, changes) if c is not None]
+        offering = spec.offerings[0] if spec.offerings else None
+        return whatif_projection(instances, cases, chosen, offering, working_time)
 
 
 def projection(spec: CaseFilter, changes: Sequence[Change], working_time: bool) -> Projection:

@@ -155,10 +155,6 @@ steps (future-state steps in stage order, extra steps in case order); `week` is 
 Monday (UTC) of the week it completed in."""
 
 
-def _stage_order(column: str) -> pl.Expr:
-    return pl.col(column).sort_by(pl.col("_stage"), pl.col(column))
-
-
 def case_conformance(
     instances: pl.LazyFrame, cases: pl.LazyFrame, future: FutureState
 ) -> pl.LazyFrame:
@@ -167,62 +163,80 @@ def case_conformance(
     `instances` and `cases` are one view (metrics.filters.apply_filters).
     """
     stage_of = future.stage_of
-    stages = pl.LazyFrame(
-        {
-            "activity": list(stage_of),
-            "_stage": list(stage_of.values()),
-            "_optional": [step in future.optional for step in stage_of],
-        },
-        schema={"activity": pl.String, "_stage": pl.Int64, "_optional": pl.Boolean},
+    # Each future-state step is numbered in stage order (its stage, then its name): a
+    # list of these numbers sorted is in the order the deviations are listed, and the
+    # per-step work groups and sorts plain integers rather than names.
+    ranked = sorted(stage_of, key=lambda step: (stage_of[step], step))
+    names = pl.Series("_name", ranked, dtype=pl.String)
+    numbers = pl.LazyFrame(
+        {"activity": ranked, "_code": range(len(ranked)), "_stage": [stage_of[s] for s in ranked]},
+        schema={"activity": pl.String, "_code": pl.UInt32, "_stage": pl.UInt32},
     )
+    required = [i for i, step in enumerate(ranked) if step not in future.optional]
     done = cases.filter(pl.col("completed")).select("case_index", "offering", "case_id", "last_end")
     steps = (
         instances.join(done.select("case_index"), on="case_index", how="semi")
         .filter(pl.col("kind") != "waiting")
         .select("case_index", "seq", "activity")
-        .join(stages, on="activity", how="left")
+        .join(numbers, on="activity", how="left")
     )
-    known = steps.filter(pl.col("_stage").is_not_null())
-    per_step = known.group_by("case_index", "activity").agg(
-        _n=pl.len(), _first=pl.col("seq").min(), _stage=pl.col("_stage").first()
-    )
-    # A first occurrence is out of order when an earlier first occurrence has a later stage.
-    order = (
-        per_step.sort("case_index", "_first")
-        .with_columns(
-            _before=pl.col("_stage").cum_max().shift(1).over("case_index"),
+    wide = pl.UInt64
+
+    def high(column: str) -> pl.Expr:  # case_index · 2³², then a number below 2³²
+        return pl.col(column).cast(wide) * pl.lit(2**32, dtype=wide)
+
+    per_step = (
+        steps.filter(pl.col("_code").is_not_null())
+        .group_by(_pair=high("case_index") + pl.col("_code").cast(wide))
+        .agg(_n=pl.len(), _first=pl.col("seq").min(), _stage=pl.col("_stage").first())
+        .select(
+            case_index=(pl.col("_pair") // 2**32).cast(pl.UInt32),
+            _code=(pl.col("_pair") % 2**32).cast(pl.UInt32),
+            _n="_n",
+            _first="_first",
+            _stage="_stage",
         )
-        .filter(pl.col("_before") > pl.col("_stage"))
-        .group_by("case_index")
-        .agg(order=_stage_order("activity"))
     )
-    repeated = (
-        per_step.filter(pl.col("_n") > 1)
+    codes = pl.col("_code").sort()
+    # A first occurrence is out of order when an earlier first occurrence has a later
+    # stage: the latest stage so far is one running maximum over the first occurrences
+    # sorted by case and position, of `case_index · 2³² + stage` (no window per case).
+    by_case = high("case_index")
+    reach = (by_case + pl.col("_stage").cast(wide)).cum_max().shift(1)
+    order = (
+        per_step.sort(by_case + pl.col("_first").cast(wide))
+        .filter((reach >= by_case) & (reach - by_case > pl.col("_stage").cast(wide)))
         .group_by("case_index")
-        .agg(repeated=_stage_order("activity"))
+        .agg(order=codes)
     )
+    repeated = per_step.filter(pl.col("_n") > 1).group_by("case_index").agg(repeated=codes)
+    present = per_step.group_by("case_index").agg(_present=codes)
     extra = (
-        steps.filter(pl.col("_stage").is_null())
+        steps.filter(pl.col("_code").is_null())
         .group_by("case_index", "activity")
         .agg(_first=pl.col("seq").min())
         .group_by("case_index")
         .agg(extra=pl.col("activity").sort_by("_first"))
     )
-    missing = (
-        done.select("case_index")
-        .join(stages.filter(~pl.col("_optional")), how="cross")
-        .join(per_step.select("case_index", "activity"), on=["case_index", "activity"], how="anti")
-        .group_by("case_index")
-        .agg(missing=_stage_order("activity"))
+    to_names = pl.element().replace_strict(
+        pl.Series(range(len(ranked)), dtype=pl.UInt32), names, return_dtype=pl.String
     )
-    empty = pl.lit([], dtype=pl.List(pl.String()))
+    empty_codes = pl.lit([], dtype=pl.List(pl.UInt32()))
     frame = (
-        done.join(missing, on="case_index", how="left")
+        done.join(present, on="case_index", how="left")
         .join(extra, on="case_index", how="left")
         .join(repeated, on="case_index", how="left")
         .join(order, on="case_index", how="left")
         .with_columns(
-            *[pl.col(kind).fill_null(empty) for kind in DEVIATION_KINDS],
+            pl.col("_present", "repeated", "order").fill_null(empty_codes),
+            pl.col("extra").fill_null(pl.lit([], dtype=pl.List(pl.String()))),
+            _required=pl.lit(required, dtype=pl.List(pl.UInt32())),
+        )
+        .with_columns(
+            missing=pl.col("_required").list.set_difference(pl.col("_present")).list.sort()
+        )
+        .with_columns(
+            pl.col("missing", "repeated", "order").list.eval(to_names),
             week=pl.col("last_end").dt.date().dt.truncate("1w"),
         )
         .with_columns(

@@ -176,3 +176,63 @@ def test_a_bad_future_state_says_what_is_wrong(future: Any, message: str) -> Non
     assert any(message in p for p in problems), problems
     with pytest.raises(ValueError, match="The future state is not valid"):
         FutureState.from_json(future)
+
+
+def _by_definition(steps: list[str], future: FutureState) -> dict[str, list[str]]:
+    """One case's deviations, worked out step by step from the module's definition."""
+    stage_of = future.stage_of
+
+    def in_stage_order(names: set[str]) -> list[str]:
+        return sorted(names, key=lambda s: (stage_of[s], s))
+
+    known = [s for s in steps if s in stage_of]
+    firsts = list(dict.fromkeys(known))  # first occurrences, in case order
+    late = {
+        step
+        for i, step in enumerate(firsts)
+        if any(stage_of[earlier] > stage_of[step] for earlier in firsts[:i])
+    }
+    return {
+        "missing": in_stage_order(
+            {s for s in stage_of if s not in future.optional and s not in known}
+        ),
+        "extra": list(dict.fromkeys(s for s in steps if s not in stage_of)),
+        "repeated": in_stage_order({s for s in known if known.count(s) > 1}),
+        "order": in_stage_order(late),
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_deviation_agrees_with_the_definition_on_random_cases(seed: int) -> None:
+    """Random cases (repeats, loops, steps out of order, steps the future state lacks,
+    waiting statuses) against random future states (parallel and optional steps): each
+    case's lists are those the definition gives, case by case."""
+    import random
+
+    rng = random.Random(seed)
+    names = ["Quote", "Formulation", "Sample sent", "Production", "Rush check", "Audit"]
+    log: list[tuple[str, str, float, float]] = []
+    paths: dict[str, list[str]] = {}
+    for n in range(60):
+        path = [rng.choice([*names, "Waiting for customer"]) for _ in range(rng.randint(1, 7))]
+        path.append("Production")  # every case completes
+        paths[f"c{n:02d}"] = [s for s in path if s != "Waiting for customer"]
+        log += case(f"c{n:02d}", n % 20, path)
+    picked = rng.sample(names[:5], rng.randint(1, 5))
+    stages: list[Any] = []
+    while picked:
+        take = rng.randint(1, min(2, len(picked)))
+        stage, picked = picked[:take], picked[take:]
+        stages.append(stage[0] if take == 1 else stage)
+    flat = [s for stage in stages for s in ([stage] if isinstance(stage, str) else stage)]
+    future = FutureState.from_json(
+        {"name": "Random", "stages": stages, "optional": rng.sample(flat, rng.randint(0, 2))}
+    )
+    inst = derive(events(log), CATALOG)
+    rows = case_conformance(inst.lazy(), cases_of(inst).lazy(), future).collect()
+    assert rows.height == len(paths)
+    for row in rows.iter_rows(named=True):
+        expected = _by_definition(paths[row["case_id"]], future)
+        got = {kind: row[kind] for kind in expected}
+        assert got == expected, (row["case_id"], paths[row["case_id"]], future)
+        assert row["conforming"] == (not any(expected.values()))

@@ -466,7 +466,45 @@ def _write_report(cur: duckdb.DuckDBPyConnection, offering: str, rows: _ReportRo
 
 REPORT_AHEAD_MAX_STEPS = 30_000_000
 """The largest offering whose report and figures the app stores from its step file
-(`store_reports_from_step_files`): 24.7 million steps held 9.7 GB at the peak."""
+(`store_reports_from_step_files`): 24.7 million steps held 7.9 GB at the peak."""
+
+REPORT_BYTES_PER_STEP = 400
+"""What computing an offering's report and figures from its step file holds at its peak,
+per step, with a margin (24.7 million steps held 7.9 GB): an offering whose need is more than
+`REPORT_MEMORY_SHARE` of the memory the system still has is left to the pages."""
+
+REPORT_MEMORY_SHARE = 0.8
+
+
+def _available_memory() -> int | None:
+    """The bytes the system can still give without swapping (Linux's MemAvailable), or
+    None where it does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _too_big_for_memory(offering: str, steps: int) -> bool:
+    """Whether computing `offering`'s report from its `steps` would take more memory than
+    the system has to spare now (logged: its pages compute their figures when asked)."""
+    free = _available_memory()
+    need = steps * REPORT_BYTES_PER_STEP
+    if free is None or need <= REPORT_MEMORY_SHARE * free:
+        return False
+    log.warning(
+        "not storing the report of %s now: its %d steps need about %.1f GB, and %.1f GB "
+        "are available; its pages compute their figures when asked",
+        offering,
+        steps,
+        need / 2**30,
+        free / 2**30,
+    )
+    return True
 
 
 def store_reports_from_step_files(
@@ -486,7 +524,9 @@ def store_reports_from_step_files(
     in a short transaction, only if that derivation is still the offering's: one an
     import replaced meanwhile keeps what the import stored. `between` is called before
     each offering and between the figures (the app waits there while a page computes);
-    `told(offering)` as soon as an offering's are stored.
+    `told(offering)` as soon as an offering's are stored. An offering is skipped while
+    the system has too little memory to spare for it (`REPORT_BYTES_PER_STEP`): a
+    smaller machine keeps serving its pages rather than run out of memory.
     """
     folder = step_folder(wh)
     if folder is None:
@@ -497,6 +537,7 @@ def store_reports_from_step_files(
             return []
         wanted = _unreported_big(cur)
         with_figures = has_table(cur, "derived_figures")
+        sizes = dict(_read(cur, "SELECT offering, instances FROM derived_state").iter_rows())
     finally:
         cur.close()
     stored = []
@@ -505,6 +546,8 @@ def store_reports_from_step_files(
         if not file.exists():
             continue
         between()
+        if _too_big_for_memory(offering, int(sizes.get(offering) or 0)):
+            continue
         cur = wh._cursor()
         try:
             cur.execute("BEGIN TRANSACTION").complete()

@@ -391,8 +391,24 @@ def test_an_offering_too_big_for_an_import_gets_its_report_from_its_step_file(
     assert store_reports_from_step_files(wh) == []
     assert [stored_report(wh, o) for o in big] == [None, None]
     monkeypatch.setattr(derived_module, "REPORT_AHEAD_MAX_STEPS", 30)
+    # Nor while the system has too little memory to spare: 30 steps need 12,000 bytes.
+    monkeypatch.setattr(derived_module, "_available_memory", lambda: 12_000)
+    assert store_reports_from_step_files(wh) == []
+    monkeypatch.setattr(derived_module, "_available_memory", lambda: 15_000)
     assert store_reports_from_step_files(wh) == big
     assert_stored_is_fresh(wh, big_reported=True)
+
+
+def test_the_memory_the_system_can_spare_is_read_from_linux() -> None:
+    """Where /proc/meminfo says (Linux, as on the machines here), MemAvailable in bytes:
+    more than nothing and less than all the memory there is."""
+    import os
+
+    if not Path("/proc/meminfo").exists():
+        pytest.skip("no /proc/meminfo on this system: the reports are computed regardless")
+    free = derived_module._available_memory()
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert free is not None and 0 < free <= total
 
 
 def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import polars as pl
 
 from metrics.conformance import FutureState, case_conformance
 from metrics.periods import period_bounds
-from metrics.process_map import activity_ranking, directly_follows, top_activities
+from metrics.process_map import activity_ranking, directly_follows, most_frequent
 from metrics.scorecard import scorecard as _scorecard
 from metrics.steps import steps as _steps
 from metrics.steps import work_step_order
@@ -97,7 +97,7 @@ def ranking(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
 def arrows(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
     """The arrows between the MANY_ACTIVITIES most frequent steps, as the process map
     first shows them (metrics.process_map.directly_follows)."""
-    keep = top_activities(ranking(instances, cases), MANY_ACTIVITIES)
+    keep = most_frequent(instances.lazy(), MANY_ACTIVITIES)
     return directly_follows(instances.lazy(), cases.lazy(), keep).collect()
 
 

@@ -104,6 +104,24 @@ def test_ranking_counts_instances_cases_and_open_cases_here() -> None:
     assert out["process_time_s_p50"][0] == 1 * H
 
 
+def test_the_most_frequent_activities_are_the_rankings_first() -> None:
+    """`most_frequent` (the process map's first arrows keep these) gives the ranking's
+    first activities from the counts alone, ties broken by name as the ranking does."""
+    from metrics.process_map import most_frequent
+
+    inst, cases = _view()
+    out = activity_ranking(inst.lazy(), cases.lazy()).collect()
+    for n in range(6):
+        assert most_frequent(inst.lazy(), n) == top_activities(out, n)
+    tied = inst.filter(pl.col("activity") != "B").with_columns(
+        activity=pl.when(pl.col("activity") == "C").then(pl.lit("Ship")).otherwise("activity")
+    )  # A 3 and Ship 3: A first, by name
+    assert most_frequent(tied.lazy(), 2) == ["A", "Ship"]
+    assert most_frequent(tied.lazy(), 2) == top_activities(
+        activity_ranking(tied.lazy(), cases.lazy()).collect(), 2
+    )
+
+
 def test_elapsed_where_the_next_step_has_no_start() -> None:
     log = events([("1", "A", None, 1), ("1", "B", None, 4)])
     inst = derive(log)

@@ -18,7 +18,7 @@ import streamlit as st
 from model import KINDS, VALUE_CLASSES
 from ui.access import why_not
 from ui.format import plain
-from ui.views import on_request
+from ui.resources import on_request
 from warehouse import Warehouse, WarehouseError
 from warehouse.db import CatalogConflict
 

@@ -9,8 +9,8 @@ from pipelines.demo import load_demo
 from ui.access import why_not
 from ui.filters import ViewFilters, sidebar_filters
 from ui.format import plain
-from ui.resources import data_version, unconfirmed, warehouse
-from ui.views import Derived, derived, filter_choices, offerings_of, on_request, view
+from ui.resources import data_version, on_request, unconfirmed, warehouse
+from ui.views import Derived, derived, filter_choices, offerings_of, view
 from warehouse import WarehouseError
 
 

@@ -37,8 +37,15 @@ from pipelines.readers import RawTable
 from ui.access import refused_here, why_not
 from ui.catalog_editor import catalog_editor
 from ui.format import plain, share, table_unit, unit_label
-from ui.resources import data_version, import_contents, imports, open_warehouse, warehouse
-from ui.views import on_request, warehouse_facts
+from ui.resources import (
+    data_version,
+    import_contents,
+    imports,
+    on_request,
+    open_warehouse,
+    warehouse,
+)
+from ui.views import warehouse_facts
 from ui.widgets import csv_download
 from warehouse import Warehouse, WarehouseError
 from warehouse.overlap import Overlap, find_overlaps

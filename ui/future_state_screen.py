@@ -29,7 +29,7 @@ from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, warehouse
 from ui.tables import MAX_PATH_ROWS
-from ui.views import default_view, view_at, view_figure
+from ui.views import default_view, view_at, view_figure, view_figure_at
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.future_states import (
@@ -362,7 +362,7 @@ def _conformance(
     case (metrics.figures.map_conformance); any other draft or view is checked here,
     without drawing the view's map a second time."""
     if from_map and default_view(spec) and len(spec.offerings or ()) == 1:
-        per_case = view_figure(spec, figures.map_conformance)
+        per_case = view_figure_at(path, version, spec, figures.map_conformance)
     else:
         instances, cases = view_at(path, version, spec)
         future = FutureState.from_json(json.loads(document))

@@ -24,9 +24,9 @@ from ui.filters import ViewFilters
 from ui.findings_screen import top_finding_line
 from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
-from ui.resources import warehouse
+from ui.resources import on_request, warehouse
 from ui.tables import table_height, wrapping_row_height
-from ui.views import default_health_rows, on_request
+from ui.views import default_health_rows
 from ui.widgets import chart_downloads, draw_chart, table
 from warehouse.experiments import experiments
 

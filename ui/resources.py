@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from importlib import import_module
 
 import polars as pl
@@ -74,6 +75,50 @@ def warm_up() -> None:
     thread.start()
 
 
+class SharedCount:
+    """A count shared by threads, and a wait until it is zero."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._changed = threading.Condition()
+
+    @property
+    def n(self) -> int:
+        return self._n
+
+    def add(self, k: int) -> None:
+        with self._changed:
+            self._n += k
+            self._changed.notify_all()
+
+    def wait_zero(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._n == 0)
+
+
+_asked = SharedCount()
+"""How many computations of figures that are not stored, and changes of the data (a
+page's or the inbox's), are under way."""
+
+
+@contextlib.contextmanager
+def on_request() -> Iterator[None]:
+    """A page computes a figure or changes the data, or the inbox stores a command-line
+    import: the app's background work waits meanwhile (`wait_for_pages`), so two
+    computations of a big offering do not hold their memory at once, nor one and an
+    import."""
+    _asked.add(1)
+    try:
+        yield
+    finally:
+        _asked.add(-1)
+
+
+def wait_for_pages() -> None:
+    """Wait until nothing `on_request` is under way."""
+    _asked.wait_zero()
+
+
 def lowest_priority() -> None:
     """Run the calling thread at the lowest priority, so that it yields the processor to
     a page run (and to the browser on the same machine) that starts while it works: work
@@ -115,7 +160,7 @@ def open_warehouse(path: str) -> Warehouse:
             time.sleep(0.25)
     if path != ":memory:":
         try:
-            watcher = InboxWatcher(wh).start()
+            watcher = InboxWatcher(wh, around=on_request).start()
         except OSError as exc:  # a read-only folder: command-line imports then wait for the app
             log.warning("no inbox for command-line imports beside %s: %s", path, exc)
         else:

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cached_property
@@ -41,10 +40,20 @@ from metrics.variants import variants
 from model.limits import env_count
 from ui.filters import FilterChoices
 from ui.format import plain
-from ui.resources import data_version, lowest_priority, open_warehouse, warehouse, warehouse_path
+from ui.resources import (
+    SharedCount,
+    data_version,
+    lowest_priority,
+    on_request,
+    open_warehouse,
+    wait_for_pages,
+    warehouse,
+    warehouse_path,
+)
 from warehouse import Warehouse
 from warehouse.derived import (
     Stored,
+    current_stamps,
     load_stored,
     prepare_derivation,
     stale_offerings,
@@ -120,17 +129,22 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
     Then, from those files, store the report and page figures of each offering too big
     for an import to store them (warehouse.derived.store_reports_from_step_files: a
     minute and a half and 8 GB for 24.7 million steps), pausing while a page computes
-    a figure or changes the data (`on_request`), and giving up that pass for a newer
-    derivation's files: the pages then read them instead of computing them when asked.
-    Returns the thread started, or None when one is at work already (it writes these
-    too, once done with those it was writing)."""
+    a figure or changes the data (`ui.resources.on_request`), and giving up that pass
+    for a newer derivation's files: the pages then read them instead of computing them
+    when asked. Returns the thread started, or None when one is at work already (it
+    writes these too, once done with those it was writing)."""
     with _ahead:
         _AHEAD[:] = [wh]
         if _writing[0]:
             return None
         _writing[0] = True
         thread = threading.Thread(target=_write_ahead, name=STEP_THREAD, daemon=True)
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: the pages scan the table instead
+            _writing[0] = False
+            log.exception("cannot start writing the step files of %s", wh.path)
+            return None
     return thread
 
 
@@ -145,75 +159,62 @@ class _Newer(Exception):
 
 
 def _write_ahead() -> None:
-    lowest_priority()
-    while True:
-        with _ahead:
-            if not _AHEAD:
+    done = False
+    try:
+        lowest_priority()
+        while True:
+            with _ahead:
+                if not _AHEAD:
+                    _writing[0] = False  # the next request starts a thread
+                    done = True
+                    return
+                wh = _AHEAD.pop()
+            _one_pass(wh)
+    finally:
+        if not done:  # ended otherwise: the next request starts another all the same
+            with _ahead:
                 _writing[0] = False
-                return
-            wh = _AHEAD.pop()
-        try:
-            write_step_files(wh)
-        except Exception:  # the pages scan the table instead
-            log.exception("cannot write the step files of %s", wh.path)
-            continue
-        try:
-            store_reports_from_step_files(wh, between=_pages_first, told=_told_stored)
-        except _Newer:
-            continue
-        except Exception:  # the pages compute the figures when asked
-            log.exception("cannot store the reports of %s", wh.path)
 
 
-class _Counter:
-    """A count shared by threads, and a wait until it is zero."""
-
-    def __init__(self) -> None:
-        self._n = 0
-        self._changed = threading.Condition()
-
-    @property
-    def n(self) -> int:
-        return self._n
-
-    def add(self, k: int) -> None:
-        with self._changed:
-            self._n += k
-            self._changed.notify_all()
-
-    def wait_zero(self) -> None:
-        with self._changed:
-            self._changed.wait_for(lambda: self._n == 0)
+def _one_pass(wh: Warehouse) -> None:
+    """Write `wh`'s step files, then store the reports left out, from the derivation
+    the pass starts on. A failure, even a panic of polars' engine, is logged and ends the
+    pass: the pages scan the table or compute when asked instead."""
+    try:
+        stamps = current_stamps(wh)
+        write_step_files(wh)
+        store_reports_from_step_files(
+            wh, between=lambda: _pages_first(str(wh.path), stamps), told=_told_stored
+        )
+    except _Newer:
+        return
+    except (Exception, pl.exceptions.PanicException):
+        log.exception("cannot write the step files or store the reports of %s", wh.path)
 
 
-_reported = _Counter()
+_reported = SharedCount()
 """How many offerings' reports the step-file thread has stored since the app started."""
-
-_asked = _Counter()
-"""How many figures pages are computing now (not stored ones), and data changes."""
 
 
 def _told_stored(offering: str) -> None:
     _reported.add(1)  # the pages read the stored figures from their next run
 
 
-@contextmanager
-def on_request() -> Iterator[None]:
-    """A page computes a figure or changes the data: the step-file thread waits
-    (`_pages_first`), so two computations of a big offering do not hold their memory at
-    once, nor one and an import."""
-    _asked.add(1)
-    try:
-        yield
-    finally:
-        _asked.add(-1)
-
-
-def _pages_first() -> None:
-    _asked.wait_zero()
+def _pages_first(path: str, stamps: dict[str, str]) -> None:
+    """Between two figures of the pass over the derivation `stamps` of `path`: wait while
+    a page computes or changes the data, then give way if a newer derivation is asked
+    for (the same one asked for again, as a page's cache reads it anew, is not newer)."""
+    wait_for_pages()
     with _ahead:
-        if _AHEAD:
-            raise _Newer
+        asked = _AHEAD[-1] if _AHEAD else None
+    if asked is None:
+        return
+    if str(asked.path) == path and current_stamps(asked) == stamps:
+        with _ahead:
+            if _AHEAD and _AHEAD[-1] is asked:
+                _AHEAD.clear()  # this pass does that work already
+        return
+    raise _Newer
 
 
 def derived_at(path: str, version: str) -> Derived:
@@ -352,7 +353,7 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
             return _each_offering(path, version, _FIGURES[name], cases, columns)
         if columns:
-            instances = _read_once(path, version, instances, columns)
+            instances = read_once_at(path, version, instances, columns)
         return _FIGURES[name](instances, cases)
 
 
@@ -374,7 +375,7 @@ def _each_offering(
         if own.height < int((d.cases["offering"] == offering).sum()):
             steps = instances_of_cases(steps, own)
         if columns:
-            steps = _read_once(path, version, steps, columns)
+            steps = read_once_at(path, version, steps, columns)
         return compute(steps, own)
 
     return each_offering(cases, one)
@@ -394,9 +395,11 @@ def each_offering(
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
-def _read_once(
+def read_once_at(
     path: str, version: str, instances: pl.LazyFrame, columns: Sequence[str]
 ) -> pl.LazyFrame:
+    """`read_once` of the derivation of a file and data version (for a cache keyed by
+    them)."""
     if _derive(path, version).in_memory:
         return instances
     return figures.held(instances, columns)
@@ -408,7 +411,7 @@ def read_once(instances: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
     (a Redesign projection of five million steps ran a dozen scans); steps in memory
     are handed on as they are."""
     wh = warehouse()
-    return _read_once(str(wh.path), data_version(wh), instances, columns)
+    return read_once_at(str(wh.path), data_version(wh), instances, columns)
 
 
 def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame], T]) -> T:
@@ -420,7 +423,15 @@ def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame]
     is a module-level function of the two frames alone; what it returns is shared,
     never to be changed."""
     wh = warehouse()
-    return cast(T, _figure(str(wh.path), data_version(wh), spec, _registered(compute)))
+    return view_figure_at(str(wh.path), data_version(wh), spec, compute)
+
+
+def view_figure_at(
+    path: str, version: str, spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame], T]
+) -> T:
+    """`view_figure` of a file and data version: for a cache keyed by them, which must
+    read the figure of its own key."""
+    return cast(T, _figure(path, version, spec, _registered(compute)))
 
 
 def _registered(compute: Callable[[pl.LazyFrame, pl.DataFrame], Any]) -> str:

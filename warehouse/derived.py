@@ -478,15 +478,29 @@ REPORT_MEMORY_SHARE = 0.8
 
 def _available_memory() -> int | None:
     """The bytes the system can still give without swapping (Linux's MemAvailable), or
-    None where it does not say."""
+    less where a container's memory limit leaves less; None where neither says."""
+    found: list[int] = []
     try:
         with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+            found += [int(ln.split()[1]) * 1024 for ln in meminfo if ln.startswith("MemAvailable:")]
     except (OSError, ValueError, IndexError):
-        return None
-    return None
+        pass
+    for limit, used in CGROUP_MEMORY:  # the container's own limit, if it has one
+        try:
+            cap = Path(limit).read_text(encoding="ascii").strip()
+            if cap.isdigit() and int(cap) < 2**60:
+                found.append(max(0, int(cap) - int(Path(used).read_text(encoding="ascii"))))
+        except (OSError, ValueError):
+            continue
+    return min(found) if found else None
+
+
+CGROUP_MEMORY = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
+"""(limit, in use) of the process's control group, cgroup v2 then v1: "max" or a huge
+number where there is no limit."""
 
 
 def _too_big_for_memory(offering: str, steps: int) -> bool:
@@ -498,7 +512,8 @@ def _too_big_for_memory(offering: str, steps: int) -> bool:
         return False
     log.warning(
         "not storing the report of %s now: its %d steps need about %.1f GB, and %.1f GB "
-        "are available; its pages compute their figures when asked",
+        "are available; its pages compute their figures when asked (tried again after the "
+        "next change of the data or a restart)",
         offering,
         steps,
         need / 2**30,
@@ -658,6 +673,12 @@ def _current_stamps(wh: Warehouse) -> dict[str, str]:
         return _stamps(cur)
     finally:
         cur.close()
+
+
+def current_stamps(wh: Warehouse) -> dict[str, str]:
+    """Each derived offering's stamp (when, and by which version, it was derived): a
+    change of the data or of the release changes it."""
+    return _current_stamps(wh)
 
 
 def _step_file(folder: Path, offering: str, stamp: str) -> Path:

@@ -35,6 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,8 +189,13 @@ class InboxWatcher:
     account (an admin: it can write the file itself).
     """
 
-    def __init__(self, wh: Warehouse) -> None:
+    def __init__(
+        self, wh: Warehouse, around: Callable[[], AbstractContextManager[object]] = nullcontext
+    ) -> None:
+        """`around()` is entered while a job is stored (the app's background work waits
+        meanwhile)."""
         self.wh = wh
+        self._around = around
         self.box = inbox_dir(wh.path)
         self._stop = threading.Event()
         self._threads = [
@@ -250,7 +256,8 @@ class InboxWatcher:
         try:
             job = _read_job(claimed)
             actor = Actor(job.account or "command line", "admin")
-            outcome = asdict(job.store(self.wh.acting(actor)))
+            with self._around():
+                outcome = asdict(job.store(self.wh.acting(actor)))
         except (WarehouseError, OSError, ValueError, pl.exceptions.PolarsError) as exc:
             outcome = {"error": str(exc).splitlines()[0]}
         tmp = self.box / f".tmp-{job_id}.result"

@@ -211,7 +211,7 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
         assert stored_report(wh, "Custom formulation") is None
     monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
     before = views._reported.n
-    gate = views.on_request()
+    gate = resources.on_request()
     gate.__enter__()  # a page computing a figure: the thread waits for it
     try:
         at = run_app(db, "app_pages/health.py", monkeypatch)
@@ -285,6 +285,7 @@ def test_a_warehouse_asked_for_as_the_step_file_thread_ends_is_written(
     written: list[object] = []
     monkeypatch.setattr(views, "write_step_files", lambda w: written.append(w) or 0)
     monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
+    monkeypatch.setattr(views, "current_stamps", lambda w: {})
     ending = threading.Event()
     exits = [0]
 
@@ -315,3 +316,59 @@ def test_a_warehouse_asked_for_as_the_step_file_thread_ends_is_written(
     thread.join(timeout=10)
     _steps_written()
     assert written == [first, second]
+
+
+def test_the_same_derivation_asked_for_again_does_not_stop_the_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's cache reading the same derivation anew asks for its files again: the
+    pass at work goes on (computing each report once), and no second pass follows."""
+    from warehouse import derived as derived_module
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
+    wh = open_warehouse(str(tmp_path / "w.duckdb"))
+    ingest(wh, ORDERS, "orders.csv")
+    ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    finished: list[str] = []
+    real = derived_module._report_rows
+
+    def counted(steps: Any, cases: Any, offering: str, **kwargs: Any) -> Any:
+        if not finished:
+            assert views.steps_ahead(wh) is None  # asked again, nothing changed
+        rows = real(steps, cases, offering, **kwargs)
+        finished.append(offering)
+        return rows
+
+    monkeypatch.setattr(derived_module, "_report_rows", counted)
+    assert views.steps_ahead(wh) is not None
+    _steps_written()
+    assert finished == ["Custom formulation", "Private label"]
+
+
+def test_a_panic_in_the_step_file_thread_is_logged_and_the_next_request_is_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A panic of polars' engine is not an Exception: the pass ends, logged, and the
+    thread goes on to the next request (or a new one starts), never stuck."""
+    calls: list[object] = []
+
+    def write(w: object) -> int:
+        calls.append(w)
+        if len(calls) == 1:
+            raise pl.exceptions.PanicException("the engine gave up")
+        return 0
+
+    monkeypatch.setattr(views, "write_step_files", write)
+    monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
+    monkeypatch.setattr(views, "current_stamps", lambda w: {})
+    from types import SimpleNamespace
+
+    one, two = SimpleNamespace(path="first"), SimpleNamespace(path="second")
+    first = views.steps_ahead(one)  # type: ignore[arg-type]
+    assert first is not None
+    first.join(timeout=30)
+    assert views._writing == [False]
+    second = views.steps_ahead(two)  # type: ignore[arg-type]
+    assert second is not None
+    second.join(timeout=30)
+    assert calls == [one, two] and views._writing == [False]

@@ -411,6 +411,21 @@ def test_the_memory_the_system_can_spare_is_read_from_linux() -> None:
     assert free is not None and 0 < free <= total
 
 
+def test_a_containers_memory_limit_counts_where_it_leaves_less(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A control group's limit less what it uses, when that is less than the system's
+    MemAvailable; "max" (no limit) is not a limit."""
+    limit, used = tmp_path / "memory.max", tmp_path / "memory.current"
+    used.write_text("400000\n")
+    monkeypatch.setattr(derived_module, "CGROUP_MEMORY", ((str(limit), str(used)),))
+    limit.write_text("1000000\n")
+    assert derived_module._available_memory() == 600_000
+    limit.write_text("max\n")
+    free = derived_module._available_memory()
+    assert free is not None and free > 600_000  # the system's alone
+
+
 def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:
     path = tmp_path / "v12.duckdb"
     with Warehouse.open(path) as wh:

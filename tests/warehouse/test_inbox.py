@@ -25,11 +25,22 @@ from warehouse.inbox import app_is_serving, inbox_dir
 
 HOLDER = """
 import sys, time
+from contextlib import contextmanager
 from pathlib import Path
 from warehouse import Warehouse
 from warehouse.inbox import InboxWatcher
+marks = Path(sys.argv[3]).with_name("around.log")
+@contextmanager
+def around():  # the app's background work waits while a job is stored
+    with marks.open("a") as f:
+        f.write("in ")
+    try:
+        yield
+    finally:
+        with marks.open("a") as f:
+            f.write("out ")
 wh = Warehouse.open(sys.argv[1])
-watcher = InboxWatcher(wh).start() if sys.argv[2] == "app" else None
+watcher = InboxWatcher(wh, around=around).start() if sys.argv[2] == "app" else None
 print("holding", flush=True)
 stop = Path(sys.argv[3])
 deadline = time.monotonic() + float(sys.argv[4])
@@ -121,6 +132,7 @@ def test_an_import_while_the_app_holds_the_file_is_stored_by_the_app(tmp_path: P
         audit = wh.audit().row(0, named=True)
         assert (audit["action"], audit["actor"]) == ("import", report["imported_by"])
     assert sorted(p.name for p in inbox_dir(db).iterdir()) == []  # nothing left behind
+    assert (tmp_path / "around.log").read_text() == "in out "  # the job, inside `around`
 
 
 @pytest.mark.slow

@@ -485,22 +485,43 @@ def _available_memory() -> int | None:
             found += [int(ln.split()[1]) * 1024 for ln in meminfo if ln.startswith("MemAvailable:")]
     except (OSError, ValueError, IndexError):
         pass
-    for limit, used in CGROUP_MEMORY:  # the container's own limit, if it has one
+    for limit, used, stat, cache in CGROUP_MEMORY:  # the container's own limit, if any
         try:
             cap = Path(limit).read_text(encoding="ascii").strip()
-            if cap.isdigit() and int(cap) < 2**60:
-                found.append(max(0, int(cap) - int(Path(used).read_text(encoding="ascii"))))
+            if not cap.isdigit() or int(cap) >= 2**60:
+                continue
+            in_use = int(Path(used).read_text(encoding="ascii"))
         except (OSError, ValueError):
             continue
+        # What the container uses counts the file cache, which the kernel gives back when
+        # asked: its inactive part is free for the taking (as the working set is counted).
+        try:
+            for line in Path(stat).read_text(encoding="ascii").splitlines():
+                key, _, value = line.partition(" ")
+                if key == cache:
+                    in_use -= int(value)
+        except (OSError, ValueError):
+            pass
+        found.append(max(0, int(cap) - max(0, in_use)))
     return min(found) if found else None
 
 
 CGROUP_MEMORY = (
-    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    (
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory.current",
+        "/sys/fs/cgroup/memory.stat",
+        "inactive_file",
+    ),
+    (
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        "/sys/fs/cgroup/memory/memory.stat",
+        "total_inactive_file",
+    ),
 )
-"""(limit, in use) of the process's control group, cgroup v2 then v1: "max" or a huge
-number where there is no limit."""
+"""(limit, in use, statistics, the reclaimable file cache's name in them) of the process's
+control group, cgroup v2 then v1: "max" or a huge number where there is no limit."""
 
 
 def _too_big_for_memory(offering: str, steps: int) -> bool:

@@ -414,13 +414,20 @@ def test_the_memory_the_system_can_spare_is_read_from_linux() -> None:
 def test_a_containers_memory_limit_counts_where_it_leaves_less(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A control group's limit less what it uses, when that is less than the system's
-    MemAvailable; "max" (no limit) is not a limit."""
+    """A control group's limit less what it uses (but its inactive file cache), when that
+    is less than the system's MemAvailable; "max" (no limit) is not a limit."""
     limit, used = tmp_path / "memory.max", tmp_path / "memory.current"
+    stat = tmp_path / "memory.stat"
     used.write_text("400000\n")
-    monkeypatch.setattr(derived_module, "CGROUP_MEMORY", ((str(limit), str(used)),))
+    monkeypatch.setattr(
+        derived_module,
+        "CGROUP_MEMORY",
+        ((str(limit), str(used), str(stat), "inactive_file"),),
+    )
     limit.write_text("1000000\n")
-    assert derived_module._available_memory() == 600_000
+    assert derived_module._available_memory() == 600_000  # no statistics: all of it used
+    stat.write_text("anon 250000\nactive_file 50000\ninactive_file 100000\n")
+    assert derived_module._available_memory() == 700_000  # the inactive cache is free
     limit.write_text("max\n")
     free = derived_module._available_memory()
     assert free is not None and free > 600_000  # the system's alone

@@ -20,7 +20,7 @@ import streamlit as st
 from metrics.working_time import WEEKDAYS, Calendar, calendar_problems
 from ui.access import refused_here
 from ui.format import moment_text, plain, time_basis_note
-from ui.resources import warehouse
+from ui.resources import on_request, warehouse
 from ui.views import Derived, warehouse_facts
 from warehouse import WarehouseError
 from warehouse.calendars import get_calendar, save_calendar
@@ -112,7 +112,8 @@ def _save(offering: str) -> None:
         ss["cal_error"] = "Not saved: " + " ".join(problems)
         return
     try:
-        save_calendar(warehouse(), offering, document, on=ss["cal_on"])
+        with on_request():  # derives the offering again
+            save_calendar(warehouse(), offering, document, on=ss["cal_on"])
     except WarehouseError as exc:
         ss["cal_error"] = str(exc)
         return

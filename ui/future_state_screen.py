@@ -27,7 +27,7 @@ from metrics.filters import CaseFilter
 from metrics.vsm import ladder
 from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
-from ui.resources import data_version, warehouse
+from ui.resources import data_version, on_request, warehouse
 from ui.tables import MAX_PATH_ROWS
 from ui.views import default_view, view_at, view_figure, view_figure_at
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
@@ -364,9 +364,10 @@ def _conformance(
     if from_map and default_view(spec) and len(spec.offerings or ()) == 1:
         per_case = view_figure_at(path, version, spec, figures.map_conformance)
     else:
-        instances, cases = view_at(path, version, spec)
-        future = FutureState.from_json(json.loads(document))
-        per_case = case_conformance(instances.lazy(), cases.lazy(), future).collect()
+        with on_request():
+            instances, cases = view_at(path, version, spec)
+            future = FutureState.from_json(json.loads(document))
+            per_case = case_conformance(instances.lazy(), cases.lazy(), future).collect()
     return summarise(per_case), per_case
 
 

@@ -135,6 +135,7 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
     writes these too, once done with those it was writing)."""
     with _ahead:
         _AHEAD[:] = [wh]
+        _requests[0] += 1
         if _writing[0]:
             return None
         _writing[0] = True
@@ -149,6 +150,10 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
 
 
 STEP_THREAD = "step-files"
+_requests = [0]
+"""How many times the step files were asked for (under `_ahead`): a request that comes
+while the thread checks an earlier one is told apart from it (the warehouse asked for is
+the same object every time)."""
 _writing = [False]
 """Whether the step-file thread is at work: set and cleared under `_ahead` with `_AHEAD`
 looked at, so a warehouse asked for as the thread ends is never left unwritten."""
@@ -207,13 +212,14 @@ def _pages_first(path: str, stamps: dict[str, str]) -> None:
     wait_for_pages()
     with _ahead:
         asked = _AHEAD[-1] if _AHEAD else None
+        seen = _requests[0]
     if asked is None:
         return
     if str(asked.path) == path and current_stamps(asked) == stamps:
         with _ahead:
-            if _AHEAD and _AHEAD[-1] is asked:
+            if _requests[0] == seen:  # nothing asked for since the stamps were read
                 _AHEAD.clear()  # this pass does that work already
-        return
+                return
     raise _Newer
 
 

@@ -601,7 +601,12 @@ def store_reports_from_step_files(
             rows = _report_rows(
                 steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
             )
-        except (pl.exceptions.PolarsError, OSError, MemoryError) as exc:
+        except (
+            pl.exceptions.PolarsError,
+            pl.exceptions.PanicException,
+            OSError,
+            MemoryError,
+        ) as exc:
             # The next offering is still stored; this one's pages compute when asked.
             log.warning("cannot compute the report of %s from its step file: %s", offering, exc)
             continue
@@ -736,6 +741,13 @@ def write_step_files(wh: Warehouse) -> int:
                 partial.replace(final)
                 written += 1
             cur.execute("COMMIT").complete()
+        except (
+            duckdb.Error,
+            pl.exceptions.PolarsError,
+            pl.exceptions.PanicException,
+            OSError,
+        ) as exc:  # the next offering's file is still written; this one is scanned
+            log.warning("cannot write the step file of %s: %s", offering, exc)
         finally:
             partial.unlink(missing_ok=True)
             cur.close()

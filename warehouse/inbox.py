@@ -254,9 +254,9 @@ class InboxWatcher:
             return  # withdrawn a moment ago
         outcome: dict[str, Any]
         try:
-            job = _read_job(claimed)
-            actor = Actor(job.account or "command line", "admin")
-            with self._around():
+            with self._around():  # reading the job's rows too
+                job = _read_job(claimed)
+                actor = Actor(job.account or "command line", "admin")
                 outcome = asdict(job.store(self.wh.acting(actor)))
         except (WarehouseError, OSError, ValueError, pl.exceptions.PolarsError) as exc:
             outcome = {"error": str(exc).splitlines()[0]}

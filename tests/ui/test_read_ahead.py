@@ -340,9 +340,18 @@ def test_the_same_derivation_asked_for_again_does_not_stop_the_pass(
         return rows
 
     monkeypatch.setattr(derived_module, "_report_rows", counted)
+    passes: list[object] = []
+    real_write = views.write_step_files
+
+    def write(w: Any) -> int:
+        passes.append(w)
+        return real_write(w)
+
+    monkeypatch.setattr(views, "write_step_files", write)
     assert views.steps_ahead(wh) is not None
     _steps_written()
     assert finished == ["Custom formulation", "Private label"]
+    assert passes == [wh]  # and no second pass
 
 
 def test_a_panic_in_the_step_file_thread_is_logged_and_the_next_request_is_served(
@@ -372,3 +381,44 @@ def test_a_panic_in_the_step_file_thread_is_logged_and_the_next_request_is_serve
     assert second is not None
     second.join(timeout=30)
     assert calls == [one, two] and views._writing == [False]
+
+
+def test_a_request_that_comes_while_the_pass_checks_an_earlier_one_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass finds the same derivation asked for again and reads the stamps to be
+    sure; an import and its request come meanwhile (the warehouse asked for is the same
+    object): that request is not dropped with the earlier one, and its reports are
+    stored."""
+    from warehouse import derived as derived_module
+    from warehouse.derived import stored_report
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
+    wh = open_warehouse(str(tmp_path / "w.duckdb"))
+    ingest(wh, ORDERS, "orders.csv")
+    ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    real_rows, real_stamps = derived_module._report_rows, views.current_stamps
+    asked: list[str] = []
+
+    def rows(steps: Any, cases: Any, offering: str, **kwargs: Any) -> Any:
+        if not asked:
+            asked.append("again")
+            assert views.steps_ahead(wh) is None  # the same derivation asked for again
+        return real_rows(steps, cases, offering, **kwargs)
+
+    def stamps(w: Any) -> dict[str, str]:
+        found = real_stamps(w)
+        if asked == ["again"]:  # the pass reads them to check that request
+            asked.append("import")
+            later = ORDERS.replace(b"N-1", b"N-2").replace(b"Ship,", b"Pack,")
+            ingest(wh, later, "later.csv")
+            assert views.steps_ahead(wh) is None
+        return found
+
+    monkeypatch.setattr(derived_module, "_report_rows", rows)
+    monkeypatch.setattr(views, "current_stamps", stamps)
+    assert views.steps_ahead(wh) is not None
+    _steps_written()
+    assert asked == ["again", "import"]
+    kept = stored_report(wh, "Custom formulation")
+    assert kept is not None and kept[0]["cases"] == 2  # the derivation after the import

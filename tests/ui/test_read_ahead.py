@@ -237,6 +237,18 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
     ]
 
 
+def _two_big_offerings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+    """The app's warehouse with two offerings of 2 steps each, both more than an import
+    stores a report for (REPORT_MAX_STEPS set to 1)."""
+    from warehouse import derived as derived_module
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
+    wh = open_warehouse(str(tmp_path / "w.duckdb"))
+    ingest(wh, ORDERS, "orders.csv")
+    ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    return wh
+
+
 def test_a_pass_of_the_step_file_thread_gives_way_to_a_newer_derivation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -248,10 +260,7 @@ def test_a_pass_of_the_step_file_thread_gives_way_to_a_newer_derivation(
     from warehouse import derived as derived_module
     from warehouse.derived import stored_figure_names, stored_report
 
-    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
-    wh = open_warehouse(str(tmp_path / "w.duckdb"))
-    ingest(wh, ORDERS, "orders.csv")
-    ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    wh = _two_big_offerings(tmp_path, monkeypatch)
     finished: list[str] = []
     real = derived_module._report_rows
 
@@ -325,10 +334,7 @@ def test_the_same_derivation_asked_for_again_does_not_stop_the_pass(
     pass at work goes on (computing each report once), and no second pass follows."""
     from warehouse import derived as derived_module
 
-    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
-    wh = open_warehouse(str(tmp_path / "w.duckdb"))
-    ingest(wh, ORDERS, "orders.csv")
-    ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    wh = _two_big_offerings(tmp_path, monkeypatch)
     finished: list[str] = []
     real = derived_module._report_rows
 
@@ -393,10 +399,7 @@ def test_a_request_that_comes_while_the_pass_checks_an_earlier_one_is_kept(
     from warehouse import derived as derived_module
     from warehouse.derived import stored_report
 
-    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
-    wh = open_warehouse(str(tmp_path / "w.duckdb"))
-    ingest(wh, ORDERS, "orders.csv")
-    ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    wh = _two_big_offerings(tmp_path, monkeypatch)
     real_rows, real_stamps = derived_module._report_rows, views.current_stamps
     asked: list[str] = []
 

@@ -233,17 +233,19 @@ def test_a_scanned_redesign_reads_its_steps_once_and_projects_what_memory_projec
     """Redesign's projection queries the steps many times: scanned, it reads the columns
     it uses once (ui.views.read_once), before any change (its figure not stored) and
     after one, and shows what it shows from memory."""
+    import ui.redesign_screen
     import ui.views
 
     seen, reads = {}, []
-    real = ui.views._read_once
+    real = ui.views.read_once_at
 
     def counted(path: str, version: str, instances: Any, columns: Any) -> Any:
         out = real(path, version, instances, columns)
         reads.append(out is not instances)
         return out
 
-    monkeypatch.setattr(ui.views, "_read_once", counted)
+    monkeypatch.setattr(ui.views, "read_once_at", counted)
+    monkeypatch.setattr(ui.redesign_screen, "read_once_at", counted)
     for held, limit in (("memory", "10000000"), ("scan", "0")):
         db = tmp_path / held / "mixed.duckdb"
         db.parent.mkdir()

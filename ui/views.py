@@ -404,20 +404,14 @@ def each_offering(
 def read_once_at(
     path: str, version: str, instances: pl.LazyFrame, columns: Sequence[str]
 ) -> pl.LazyFrame:
-    """`read_once` of the derivation of a file and data version (for a cache keyed by
-    them)."""
+    """A view's steps (of the derivation of a file and data version: for a cache keyed
+    by them), for a computation that queries them many times: where they are scanned
+    from the warehouse, their `columns` are read once and held while it runs (a Redesign
+    projection of five million steps ran a dozen scans); steps in memory are handed on
+    as they are."""
     if _derive(path, version).in_memory:
         return instances
     return figures.held(instances, columns)
-
-
-def read_once(instances: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
-    """A view's steps, for a computation that queries them many times: where they are
-    scanned from the warehouse, their `columns` are read once and held while it runs
-    (a Redesign projection of five million steps ran a dozen scans); steps in memory
-    are handed on as they are."""
-    wh = warehouse()
-    return read_once_at(str(wh.path), data_version(wh), instances, columns)
 
 
 def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame], T]) -> T:

@@ -475,6 +475,10 @@ per step, with a margin (24.7 million steps held 7.9 GB): an offering whose need
 
 REPORT_MEMORY_SHARE = 0.8
 
+_CANNOT_COMPUTE = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError, MemoryError)
+"""What computing one offering's step file or report can fail with (a panic of polars'
+engine is no Exception): logged, and the next offering is done all the same."""
+
 
 def _available_memory() -> int | None:
     """The bytes the system can still give without swapping (Linux's MemAvailable), or
@@ -601,12 +605,7 @@ def store_reports_from_step_files(
             rows = _report_rows(
                 steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
             )
-        except (
-            pl.exceptions.PolarsError,
-            pl.exceptions.PanicException,
-            OSError,
-            MemoryError,
-        ) as exc:
+        except _CANNOT_COMPUTE as exc:
             # The next offering is still stored; this one's pages compute when asked.
             log.warning("cannot compute the report of %s from its step file: %s", offering, exc)
             continue
@@ -693,18 +692,12 @@ def _stamps(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {o: f"{at}-{hashlib.sha1(v.encode()).hexdigest()[:8]}" for o, at, v in frame.iter_rows()}
 
 
-def _current_stamps(wh: Warehouse) -> dict[str, str]:
+def current_stamps(wh: Warehouse) -> dict[str, str]:
     cur = wh._cursor()
     try:
         return _stamps(cur)
     finally:
         cur.close()
-
-
-def current_stamps(wh: Warehouse) -> dict[str, str]:
-    """Each derived offering's stamp (when, and by which version, it was derived): a
-    change of the data or of the release changes it."""
-    return _current_stamps(wh)
 
 
 def _step_file(folder: Path, offering: str, stamp: str) -> Path:
@@ -727,7 +720,7 @@ def write_step_files(wh: Warehouse) -> int:
         return 0
     folder.mkdir(exist_ok=True)
     written = 0
-    stamps = _current_stamps(wh)
+    stamps = current_stamps(wh)
     for offering, stamp in stamps.items():
         final = _step_file(folder, offering, stamp)
         if final.exists():
@@ -741,12 +734,7 @@ def write_step_files(wh: Warehouse) -> int:
                 partial.replace(final)
                 written += 1
             cur.execute("COMMIT").complete()
-        except (
-            duckdb.Error,
-            pl.exceptions.PolarsError,
-            pl.exceptions.PanicException,
-            OSError,
-        ) as exc:  # the next offering's file is still written; this one is scanned
+        except (duckdb.Error, *_CANNOT_COMPUTE) as exc:  # the next offering's file is written
             log.warning("cannot write the step file of %s: %s", offering, exc)
         finally:
             partial.unlink(missing_ok=True)
@@ -1218,7 +1206,7 @@ def load_stored(
     if in_memory_steps is None or int(cases["n_instances"].sum()) <= in_memory_steps:
         return Stored(cases, _read_instances(wh, shifts).lazy(), now, clock, on)
 
-    stamps = _current_stamps(wh)
+    stamps = current_stamps(wh)
 
     def scan(chosen: Sequence[str]) -> pl.LazyFrame:
         return scan_instances(wh, {o: shifts[o] for o in chosen if o in shifts}, stamps)

@@ -231,7 +231,7 @@ def test_a_scanned_redesign_reads_its_steps_once_and_projects_what_memory_projec
     mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Redesign's projection queries the steps many times: scanned, it reads the columns
-    it uses once (ui.views.read_once), before any change (its figure not stored) and
+    it uses once (ui.views.read_once_at), before any change (its figure not stored) and
     after one, and shows what it shows from memory."""
     import ui.redesign_screen
     import ui.views

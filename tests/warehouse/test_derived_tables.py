@@ -386,7 +386,7 @@ def test_an_offering_too_big_for_an_import_gets_its_report_from_its_step_file(
     # Beyond the steps the app computes them for: left to the page that asks.
     ingest(wh, event_file(list(range(len(POOL)))), "all.csv")  # both derived again
     assert write_step_files(wh) == 2
-    assert derived_module._current_stamps(wh).keys() == {*big, "tickets"}
+    assert derived_module.current_stamps(wh).keys() == {*big, "tickets"}
     monkeypatch.setattr(derived_module, "REPORT_AHEAD_MAX_STEPS", 29)  # each has 30 steps
     assert store_reports_from_step_files(wh) == []
     assert [stored_report(wh, o) for o in big] == [None, None]

@@ -35,7 +35,7 @@ import polars as pl
 
 from metrics.significance import two_proportion_p
 from metrics.stats import conform, json_number
-from metrics.summary import ENGINE
+from metrics.summary import STREAMING
 from metrics.windows import Windows, split_cases
 
 DEVIATION_KINDS = ("missing", "extra", "repeated", "order")
@@ -312,7 +312,7 @@ def conformance(
     "conforming_share"}]}`; deviations most frequent first (`cases` = cases with
     it), weeks oldest first (`week` = the Monday, ISO date).
     """
-    per_case = case_conformance(instances, cases, future).collect(engine=ENGINE)
+    per_case = case_conformance(instances, cases, future).collect(engine=STREAMING)
     return {"offering": offering, "future_state": future.name, **summarise(per_case)}
 
 
@@ -337,7 +337,7 @@ def conformance_before_after(
     per_case = (
         case_conformance(instances, labelled, future)
         .join(split, on="case_index", how="left")
-        .collect(engine=ENGINE)
+        .collect(engine=STREAMING)
     )
     before = summarise(per_case.filter(pl.col("window") == "before").drop("window"))
     after = summarise(per_case.filter(pl.col("window") == "after").drop("window"))

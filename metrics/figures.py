@@ -24,7 +24,7 @@ from metrics.process_map import activity_ranking, directly_follows, most_frequen
 from metrics.scorecard import scorecard as _scorecard
 from metrics.steps import steps as _steps
 from metrics.steps import work_step_order
-from metrics.summary import case_summary
+from metrics.summary import STREAMING, case_summary
 from metrics.transitions import transitions as _transitions
 from metrics.variants import variants
 from metrics.vsm import ValueStream
@@ -138,7 +138,7 @@ def _conformance_to(
 ) -> pl.DataFrame:
     steps = stream.boxes["activity"].to_list()
     per_case = case_conformance(instances.lazy(), cases.lazy(), map_future_state(steps))
-    return per_case.drop("case_index").collect()
+    return per_case.drop("case_index").collect(engine=STREAMING)
 
 
 STORED: dict[str, Figure] = {

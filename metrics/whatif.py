@@ -55,7 +55,7 @@ import polars as pl
 
 from metrics.stats import conform, distribution, duration_text, json_number
 from metrics.steps import work_step_order
-from metrics.summary import ENGINE
+from metrics.summary import ENGINE, STREAMING
 from metrics.vsm import ladder, vsm_steps
 
 
@@ -229,7 +229,7 @@ def _initial_steps(instances: pl.LazyFrame, done: pl.Series) -> pl.DataFrame:
             _standard=~known_start & own.is_not_null(),
         )
         .with_columns(_gap=pl.col("_gap0"), _block_start=pl.lit(True))
-        .collect(engine=ENGINE)
+        .collect(engine=STREAMING)
     )
 
 
@@ -330,7 +330,7 @@ def replay(instances: pl.LazyFrame, cases: pl.LazyFrame, changes: Sequence[Chang
         )
         .group_by("case_index")
         .agg(_projected=pl.col("_step").sum())
-        .collect(engine=ENGINE)
+        .collect(engine=STREAMING)
     )
     hit = pl.col("case_index").is_in(affected.implode())
     projection = (

@@ -489,43 +489,71 @@ def _available_memory() -> int | None:
             found += [int(ln.split()[1]) * 1024 for ln in meminfo if ln.startswith("MemAvailable:")]
     except (OSError, ValueError, IndexError):
         pass
-    for limit, used, stat, cache in CGROUP_MEMORY:  # the container's own limit, if any
-        try:
-            cap = Path(limit).read_text(encoding="ascii").strip()
-            if not cap.isdigit() or int(cap) >= 2**60:
-                continue
-            in_use = int(Path(used).read_text(encoding="ascii"))
-        except (OSError, ValueError):
-            continue
-        # What the container uses counts the file cache, which the kernel gives back when
-        # asked: its inactive part is free for the taking (as the working set is counted).
-        try:
-            for line in Path(stat).read_text(encoding="ascii").splitlines():
-                key, _, value = line.partition(" ")
-                if key == cache:
-                    in_use -= int(value)
-        except (OSError, ValueError):
-            pass
-        found.append(max(0, int(cap) - max(0, in_use)))
+    for mount, controller, limit, used, stat, cache in CGROUP_MEMORY:
+        for folder in _cgroup_folders(mount, controller):  # a limit, wherever it is set
+            left = _left_in_group(folder / limit, folder / used, folder / stat, cache)
+            if left is not None:
+                found.append(left)
     return min(found) if found else None
 
 
+def _left_in_group(limit: Path, used: Path, stat: Path, cache: str) -> int | None:
+    """A control group's limit less what it uses, None where it sets no limit."""
+    try:
+        cap = limit.read_text(encoding="ascii").strip()
+        if not cap.isdigit() or int(cap) >= 2**60:
+            return None
+        in_use = int(used.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+    # What the group uses counts the file cache, which the kernel gives back when asked:
+    # its inactive part is free for the taking (as the working set is counted).
+    try:
+        for line in stat.read_text(encoding="ascii").splitlines():
+            key, _, value = line.partition(" ")
+            if key == cache:
+                in_use -= int(value)
+    except (OSError, ValueError):
+        pass
+    return max(0, int(cap) - max(0, in_use))
+
+
+def _cgroup_folders(mount: str, controller: str) -> list[Path]:
+    """The folder of the process's own control group under `mount` (as /proc/self/cgroup
+    names it for `controller`, "" for cgroup v2) and each one above it up to `mount`: a
+    limit set on a parent (a systemd slice, a container's group) binds the process too.
+    Only those that exist (inside a container the group is usually the mount itself)."""
+    own = ""
+    try:
+        for line in Path(PROC_CGROUP).read_text(encoding="ascii").splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controllers == controller or controller in controllers.split(","):
+                own = path
+                break
+    except (OSError, ValueError):
+        pass
+    parts = [part for part in own.split("/") if part and part not in (".", "..")]
+    folders = dict.fromkeys(Path(mount, *parts[:n]) for n in range(len(parts), -1, -1))
+    return [folder for folder in folders if folder.is_dir()]
+
+
+PROC_CGROUP = "/proc/self/cgroup"
+
 CGROUP_MEMORY = (
+    ("/sys/fs/cgroup", "", "memory.max", "memory.current", "memory.stat", "inactive_file"),
     (
-        "/sys/fs/cgroup/memory.max",
-        "/sys/fs/cgroup/memory.current",
-        "/sys/fs/cgroup/memory.stat",
-        "inactive_file",
-    ),
-    (
-        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-        "/sys/fs/cgroup/memory/memory.usage_in_bytes",
-        "/sys/fs/cgroup/memory/memory.stat",
+        "/sys/fs/cgroup/memory",
+        "memory",
+        "memory.limit_in_bytes",
+        "memory.usage_in_bytes",
+        "memory.stat",
         "total_inactive_file",
     ),
 )
-"""(limit, in use, statistics, the reclaimable file cache's name in them) of the process's
-control group, cgroup v2 then v1: "max" or a huge number where there is no limit."""
+"""Per control-group hierarchy, cgroup v2 then v1: where it is mounted, its controller's
+name in /proc/self/cgroup, and in each group's folder the files of the limit ("max" or a
+huge number where there is none), of what is in use and of the statistics, and the name
+of the reclaimable file cache in those."""
 
 
 def _too_big_for_memory(offering: str, steps: int) -> bool:

@@ -419,10 +419,13 @@ def test_a_containers_memory_limit_counts_where_it_leaves_less(
     limit, used = tmp_path / "memory.max", tmp_path / "memory.current"
     stat = tmp_path / "memory.stat"
     used.write_text("400000\n")
+    membership = tmp_path / "cgroup"
+    membership.write_text("0::/\n")
+    monkeypatch.setattr(derived_module, "PROC_CGROUP", str(membership))
     monkeypatch.setattr(
         derived_module,
         "CGROUP_MEMORY",
-        ((str(limit), str(used), str(stat), "inactive_file"),),
+        ((str(tmp_path), "", "memory.max", "memory.current", "memory.stat", "inactive_file"),),
     )
     limit.write_text("1000000\n")
     assert derived_module._available_memory() == 600_000  # no statistics: all of it used
@@ -431,6 +434,44 @@ def test_a_containers_memory_limit_counts_where_it_leaves_less(
     limit.write_text("max\n")
     free = derived_module._available_memory()
     assert free is not None and free > 600_000  # the system's alone
+
+
+def test_a_memory_limit_on_the_processs_own_group_or_a_parent_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a container the process's group is a folder below the mount (a systemd
+    service in its slice, say, as /proc/self/cgroup names it): a limit set there, or on
+    the slice above it, counts; the tightest one wins. cgroup v1 names its memory
+    controller on its own line."""
+    v2, v1 = tmp_path / "v2", tmp_path / "v1"
+    service = v2 / "system.slice" / "vsm.service"
+    service.mkdir(parents=True)
+    for folder, cap, in_use in ((v2, "max", 5), (v2 / "system.slice", "900000", 100000)):
+        (folder / "memory.max").write_text(f"{cap}\n")
+        (folder / "memory.current").write_text(f"{in_use}\n")
+    (service / "memory.max").write_text("max\n")
+    (service / "memory.current").write_text("50000\n")
+    membership = tmp_path / "cgroup"
+    membership.write_text("0::/system.slice/vsm.service\n")
+    monkeypatch.setattr(derived_module, "PROC_CGROUP", str(membership))
+    v2_files = ("memory.max", "memory.current", "memory.stat", "inactive_file")
+    monkeypatch.setattr(derived_module, "CGROUP_MEMORY", ((str(v2), "", *v2_files),))
+    assert derived_module._available_memory() == 800_000  # the slice's limit binds
+    (service / "memory.max").write_text("300000\n")
+    assert derived_module._available_memory() == 250_000  # the service's own, tighter
+    group = v1 / "app"
+    group.mkdir(parents=True)
+    (group / "memory.limit_in_bytes").write_text("500000\n")
+    (group / "memory.usage_in_bytes").write_text("200000\n")
+    (group / "memory.stat").write_text("cache 90000\ntotal_inactive_file 60000\n")
+    membership.write_text("5:cpu,cpuacct:/other\n4:memory:/app\n0::/\n")
+    v1_files = ("memory.limit_in_bytes", "memory.usage_in_bytes", "memory.stat")
+    monkeypatch.setattr(
+        derived_module,
+        "CGROUP_MEMORY",
+        ((str(v1), "memory", *v1_files, "total_inactive_file"),),
+    )
+    assert derived_module._available_memory() == 360_000
 
 
 def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from metrics.whatif import projection as whatif_projection
 from ui.access import refused_here
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, on_request, warehouse
-from ui.views import read_once_at, view_at, view_figure
+from ui.views import view_at, view_figure
 from ui.widgets import chart_downloads, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.experiments import DEFAULT_WINDOW_DAYS, create_experiment
@@ -138,7 +138,7 @@ def _project(
 ) -> Projection:
     with on_request():  # the step-file thread waits meanwhile
         instances, cases = view_at(path, version, spec)
-        instances = read_once_at(path, version, instances, PROJECTION_COLUMNS)
+        instances = page_figures.held(instances, PROJECTION_COLUMNS)
         chosen = [c for c in map(decode, changes) if c is not None]
         offering = spec.offerings[0] if spec.offerings else None
         return whatif_projection(instances, cases, chosen, offering, working_time)

@@ -359,7 +359,7 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
             return _each_offering(path, version, _FIGURES[name], cases, columns)
         if columns:
-            instances = read_once_at(path, version, instances, columns)
+            instances = figures.held(instances, columns)
         return _FIGURES[name](instances, cases)
 
 
@@ -381,7 +381,7 @@ def _each_offering(
         if own.height < int((d.cases["offering"] == offering).sum()):
             steps = instances_of_cases(steps, own)
         if columns:
-            steps = read_once_at(path, version, steps, columns)
+            steps = figures.held(steps, columns)
         return compute(steps, own)
 
     return each_offering(cases, one)
@@ -399,19 +399,6 @@ def each_offering(
         for (offering,), own in sorted(cases.partition_by("offering", as_dict=True).items())
     ]
     return pl.concat(parts) if parts else pl.DataFrame()
-
-
-def read_once_at(
-    path: str, version: str, instances: pl.LazyFrame, columns: Sequence[str]
-) -> pl.LazyFrame:
-    """A view's steps (of the derivation of a file and data version: for a cache keyed
-    by them), for a computation that queries them many times: where they are scanned
-    from the warehouse, their `columns` are read once and held while it runs (a Redesign
-    projection of five million steps ran a dozen scans); steps in memory are handed on
-    as they are."""
-    if _derive(path, version).in_memory:
-        return instances
-    return figures.held(instances, columns)
 
 
 def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame], T]) -> T:

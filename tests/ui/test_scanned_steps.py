@@ -230,22 +230,19 @@ def test_stream_health_shows_the_same_from_the_rows_stored_at_the_import(
 def test_a_scanned_redesign_reads_its_steps_once_and_projects_what_memory_projects(
     mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Redesign's projection queries the steps many times: scanned, it reads the columns
-    it uses once (ui.views.read_once_at), before any change (its figure not stored) and
-    after one, and shows what it shows from memory."""
-    import ui.redesign_screen
-    import ui.views
+    """Redesign's projection queries the steps many times: it holds the columns it uses
+    (metrics.figures.held), read once, before any change (its figure not stored) and
+    after one, and shows scanned what it shows from memory."""
+    import metrics.figures
 
     seen, reads = {}, []
-    real = ui.views.read_once_at
+    real = metrics.figures.held
 
-    def counted(path: str, version: str, instances: Any, columns: Any) -> Any:
-        out = real(path, version, instances, columns)
-        reads.append(out is not instances)
-        return out
+    def counted(instances: Any, columns: Any) -> Any:
+        reads.append(tuple(columns))
+        return real(instances, columns)
 
-    monkeypatch.setattr(ui.views, "read_once_at", counted)
-    monkeypatch.setattr(ui.redesign_screen, "read_once_at", counted)
+    monkeypatch.setattr(metrics.figures, "held", counted)
     for held, limit in (("memory", "10000000"), ("scan", "0")):
         db = tmp_path / held / "mixed.duckdb"
         db.parent.mkdir()
@@ -261,5 +258,5 @@ def test_a_scanned_redesign_reads_its_steps_once_and_projects_what_memory_projec
         seen[held] = (shown, _shown(at))
     assert seen["memory"][0] != seen["memory"][1]  # the change moved the projection
     assert seen["scan"] == seen["memory"]
-    # In memory the steps are handed on as they are; scanned, read once per projection.
-    assert reads == [False, False, True, True]
+    # Read once per projection, in memory or scanned.
+    assert reads == [metrics.figures.PROJECTION_COLUMNS] * 4

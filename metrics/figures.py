@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from metrics.conformance import FutureState, case_conformance
+from metrics.filters import CaseFilter
 from metrics.periods import period_bounds
 from metrics.process_map import activity_ranking, directly_follows, most_frequent
 from metrics.scorecard import scorecard as _scorecard
@@ -162,6 +163,20 @@ STORED: dict[str, Figure] = {
     )
 }
 """The figures stored for each offering's every case, by name."""
+
+
+OF_COMPLETED_CASES = frozenset({"slowest", "unchanged"})
+"""The figures made of a view's completed cases alone (and their steps): a view's figure
+is the same with "completed cases only" on or off (`completed_alike`)."""
+
+
+def completed_alike(spec: CaseFilter, figure: str | None) -> CaseFilter:
+    """The view whose `figure` equals that of `spec`, "completed cases only" off where
+    the figure reads only completed cases: the two share one computation (or the stored
+    figure of the default view) instead of two."""
+    if figure in OF_COMPLETED_CASES and spec.completed_only:
+        return dataclasses.replace(spec, completed_only=False)
+    return spec
 
 
 def every_figure(

@@ -406,7 +406,9 @@ def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame]
     version and view and shared by every session: a page that runs again for a click in
     it (a box of the map, a step, a case) or another person opening the same view does
     not compute its figures again. The default view of one offering (every case) of a
-    figure in `metrics.figures.STORED` is read as stored with its derivation. `compute`
+    figure in `metrics.figures.STORED` is read as stored with its derivation; a figure of
+    completed cases alone is the same with "completed cases only" on or off
+    (`metrics.figures.completed_alike`), computed or read once for both. `compute`
     is a module-level function of the two frames alone; what it returns is shared,
     never to be changed."""
     wh = warehouse()
@@ -418,7 +420,8 @@ def view_figure_at(
 ) -> T:
     """`view_figure` of a file and data version: for a cache keyed by them, which must
     read the figure of its own key."""
-    return cast(T, _figure(path, version, spec, _registered(compute)))
+    alike = figures.completed_alike(spec, figures.name_of(compute))
+    return cast(T, _figure(path, version, alike, _registered(compute)))
 
 
 def _registered(compute: Callable[[pl.LazyFrame, pl.DataFrame], Any]) -> str:

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metrics import figures
+from metrics.filters import instances_of_cases
 from metrics.steps import steps
 from metrics.summary import case_summary
 from metrics.transitions import transitions
@@ -91,3 +93,36 @@ def test_waits_before_steps_add_up_to_the_wait_time(log: pl.DataFrame) -> None:
     assert (gap or 0.0) < 1e-6
     step_total = steps(inst.lazy()).collect()["wait_before_s_sum"].sum()
     assert step_total <= cases["wait_time_s"].sum() + 1e-6
+
+
+ENDS = catalog(
+    [
+        {"activity": "A", "is_end_activity": False},
+        {"activity": "B", "is_end_activity": False},
+        {"activity": "C", "is_end_activity": True},
+        {"activity": "Queue", "kind": "waiting", "is_end_activity": False},
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(logs)
+def test_figures_of_completed_cases_are_the_same_with_completed_cases_only(
+    log: pl.DataFrame,
+) -> None:
+    """The figures made of a view's completed cases alone (the Redesign projection, the
+    slowest cases) are the same for the view and for its completed cases only, so the
+    pages compute (or read) them once for both (metrics.figures.OF_COMPLETED_CASES)."""
+    inst = derive(log, ENDS)
+    cases = cases_of(inst)
+    done = cases.filter(pl.col("completed"))
+    own = instances_of_cases(inst.lazy(), done)
+    assert {"slowest", "unchanged"} == figures.OF_COMPLETED_CASES
+    assert figures.slowest(inst.lazy(), cases).equals(figures.slowest(own, done))
+    every, alone = figures.unchanged(inst.lazy(), cases), figures.unchanged(own, done)
+    # Without a completed case the view of none cannot name its offering; the same else.
+    assert alone.figures == (every.figures if done.height else {**every.figures, "offering": None})
+    assert every.lead_times.equals(alone.lead_times)
+    assert every.steps == alone.steps
+    for a, b in ((every.current, alone.current), (every.projected, alone.projected)):
+        assert a.boxes.equals(b.boxes) and a.totals == b.totals

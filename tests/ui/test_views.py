@@ -173,6 +173,19 @@ def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_v
     at.run()
     no_exceptions(at)
     assert calls == ["_value_stream", "wait_ecdf"]
+    # Redesign replays the completed cases alone: "completed cases only" is the same view
+    # to it, its projection read as stored (metrics.figures.OF_COMPLETED_CASES).
+    watched.add("projection")
+    at.switch_page("app_pages/redesign.py").run()
+    at.sidebar.toggle[0].set_value(True).run()
+    no_exceptions(at)
+    assert at.sidebar.toggle[0].value
+    assert calls == ["_value_stream", "wait_ecdf"]
+    watched.discard("projection")
+    at.switch_page("app_pages/waits.py").run()
+    at.sidebar.toggle[0].set_value(True).run()
+    no_exceptions(at)
+    assert calls == ["_value_stream", "wait_ecdf"]  # the same view again: nothing computed
     # New data (stored by the app's own connection, as every change is): the import
     # stores the touched offering's figures, the other view computes its own again and
     # the default view reads the stored ones.

@@ -24,6 +24,7 @@ from charts.vsm import value_stream_map_chart
 from metrics import figures
 from metrics.conformance import FutureState, case_conformance, future_state_problems, summarise
 from metrics.filters import CaseFilter
+from metrics.summary import STREAMING
 from metrics.vsm import ladder
 from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
@@ -367,7 +368,9 @@ def _conformance(
         with on_request():
             instances, cases = view_at(path, version, spec)
             future = FutureState.from_json(json.loads(document))
-            per_case = case_conformance(instances.lazy(), cases.lazy(), future).collect()
+            per_case = case_conformance(instances.lazy(), cases.lazy(), future).collect(
+                engine=STREAMING
+            )
     return summarise(per_case), per_case
 
 

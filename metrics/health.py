@@ -18,7 +18,7 @@ import polars as pl
 from metrics.filters import restrict_instances
 from metrics.periods import completed_in, in_progress_at_end, period_bounds, previous
 from metrics.stats import conform
-from metrics.steps import bottleneck, steps
+from metrics.steps import bottleneck, wait_totals
 from metrics.summary import case_summary
 
 PERIOD_FIGURES_SCHEMA: dict[str, pl.DataType] = {
@@ -66,16 +66,7 @@ TREND_SCHEMA: dict[str, pl.DataType] = {
 DEFAULT_DAYS = 30
 """Stream health's period unless the sidebar sets another: each offering's last 30 days."""
 
-HEALTH_STEP_COLUMNS = (
-    "case_index",
-    "offering",
-    "activity",
-    "kind",
-    "seq",
-    "is_rework",
-    "wait_before_s",
-    "process_s",
-)
+HEALTH_STEP_COLUMNS = ("case_index", "offering", "activity", "kind", "wait_before_s")
 """The step columns `health` needs (a warehouse storing its rows reads only these)."""
 
 
@@ -100,7 +91,7 @@ def period_figures(
         "pce_basis",
         "rework_case_share",
     )
-    neck = bottleneck(steps(restrict_instances(instances, done))).select(
+    neck = bottleneck(wait_totals(restrict_instances(instances, done))).select(
         "offering",
         pl.col("activity").alias("bottleneck"),
         pl.col("wait_share").alias("bottleneck_wait_share"),

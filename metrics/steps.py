@@ -100,6 +100,18 @@ def work_step_order(instances: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def wait_totals(instances: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.LazyFrame:
+    """The total wait before each work step per `by` (`wait_before_s_sum` of `steps`, the
+    one column `bottleneck` reads), without the rest of the step figures: for the
+    bottleneck alone (the scorecard of 4.7 million steps held 1 GB more computing them
+    all)."""
+    return (
+        instances.filter(pl.col("kind") != "waiting")
+        .group_by([*by, "activity"])
+        .agg(pl.col("wait_before_s").sum().cast(pl.Float64).alias("wait_before_s_sum"))
+    )
+
+
 def bottleneck(step_frame: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.LazyFrame:
     """The step with the largest total wait before it, per `by` (BOTTLENECK_SCHEMA).
 

@@ -7,10 +7,11 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from metrics import figures
 from metrics.filters import instances_of_cases
-from metrics.steps import steps
+from metrics.steps import bottleneck, steps, wait_totals
 from metrics.summary import case_summary
 from metrics.transitions import transitions
 from tests.metrics.frames import cases_of, catalog, derive, events
@@ -126,3 +127,18 @@ def test_figures_of_completed_cases_are_the_same_with_completed_cases_only(
     assert every.steps == alone.steps
     for a, b in ((every.current, alone.current), (every.projected, alone.projected)):
         assert a.boxes.equals(b.boxes) and a.totals == b.totals
+
+
+@settings(max_examples=100, deadline=None)
+@given(logs, catalogs)
+def test_the_bottleneck_of_the_wait_totals_is_that_of_the_step_figures(
+    log: pl.DataFrame, cat: pl.DataFrame
+) -> None:
+    """Stream health and the scorecard find the bottleneck from each step's total wait
+    alone (metrics.steps.wait_totals): the same step, total and share as from every
+    step figure."""
+    inst = derive(log, cat).lazy()
+    for by in (("offering",), ()):
+        light = bottleneck(wait_totals(inst, by=by), by=by).collect()
+        full = bottleneck(steps(inst, by=by), by=by).collect()
+        assert_frame_equal(light, full, check_exact=False, rel_tol=1e-12)  # shares: to an ulp

@@ -109,6 +109,7 @@ def wait_totals(instances: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> p
         instances.filter(pl.col("kind") != "waiting")
         .group_by([*by, "activity"])
         .agg(pl.col("wait_before_s").sum().cast(pl.Float64).alias("wait_before_s_sum"))
+        .sort([*by, "activity"])  # in one order: the bottleneck's share adds them up
     )
 
 

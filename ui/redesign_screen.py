@@ -147,10 +147,9 @@ def _project(
 def projection(spec: CaseFilter, changes: Sequence[Change], working_time: bool) -> Projection:
     """metrics.whatif's maps, figures and lead times for the view `spec` selects (one
     offering). Before any change, in elapsed time, it is the same for every session and
-    computed once per view (metrics.figures.unchanged; its default view is stored). Only
-    the completed cases are replayed: "completed cases only" changes nothing here, and the
-    view without it is the one computed (or read as stored)."""
-    spec = page_figures.completed_alike(spec, "unchanged")
+    computed once per view (metrics.figures.unchanged; its default view is stored): only
+    the completed cases are replayed, so "completed cases only" changes nothing there, and
+    the view without it is the one computed (or read as stored)."""
     if not changes and not working_time:
         with st.spinner("Replaying the cases..."):
             return view_figure(spec, page_figures.unchanged)

@@ -522,19 +522,30 @@ def _cgroup_folders(mount: str, controller: str) -> list[Path]:
     """The folder of the process's own control group under `mount` (as /proc/self/cgroup
     names it for `controller`, "" for cgroup v2) and each one above it up to `mount`: a
     limit set on a parent (a systemd slice, a container's group) binds the process too.
-    Only those that exist (inside a container the group is usually the mount itself)."""
+    Only those that exist and can be read (inside a container the group is usually the
+    mount itself); a group outside the mount's view ("/.." in its path) leaves the mount
+    alone."""
     own = ""
     try:
-        for line in Path(PROC_CGROUP).read_text(encoding="ascii").splitlines():
-            _, controllers, path = line.split(":", 2)
-            if controllers == controller or controller in controllers.split(","):
-                own = path
-                break
-    except (OSError, ValueError):
-        pass
-    parts = [part for part in own.split("/") if part and part not in (".", "..")]
-    folders = dict.fromkeys(Path(mount, *parts[:n]) for n in range(len(parts), -1, -1))
-    return [folder for folder in folders if folder.is_dir()]
+        text = Path(PROC_CGROUP).read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        text = ""
+    for line in text.splitlines():
+        fields = line.split(":", 2)
+        if len(fields) == 3 and (fields[1] == controller or controller in fields[1].split(",")):
+            own = fields[2]
+            break
+    parts = [part for part in own.split("/") if part and part != "."]
+    if ".." in parts:
+        parts = []
+    folders: list[Path] = []
+    for folder in dict.fromkeys(Path(mount, *parts[:n]) for n in range(len(parts), -1, -1)):
+        try:
+            if folder.is_dir():
+                folders.append(folder)
+        except OSError:  # a folder the process may not look into sets no limit it can read
+            continue
+    return folders
 
 
 PROC_CGROUP = "/proc/self/cgroup"

@@ -472,6 +472,18 @@ def test_a_memory_limit_on_the_processs_own_group_or_a_parent_counts(
         ((str(v1), "memory", *v1_files, "total_inactive_file"),),
     )
     assert derived_module._available_memory() == 360_000
+    # A line it cannot read hides none after it; a group outside the mount's view ("/.."
+    # in its path) is not looked for below the mount: the mount's own limit alone.
+    membership.write_text("garbage\n\n4:memory:/app\n")
+    assert derived_module._available_memory() == 360_000
+    (v1 / "memory.limit_in_bytes").write_text("2000000\n")
+    (v1 / "memory.usage_in_bytes").write_text("500000\n")
+    beside = tmp_path / "app"  # what "/../app" would reach from the mount
+    beside.mkdir()
+    (beside / "memory.limit_in_bytes").write_text("100000\n")
+    (beside / "memory.usage_in_bytes").write_text("0\n")
+    membership.write_text("4:memory:/../app\n")
+    assert derived_module._available_memory() == 1_500_000
 
 
 def test_a_warehouse_made_before_the_derived_tables_opens_and_derives(tmp_path: Path) -> None:

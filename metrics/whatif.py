@@ -536,6 +536,7 @@ def maps(
     changes: Sequence[Change],
     *,
     replayed: Replay | None = None,
+    current: ValueStreamMap | None = None,
 ) -> tuple[ValueStreamMap, ValueStreamMap]:
     """The current and the projected value stream map of the view's completed cases.
 
@@ -545,19 +546,19 @@ def maps(
     wait before a step is its projected wait and a step's C/T is its own
     process time. On the projected ladder, boxes run in parallel count once,
     at the longest C/T among them. `replayed`: `replay(instances, cases, changes)`
-    already made.
+    already made; `current`: today's map of the same view already drawn (it does not
+    depend on the changes).
     """
     done = cases.filter(pl.col("completed"))
-    index = done.select("case_index").collect(engine=ENGINE)["case_index"]
-    current_inst = instances.filter(pl.col("case_index").is_in(index.implode()))
-    current = vsm_steps(current_inst, done).collect(engine=ENGINE)
+    if current is None:
+        index = done.select("case_index").collect(engine=ENGINE)["case_index"]
+        current_inst = instances.filter(pl.col("case_index").is_in(index.implode()))
+        today = vsm_steps(current_inst, done).collect(engine=ENGINE)
+        current = ValueStreamMap(today, ladder(today))
     r = replayed if replayed is not None else replay(instances, cases, changes)
     projected = vsm_steps(r.steps.lazy(), done).collect(engine=ENGINE)
     pairs = [(c.first, c.second) for c in changes if isinstance(c, Parallel)]
-    return (
-        ValueStreamMap(current, ladder(current)),
-        ValueStreamMap(projected, ladder(projected, parallel=pairs)),
-    )
+    return current, ValueStreamMap(projected, ladder(projected, parallel=pairs))
 
 
 @dataclass(frozen=True)
@@ -579,11 +580,14 @@ def projection(
     changes: Sequence[Change],
     offering: str | None = None,
     working_time: bool = False,
+    current: ValueStreamMap | None = None,
 ) -> Projection:
     """`maps`, `whatif` and `projected_lead_times` of one replay of the view's cases,
-    and the work steps of its completed cases in their usual order."""
+    and the work steps of its completed cases in their usual order. `current`: today's
+    map of the view, where it is in hand (`Projection.current` of any projection of the
+    same view)."""
     r = replay(instances.lazy(), cases.lazy(), changes)
-    current, projected = maps(instances.lazy(), cases.lazy(), changes, replayed=r)
+    current, projected = maps(instances.lazy(), cases.lazy(), changes, replayed=r, current=current)
     figures = whatif(instances.lazy(), cases.lazy(), changes, offering, working_time, replayed=r)
     lead_times = projected_lead_times(instances.lazy(), cases.lazy(), changes, replayed=r)
     lead_times = lead_times.drop("case_index")

@@ -38,7 +38,7 @@ from metrics.whatif import projection as whatif_projection
 from ui.access import refused_here
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, on_request, warehouse
-from ui.views import view_at, view_figure
+from ui.views import view_at, view_figure, view_figure_at
 from ui.widgets import chart_downloads, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.experiments import DEFAULT_WINDOW_DAYS, create_experiment
@@ -136,12 +136,15 @@ def _clicked() -> None:
 def _project(
     path: str, version: str, spec: CaseFilter, changes: tuple[str, ...], working_time: bool
 ) -> Projection:
+    # Today's map does not depend on the changes: the projection before any (stored for
+    # the default view, else shown before the first change) has it drawn already.
+    today = view_figure_at(path, version, spec, page_figures.unchanged).current
     with on_request():  # the step-file thread waits meanwhile
         instances, cases = view_at(path, version, spec)
         instances = page_figures.held(instances, PROJECTION_COLUMNS)
         chosen = [c for c in map(decode, changes) if c is not None]
         offering = spec.offerings[0] if spec.offerings else None
-        return whatif_projection(instances, cases, chosen, offering, working_time)
+        return whatif_projection(instances, cases, chosen, offering, working_time, today)
 
 
 def projection(spec: CaseFilter, changes: Sequence[Change], working_time: bool) -> Projection:

@@ -19,6 +19,7 @@ from metrics.whatif import (
     maps,
     parse_change,
     projected_lead_times,
+    projection,
     replay,
     whatif,
 )
@@ -289,3 +290,21 @@ def test_the_replay_adds_up_and_a_redesign_never_lengthens_a_case(
     assert (
         unchanged["projected_lead_time_s"].to_list() == unchanged["baseline_lead_time_s"].to_list()
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(logs, catalogs, changes_strategy)
+def test_todays_map_in_hand_gives_the_same_projection(
+    log: pl.DataFrame, cat: pl.DataFrame, changes: list[Change]
+) -> None:
+    """Today's map does not depend on the changes: a projection given the map of the
+    projection before any change (as the Redesign page gives it) is the one it draws."""
+    inst = derive(log, cat)
+    cases = cases_of(inst)
+    before = projection(inst.lazy(), cases, [])
+    drawn = projection(inst.lazy(), cases, changes)
+    given_map = projection(inst.lazy(), cases, changes, current=before.current)
+    for a, b in ((drawn.current, given_map.current), (drawn.projected, given_map.projected)):
+        assert a.boxes.equals(b.boxes) and a.totals == b.totals
+    assert drawn.figures == given_map.figures and drawn.steps == given_map.steps
+    assert drawn.lead_times.equals(given_map.lead_times)

@@ -119,6 +119,33 @@ def test_changes_chosen_by_key_project_what_the_command_line_projects(
     assert _link(at) == []
 
 
+def test_a_change_draws_the_projected_map_only(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today's map does not change with the changes: a change click draws the projected
+    map alone, today's is the one stored with the projection before any change."""
+    import metrics.whatif
+
+    drawn: list[int] = []
+    real = metrics.whatif.vsm_steps
+
+    def counted(instances: Any, cases: Any) -> Any:
+        drawn.append(1)
+        return real(instances, cases)
+
+    monkeypatch.setattr(metrics.whatif, "vsm_steps", counted)
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    assert drawn == []  # the projection before any change is stored
+    at.selectbox(key="rd_step").set_value("Sample sent").run()
+    at.button(key="rd_remove").click().run()
+    no_exceptions(at)
+    assert drawn == [1]
+    _shows(at, _whatif(demo_copy, OFFERING, "--remove", "Sample sent"))
+    text = _markdown(at)
+    assert "Sample sent" in text
+
+
 def test_a_link_carries_the_offering_and_the_changes(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -165,7 +165,11 @@ STORED: dict[str, Figure] = {
 """The figures stored for each offering's every case, by name."""
 
 
-OF_COMPLETED_CASES = frozenset({"slowest", "unchanged"})
+CONFORMANCE = "conformance"
+"""Not a stored figure: each completed case's conformance to a given future state
+(metrics.conformance.case_conformance), which the Future state page checks a draft with."""
+
+OF_COMPLETED_CASES = frozenset({"slowest", "unchanged", CONFORMANCE})
 """The figures made of a view's completed cases alone (and their steps): a view's figure
 is the same with "completed cases only" on or off (`completed_alike`)."""
 

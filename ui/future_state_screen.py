@@ -413,13 +413,24 @@ def conformance_view(
     """Each week's share of the completed cases that follow `future`, and the deviations
     that break it most often, each opening its cases. `map_steps`: today's map's steps."""
     wh = warehouse()
+    # Conformance is measured on completed cases alone: with "completed cases only" on,
+    # it is that of the same view with it off (metrics.figures.completed_alike), checked
+    # once for both, or read as stored for every case where the draft is that of the
+    # stored map (the default view's).
+    alike = figures.completed_alike(spec, figures.CONFORMANCE)
+    if alike != spec:
+        map_steps = (
+            view_figure(alike, figures.value_stream).boxes["activity"].to_list()
+            if default_view(alike)
+            else []
+        )
     drawn = figures.map_future_state(map_steps)
     key = (
         str(wh.path),
         data_version(wh),
-        spec,
+        alike,
         json.dumps(future.to_json(), sort_keys=True),
-        (future.stages, future.optional) == (drawn.stages, drawn.optional),
+        bool(map_steps) and (future.stages, future.optional) == (drawn.stages, drawn.optional),
     )
     found, _ = _conformance(*key)
     n = found["cases"]

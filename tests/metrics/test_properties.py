@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from metrics import figures
+from metrics.conformance import FutureState, case_conformance, summarise
 from metrics.filters import instances_of_cases
 from metrics.steps import bottleneck, steps, wait_totals
 from metrics.summary import case_summary
@@ -118,7 +119,7 @@ def test_figures_of_completed_cases_are_the_same_with_completed_cases_only(
     cases = cases_of(inst)
     done = cases.filter(pl.col("completed"))
     own = instances_of_cases(inst.lazy(), done)
-    assert {"slowest", "unchanged"} == figures.OF_COMPLETED_CASES
+    assert {"slowest", "unchanged", figures.CONFORMANCE} == figures.OF_COMPLETED_CASES
     assert figures.slowest(inst.lazy(), cases).equals(figures.slowest(own, done))
     every, alone = figures.unchanged(inst.lazy(), cases), figures.unchanged(own, done)
     # Without a completed case the view of none cannot name its offering; the same else.
@@ -127,6 +128,16 @@ def test_figures_of_completed_cases_are_the_same_with_completed_cases_only(
     assert every.steps == alone.steps
     for a, b in ((every.current, alone.current), (every.projected, alone.projected)):
         assert a.boxes.equals(b.boxes) and a.totals == b.totals
+    # Each case's conformance to a future state, whichever it is, and its summary.
+    for future in (
+        FutureState("f", (("A",), ("B",), ("C",)), frozenset()),
+        FutureState("g", (("A", "B"), ("C",)), frozenset({"B"})),
+        FutureState("h", (("C",), ("A",)), frozenset()),
+    ):
+        of_every = case_conformance(inst.lazy(), cases.lazy(), future).collect()
+        of_done = case_conformance(own, done.lazy(), future).collect()
+        assert_frame_equal(of_every, of_done)
+        assert summarise(of_every) == summarise(of_done)
 
 
 @settings(max_examples=100, deadline=None)

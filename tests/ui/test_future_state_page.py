@@ -236,7 +236,9 @@ def test_the_first_draft_is_read_as_stored_and_another_view_draws_its_map_once(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The draft from today's map, over every case of the offering, is read as stored
-    with the derivation; another view draws its map once and checks its cases once."""
+    with the derivation; another view draws its map once; conformance counts completed
+    cases alone, so "Completed cases only" reads it as stored too, and another draft is
+    checked once for the view with it on and off."""
     import metrics.figures
     import ui.future_state_screen
 
@@ -259,8 +261,20 @@ def test_the_first_draft_is_read_as_stored_and_another_view_draws_its_map_once(
     draft = {"name": f"{OFFERING}: future state", "stages": MAP}
     expected = _conformance(demo_copy, draft)
     assert stored == (expected["conforming"], expected["cases"])
-    # Completed cases only: conformance counts completed cases anyway, on this view's map.
+    # Completed cases only: today's map of those cases is drawn; the draft's conformance,
+    # of completed cases anyway, is the stored one.
     at.sidebar.toggle[0].set_value(True).run()
     no_exceptions(at)
-    assert sorted(calls) == ["_value_stream", "case_conformance"]
-    assert _headline(at)[1] == expected["cases"]
+    assert calls == ["_value_stream"]
+    assert _headline(at) == stored
+    # Another draft: checked once, for the view with the toggle on and off alike.
+    at.button(key="fs_del_3").click().run()  # no Formulation stage
+    no_exceptions(at)
+    assert calls == ["_value_stream", "case_conformance"]
+    other = _conformance(demo_copy, {**draft, "stages": [*MAP[:3], *MAP[4:]]})
+    assert other["conforming"] != expected["conforming"]
+    assert _headline(at) == (other["conforming"], other["cases"])
+    at.sidebar.toggle[0].set_value(False).run()
+    no_exceptions(at)
+    assert calls == ["_value_stream", "case_conformance"]
+    assert _headline(at) == (other["conforming"], other["cases"])

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from metrics.conformance import FutureState, case_conformance
-from metrics.filters import CaseFilter
+from metrics.filters import CaseFilter, filter_cases, instances_of_cases
 from metrics.periods import period_bounds
 from metrics.process_map import activity_ranking, directly_follows, most_frequent
 from metrics.scorecard import scorecard as _scorecard
@@ -183,6 +183,29 @@ def completed_alike(spec: CaseFilter, figure: str | None) -> CaseFilter:
     return spec
 
 
+COMPLETED = "completed:"
+"""The prefix of a stored figure's name whose view is the offering's completed cases
+alone (the "Completed cases only" toggle): `completed_figures`."""
+
+OF_COMPLETED_VIEW = tuple(
+    name for name in STORED if name not in OF_COMPLETED_CASES and name != "map_conformance"
+)
+"""The STORED figures `completed_figures` makes: those a view's completed cases alone
+change (not OF_COMPLETED_CASES, the same either way), map_conformance excepted (its
+draft is today's map of every case; the Future state page checks a draft against
+completed cases alike)."""
+
+
+def completed_figures(instances: pl.LazyFrame, cases: pl.DataFrame) -> Iterator[tuple[str, Any]]:
+    """(COMPLETED + name, figure) of each of OF_COMPLETED_VIEW of the view of one
+    offering's completed cases (`instances` and `cases`: its every step and case), that
+    view selected as the pages select it (metrics.filters)."""
+    done = filter_cases(cases.lazy(), CaseFilter(completed_only=True)).collect()
+    own = instances if done.height == cases.height else instances_of_cases(instances, done)
+    for name in OF_COMPLETED_VIEW:
+        yield COMPLETED + name, STORED[name](own, done)
+
+
 def every_figure(
     instances: pl.LazyFrame,
     cases: pl.DataFrame,
@@ -267,7 +290,8 @@ def to_parquet(frame: pl.DataFrame) -> bytes:
 
 
 def decode(name: str, figure: bytes, rest: str | None) -> pl.DataFrame | ValueStream | Projection:
-    """The figure `encode` gave (`name`: its key in STORED)."""
+    """The figure `encode` gave (`name`: its key in STORED, or that with COMPLETED before)."""
+    name = name.removeprefix(COMPLETED)
     if rest is None:
         return pl.read_parquet(io.BytesIO(figure))
     fields = json.loads(rest)

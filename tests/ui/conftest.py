@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+
+def step_thread_done() -> None:
+    """Wait for the thread that writes step files and stores figures from them
+    (ui.views.steps_ahead), if one is at work."""
+    from ui.views import STEP_THREAD
+
+    for thread in threading.enumerate():
+        if thread.name == STEP_THREAD:
+            thread.join(timeout=120)
+
+
+@pytest.fixture(autouse=True)
+def _step_thread_ends_with_its_test() -> Iterator[None]:
+    """A test whose warehouse's steps are scanned starts that thread: it ends before the
+    next test, whose counts of figures computed would count the thread's too."""
+    yield
+    step_thread_done()
 
 
 @pytest.fixture

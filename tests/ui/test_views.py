@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -77,14 +78,21 @@ def test_a_figure_of_each_offering_alone_is_computed_one_offering_at_a_time(
     offering by offering, each with its own steps only, and equals the scorecard of the
     whole view computed at once."""
     import metrics.figures
+    from tests.ui.conftest import step_thread_done
     from ui.views import view_figure
 
     db = tmp_path / "views.duckdb"
     shutil.copy(demo_db, db)
     monkeypatch.setenv("VSM_DB", str(db))
     monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0" if held == "scan" else "10_000_000")
-    spec = CaseFilter(offerings=("Custom formulation", "Reverse engineering"), completed_only=True)
+    # The completed cases of the last hundred years: a view whose figures are not stored.
+    spec = CaseFilter(
+        offerings=("Custom formulation", "Reverse engineering"),
+        completed_only=True,
+        window_days=36_500,
+    )
     instances, cases = view(spec)
+    step_thread_done()  # its figures of the completed cases are not counted here
     whole = metrics.figures.scorecard(instances, cases)
     seen: list[tuple[list[str], list[str]]] = []
     real = metrics.figures._scorecard
@@ -249,3 +257,45 @@ def test_the_offerings_and_each_ones_now_are_read_once_per_derivation(
         m.setattr(pl.DataFrame, "get_column", None)
         assert offerings_of(d)[0] == "Custom formulation"
         assert d.now_of("Reverse engineering") == reverse
+
+
+def test_completed_cases_only_reads_what_the_step_file_thread_stored(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the steps are scanned, the step-file thread stores each offering's figures of
+    its completed cases alone (warehouse.derived.store_completed_figures): "Completed
+    cases only" then reads them, one offering's or Compare's rows of each, computing
+    nothing, and they are the figures that view computes."""
+    import metrics.figures
+    from tests.ui.conftest import step_thread_done
+    from tests.warehouse.test_derived_tables import assert_same_figure
+    from ui.views import view_figure
+
+    db = tmp_path / "views.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("VSM_DB", str(db))
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    one = CaseFilter(offerings=("Reverse engineering",), completed_only=True)
+    both = CaseFilter(offerings=("Custom formulation", "Reverse engineering"), completed_only=True)
+    expected = {
+        name: metrics.figures.STORED[name](*view(one)) for name in metrics.figures.OF_COMPLETED_VIEW
+    }
+    card = metrics.figures.scorecard(*view(both))
+    assert card["completed_in_period"].to_list() == [1082, 543]
+    step_thread_done()
+    computed: list[str] = []
+    for name in ("_value_stream", "_steps", "_scorecard", "directly_follows", "wait_ecdf"):
+        real = getattr(metrics.figures, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            computed.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(metrics.figures, name, counted)
+    for name, figure in expected.items():
+        assert_same_figure(view_figure(one, metrics.figures.STORED[name]), figure)
+    assert_frame_equal(view_figure(both, metrics.figures.scorecard), card)
+    assert computed == []
+    # Every case of the offering is another stored figure: the map of more cases.
+    every = view_figure(CaseFilter(offerings=("Reverse engineering",)), metrics.figures.summary)
+    assert every["cases"].item() > expected["summary"]["cases"].item()

@@ -586,6 +586,42 @@ def _too_big_for_memory(offering: str, steps: int) -> bool:
     return True
 
 
+def _from_step_files(
+    wh: Warehouse,
+    wanted: list[tuple[str, str]],
+    sizes: dict[str, int],
+    columns: Sequence[str],
+    between: Callable[[], None],
+) -> Iterator[tuple[str, str, pl.DataFrame, bool, pl.LazyFrame]]:
+    """(offering, stamp, its cases, whether its clock is elapsed time, a scan of `columns`
+    of its step file) of each (offering, stamp) of `wanted` whose step file of that
+    derivation is written, whose figures fit in memory (`sizes`: its steps) and which
+    still has that derivation and a case; `between` is called before each."""
+    folder = step_folder(wh)
+    if folder is None:
+        return
+    for offering, stamp in wanted:
+        file = _step_file(folder, offering, stamp)
+        if not file.exists():
+            continue
+        between()
+        if _too_big_for_memory(offering, int(sizes.get(offering) or 0)):
+            continue
+        cur = wh._cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION").complete()
+            current = _stamps(cur).get(offering) == stamp
+            cases = _offering_cases(cur, offering) if current else None
+            elapsed = offering not in _calendars_in_force(cur, [offering])
+            cur.execute("COMMIT").complete()
+        finally:
+            cur.close()
+        if cases is None or cases.height == 0:
+            continue
+        steps = pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
+        yield offering, stamp, cases, elapsed, steps
+
+
 def store_reports_from_step_files(
     wh: Warehouse,
     between: Callable[[], None] = lambda: None,
@@ -607,8 +643,7 @@ def store_reports_from_step_files(
     the system has too little memory to spare for it (`REPORT_BYTES_PER_STEP`): a
     smaller machine keeps serving its pages rather than run out of memory.
     """
-    folder = step_folder(wh)
-    if folder is None:
+    if step_folder(wh) is None:
         return []
     cur = wh._cursor()
     try:
@@ -620,26 +655,10 @@ def store_reports_from_step_files(
     finally:
         cur.close()
     stored = []
-    for offering, stamp in wanted:
-        file = _step_file(folder, offering, stamp)
-        if not file.exists():
-            continue
-        between()
-        if _too_big_for_memory(offering, int(sizes.get(offering) or 0)):
-            continue
-        cur = wh._cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION").complete()
-            current = _stamps(cur).get(offering) == stamp
-            cases = _offering_cases(cur, offering) if current else None
-            elapsed = offering not in _calendars_in_force(cur, [offering])
-            cur.execute("COMMIT").complete()
-        finally:
-            cur.close()
-        if cases is None or cases.height == 0:
-            continue
-        columns = _report_columns(with_figures)
-        steps = pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
+    columns = _report_columns(with_figures)
+    for offering, stamp, cases, elapsed, steps in _from_step_files(
+        wh, wanted, sizes, columns, between
+    ):
         try:
             rows = _report_rows(
                 steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
@@ -678,8 +697,7 @@ def store_completed_figures(
     of every case still stored; an import, undo or catalog edit of the offering forgets
     them with its other figures, and the pages compute the view when asked until they
     are stored again."""
-    folder = step_folder(wh)
-    if folder is None:
+    if step_folder(wh) is None:
         return []
     cur = wh._cursor()
     try:
@@ -690,25 +708,10 @@ def store_completed_figures(
     finally:
         cur.close()
     stored = []
-    for offering, stamp in wanted:
-        file = _step_file(folder, offering, stamp)
-        if not file.exists():
-            continue
-        between()
-        if _too_big_for_memory(offering, int(sizes.get(offering) or 0)):
-            continue
-        cur = wh._cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION").complete()
-            current = _stamps(cur).get(offering) == stamp
-            cases = _offering_cases(cur, offering) if current else None
-            cur.execute("COMMIT").complete()
-        finally:
-            cur.close()
-        if cases is None or not cases["completed"].any():
+    columns = _report_columns(with_figures=True)
+    for offering, stamp, cases, _, steps in _from_step_files(wh, wanted, sizes, columns, between):
+        if not cases["completed"].any():
             continue  # a view of no case: the pages say so and draw nothing
-        columns = _report_columns(with_figures=True)
-        steps = pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
         kept = []
         try:
             for name, figure in page_figures.completed_figures(steps, cases):

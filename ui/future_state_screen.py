@@ -33,6 +33,7 @@ from ui.tables import MAX_PATH_ROWS
 from ui.views import default_view, view_at, view_figure, view_figure_at
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
+from warehouse.derived import stored_figure
 from warehouse.future_states import (
     StoredFutureState,
     delete_future_state,
@@ -382,14 +383,16 @@ def _deviating(
     document: str,
     from_map: bool,
     chosen: str,
+    shown: CaseFilter,
 ) -> pl.DataFrame:
-    """The view's cases with the deviation `chosen` ("kind|step") of the future state
-    `document`, latest first: one search of every completed case, a second at fifty
-    million events, kept for the page's next runs. The view and its conformance are
-    those of this key, never a later data version's."""
+    """The cases of the page's view `shown` with the deviation `chosen` ("kind|step") of
+    the future state `document` (checked on the view `spec`, whose completed cases are
+    those of `shown`), latest first: one search of every completed case, a second at
+    fifty million events, kept for the page's next runs. The views and the conformance
+    are those of this key, never a later data version's."""
     kind, step = chosen.split("|", 1)
     _, per_case = _conformance(path, version, spec, document, from_map)
-    _, cases = view_at(path, version, spec)
+    _, cases = view_at(path, version, shown)
     hit = per_case.filter(pl.col(kind).list.contains(step)).select("offering", "case_id")
     return cases.join(hit, on=["offering", "case_id"], how="semi").sort("last_end", descending=True)
 
@@ -418,19 +421,20 @@ def conformance_view(
     # once for both, or read as stored for every case where the draft is that of the
     # stored map (the default view's).
     alike = figures.completed_alike(spec, figures.CONFORMANCE)
+    stored = default_view(alike) and len(alike.offerings or ()) == 1
     if alike != spec:
-        map_steps = (
-            view_figure(alike, figures.value_stream).boxes["activity"].to_list()
-            if default_view(alike)
-            else []
-        )
+        # That view's map as stored (never drawn here): without it the draft is checked.
+        every = stored_figure(wh, offering, "value_stream") if stored else None
+        map_steps = every.boxes["activity"].to_list() if every is not None else []
     drawn = figures.map_future_state(map_steps)
     key = (
         str(wh.path),
         data_version(wh),
         alike,
         json.dumps(future.to_json(), sort_keys=True),
-        bool(map_steps) and (future.stages, future.optional) == (drawn.stages, drawn.optional),
+        stored
+        and bool(map_steps)
+        and (future.stages, future.optional) == (drawn.stages, drawn.optional),
     )
     found, _ = _conformance(*key)
     n = found["cases"]
@@ -486,7 +490,7 @@ def conformance_view(
         "The cases with", options, key="fs_deviation", format_func=labels.__getitem__
     )
     kind, step = chosen.split("|", 1)
-    listed = _deviating(*key, chosen)
+    listed = _deviating(*key, chosen, spec)
     unit = table_unit(listed, ["lead_time_s"])
 
     def rows(frame: pl.DataFrame) -> pl.DataFrame:

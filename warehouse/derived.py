@@ -620,6 +620,7 @@ def _from_step_files(
             continue
         steps = pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
         yield offering, stamp, cases, elapsed, steps
+        del cases, steps  # this offering's frames are freed before the next one's are read
 
 
 def store_reports_from_step_files(
@@ -736,14 +737,17 @@ def store_completed_figures(
 
 def _without_completed(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(offering, stamp) of the derived offerings `store_completed_figures` is for: with
-    this release's figures of every case stored, without those of the completed cases."""
+    this release's figures of every case stored and a completed case, without the
+    figures of its completed cases."""
     found = _read(
         cur,
         "SELECT s.offering FROM derived_state s JOIN derived_reports r USING (offering) "
         "WHERE s.version = ? AND s.instances <= ? AND r.version = ? "
         "AND EXISTS (SELECT 1 FROM derived_figures f WHERE f.offering = s.offering "
         "AND f.name = ?) AND NOT EXISTS (SELECT 1 FROM derived_figures f "
-        "WHERE f.offering = s.offering AND starts_with(f.name, ?)) ORDER BY s.offering",
+        "WHERE f.offering = s.offering AND starts_with(f.name, ?)) AND EXISTS (SELECT 1 "
+        "FROM derived_cases c WHERE c.offering = s.offering AND c.completed) "
+        "ORDER BY s.offering",
         [
             DERIVATION_VERSION,
             REPORT_AHEAD_MAX_STEPS,

@@ -360,10 +360,10 @@ def _conformance(
     path: str, version: str, spec: CaseFilter, document: str, from_map: bool
 ) -> tuple[dict[str, Any], pl.DataFrame]:
     """(The figures, each completed case's row keyed by offering and case id.) The draft
-    first drawn from today's map is stored with the offering's derivation for its every
-    case (metrics.figures.map_conformance); any other draft or view is checked here,
-    without drawing the view's map a second time."""
-    if from_map and default_view(spec) and len(spec.offerings or ()) == 1:
+    first drawn from today's map of every case of one offering (`from_map`) is stored with
+    the offering's derivation (metrics.figures.map_conformance); any other draft or view
+    is checked here, without drawing the view's map a second time."""
+    if from_map:
         per_case = view_figure_at(path, version, spec, figures.map_conformance)
     else:
         with on_request():

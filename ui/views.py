@@ -135,8 +135,9 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
     for a newer derivation's files: the pages then read them instead of computing them
     when asked. Last, the figures of each offering's completed cases alone, the view of
     the "Completed cases only" toggle (warehouse.derived.store_completed_figures: 10 s
-    for the three offerings of ten million events). Returns the thread started, or None when one is at work already (it
-    writes these too, once done with those it was writing)."""
+    for the three offerings of ten million events). Returns the thread started, or None
+    when one is at work already (it writes these too, once done with those it was
+    writing)."""
     with _ahead:
         _AHEAD[:] = [wh]
         _requests[0] += 1
@@ -187,8 +188,9 @@ def _write_ahead() -> None:
 
 def _one_pass(wh: Warehouse) -> None:
     """Write `wh`'s step files, then store the reports left out and the figures of the
-    completed cases, from the derivation the pass starts on. A failure, even a panic of polars' engine, is logged and ends the
-    pass: the pages scan the table or compute when asked instead."""
+    completed cases, from the derivation the pass starts on. A failure, even a panic of
+    polars' engine, is logged and ends the pass: the pages scan the table or compute when
+    asked instead."""
     try:
         stamps = current_stamps(wh)
         write_step_files(wh)

@@ -458,7 +458,13 @@ def _write_report(cur: duckdb.DuckDBPyConnection, offering: str, rows: _ReportRo
         "INSERT INTO derived_reports VALUES (?, ?, ?, ?, ?)",
         [offering, REPORT_VERSION, rows.report, rows.basis, rows.health],
     ).complete()
-    for name, blob, rest in rows.figures:
+    _insert_figures(cur, offering, rows.figures)
+
+
+def _insert_figures(
+    cur: duckdb.DuckDBPyConnection, offering: str, figures: list[tuple[str, bytes, str | None]]
+) -> None:
+    for name, blob, rest in figures:
         cur.execute(
             "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
         ).complete()
@@ -588,19 +594,26 @@ def _too_big_for_memory(offering: str, steps: int) -> bool:
 
 def _from_step_files(
     wh: Warehouse,
-    wanted: list[tuple[str, str]],
-    sizes: dict[str, int],
+    wanted: Callable[[duckdb.DuckDBPyConnection], list[tuple[str, str]]],
     columns: Sequence[str],
     between: Callable[[], None],
 ) -> Iterator[tuple[str, str, pl.DataFrame, bool, pl.LazyFrame]]:
     """(offering, stamp, its cases, whether its clock is elapsed time, a scan of `columns`
-    of its step file) of each (offering, stamp) of `wanted` whose step file of that
-    derivation is written, whose figures fit in memory (`sizes`: its steps) and which
-    still has that derivation and a case; `between` is called before each."""
+    of its step file) of each (offering, stamp) `wanted` finds whose step file of that
+    derivation is written, whose figures fit in memory and which still has that
+    derivation and a case; `between` is called before each."""
     folder = step_folder(wh)
     if folder is None:
         return
-    for offering, stamp in wanted:
+    cur = wh._cursor()
+    try:
+        if not _has_reports(cur):
+            return
+        todo = wanted(cur)
+        sizes = dict(_read(cur, "SELECT offering, instances FROM derived_state").iter_rows())
+    finally:
+        cur.close()
+    for offering, stamp in todo:
         file = _step_file(folder, offering, stamp)
         if not file.exists():
             continue
@@ -644,21 +657,15 @@ def store_reports_from_step_files(
     the system has too little memory to spare for it (`REPORT_BYTES_PER_STEP`): a
     smaller machine keeps serving its pages rather than run out of memory.
     """
-    if step_folder(wh) is None:
-        return []
     cur = wh._cursor()
     try:
-        if not _has_reports(cur):
-            return []
-        wanted = _unreported_big(cur)
         with_figures = has_table(cur, "derived_figures")
-        sizes = dict(_read(cur, "SELECT offering, instances FROM derived_state").iter_rows())
     finally:
         cur.close()
     stored = []
     columns = _report_columns(with_figures)
     for offering, stamp, cases, elapsed, steps in _from_step_files(
-        wh, wanted, sizes, columns, between
+        wh, _unreported_big, columns, between
     ):
         try:
             rows = _report_rows(
@@ -680,11 +687,7 @@ def store_reports_from_step_files(
     return stored
 
 
-def store_completed_figures(
-    wh: Warehouse,
-    between: Callable[[], None] = lambda: None,
-    told: Callable[[str], None] = lambda offering: None,
-) -> list[str]:
+def store_completed_figures(wh: Warehouse, between: Callable[[], None] = lambda: None) -> list[str]:
     """Store the page figures of each offering's completed cases alone (the view the
     "Completed cases only" toggle shows: `metrics.figures.completed_figures`), computed
     from its step file (`write_step_files`), for each offering whose figures of every
@@ -692,25 +695,17 @@ def store_completed_figures(
 
     That toggle is the filter people turn on most; at ten million events its figures
     took the pages 1.5 to 2.3 s to compute and held a gigabyte more while they did.
-    Like `store_reports_from_step_files` (whose `between` and `told` these are), they
+    Like `store_reports_from_step_files` (whose `between` this is), they
     are computed outside any transaction from the file of one derivation and stored in a
     short transaction only if that derivation is still the offering's and its figures
     of every case still stored; an import, undo or catalog edit of the offering forgets
     them with its other figures, and the pages compute the view when asked until they
     are stored again."""
-    if step_folder(wh) is None:
-        return []
-    cur = wh._cursor()
-    try:
-        if not has_table(cur, "derived_figures"):
-            return []
-        wanted = _without_completed(cur)
-        sizes = dict(_read(cur, "SELECT offering, instances FROM derived_state").iter_rows())
-    finally:
-        cur.close()
     stored = []
     columns = _report_columns(with_figures=True)
-    for offering, stamp, cases, _, steps in _from_step_files(wh, wanted, sizes, columns, between):
+    for offering, stamp, cases, _, steps in _from_step_files(
+        wh, _without_completed, columns, between
+    ):
         if not cases["completed"].any():
             continue  # a view of no case: the pages say so and draw nothing
         kept = []
@@ -726,12 +721,8 @@ def store_completed_figures(
         with wh.transaction() as cur:
             if (offering, stamp) not in _without_completed(cur):
                 continue
-            for name, blob, rest in kept:
-                cur.execute(
-                    "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
-                ).complete()
+            _insert_figures(cur, offering, kept)
         stored.append(offering)
-        told(offering)
     return stored
 
 
@@ -739,6 +730,8 @@ def _without_completed(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(offering, stamp) of the derived offerings `store_completed_figures` is for: with
     this release's figures of every case stored and a completed case, without the
     figures of its completed cases."""
+    if not has_table(cur, "derived_figures"):
+        return []
     found = _read(
         cur,
         "SELECT s.offering FROM derived_state s JOIN derived_reports r USING (offering) "

@@ -20,12 +20,17 @@ visitor's page run:
 
 A visitor who comes while it works waits only for what is not ready yet (Python's
 import lock, and each cached value's own lock).
+
+It also tells polars' memory allocator to give memory back to the system as soon as it
+is freed (`ALLOCATOR`), before polars is first imported: a long-running server computes
+a figure, drops what it read, and must not keep that memory as its own.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 import threading
@@ -41,6 +46,20 @@ its emoji table for the page's icon, a regular expression of every emoji)."""
 log = logging.getLogger(__name__)
 
 THREAD = "preload"
+
+ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+"""The setting of polars' allocator (jemalloc, which reads it from this variable when it
+starts) that returns freed memory to the system at once. By default it keeps freed pages
+for ten seconds and reuses them: a server that computes one filtered view after another
+held what each left, 4.4 GB at its peak at ten million events where it needs 2.1 GB
+(bench/pages.py --filter window; docs/SCALE.md)."""
+
+
+def return_freed_memory() -> None:
+    """Set `ALLOCATOR` for this process, unless it is set already: before polars is
+    imported (its allocator reads it once, when it starts)."""
+    name, value = ALLOCATOR
+    os.environ.setdefault(name, value)
 
 
 def modules() -> list[str]:
@@ -144,6 +163,7 @@ def _ready() -> None:
 
 
 def main(argv: list[str]) -> None:
+    return_freed_memory()
     # Streamlit itself first, on this thread: imported on two threads at once it
     # deadlocks or builds its singletons twice.
     from streamlit import runtime  # noqa: F401

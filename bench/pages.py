@@ -7,9 +7,12 @@ real import pipeline (or reuses --db), starts the app, and for every page prints
 time from navigation until the script has finished and the page's charts are drawn
 (first render, each in a new browser session; the very first visit to the server
 is timed on its own, as it also reads every stored case once), then the time
-to re-render after a filter change (the "Completed cases only" toggle), and the memory
-the app holds after each page; and for the first render, when the server's first
-message reached the browser and how much the server sent.
+to re-render after a filter change, and the memory the app holds after each page; and
+for the first render, when the server's first message reached the browser and how much
+the server sent. The filter changed is chosen with --filter: "completed" (the default:
+the "Completed cases only" toggle, whose figures are stored), "window" (the time window
+"Last 12 months", the largest relative window: its figures are computed from the
+view's steps) or "variant" (the most frequent variant, under "More filters").
 Aim: under 1.5 s first render, under 1 s after a filter change. Asserts nothing.
 
 A new browser session costs about 1.3 s before any page script runs (Chromium loading
@@ -177,6 +180,12 @@ def main() -> None:
         help="seconds between the server's first answer and the first visit (default 0: at "
         "once; a visitor who comes later finds what `ui.serve` reads ahead ready)",
     )
+    p.add_argument(
+        "--filter",
+        choices=list(FILTERS),
+        default="completed",
+        help="the filter changed after each page's first render (default: completed)",
+    )
     args = p.parse_args()
     pages = (
         PAGES
@@ -216,7 +225,7 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.5)
             time.sleep(args.wait)
-            run_pages(url, server.pid, pages, by_link=args.by_link)
+            run_pages(url, server.pid, pages, by_link=args.by_link, change=args.filter)
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
             server.terminate()
@@ -233,9 +242,60 @@ def _open(page, url: str) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started
 
 
-def _visit(browser, url: str) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+def _toggle(page) -> bool:  # type: ignore[no-untyped-def]
+    """Turn "Completed cases only" on; False where the page has no sidebar filters."""
+    toggle = page.locator("[data-testid=stSidebar]").get_by_text("Completed cases only", exact=True)
+    if not toggle.count():
+        return False
+    toggle.first.click()
+    return True
+
+
+def _open_list(page, box) -> None:  # type: ignore[no-untyped-def]
+    """Open the list of a select box's options (a click focuses it; a key opens it)."""
+    field = box.locator("input[role=combobox]")
+    for _ in range(10):
+        field.click()
+        page.keyboard.press("ArrowDown")
+        if field.get_attribute("aria-expanded") == "true":
+            return
+        page.wait_for_timeout(200)
+
+
+def _window(page) -> bool:  # type: ignore[no-untyped-def]
+    """Choose the time window "Last 12 months"."""
+    box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(
+        has_text="Time window"
+    )
+    if not box.count():
+        return False
+    _open_list(page, box.first)
+    page.get_by_role("option", name="Last 12 months", exact=True).click()
+    return True
+
+
+def _variant(page) -> bool:  # type: ignore[no-untyped-def]
+    """Keep the cases of the most frequent variant (the first offered)."""
+    more = page.locator("[data-testid=stSidebar]").get_by_text(
+        "More filters: attributes, variants", exact=True
+    )
+    if not more.count():
+        return False
+    more.first.click()
+    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(
+        has_text="Variants"
+    )
+    _open_list(page, box.first)
+    page.get_by_role("option").first.click()
+    return True
+
+
+FILTERS = {"completed": _toggle, "window": _window, "variant": _variant}
+
+
+def _visit(browser, url: str, change: str) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
     """A new session opens `url`: seconds to the first full render, then to re-render
-    after the "Completed cases only" toggle (nan where the page has no sidebar filters);
+    after the filter change `change` names (nan where the page has no sidebar filters);
     and of the first render, the seconds until the server's first message reached the
     browser and the megabytes the server sent."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
@@ -252,14 +312,10 @@ def _visit(browser, url: str) -> tuple[float, float, float, float]:  # type: ign
         first = _open(page, url)
         message = received[0][0] - started if received else float("nan")
         sent = sum(size for _, size in received) / 1e6
-        toggle = page.locator("[data-testid=stSidebar]").get_by_text(
-            "Completed cases only", exact=True
-        )
         again = float("nan")
-        if toggle.count():
-            since = page.evaluate("() => performance.now()")
-            started = time.perf_counter()
-            toggle.first.click()
+        since = page.evaluate("() => performance.now()")
+        started = time.perf_counter()
+        if FILTERS[change](page):
             page.wait_for_function(SETTLED, arg=since, timeout=180_000)
             again = time.perf_counter() - started
         return first, again, message, sent
@@ -295,7 +351,9 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
         context.close()
 
 
-def run_pages(url: str, pid: int, pages: list[str], by_link: bool = False) -> None:
+def run_pages(
+    url: str, pid: int, pages: list[str], by_link: bool = False, change: str = "completed"
+) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -304,14 +362,14 @@ def run_pages(url: str, pid: int, pages: list[str], by_link: bool = False) -> No
             _by_link(browser, url, pid, pages)
             browser.close()
             return
-        cold, *_ = _visit(browser, url)
+        cold, *_ = _visit(browser, url, change)
         print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
         print(
             f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"
             f"{'1st message s':>15}{'MB sent':>9}"
         )
         for name in pages:
-            first, again, message, sent = _visit(browser, f"{url}/{name}")
+            first, again, message, sent = _visit(browser, f"{url}/{name}", change)
             held = peak_rss_mb(pid, "VmRSS")
             print(
                 f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}"

@@ -3,8 +3,9 @@ Compare pages draw of a view, each a function of the view's steps and cases alon
 
 Their view of every case of one offering (the pages' default) is stored with the
 offering's derivation at each change (warehouse.derived), so the first visit after a
-restart reads a few hundred rows instead of scanning millions of steps; any other view
-computes them. `encode` and `decode` turn a figure into what the warehouse stores (its
+restart reads a few hundred rows instead of scanning millions of steps; so are, for a
+warehouse whose steps are scanned, the views of `STORED_VIEWS` (the "Completed cases
+only" toggle and the sidebar's relative time windows); any other view computes them. `encode` and `decode` turn a figure into what the warehouse stores (its
 frames as Parquet, and JSON of the rest) and back.
 """
 
@@ -185,25 +186,72 @@ def completed_alike(spec: CaseFilter, figure: str | None) -> CaseFilter:
 
 COMPLETED = "completed:"
 """The prefix of a stored figure's name whose view is the offering's completed cases
-alone (the "Completed cases only" toggle): `completed_figures`."""
+alone (the "Completed cases only" toggle)."""
 
 OF_COMPLETED_VIEW = tuple(
     name for name in STORED if name not in OF_COMPLETED_CASES and name != "map_conformance"
 )
-"""The STORED figures `completed_figures` makes: those a view's completed cases alone
-change (not OF_COMPLETED_CASES, the same either way), map_conformance excepted (its
-draft is today's map of every case; the Future state page checks a draft against
-completed cases alike)."""
+"""The STORED figures stored of a view of completed cases alone: those a view's
+completed cases alone change (not OF_COMPLETED_CASES, the same either way, stored with
+the view of every case), map_conformance excepted (its draft is today's map of every
+case; the Future state page checks a draft against completed cases alike)."""
+
+WINDOW_DAYS = (30, 90, 180, 365)
+"""The relative time windows of the sidebar (ui.filters.PERIODS), in days: the last N
+days up to each offering's own latest event, the cases in progress at some point of
+them (metrics.filters)."""
+
+STORED_VIEWS: dict[str, CaseFilter] = {
+    COMPLETED: CaseFilter(completed_only=True),
+    **{f"{days}d:": CaseFilter(window_days=days) for days in WINDOW_DAYS},
+    **{
+        f"{days}d,{COMPLETED}": CaseFilter(window_days=days, completed_only=True)
+        for days in WINDOW_DAYS
+    },
+}
+"""The views besides every case whose figures are stored for each offering of a
+warehouse whose steps are scanned (warehouse.derived.store_view_figures), by the prefix
+of their figures' names: the filters people choose most, one click in the sidebar each.
+Any other view (custom dates, another window mode, variants, attributes) computes them."""
 
 
-def completed_figures(instances: pl.LazyFrame, cases: pl.DataFrame) -> Iterator[tuple[str, Any]]:
-    """(COMPLETED + name, figure) of each of OF_COMPLETED_VIEW of the view of one
-    offering's completed cases (`instances` and `cases`: its every step and case), that
-    view selected as the pages select it (metrics.filters)."""
-    done = filter_cases(cases.lazy(), CaseFilter(completed_only=True)).collect()
-    own = instances if done.height == cases.height else instances_of_cases(instances, done)
-    for name in OF_COMPLETED_VIEW:
-        yield COMPLETED + name, STORED[name](own, done)
+def view_prefix(spec: CaseFilter) -> str | None:
+    """The prefix of the stored figures of the view `spec` selects of each of its
+    offerings ("" for every case), or None where that view's figures are not stored."""
+    alone = dataclasses.replace(spec, offerings=None)
+    if alone == CaseFilter():
+        return ""
+    return next((prefix for prefix, view in STORED_VIEWS.items() if view == alone), None)
+
+
+def view_figure_names(prefix: str) -> tuple[str, ...]:
+    """The STORED figures stored of the view of `prefix`: every one, of every case and of
+    a time window; of completed cases alone, OF_COMPLETED_VIEW (the others are those of
+    the same view with open cases, `completed_alike`)."""
+    if prefix and STORED_VIEWS[prefix].completed_only:
+        return OF_COMPLETED_VIEW
+    return tuple(STORED)
+
+
+def view_figures(
+    prefix: str, instances: pl.LazyFrame, cases: pl.DataFrame
+) -> Iterator[tuple[str, Any]]:
+    """(prefix + name, figure) of each of `view_figure_names(prefix)` of that view of one
+    offering (`instances` and `cases`: its every step and case), selected as the pages
+    select it (metrics.filters); nothing where the view has no case (the pages say so
+    and draw nothing), as `every_figure` makes them."""
+    chosen = filter_cases(cases.lazy(), STORED_VIEWS[prefix]).collect()
+    if chosen.height == 0:
+        return
+    own = instances if chosen.height == cases.height else instances_of_cases(instances, chosen)
+    names = view_figure_names(prefix)
+    for name, figure in every_figure(own, chosen, read_once=held, only=names):
+        yield prefix + name, figure
+
+
+def figure_name(name: str) -> str:
+    """The STORED figure a stored name is of, without its view's prefix."""
+    return name.rpartition(":")[2]
 
 
 def every_figure(
@@ -211,13 +259,17 @@ def every_figure(
     cases: pl.DataFrame,
     *,
     read_once: Callable[[pl.LazyFrame, Sequence[str]], pl.LazyFrame] | None = None,
+    only: Sequence[str] | None = None,
 ) -> Iterator[tuple[str, Any]]:
-    """(name, figure) of every STORED figure of one view, in STORED's order, each made
-    once: the Future state's first draft is checked against the map already drawn.
-    `read_once(instances, columns)` gives a figure of READ_ONCE the steps it reads (where
-    `instances` are scanned, those columns held while it runs)."""
+    """(name, figure) of every STORED figure of one view (of those of `only`, if given),
+    in STORED's order, each made once: the Future state's first draft is checked against
+    the map already drawn. `read_once(instances, columns)` gives a figure of READ_ONCE
+    the steps it reads (where `instances` are scanned, those columns held while it
+    runs)."""
     stream: ValueStream | None = None
     for name, compute in STORED.items():
+        if only is not None and name not in only:
+            continue
         if compute is map_conformance and stream is not None:
             yield name, _conformance_to(stream, instances, cases)
             continue
@@ -290,8 +342,9 @@ def to_parquet(frame: pl.DataFrame) -> bytes:
 
 
 def decode(name: str, figure: bytes, rest: str | None) -> pl.DataFrame | ValueStream | Projection:
-    """The figure `encode` gave (`name`: its key in STORED, or that with COMPLETED before)."""
-    name = name.removeprefix(COMPLETED)
+    """The figure `encode` gave (`name`: its key in STORED, or that with the prefix of
+    one of STORED_VIEWS before)."""
+    name = figure_name(name)
     if rest is None:
         return pl.read_parquet(io.BytesIO(figure))
     fields = json.loads(rest)

@@ -30,7 +30,7 @@ from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, on_request, warehouse
 from ui.tables import MAX_PATH_ROWS
-from ui.views import default_view, view_at, view_figure, view_figure_at
+from ui.views import view_at, view_figure, view_figure_at
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.derived import stored_figure
@@ -419,12 +419,13 @@ def conformance_view(
     # Conformance is measured on completed cases alone: with "completed cases only" on,
     # it is that of the same view with it off (metrics.figures.completed_alike), checked
     # once for both, or read as stored for every case where the draft is that of the
-    # stored map (the default view's).
+    # stored map (that of every case or of a stored time window).
     alike = figures.completed_alike(spec, figures.CONFORMANCE)
-    stored = default_view(alike) and len(alike.offerings or ()) == 1
+    prefix = figures.view_prefix(alike) if len(alike.offerings or ()) == 1 else None
+    stored = prefix is not None and "map_conformance" in figures.view_figure_names(prefix)
     if alike != spec:
         # That view's map as stored (never drawn here): without it the draft is checked.
-        every = stored_figure(wh, offering, "value_stream") if stored else None
+        every = stored_figure(wh, offering, f"{prefix}value_stream") if stored else None
         map_steps = every.boxes["activity"].to_list() if every is not None else []
     drawn = figures.map_future_state(map_steps)
     key = (

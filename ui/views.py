@@ -16,7 +16,6 @@ share one safely; the keys are still plain values (file, data version, filter).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -58,8 +57,8 @@ from warehouse.derived import (
     load_stored,
     prepare_derivation,
     stale_offerings,
-    store_completed_figures,
     store_reports_from_step_files,
+    store_view_figures,
     stored_figure,
     stored_figure_names,
     stored_health,
@@ -133,9 +132,10 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
     minute and a half and 8 GB for 24.7 million steps), pausing while a page computes
     a figure or changes the data (`ui.resources.on_request`), and giving up that pass
     for a newer derivation's files: the pages then read them instead of computing them
-    when asked. Last, the figures of each offering's completed cases alone, the view of
-    the "Completed cases only" toggle (warehouse.derived.store_completed_figures: 10 s
-    for the three offerings of ten million events). Returns the thread started, or None
+    when asked. Last, the figures of the views people choose most, each offering's
+    completed cases alone (the "Completed cases only" toggle) and its relative time
+    windows with and without it (warehouse.derived.store_view_figures). Returns the
+    thread started, or None
     when one is at work already (it writes these too, once done with those it was
     writing)."""
     with _ahead:
@@ -188,7 +188,7 @@ def _write_ahead() -> None:
 
 def _one_pass(wh: Warehouse) -> None:
     """Write `wh`'s step files, then store the reports left out and the figures of the
-    completed cases, from the derivation the pass starts on. A failure, even a panic of
+    stored views, from the derivation the pass starts on. A failure, even a panic of
     polars' engine, is logged and ends the pass: the pages scan the table or compute when
     asked instead."""
     try:
@@ -199,7 +199,7 @@ def _one_pass(wh: Warehouse) -> None:
             _pages_first(str(wh.path), stamps)
 
         store_reports_from_step_files(wh, between=between, told=_told_stored)
-        store_completed_figures(wh, between=between)
+        store_view_figures(wh, between=between)
     except _Newer:
         return
     except (Exception, pl.exceptions.PanicException):
@@ -337,27 +337,17 @@ T = TypeVar("T")
 _FIGURES: dict[str, Callable[[pl.LazyFrame, pl.DataFrame], Any]] = {}
 
 
-def default_view(spec: CaseFilter) -> bool:
-    """Whether `spec` is the view whose figures are stored with each offering's
-    derivation: every case of the offerings in view (of one, for most figures)."""
-    offerings = spec.offerings or ()
-    return bool(offerings) and spec == CaseFilter(offerings=offerings)
-
-
 def _stored_as(spec: CaseFilter, figure: str | None) -> str | None:
     """The prefix of the stored figure `figure` of the view `spec` selects ("" for every
-    case, `metrics.figures.COMPLETED` for the completed cases alone, where the step-file
-    thread stores those: `warehouse.derived.store_completed_figures`), or None where the
-    view's figures are not stored."""
-    if default_view(spec):
-        return ""
-    if (
-        spec.completed_only
-        and figure in figures.OF_COMPLETED_VIEW
-        and default_view(dataclasses.replace(spec, completed_only=False))
-    ):
-        return figures.COMPLETED
-    return None
+    case, that of one of `metrics.figures.STORED_VIEWS` for the views the step-file
+    thread stores: `warehouse.derived.store_view_figures`), or None where the view's
+    figures are not stored."""
+    if not spec.offerings:
+        return None
+    prefix = figures.view_prefix(spec)
+    if prefix is None or figure not in figures.view_figure_names(prefix):
+        return None
+    return prefix
 
 
 @st.cache_resource(

@@ -687,49 +687,47 @@ def store_reports_from_step_files(
     return stored
 
 
-def store_completed_figures(wh: Warehouse, between: Callable[[], None] = lambda: None) -> list[str]:
-    """Store the page figures of each offering's completed cases alone (the view the
-    "Completed cases only" toggle shows: `metrics.figures.completed_figures`), computed
-    from its step file (`write_step_files`), for each offering whose figures of every
-    case are stored and whose step file is written; returns the offerings stored.
+def store_view_figures(wh: Warehouse, between: Callable[[], None] = lambda: None) -> list[str]:
+    """Store the page figures of the views of `metrics.figures.STORED_VIEWS` (the
+    "Completed cases only" toggle and the sidebar's relative time windows, with it and
+    without) of each offering, computed from its step file (`write_step_files`), for each
+    offering whose figures of every case are stored and whose step file is written;
+    returns the offerings stored.
 
-    That toggle is the filter people turn on most; at ten million events its figures
-    took the pages 1.5 to 2.3 s to compute and held a gigabyte more while they did.
-    Like `store_reports_from_step_files` (whose `between` this is), they
-    are computed outside any transaction from the file of one derivation and stored in a
-    short transaction only if that derivation is still the offering's and its figures
-    of every case still stored; an import, undo or catalog edit of the offering forgets
-    them with its other figures, and the pages compute the view when asked until they
-    are stored again."""
+    Those are the filters people choose most; at ten million events a view's figures
+    took the pages 1.5 to 7 s to compute and held a gigabyte more while they did.
+    Like `store_reports_from_step_files` (whose `between` this is), they are computed
+    outside any transaction from the file of one derivation, one view after the other,
+    and stored in a short transaction only if that derivation is still the offering's
+    and its figures of every case still stored; an import, undo or catalog edit of the
+    offering forgets them with its other figures, and the pages compute the view when
+    asked until they are stored again."""
     stored = []
     columns = _report_columns(with_figures=True)
-    for offering, stamp, cases, _, steps in _from_step_files(
-        wh, _without_completed, columns, between
-    ):
-        if not cases["completed"].any():
-            continue  # a view of no case: the pages say so and draw nothing
+    for offering, stamp, cases, _, steps in _from_step_files(wh, _without_views, columns, between):
         kept = []
         try:
-            for name, figure in page_figures.completed_figures(steps, cases):
-                kept.append((name, *page_figures.encode(figure)))
-                between()
+            for prefix in page_figures.STORED_VIEWS:
+                for name, figure in page_figures.view_figures(prefix, steps, cases):
+                    kept.append((name, *page_figures.encode(figure)))
+                    between()
         except _CANNOT_COMPUTE as exc:
-            log.warning("cannot compute the completed cases' figures of %s: %s", offering, exc)
+            log.warning("cannot compute the stored views' figures of %s: %s", offering, exc)
             continue
         finally:
             del cases
         with wh.transaction() as cur:
-            if (offering, stamp) not in _without_completed(cur):
+            if (offering, stamp) not in _without_views(cur):
                 continue
             _insert_figures(cur, offering, kept)
         stored.append(offering)
     return stored
 
 
-def _without_completed(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(offering, stamp) of the derived offerings `store_completed_figures` is for: with
-    this release's figures of every case stored and a completed case, without the
-    figures of its completed cases."""
+def _without_views(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(offering, stamp) of the derived offerings `store_view_figures` is for: with this
+    release's figures of every case stored and a case, without the figures of any other
+    view."""
     if not has_table(cur, "derived_figures"):
         return []
     found = _read(
@@ -738,15 +736,14 @@ def _without_completed(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         "WHERE s.version = ? AND s.instances <= ? AND r.version = ? "
         "AND EXISTS (SELECT 1 FROM derived_figures f WHERE f.offering = s.offering "
         "AND f.name = ?) AND NOT EXISTS (SELECT 1 FROM derived_figures f "
-        "WHERE f.offering = s.offering AND starts_with(f.name, ?)) AND EXISTS (SELECT 1 "
-        "FROM derived_cases c WHERE c.offering = s.offering AND c.completed) "
+        "WHERE f.offering = s.offering AND contains(f.name, ':')) AND EXISTS (SELECT 1 "
+        "FROM derived_cases c WHERE c.offering = s.offering) "
         "ORDER BY s.offering",
         [
             DERIVATION_VERSION,
             REPORT_AHEAD_MAX_STEPS,
             REPORT_VERSION,
-            page_figures.OF_COMPLETED_VIEW[0],
-            page_figures.COMPLETED,
+            next(iter(page_figures.STORED)),
         ],
     )["offering"].to_list()
     stamps = _stamps(cur)
@@ -932,9 +929,9 @@ def stored_health(wh: Warehouse, offerings: Sequence[str]) -> pl.DataFrame | Non
 
 def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:
     """The figure `name` of `metrics.figures.STORED` over every case of `offering` (with
-    `metrics.figures.COMPLETED` before it: over its completed cases alone,
-    `store_completed_figures`), as stored at the last change, or None when there is none
-    of this release."""
+    the prefix of one of `metrics.figures.STORED_VIEWS` before it: over that view of its
+    cases, `store_view_figures`), as stored at the last change, or None when there is
+    none of this release."""
     rows = _current_figures(wh, "f.figure, f.rest", offering, name)
     return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
 
@@ -960,11 +957,7 @@ def _current_figures(wh: Warehouse, what: str, offering: str, name: str | None =
 def stored_figure_names(wh: Warehouse, offering: str) -> set[str]:
     """The names of the figures `stored_figure` finds for `offering`: none for an offering
     of more than REPORT_MAX_STEPS steps, with a calendar on, or of an older release."""
-    return {
-        name
-        for (name,) in _current_figures(wh, "f.name", offering)
-        if not name.startswith(page_figures.COMPLETED)
-    }
+    return {name for (name,) in _current_figures(wh, "f.name", offering) if ":" not in name}
 
 
 def _unreported(wh: Warehouse) -> list[str]:

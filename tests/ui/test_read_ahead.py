@@ -294,7 +294,7 @@ def test_a_warehouse_asked_for_as_the_step_file_thread_ends_is_written(
     written: list[object] = []
     monkeypatch.setattr(views, "write_step_files", lambda w: written.append(w) or 0)
     monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
-    monkeypatch.setattr(views, "store_completed_figures", lambda w, **_: [])
+    monkeypatch.setattr(views, "store_view_figures", lambda w, **_: [])
     monkeypatch.setattr(views, "current_stamps", lambda w: {})
     ending = threading.Event()
     exits = [0]
@@ -376,7 +376,7 @@ def test_a_panic_in_the_step_file_thread_is_logged_and_the_next_request_is_serve
 
     monkeypatch.setattr(views, "write_step_files", write)
     monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
-    monkeypatch.setattr(views, "store_completed_figures", lambda w, **_: [])
+    monkeypatch.setattr(views, "store_view_figures", lambda w, **_: [])
     monkeypatch.setattr(views, "current_stamps", lambda w: {})
     from types import SimpleNamespace
 

@@ -3,6 +3,7 @@ all; the same whether the steps are held in memory or scanned from the warehouse
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -259,13 +260,14 @@ def test_the_offerings_and_each_ones_now_are_read_once_per_derivation(
         assert d.now_of("Reverse engineering") == reverse
 
 
-def test_completed_cases_only_reads_what_the_step_file_thread_stored(
+def test_the_stored_views_read_what_the_step_file_thread_stored(
     demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Where the steps are scanned, the step-file thread stores each offering's figures of
-    its completed cases alone (warehouse.derived.store_completed_figures): "Completed
-    cases only" then reads them, one offering's or Compare's rows of each, computing
-    nothing, and they are the figures that view computes."""
+    its completed cases alone and of its relative time windows
+    (warehouse.derived.store_view_figures): "Completed cases only" and "Last 90 days"
+    then read them, one offering's or Compare's rows of each, computing nothing, and
+    they are the figures those views compute."""
     import metrics.figures
     from tests.ui.conftest import step_thread_done
     from tests.warehouse.test_derived_tables import assert_same_figure
@@ -277,11 +279,19 @@ def test_completed_cases_only_reads_what_the_step_file_thread_stored(
     monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
     one = CaseFilter(offerings=("Reverse engineering",), completed_only=True)
     both = CaseFilter(offerings=("Custom formulation", "Reverse engineering"), completed_only=True)
+    window = CaseFilter(offerings=("Reverse engineering",), window_days=90)
+    window_done = dataclasses.replace(window, completed_only=True)
     expected = {
         name: metrics.figures.STORED[name](*view(one)) for name in metrics.figures.OF_COMPLETED_VIEW
     }
+    in_window = {
+        name: metrics.figures.STORED[name](*view(window))
+        for name in ("value_stream", "summary", "arrows", "unchanged", "slowest", "map_conformance")
+    }
+    done_in_window = metrics.figures.summary(*view(window_done))
     card = metrics.figures.scorecard(*view(both))
     assert card["completed_in_period"].to_list() == [1082, 543]
+    window_card = metrics.figures.scorecard(*view(dataclasses.replace(both, window_days=90)))
     step_thread_done()
     computed: list[str] = []
     for name in ("_value_stream", "_steps", "_scorecard", "directly_follows", "wait_ecdf"):
@@ -295,7 +305,25 @@ def test_completed_cases_only_reads_what_the_step_file_thread_stored(
     for name, figure in expected.items():
         assert_same_figure(view_figure(one, metrics.figures.STORED[name]), figure)
     assert_frame_equal(view_figure(both, metrics.figures.scorecard), card)
+    # The last 90 days, with open cases and without; the figures of completed cases
+    # alone (the slowest, the Redesign's projection) are those of the window's.
+    for name, figure in in_window.items():
+        assert_same_figure(view_figure(window, metrics.figures.STORED[name]), figure)
+        if name in metrics.figures.OF_COMPLETED_CASES:
+            assert_same_figure(view_figure(window_done, metrics.figures.STORED[name]), figure)
+    assert_frame_equal(view_figure(window_done, metrics.figures.summary), done_in_window)
+    assert_frame_equal(
+        view_figure(dataclasses.replace(both, window_days=90), metrics.figures.scorecard),
+        window_card,
+    )
     assert computed == []
     # Every case of the offering is another stored figure: the map of more cases.
     every = view_figure(CaseFilter(offerings=("Reverse engineering",)), metrics.figures.summary)
     assert every["cases"].item() > expected["summary"]["cases"].item()
+    assert every["cases"].item() > in_window["summary"]["cases"].item()
+    assert in_window["summary"]["cases"].item() > done_in_window["cases"].item() > 0
+    # Another window mode is not stored: it is computed.
+    started = dataclasses.replace(window, window_mode="started")
+    view_figure(started, metrics.figures.summary)
+    view_figure(started, metrics.figures.steps)
+    assert computed == ["_steps"]

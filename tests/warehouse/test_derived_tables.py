@@ -25,7 +25,7 @@ from polars.testing import assert_frame_equal
 
 from metrics import figures
 from metrics.derived import Derived, derive_all
-from metrics.filters import CaseFilter, apply_filters
+from metrics.filters import CaseFilter, apply_filters, filter_cases
 from metrics.health import default_health
 from metrics.report import report
 from metrics.vsm import ValueStream
@@ -41,8 +41,8 @@ from warehouse.derived import (
     load_derivation,
     load_stored,
     stale_offerings,
-    store_completed_figures,
     store_reports_from_step_files,
+    store_view_figures,
     stored_figure,
     stored_health,
     stored_report,
@@ -139,15 +139,15 @@ def assert_stored_is_fresh(wh: Warehouse, big_reported: bool = False) -> None:
         cases = again.cases.filter(pl.col("offering") == offering)
         for name, compute in figures.STORED.items():
             assert_same_figure(stored_figure(wh, offering, name), compute(steps, cases))
-        # Those of its completed cases alone, where the step-file thread stored them:
-        # those the pages compute of the view "Completed cases only" selects.
-        own, done = apply_filters(
-            steps, cases.lazy(), CaseFilter(offerings=(offering,), completed_only=True)
-        )
-        for name in figures.OF_COMPLETED_VIEW:
-            kept = stored_figure(wh, offering, figures.COMPLETED + name)
-            if kept is not None:
-                assert_same_figure(kept, figures.STORED[name](own, done.collect()))
+        # Those of its completed cases alone and of each relative time window, where the
+        # step-file thread stored them: those the pages compute of the view selected.
+        for prefix, view in figures.STORED_VIEWS.items():
+            spec = dataclasses.replace(view, offerings=(offering,))
+            own, chosen = apply_filters(steps, cases.lazy(), spec)
+            for name in figures.view_figure_names(prefix):
+                kept = stored_figure(wh, offering, prefix + name)
+                if kept is not None:
+                    assert_same_figure(kept, figures.STORED[name](own, chosen.collect()))
         if offering in on:
             assert found is None
         else:
@@ -358,20 +358,32 @@ def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(
     assert derived_module._unreported(wh) == []
 
 
-def test_the_figures_of_the_completed_cases_are_stored_from_the_step_files(
+def _view_figures_of(wh: Warehouse, offering: str) -> int:
+    """How many figures `store_view_figures` computes for `offering` as derived now: those
+    of each stored view with a case."""
+    cases = load_derivation(wh).cases.filter(pl.col("offering") == offering).lazy()
+    return sum(
+        len(figures.view_figure_names(prefix))
+        for prefix, view in figures.STORED_VIEWS.items()
+        if filter_cases(cases, view).collect().height
+    )
+
+
+def test_the_figures_of_the_stored_views_are_stored_from_the_step_files(
     wh: Warehouse,
 ) -> None:
     """The figures of each offering's completed cases alone (the "Completed cases only"
-    view) are stored from its step file, equal to those the pages compute of that view;
-    only for the derivation the file was written of, and forgotten when an import
-    derives the offering again."""
+    view) and of its relative time windows are stored from its step file, equal to those
+    the pages compute of that view; only for the derivation the file was written of,
+    and forgotten when an import derives the offering again."""
     ingest(wh, event_file(list(range(0, len(POOL), 2))), "orders.csv")
     offerings = ["Custom formulation", "Private label"]
     assert sorted(wh.offerings()) == offerings
     # Those that stop at Formulate are open.
     set_activity(wh, "Private label", "Formulate", ends_case=False)
-    assert store_completed_figures(wh) == []  # no step file yet
+    assert store_view_figures(wh) == []  # no step file yet
     assert write_step_files(wh) == 2
+    computed = sum(_view_figures_of(wh, o) for o in offerings)
 
     # An import derives Custom formulation again while its figures are computed: they
     # are of a derivation that is gone, so they are not stored.
@@ -382,16 +394,19 @@ def test_the_figures_of_the_completed_cases_are_stored_from_the_step_files(
         if len(calls) == 3:
             ingest(wh, event_file(list(range(1, len(POOL) // 2, 2))), "more.csv")
 
-    assert store_completed_figures(wh, between=between) == ["Private label"]
+    assert store_view_figures(wh, between=between) == ["Private label"]
     # Before each offering and after each figure.
-    assert len(calls) == 2 * (1 + len(figures.OF_COMPLETED_VIEW))
+    assert len(calls) == 2 + computed
+    # Every case lies in every window here: each view of both offerings has its figures.
+    assert computed == 2 * sum(len(figures.view_figure_names(p)) for p in figures.STORED_VIEWS)
     name = figures.COMPLETED + "value_stream"
     assert stored_figure(wh, "Custom formulation", name) is None
     assert isinstance(stored_figure(wh, "Private label", name), ValueStream)
-    assert store_completed_figures(wh) == []  # its new step file is not written yet
+    assert isinstance(stored_figure(wh, "Private label", "90d:unchanged"), Projection)
+    assert store_view_figures(wh) == []  # its new step file is not written yet
     assert write_step_files(wh) == 1
-    assert store_completed_figures(wh) == ["Custom formulation"]
-    assert store_completed_figures(wh) == []  # once per derivation
+    assert store_view_figures(wh) == ["Custom formulation"]
+    assert store_view_figures(wh) == []  # once per derivation
     assert {n for n in derived_module.stored_figure_names(wh, "Private label")} == set(
         figures.STORED
     )  # the figures of every case, as before
@@ -404,7 +419,7 @@ def test_the_figures_of_the_completed_cases_are_stored_from_the_step_files(
     ingest(wh, event_file(list(range(len(POOL)))), "all.csv")  # both derived again
     assert [stored_figure(wh, o, name) for o in offerings] == [None, None]
     assert write_step_files(wh) == 2
-    assert store_completed_figures(wh) == offerings
+    assert store_view_figures(wh) == offerings
     assert_stored_is_fresh(wh)
 
 

@@ -21,6 +21,7 @@ import polars as pl
 
 from metrics.conformance import FutureState, case_conformance
 from metrics.filters import CaseFilter, filter_cases, instances_of_cases
+from metrics.health import DEFAULT_DAYS, health
 from metrics.periods import period_bounds
 from metrics.process_map import activity_ranking, directly_follows, most_frequent
 from metrics.scorecard import scorecard as _scorecard
@@ -247,6 +248,48 @@ def view_figures(
     names = view_figure_names(prefix)
     for name, figure in every_figure(own, chosen, read_once=held, only=names):
         yield prefix + name, figure
+
+
+HEALTH = "health"
+"""A stored name's end: Stream health's rows of one offering over its last N days
+(`window_health`), stored under the prefix of that window's view."""
+
+WINDOW_SCORECARD = "window_scorecard"
+"""A stored name's end: the Compare page's scorecard of one offering's view with a time
+window (`window_scorecard`), stored under that view's prefix."""
+
+
+def window_health(instances: pl.LazyFrame, cases: pl.DataFrame, days: int) -> pl.DataFrame:
+    """Stream health's rows (metrics.health) of `cases` (every case of the offerings in
+    view, the period before the window included) over each offering's last `days` days."""
+    bounds = period_bounds(cases.lazy(), days=days)
+    return health(instances.lazy(), cases.lazy(), bounds=bounds).collect()
+
+
+def window_scorecard(instances: pl.LazyFrame, cases: pl.DataFrame, days: int) -> pl.DataFrame:
+    """The Compare page's scorecard (metrics.scorecard) of a view with the time window of
+    each offering's last `days` days: its rates and weeks over that window."""
+    bounds = period_bounds(cases.lazy(), days=days)
+    return _scorecard(instances.lazy(), cases.lazy(), bounds=bounds).collect()
+
+
+def window_figures(
+    instances: pl.LazyFrame, cases: pl.DataFrame
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """(name, figure) of the figures of one offering (`instances` and `cases`: its every
+    step and case) that its stored time windows need beyond `view_figures`: Stream
+    health's row of each window (that of DEFAULT_DAYS is stored with every derivation),
+    and the Compare page's scorecard of each window's view."""
+    for prefix, view in STORED_VIEWS.items():
+        days = view.window_days
+        if days is None:
+            continue
+        if days != DEFAULT_DAYS and not view.completed_only:
+            yield prefix + HEALTH, window_health(instances, cases, days)
+        chosen = filter_cases(cases.lazy(), view).collect()
+        if chosen.height:
+            own = instances_of_cases(instances, chosen)
+            yield prefix + WINDOW_SCORECARD, window_scorecard(own, chosen, days)
 
 
 def figure_name(name: str) -> str:

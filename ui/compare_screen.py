@@ -31,7 +31,7 @@ from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
 from ui.tables import table_height, wrapping_row_height
-from ui.views import each_offering, view_figure
+from ui.views import each_offering, stored_rows, view_figure
 from ui.widgets import chart_downloads, csv_download, draw_chart, table
 
 
@@ -51,12 +51,22 @@ def score(
     filters: ViewFilters, instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame
 ) -> pl.DataFrame:
     """The scorecard of the view; over all time it is computed once per view (its
-    default view, every case, is stored with each offering: ui.views.view_figure)."""
-    card = (
-        _windowed(instances, cases, bounds)
-        if filters.has_window
-        else view_figure(filters.spec(), figures.scorecard)
-    )
+    default view, every case, is stored with each offering: ui.views.view_figure), and
+    over one of the sidebar's relative windows it is read as the step-file thread stored
+    it, where it has."""
+    card = None
+    if filters.has_window and filters.days is not None and cases.height:
+        prefix = figures.view_prefix(filters.spec())
+        if prefix is not None:
+            card = stored_rows(filters.offerings, prefix + figures.WINDOW_SCORECARD)
+            if card is not None:
+                card = card.filter(pl.col("offering").is_in(cases["offering"].unique().implode()))
+    if card is None:
+        card = (
+            _windowed(instances, cases, bounds, filters.days)
+            if filters.has_window
+            else view_figure(filters.spec(), figures.scorecard)
+        )
     if card.height == 1:
         st.info(
             "Only one offering is in view. Add offerings in the sidebar to compare them.",
@@ -65,12 +75,22 @@ def score(
     return card
 
 
-def _windowed(instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+def _windowed(
+    instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame, days: int | None
+) -> pl.DataFrame:
     """The scorecard of a view with a time window, one offering at a time: each row rests
     on its own offering's cases alone, and only that offering's steps are read while it is
-    computed (as ui.views does for the view without one)."""
+    computed (as ui.views does for the view without one). A window of the last `days`
+    days is that of metrics.figures.window_scorecard, which the step-file thread stores."""
     if cases.height == 0:
         return scorecard(instances, cases.lazy()).collect()
+    if days is not None:
+        return each_offering(
+            cases,
+            lambda offering, own: figures.window_scorecard(
+                instances.filter(pl.col("offering") == offering), own, days
+            ),
+        )
     return each_offering(
         cases,
         lambda offering, own: scorecard(

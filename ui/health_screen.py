@@ -16,6 +16,7 @@ import polars as pl
 import streamlit as st
 
 from charts.health import lead_time_trend_chart
+from metrics import figures
 from metrics.health import DEFAULT_DAYS, health, lead_time_trend
 from metrics.periods import overlapping_groups, period_bounds, quiet_offerings
 from metrics.selection import Selection
@@ -26,7 +27,7 @@ from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
 from ui.resources import on_request, warehouse
 from ui.tables import table_height, wrapping_row_height
-from ui.views import default_health_rows
+from ui.views import default_health_rows, stored_rows
 from ui.widgets import chart_downloads, draw_chart, table
 from warehouse.experiments import experiments
 
@@ -54,10 +55,16 @@ def health_frame(
 ) -> pl.DataFrame:
     """The tiles' figures; says so and stops the page when the period holds no case.
     Over each offering's default period they are those stored at the last change, which
-    need no step read."""
+    need no step read; over another of the sidebar's windows, those the step-file
+    thread stored, where it has."""
     rows = None
-    if not (filters.start and filters.end) and (filters.days or DEFAULT_DAYS) == DEFAULT_DAYS:
-        rows = default_health_rows(cases["offering"].unique().to_list())
+    offerings = cases["offering"].unique().to_list()
+    days = filters.days or DEFAULT_DAYS
+    if not (filters.start and filters.end) and days == DEFAULT_DAYS:
+        rows = default_health_rows(offerings)
+    elif not (filters.start and filters.end) and days in figures.WINDOW_DAYS:
+        # The step-file thread stores each offering's rows of the sidebar's windows.
+        rows = stored_rows(offerings, f"{days}d:{figures.HEALTH}")
     if rows is None:
         with on_request():
             rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()

@@ -296,6 +296,18 @@ def default_health_rows(offerings: Sequence[str]) -> pl.DataFrame | None:
     return _stored_health(str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported.n)
 
 
+def stored_rows(offerings: Sequence[str], name: str) -> pl.DataFrame | None:
+    """The stored frame `name` (a view's prefix and `metrics.figures.HEALTH` or
+    `WINDOW_SCORECARD`, one row per offering) of each of `offerings`, together in
+    their order; None where one has none (not stored yet, or its steps are held in
+    memory: the page computes it). A few small reads, each page run."""
+    wh = warehouse()
+    kept = [stored_figure(wh, offering, name) for offering in sorted(set(offerings))]
+    if not kept or any(k is None for k in kept):
+        return None
+    return pl.concat(kept)
+
+
 @st.cache_resource(show_spinner="Reading the attributes...", max_entries=1)
 def _events(path: str, version: str) -> pl.DataFrame:
     """What the attribute filters read of the events: (offering, case_id, resource,

@@ -271,7 +271,8 @@ def test_the_stored_views_read_what_the_step_file_thread_stored(
     import metrics.figures
     from tests.ui.conftest import step_thread_done
     from tests.warehouse.test_derived_tables import assert_same_figure
-    from ui.views import view_figure
+    from ui.compare_screen import _windowed
+    from ui.views import stored_rows, view_figure
 
     db = tmp_path / "views.duckdb"
     shutil.copy(demo_db, db)
@@ -292,6 +293,12 @@ def test_the_stored_views_read_what_the_step_file_thread_stored(
     card = metrics.figures.scorecard(*view(both))
     assert card["completed_in_period"].to_list() == [1082, 543]
     window_card = metrics.figures.scorecard(*view(dataclasses.replace(both, window_days=90)))
+    # Stream health's rows over the last 90 days (of every case, the period before it
+    # included) and Compare's scorecard of that window.
+    health_90 = metrics.figures.window_health(*view(CaseFilter(offerings=both.offerings)), 90)
+    in_90 = dataclasses.replace(both, completed_only=False, window_days=90)
+    card_90 = _windowed(*view(in_90), pl.DataFrame(), 90)
+    assert card_90["offering"].to_list() == list(both.offerings)
     step_thread_done()
     computed: list[str] = []
     for name in ("_value_stream", "_steps", "_scorecard", "directly_follows", "wait_ecdf"):
@@ -316,6 +323,9 @@ def test_the_stored_views_read_what_the_step_file_thread_stored(
         view_figure(dataclasses.replace(both, window_days=90), metrics.figures.scorecard),
         window_card,
     )
+    assert_frame_equal(stored_rows(both.offerings, "90d:health"), health_90)
+    assert_frame_equal(stored_rows(both.offerings, "90d:window_scorecard"), card_90)
+    assert stored_rows(both.offerings, "30d:health") is None  # stored with the derivation
     assert computed == []
     # Every case of the offering is another stored figure: the map of more cases.
     every = view_figure(CaseFilter(offerings=("Reverse engineering",)), metrics.figures.summary)

@@ -26,7 +26,7 @@ from polars.testing import assert_frame_equal
 from metrics import figures
 from metrics.derived import Derived, derive_all
 from metrics.filters import CaseFilter, apply_filters, filter_cases
-from metrics.health import default_health
+from metrics.health import DEFAULT_DAYS, default_health
 from metrics.report import report
 from metrics.vsm import ValueStream
 from metrics.whatif import Projection
@@ -148,6 +148,13 @@ def assert_stored_is_fresh(wh: Warehouse, big_reported: bool = False) -> None:
                 kept = stored_figure(wh, offering, prefix + name)
                 if kept is not None:
                     assert_same_figure(kept, figures.STORED[name](own, chosen.collect()))
+            days = view.window_days
+            card = stored_figure(wh, offering, prefix + figures.WINDOW_SCORECARD)
+            if days is not None and card is not None:
+                assert_frame_equal(card, figures.window_scorecard(own, chosen.collect(), days))
+            rows = stored_figure(wh, offering, prefix + figures.HEALTH)
+            if days is not None and rows is not None:
+                assert_frame_equal(rows, figures.window_health(steps, cases, days))
         if offering in on:
             assert found is None
         else:
@@ -360,13 +367,14 @@ def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(
 
 def _view_figures_of(wh: Warehouse, offering: str) -> int:
     """How many figures `store_view_figures` computes for `offering` as derived now: those
-    of each stored view with a case."""
+    of each stored view with a case, and of each window, its Stream health rows (but
+    those of the default 30 days, stored with the derivation) and Compare's scorecard of
+    each window's view with a case."""
     cases = load_derivation(wh).cases.filter(pl.col("offering") == offering).lazy()
-    return sum(
-        len(figures.view_figure_names(prefix))
-        for prefix, view in figures.STORED_VIEWS.items()
-        if filter_cases(cases, view).collect().height
-    )
+    viewed = [p for p, v in figures.STORED_VIEWS.items() if filter_cases(cases, v).collect().height]
+    windows = [p for p in viewed if figures.STORED_VIEWS[p].window_days is not None]
+    health = [d for d in figures.WINDOW_DAYS if d != DEFAULT_DAYS]
+    return sum(len(figures.view_figure_names(p)) for p in viewed) + len(windows) + len(health)
 
 
 def test_the_figures_of_the_stored_views_are_stored_from_the_step_files(
@@ -398,11 +406,15 @@ def test_the_figures_of_the_stored_views_are_stored_from_the_step_files(
     # Before each offering and after each figure.
     assert len(calls) == 2 + computed
     # Every case lies in every window here: each view of both offerings has its figures.
-    assert computed == 2 * sum(len(figures.view_figure_names(p)) for p in figures.STORED_VIEWS)
+    every_view = sum(len(figures.view_figure_names(p)) for p in figures.STORED_VIEWS)
+    assert computed == 2 * (every_view + 2 * len(figures.WINDOW_DAYS) + 3)
     name = figures.COMPLETED + "value_stream"
     assert stored_figure(wh, "Custom formulation", name) is None
     assert isinstance(stored_figure(wh, "Private label", name), ValueStream)
     assert isinstance(stored_figure(wh, "Private label", "90d:unchanged"), Projection)
+    assert stored_figure(wh, "Private label", "365d:health")["offering"].to_list() == [
+        "Private label"
+    ]
     assert store_view_figures(wh) == []  # its new step file is not written yet
     assert write_step_files(wh) == 1
     assert store_view_figures(wh) == ["Custom formulation"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from metrics.cases import case_table
@@ -83,7 +84,9 @@ def test_a_windowed_scorecard_computed_offering_by_offering_is_the_whole_views(
     demo_db: Path,
 ) -> None:
     """With a time window the scorecard is computed one offering at a time (each with its
-    own steps only): the same rows as computed at once."""
+    own steps only): the same rows as computed at once, given the window's bounds (custom
+    dates) or its days (the last 90 days: metrics.figures.window_scorecard, which the
+    step-file thread stores)."""
     from polars.testing import assert_frame_equal
 
     from metrics.periods import period_bounds
@@ -95,7 +98,8 @@ def test_a_windowed_scorecard_computed_offering_by_offering_is_the_whole_views(
         d = load_derivation(wh)
     bounds = period_bounds(d.cases.lazy(), days=90).collect()
     whole = scorecard(d.instances.lazy(), d.cases.lazy(), bounds=bounds.lazy()).collect()
-    card = _windowed(d.instances.lazy(), d.cases, bounds)
+    card = _windowed(d.instances.lazy(), d.cases, bounds, None)
     assert_frame_equal(card, whole)
+    assert_frame_equal(_windowed(d.instances.lazy(), d.cases, pl.DataFrame(), 90), whole)
     assert card["offering"].to_list() == OFFERINGS
     assert card["completed_in_period"].min() > 50

@@ -1,5 +1,13 @@
 """Value stream dashboard: the router. Page config, navigation and the shared sidebar only."""
 
+# ruff: noqa: E402 (the allocator's setting comes before any import that may load polars)
+
+from ui.serve import return_freed_memory
+
+# As `python -m ui.serve` does first: under `streamlit run app.py` polars is not loaded
+# before this line, and its allocator reads the setting when it starts.
+return_freed_memory()
+
 import streamlit as st
 
 from ui.resources import spare_the_collector, warm_up

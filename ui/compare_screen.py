@@ -58,9 +58,9 @@ def score(
     if filters.has_window and filters.days is not None and cases.height:
         prefix = figures.view_prefix(filters.spec())
         if prefix is not None:
-            card = stored_rows(filters.offerings, prefix + figures.WINDOW_SCORECARD)
-            if card is not None:
-                card = card.filter(pl.col("offering").is_in(cases["offering"].unique().implode()))
+            # The offerings with a case in view: one without has no row (nor a stored one).
+            in_view = cases["offering"].unique().to_list()
+            card = stored_rows(in_view, prefix + figures.WINDOW_SCORECARD)
     if card is None:
         card = (
             _windowed(instances, cases, bounds, filters.days)

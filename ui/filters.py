@@ -59,7 +59,9 @@ class ViewFilters:
             if self.end
             else None,
             window_days=self.days,
-            window_mode=self.mode,
+            # Without a window the mode selects nothing: the view is every case's (whose
+            # figures are stored), whichever mode the sidebar last showed.
+            window_mode=self.mode if self.has_window else "intersecting",
             completed_only=self.completed_only,
             attributes={self.attribute: self.values} if self.attribute and self.values else {},
             variants=self.variants or None,

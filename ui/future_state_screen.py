@@ -33,7 +33,7 @@ from ui.tables import MAX_PATH_ROWS
 from ui.views import view_at, view_figure, view_figure_at
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
-from warehouse.derived import stored_figure
+from warehouse.derived import has_stored_figure, stored_figure
 from warehouse.future_states import (
     StoredFutureState,
     delete_future_state,
@@ -422,7 +422,11 @@ def conformance_view(
     # stored map (that of every case or of a stored time window).
     alike = figures.completed_alike(spec, figures.CONFORMANCE)
     prefix = figures.view_prefix(alike) if len(alike.offerings or ()) == 1 else None
-    stored = prefix is not None and "map_conformance" in figures.view_figure_names(prefix)
+    # Every case's is stored with each derivation; a window's once the step-file thread
+    # has stored it (else the draft is checked, without drawing the view's map again).
+    stored = prefix == "" or (
+        prefix is not None and has_stored_figure(wh, offering, f"{prefix}map_conformance")
+    )
     if alike != spec:
         # That view's map as stored (never drawn here): without it the draft is checked.
         every = stored_figure(wh, offering, f"{prefix}value_stream") if stored else None

@@ -939,6 +939,11 @@ def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:
     return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
 
 
+def has_stored_figure(wh: Warehouse, offering: str, name: str) -> bool:
+    """Whether `stored_figure(wh, offering, name)` finds a figure, without reading it."""
+    return bool(_current_figures(wh, "f.name", offering, name))
+
+
 def _current_figures(wh: Warehouse, what: str, offering: str, name: str | None = None) -> list:
     """`what` of the stored figures of `offering` (only the one called `name`, if given)
     of this release's derivation and report."""

@@ -94,3 +94,25 @@ def test_a_page_choice_the_page_does_not_know_is_named(
     assert _notices(at.info) == [
         "This link's p_log=perhaps is not something this page knows; showing False."
     ]
+
+
+def test_a_window_mode_left_from_an_earlier_window_selects_nothing_without_one() -> None:
+    """With "All time" the sidebar keeps the mode it last showed (disabled): the view is
+    every case's all the same, the one whose figures are stored (metrics.figures
+    .view_prefix ""), whatever that mode."""
+    from metrics import figures
+    from metrics.filters import CaseFilter
+    from ui.filters import ViewFilters
+
+    every = ViewFilters(("A",), None, None, "started", True)
+    assert every.spec() == CaseFilter(offerings=("A",), completed_only=True)
+    assert figures.view_prefix(every.spec()) == figures.COMPLETED
+    assert figures.view_prefix(ViewFilters(("A",), None, None, "completed", False).spec()) == ""
+    # With a window the mode is the one chosen: "started in" is not a stored view.
+    window = ViewFilters(("A",), None, None, "started", False, days=90)
+    assert window.spec().window_mode == "started"
+    assert figures.view_prefix(window.spec()) is None
+    assert (
+        figures.view_prefix(ViewFilters(("A",), None, None, "intersecting", False, 90).spec())
+        == "90d:"
+    )

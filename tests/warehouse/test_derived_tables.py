@@ -411,6 +411,8 @@ def test_the_figures_of_the_stored_views_are_stored_from_the_step_files(
     name = figures.COMPLETED + "value_stream"
     assert stored_figure(wh, "Custom formulation", name) is None
     assert isinstance(stored_figure(wh, "Private label", name), ValueStream)
+    assert not derived_module.has_stored_figure(wh, "Custom formulation", "90d:map_conformance")
+    assert derived_module.has_stored_figure(wh, "Private label", "90d:map_conformance")
     assert isinstance(stored_figure(wh, "Private label", "90d:unchanged"), Projection)
     assert stored_figure(wh, "Private label", "365d:health")["offering"].to_list() == [
         "Private label"

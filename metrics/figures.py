@@ -5,8 +5,9 @@ Their view of every case of one offering (the pages' default) is stored with the
 offering's derivation at each change (warehouse.derived), so the first visit after a
 restart reads a few hundred rows instead of scanning millions of steps; so are, for a
 warehouse whose steps are scanned, the views of `STORED_VIEWS` (the "Completed cases
-only" toggle and the sidebar's relative time windows); any other view computes them. `encode` and `decode` turn a figure into what the warehouse stores (its
-frames as Parquet, and JSON of the rest) and back.
+only" toggle and the sidebar's relative time windows); any other view computes them.
+`encode` and `decode` turn a figure into what the warehouse stores (its frames as
+Parquet, and JSON of the rest) and back.
 """
 
 from __future__ import annotations
@@ -202,9 +203,15 @@ WINDOW_DAYS = (30, 90, 180, 365)
 days up to each offering's own latest event, the cases in progress at some point of
 them (metrics.filters)."""
 
+
+def window_prefix(days: int) -> str:
+    """The prefix of the stored figures of the view of the last `days` days."""
+    return f"{days}d:"
+
+
 STORED_VIEWS: dict[str, CaseFilter] = {
     COMPLETED: CaseFilter(completed_only=True),
-    **{f"{days}d:": CaseFilter(window_days=days) for days in WINDOW_DAYS},
+    **{window_prefix(days): CaseFilter(window_days=days) for days in WINDOW_DAYS},
     **{
         f"{days}d,{COMPLETED}": CaseFilter(window_days=days, completed_only=True)
         for days in WINDOW_DAYS
@@ -234,22 +241,6 @@ def view_figure_names(prefix: str) -> tuple[str, ...]:
     return tuple(STORED)
 
 
-def view_figures(
-    prefix: str, instances: pl.LazyFrame, cases: pl.DataFrame
-) -> Iterator[tuple[str, Any]]:
-    """(prefix + name, figure) of each of `view_figure_names(prefix)` of that view of one
-    offering (`instances` and `cases`: its every step and case), selected as the pages
-    select it (metrics.filters); nothing where the view has no case (the pages say so
-    and draw nothing), as `every_figure` makes them."""
-    chosen = filter_cases(cases.lazy(), STORED_VIEWS[prefix]).collect()
-    if chosen.height == 0:
-        return
-    own = instances if chosen.height == cases.height else instances_of_cases(instances, chosen)
-    names = view_figure_names(prefix)
-    for name, figure in every_figure(own, chosen, read_once=held, only=names):
-        yield prefix + name, figure
-
-
 HEALTH = "health"
 """A stored name's end: Stream health's rows of one offering over its last N days
 (`window_health`), stored under the prefix of that window's view."""
@@ -273,23 +264,29 @@ def window_scorecard(instances: pl.LazyFrame, cases: pl.DataFrame, days: int) ->
     return _scorecard(instances.lazy(), cases.lazy(), bounds=bounds).collect()
 
 
-def window_figures(
-    instances: pl.LazyFrame, cases: pl.DataFrame
-) -> Iterator[tuple[str, pl.DataFrame]]:
-    """(name, figure) of the figures of one offering (`instances` and `cases`: its every
-    step and case) that its stored time windows need beyond `view_figures`: Stream
-    health's row of each window (that of DEFAULT_DAYS is stored with every derivation),
-    and the Compare page's scorecard of each window's view."""
-    for prefix, view in STORED_VIEWS.items():
-        days = view.window_days
-        if days is None:
-            continue
-        if days != DEFAULT_DAYS and not view.completed_only:
-            yield prefix + HEALTH, window_health(instances, cases, days)
-        chosen = filter_cases(cases.lazy(), view).collect()
-        if chosen.height:
-            own = instances_of_cases(instances, chosen)
-            yield prefix + WINDOW_SCORECARD, window_scorecard(own, chosen, days)
+def view_figures(
+    prefix: str, instances: pl.LazyFrame, cases: pl.DataFrame
+) -> Iterator[tuple[str, Any]]:
+    """(prefix + name, figure) of each of `view_figure_names(prefix)` of that view of one
+    offering (`instances` and `cases`: its every step and case), selected as the pages
+    select it (metrics.filters), as `every_figure` makes them; nothing where the view has
+    no case (the pages say so and draw nothing). A window's view also has Compare's
+    scorecard (`window_scorecard`) and, without "completed cases only", Stream health's
+    rows (`window_health`, of every case; those of DEFAULT_DAYS are stored with every
+    derivation)."""
+    view = STORED_VIEWS[prefix]
+    days = view.window_days
+    if days is not None and days != DEFAULT_DAYS and not view.completed_only:
+        yield prefix + HEALTH, window_health(instances, cases, days)
+    chosen = filter_cases(cases.lazy(), view).collect()
+    if chosen.height == 0:
+        return
+    own = instances if chosen.height == cases.height else instances_of_cases(instances, chosen)
+    names = view_figure_names(prefix)
+    for name, figure in every_figure(own, chosen, read_once=held, only=names):
+        yield prefix + name, figure
+    if days is not None:
+        yield prefix + WINDOW_SCORECARD, window_scorecard(own, chosen, days)
 
 
 def figure_name(name: str) -> str:

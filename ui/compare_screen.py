@@ -55,7 +55,7 @@ def score(
     over one of the sidebar's relative windows it is read as the step-file thread stored
     it, where it has."""
     card = None
-    if filters.has_window and filters.days is not None and cases.height:
+    if filters.days is not None and cases.height:
         prefix = figures.view_prefix(filters.spec())
         if prefix is not None:
             # The offerings with a case in view: one without has no row (nor a stored one).
@@ -63,7 +63,7 @@ def score(
             card = stored_rows(in_view, prefix + figures.WINDOW_SCORECARD)
     if card is None:
         card = (
-            _windowed(instances, cases, bounds, filters.days)
+            _windowed(instances, cases, bounds)
             if filters.has_window
             else view_figure(filters.spec(), figures.scorecard)
         )
@@ -75,22 +75,13 @@ def score(
     return card
 
 
-def _windowed(
-    instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame, days: int | None
-) -> pl.DataFrame:
+def _windowed(instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     """The scorecard of a view with a time window, one offering at a time: each row rests
     on its own offering's cases alone, and only that offering's steps are read while it is
-    computed (as ui.views does for the view without one). A window of the last `days`
-    days is that of metrics.figures.window_scorecard, which the step-file thread stores."""
+    computed (as ui.views does for the view without one). Over the last N days it is
+    metrics.figures.window_scorecard's, which the step-file thread stores."""
     if cases.height == 0:
         return scorecard(instances, cases.lazy()).collect()
-    if days is not None:
-        return each_offering(
-            cases,
-            lambda offering, own: figures.window_scorecard(
-                instances.filter(pl.col("offering") == offering), own, days
-            ),
-        )
     return each_offering(
         cases,
         lambda offering, own: scorecard(

@@ -60,11 +60,12 @@ def health_frame(
     rows = None
     offerings = cases["offering"].unique().to_list()
     days = filters.days or DEFAULT_DAYS
-    if not (filters.start and filters.end) and days == DEFAULT_DAYS:
-        rows = default_health_rows(offerings)
-    elif not (filters.start and filters.end) and days in figures.WINDOW_DAYS:
-        # The step-file thread stores each offering's rows of the sidebar's windows.
-        rows = stored_rows(offerings, f"{days}d:{figures.HEALTH}")
+    if not (filters.start and filters.end):
+        if days == DEFAULT_DAYS:
+            rows = default_health_rows(offerings)
+        elif days in figures.WINDOW_DAYS:
+            # The step-file thread stores each offering's rows of the sidebar's windows.
+            rows = stored_rows(offerings, figures.window_prefix(days) + figures.HEALTH)
     if rows is None:
         with on_request():
             rows = health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()

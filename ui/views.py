@@ -301,11 +301,15 @@ def stored_rows(offerings: Sequence[str], name: str) -> pl.DataFrame | None:
     `WINDOW_SCORECARD`, one row per offering) of each of `offerings`, together in
     their order; None where one has none (not stored yet, or its steps are held in
     memory: the page computes it). A few small reads, each page run."""
-    wh = warehouse()
+    kept = _of_each(warehouse(), offerings, name)
+    return pl.concat(kept) if kept else None
+
+
+def _of_each(wh: Warehouse, offerings: Sequence[str], name: str) -> list[Any] | None:
+    """The stored figure `name` of each of `offerings`, in their order; None where one
+    has none."""
     kept = [stored_figure(wh, offering, name) for offering in sorted(set(offerings))]
-    if not kept or any(k is None for k in kept):
-        return None
-    return pl.concat(kept)
+    return None if any(k is None for k in kept) else kept
 
 
 @st.cache_resource(show_spinner="Reading the attributes...", max_entries=1)
@@ -377,9 +381,8 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
         and (len(offerings) == 1 or stored in figures.PER_OFFERING)
     ):
         # One offering's figure, or the rows of each offering in view.
-        wh = open_warehouse(path)
-        kept = [stored_figure(wh, o, as_stored + stored) for o in sorted(set(offerings))]
-        if all(k is not None for k in kept):
+        kept = _of_each(open_warehouse(path), offerings, as_stored + stored)
+        if kept is not None:
             return kept[0] if len(kept) == 1 else pl.concat(kept)
     with on_request():
         instances, cases = _view(path, version, spec)

@@ -711,9 +711,6 @@ def store_view_figures(wh: Warehouse, between: Callable[[], None] = lambda: None
                 for name, figure in page_figures.view_figures(prefix, steps, cases):
                     kept.append((name, *page_figures.encode(figure)))
                     between()
-            for name, frame in page_figures.window_figures(steps, cases):
-                kept.append((name, *page_figures.encode(frame)))
-                between()
         except _CANNOT_COMPUTE as exc:
             log.warning("cannot compute the stored views' figures of %s: %s", offering, exc)
             continue

@@ -84,22 +84,30 @@ def test_a_windowed_scorecard_computed_offering_by_offering_is_the_whole_views(
     demo_db: Path,
 ) -> None:
     """With a time window the scorecard is computed one offering at a time (each with its
-    own steps only): the same rows as computed at once, given the window's bounds (custom
-    dates) or its days (the last 90 days: metrics.figures.window_scorecard, which the
-    step-file thread stores)."""
+    own steps only): the same rows as computed at once, and as each offering's
+    metrics.figures.window_scorecard of the last 90 days (which the step-file thread
+    stores)."""
     from polars.testing import assert_frame_equal
 
+    from metrics import figures
     from metrics.periods import period_bounds
     from metrics.scorecard import scorecard
     from ui.compare_screen import _windowed
+    from ui.views import each_offering
     from warehouse.derived import load_derivation
 
     with Warehouse.open(demo_db) as wh:
         d = load_derivation(wh)
     bounds = period_bounds(d.cases.lazy(), days=90).collect()
     whole = scorecard(d.instances.lazy(), d.cases.lazy(), bounds=bounds.lazy()).collect()
-    card = _windowed(d.instances.lazy(), d.cases, bounds, None)
+    card = _windowed(d.instances.lazy(), d.cases, bounds)
     assert_frame_equal(card, whole)
-    assert_frame_equal(_windowed(d.instances.lazy(), d.cases, pl.DataFrame(), 90), whole)
+    stored_kind = each_offering(
+        d.cases,
+        lambda offering, own: figures.window_scorecard(
+            d.instances.lazy().filter(pl.col("offering") == offering), own, 90
+        ),
+    )
+    assert_frame_equal(stored_kind, whole)
     assert card["offering"].to_list() == OFFERINGS
     assert card["completed_in_period"].min() > 50

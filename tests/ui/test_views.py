@@ -269,6 +269,7 @@ def test_the_stored_views_read_what_the_step_file_thread_stored(
     then read them, one offering's or Compare's rows of each, computing nothing, and
     they are the figures those views compute."""
     import metrics.figures
+    from metrics.periods import period_bounds
     from tests.ui.conftest import step_thread_done
     from tests.warehouse.test_derived_tables import assert_same_figure
     from ui.compare_screen import _windowed
@@ -297,7 +298,8 @@ def test_the_stored_views_read_what_the_step_file_thread_stored(
     # included) and Compare's scorecard of that window.
     health_90 = metrics.figures.window_health(*view(CaseFilter(offerings=both.offerings)), 90)
     in_90 = dataclasses.replace(both, completed_only=False, window_days=90)
-    card_90 = _windowed(*view(in_90), pl.DataFrame(), 90)
+    steps_90, cases_90 = view(in_90)
+    card_90 = _windowed(steps_90, cases_90, period_bounds(cases_90.lazy(), days=90).collect())
     assert card_90["offering"].to_list() == list(both.offerings)
     step_thread_done()
     computed: list[str] = []

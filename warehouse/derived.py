@@ -930,8 +930,8 @@ def stored_health(wh: Warehouse, offerings: Sequence[str]) -> pl.DataFrame | Non
 def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:
     """The figure `name` of `metrics.figures.STORED` over every case of `offering` (with
     the prefix of one of `metrics.figures.STORED_VIEWS` before it: over that view of its
-    cases, `store_view_figures`), as stored at the last change, or None when there is
-    none of this release."""
+    cases, or a window's `HEALTH` or `WINDOW_SCORECARD` rows, `store_view_figures`), as
+    stored at the last change, or None when there is none of this release."""
     rows = _current_figures(wh, "f.figure, f.rest", offering, name)
     return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
 

@@ -284,12 +284,23 @@ def _variant(page) -> bool:  # type: ignore[no-untyped-def]
     if not more.count():
         return False
     more.first.click()
-    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(
-        has_text="Variants"
+    box = (
+        page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]")
+        .filter(has_text="Variants")
+        .first
     )
-    _open_list(page, box.first)
-    page.get_by_role("option").first.click()
-    return True
+    # The list opens on "Select all", then the variants (a click on an option waits for
+    # it to stop moving, which it does not while the list is open): the first variant is
+    # chosen by key, until its chip shows in the box.
+    for _ in range(10):
+        _open_list(page, box)
+        page.wait_for_timeout(300)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        if box.get_by_text("→").count():
+            return True
+    raise RuntimeError("no variant could be chosen")
 
 
 FILTERS = {"completed": _toggle, "window": _window, "variant": _variant}
@@ -318,8 +329,19 @@ def _visit(browser, url: str, change: str) -> tuple[float, float, float, float]:
         since = page.evaluate("() => performance.now()")
         started = time.perf_counter()
         if FILTERS[change](page):
-            page.wait_for_function(SETTLED, arg=since, timeout=180_000)
-            again = time.perf_counter() - started
+            try:
+                page.wait_for_function(SETTLED, arg=since, timeout=120_000)
+                again = time.perf_counter() - started
+            except Exception as error:  # playwright's TimeoutError
+                if type(error).__name__ != "TimeoutError":
+                    raise
+                # A re-run quick enough to leave no trace of its running state (the page
+                # has nothing to show for the filter): the time of the server's last
+                # message after the change, where there was one.
+                after = [t for t, _ in received if t >= started]
+                if after:
+                    again = after[-1] - started
+                print(f"  ({url}: no run seen after the filter; its last message counted)")
         return first, again, message, sent
     finally:
         context.close()

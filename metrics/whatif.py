@@ -315,23 +315,30 @@ def replay(instances: pl.LazyFrame, cases: pl.LazyFrame, changes: Sequence[Chang
             )
         )
         affected = pl.concat([affected, hit_cases.cast(pl.UInt32)]).unique()
-    # A block of steps run in parallel starts at its first step's start and lasts as long
-    # as its longest step.
-    # A block's number counts the block starts before it, across the cases (each case
-    # starts a block): sorted, so its groups are runs of rows, in order (a third of the
-    # time, and a quarter of the memory, of grouping by case and block).
-    blocks = (
-        state.lazy()
-        .select("case_index", "_gap", "_own", _blk=pl.col("_block_start").cum_sum().set_sorted())
-        .group_by("_blk", maintain_order=True)
-        .agg(
-            pl.col("case_index").first(),
-            _step=_contribution(pl.col("_gap").first(), pl.col("_own").fill_null(0.0).max()),
+    # No case changed (no change, or none that applies): the projection is today's, and
+    # the replayed steps are not added up again (a third of the replay's memory).
+    if affected.is_empty():
+        blocks = base.rename({"_base": "_projected"})
+    else:
+        # A block of steps run in parallel starts at its first step's start and lasts as
+        # long as its longest step. A block's number counts the block starts before it,
+        # across the cases (each case starts a block): sorted, so its groups are runs of
+        # rows, in order (a third of the time, and a quarter of the memory, of grouping by
+        # case and block).
+        blocks = (
+            state.lazy()
+            .select(
+                "case_index", "_gap", "_own", _blk=pl.col("_block_start").cum_sum().set_sorted()
+            )
+            .group_by("_blk", maintain_order=True)
+            .agg(
+                pl.col("case_index").first(),
+                _step=_contribution(pl.col("_gap").first(), pl.col("_own").fill_null(0.0).max()),
+            )
+            .group_by("case_index")
+            .agg(_projected=pl.col("_step").sum())
+            .collect(engine=STREAMING)
         )
-        .group_by("case_index")
-        .agg(_projected=pl.col("_step").sum())
-        .collect(engine=STREAMING)
-    )
     hit = pl.col("case_index").is_in(affected.implode())
     projection = (
         cases_done.join(base, on="case_index", how="left")
@@ -551,14 +558,20 @@ def maps(
     """
     done = cases.filter(pl.col("completed"))
     if current is None:
-        index = done.select("case_index").collect(engine=ENGINE)["case_index"]
-        current_inst = instances.filter(pl.col("case_index").is_in(index.implode()))
-        today = vsm_steps(current_inst, done).collect(engine=ENGINE)
-        current = ValueStreamMap(today, ladder(today))
+        current = current_map(instances, cases)
     r = replayed if replayed is not None else replay(instances, cases, changes)
     projected = vsm_steps(r.steps.lazy(), done).collect(engine=ENGINE)
     pairs = [(c.first, c.second) for c in changes if isinstance(c, Parallel)]
     return current, ValueStreamMap(projected, ladder(projected, parallel=pairs))
+
+
+def current_map(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStreamMap:
+    """Today's value stream map of the view's completed cases (the `current` of `maps`)."""
+    done = cases.filter(pl.col("completed"))
+    index = done.select("case_index").collect(engine=ENGINE)["case_index"]
+    today = vsm_steps(instances.filter(pl.col("case_index").is_in(index.implode())), done)
+    boxes = today.collect(engine=ENGINE)
+    return ValueStreamMap(boxes, ladder(boxes))
 
 
 @dataclass(frozen=True)
@@ -586,6 +599,9 @@ def projection(
     and the work steps of its completed cases in their usual order. `current`: today's
     map of the view, where it is in hand (`Projection.current` of any projection of the
     same view)."""
+    if current is None:
+        # Drawn before the replay, not beside the replayed steps (less held at once).
+        current = current_map(instances.lazy(), cases.lazy())
     r = replay(instances.lazy(), cases.lazy(), changes)
     current, projected = maps(instances.lazy(), cases.lazy(), changes, replayed=r, current=current)
     figures = whatif(instances.lazy(), cases.lazy(), changes, offering, working_time, replayed=r)

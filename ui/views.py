@@ -198,8 +198,9 @@ def _one_pass(wh: Warehouse) -> None:
         def between() -> None:
             _pages_first(str(wh.path), stamps)
 
-        store_reports_from_step_files(wh, between=between, told=_told_stored)
-        store_view_figures(wh, between=between)
+        # Each offering's in a process of its own: the app never holds what they need.
+        store_reports_from_step_files(wh, between=between, told=_told_stored, apart=True)
+        store_view_figures(wh, between=between, apart=True)
     except _Newer:
         return
     except (Exception, pl.exceptions.PanicException):

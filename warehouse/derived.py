@@ -63,6 +63,7 @@ from metrics.report import STEP_COLUMNS, report
 from metrics.summary import ENGINE
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
+from warehouse.apart import ApartFailed, run_apart
 
 if TYPE_CHECKING:
     from warehouse.db import Warehouse
@@ -597,9 +598,9 @@ def _from_step_files(
     wanted: Callable[[duckdb.DuckDBPyConnection], list[tuple[str, str]]],
     columns: Sequence[str],
     between: Callable[[], None],
-) -> Iterator[tuple[str, str, pl.DataFrame, bool, pl.LazyFrame]]:
-    """(offering, stamp, its cases, whether its clock is elapsed time, a scan of `columns`
-    of its step file) of each (offering, stamp) `wanted` finds whose step file of that
+) -> Iterator[tuple[str, str, pl.DataFrame, bool, Path]]:
+    """(offering, stamp, its cases, whether its clock is elapsed time, its step file) of
+    each (offering, stamp) `wanted` finds whose step file of that
     derivation is written, whose figures fit in memory and which still has that
     derivation and a case; `between` is called before each."""
     folder = step_folder(wh)
@@ -631,15 +632,53 @@ def _from_step_files(
             cur.close()
         if cases is None or cases.height == 0:
             continue
-        steps = pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
-        yield offering, stamp, cases, elapsed, steps
-        del cases, steps  # this offering's frames are freed before the next one's are read
+        yield offering, stamp, cases, elapsed, file
+        del cases  # this offering's cases are freed before the next one's are read
+
+
+def _step_scan(file: Path, columns: Sequence[str]) -> pl.LazyFrame:
+    """`columns` of a step file, in the types of the derivation."""
+    return pl.scan_parquet(file).select(columns).cast({c: INSTANCE_SCHEMA[c] for c in columns})
+
+
+def _file_report_rows(
+    file: Path,
+    columns: Sequence[str],
+    cases: pl.DataFrame,
+    offering: str,
+    elapsed: bool,
+    with_figures: bool,
+    between: Callable[[], None] = lambda: None,
+) -> _ReportRows:
+    """`_report_rows` of an offering's step file (`columns` of it) and cases."""
+    steps = _step_scan(file, columns)
+    return _report_rows(
+        steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
+    )
+
+
+def _view_figure_rows(
+    file: Path,
+    columns: Sequence[str],
+    cases: pl.DataFrame,
+    between: Callable[[], None] = lambda: None,
+) -> list[tuple[str, bytes, str | None]]:
+    """(name, frames, fields) of each figure of the stored views of an offering's step
+    file (`columns` of it) and cases, encoded as stored; `between` after each."""
+    steps = _step_scan(file, columns)
+    kept = []
+    for prefix in page_figures.STORED_VIEWS:
+        for name, figure in page_figures.view_figures(prefix, steps, cases):
+            kept.append((name, *page_figures.encode(figure)))
+            between()
+    return kept
 
 
 def store_reports_from_step_files(
     wh: Warehouse,
     between: Callable[[], None] = lambda: None,
     told: Callable[[str], None] = lambda offering: None,
+    apart: bool = False,
 ) -> list[str]:
     """Store the report, health row and page figures of each derived offering of more
     than REPORT_MAX_STEPS (and at most REPORT_AHEAD_MAX_STEPS) steps that has none of
@@ -655,7 +694,9 @@ def store_reports_from_step_files(
     each offering and between the figures (the app waits there while a page computes);
     `told(offering)` as soon as an offering's are stored. An offering is skipped while
     the system has too little memory to spare for it (`REPORT_BYTES_PER_STEP`): a
-    smaller machine keeps serving its pages rather than run out of memory.
+    smaller machine keeps serving its pages rather than run out of memory. `apart`:
+    each offering's are computed in a process of its own (warehouse.apart), so the
+    caller never holds the memory they need.
     """
     cur = wh._cursor()
     try:
@@ -664,14 +705,16 @@ def store_reports_from_step_files(
         cur.close()
     stored = []
     columns = _report_columns(with_figures)
-    for offering, stamp, cases, elapsed, steps in _from_step_files(
+    for offering, stamp, cases, elapsed, file in _from_step_files(
         wh, _unreported_big, columns, between
     ):
+        given = (file, columns, cases, offering, elapsed, with_figures)
         try:
-            rows = _report_rows(
-                steps, cases, offering, elapsed=elapsed, with_figures=with_figures, between=between
-            )
-        except _CANNOT_COMPUTE as exc:
+            if apart:
+                rows = run_apart(_file_report_rows, *given, between=between)
+            else:
+                rows = _file_report_rows(*given, between=between)
+        except (*_CANNOT_COMPUTE, ApartFailed) as exc:
             # The next offering is still stored; this one's pages compute when asked.
             log.warning("cannot compute the report of %s from its step file: %s", offering, exc)
             continue
@@ -687,7 +730,9 @@ def store_reports_from_step_files(
     return stored
 
 
-def store_view_figures(wh: Warehouse, between: Callable[[], None] = lambda: None) -> list[str]:
+def store_view_figures(
+    wh: Warehouse, between: Callable[[], None] = lambda: None, apart: bool = False
+) -> list[str]:
     """Store the page figures of the views of `metrics.figures.STORED_VIEWS` (the
     "Completed cases only" toggle and the sidebar's relative time windows, with it and
     without) of each offering, computed from its step file (`write_step_files`), for each
@@ -701,17 +746,16 @@ def store_view_figures(wh: Warehouse, between: Callable[[], None] = lambda: None
     and stored in a short transaction only if that derivation is still the offering's
     and its figures of every case still stored; an import, undo or catalog edit of the
     offering forgets them with its other figures, and the pages compute the view when
-    asked until they are stored again."""
+    asked until they are stored again. `apart`: as `store_reports_from_step_files`'s."""
     stored = []
     columns = _report_columns(with_figures=True)
-    for offering, stamp, cases, _, steps in _from_step_files(wh, _without_views, columns, between):
-        kept = []
+    for offering, stamp, cases, _, file in _from_step_files(wh, _without_views, columns, between):
         try:
-            for prefix in page_figures.STORED_VIEWS:
-                for name, figure in page_figures.view_figures(prefix, steps, cases):
-                    kept.append((name, *page_figures.encode(figure)))
-                    between()
-        except _CANNOT_COMPUTE as exc:
+            if apart:
+                kept = run_apart(_view_figure_rows, file, columns, cases, between=between)
+            else:
+                kept = _view_figure_rows(file, columns, cases, between=between)
+        except (*_CANNOT_COMPUTE, ApartFailed) as exc:
             log.warning("cannot compute the stored views' figures of %s: %s", offering, exc)
             continue
         finally:

@@ -1,0 +1,119 @@
+"""warehouse.apart: a function computed in a process of its own, its failures told, and
+the caller's `between` run with that process stopped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from warehouse.apart import ApartFailed, run_apart
+
+
+def test_the_result_comes_from_another_process() -> None:
+    assert run_apart(os.getpid) != os.getpid()
+    assert run_apart(divmod, 17, 5) == (3, 2)
+
+
+def test_a_failure_in_the_process_says_what_it_was() -> None:
+    with pytest.raises(ApartFailed, match=r"builtins:int failed: ValueError: invalid literal"):
+        run_apart(int, "seventeen")
+
+
+def test_a_process_that_dies_says_so_and_the_caller_lives_on() -> None:
+    with pytest.raises(ApartFailed, match=r"without a result \(exit code -6, out of memory or"):
+        run_apart(os.abort)
+
+
+def _children() -> list[int]:
+    tasks = Path("/proc/self/task")
+    return [int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
+
+
+def _state(pid: int) -> str:
+    """The process's state once a stop signal sent has had a moment to arrive (T when
+    stopped): the field after the command, in parentheses, of its stat."""
+    for _ in range(100):
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        if state == "T":
+            break
+        time.sleep(0.01)
+    return state
+
+
+def test_between_runs_with_the_process_stopped_and_can_end_it() -> None:
+    if not Path("/proc/self/task").exists():
+        pytest.skip("no /proc on this system to see the process's state in")
+    states: list[str] = []
+
+    def between() -> None:
+        states.extend(_state(pid) for pid in _children())
+        if len(states) == 5:
+            raise KeyboardInterrupt
+
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        run_apart(time.sleep, 60, between=between)
+    # Called every fifth of a second, with the process stopped each time, and the process
+    # is ended with the call that raised (long before its minute).
+    assert states == ["T"] * 5
+    assert time.perf_counter() - started < 20
+    assert _children() == []
+
+
+def test_the_process_ends_when_the_server_that_started_it_is_killed() -> None:
+    """A server killed mid-work leaves no process working for no one, and no copy of what
+    it was given."""
+    if not Path("/proc/self/task").exists():
+        pytest.skip("no /proc on this system to see the processes in")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from warehouse.apart import run_apart; run_apart(time.sleep, 60)",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        work = _children_of(server.pid, wait_s=30)
+        assert len(work) == 1
+        given = Path(f"/proc/{work[0]}/cmdline").read_bytes().split(b"\0")[3].decode()
+        for _ in range(100):  # read, then dropped
+            if not Path(given).exists():
+                break
+            time.sleep(0.1)
+        assert not Path(given).exists()
+    finally:
+        server.kill()
+        server.wait()
+    for _ in range(100):
+        if _gone(work[0]):
+            break
+        time.sleep(0.1)
+    assert _gone(work[0])
+
+
+def _gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in {"Z", "X"}  # ended, not yet reaped
+
+
+def _children_of(pid: int, wait_s: float) -> list[int]:
+    deadline = time.perf_counter() + wait_s
+    while time.perf_counter() < deadline:
+        found = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
+        if found:
+            return found
+        time.sleep(0.05)
+    return []

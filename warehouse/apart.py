@@ -1,0 +1,136 @@
+"""Work done in a process of its own, so that the memory it needs is never the app's.
+
+The app stores figures ahead of the pages from the step files (warehouse.derived): at
+ten million events that work needs two gigabytes for a moment, at fifty million twelve.
+Done on a thread, the app held all of it, and the allocator kept part of it afterwards.
+`run_apart` runs one such function in a fresh interpreter (`python -m warehouse.apart`)
+at the lowest priority and gives back its result: the app holds only the result (the
+encoded figures), every byte the work used returns to the system when the process ends,
+and a process that runs out of memory ends alone, the app serving on.
+
+While it runs, the caller's `between` is called every fifth of a second with the
+process stopped: a page that computes meanwhile has the processor to itself (the app's
+own wait for its pages, ui.views), and an exception from `between` (a newer derivation
+is asked for) ends the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from importlib import import_module
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+POLL_S = 0.2
+"""How often the caller's `between` is called while the process works."""
+
+
+class ApartFailed(Exception):
+    """The function failed in its process, or the process ended without a result (killed,
+    out of memory): the message says which and why."""
+
+
+def run_apart(
+    function: Callable[..., T], *args: Any, between: Callable[[], None] = lambda: None
+) -> T:
+    """`function(*args)` computed in a process of its own (see the module docstring).
+    `function` is a module-level function; its arguments and result are pickled.
+    Raises ApartFailed where it raised or its process ended without a result."""
+    name = f"{function.__module__}:{function.__qualname__}"
+    with tempfile.TemporaryDirectory(prefix="vsm-apart-") as folder:
+        given, out, errors = (Path(folder) / n for n in ("given", "out", "errors"))
+        with given.open("wb") as file:
+            pickle.dump((name, args), file, protocol=pickle.HIGHEST_PROTOCOL)
+        with errors.open("wb") as err:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "warehouse.apart", str(given), str(out), str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+            try:
+                while child.poll() is None:
+                    _pausing(child, between)
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        child.wait(POLL_S)
+            except BaseException:
+                child.kill()
+                child.wait()
+                raise
+        if not out.exists():
+            said = errors.read_text(errors="replace").strip().splitlines()[-3:]
+            raise ApartFailed(
+                f"{name} ended without a result (exit code {child.returncode}"
+                + (", out of memory or killed" if child.returncode < 0 else "")
+                + (f": {' '.join(said)}" if said else "")
+                + ")"
+            )
+        with out.open("rb") as file:
+            ok, result = pickle.load(file)
+    if not ok:
+        raise ApartFailed(f"{name} failed: {result}")
+    return result
+
+
+def _pausing(child: subprocess.Popen[bytes], between: Callable[[], None]) -> None:
+    """`between()` with `child` stopped (where the system can stop a process)."""
+    stop, cont = getattr(signal, "SIGSTOP", None), getattr(signal, "SIGCONT", None)
+    if stop is None or cont is None:
+        between()
+        return
+    child.send_signal(stop)
+    try:
+        between()
+    finally:
+        child.send_signal(cont)
+
+
+def _ends_with(parent: int) -> None:
+    """Have the system end this process when the thread that started it ends (Linux's
+    parent-death signal): a server stopped mid-work leaves no process working for no
+    one. Where there is no such signal, or the parent is gone already, end now if so."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def main(given: str, out: str, parent: str) -> int:
+    """The process's side: read the function and its arguments (and drop their file),
+    run it at the lowest priority, write (True, result) or (False, what went wrong)."""
+    _ends_with(int(parent))
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, 19)
+    with open(given, "rb") as file:
+        name, args = pickle.load(file)
+    os.unlink(given)  # a server killed meanwhile leaves no copy of the cases behind
+    module, _, qualified = name.partition(":")
+    function: Any = import_module(module)
+    for part in qualified.split("."):
+        function = getattr(function, part)
+    try:
+        result: tuple[bool, Any] = (True, function(*args))
+    except BaseException as exc:  # a panic of polars' engine is no Exception
+        result = (False, f"{type(exc).__name__}: {exc}")
+    part = f"{out}.part"
+    with open(part, "wb") as file:
+        pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(part, out)  # whole or not at all
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))

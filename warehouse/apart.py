@@ -99,7 +99,7 @@ def _ends_with(parent: int) -> None:
     """Have the system end this process when the thread that started it ends (Linux's
     parent-death signal): a server stopped mid-work leaves no process working for no
     one. Where there is no such signal, or the parent is gone already, end now if so."""
-    with contextlib.suppress(AttributeError, OSError):
+    with contextlib.suppress(AttributeError, OSError, TypeError):  # not Linux
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(1)

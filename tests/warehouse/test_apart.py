@@ -4,6 +4,7 @@ the caller's `between` run with that process stopped."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -95,6 +96,7 @@ def test_the_process_ends_when_the_server_that_started_it_is_killed() -> None:
             break
         time.sleep(0.1)
     assert _gone(work[0])
+    shutil.rmtree(Path(given).parent)  # the killed server's folder, left behind
 
 
 def _gone(pid: int) -> bool:

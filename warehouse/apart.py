@@ -54,6 +54,7 @@ def run_apart(
         with errors.open("wb") as err:
             child = subprocess.Popen(
                 [sys.executable, "-m", "warehouse.apart", str(given), str(out), str(os.getpid())],
+                env=_with_this_code(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=err,
@@ -80,6 +81,15 @@ def run_apart(
     if not ok:
         raise ApartFailed(f"{name} failed: {result}")
     return result
+
+
+def _with_this_code() -> dict[str, str]:
+    """The environment, with this code's folder first on the path: the process finds
+    these packages wherever the app was started from (in the caller's folder, so that
+    a relative path means the same to both)."""
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
 def _pausing(child: subprocess.Popen[bytes], between: Callable[[], None]) -> None:

@@ -119,3 +119,13 @@ def _children_of(pid: int, wait_s: float) -> list[int]:
             return found
         time.sleep(0.05)
     return []
+
+
+def test_the_process_finds_the_code_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app started from another folder (`streamlit run /path/to/app.py`) has its work
+    done all the same, relative paths meaning what they mean to the app."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here.txt").write_text("seen")
+    assert run_apart(Path.read_text, Path("here.txt")) == "seen"

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
@@ -76,8 +77,11 @@ def run_apart(
                 + (f": {' '.join(said)}" if said else "")
                 + ")"
             )
-        with out.open("rb") as file:
-            ok, result = pickle.load(file)
+        try:
+            with out.open("rb") as file:
+                ok, result = pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+            raise ApartFailed(f"{name}: its result cannot be read: {exc}") from exc
     if not ok:
         raise ApartFailed(f"{name} failed: {result}")
     return result
@@ -134,7 +138,8 @@ def main(given: str, out: str, parent: str) -> int:
     try:
         result: tuple[bool, Any] = (True, function(*args))
     except BaseException as exc:  # a panic of polars' engine is no Exception
-        result = (False, f"{type(exc).__name__}: {exc}")
+        # What went wrong, then where (the app logs both).
+        result = (False, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     part = f"{out}.part"
     with open(part, "wb") as file:
         pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)

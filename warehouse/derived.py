@@ -719,7 +719,7 @@ def store_reports_from_step_files(
             log.warning("cannot compute the report of %s from its step file: %s", offering, exc)
             continue
         finally:
-            del cases
+            del cases, given  # freed before the next offering's are read
         with wh.transaction() as cur:
             if (offering, stamp) not in _unreported_big(cur):
                 continue

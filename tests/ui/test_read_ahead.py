@@ -249,6 +249,26 @@ def _two_big_offerings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Wareh
     return wh
 
 
+def _on_each_report(monkeypatch: pytest.MonkeyPatch, before: Any, finished: list[str]) -> None:
+    """`before(offering)` as the thread starts computing an offering's report from its
+    step file (in a process of its own, as the app does), and the offering added to
+    `finished` once computed."""
+    from warehouse import derived as derived_module
+
+    real = derived_module.run_apart
+
+    def watched(function: Any, *args: Any, between: Any) -> Any:
+        if function is not derived_module._file_report_rows:
+            return real(function, *args, between=between)
+        offering = args[3]
+        before(offering)
+        rows = real(function, *args, between=between)
+        finished.append(offering)
+        return rows
+
+    monkeypatch.setattr(derived_module, "run_apart", watched)
+
+
 def test_a_pass_of_the_step_file_thread_gives_way_to_a_newer_derivation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,24 +277,19 @@ def test_a_pass_of_the_step_file_thread_gives_way_to_a_newer_derivation(
     stores its reports (the stale pass would have finished a report it cannot store, and
     the other offering's, before the new files were written)."""
     from metrics import figures
-    from warehouse import derived as derived_module
     from warehouse.derived import stored_figure_names, stored_report
 
     wh = _two_big_offerings(tmp_path, monkeypatch)
     finished: list[str] = []
-    real = derived_module._report_rows
 
-    def counted(steps: Any, cases: Any, offering: str, **kwargs: Any) -> Any:
+    def counted(offering: str) -> None:
         if not finished:  # an import comes while the first report is computed
             later = ORDERS.replace(b"N-1", b"N-2").replace(b"Ship,", b"Pack,")
             ingest(wh, later, "later.csv")  # Custom formulation derived again
             assert views.steps_ahead(wh) is None  # the thread at work takes it next
             finished.append("")
-        rows = real(steps, cases, offering, **kwargs)
-        finished.append(offering)
-        return rows
 
-    monkeypatch.setattr(derived_module, "_report_rows", counted)
+    _on_each_report(monkeypatch, counted, finished)
     assert views.steps_ahead(wh) is not None
     _steps_written()
     assert finished == ["", "Custom formulation", "Private label"]
@@ -333,20 +348,15 @@ def test_the_same_derivation_asked_for_again_does_not_stop_the_pass(
 ) -> None:
     """A page's cache reading the same derivation anew asks for its files again: the
     pass at work goes on (computing each report once), and no second pass follows."""
-    from warehouse import derived as derived_module
 
     wh = _two_big_offerings(tmp_path, monkeypatch)
     finished: list[str] = []
-    real = derived_module._report_rows
 
-    def counted(steps: Any, cases: Any, offering: str, **kwargs: Any) -> Any:
+    def counted(offering: str) -> None:
         if not finished:
             assert views.steps_ahead(wh) is None  # asked again, nothing changed
-        rows = real(steps, cases, offering, **kwargs)
-        finished.append(offering)
-        return rows
 
-    monkeypatch.setattr(derived_module, "_report_rows", counted)
+    _on_each_report(monkeypatch, counted, finished)
     passes: list[object] = []
     real_write = views.write_step_files
 
@@ -398,18 +408,16 @@ def test_a_request_that_comes_while_the_pass_checks_an_earlier_one_is_kept(
     sure; an import and its request come meanwhile (the warehouse asked for is the same
     object): that request is not dropped with the earlier one, and its reports are
     stored."""
-    from warehouse import derived as derived_module
     from warehouse.derived import stored_report
 
     wh = _two_big_offerings(tmp_path, monkeypatch)
-    real_rows, real_stamps = derived_module._report_rows, views.current_stamps
+    real_stamps = views.current_stamps
     asked: list[str] = []
 
-    def rows(steps: Any, cases: Any, offering: str, **kwargs: Any) -> Any:
+    def rows(offering: str) -> None:
         if not asked:
             asked.append("again")
             assert views.steps_ahead(wh) is None  # the same derivation asked for again
-        return real_rows(steps, cases, offering, **kwargs)
 
     def stamps(w: Any) -> dict[str, str]:
         found = real_stamps(w)
@@ -420,7 +428,7 @@ def test_a_request_that_comes_while_the_pass_checks_an_earlier_one_is_kept(
             assert views.steps_ahead(wh) is None
         return found
 
-    monkeypatch.setattr(derived_module, "_report_rows", rows)
+    _on_each_report(monkeypatch, rows, [])
     monkeypatch.setattr(views, "current_stamps", stamps)
     assert views.steps_ahead(wh) is not None
     _steps_written()

@@ -24,6 +24,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from importlib import import_module
@@ -112,11 +114,18 @@ def _pausing(child: subprocess.Popen[bytes], between: Callable[[], None]) -> Non
 def _ends_with(parent: int) -> None:
     """Have the system end this process when the thread that started it ends (Linux's
     parent-death signal): a server stopped mid-work leaves no process working for no
-    one. Where there is no such signal, or the parent is gone already, end now if so."""
+    one. Where there is no such signal, a thread ends it within a second of its parent."""
     with contextlib.suppress(AttributeError, OSError, TypeError):  # not Linux
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(1)
+
+    def watch() -> None:  # elsewhere: look each second whether the server is gone
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 _PR_SET_PDEATHSIG = 1

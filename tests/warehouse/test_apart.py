@@ -55,7 +55,11 @@ def _children() -> list[int]:
 def _work(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
+        try:  # a thread, or a process, may end while it is looked at
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for child in children:
             try:
                 line = Path(f"/proc/{child}/cmdline").read_bytes()
             except FileNotFoundError:

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import polars as pl
@@ -600,9 +600,9 @@ def _from_step_files(
     between: Callable[[], None],
 ) -> Iterator[tuple[str, str, pl.DataFrame, bool, Path]]:
     """(offering, stamp, its cases, whether its clock is elapsed time, its step file) of
-    each (offering, stamp) `wanted` finds whose step file of that
-    derivation is written, whose figures fit in memory and which still has that
-    derivation and a case; `between` is called before each."""
+    each (offering, stamp) `wanted` finds whose step file of that derivation is written,
+    whose figures fit in memory and which still has that derivation and a case;
+    `between` is called before each."""
     folder = step_folder(wh)
     if folder is None:
         return
@@ -634,6 +634,19 @@ def _from_step_files(
             continue
         yield offering, stamp, cases, elapsed, file
         del cases  # this offering's cases are freed before the next one's are read
+
+
+_T = TypeVar("_T")
+
+
+def _computed(
+    apart: bool, function: Callable[..., _T], *args: Any, between: Callable[[], None]
+) -> _T:
+    """`function(*args)`, in a process of its own where `apart` (warehouse.apart, which
+    calls `between` while it waits), else here (`function` calls it after each figure)."""
+    if apart:
+        return run_apart(function, *args, between=between)
+    return function(*args, between=between)
 
 
 def _step_scan(file: Path, columns: Sequence[str]) -> pl.LazyFrame:
@@ -710,10 +723,7 @@ def store_reports_from_step_files(
     ):
         given = (file, columns, cases, offering, elapsed, with_figures)
         try:
-            if apart:
-                rows = run_apart(_file_report_rows, *given, between=between)
-            else:
-                rows = _file_report_rows(*given, between=between)
+            rows = _computed(apart, _file_report_rows, *given, between=between)
         except (*_CANNOT_COMPUTE, ApartFailed) as exc:
             # The next offering is still stored; this one's pages compute when asked.
             log.warning("cannot compute the report of %s from its step file: %s", offering, exc)
@@ -751,10 +761,7 @@ def store_view_figures(
     columns = _report_columns(with_figures=True)
     for offering, stamp, cases, _, file in _from_step_files(wh, _without_views, columns, between):
         try:
-            if apart:
-                kept = run_apart(_view_figure_rows, file, columns, cases, between=between)
-            else:
-                kept = _view_figure_rows(file, columns, cases, between=between)
+            kept = _computed(apart, _view_figure_rows, file, columns, cases, between=between)
         except (*_CANNOT_COMPUTE, ApartFailed) as exc:
             log.warning("cannot compute the stored views' figures of %s: %s", offering, exc)
             continue

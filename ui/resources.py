@@ -26,9 +26,11 @@ from importlib import import_module
 import polars as pl
 import streamlit as st
 
+from model.limits import env_count
 from ui.access import current_actor
 from warehouse import Warehouse, WarehouseError, resolve_db_path
 from warehouse.db import WarehouseBusy
+from warehouse.derived import APART_MIN_STEPS, compute_apart
 from warehouse.inbox import InboxWatcher
 
 log = logging.getLogger(__name__)
@@ -149,6 +151,9 @@ the machine allows. An import in the app spills what does not fit to disk."""
 
 @st.cache_resource(show_spinner="Opening the warehouse...")
 def open_warehouse(path: str) -> Warehouse:
+    # The figures a change stores of a big offering are computed in a process of their
+    # own: the app holds the change's derivation only.
+    compute_apart(env_count("VSM_APART_MIN_STEPS", APART_MIN_STEPS))
     deadline = time.monotonic() + BUSY_WAIT_S
     while True:
         try:

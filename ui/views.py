@@ -62,6 +62,7 @@ from warehouse.derived import (
     stored_figure,
     stored_figure_names,
     stored_health,
+    unreported_offerings,
     write_step_files,
 )
 
@@ -240,11 +241,11 @@ def derived_at(path: str, version: str) -> Derived:
 
 
 def _derive_stale(path: str) -> None:
-    """Derive the offerings an older release stored (or none had derived yet), once,
-    showing how far it got: only the first visit after an upgrade waits for it."""
+    """Derive the offerings an older release stored (or none had derived yet), and store
+    the reports of those whose report is an older release's, once, showing how far it
+    got: only the first visit after an upgrade waits for it."""
     wh = open_warehouse(path)
-    stale = stale_offerings(wh)
-    if not stale:
+    if not stale_offerings(wh) and not unreported_offerings(wh):
         return
     bar = st.progress(0.0, text="Preparing the streams after an upgrade...")
 
@@ -256,8 +257,14 @@ def _derive_stale(path: str) -> None:
         )
         bar.progress(done / total, text=text)
 
-    prepare_derivation(wh, progress=told)  # False: load_stored derives in memory instead
+    with _preparing:  # the server's start may be storing the reports already (`warm`)
+        prepare_derivation(wh, progress=told)  # False: load_stored derives in memory instead
     bar.empty()
+
+
+_preparing = threading.Lock()
+"""Held while the offerings an upgrade left are derived or their reports stored: one
+at a time, or two would compute the same figures and one's transaction would fail."""
 
 
 _CHECKED: set[tuple[str, str]] = set()
@@ -536,13 +543,17 @@ def warehouse_facts() -> Facts:
 def warm(path: str | None = None) -> bool:
     """Read what a first page needs before anybody asks: the derived cases, the sidebar's
     facts and its filters' choices (ui.serve calls it once the server is up, so the first
-    visitor after a restart does not wait for them). Returns False, reading nothing, when
-    a warehouse made by an older release must be derived first: the first visit shows
-    that with a progress bar."""
+    visitor after a restart does not wait for them), after storing the reports an older
+    release stored otherwise. Returns False, reading nothing, when a warehouse made by an
+    older release must be derived first: the first visit shows that with a progress
+    bar."""
     path = path or warehouse_path()
     wh = open_warehouse(path)
     if stale_offerings(wh):
         return False
+    if unreported_offerings(wh):  # a release that computes them otherwise: stored now
+        with _preparing:
+            prepare_derivation(wh)
     version = data_version(wh)
     _CHECKED.add((path, version))
     _facts(path, version)

@@ -383,15 +383,38 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     if cases.height == 0:
         return
     with_figures = has_table(cur, "derived_figures")
-    with _steps_on_disk(cur, offering, _report_columns(with_figures)) as steps:
-        rows = _report_rows(
-            steps,
-            cases,
-            offering,
-            elapsed=offering not in _calendars_in_force(cur, [offering]),
-            with_figures=with_figures,
-        )
+    columns = _report_columns(with_figures)
+    elapsed = offering not in _calendars_in_force(cur, [offering])
+    apart = _apart[0] is not None and n_steps >= _apart[0]
+    with _steps_on_disk(cur, offering, columns) as file:
+        given = (file, columns, cases, offering, elapsed, with_figures)
+        try:
+            rows = _computed(apart, _file_report_rows, *given, between=lambda: None)
+        except ApartFailed as exc:
+            # The change itself is stored: the pages compute these figures when asked
+            # and the next page run stores them again (`_report_again`).
+            log.warning("cannot compute the report of %s: %s", offering, exc)
+            return
     _write_report(cur, offering, rows)
+
+
+APART_MIN_STEPS = 1_000_000
+"""With `compute_apart` on, the report and figures an import, undo, catalog edit or
+upgrade stores are computed in a process of their own for an offering of at least this
+many steps (about 0.4 GB held while they are computed); a smaller one's are computed
+here, in less time than a process takes to start (0.7 s)."""
+
+_apart: list[int | None] = [None]
+
+
+def compute_apart(min_steps: int | None = APART_MIN_STEPS) -> None:
+    """Have `_store_report` compute the figures of an offering of at least `min_steps`
+    steps in a process of their own (warehouse.apart; None: none). The app turns it on
+    (`VSM_APART_MIN_STEPS` moves the bound), so that a change to a warehouse of ten
+    million events holds its derivation only, not the gigabyte more its figures need
+    while they are computed. A command that runs once and ends keeps them in its
+    process."""
+    _apart[0] = min_steps
 
 
 def _forget_report(cur: duckdb.DuckDBPyConnection, offering: str) -> None:
@@ -817,16 +840,17 @@ def _unreported_big(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 @contextmanager
 def _steps_on_disk(
     cur: duckdb.DuckDBPyConnection, offering: str, columns: Sequence[str]
-) -> Iterator[pl.LazyFrame]:
+) -> Iterator[Path]:
     """The offering's stored steps as `cur` sees them (inside the caller's transaction),
-    `columns` of INSTANCE_SCHEMA in their order, as a lazy scan of a Parquet file DuckDB
-    writes beside the warehouse (removed after): each figure computed of them reads only
-    the columns it uses, where one frame of every column held them all while every
-    figure was computed. Private label fulfillment's 16.8 million steps: see
+    `columns` of INSTANCE_SCHEMA in their order, in a Parquet file DuckDB writes beside
+    the warehouse (removed after; `_step_scan` reads it): each figure computed of them
+    reads only the columns it uses, where one frame of every column held them all while
+    every figure was computed. Private label fulfillment's 16.8 million steps: see
     docs/SCALE.md."""
     path = _spill_folder(cur) / f".steps-{uuid.uuid4().hex}.parquet"
     try:
-        yield _copy_steps(cur, offering, columns, path)
+        _copy_steps(cur, offering, columns, path)
+        yield path
     finally:
         path.unlink(missing_ok=True)
 
@@ -1016,7 +1040,7 @@ def stored_figure_names(wh: Warehouse, offering: str) -> set[str]:
     return {name for (name,) in _current_figures(wh, "f.name", offering) if ":" not in name}
 
 
-def _unreported(wh: Warehouse) -> list[str]:
+def unreported_offerings(wh: Warehouse) -> list[str]:
     """The derived offerings without a report of this release (not those of more than
     REPORT_MAX_STEPS steps)."""
     cur = wh._cursor()
@@ -1059,23 +1083,31 @@ def derive_stale(wh: Warehouse, progress: Progress | None = None) -> list[str]:
     This changes nothing a person sees (the figures are those the events give), so it
     needs no role and is not in the audit trail."""
     stale = stale_offerings(wh)
+    # Those whose report alone is of an older release are told after the derived ones.
+    total = len(stale) + len(set(unreported_offerings(wh)) - set(stale))
     for i, offering in enumerate(stale):
         if progress is not None:
-            progress(i, len(stale), offering)
+            progress(i, total, offering)
         with wh.transaction() as cur:
             rederive(cur, [offering])
-    if progress is not None and stale:
-        progress(len(stale), len(stale), "")
-    _report_again(wh)
+
+    def told(done: int, offering: str) -> None:
+        if progress is not None:
+            progress(min(len(stale) + done, total), max(total, 1), offering)
+
+    _report_again(wh, told)
+    if progress is not None and total:
+        progress(total, total, "")
     return stale
 
 
-def _report_again(wh: Warehouse) -> None:
+def _report_again(wh: Warehouse, told: Callable[[int, str], None] = lambda i, o: None) -> None:
     """Store the report and health row of every derived offering that has none of this
-    release (a release that computes them otherwise), one transaction each. A file that
-    cannot be written keeps serving its stored derivation: the command and the page
-    compute what is missing when asked."""
-    for offering in _unreported(wh):
+    release (a release that computes them otherwise), one transaction each, calling
+    `told(i, offering)` before the i-th (from 0). A file that cannot be written keeps
+    serving its stored derivation: the command and the page compute what is missing
+    when asked."""
+    for i, offering in enumerate(unreported_offerings(wh)):
         try:
             with wh.transaction() as cur:
                 # Read again inside the transaction: an import may have come in between.
@@ -1086,6 +1118,7 @@ def _report_again(wh: Warehouse) -> None:
                     [offering, DERIVATION_VERSION, REPORT_VERSION],
                 ).fetchall()
                 if current:
+                    told(i, offering)
                     _store_report(cur, offering, int(current[0][0]))
         except (duckdb.Error, OSError) as exc:
             log.warning("cannot store the report of %s in %s: %s", offering, wh.path, exc)

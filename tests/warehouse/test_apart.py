@@ -49,10 +49,10 @@ def test_the_process_goes_on_after_each_between() -> None:
 def _children() -> list[int]:
     """This process's children that are work processes (a test worker has others, such
     as the browser driver)."""
-    return _work(os.getpid())
+    return apart_processes(os.getpid())
 
 
-def _work(pid: int) -> list[int]:
+def apart_processes(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:  # a thread, or a process, may end while it is looked at
@@ -145,7 +145,7 @@ def _children_of(pid: int, wait_s: float) -> list[int]:
     """The work processes of `pid` once one has started (its command line set)."""
     deadline = time.perf_counter() + wait_s
     while time.perf_counter() < deadline:
-        found = _work(pid)
+        found = apart_processes(pid)
         if found:
             return found
         time.sleep(0.05)

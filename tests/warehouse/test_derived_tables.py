@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -329,6 +330,85 @@ def test_a_release_that_reports_otherwise_stores_the_reports_again_once(
         assert_frame_equal(stored_figure(wh, "tickets", "steps"), steps)
 
 
+def _computed_apart(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Turn `compute_apart` on for offerings of any size; the offerings whose report is
+    then computed in a process of their own, as they are."""
+    monkeypatch.setattr(derived_module, "_apart", [1])
+    run_apart = derived_module.run_apart
+    seen: list[str] = []
+
+    def recorded(function: Any, *args: Any, between: Any) -> Any:
+        seen.append(args[3])  # _file_report_rows(file, columns, cases, offering, ...)
+        return run_apart(function, *args, between=between)
+
+    monkeypatch.setattr(derived_module, "run_apart", recorded)
+    return seen
+
+
+def test_a_release_that_reports_otherwise_computes_big_reports_apart_with_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the app, the reports a release stores again are computed in a process of their
+    own (`compute_apart`), told offering by offering, and equal those computed here."""
+    path = tmp_path / "old.duckdb"
+    with Warehouse.open(path) as wh:
+        ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+        ingest(wh, BOARD, "tickets.csv")
+        expected = {o: stored_report(wh, o) for o in wh.offerings()}
+        steps = stored_figure(wh, "Private label", "steps")
+        wh._con.execute("UPDATE derived_reports SET version = '0-older', report = '{}'")
+        wh._con.execute("DELETE FROM derived_figures")
+    seen = _computed_apart(monkeypatch)
+    with Warehouse.open(path) as wh:
+        assert derived_module.unreported_offerings(wh) == sorted(expected)
+        told: list[tuple[int, int, str]] = []
+        load_stored(wh, in_memory_steps=0, progress=lambda *a: told.append(a))
+        assert seen == ["Custom formulation", "Private label", "tickets"]
+        assert told == [
+            (0, 3, "Custom formulation"),
+            (1, 3, "Private label"),
+            (2, 3, "tickets"),
+            (3, 3, ""),
+        ]
+        assert {o: stored_report(wh, o) for o in wh.offerings()} == expected
+        assert_frame_equal(stored_figure(wh, "Private label", "steps"), steps)
+        assert derived_module.unreported_offerings(wh) == []
+
+
+def test_an_import_computes_a_big_offerings_report_apart_and_keeps_its_events_if_it_fails(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import's reports computed in a process of their own equal those computed here;
+    where that process fails, the import is stored all the same, without the report,
+    and the next load stores it."""
+    first = ingest(wh, BOARD, "tickets.csv").import_id
+    here = stored_report(wh, "tickets")
+    health = stored_health(wh, ["tickets"])
+    seen = _computed_apart(monkeypatch)
+    assert first is not None
+    wh.undo_import(first)
+    assert stored_report(wh, "tickets") is None and seen == []
+    ingest(wh, BOARD, "tickets.csv")
+    assert seen == ["tickets"]
+    assert stored_report(wh, "tickets") == here
+    assert_frame_equal(stored_health(wh, ["tickets"]), health)
+
+    def fails(function: Any, *args: Any, between: Any) -> Any:
+        raise derived_module.ApartFailed("_file_report_rows ended without a result (exit -9)")
+
+    monkeypatch.setattr(derived_module, "run_apart", fails)
+    ingest(wh, event_file(list(range(len(POOL)))), "orders.csv")
+    assert set(wh.offerings()) == {"Custom formulation", "Private label", "tickets"}
+    assert stored_report(wh, "Private label") is None
+    assert stored_report(wh, "tickets") == here
+    assert derived_module.unreported_offerings(wh) == ["Custom formulation", "Private label"]
+    monkeypatch.setattr(derived_module, "_apart", [None])
+    load_stored(wh, in_memory_steps=0)
+    assert stored_report(wh, "Private label") is not None
+    assert derived_module.unreported_offerings(wh) == []
+    assert_stored_is_fresh(wh)
+
+
 def test_a_file_that_cannot_store_the_reports_again_still_serves_its_derivation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -362,7 +442,7 @@ def test_an_offering_of_more_steps_than_the_report_limit_gets_no_stored_report(
     assert stored_health(wh, ["tickets", "Custom formulation"]) is None
     assert_stored_is_fresh(wh)
     # Nor is it looked for again at each load.
-    assert derived_module._unreported(wh) == []
+    assert derived_module.unreported_offerings(wh) == []
 
 
 def _view_figures_of(wh: Warehouse, offering: str) -> int:
@@ -748,9 +828,10 @@ def test_a_report_reads_its_steps_from_a_file_it_removes_after(wh: Warehouse) ->
         )
         cur.execute("DELETE FROM derived_instances WHERE offering = 'Private label'")
         cur.execute("INSERT INTO derived_instances SELECT * FROM reversed")
-        with derived_module._steps_on_disk(cur, "Private label", ["case_index", "seq"]) as steps:
-            (file,) = folder.glob(".steps-*.parquet")
+        with derived_module._steps_on_disk(cur, "Private label", ["case_index", "seq"]) as file:
+            assert list(folder.glob(".steps-*.parquet")) == [file]
             # Read inside the transaction: its rows are the ones this cursor sees.
+            steps = derived_module._step_scan(file, ["case_index", "seq"])
             assert_frame_equal(steps.collect(), stored.select("case_index", "seq"))
         assert not file.exists()
         cur.execute("ROLLBACK")

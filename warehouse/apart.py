@@ -37,6 +37,9 @@ T = TypeVar("T")
 POLL_S = 0.2
 """How often the caller's `between` is called while the process works."""
 
+LOWEST = 19
+"""The niceness of work done ahead: any other process gets the processor first."""
+
 
 class ApartFailed(Exception):
     """The function failed in its process, or the process ended without a result (killed,
@@ -44,19 +47,26 @@ class ApartFailed(Exception):
 
 
 def run_apart(
-    function: Callable[..., T], *args: Any, between: Callable[[], None] = lambda: None
+    function: Callable[..., T],
+    *args: Any,
+    between: Callable[[], None] | None = None,
+    niceness: int = LOWEST,
 ) -> T:
-    """`function(*args)` computed in a process of its own (see the module docstring).
-    `function` is a module-level function; its arguments and result are pickled.
-    Raises ApartFailed where it raised or its process ended without a result."""
+    """`function(*args)` computed in a process of its own (see the module docstring), at
+    `niceness` (LOWEST: work ahead; 0: work somebody waits for, at the caller's
+    priority), `between` called every POLL_S with the process stopped (None: not
+    stopped). `function` is a module-level function; its arguments and result are
+    pickled (a pickling error is raised as is, before any process starts). Raises
+    ApartFailed where it raised or its process ended without a result."""
     name = f"{function.__module__}:{function.__qualname__}"
     with tempfile.TemporaryDirectory(prefix="vsm-apart-") as folder:
         given, out, errors = (Path(folder) / n for n in ("given", "out", "errors"))
         with given.open("wb") as file:
             pickle.dump((name, args), file, protocol=pickle.HIGHEST_PROTOCOL)
         with errors.open("wb") as err:
+            command = [sys.executable, "-m", "warehouse.apart", str(given), str(out)]
             child = subprocess.Popen(
-                [sys.executable, "-m", "warehouse.apart", str(given), str(out), str(os.getpid())],
+                [*command, str(os.getpid()), str(niceness)],
                 env=_with_this_code(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -64,7 +74,8 @@ def run_apart(
             )
             try:
                 while child.poll() is None:
-                    _pausing(child, between)
+                    if between is not None:
+                        _pausing(child, between)
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         child.wait(POLL_S)
             except BaseException:
@@ -131,12 +142,12 @@ def _ends_with(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def main(given: str, out: str, parent: str) -> int:
+def main(given: str, out: str, parent: str, niceness: str = str(LOWEST)) -> int:
     """The process's side: read the function and its arguments (and drop their file),
-    run it at the lowest priority, write (True, result) or (False, what went wrong)."""
+    run it at `niceness`, write (True, result) or (False, what went wrong)."""
     _ends_with(int(parent))
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, 0, 19)
+        os.setpriority(os.PRIO_PROCESS, 0, max(int(niceness), os.getpriority(os.PRIO_PROCESS, 0)))
     with open(given, "rb") as file:
         name, args = pickle.load(file)
     os.unlink(given)  # a server killed meanwhile leaves no copy of the cases behind
@@ -157,4 +168,4 @@ def main(given: str, out: str, parent: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:5]))

@@ -63,7 +63,7 @@ from metrics.report import STEP_COLUMNS, report
 from metrics.summary import ENGINE
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
-from warehouse.apart import ApartFailed, run_apart
+from warehouse.apart import LOWEST, ApartFailed, run_apart
 
 if TYPE_CHECKING:
     from warehouse.db import Warehouse
@@ -390,7 +390,8 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     with _steps_on_disk(cur, offering, columns) as file:
         given = (file, columns, cases, offering, elapsed, with_figures)
         try:
-            rows = _computed(apart, _file_report_rows, *given, between=lambda: None)
+            # The change waits for them: at the priority of its own work.
+            rows = _computed(apart, _file_report_rows, *given, between=lambda: None, niceness=0)
         except ApartFailed as exc:
             # The change itself is stored: the pages compute these figures when asked
             # and the next page run stores them again (`_report_again`).
@@ -416,6 +417,11 @@ def compute_apart(min_steps: int | None = APART_MIN_STEPS) -> None:
     while they are computed. A command that runs once and ends keeps them in its
     process."""
     _apart[0] = min_steps
+
+
+def apart_min_steps() -> int | None:
+    """The bound `compute_apart` set (None: nothing is computed apart)."""
+    return _apart[0]
 
 
 def _forget_report(cur: duckdb.DuckDBPyConnection, offering: str) -> None:
@@ -664,12 +670,17 @@ _T = TypeVar("_T")
 
 
 def _computed(
-    apart: bool, function: Callable[..., _T], *args: Any, between: Callable[[], None]
+    apart: bool,
+    function: Callable[..., _T],
+    *args: Any,
+    between: Callable[[], None],
+    niceness: int = LOWEST,
 ) -> _T:
-    """`function(*args)`, in a process of its own where `apart` (warehouse.apart, which
-    calls `between` while it waits), else here (`function` calls it after each figure)."""
+    """`function(*args)`, in a process of its own at `niceness` where `apart`
+    (warehouse.apart, which calls `between` while it waits), else here (`function` calls
+    it after each figure)."""
     if apart:
-        return run_apart(function, *args, between=between)
+        return run_apart(function, *args, between=between, niceness=niceness)
     return function(*args, between=between)
 
 

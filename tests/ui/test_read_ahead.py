@@ -257,12 +257,12 @@ def _on_each_report(monkeypatch: pytest.MonkeyPatch, before: Any, finished: list
 
     real = derived_module.run_apart
 
-    def watched(function: Any, *args: Any, between: Any) -> Any:
+    def watched(function: Any, *args: Any, **given: Any) -> Any:
         if function is not derived_module._file_report_rows:
-            return real(function, *args, between=between)
+            return real(function, *args, **given)
         offering = args[3]
         before(offering)
-        rows = real(function, *args, between=between)
+        rows = real(function, *args, **given)
         finished.append(offering)
         return rows
 

@@ -337,9 +337,9 @@ def _computed_apart(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     run_apart = derived_module.run_apart
     seen: list[str] = []
 
-    def recorded(function: Any, *args: Any, between: Any) -> Any:
+    def recorded(function: Any, *args: Any, **given: Any) -> Any:
         seen.append(args[3])  # _file_report_rows(file, columns, cases, offering, ...)
-        return run_apart(function, *args, between=between)
+        return run_apart(function, *args, **given)
 
     monkeypatch.setattr(derived_module, "run_apart", recorded)
     return seen
@@ -393,7 +393,7 @@ def test_an_import_computes_a_big_offerings_report_apart_and_keeps_its_events_if
     assert stored_report(wh, "tickets") == here
     assert_frame_equal(stored_health(wh, ["tickets"]), health)
 
-    def fails(function: Any, *args: Any, between: Any) -> Any:
+    def fails(function: Any, *args: Any, **given: Any) -> Any:
         raise derived_module.ApartFailed("_file_report_rows ended without a result (exit -9)")
 
     monkeypatch.setattr(derived_module, "run_apart", fails)

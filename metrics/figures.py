@@ -331,18 +331,6 @@ def held(steps: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
     return steps.select(list(columns)).collect().lazy()
 
 
-def computed(
-    compute: Callable[[pl.LazyFrame, pl.DataFrame], Any],
-    steps: pl.LazyFrame,
-    cases: pl.DataFrame,
-    columns: Sequence[str],
-) -> Any:
-    """`compute(steps, cases)`, `columns` of the steps read once first (`held`) where
-    given: a view's figure as the pages compute it, in one call (the app runs it in a
-    process of its own for a big view: warehouse.apart)."""
-    return compute(held(steps, columns) if columns else steps, cases)
-
-
 READ_ONCE: dict[str, tuple[str, ...]] = {"unchanged": PROJECTION_COLUMNS}
 """The figures that query a view's steps many times, with the columns they read: where
 the steps are scanned from the warehouse, those columns are read once for the figure."""

@@ -51,10 +51,8 @@ from ui.resources import (
     warehouse_path,
 )
 from warehouse import Warehouse
-from warehouse.apart import run_apart
 from warehouse.derived import (
     Stored,
-    apart_min_steps,
     current_stamps,
     load_stored,
     prepare_derivation,
@@ -397,38 +395,11 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
     with on_request():
         instances, cases = _view(path, version, spec)
         columns = figures.READ_ONCE.get(stored or "", ())
-        compute = _FIGURES[name]
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
-            return _each_offering(path, version, compute, cases, columns)
-        if _worth_apart(path, version, compute, instances, cases):
-            try:
-                return run_apart(figures.computed, compute, instances, cases, columns, niceness=0)
-            except Exception as exc:  # computed here instead, which says what is wrong
-                log.warning("computing %s of %r here: apart, %s", name, spec, exc)
-        return figures.computed(compute, instances, cases, columns)
-
-
-def _worth_apart(
-    path: str,
-    version: str,
-    compute: Callable[[pl.LazyFrame, pl.DataFrame], Any],
-    instances: pl.LazyFrame,
-    cases: pl.DataFrame,
-) -> bool:
-    """Whether a view's figure is computed in a process of its own (warehouse.apart): a
-    view of at least `apart_min_steps()` steps scanned from their step files, of a
-    figure of metrics/ (what the process imports). What the figure needs while it is
-    computed, a gigabyte for Redesign's replay of a whole offering at ten million
-    events, is then never the app's; the app holds the view's cases, as before, and the
-    figure. A smaller view, or one scanned from the table, is computed here."""
-    bound = apart_min_steps()
-    return (
-        bound is not None
-        and compute.__module__.startswith("metrics.")
-        and not _derive(path, version).in_memory
-        and int(cases["n_instances"].sum()) >= bound
-        and "stored steps" not in instances.explain(optimized=False)
-    )
+            return _each_offering(path, version, _FIGURES[name], cases, columns)
+        if columns:
+            instances = figures.held(instances, columns)
+        return _FIGURES[name](instances, cases)
 
 
 def _each_offering(

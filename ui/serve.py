@@ -140,6 +140,16 @@ def read_ahead() -> int:
     return done
 
 
+def _release() -> None:
+    """Drop DuckDB's cache of what the start read (ui.resources.release_duckdb_cache)."""
+    try:
+        from ui.resources import release_duckdb_cache, warehouse_path
+
+        release_duckdb_cache(warehouse_path())
+    except Exception:
+        log.exception("cannot drop DuckDB's cache after reading ahead")
+
+
 class _NotForThisThread(logging.Filter):
     """Drops Streamlit's warning that this thread runs no page ("missing
     ScriptRunContext"): it reads the warehouse for pages, outside any of them."""
@@ -158,6 +168,7 @@ def _ready() -> None:
         preload()
         if warm():
             read_ahead()
+            _release()
     finally:
         context.removeFilter(quiet)
 

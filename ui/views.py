@@ -252,6 +252,7 @@ def _derive_stale(path: str) -> None:
     bar = st.progress(0.0, text="Preparing the streams after an upgrade...")
 
     def told(done: int, total: int, offering: str) -> None:
+        _noted(done, total, offering)
         text = (
             f"Preparing the streams after an upgrade: {plain(offering)} ({done + 1} of {total})..."
             if offering
@@ -259,14 +260,29 @@ def _derive_stale(path: str) -> None:
         )
         bar.progress(done / total, text=text)
 
-    with _preparing:  # the server's start may be storing the reports already (`warm`)
+    # The server's start may be storing the reports already (`warm`): how far it got is
+    # shown while this visit waits for it.
+    while not _preparing.acquire(timeout=0.5):
+        done, total, offering = _so_far[0]
+        if total:
+            told(done, total, offering)
+    try:
         prepare_derivation(wh, progress=told)  # False: load_stored derives in memory instead
+    finally:
+        _preparing.release()
     bar.empty()
 
 
 _preparing = threading.Lock()
 """Held while the offerings an upgrade left are derived or their reports stored: one
 at a time, or two would compute the same figures and one's transaction would fail."""
+
+_so_far: list[tuple[int, int, str]] = [(0, 0, "")]
+"""(done, total, offering) of the preparation under way, as last told."""
+
+
+def _noted(done: int, total: int, offering: str) -> None:
+    _so_far[0] = (done, total, offering)
 
 
 _CHECKED: set[tuple[str, str]] = set()
@@ -555,7 +571,7 @@ def warm(path: str | None = None) -> bool:
         return False
     if unreported_offerings(wh):  # a release that computes them otherwise: stored now
         with _preparing:
-            prepare_derivation(wh)
+            prepare_derivation(wh, progress=_noted)  # shown to a visitor who comes meanwhile
     version = data_version(wh)
     _CHECKED.add((path, version))
     _facts(path, version)

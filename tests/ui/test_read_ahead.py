@@ -435,3 +435,62 @@ def test_a_request_that_comes_while_the_pass_checks_an_earlier_one_is_kept(
     assert asked == ["again", "import"]
     kept = stored_report(wh, "Custom formulation")
     assert kept is not None and kept[0]["cases"] == 2  # the derivation after the import
+
+
+def test_a_visit_while_the_start_stores_a_releases_reports_shows_how_far_it_got(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reports of an older release are stored once: a visit that comes while the
+    server's start is at it waits for it, showing its progress, and stores nothing
+    again."""
+    import threading
+
+    from warehouse import derived as derived_module
+
+    with Warehouse.open(demo_copy) as wh:
+        wh._con.execute("UPDATE derived_reports SET version = '0-older'")
+    shown: list[tuple[float, str]] = []
+
+    class Bar:
+        def progress(self, value: float, text: str) -> None:
+            shown.append((value, text))
+
+        def empty(self) -> None:
+            shown.append((-1.0, ""))
+
+    monkeypatch.setattr(views.st, "progress", lambda value, text: Bar())
+    stored: list[str] = []
+    real = derived_module._store_report
+
+    def counted(cur: Any, offering: str, n_steps: int) -> None:
+        stored.append(offering)
+        real(cur, offering, n_steps)
+
+    monkeypatch.setattr(derived_module, "_store_report", counted)
+    held, go = threading.Event(), threading.Event()
+
+    def the_start() -> None:  # what `warm` does, paused after telling the first offering
+        with views._preparing:
+            views._noted(0, 3, "Custom formulation")
+            held.set()
+            go.wait(10)
+            derived_module.prepare_derivation(open_warehouse(str(demo_copy)))
+
+    start = threading.Thread(target=the_start)
+    start.start()
+    held.wait(10)
+    visit = threading.Thread(target=views._derive_stale, args=(str(demo_copy),))
+    visit.start()
+    visit.join(1.2)
+    assert visit.is_alive()  # waiting for the start's work
+    assert (0.0, "Preparing the streams after an upgrade: Custom formulation (1 of 3)...") in shown
+    go.set()
+    start.join(60)
+    visit.join(60)
+    assert sorted(stored) == [
+        "Custom formulation",
+        "Private label fulfillment",
+        "Reverse engineering",
+    ]
+    assert shown[-1] == (-1.0, "")  # the bar is gone
+    assert derived_module.unreported_offerings(open_warehouse(str(demo_copy))) == []

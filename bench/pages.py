@@ -1,6 +1,7 @@
 """Page benchmark: how long each dashboard page takes to render in Chromium on a big warehouse.
 
     python bench/pages.py [--events N] [--db PATH] [--pages vsm,findings,...] [--by-link]
+                          [--new-tabs] [--filter F] [--wait S]
 
 Builds an N-event warehouse (default 1,000,000) with the demo generator through the
 real import pipeline (or reuses --db), starts the app, and for every page prints the
@@ -29,6 +30,11 @@ page's first run on a fresh server. It prints the seconds from the click until t
 last changed (its script has finished, nothing is a placeholder, and nothing has changed
 for half a second since), the seconds until the script's run ended, and the memory the
 app holds after each page.
+
+With --new-tabs each page opens in a new tab of one browser profile instead of a new
+profile: a new session of the app, with the browser's cache of Streamlit's scripts
+(served as immutable for a year) kept from the first visit, as for anybody who has
+opened the dashboard before.
 
 With --wait S the first visit comes S seconds after the server first answers: by then
 `python -m ui.serve` has imported the app and read what the first page needs.
@@ -178,6 +184,13 @@ def main() -> None:
         "(a person's way through the app) instead of a new session per page",
     )
     p.add_argument(
+        "--new-tabs",
+        action="store_true",
+        help="each page in a new tab of one browser profile (a new session of the app, the "
+        "browser's cache of Streamlit's scripts kept, as for a person who has opened the "
+        "dashboard before) instead of a new profile each time",
+    )
+    p.add_argument(
         "--wait",
         type=float,
         default=0.0,
@@ -229,7 +242,14 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.5)
             time.sleep(args.wait)
-            run_pages(url, server.pid, pages, by_link=args.by_link, change=args.filter)
+            run_pages(
+                url,
+                server.pid,
+                pages,
+                by_link=args.by_link,
+                change=args.filter,
+                new_tabs=args.new_tabs,
+            )
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
             server.terminate()
@@ -326,14 +346,15 @@ BEFORE = {"mode": _window}
 FILTERS = {"completed": _toggle, "window": _window, "variant": _variant, "mode": _mode}
 
 
-def _visit(browser, url: str, change: str) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+def _visit(browser, url: str, change: str, shared=None) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
     """A new session opens `url`: seconds to the first full render, then to re-render
     after the filter change `change` names (nan where the page has no sidebar filters);
     and of the first render, the seconds until the server's first message reached the
-    browser and the megabytes the server sent."""
+    browser and the megabytes the server sent. In a new browser profile, or where
+    `shared` is one, in a new tab of it (its cache of Streamlit's scripts kept)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = shared or browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     received: list[tuple[float, int]] = []
     page.on(
@@ -368,7 +389,7 @@ def _visit(browser, url: str, change: str) -> tuple[float, float, float, float]:
                 print(f"  ({url}: no run seen after the filter; its last message counted)")
         return first, again, message, sent
     finally:
-        context.close()
+        (page if shared else context).close()
 
 
 def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -400,7 +421,12 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
 
 
 def run_pages(
-    url: str, pid: int, pages: list[str], by_link: bool = False, change: str = "completed"
+    url: str,
+    pid: int,
+    pages: list[str],
+    by_link: bool = False,
+    change: str = "completed",
+    new_tabs: bool = False,
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -410,14 +436,15 @@ def run_pages(
             _by_link(browser, url, pid, pages)
             browser.close()
             return
-        cold, *_ = _visit(browser, url, change)
+        shared = browser.new_context(viewport={"width": 1440, "height": 1000}) if new_tabs else None
+        cold, *_ = _visit(browser, url, change, shared)
         print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
         print(
             f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"
             f"{'peak so far MB':>16}{'1st message s':>15}{'MB sent':>9}"
         )
         for name in pages:
-            first, again, message, sent = _visit(browser, f"{url}/{name}", change)
+            first, again, message, sent = _visit(browser, f"{url}/{name}", change, shared)
             held = peak_rss_mb(pid, "VmRSS")
             print(
                 f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}"

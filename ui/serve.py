@@ -143,9 +143,9 @@ def read_ahead() -> int:
 def _release() -> None:
     """Drop DuckDB's cache of what the start read (ui.resources.release_duckdb_cache)."""
     try:
-        from ui.resources import release_duckdb_cache, warehouse_path
+        from ui.resources import open_warehouse, release_duckdb_cache, warehouse_path
 
-        release_duckdb_cache(warehouse_path())
+        release_duckdb_cache(open_warehouse(warehouse_path()))
     except Exception:
         log.exception("cannot drop DuckDB's cache after reading ahead")
 

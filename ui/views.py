@@ -203,7 +203,7 @@ def _one_pass(wh: Warehouse) -> None:
         # Each offering's in a process of its own: the app never holds what they need.
         store_reports_from_step_files(wh, between=between, told=_told_stored, apart=True)
         store_view_figures(wh, between=between, apart=True)
-        release_duckdb_cache(str(wh.path))  # what writing the step files read
+        release_duckdb_cache(wh)  # what writing the step files read
     except _Newer:
         return
     except (Exception, pl.exceptions.PanicException):

@@ -311,6 +311,7 @@ def test_a_warehouse_asked_for_as_the_step_file_thread_ends_is_written(
     monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
     monkeypatch.setattr(views, "store_view_figures", lambda w, **_: [])
     monkeypatch.setattr(views, "current_stamps", lambda w: {})
+    monkeypatch.setattr(views, "release_duckdb_cache", lambda w: True)
     ending = threading.Event()
     exits = [0]
 
@@ -388,6 +389,8 @@ def test_a_panic_in_the_step_file_thread_is_logged_and_the_next_request_is_serve
     monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
     monkeypatch.setattr(views, "store_view_figures", lambda w, **_: [])
     monkeypatch.setattr(views, "current_stamps", lambda w: {})
+    released: list[object] = []
+    monkeypatch.setattr(views, "release_duckdb_cache", released.append)
     from types import SimpleNamespace
 
     one, two = SimpleNamespace(path="first"), SimpleNamespace(path="second")
@@ -399,6 +402,7 @@ def test_a_panic_in_the_step_file_thread_is_logged_and_the_next_request_is_serve
     assert second is not None
     second.join(timeout=30)
     assert calls == [one, two] and views._writing == [False]
+    assert released == [two]  # DuckDB's cache is dropped after a pass that ends well
 
 
 def test_a_request_that_comes_while_the_pass_checks_an_earlier_one_is_kept(

@@ -281,3 +281,22 @@ def test_every_change_checks_the_role_and_lands_in_the_audit_trail(tmp_path: Pat
             ("ed@example.com", "editor", "change setting", "colour"),
             ("local user (no sign-in)", "admin", "change setting", "colour"),
         ]
+
+
+def test_release_cache_drops_duckdbs_cached_blocks_and_keeps_its_limit(tmp_path: Path) -> None:
+    """After a big read DuckDB keeps the file's blocks cached up to its limit; released,
+    it keeps at most the floor, its limit is the one it had, and the data reads again."""
+    path = tmp_path / "w.duckdb"
+    with Warehouse.open(path, memory_limit="1GB") as wh:
+        wh._con.execute("CREATE TABLE big AS SELECT range AS i, random() AS r FROM range(40000000)")
+        wh._con.execute("CHECKPOINT")
+    with Warehouse.open(path, memory_limit="1GB") as wh:
+        used = "SELECT sum(memory_usage_bytes) FROM duckdb_memory()"
+        limit = "SELECT current_setting('memory_limit')"
+        total = wh.scalar("SELECT sum(r) FROM big")
+        before, set_to = wh.scalar(used), wh.scalar(limit)
+        assert before > 250_000_000  # 320 MB of blocks read, most of them kept
+        assert wh.release_cache("1GB") is True
+        assert wh.scalar(used) <= 128_000_000
+        assert wh.scalar(limit) == set_to
+        assert wh.scalar("SELECT sum(r) FROM big") == pytest.approx(total)

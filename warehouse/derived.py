@@ -390,8 +390,9 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     with _steps_on_disk(cur, offering, columns) as file:
         given = (file, columns, cases, offering, elapsed, with_figures)
         try:
-            # The change waits for them: at the priority of its own work.
-            rows = _computed(apart, _file_report_rows, *given, between=lambda: None, niceness=0)
+            # The change waits for them, at the priority of its own work, and nothing else
+            # is to be waited for meanwhile.
+            rows = _computed(apart, _file_report_rows, *given, niceness=0)
         except ApartFailed as exc:
             # The change itself is stored: the pages compute these figures when asked
             # and the next page run stores them again (`_report_again`).
@@ -668,15 +669,15 @@ def _computed(
     apart: bool,
     function: Callable[..., _T],
     *args: Any,
-    between: Callable[[], None],
+    between: Callable[[], None] | None = None,
     niceness: int = LOWEST,
 ) -> _T:
     """`function(*args)`, in a process of its own at `niceness` where `apart`
-    (warehouse.apart, which calls `between` while it waits), else here (`function` calls
-    it after each figure)."""
+    (warehouse.apart, which calls `between` while it waits, the process stopped; None:
+    nothing to wait for), else here (`function` calls it after each figure)."""
     if apart:
         return run_apart(function, *args, between=between, niceness=niceness)
-    return function(*args, between=between)
+    return function(*args, between=between or (lambda: None))
 
 
 def _step_scan(file: Path, columns: Sequence[str]) -> pl.LazyFrame:

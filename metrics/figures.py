@@ -34,7 +34,7 @@ from metrics.variants import variants
 from metrics.vsm import ValueStream
 from metrics.vsm import value_stream as _value_stream
 from metrics.waits import slowest_cases, step_waits, wait_ecdf, waits_by_weekday_hour
-from metrics.whatif import PROJECTION_COLUMNS, Projection, ValueStreamMap, projection
+from metrics.whatif import Projection, ValueStreamMap, projection
 
 TOP_VARIANTS = 12
 """The variants the value stream map lists."""
@@ -283,7 +283,7 @@ def view_figures(
         return
     own = instances if chosen.height == cases.height else instances_of_cases(instances, chosen)
     names = view_figure_names(prefix)
-    for name, figure in every_figure(own, chosen, read_once=held, only=names):
+    for name, figure in every_figure(own, chosen, only=names):
         yield prefix + name, figure
     if days is not None:
         yield prefix + WINDOW_SCORECARD, window_scorecard(own, chosen, days)
@@ -298,14 +298,11 @@ def every_figure(
     instances: pl.LazyFrame,
     cases: pl.DataFrame,
     *,
-    read_once: Callable[[pl.LazyFrame, Sequence[str]], pl.LazyFrame] | None = None,
     only: Sequence[str] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """(name, figure) of every STORED figure of one view (of those of `only`, if given),
     in STORED's order, each made once: the Future state's first draft is checked against
-    the map already drawn. `read_once(instances, columns)` gives a figure of READ_ONCE
-    the steps it reads (where `instances` are scanned, those columns held while it
-    runs)."""
+    the map already drawn."""
     stream: ValueStream | None = None
     for name, compute in STORED.items():
         if only is not None and name not in only:
@@ -313,27 +310,22 @@ def every_figure(
         if compute is map_conformance and stream is not None:
             yield name, _conformance_to(stream, instances, cases)
             continue
-        own = instances
-        if read_once is not None and name in READ_ONCE:
-            own = read_once(instances, READ_ONCE[name])
-        figure = compute(own, cases)
-        del own
+        figure = compute(instances, cases)
         if isinstance(figure, ValueStream):
             stream = figure
         yield name, figure
 
 
 def held(steps: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
-    """`columns` of `steps`, read once and held, for a figure of READ_ONCE: scanned steps
-    are read once, not once per query (a Redesign projection of five million steps ran a
-    dozen scans); steps in memory are filtered once (as fast or faster: 2.0-2.1 s against
-    2.1-2.5 s for that projection held in memory)."""
+    """`columns` of `steps`, read once and held, for a Redesign projection of changes,
+    which queries the steps many times: scanned steps are read once, not once per query
+    (a projection of five million steps ran a dozen scans); steps in memory are filtered
+    once (as fast or faster: 2.0-2.1 s against 2.1-2.5 s for that projection held in
+    memory). The projection before any change (`unchanged`) reads them as they come: its
+    few queries of a view of five million scanned steps took 0.6-1.2 s more than
+    holding them, and 0.4 GB less memory at their peak."""
     return steps.select(list(columns)).collect().lazy()
 
-
-READ_ONCE: dict[str, tuple[str, ...]] = {"unchanged": PROJECTION_COLUMNS}
-"""The figures that query a view's steps many times, with the columns they read: where
-the steps are scanned from the warehouse, those columns are read once for the figure."""
 
 PER_OFFERING = frozenset({"scorecard"})
 """The stored figures whose rows are per offering, each of its own cases alone, sorted by

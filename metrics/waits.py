@@ -23,7 +23,7 @@ from datetime import datetime
 import polars as pl
 
 from metrics.flow import aging
-from metrics.stats import conform
+from metrics.stats import aggregate, conform
 from metrics.working_time import REAL_TIME, Clock, seconds_between
 
 WAIT_PERCENTILES: tuple[tuple[str, float], ...] = (
@@ -123,17 +123,19 @@ def step_waits(instances: pl.LazyFrame) -> pl.LazyFrame:
     wait = pl.col("wait_before_s").filter(pl.col("wait_before_s").is_not_null())
     total = pl.col("wait_s_sum")
     frame = (
-        instances.filter(_WORK)
-        .group_by("activity")
-        .agg(
-            pl.col("seq").median().cast(pl.Float64).alias("typical_position"),
-            wait.count().alias("waits"),
-            *[
-                wait.quantile(q, interpolation="linear").alias(f"wait_s_{name}")
-                for name, q in WAIT_PERCENTILES
+        aggregate(
+            instances.filter(_WORK),
+            ["activity"],
+            [
+                pl.col("seq").median().cast(pl.Float64).alias("typical_position"),
+                wait.count().alias("waits"),
+                *[
+                    wait.quantile(q, interpolation="linear").alias(f"wait_s_{name}")
+                    for name, q in WAIT_PERCENTILES
+                ],
+                wait.mean().alias("wait_s_mean"),
+                wait.sum().alias("wait_s_sum"),
             ],
-            wait.mean().alias("wait_s_mean"),
-            wait.sum().alias("wait_s_sum"),
         )
         .filter(pl.col("waits") > 0)
         .with_columns(wait_share=pl.when(total.sum() > 0).then(total / total.sum()))
@@ -169,9 +171,11 @@ def wait_ecdf(instances: pl.LazyFrame, points: int = 100) -> pl.LazyFrame:
         return low + (high - low) * (at - below)
 
     frame = (
-        _waits(instances)
-        .group_by("activity")
-        .agg(pl.len().alias("waits"), pl.col("wait_before_s").sort().alias("_sorted"))
+        aggregate(
+            _waits(instances),
+            ["activity"],
+            [pl.len().alias("waits"), pl.col("wait_before_s").sort().alias("_sorted")],
+        )
         .select(
             "activity",
             "waits",

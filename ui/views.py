@@ -412,11 +412,8 @@ def _figure(path: str, version: str, spec: CaseFilter, name: str) -> Any:
             return kept[0] if len(kept) == 1 else pl.concat(kept)
     with on_request():
         instances, cases = _view(path, version, spec)
-        columns = figures.READ_ONCE.get(stored or "", ())
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
-            return _each_offering(path, version, _FIGURES[name], cases, columns)
-        if columns:
-            instances = figures.held(instances, columns)
+            return _each_offering(path, version, _FIGURES[name], cases)
         return _FIGURES[name](instances, cases)
 
 
@@ -425,7 +422,6 @@ def _each_offering(
     version: str,
     compute: Callable[[pl.LazyFrame, pl.DataFrame], Any],
     cases: pl.DataFrame,
-    columns: Sequence[str],
 ) -> pl.DataFrame:
     """A figure of `figures.PER_OFFERING` of a view's `cases` of several offerings, one
     offering at a time: each offering's rows depend on its own cases alone, and only its
@@ -437,8 +433,6 @@ def _each_offering(
         steps = d.instances_of([offering])
         if own.height < int((d.cases["offering"] == offering).sum()):
             steps = instances_of_cases(steps, own)
-        if columns:
-            steps = figures.held(steps, columns)
         return compute(steps, own)
 
     return each_offering(cases, one)

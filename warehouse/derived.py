@@ -474,7 +474,7 @@ def _report_rows(
     health = default_health(steps.select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(engine=ENGINE)
     kept = []
     if with_figures:
-        for name, figure in page_figures.every_figure(steps, cases, read_once=page_figures.held):
+        for name, figure in page_figures.every_figure(steps, cases):
             between()
             kept.append((name, *page_figures.encode(figure)))
     return _ReportRows(figures, basis, page_figures.to_parquet(health), kept)

@@ -277,7 +277,7 @@ def test_the_replay_adds_up_and_a_redesign_never_lengthens_a_case(
     assert today["projected_lead_time_s"].to_list() == completed["lead_time_s"].to_list()
     replayed = replay(inst.lazy(), cases.lazy(), [])
     moved = (pl.col("_gap") + pl.col("_own").fill_null(0.0)).clip(lower_bound=0.0)
-    sums = replayed.steps.group_by("case_index").agg(replayed=moved.sum())
+    sums = replayed.steps.group_by("case_index").agg(replayed=moved.sum()).collect()
     check = completed.join(sums, on="case_index", how="left").with_columns(
         pl.col("replayed").fill_null(0.0)
     )

@@ -67,7 +67,7 @@ from typing import Any
 
 import polars as pl
 
-from metrics.stats import conform
+from metrics.stats import aggregate, conform
 from metrics.steps import bottleneck, steps
 from metrics.summary import ENGINE, STREAMING
 
@@ -245,9 +245,10 @@ def _sequences(own: pl.LazyFrame) -> pl.LazyFrame:
     how many cases follow each (`_n`)."""
     return (
         own.group_by("case_index", maintain_order=True)
-        .agg(pl.col("activity").alias("_seq"))
+        .agg(pl.col("activity").cast(pl.Categorical).alias("_seq"))
         .group_by("_seq")
         .agg(pl.len().alias("_n"))
+        .with_columns(pl.col("_seq").cast(pl.List(pl.String)))
     )
 
 
@@ -296,11 +297,12 @@ def _positions(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFra
     instances of `activities`."""
     row = pl.int_range(pl.len(), dtype=pl.Int64)
     first = pl.when(_before(pl.col("case_index")).is_null()).then(row).forward_fill()
-    return (
-        instances.filter(pl.col("activity").is_in(list(activities)))
-        .with_columns(_rank=row - first + 1)
-        .group_by("activity")
-        .agg(pl.col("_rank").median().cast(pl.Float64).alias("position"))
+    return aggregate(
+        instances.filter(pl.col("activity").is_in(list(activities))).with_columns(
+            _rank=row - first + 1
+        ),
+        ["activity"],
+        [pl.col("_rank").median().cast(pl.Float64).alias("position")],
     )
 
 
@@ -382,8 +384,8 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
         [
             steps(instances, by=()),
             cases.select(pl.len()),
-            instances.group_by("activity").agg(
-                pl.col("kind").first(), pl.col("value_class").first()
+            aggregate(
+                instances, ["activity"], [pl.col("kind").first(), pl.col("value_class").first()]
             ),
         ],
         engine=ENGINE,

@@ -544,6 +544,19 @@ def format_whatif(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_MAP_COLUMNS = (
+    "case_index",
+    "seq",
+    "activity",
+    "kind",
+    "value_class",
+    "is_rework",
+    "process_s",
+    "wait_before_s",
+)
+"""The replayed steps' columns the projected map reads: only those computed for it."""
+
+
 @dataclass(frozen=True)
 class ValueStreamMap:
     """A value stream map: its boxes (metrics.vsm.VSM_SCHEMA) and ladder totals (metrics.vsm.ladder)."""
@@ -575,7 +588,7 @@ def maps(
     if current is None:
         current = current_map(instances, cases)
     r = replayed if replayed is not None else replay(instances, cases, changes)
-    projected = vsm_steps(r.steps, done).collect(engine=ENGINE)
+    projected = vsm_steps(r.steps.select(_MAP_COLUMNS), done).collect(engine=ENGINE)
     pairs = [(c.first, c.second) for c in changes if isinstance(c, Parallel)]
     return current, ValueStreamMap(projected, ladder(projected, parallel=pairs))
 

@@ -41,6 +41,7 @@ from ui.tables import MAX_ROWS
 from ui.views import derived, derived_at
 from ui.widgets import csv_download, draw_chart, slug
 from warehouse import WarehouseError
+from warehouse.derived import apart_min_steps
 from warehouse.findings import give_verdict, verdicts, withdraw_verdict
 from warehouse.kept_findings import (
     Changes,
@@ -50,6 +51,7 @@ from warehouse.kept_findings import (
     changes_of,
     derived_stamp,
     findings_limit,
+    found_apart,
     keep_findings,
     kept_behind,
     kept_findings,
@@ -120,10 +122,23 @@ def _findings(path: str, version: str, offering: str, changes: Changes) -> Offer
     # The derivation they are found in: read before looking, and trusted only when no
     # change has landed since this data version was read.
     stamp = derived_stamp(wh, offering)
+    events = wh.attribute_rows([offering], resource=False)
+    bound = apart_min_steps()
+    steps = int(d.cases.filter(pl.col("offering") == offering)["n_instances"].sum())
+    if bound is not None and not d.in_memory and steps >= bound:
+        found = found_apart(
+            d.instances_of((offering,)), d.cases, events, wh.catalog(), offering, changes
+        )
+        if found is not None:
+            if stamp is not None and data_version(wh) == version:
+                keep_findings(wh, offering, stamp, changes, *found)
+            return kept_offering_findings(
+                d.instances_of((offering,)), d.cases, lambda: events, offering, found[0], hold=False
+            )
     of = offering_findings(
         d.instances_of((offering,)),
         d.cases,
-        wh.attribute_rows([offering], resource=False),
+        events,
         wh.catalog(),
         offering,
         changes=as_dates(changes),

@@ -420,6 +420,11 @@ def compute_apart(min_steps: int | None = APART_MIN_STEPS) -> None:
     _apart[0] = min_steps
 
 
+def apart_min_steps() -> int | None:
+    """The bound `compute_apart` set (None: nothing is computed apart)."""
+    return _apart[0]
+
+
 def _forget_report(cur: duckdb.DuckDBPyConnection, offering: str) -> None:
     cur.execute("DELETE FROM derived_reports WHERE offering = ?", [offering]).complete()
     if has_table(cur, "derived_figures"):

@@ -149,6 +149,55 @@ def test_findings_kept_at_the_import_show_at_once_and_the_apps_own_are_kept(
     assert lines["kept"] == lines["searched"]
 
 
+def test_a_big_offerings_findings_are_looked_for_in_a_process_of_their_own(
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the steps are read from the step files, the findings of an offering of at
+    least VSM_APART_MIN_STEPS steps are looked for by `python -m warehouse.apart`, not in
+    the app: Stream health shows, and the warehouse keeps, what a search in the app finds."""
+    import warehouse.kept_findings as kept_module
+    from ui.findings_screen import _LOOKING
+
+    apart: list[str] = []
+    real = kept_module.run_apart
+
+    def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        apart.append(args[4])  # the offering
+        return real(function, *args, **kwargs)
+
+    monkeypatch.setattr(kept_module, "run_apart", counted)
+    monkeypatch.setattr(derived_module, "_apart", [None])  # what open_warehouse sets
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    lines, kept = {}, {}
+    for how, bound in (("here", "1000000000"), ("apart", "1")):
+        db = tmp_path / how / "mixed.duckdb"
+        db.parent.mkdir()
+        shutil.copy(mixed_db, db)
+        with Warehouse.open(db) as wh:
+            offerings = wh.offerings()
+            derived_module.write_step_files(wh)
+        monkeypatch.setenv("VSM_APART_MIN_STEPS", bound)
+        _LOOKING.clear()
+        at = run_app(db, "app_pages/health.py", monkeypatch, timeout=120)
+        no_exceptions(at)
+        _found(at)
+        no_exceptions(at)
+        if how == "here":
+            assert apart == []
+        lines[how] = [
+            c.value for c in at.caption if c.value.startswith(("**Top finding", "**Findings"))
+        ]
+        with Warehouse.open(db) as wh:
+            kept[how] = {
+                o: [f.id for f in kept_findings(wh, o, changes_of(wh, o)) or []] for o in offerings
+            }
+    assert sorted(apart) == sorted(offerings)
+    assert len(lines["apart"]) == 5
+    assert lines["apart"] == lines["here"]
+    assert all(kept["here"].values())
+    assert kept["apart"] == kept["here"]
+
+
 def _not_computed(*args: Any, **kwargs: Any) -> None:
     raise AssertionError("Stream health computed its rows instead of reading them")
 

@@ -168,33 +168,39 @@ def case_conformance(
     # per-step work groups and sorts plain integers rather than names.
     ranked = sorted(stage_of, key=lambda step: (stage_of[step], step))
     names = pl.Series("_name", ranked, dtype=pl.String)
-    numbers = pl.LazyFrame(
-        {"activity": ranked, "_code": range(len(ranked)), "_stage": [stage_of[s] for s in ranked]},
-        schema={"activity": pl.String, "_code": pl.UInt32, "_stage": pl.UInt32},
-    )
+    numbers = pl.Series("_code", range(len(ranked)), dtype=pl.UInt32)
+    stages = pl.Series("_stage", [stage_of[s] for s in ranked], dtype=pl.UInt32)
     required = [i for i, step in enumerate(ranked) if step not in future.optional]
     done = cases.filter(pl.col("completed")).select("case_index", "offering", "case_id", "last_end")
-    steps = (
-        instances.join(done.select("case_index"), on="case_index", how="semi")
-        .filter(pl.col("kind") != "waiting")
-        .select("case_index", "seq", "activity")
-        .join(numbers, on="activity", how="left")
+    work = instances.join(done.select("case_index"), on="case_index", how="semi").filter(
+        pl.col("kind") != "waiting"
     )
     wide = pl.UInt64
 
     def high(column: str) -> pl.Expr:  # case_index · 2³², then a number below 2³²
         return pl.col(column).cast(wide) * pl.lit(2**32, dtype=wide)
 
+    # The steps of the future state by their number alone (no name is carried past the
+    # scan, and its stage is looked up per case and step, not per step): at five million
+    # steps 0.29 GB at its peak rather than 0.42-0.53 GB, and 5.3-6.0 s rather than 7.4.
+    coded = work.select(
+        "case_index",
+        "seq",
+        _code=pl.col("activity").replace_strict(
+            names, numbers, default=None, return_dtype=pl.UInt32
+        ),
+    ).filter(pl.col("_code").is_not_null())
     per_step = (
-        steps.filter(pl.col("_code").is_not_null())
-        .group_by(_pair=high("case_index") + pl.col("_code").cast(wide))
-        .agg(_n=pl.len(), _first=pl.col("seq").min(), _stage=pl.col("_stage").first())
+        coded.group_by(_pair=high("case_index") + pl.col("_code").cast(wide))
+        .agg(_n=pl.len(), _first=pl.col("seq").min())
         .select(
             case_index=(pl.col("_pair") // 2**32).cast(pl.UInt32),
             _code=(pl.col("_pair") % 2**32).cast(pl.UInt32),
             _n="_n",
             _first="_first",
-            _stage="_stage",
+        )
+        .with_columns(
+            _stage=pl.col("_code").replace_strict(numbers, stages, return_dtype=pl.UInt32)
         )
     )
     codes = pl.col("_code").sort()
@@ -212,15 +218,13 @@ def case_conformance(
     repeated = per_step.filter(pl.col("_n") > 1).group_by("case_index").agg(repeated=codes)
     present = per_step.group_by("case_index").agg(_present=codes)
     extra = (
-        steps.filter(pl.col("_code").is_null())
+        work.filter(~pl.col("activity").is_in(names.implode()))
         .group_by("case_index", "activity")
         .agg(_first=pl.col("seq").min())
         .group_by("case_index")
         .agg(extra=pl.col("activity").sort_by("_first"))
     )
-    to_names = pl.element().replace_strict(
-        pl.Series(range(len(ranked)), dtype=pl.UInt32), names, return_dtype=pl.String
-    )
+    to_names = pl.element().replace_strict(numbers, names, return_dtype=pl.String)
     empty_codes = pl.lit([], dtype=pl.List(pl.UInt32()))
     frame = (
         done.join(present, on="case_index", how="left")

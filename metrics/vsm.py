@@ -398,8 +398,11 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
     # The structure queries below read these few columns of the same steps: read them
     # once (a warehouse whose steps are scanned reads the table once, not four times).
     present = instances.collect_schema().names()
+    # The kind held as a number per kind (it is only compared with "waiting"): 60 MB less
+    # for the five million steps of a view.
     base = (
         instances.select([c for c in _STRUCTURE_COLUMNS if c in present])
+        .with_columns(pl.col("kind").cast(pl.Categorical))
         .collect(engine=ENGINE)
         .lazy()
     )

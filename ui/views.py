@@ -302,7 +302,25 @@ def derived() -> Derived:
     if (path, version) not in _CHECKED:
         _derive_stale(path)
         _CHECKED.add((path, version))
+    _forget_older(path, version)
     return _derive(path, version)
+
+
+_held = threading.Lock()
+_HELD: dict[str, str] = {}
+"""The data version whose derivation (and views) the caches hold, by warehouse."""
+
+
+def _forget_older(path: str, version: str) -> None:
+    """Drop the derivation and the views of an older data version before the current one
+    is read: the cache keeps one, but let go of the old only once the new was read, and
+    held both at once (a release's first start at ten million events peaked at 2.43 GB
+    as the page read the cases its reports had just stored beside those read before)."""
+    with _held:
+        if _HELD.get(path, version) != version:
+            _derive.clear()
+            _view.clear()
+        _HELD[path] = version
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -375,11 +375,11 @@ def replay(instances: pl.LazyFrame, cases: pl.LazyFrame, changes: Sequence[Chang
         .sort("case_index")
     )
     # The map's wait before a step: today's, moved by what the changes did to its gap (a step
-    # that starts with the one before it has none of its own). Without a change every wait
-    # is today's: the projected map then reads the steps' own columns, not the gaps and
-    # process times the replay reads (at five million steps its map held 0.18 GB more for
-    # computing those into waits equal to today's).
+    # that starts with the one before it has none of its own).
     gap_now = pl.when(pl.col("_block_start")).then(pl.col("_gap")).otherwise(0.0)
+    # Without a change every wait is today's: the projected map then reads the steps' own
+    # columns, not the gaps and process times the replay reads (at five million steps its
+    # map held 0.18 GB more for computing those into waits equal to today's).
     steps = (
         state.lazy()
         if not changes

@@ -307,20 +307,20 @@ def derived() -> Derived:
 
 
 _held = threading.Lock()
-_HELD: list[tuple[str, str]] = []
-"""The warehouse and data version whose derivation (and views) the caches hold."""
+_HELD: dict[str, str] = {}
+"""The data version whose derivation (and views) the caches hold, by warehouse."""
 
 
 def _forget_older(path: str, version: str) -> None:
-    """Drop the derivation and the views of another data version before the current one
+    """Drop the derivation and the views of an older data version before the current one
     is read: the cache keeps one, but let go of the old only once the new was read, and
     held both at once (a release's first start at ten million events peaked at 2.43 GB
     as the page read the cases its reports had just stored beside those read before)."""
     with _held:
-        if _HELD and _HELD[0] != (path, version):
+        if _HELD.get(path, version) != version:
             _derive.clear()
             _view.clear()
-        _HELD[:] = [(path, version)]
+        _HELD[path] = version
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

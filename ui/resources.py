@@ -149,12 +149,14 @@ and again, and DuckDB would otherwise keep as much of the file cached as its sha
 the machine allows. An import in the app spills what does not fit to disk."""
 
 
-def release_duckdb_cache(wh: Warehouse) -> bool:
-    """Once the pages are idle, have DuckDB drop what it keeps cached of the warehouse's
-    file (`Warehouse.release_cache`): after the start's reads, or after the step files
-    are written and the figures stored, it kept 0.8 GB at ten million events that no
-    page reads again (the pages read the stored steps from the step files)."""
-    wait_for_pages()
+def release_duckdb_cache(wh: Warehouse, idle: bool = True) -> bool:
+    """Once the pages are idle (at once where not `idle`), have DuckDB drop what it keeps
+    cached of the warehouse's file (`Warehouse.release_cache`): after the start's reads,
+    or after the step files are written and the figures stored, it kept 0.8 GB at ten
+    million events that no page reads again (the pages read the stored steps from the
+    step files)."""
+    if idle:
+        wait_for_pages()
     return wh.release_cache(APP_DUCKDB_MEMORY)
 
 

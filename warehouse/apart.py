@@ -32,6 +32,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any, TypeVar
 
+import polars as pl
+
 T = TypeVar("T")
 
 POLL_S = 0.2
@@ -56,13 +58,15 @@ def run_apart(
     `niceness` (LOWEST: work ahead; 0: work somebody waits for, at the caller's
     priority), `between` called every POLL_S with the process stopped (None: not
     stopped). `function` is a module-level function; its arguments and result are
-    pickled (a pickling error is raised as is, before any process starts). Raises
+    pickled (a pickling error is raised as is, before any process starts), but for a
+    polars DataFrame argument, written to a file of its own (`_Frame`). Raises
     ApartFailed where it raised or its process ended without a result."""
     name = f"{function.__module__}:{function.__qualname__}"
     with tempfile.TemporaryDirectory(prefix="vsm-apart-") as folder:
         given, out, errors = (Path(folder) / n for n in ("given", "out", "errors"))
+        sent = tuple(_Frame.of(a, Path(folder) / f"frame-{i}") for i, a in enumerate(args))
         with given.open("wb") as file:
-            pickle.dump((name, args), file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((name, sent), file, protocol=pickle.HIGHEST_PROTOCOL)
         with errors.open("wb") as err:
             command = [sys.executable, "-m", "warehouse.apart", str(given), str(out)]
             child = subprocess.Popen(
@@ -98,6 +102,33 @@ def run_apart(
     if not ok:
         raise ApartFailed(f"{name} failed: {result}")
     return result
+
+
+class _Frame:
+    """A DataFrame argument, sent as a file (Arrow IPC, LZ4): pickling a DataFrame held
+    three and a half times its size for a moment (Custom formulation's cases at ten
+    million events: 0.64 GB more for 0.1 GB of cases, 2.2 s), written as a file
+    nothing more (0.2 s), and the process reads back the same frame, types and all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @staticmethod
+    def of(arg: Any, path: Path) -> Any:
+        """`arg` as sent: a DataFrame written to `path`, anything else as it is."""
+        if not isinstance(arg, pl.DataFrame):
+            return arg
+        arg.write_ipc(path, compression="lz4")
+        return _Frame(path)
+
+    @staticmethod
+    def read(arg: Any) -> Any:
+        """`arg` as the function takes it (its file dropped once read)."""
+        if not isinstance(arg, _Frame):
+            return arg
+        frame = pl.read_ipc(arg.path)
+        arg.path.unlink(missing_ok=True)
+        return frame
 
 
 def _with_this_code() -> dict[str, str]:
@@ -149,8 +180,9 @@ def main(given: str, out: str, parent: str, niceness: str = str(LOWEST)) -> int:
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, 0, max(int(niceness), os.getpriority(os.PRIO_PROCESS, 0)))
     with open(given, "rb") as file:
-        name, args = pickle.load(file)
+        name, sent = pickle.load(file)
     os.unlink(given)  # a server killed meanwhile leaves no copy of the cases behind
+    args = [_Frame.read(a) for a in sent]
     module, _, qualified = name.partition(":")
     function: Any = import_module(module)
     for part in qualified.split("."):
@@ -168,4 +200,7 @@ def main(given: str, out: str, parent: str, niceness: str = str(LOWEST)) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    # Run as the module the caller pickled against (its `_Frame` is this one's).
+    from warehouse.apart import main as _main
+
+    sys.exit(_main(*sys.argv[1:5]))

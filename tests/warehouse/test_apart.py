@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from warehouse.apart import ApartFailed, run_apart
@@ -20,6 +21,25 @@ from warehouse.apart import ApartFailed, run_apart
 def test_the_result_comes_from_another_process() -> None:
     assert run_apart(os.getpid) != os.getpid()
     assert run_apart(divmod, 17, 5) == (3, 2)
+
+
+def test_a_frame_argument_arrives_as_the_same_frame() -> None:
+    """A DataFrame is sent as a file, not pickled: the process gets it back with every
+    type (a method of DataFrame fails on anything else) and a non-frame argument as is."""
+    from datetime import UTC, datetime
+
+    frame = pl.DataFrame(
+        {
+            "case_index": pl.Series([0, 1, 2], dtype=pl.UInt32),
+            "kind": pl.Series(["work", None, "wait"], dtype=pl.Categorical),
+            "variant": [["a", "b"], [], None],
+            "at": [datetime(2026, 1, 1, tzinfo=UTC), None, datetime(2026, 3, 1, tzinfo=UTC)],
+        }
+    )
+    back = run_apart(pl.DataFrame.head, frame, 2)
+    assert back.schema == frame.schema
+    assert back.equals(frame.head(2))
+    assert back["variant"].to_list() == [["a", "b"], []]
 
 
 def test_a_failure_in_the_process_says_what_it_was() -> None:

@@ -105,10 +105,11 @@ page's or the inbox's), are under way."""
 
 @contextlib.contextmanager
 def on_request() -> Iterator[None]:
-    """A page computes a figure or changes the data, or the inbox stores a command-line
-    import: the app's background work waits meanwhile (`wait_for_pages`), so two
-    computations of a big offering do not hold their memory at once, nor one and an
-    import."""
+    """A page computes a figure or changes the data, the inbox stores a command-line
+    import, or the server's start reads what the first pages need (ui.serve): the app's
+    background work waits meanwhile (`wait_for_pages`), so two computations of a big
+    offering do not hold their memory at once, nor one and an import. Nothing done
+    under it may wait for pages itself."""
     _asked.add(1)
     try:
         yield

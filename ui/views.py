@@ -194,8 +194,10 @@ def _one_pass(wh: Warehouse) -> None:
     polars' engine, is logged and ends the pass: the pages scan the table or compute when
     asked instead."""
     try:
+        wait_for_pages()  # the start's reads, a page's figure or a change go first
         stamps = current_stamps(wh)
         write_step_files(wh)
+        release_duckdb_cache(wh)  # what writing them read, before the cases are read
 
         def between() -> None:
             _pages_first(str(wh.path), stamps)
@@ -203,7 +205,7 @@ def _one_pass(wh: Warehouse) -> None:
         # Each offering's in a process of its own: the app never holds what they need.
         store_reports_from_step_files(wh, between=between, told=_told_stored, apart=True)
         store_view_figures(wh, between=between, apart=True)
-        release_duckdb_cache(wh)  # what writing the step files read
+        release_duckdb_cache(wh)  # and the cases each offering's figures were given
     except _Newer:
         return
     except (Exception, pl.exceptions.PanicException):

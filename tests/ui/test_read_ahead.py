@@ -73,7 +73,7 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
     from metrics import figures
     from metrics.filters import CaseFilter
     from ui import experiments_screen as page
-    from ui import forecasts
+    from ui import forecasts, waits_screen
     from warehouse.experiments import DEFAULT_WINDOW_DAYS, experiments
 
     monkeypatch.setenv("VSM_DB", str(demo_copy))
@@ -93,15 +93,17 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
     held = wh.import_contents([latest]), wh.import_contents(list(demo))
     assert held[1][0] == wh.event_count() > 0
     # Every stored figure of the first offering and the scorecard of all three; the first
-    # offering's open cases dated; the two recorded experiments and "Try a change now"'s;
-    # what the latest import and the demo hold, as the Data page's undo and removal say.
-    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + 3 + 2
+    # offering's open cases dated, and listed as the Waits page lists them; the two
+    # recorded experiments and "Try a change now"'s; what the latest import and the demo
+    # hold, as the Data page's undo and removal say.
+    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + n_open + 3 + 2
 
     with monkeypatch.context() as m:
         m.setattr(views, "stored_figure", _refuse)
         m.setattr(views, "_view", _refuse)
         m.setattr(page, "compare", _refuse)
         m.setattr(forecasts, "likely_done_by", _refuse)
+        m.setattr(waits_screen, "waiting_now", _refuse)
         m.setattr(Warehouse, "import_contents", _refuse)
         version = wh.data_version()
         assert resources.import_contents(str(demo_copy), version, (latest,)) == held[0]
@@ -117,6 +119,13 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         assert card["cases"].sum() == d.cases.height
         table = d.cases.filter(is_open).select(pl.col("case_id").alias("Case"))
         dated = forecasts.with_likely_done(table, first)
+        now = d.now_of(first)
+        assert now is not None
+        waiting = waits_screen._waiting(
+            str(demo_copy), version, CaseFilter(offerings=(first,)), now
+        )
+        assert waiting["case_id"].sort().to_list() == table["Case"].sort().to_list()
+        assert waiting["idle_s"].is_sorted(descending=True) and waiting["idle_s"].min() >= 0
         assert dated.height == n_open and dated[forecasts.LIKELY_DONE].null_count() < n_open
         verdicts = [
             page.comparison(r["offering"], r["changed_at"], r["before_days"], r["after_days"])

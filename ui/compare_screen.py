@@ -7,7 +7,6 @@ same period; every offering keeps its colour on every page (charts.style).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -22,6 +21,7 @@ from charts.compare import (
 )
 from metrics import figures
 from metrics.definitions import DEFINITIONS
+from metrics.filters import CaseFilter
 from metrics.periods import overlapping_groups, period_bounds
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
 from metrics.selection import Selection
@@ -30,21 +30,59 @@ from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
+from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import table_height, wrapping_row_height
-from ui.views import each_offering, stored_rows, view_figure
+from ui.views import derived_at, each_offering, offerings_of, stored_rows, view_at, view_figure
 from ui.widgets import chart_downloads, csv_download, draw_chart, table
 
 
-def bounds_of(cases: pl.DataFrame, filters: ViewFilters) -> pl.DataFrame:
+def bounds_of(filters: ViewFilters) -> pl.DataFrame:
     """Each offering's period: the sidebar's window (its own last N days, or the dates
-    chosen), else all time."""
-    if filters.start and filters.end:
-        return period_bounds(
-            cases.lazy(),
-            start=datetime.combine(filters.start, time(), UTC),
-            end=datetime.combine(filters.end + timedelta(days=1), time(), UTC),
-        ).collect()
-    return period_bounds(cases.lazy(), days=filters.days).collect()
+    chosen), else all time; of the view of `filters`, once per view (`_bounds`)."""
+    wh = warehouse()
+    return _bounds(str(wh.path), data_version(wh), filters.spec())
+
+
+# The page's figures of a view are computed once per view and data version, as the
+# figures of ui.views are: at ten million events they were 0.4-0.6 s of every run.
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
+def _bounds(path: str, version: str, spec: CaseFilter) -> pl.DataFrame:
+    _, cases = view_at(path, version, spec)
+    if spec.window_start and spec.window_end:  # both dates chosen (ViewFilters.spec)
+        return period_bounds(cases.lazy(), start=spec.window_start, end=spec.window_end).collect()
+    return period_bounds(cases.lazy(), days=spec.window_days).collect()
+
+
+def read_ahead(path: str) -> int:
+    """The periods, lead-time histogram and weekly completions of the view the page
+    opens on (every case of every offering), ahead of the page (ui.serve does it once
+    the server is up). Returns how many it read."""
+    version = data_version(open_warehouse(path))
+    offerings = offerings_of(derived_at(path, version))
+    if not offerings:
+        return 0
+    spec = CaseFilter(offerings=tuple(offerings))
+    _bounds(path, version, spec)
+    _histogram(path, version, spec)
+    _weekly(path, version, spec)
+    return 3
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
+def _histogram(path: str, version: str, spec: CaseFilter) -> tuple[pl.DataFrame, float]:
+    """The view's lead-time histogram (metrics.scorecard.lead_time_histogram) and the
+    width of its bins."""
+    _, cases = view_at(path, version, spec)
+    width, last = lead_time_bins(cases)
+    return lead_time_histogram(cases.lazy(), width, last).collect(), width
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
+def _weekly(path: str, version: str, spec: CaseFilter) -> pl.DataFrame:
+    """The view's completed cases per week in each offering's period."""
+    _, cases = view_at(path, version, spec)
+    bounds = _bounds(path, version, spec)
+    return weekly_throughput(cases.lazy(), bounds=bounds.lazy()).collect()
 
 
 def score(
@@ -249,12 +287,14 @@ def period_label(bounds: pl.DataFrame, filters: ViewFilters) -> str:
     return "all time; throughput from each offering's first completed case to its latest event"
 
 
-def lead_times(cases: pl.DataFrame, card: pl.DataFrame, all_offerings: list[str]) -> None:
+def lead_times(
+    filters: ViewFilters, cases: pl.DataFrame, card: pl.DataFrame, all_offerings: list[str]
+) -> None:
     if not cases["completed"].any():
         st.info("No case has completed in this view yet, so there are no lead times to compare.")
         return
-    width, last = lead_time_bins(cases)
-    hist = lead_time_histogram(cases.lazy(), width, last).collect()
+    wh = warehouse()
+    hist, width = _histogram(str(wh.path), data_version(wh), filters.spec())
     chart = lead_time_small_multiples_chart(hist, card, all_offerings=all_offerings)
     draw_chart(chart, width="content")
     st.caption(
@@ -298,9 +338,10 @@ def efficiency_and_rework(card: pl.DataFrame, all_offerings: list[str]) -> None:
         )
 
 
-def throughput(cases: pl.DataFrame, bounds: pl.DataFrame, all_offerings: list[str]) -> None:
+def throughput(filters: ViewFilters, all_offerings: list[str]) -> None:
     """Weekly completions; offerings whose weeks do not overlap get their own chart."""
-    weekly = weekly_throughput(cases.lazy(), bounds=bounds.lazy()).collect()
+    wh = warehouse()
+    weekly = _weekly(str(wh.path), data_version(wh), filters.spec())
     if weekly.height == 0:
         st.info("No weeks to show.")
         return

@@ -72,8 +72,8 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
 ) -> None:
     from metrics import figures
     from metrics.filters import CaseFilter
+    from ui import compare_screen, forecasts, waits_screen
     from ui import experiments_screen as page
-    from ui import forecasts, waits_screen
     from warehouse.experiments import DEFAULT_WINDOW_DAYS, experiments
 
     monkeypatch.setenv("VSM_DB", str(demo_copy))
@@ -93,10 +93,11 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
     held = wh.import_contents([latest]), wh.import_contents(list(demo))
     assert held[1][0] == wh.event_count() > 0
     # Every stored figure of the first offering and the scorecard of all three; the first
-    # offering's open cases dated, and listed as the Waits page lists them; the two
-    # recorded experiments and "Try a change now"'s; what the latest import and the demo
-    # hold, as the Data page's undo and removal say.
-    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + n_open + 3 + 2
+    # offering's open cases dated, and listed as the Waits page lists them; Compare's
+    # periods, lead-time histogram and weekly completions; the two recorded experiments
+    # and "Try a change now"'s; what the latest import and the demo hold, as the Data
+    # page's undo and removal say.
+    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + n_open + 3 + 3 + 2
 
     with monkeypatch.context() as m:
         m.setattr(views, "stored_figure", _refuse)
@@ -104,6 +105,8 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         m.setattr(page, "compare", _refuse)
         m.setattr(forecasts, "likely_done_by", _refuse)
         m.setattr(waits_screen, "waiting_now", _refuse)
+        for name in ("period_bounds", "lead_time_histogram", "weekly_throughput"):
+            m.setattr(compare_screen, name, _refuse)
         m.setattr(Warehouse, "import_contents", _refuse)
         version = wh.data_version()
         assert resources.import_contents(str(demo_copy), version, (latest,)) == held[0]
@@ -114,7 +117,14 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         waits = views.view_figure(one, figures.waits_by_step)
         # Every work step but the first, which nothing comes before.
         assert waits.height == 12 and set(waits["activity"]) < set(stream.steps["activity"])
-        card = views.view_figure(CaseFilter(offerings=tuple(offerings)), figures.scorecard)
+        every = CaseFilter(offerings=tuple(offerings))
+        card = views.view_figure(every, figures.scorecard)
+        bounds = compare_screen._bounds(str(demo_copy), version, every)
+        assert bounds["offering"].sort().to_list() == offerings
+        hist, width = compare_screen._histogram(str(demo_copy), version, every)
+        assert width > 0 and hist["cases"].sum() == int(d.cases["completed"].sum())
+        weekly = compare_screen._weekly(str(demo_copy), version, every)
+        assert weekly["completed_cases"].sum() == int(d.cases["completed"].sum())
         assert card["offering"].to_list() == offerings
         assert card["cases"].sum() == d.cases.height
         table = d.cases.filter(is_open).select(pl.col("case_id").alias("Case"))

@@ -32,7 +32,15 @@ from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import table_height, wrapping_row_height
-from ui.views import derived_at, each_offering, offerings_of, stored_rows, view_at, view_figure
+from ui.views import (
+    derived_at,
+    each_offering,
+    offerings_of,
+    stored_rows,
+    view_at,
+    view_figure,
+    view_figure_at,
+)
 from ui.widgets import chart_downloads, csv_download, draw_chart, table
 
 
@@ -63,16 +71,14 @@ def read_ahead(path: str) -> int:
         return 0
     spec = CaseFilter(offerings=tuple(offerings))
     _bounds(path, version, spec)
-    _histogram(path, version, spec)
+    view_figure_at(path, version, spec, histogram)
     _weekly(path, version, spec)
     return 3
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
-def _histogram(path: str, version: str, spec: CaseFilter) -> tuple[pl.DataFrame, float]:
+def histogram(instances: pl.LazyFrame, cases: pl.DataFrame) -> tuple[pl.DataFrame, float]:
     """The view's lead-time histogram (metrics.scorecard.lead_time_histogram) and the
-    width of its bins."""
-    _, cases = view_at(path, version, spec)
+    width of its bins: a figure of the view (ui.views.view_figure)."""
     width, last = lead_time_bins(cases)
     return lead_time_histogram(cases.lazy(), width, last).collect(), width
 
@@ -293,8 +299,7 @@ def lead_times(
     if not cases["completed"].any():
         st.info("No case has completed in this view yet, so there are no lead times to compare.")
         return
-    wh = warehouse()
-    hist, width = _histogram(str(wh.path), data_version(wh), filters.spec())
+    hist, width = view_figure(filters.spec(), histogram)
     chart = lead_time_small_multiples_chart(hist, card, all_offerings=all_offerings)
     draw_chart(chart, width="content")
     st.caption(

@@ -120,10 +120,11 @@ def read_ahead() -> int:
     what the pages open on beyond the cases: the stored figures of the first offering
     (ui.views.figures_ahead), the Waits page's dates of its open cases
     (ui.forecasts.read_ahead) and its list of them (ui.waits_screen.read_ahead), the
-    Compare page's periods and charts (ui.compare_screen.read_ahead), the recorded experiments compared as the Experiments
-    page lists them (ui.experiments_screen.read_ahead), and what the latest import holds
-    (ui.data_screens.read_ahead). Returns how many things it read;
-    what it could not read, the page reads itself."""
+    Compare page's periods and charts (ui.compare_screen.read_ahead), the recorded
+    experiments compared as the Experiments page lists them
+    (ui.experiments_screen.read_ahead), and what the latest import holds
+    (ui.data_screens.read_ahead). Returns how many things it read; what it could not
+    read, the page reads itself."""
     from ui import compare_screen, data_screens, experiments_screen, forecasts, views, waits_screen
     from ui.resources import lowest_priority, warehouse_path
 

@@ -121,7 +121,7 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         card = views.view_figure(every, figures.scorecard)
         bounds = compare_screen._bounds(str(demo_copy), version, every)
         assert bounds["offering"].sort().to_list() == offerings
-        hist, width = compare_screen._histogram(str(demo_copy), version, every)
+        hist, width = views.view_figure(every, compare_screen.histogram)
         assert width > 0 and hist["cases"].sum() == int(d.cases["completed"].sum())
         weekly = compare_screen._weekly(str(demo_copy), version, every)
         assert weekly["completed_cases"].sum() == int(d.cases["completed"].sum())

@@ -116,8 +116,9 @@ def by_window_per_offering(
 
 def by_variants(cases: pl.LazyFrame, variants: Sequence[Sequence[str]]) -> pl.LazyFrame:
     """Cases whose variant is one of `variants`."""
+    held = cases.collect_schema()["variant"]  # text, or the app's compact variants
     wanted = pl.Series("variant", [list(v) for v in variants], dtype=pl.List(pl.String()))
-    return cases.filter(pl.col("variant").is_in(wanted))
+    return cases.filter(pl.col("variant").is_in(wanted.cast(held).implode()))
 
 
 def completed_only(cases: pl.LazyFrame) -> pl.LazyFrame:

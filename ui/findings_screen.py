@@ -38,7 +38,7 @@ from ui.experiments_screen import prefill_try_a_change
 from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import MAX_ROWS
-from ui.views import derived, derived_at
+from ui.views import derived, derived_at, steps_read_apart
 from ui.widgets import csv_download, draw_chart, slug
 from warehouse import WarehouseError
 from warehouse.derived import apart_min_steps
@@ -127,7 +127,7 @@ def _findings(path: str, version: str, offering: str, changes: Changes) -> Offer
     steps = int(d.cases.filter(pl.col("offering") == offering)["n_instances"].sum())
     if bound is not None and not d.in_memory and steps >= bound:
         found = found_apart(
-            d.instances_of((offering,)), d.cases, events, wh.catalog(), offering, changes
+            steps_read_apart(d, offering), d.cases, events, wh.catalog(), offering, changes
         )
         if found is not None:
             if stamp is not None and data_version(wh) == version:

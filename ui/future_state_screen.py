@@ -25,6 +25,7 @@ from metrics import figures
 from metrics.conformance import FutureState, case_conformance, future_state_problems, summarise
 from metrics.filters import CaseFilter
 from metrics.summary import STREAMING
+from metrics.variants import variant_text
 from metrics.vsm import ladder
 from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
@@ -503,7 +504,7 @@ def conformance_view(
             pl.col("case_id").alias("Case"),
             pl.col("last_end").alias("Completed"),
             in_unit("lead_time_s", unit).alias(unit_label("Lead time", unit)),
-            pl.col("variant").list.join(" → ").alias("Its steps, in order"),
+            variant_text().list.join(" → ").alias("Its steps, in order"),
         )
 
     st.dataframe(

@@ -61,6 +61,7 @@ from metrics.filters import CaseFilter
 from metrics.health import HEALTH_SCHEMA, HEALTH_STEP_COLUMNS, default_health
 from metrics.report import STEP_COLUMNS, report
 from metrics.summary import ENGINE
+from metrics.variants import compact_variants
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
 from warehouse.apart import LOWEST, ApartFailed, run_apart
@@ -1138,23 +1139,29 @@ def _report_again(wh: Warehouse, told: Callable[[int, str], None] = lambda i, o:
             return
 
 
-def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:
+def _read_cases(
+    wh: Warehouse, offerings: list[str], compact: bool = False
+) -> tuple[pl.DataFrame, dict[str, int]]:
     """The stored cases of `offerings` (sorted), numbered as one derivation of them all
     numbers its cases: those with steps by (offering, case id), then those that are only
     an open item; and by offering, the shift of its steps' `case_index` (each offering is
-    stored numbered from 0, so each part only shifts).
+    stored numbered from 0, so each part only shifts). Where `compact`, their variants
+    are `metrics.variants.COMPACT_VARIANT`, made one offering at a time (the text of one
+    offering's variants held at once, not every offering's).
 
     One read per offering: its rows are stored in their order, which a scan keeps,
     where one ORDER BY over every offering takes twice as long."""
-    parts = [
-        _in_order(
-            wh.read("SELECT * FROM derived_cases WHERE offering = ?", [o]).cast(
+
+    def one(offering: str) -> pl.DataFrame:
+        read = _in_order(
+            wh.read("SELECT * FROM derived_cases WHERE offering = ?", [offering]).cast(
                 CASE_SCHEMA  # type: ignore[arg-type]
             ),
             ["case_index"],
         )
-        for o in offerings
-    ]
+        return compact_variants(read) if compact else read
+
+    parts = [one(o) for o in offerings]
     # Each offering is stored numbered from 0, its cases with steps first (as
     # `_derive_offering` numbers them): its two runs of rows are slices, each numbered
     # anew and put in order without a sort (which held a copy of every case: 1.2 GB at
@@ -1169,7 +1176,8 @@ def _read_cases(wh: Warehouse, offerings: list[str]) -> tuple[pl.DataFrame, dict
         open_from += case.height - n
         stepped_from += n
     if not parts:
-        return pl.DataFrame(schema=CASE_SCHEMA), shifts
+        empty = pl.DataFrame(schema=CASE_SCHEMA)
+        return (compact_variants(empty) if compact else empty), shifts
     return pl.concat([*with_steps, *only_open], rechunk=False), shifts
 
 
@@ -1426,15 +1434,19 @@ def load_stored(
     *,
     in_memory_steps: int | None,
     progress: Progress | None = None,
+    compact: bool = False,
 ) -> Stored:
     """`load_derivation`, but with the steps read into memory only when there are at most
     `in_memory_steps` of them (always when None): more are scanned by each query
-    instead (while `wh` is open), so what is held does not grow with the warehouse."""
+    instead (while `wh` is open), so what is held does not grow with the warehouse.
+    Where `compact`, the cases' variants are `metrics.variants.COMPACT_VARIANT` (what the
+    app holds)."""
     if not prepare_derivation(wh, progress):
         d = _derive_in_memory(wh, offerings)
         on = {o: c for o, c in working_calendars(wh).items() if offerings is None or o in offerings}
-        return Stored(d.cases, d.instances.lazy(), d.now, d.clock, on)
-    cases, shifts = _read_cases(wh, _chosen(wh, offerings))
+        held = compact_variants(d.cases) if compact else d.cases
+        return Stored(held, d.instances.lazy(), d.now, d.clock, on)
+    cases, shifts = _read_cases(wh, _chosen(wh, offerings), compact)
     now, clock, on = _time(wh, cases, offerings)
     if in_memory_steps is None or int(cases["n_instances"].sum()) <= in_memory_steps:
         return Stored(cases, _read_instances(wh, shifts).lazy(), now, clock, on)

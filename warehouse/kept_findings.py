@@ -296,6 +296,17 @@ def found_in(
     return of.findings, behind
 
 
+def readable_apart(steps: pl.LazyFrame) -> bool:
+    """Whether a process of its own can read `steps` (`found_apart`): a scan of a step
+    file can, a scan of the warehouse itself (a reader of this process's connection)
+    cannot."""
+    try:
+        pickle.dumps(steps)
+    except Exception:
+        return False
+    return True
+
+
 def found_apart(
     steps: pl.LazyFrame,
     cases: pl.DataFrame,
@@ -309,9 +320,7 @@ def found_apart(
     GB in the app after a release at ten million events). None where it cannot be: steps
     read from the warehouse rather than from a step file (another process cannot read the
     file the app holds) or a search that failed there (logged)."""
-    try:
-        pickle.dumps(steps)
-    except Exception:  # a scan of the warehouse itself (a reader of its own connection)
+    if not readable_apart(steps):
         return None
     own = cases.filter(pl.col("offering") == offering)
     try:

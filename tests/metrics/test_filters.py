@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from metrics.filters import CaseFilter, apply_filters, by_window, filter_cases
+from metrics.variants import compact_variants
 from tests.metrics.frames import at, cases_of, derive, events
 
 LOG = events(
@@ -57,6 +58,10 @@ def test_completed_only_and_variants(derived) -> None:
     _, cases = derived
     spec = CaseFilter(completed_only=True, variants=(("A", "Close"),))
     assert _ids(filter_cases(cases.lazy(), spec)) == ["early", "late"]
+    # The same of the cases the app holds, their variants compact.
+    assert _ids(filter_cases(compact_variants(cases).lazy(), spec)) == ["early", "late"]
+    rework = CaseFilter(variants=(("A", "A", "Close"), ("Z",)))
+    assert _ids(filter_cases(compact_variants(cases).lazy(), rework)) == ["rework"]
 
 
 def test_offerings(derived) -> None:

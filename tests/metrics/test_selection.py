@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from metrics.selection import PARAMS, Selection, select_cases
+from metrics.variants import compact_variants
 from tests.metrics.frames import at, cases_of, derive, events
 
 # Offering O, hours after T0. Close ends a case (always last); B never does.
@@ -34,10 +35,13 @@ LOG_O = [
 LOG_P = [("a", "A", 0, 1), ("a", "B", 1, 2), ("a", "Close", 2, 3)]
 
 
-@pytest.fixture(scope="module")
-def derived() -> tuple[pl.DataFrame, pl.DataFrame]:
+@pytest.fixture(scope="module", params=["text", "compact"])
+def derived(request: pytest.FixtureRequest) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The cases as a report derives them, or as the app holds them (compact variants):
+    every selection is the same of either."""
     instances = derive(pl.concat([events(LOG_O, "O"), events(LOG_P, "P")]))
-    return instances, cases_of(instances)
+    cases = cases_of(instances)
+    return instances, (compact_variants(cases) if request.param == "compact" else cases)
 
 
 def _ids(derived: tuple[pl.DataFrame, pl.DataFrame], **conditions: Any) -> list[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from metrics.variants import VARIANT_SCHEMA, variants
+from metrics.steps import main_path
+from metrics.summary import case_summary
+from metrics.variants import COMPACT_VARIANT, VARIANT_SCHEMA, compact_variants, variants
 from tests.metrics.frames import H, cases_of, derive, events
 
 
@@ -33,3 +35,34 @@ def test_variants_literal() -> None:
         orient="row",
     )
     assert_frame_equal(out, expected)
+
+
+def test_compact_variants_give_the_same_figures() -> None:
+    """The app holds each case's variant as numbers of step names (COMPACT_VARIANT); the
+    variants, their main path and the count of variants are those of the text."""
+    log = events(
+        [
+            ("1", "A", 0, 1),
+            ("1", "Z", 1, 2),
+            ("2", "A", 0, 1),
+            ("2", "Z", 1, 4),
+            ("3", "A", 0, 1),
+            ("3", "B", 1, 2),
+            ("3", "A", 2, 3),
+            ("3", "Z", 3, 4),
+            ("4", "A", 0, 1),
+        ]
+    )
+    text = cases_of(derive(log))
+    compact = compact_variants(text)
+    assert compact.schema["variant"] == COMPACT_VARIANT
+    assert compact["variant"].to_list() == [["A", "Z"], ["A", "Z"], ["A", "B", "A", "Z"], ["A"]]
+    held = variants(compact.lazy()).collect()
+    assert_frame_equal(held, variants(text.lazy()).collect())
+    assert held["variant_label"].to_list() == ["A → Z", "A", "A → B → A → Z"]
+    assert_frame_equal(
+        main_path(variants(compact.lazy())).collect(), main_path(variants(text.lazy())).collect()
+    )
+    summary = case_summary(compact.lazy()).collect()
+    assert_frame_equal(summary, case_summary(text.lazy()).collect())
+    assert summary["variants"].item() == 3

@@ -144,6 +144,22 @@ def wait_for_app(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(300)
 
 
+def shown_within(page, server: StreamlitServer, selector: str, timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait for `selector` on the page; where it does not come, fail with what the page
+    shows and the end of the server's log, so a run that timed out says why."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_selector(selector, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        shown = page.locator("[data-testid='stApp']").inner_text(timeout=5_000)
+        log = server.log.read_text(errors="replace")[-6_000:]
+        raise AssertionError(
+            f"{selector} not shown within {timeout_ms / 1000:.0f} s.\nThe page:\n{shown}\n"
+            f"The server's log, its end:\n{log}"
+        ) from None
+
+
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     """The whole page: Streamlit scrolls inside its main pane, so grow the window to fit it."""
     ARTIFACTS.mkdir(exist_ok=True)

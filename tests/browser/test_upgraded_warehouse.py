@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import StreamlitServer, no_exception, wait_for_app
+from tests.browser.conftest import StreamlitServer, no_exception, shown_within, wait_for_app
 from tests.warehouse.test_apart import apart_processes
 from warehouse import Warehouse
 from warehouse.derived import (
@@ -37,7 +37,7 @@ def test_the_first_visit_after_an_upgrade_derives_once_and_shows_the_streams(
     server = StreamlitServer(db)
     try:
         page.goto(server.url)
-        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=90_000)
+        shown_within(page, server, "[data-testid='stVegaLiteChart']", 90_000)
         wait_for_app(page)
         no_exception(page)
         main = page.locator("[data-testid='stMain']").inner_text()
@@ -82,7 +82,7 @@ def test_a_release_that_reports_otherwise_stores_the_reports_apart_before_the_fi
     watcher.start()
     try:
         page.goto(server.url)
-        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=90_000)
+        shown_within(page, server, "[data-testid='stVegaLiteChart']", 90_000)
         wait_for_app(page)
         no_exception(page)
         main = page.locator("[data-testid='stMain']").inner_text()

@@ -76,12 +76,12 @@ log = logging.getLogger(__name__)
 class Derived(Stored):
     """Every case of the warehouse (metrics.derived), as stored (warehouse.derived.Stored).
 
-    `cases` are held in memory, their variants compact (`metrics.variants.COMPACT_VARIANT`:
-    0.13 GB less at ten million events). `instances`, every step, are a lazy frame: over a frame
-    held in memory when the warehouse has at most `IN_MEMORY_STEPS` steps
-    (`in_memory`), else over a scan of the stored steps, which each query reads anew
-    (only the columns and offerings it uses), so what the app holds does not grow with
-    the warehouse."""
+    `cases` are held in memory, their variants compact
+    (`metrics.variants.COMPACT_VARIANT`: 0.11 GB less at ten million events).
+    `instances`, every step, are a lazy frame: over a frame held in memory when the
+    warehouse has at most `IN_MEMORY_STEPS` steps (`in_memory`), else over a scan of the
+    stored steps, which each query reads anew (only the columns and offerings it uses),
+    so what the app holds does not grow with the warehouse."""
 
     def now_of(self, offering: str) -> datetime | None:
         """The "now" of one offering: its own latest event (a historical log beside live

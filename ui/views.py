@@ -77,7 +77,7 @@ class Derived(Stored):
     """Every case of the warehouse (metrics.derived), as stored (warehouse.derived.Stored).
 
     `cases` are held in memory, their variants compact
-    (`metrics.variants.COMPACT_VARIANT`: 0.11 GB less at ten million events).
+    (`metrics.variants.COMPACT_VARIANT`: 0.25 GB less at ten million events).
     `instances`, every step, are a lazy frame: over a frame held in memory when the
     warehouse has at most `IN_MEMORY_STEPS` steps (`in_memory`), else over a scan of the
     stored steps, which each query reads anew (only the columns and offerings it uses),

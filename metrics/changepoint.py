@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.imports import import_once
+
 MIN_PERMUTATIONS = 1999
 MAX_PERMUTATIONS = 49_999
 _FIRST_CHUNK = 500
@@ -78,7 +80,7 @@ def best_split(values: np.ndarray, min_size: int) -> int:
     """ruptures' best single split of `values` (the index where the second level starts)."""
     # Imported here: ruptures (with the scipy it loads) takes most of a second to import,
     # which every page importing metrics.findings would otherwise pay before drawing.
-    import ruptures as rpt
+    rpt = import_once("ruptures")
 
     signal = np.asarray(values, dtype=float).reshape(-1, 1)
     algo = rpt.Binseg(model="l2", min_size=min_size, jump=1).fit(signal)

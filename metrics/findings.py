@@ -138,6 +138,7 @@ from metrics.steps import bottleneck, steps
 from metrics.summary import ENGINE
 from metrics.variants import VARIANT_SEPARATOR
 from model import WEEK
+from model.imports import import_once
 
 FINDING_KINDS = (
     "bottleneck",
@@ -1121,7 +1122,7 @@ def _effects_of(
     """
     # Imported here: scipy.stats takes over half a second to import, which every page
     # importing this module (Stream health, through its tiles) would otherwise pay first.
-    from scipy.stats import mannwhitneyu
+    mannwhitneyu = import_once("scipy.stats").mannwhitneyu
 
     found: list[_Effect] = []
     excluded = np.zeros(values_s.size, dtype=bool)

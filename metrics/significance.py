@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.imports import import_once
+
 # scipy.stats is imported inside the two functions that use it: it takes over half a
 # second to import, which every page importing this module would otherwise pay first.
 
@@ -141,7 +143,7 @@ def mann_whitney(before: np.ndarray, after: np.ndarray) -> tuple[float | None, b
     before, after = np.asarray(before, float), np.asarray(after, float)
     if before.size == 0 or after.size == 0:
         return None, None
-    from scipy import stats
+    stats = import_once("scipy.stats")
 
     result = stats.mannwhitneyu(after, before, alternative="two-sided")
     p = float(result.pvalue)
@@ -162,7 +164,7 @@ def two_proportion_p(k_before: int, n_before: int, k_after: int, n_after: int) -
     if hits == 0 or hits == n_before + n_after:
         return 1.0
     table = [[k_before, n_before - k_before], [k_after, n_after - k_after]]
-    from scipy import stats
+    stats = import_once("scipy.stats")
 
     return float(stats.chi2_contingency(table, correction=False).pvalue)
 

@@ -105,3 +105,45 @@ def test_the_server_loads_every_screen_before_the_first_visit_and_no_statistics(
     screens = {f"ui.{p.stem}" for p in (REPO / "ui").glob("*.py")} - {"ui.__init__"}
     assert set(ui_modules) == screens
     assert heavy == []
+
+
+def test_lazy_imports_are_made_one_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two threads importing scipy's modules at once can see one half built (a page and
+    the server's read ahead did, and the page failed): `model.imports.import_once` makes
+    the second wait for the first, and a nested import on the same thread goes through."""
+    import threading
+    import types
+
+    import model.imports as imports
+
+    entered, release = threading.Event(), threading.Event()
+    order: list[tuple[str, str]] = []
+
+    def slow(name: str) -> types.ModuleType:
+        order.append(("start", name))
+        if name == "first":
+            entered.set()
+            assert release.wait(10)
+            imports.import_once("nested")  # the same thread: the lock is its own
+        order.append(("end", name))
+        return types.ModuleType(name)
+
+    monkeypatch.setattr(imports, "import_module", slow)
+    first = threading.Thread(target=imports.import_once, args=("first",))
+    first.start()
+    assert entered.wait(10)
+    second = threading.Thread(target=imports.import_once, args=("second",))
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()  # waiting for the first import to end
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert order == [
+        ("start", "first"),
+        ("start", "nested"),
+        ("end", "nested"),
+        ("end", "first"),
+        ("start", "second"),
+        ("end", "second"),
+    ]

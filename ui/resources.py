@@ -21,11 +21,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from importlib import import_module
 
 import polars as pl
 import streamlit as st
 
+from model.imports import import_once
 from model.limits import env_count
 from ui.access import current_actor
 from warehouse import Warehouse, WarehouseError, resolve_db_path
@@ -135,7 +135,7 @@ def _import_warm_up() -> None:
     lowest_priority()
     for name in WARM_UP:
         try:
-            import_module(name)
+            import_once(name)
         except Exception:  # the page that needs it will say what is wrong
             log.exception("cannot import %s ahead of the pages", name)
 

@@ -1393,6 +1393,9 @@ class OfferingFindings:
     data_end: datetime | None
     """The latest timestamp of the offering's data, whatever the view."""
     findings: list[Finding]
+    since: datetime | None = None
+    """Where the findings looked through only the offering's latest cases (`looked_since`):
+    the day from which they started; None when they looked through every case."""
 
     @cached_property
     def attributes(self) -> pl.DataFrame:
@@ -1490,6 +1493,7 @@ def offering_findings(
     changes: Sequence[tuple[date | datetime, str]] = (),
     *,
     hold: bool = True,
+    since: datetime | None = None,
 ) -> OfferingFindings:
     """The findings of one offering from frames already derived (`derive_all` over any
     offerings: the pages derive every offering once and share it).
@@ -1504,12 +1508,16 @@ def offering_findings(
     latest timestamp, whatever the view, as for `Derived.now`. `hold`: keep the view's
     steps in memory for what lies behind each finding; else they are read again from
     `instances` (a scan of the warehouse) when asked, and only the findings are held.
+    `since` (`looked_since`): only the cases started on or after it are looked through,
+    in a view with no window of its own; the end of the data is still the offering's.
     """
     own_events = events.filter(pl.col("offering") == offering)
     own_cases = cases.filter(pl.col("offering") == offering)
     last = own_cases["last_end"].max()
     data_end = last if isinstance(last, datetime) else None
     view = replace(spec or CaseFilter(), offerings=(offering,))
+    if since is not None:
+        view = _started_since(view, since)
     view_instances, view_cases = apply_filters(
         instances.lazy(), own_cases.lazy(), view, own_events.lazy()
     )
@@ -1525,7 +1533,42 @@ def offering_findings(
         data_end=data_end,
     )
     steps = chosen_instances.lazy() if hold else view_instances.select(FINDING_COLUMNS)
-    return OfferingFindings(offering, steps, chosen_cases, lambda: attributes, data_end, found)
+    return OfferingFindings(
+        offering, steps, chosen_cases, lambda: attributes, data_end, found, since
+    )
+
+
+def _started_since(view: CaseFilter, since: datetime) -> CaseFilter:
+    if view.window_start or view.window_end or view.window_days:
+        raise ValueError("findings over the latest cases take a view without a window")
+    return replace(view, window_start=since, window_mode="started")
+
+
+def looked_since(cases: pl.DataFrame, offering: str, max_steps: int) -> datetime | None:
+    """Where the findings look through only the offering's latest cases: the first day
+    (midnight UTC) of the cases they look through, every case started on or after it.
+    None when the offering has at most `max_steps` steps: every case is looked through.
+
+    The findings hold every step they look through (about 1 GB per million at their
+    peak), so a server bounds them. Beyond the bound they look through as many whole days
+    of the latest starts as fit in `max_steps` steps (the latest day alone when even it
+    does not fit): the findings read weeks by first start, so a set of cases started
+    since a day is a whole set for every week it holds, and the most recent weeks, where
+    a change shows, are in it."""
+    own = cases.lazy().filter(pl.col("offering") == offering)
+    days = (
+        own.group_by(pl.col("first_start").dt.truncate("1d").alias("day"))
+        .agg(pl.col("n_instances").cast(pl.Int64).sum().alias("steps"))
+        .sort("day", descending=True)
+        .with_columns(pl.col("steps").cum_sum().alias("within"))
+        .collect(engine=ENGINE)
+    )
+    if days.height == 0 or int(days["within"][-1]) <= max_steps:
+        return None
+    fits = days.filter(pl.col("within") <= max_steps)
+    day = (fits if fits.height else days.head(1))["day"][-1]
+    assert isinstance(day, datetime)
+    return day
 
 
 def kept_offering_findings(
@@ -1536,17 +1579,19 @@ def kept_offering_findings(
     found: list[Finding],
     *,
     hold: bool = True,
+    since: datetime | None = None,
 ) -> OfferingFindings:
-    """`offering_findings` of every case of the offering (no other filter), with the
-    findings `found` by an earlier search of the same data (warehouse.kept_findings)
-    rather than looked for again. `attribute_rows` gives the events' (offering, case_id,
-    attributes) rows: read and parsed only when what lies behind a finding about a group
-    of cases asks them."""
+    """`offering_findings` of every case of the offering (no other filter; the cases
+    started `since` when it is given), with the findings `found` by an earlier search of
+    the same data (warehouse.kept_findings) rather than looked for again.
+    `attribute_rows` gives the events' (offering, case_id, attributes) rows: read and
+    parsed only when what lies behind a finding about a group of cases asks them."""
     own_cases = cases.filter(pl.col("offering") == offering)
     last = own_cases["last_end"].max()
-    view_instances, view_cases = apply_filters(
-        instances.lazy(), own_cases.lazy(), CaseFilter(offerings=(offering,))
-    )
+    view = CaseFilter(offerings=(offering,))
+    if since is not None:
+        view = _started_since(view, since)
+    view_instances, view_cases = apply_filters(instances.lazy(), own_cases.lazy(), view)
     steps = view_instances.select(FINDING_COLUMNS)
     if hold:
         steps = steps.collect(engine=ENGINE).lazy()
@@ -1561,6 +1606,7 @@ def kept_offering_findings(
         attributes,
         last if isinstance(last, datetime) else None,
         found,
+        since,
     )
 
 

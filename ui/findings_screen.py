@@ -9,13 +9,17 @@ fresh on every run: a few rows, which this page writes. Stream health shows
 each offering's top finding still to review (`top_finding_line`).
 
 The findings look at every case of the offering, whatever the sidebar's time
-window: a verdict is then always given, and kept, on the same data.
+window: a verdict is then always given, and kept, on the same data. An offering of
+more steps than the server's limit (`warehouse.kept_findings.findings_limit`) has its
+latest cases looked through instead (`metrics.findings.looked_since`), and the page
+and the tile say since when.
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,11 +35,20 @@ from metrics.findings import (
     evidence_frame,
     finding_cases,
     kept_offering_findings,
+    looked_since,
     offering_findings,
 )
 from ui.access import refused_here, why_not
 from ui.experiments_screen import prefill_try_a_change
-from ui.format import duration_text, in_unit, moment_text, plain, table_unit, unit_label
+from ui.format import (
+    day_text,
+    duration_text,
+    in_unit,
+    moment_text,
+    plain,
+    table_unit,
+    unit_label,
+)
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import MAX_ROWS
 from ui.views import derived, derived_at, steps_read_apart
@@ -66,8 +79,9 @@ INTRO = (
     "a kind of case that is slower than the rest. Software cannot tell a needed review from "
     "waste, so **confirm** what is real and worth acting on, **dismiss** what is not (say "
     "why), or **try a change** on it. Verdicts are kept with who gave them and when, and "
-    "survive new imports. Findings look at every case of the offering: the sidebar's time "
-    "window does not apply here."
+    "survive new imports. Findings look at every case of the offering (of a very big one, "
+    "its latest cases: the page says since when): the sidebar's time window does not apply "
+    "here."
 )
 
 KIND_LABELS = {
@@ -109,6 +123,7 @@ def _findings(path: str, version: str, offering: str, changes: Changes) -> Offer
     need not look again."""
     d = derived_at(path, version)
     wh = open_warehouse(path)
+    since = looked_since(d.cases, offering, findings_limit())
     kept = kept_findings(wh, offering, changes)
     if kept is not None:
         return kept_offering_findings(
@@ -118,22 +133,29 @@ def _findings(path: str, version: str, offering: str, changes: Changes) -> Offer
             offering,
             kept,
             hold=d.in_memory,
+            since=since,
         )
     # The derivation they are found in: read before looking, and trusted only when no
     # change has landed since this data version was read.
     stamp = derived_stamp(wh, offering)
     events = wh.attribute_rows([offering], resource=False)
     bound = apart_min_steps()
-    steps = int(d.cases.filter(pl.col("offering") == offering)["n_instances"].sum())
+    steps = _steps_looked_through(d.cases, offering, since)
     if bound is not None and not d.in_memory and steps >= bound:
         found = found_apart(
-            steps_read_apart(d, offering), d.cases, events, wh.catalog(), offering, changes
+            steps_read_apart(d, offering), d.cases, events, wh.catalog(), offering, changes, since
         )
         if found is not None:
             if stamp is not None and data_version(wh) == version:
                 keep_findings(wh, offering, stamp, changes, *found)
             return kept_offering_findings(
-                d.instances_of((offering,)), d.cases, lambda: events, offering, found[0], hold=False
+                d.instances_of((offering,)),
+                d.cases,
+                lambda: events,
+                offering,
+                found[0],
+                hold=False,
+                since=since,
             )
     of = offering_findings(
         d.instances_of((offering,)),
@@ -143,6 +165,7 @@ def _findings(path: str, version: str, offering: str, changes: Changes) -> Offer
         offering,
         changes=as_dates(changes),
         hold=d.in_memory,
+        since=since,
     )
     if stamp is not None and data_version(wh) == version:
         # With what lies behind each card, so that a restart's Findings page reads them
@@ -151,6 +174,46 @@ def _findings(path: str, version: str, offering: str, changes: Changes) -> Offer
         behind = {f.id: (finding_cases(reader, f), evidence_frame(reader, f)) for f in of.findings}
         keep_findings(wh, offering, stamp, changes, of.findings, behind)
     return of
+
+
+def _looked_through(cases: pl.DataFrame, offering: str, since: datetime | None) -> pl.DataFrame:
+    own = cases.filter(pl.col("offering") == offering)
+    return own if since is None else own.filter(pl.col("first_start") >= since)
+
+
+def _steps_looked_through(cases: pl.DataFrame, offering: str, since: datetime | None) -> int:
+    return int(_looked_through(cases, offering, since)["n_instances"].sum())
+
+
+@dataclass(frozen=True)
+class Looked:
+    """Which of an offering's cases its findings look through."""
+
+    since: datetime | None
+    """The day from which its latest cases are looked through; None: every case."""
+    cases: int
+    steps: int
+    all_steps: int
+    """The offering's steps, of every case."""
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _looked(path: str, version: str, offering: str, limit: int) -> Looked:
+    cases = derived_at(path, version).cases
+    since = looked_since(cases, offering, limit)
+    chosen = _looked_through(cases, offering, since)
+    return Looked(
+        since,
+        chosen.height,
+        int(chosen["n_instances"].sum()),
+        _steps_looked_through(cases, offering, None),
+    )
+
+
+def looked(offering: str) -> Looked:
+    """Which of the offering's cases its findings look through, for this data and limit."""
+    wh = warehouse()
+    return _looked(str(wh.path), data_version(wh), offering, findings_limit())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -655,15 +718,16 @@ def summary(of: OfferingFindings, rows: list[Reviewed]) -> None:
     folded = sum(r.folded for r in rows)
     to_review = sum(r.to_review for r in rows)
     st.markdown(
-        f"**{len(rows)} findings** in the **{of.cases.height:,} cases** of {plain(of.offering)}, "
-        f"most important first (by the time at stake per week): {to_review} to review, "
+        f"**{len(rows)} findings** in the **{of.cases.height:,} cases** of {plain(of.offering)}"
+        f"{_since_words(of)}, most important first (by the time at stake per week): {to_review} to review, "
         f"{confirmed} confirmed, {folded} dismissed."
     )
 
 
 def empty(of: OfferingFindings) -> None:
     st.info(
-        f"**Nothing stands out in {plain(of.offering)}** ({of.cases.height:,} cases). Checked: "
+        f"**Nothing stands out in {plain(of.offering)}** ({of.cases.height:,} cases"
+        f"{_since_words(of)}). Checked: "
         f"{CHECKED}. Waste steps and standards come from the activity catalog (Data page): "
         "mark steps there and look again.",
         icon=":material/check_circle:",
@@ -729,29 +793,29 @@ def folded(of: OfferingFindings, rows: list[Reviewed]) -> None:
             _gone_item(row)
 
 
-def too_many_steps(offering: str) -> int | None:
-    """The offering's number of steps when it is more than the findings look through."""
-    cases = derived().cases
-    steps = int(cases.filter(pl.col("offering") == offering)["n_instances"].sum())
-    return steps if steps > findings_limit() else None
+def _since_words(of: OfferingFindings) -> str:
+    return "" if of.since is None else f" started since {day_text(of.since.date())}"
 
 
-def _too_many_words(offering: str, steps: int) -> str:
+def latest_cases_words(offering: str, seen: Looked) -> str:
+    """What the Findings page says of an offering whose latest cases only are looked through."""
+    assert seen.since is not None
     return (
-        f"{plain(offering)} has {steps:,} steps: more than the {findings_limit():,} the "
-        "findings look through on this server, which would take more memory than it has "
-        "for every person using it. "
-        "An administrator can raise the limit (`VSM_FINDINGS_MAX_STEPS`) on a server with "
-        "about 1 GB of memory to spare per million steps."
+        f"{plain(offering)} has {seen.all_steps:,} steps: more than the {findings_limit():,} "
+        "the findings look through on this server (they hold every step they look at, and "
+        "the server's memory is everyone's). So they look at its latest cases: the "
+        f"**{seen.cases:,} cases started since {day_text(seen.since.date())}** "
+        f"({seen.steps:,} steps), which hold its most recent weeks. An administrator can "
+        "raise the limit (`VSM_FINDINGS_MAX_STEPS`) on a server with about 1 GB of memory "
+        "to spare per million steps."
     )
 
 
 def findings_page(offering: str) -> None:
     """Every card of the offering, then the folded ones."""
-    steps = too_many_steps(offering)
-    if steps is not None:
-        st.info(_too_many_words(offering, steps), icon=":material/memory:")
-        return
+    seen = looked(offering)
+    if seen.since is not None:
+        st.info(latest_cases_words(offering, seen), icon=":material/memory:")
     of = findings_for(offering).read_once()
     rows = reviewed(of)
     messages()
@@ -774,15 +838,6 @@ def findings_page(offering: str) -> None:
 def top_finding_line(offering: str) -> None:
     """One line for a Stream health tile: the offering's top finding still to review, with a
     link to the Findings page."""
-    steps = too_many_steps(offering)
-    if steps is not None:
-        text, link = st.columns([5, 1])
-        text.caption(
-            f"**Findings:** not looked for: {steps:,} steps are more than they look through "
-            "on this server."
-        )
-        _findings_link(link, offering)
-        return
     of = findings_soon(offering)
     if of is None:
         _awaiting_findings(offering)
@@ -791,7 +846,7 @@ def top_finding_line(offering: str) -> None:
     top = top_to_review(rows)
     text, link = st.columns([5, 1])
     if top is not None:
-        text.caption(f"**Top finding to review:** {plain(top.finding.headline)}")
+        text.caption(f"**Top finding to review{_in_since(of)}:** {plain(top.finding.headline)}")
     elif rows:
         confirmed = sum(r.verdict == "confirmed" for r in rows)
         text.caption(
@@ -799,8 +854,15 @@ def top_finding_line(offering: str) -> None:
             f"{len(rows) - confirmed} dismissed)."
         )
     else:
-        text.caption(f"**Findings:** nothing stands out in its {of.cases.height:,} cases.")
+        text.caption(
+            f"**Findings:** nothing stands out in its {of.cases.height:,} cases{_since_words(of)}."
+        )
     _findings_link(link, offering)
+
+
+def _in_since(of: OfferingFindings) -> str:
+    """(in the cases started since ...) where the findings looked at the latest cases."""
+    return "" if of.since is None else f" (in the cases started since {day_text(of.since.date())})"
 
 
 @st.fragment(run_every=2)

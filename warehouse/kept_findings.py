@@ -9,7 +9,8 @@ looking again. A kept list serves only the data it was found in, so each row nam
 - the stored derivation it was found in (`derived_state.derived_at`, new at every
   import, undo, catalog edit or calendar switched on or off for the offering),
 - the offering's recorded changes (a finding at a recorded date names the change),
-- the code that finds them (`FINDINGS_VERSION`).
+- the code that finds them (`FINDINGS_VERSION`) and the most steps they look through
+  (`findings_limit`: beyond it, an offering's latest cases only).
 
 An import from the command line looks for the findings of the offerings it leaves
 without current ones (`find_missing`), and keeps with them what lies behind each
@@ -55,7 +56,9 @@ memory per million steps at their peak, and one server's memory is every person'
 
 
 def findings_limit() -> int:
-    """FINDINGS_MAX_STEPS, or `VSM_FINDINGS_MAX_STEPS` when set to a whole number."""
+    """FINDINGS_MAX_STEPS, or `VSM_FINDINGS_MAX_STEPS` when set to a whole number. An
+    offering of more steps has its findings looked for in its latest cases only
+    (`metrics.findings.looked_since`)."""
     return env_count("VSM_FINDINGS_MAX_STEPS", FINDINGS_MAX_STEPS)
 
 
@@ -79,6 +82,13 @@ def _findings_digest() -> str:
 
 FINDINGS_VERSION = f"1-{_findings_digest()}"
 """The version of a kept list: another release looks for the findings again."""
+
+
+def _version() -> str:
+    """What a kept list was found with: the release, and the limit that decides which
+    cases of a big offering were looked through (another limit looks again)."""
+    return f"{FINDINGS_VERSION} limit {findings_limit()}"
+
 
 Changes = tuple[tuple[str, str], ...]
 """An offering's recorded changes as (ISO instant, name), in the order recorded."""
@@ -122,7 +132,7 @@ given recorded changes (`_current(changes)` are its parameters)."""
 
 
 def _current(changes: Changes) -> list[object]:
-    return [FINDINGS_VERSION, json.dumps(changes), DERIVATION_VERSION]
+    return [_version(), json.dumps(changes), DERIVATION_VERSION]
 
 
 def kept_findings(wh: Warehouse, offering: str, changes: Changes) -> list[Finding] | None:
@@ -237,7 +247,7 @@ def keep_findings(
                 "INSERT INTO derived_findings VALUES (?, ?, ?, ?, ?)",
                 [
                     offering,
-                    FINDINGS_VERSION,
+                    _version(),
                     stamp,
                     json.dumps(changes),
                     json.dumps([asdict(f) for f in found]),
@@ -286,11 +296,20 @@ def found_in(
     catalog: pl.DataFrame,
     offering: str,
     changes: Changes,
+    since: datetime | None = None,
 ) -> tuple[list[Finding], dict[str, Behind]]:
     """The offering's findings in its scanned `steps` and `cases` (`events`: its
-    attribute rows), and what lies behind each (the steps read once for all)."""
+    attribute rows; `since`: only the cases started since, `looked_since`), and what
+    lies behind each (the steps read once for all)."""
     of = offering_findings(
-        steps, cases, events, catalog, offering, changes=as_dates(changes), hold=False
+        steps,
+        cases,
+        events,
+        catalog,
+        offering,
+        changes=as_dates(changes),
+        hold=False,
+        since=since,
     ).read_once()
     behind = {f.id: (finding_cases(of, f), evidence_frame(of, f)) for f in of.findings}
     return of.findings, behind
@@ -314,6 +333,7 @@ def found_apart(
     catalog: pl.DataFrame,
     offering: str,
     changes: Changes,
+    since: datetime | None = None,
 ) -> tuple[list[Finding], dict[str, Behind]] | None:
     """`found_in` computed in a process of its own at the lowest priority (warehouse.apart),
     so that the app never holds the search's memory (up to 1 GB per million steps: 2.3-3.3
@@ -324,7 +344,7 @@ def found_apart(
         return None
     own = cases.filter(pl.col("offering") == offering)
     try:
-        return run_apart(found_in, steps, own, events, catalog, offering, changes)
+        return run_apart(found_in, steps, own, events, catalog, offering, changes, since)
     except ApartFailed as exc:
         log.warning(
             "cannot look for the findings of %s in a process of their own: %s", offering, exc

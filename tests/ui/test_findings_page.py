@@ -3,6 +3,7 @@ folded dismissals, trying a change, the empty states, and the line on Stream hea
 
 from __future__ import annotations
 
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from pipelines.ingest import ImportOptions, ingest
 from tests.ui.apptest import no_exceptions, open_case_lists, run_app, shown
 from warehouse import LOCAL, Warehouse
 from warehouse.findings import give_verdict, verdicts
+from warehouse.kept_findings import changes_of, kept_behind, kept_findings
 
 PAGE = "app_pages/findings.py"
 CF = "Custom formulation"
@@ -251,26 +253,69 @@ def test_a_long_list_shows_the_ten_most_important_first(
     assert len(_cards(at)) == 23
 
 
-def test_an_offering_with_more_steps_than_the_findings_look_through_says_so(
+def _latest_days(db: Path, offering: str, limit: int) -> tuple[date, set[str], int]:
+    """(the first day, the case ids, their steps) of the offering's latest whole days of
+    starts that fit in `limit` steps, counted here from the stored cases, day by day."""
+    with Warehouse.open(db) as wh:
+        rows = wh.read(
+            "SELECT case_id, first_start, n_instances FROM derived_cases WHERE offering = ?",
+            [offering],
+        ).rows()
+    by_day: dict[date, list[tuple[str, int]]] = {}
+    for case_id, first_start, n in rows:
+        by_day.setdefault(first_start.astimezone(UTC).date(), []).append((case_id, n))
+    chosen: set[str] = set()
+    steps, first = 0, max(by_day)
+    for day in sorted(by_day, reverse=True):
+        more = sum(n for _, n in by_day[day])
+        if steps + more > limit:
+            break
+        steps, first = steps + more, day
+        chosen |= {c for c, _ in by_day[day]}
+    return first, chosen, steps
+
+
+def test_an_offering_with_more_steps_than_the_findings_look_through_shows_its_latest_cases(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Beyond the limit the findings are not computed (they would take the server's memory):
-    the Findings page and the Stream health tile say so, with the offering's step count."""
+    """Beyond the limit the findings look through the offering's latest whole days of
+    starts that fit in it (all its steps would take the server's memory): the Findings
+    page and the Stream health tile say since when, and nothing behind a card is older."""
     with Warehouse.open(demo_copy) as wh:
         counts = dict(
-            wh.read("SELECT offering, count(*) AS n FROM events GROUP BY ALL").iter_rows()
+            wh.read(
+                "SELECT offering, sum(n_instances)::BIGINT FROM derived_cases GROUP BY ALL"
+            ).rows()
         )
-    # Between the smallest and the largest offering: only the larger ones are refused.
+    # Between the smallest and the largest offering: only the larger ones are cut.
     limit = sorted(counts.values())[0]
+    first, chosen, steps = _latest_days(demo_copy, CF, limit)
+    assert len(chosen) > 0 and steps <= limit < counts[CF]
     monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", str(limit))
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
-    assert _cards(at) == []
-    assert f"{CF} has {counts[CF]:,} steps: more than the {limit:,} the findings" in _text(at)
+    text = _text(at)
+    since = f"{first.day} {first:%b %Y}"
+    assert (
+        f"{CF} has {counts[CF]:,} steps: more than the {limit:,} the findings look through"
+    ) in text
+    assert f"**{len(chosen):,} cases started since {since}** ({steps:,} steps)" in text
+    assert f"in the **{len(chosen):,} cases** of {CF} started since {since}, most" in text
+    cards = _cards(at)
+    assert cards
+    # What lies behind each card (kept with the findings) is of those cases only.
+    with Warehouse.open(demo_copy) as wh:
+        changes = changes_of(wh, CF)
+        kept = kept_findings(wh, CF, changes)
+        assert kept is not None and [f.id for f in kept][: len(cards)] == cards
+        for f in kept:
+            behind = kept_behind(wh, CF, changes, f.id)
+            assert behind is not None
+            assert set(behind[0]["case_id"].to_list()) <= chosen
     at = run_app(demo_copy, "app_pages/health.py", monkeypatch)
     no_exceptions(at)
-    lines = [c.value for c in at.caption if c.value.startswith("**Findings:** not looked for")]
     assert len([b for b in at.get("page_link") if b.proto.label == "Findings"]) == 3
-    assert len(lines) == 2
-    assert f"{counts[CF]:,} steps" in lines[0]
-    assert sum(c.value.startswith("**Top finding") for c in at.caption) == 1
+    lines = [c.value for c in at.caption if c.value.startswith("**Top finding to review")]
+    assert len(lines) == 3
+    assert sum("(in the cases started since " in line for line in lines) == 2
+    assert f"**Top finding to review (in the cases started since {since}):**" in lines[0]

@@ -149,16 +149,19 @@ def test_findings_kept_at_the_import_show_at_once_and_the_apps_own_are_kept(
     assert lines["kept"] == lines["searched"]
 
 
-@pytest.mark.parametrize("files", ["written", "not yet"])
+@pytest.mark.parametrize(
+    ("files", "cut"), [("written", False), ("not yet", False), ("written", True)]
+)
 def test_a_big_offerings_findings_are_looked_for_in_a_process_of_their_own(
-    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: str
+    mixed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: str, cut: bool
 ) -> None:
     """Where the steps are read from the step files, the findings of an offering of at
     least VSM_APART_MIN_STEPS steps are looked for by `python -m warehouse.apart`, not in
     the app: Stream health shows, and the warehouse keeps, what a search in the app finds.
     So too on a first start whose step files are not written yet (a release whose
     derivation changed): the search waits for the app to write them, rather than read
-    the whole offering in the app."""
+    the whole offering in the app. With a findings limit below the largest offering's
+    steps (`cut`), its latest cases are looked through, apart as in the app."""
     import warehouse.kept_findings as kept_module
     from ui.findings_screen import _LOOKING
 
@@ -181,6 +184,12 @@ def test_a_big_offerings_findings_are_looked_for_in_a_process_of_their_own(
             offerings = wh.offerings()
             if files == "written":
                 derived_module.write_step_files(wh)
+            steps = dict(
+                wh.read("SELECT offering, sum(n_instances) FROM derived_cases GROUP BY ALL").rows()
+            )
+        limit = max(steps.values()) * 2 // 3 if cut else None
+        if limit is not None:
+            monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", str(limit))
         monkeypatch.setenv("VSM_APART_MIN_STEPS", bound)
         _LOOKING.clear()
         at = run_app(db, "app_pages/health.py", monkeypatch, timeout=120)
@@ -199,6 +208,9 @@ def test_a_big_offerings_findings_are_looked_for_in_a_process_of_their_own(
     assert sorted(apart) == sorted(offerings)
     assert len(lines["apart"]) == 5
     assert lines["apart"] == lines["here"]
+    over = 0 if limit is None else sum(n > limit for n in steps.values())
+    assert over == (2 if cut else 0)
+    assert sum("started since" in line for line in lines["here"]) == over
     assert all(kept["here"].values())
     assert kept["apart"] == kept["here"]
 

@@ -168,6 +168,21 @@ def test_another_release_looks_again(wh: Warehouse, monkeypatch: pytest.MonkeyPa
     assert kept_findings(wh, "Orders", ()) == fresh(wh, "Orders")
 
 
+def test_another_limit_looks_again(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit decides which cases of a big offering are looked through: findings kept
+    under another limit are not served."""
+    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)
+    assert find_missing(wh) == ["Orders"]
+    kept = kept_findings(wh, "Orders", ())
+    assert kept is not None
+    monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", "1000")
+    assert kept_findings(wh, "Orders", ()) is None
+    assert find_missing(wh) == ["Orders"]
+    assert kept_findings(wh, "Orders", ()) == kept
+    monkeypatch.delenv("VSM_FINDINGS_MAX_STEPS")
+    assert kept_findings(wh, "Orders", ()) is None
+
+
 def test_an_offering_over_the_limit_is_not_looked_through(
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,12 +6,15 @@ from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
 from ui.health_screen import (
     all_offerings_table,
+    await_pending,
     bounds_of,
     health_frame,
     offering_tiles,
     period_words,
+    steps_of,
     trend,
 )
+from ui.views import reports_stored
 
 st.title("Stream health")
 d, filters = dashboard_context()
@@ -25,8 +28,10 @@ st.caption(
     "red is worse). Hover a number for its definition and how many cases it rests on; the "
     "links under the numbers open those cases."
 )
-rows = health_frame(instances, cases, bounds, filters)
-offering_tiles(rows)
+rows, pending = health_frame(instances, cases, bounds, filters)
+offering_tiles(rows, steps_of(cases, pending))
+if pending:
+    await_pending(pending, reports_stored())
 st.subheader("All offerings")
 all_offerings_table(rows)
 st.subheader("Weekly median lead time")

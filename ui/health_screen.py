@@ -27,7 +27,13 @@ from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
 from ui.resources import on_request, warehouse
 from ui.tables import table_height, wrapping_row_height
-from ui.views import default_health_rows, stored_rows
+from ui.views import (
+    default_health_rows,
+    health_rows_soon,
+    reports_stored,
+    stored_rows,
+    storing_ahead,
+)
 from ui.widgets import chart_downloads, draw_chart, table
 from warehouse.experiments import experiments
 
@@ -52,16 +58,22 @@ def period_words(filters: ViewFilters) -> str:
 
 def health_frame(
     instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame, filters: ViewFilters
-) -> pl.DataFrame:
-    """The tiles' figures; says so and stops the page when the period holds no case.
-    Over each offering's default period they are those stored at the last change, which
-    need no step read; over another of the sidebar's windows, those the step-file
-    thread stored, where it has."""
+) -> tuple[pl.DataFrame, list[str]]:
+    """(the tiles' figures, the offerings whose figures are still being stored); says so
+    and stops the page when the period holds no case. Over each offering's default
+    period they are those stored at the last change, which need no step read (an
+    offering too big for an import to store them has them stored by the step-file
+    thread minutes after a start or an import: it is told as pending meanwhile, rather
+    than computed by the page from every step); over another of the sidebar's windows,
+    those the step-file thread stored, where it has."""
     rows = None
     offerings = cases["offering"].unique().to_list()
     days = filters.days or DEFAULT_DAYS
     if not (filters.start and filters.end):
         if days == DEFAULT_DAYS:
+            soon = health_rows_soon(offerings)
+            if soon is not None:
+                return soon
             rows = default_health_rows(offerings)
         elif days in figures.WINDOW_DAYS:
             # The step-file thread stores each offering's rows of the sidebar's windows.
@@ -77,7 +89,40 @@ def health_frame(
             icon=":material/filter_alt_off:",
         )
         st.stop()
-    return rows
+    return rows, []
+
+
+def steps_of(cases: pl.DataFrame, offerings: list[str]) -> dict[str, int]:
+    """The number of steps of each of `offerings`."""
+    frame = cases.filter(pl.col("offering").is_in(offerings))
+    return {o: int(n) for o, n in frame.group_by("offering").agg(pl.sum("n_instances")).iter_rows()}
+
+
+def pending_tile(offering: str, steps: int) -> None:
+    """The tile of an offering whose figures the app is still storing."""
+    with st.container(border=True, key=f"tile_{offering}"):
+        st.markdown(f"#### {plain(offering)}")
+        st.caption(
+            f"**Its figures are being computed in the background.** {plain(offering)} has "
+            f"{steps:,} steps, more than an import computes figures for while it stores the "
+            "data, so the app computes them after each import or restart, in a process of "
+            "its own. They appear here when ready (a few minutes on the biggest offerings); "
+            "the other pages read them too from then on."
+        )
+        top_finding_line(offering)
+        forecast_line(offering)
+
+
+@st.fragment(run_every=3)
+def await_pending(pending: list[str], seen: int) -> None:
+    """Runs the page again once the app has stored another offering's figures (or has
+    stopped storing them: the page then computes what is still missing)."""
+    if reports_stored() != seen or not storing_ahead():
+        st.rerun()
+    st.caption(
+        f"Waiting for the figures of {', '.join(plain(o) for o in pending)}: this page "
+        "fills them in when they are stored."
+    )
 
 
 def _metric(
@@ -105,10 +150,16 @@ def _span(row: dict[str, Any]) -> str:
     return f"{row['period_start']:%-d %b %Y} to {last:%-d %b %Y}"
 
 
-def offering_tiles(rows: pl.DataFrame) -> None:
+def offering_tiles(rows: pl.DataFrame, pending: dict[str, int] | None = None) -> None:
+    """One tile per offering, by name: its figures, or where they are `pending` (offering:
+    steps), that they are being computed."""
     quiet = quiet_offerings(rows.select("offering", "period_start", "period_end", "latest"))
-    for row in rows.iter_rows(named=True):
-        offering = row["offering"]
+    by_offering = {row["offering"]: row for row in rows.iter_rows(named=True)}
+    for offering in sorted({*by_offering, *(pending or {})}):
+        if offering not in by_offering:
+            pending_tile(offering, (pending or {})[offering])
+            continue
+        row = by_offering[offering]
         ended = (row["period_start"], row["period_end"])
         done = Selection(offering, completed=True, ended=ended)
         with st.container(border=True, key=f"tile_{offering}"):
@@ -263,6 +314,9 @@ HEADER_HELP = {
 
 
 def all_offerings_table(rows: pl.DataFrame) -> None:
+    if rows.height == 0:
+        st.caption("No offering's figures are ready yet: they appear here with the tiles above.")
+        return
     frame = health_table(rows)
     # Widths sum to the page's width at 1440 px, so no column is cut at the right edge; a
     # longer period, offering or step name wraps in its cell (the rows grow to hold it).

@@ -1004,16 +1004,24 @@ def stored_report(wh: Warehouse, offering: str) -> tuple[dict[str, Any], str] | 
 def stored_health(wh: Warehouse, offerings: Sequence[str]) -> pl.DataFrame | None:
     """`metrics.health.default_health` of `offerings` (HEALTH_SCHEMA, by offering) as
     stored at the last change, or None when one of them has none of this release."""
+    rows, missing = stored_health_of(wh, offerings)
+    return None if missing else rows
+
+
+def stored_health_of(wh: Warehouse, offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
+    """(`stored_health` of those of `offerings` whose rows are stored, the others sorted):
+    an offering of more than REPORT_MAX_STEPS steps has none until the app stores its
+    report from its step file (`store_reports_from_step_files`)."""
     cur = wh._cursor()
     try:
         rows = _current_reports(cur, "health", offerings)
     finally:
         cur.close()
-    if len(rows) < len(set(offerings)):
-        return None
+    missing = sorted(set(offerings) - {offering for offering, _ in rows})
     if not rows:
-        return pl.DataFrame(schema=HEALTH_SCHEMA)
-    return pl.concat([pl.read_parquet(io.BytesIO(blob)) for _, blob in rows]).sort("offering")
+        return pl.DataFrame(schema=HEALTH_SCHEMA), missing
+    frames = [pl.read_parquet(io.BytesIO(blob)) for _, blob in rows]
+    return pl.concat(frames).sort("offering"), missing
 
 
 def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:

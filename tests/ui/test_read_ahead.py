@@ -216,7 +216,8 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
 ) -> None:
     """An offering of more steps than an import stores a report for gets its report,
     health row and page figures from the thread that writes its step file; Stream
-    health then reads the stored rows, though a page had found none before."""
+    health says so meanwhile (it does not compute them from every step), and reads the
+    stored rows once they are stored."""
     from metrics import figures
     from tests.ui.apptest import no_exceptions, run_app
     from warehouse import derived as derived_module
@@ -236,6 +237,18 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
         at = run_app(db, "app_pages/health.py", monkeypatch)
         no_exceptions(at)
         assert views.default_health_rows(["Custom formulation"]) is None
+        pending = [c.value for c in at.caption if "being computed in the background" in c.value]
+        assert len(pending) == 2
+        assert pending[0].startswith(
+            "**Its figures are being computed in the background.** Custom formulation has 2 "
+            "steps, more than an import computes figures for"
+        )
+        assert len(at.metric) == 0  # nothing computed by the page meanwhile
+        waiting = [c.value for c in at.caption if c.value.startswith("Waiting for the figures")]
+        assert waiting == [
+            "Waiting for the figures of Custom formulation, Private label: this page fills "
+            "them in when they are stored."
+        ]
         for thread in __import__("threading").enumerate():
             if thread.name == views.STEP_THREAD:
                 thread.join(timeout=2)
@@ -254,6 +267,18 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
         "Custom formulation",
         "Private label",
     ]
+    at.run()  # what the page's wait does once they are stored
+    no_exceptions(at)
+    assert not [c.value for c in at.caption if "being computed" in c.value]
+    assert [m.label for m in at.metric][:6] == [
+        "In progress",
+        "Completed",
+        "Median lead time",
+        "p85 lead time",
+        "Flow efficiency",  # no step of ORDERS is classified value-adding
+        "Rework",
+    ]
+    assert len(at.metric) == 12
 
 
 def _two_big_offerings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:

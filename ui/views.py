@@ -58,6 +58,7 @@ from warehouse.derived import (
     current_stamps,
     load_stored,
     prepare_derivation,
+    reported_ahead,
     stale_offerings,
     store_reports_from_step_files,
     store_view_figures,
@@ -399,7 +400,12 @@ def health_rows_soon(offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str]]
     if d.in_memory or default_health_rows(offerings) is not None or not storing_ahead():
         return None
     wh = warehouse()
-    return _stored_health_of(str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported.n)
+    rows, missing = _stored_health_of(
+        str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported.n
+    )
+    if not set(missing) <= set(reported_ahead(wh)):
+        return None  # one the thread leaves to the pages: computed with the others
+    return rows, missing
 
 
 def storing_ahead() -> bool:

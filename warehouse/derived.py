@@ -1062,6 +1062,19 @@ def stored_figure_names(wh: Warehouse, offering: str) -> set[str]:
     return {name for (name,) in _current_figures(wh, "f.name", offering) if ":" not in name}
 
 
+def reported_ahead(wh: Warehouse) -> list[str]:
+    """The offerings whose report the app is to store from their step files
+    (`store_reports_from_step_files`: more than REPORT_MAX_STEPS steps and at most
+    REPORT_AHEAD_MAX_STEPS, no report of this release), sorted."""
+    cur = wh._cursor()
+    try:
+        if not _has_reports(cur) or _tables(cur) < 3:
+            return []
+        return sorted(offering for offering, _ in _unreported_big(cur))
+    finally:
+        cur.close()
+
+
 def unreported_offerings(wh: Warehouse) -> list[str]:
     """The derived offerings without a report of this release (not those of more than
     REPORT_MAX_STEPS steps)."""

@@ -281,6 +281,37 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
     assert len(at.metric) == 12
 
 
+def test_stream_health_computes_what_the_step_file_thread_leaves_to_the_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An offering beyond the steps the thread stores a report for
+    (REPORT_AHEAD_MAX_STEPS) gets none from it: Stream health computes its rows, even
+    while the thread is at work, rather than wait for rows that will not come."""
+    from tests.ui.apptest import no_exceptions, run_app
+    from warehouse import derived as derived_module
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        ingest(wh, ORDERS, "orders.csv")
+        ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+        assert derived_module.reported_ahead(wh) == ["Custom formulation", "Private label"]
+        monkeypatch.setattr(derived_module, "REPORT_AHEAD_MAX_STEPS", 1)
+        assert derived_module.reported_ahead(wh) == []
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    gate = resources.on_request()
+    gate.__enter__()  # the thread waits: at work all along the page's run
+    try:
+        at = run_app(db, "app_pages/health.py", monkeypatch)
+        no_exceptions(at)
+        assert views.storing_ahead()
+        assert not [c.value for c in at.caption if "being computed" in c.value]
+        assert len(at.metric) == 12
+    finally:
+        gate.__exit__(None, None, None)
+    _steps_written()
+
+
 def _two_big_offerings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
     """The app's warehouse with two offerings of 2 steps each, both more than an import
     stores a report for (REPORT_MAX_STEPS set to 1)."""

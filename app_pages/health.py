@@ -14,7 +14,6 @@ from ui.health_screen import (
     steps_of,
     trend,
 )
-from ui.views import reports_stored
 
 st.title("Stream health")
 d, filters = dashboard_context()
@@ -28,10 +27,10 @@ st.caption(
     "red is worse). Hover a number for its definition and how many cases it rests on; the "
     "links under the numbers open those cases."
 )
-rows, pending = health_frame(instances, cases, bounds, filters)
+rows, pending, stored = health_frame(instances, cases, bounds, filters)
 offering_tiles(rows, steps_of(cases, pending))
 if pending:
-    await_pending(pending, reports_stored())
+    await_pending(pending, stored)
 st.subheader("All offerings")
 all_offerings_table(rows)
 st.subheader("Weekly median lead time")

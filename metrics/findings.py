@@ -1545,30 +1545,44 @@ def _started_since(view: CaseFilter, since: datetime) -> CaseFilter:
 
 
 def looked_since(cases: pl.DataFrame, offering: str, max_steps: int) -> datetime | None:
-    """Where the findings look through only the offering's latest cases: the first day
-    (midnight UTC) of the cases they look through, every case started on or after it.
-    None when the offering has at most `max_steps` steps: every case is looked through.
+    """Where the findings look through only the offering's latest cases: the moment from
+    which they look, every case started at or after it. None when the offering has at
+    most `max_steps` steps: every case is looked through.
 
     The findings hold every step they look through (about 1 GB per million at their
-    peak), so a server bounds them. Beyond the bound they look through as many whole days
-    of the latest starts as fit in `max_steps` steps (the latest day alone when even it
-    does not fit): the findings read weeks by first start, so a set of cases started
-    since a day is a whole set for every week it holds, and the most recent weeks, where
-    a change shows, are in it."""
-    own = cases.lazy().filter(pl.col("offering") == offering)
-    days = (
-        own.group_by(pl.col("first_start").dt.truncate("1d").alias("day"))
-        .agg(pl.col("n_instances").cast(pl.Int64).sum().alias("steps"))
-        .sort("day", descending=True)
+    peak), so a server bounds them. Beyond the bound they look through as many whole
+    weeks of the latest starts (Monday to Monday, UTC, as the findings count weeks) as
+    fit in `max_steps` steps: each week they read by first start is then whole, and the
+    most recent weeks, where a change shows, are among them. Where even the latest week
+    does not fit, the latest starts that do (from the start of a case, to the
+    microsecond; the latest case alone if it does not fit either)."""
+    starts = (
+        cases.lazy()
+        .filter((pl.col("offering") == offering) & pl.col("first_start").is_not_null())
+        .select("first_start", pl.col("n_instances").cast(pl.Int64).alias("steps"))
+    )
+    weeks = (
+        starts.group_by(pl.col("first_start").dt.truncate("1w").alias("since"))
+        .agg(pl.col("steps").sum())
+        .sort("since", descending=True)
         .with_columns(pl.col("steps").cum_sum().alias("within"))
         .collect(engine=ENGINE)
     )
-    if days.height == 0 or int(days["within"][-1]) <= max_steps:
+    if weeks.height == 0 or int(weeks["within"][-1]) <= max_steps:
         return None
-    fits = days.filter(pl.col("within") <= max_steps)
-    day = (fits if fits.height else days.head(1))["day"][-1]
-    assert isinstance(day, datetime)
-    return day
+    fits = weeks.filter(pl.col("within") <= max_steps)
+    if fits.height == 0:
+        latest = (
+            starts.sort("first_start", descending=True)
+            .with_columns(pl.col("steps").cum_sum().alias("within"))
+            .rename({"first_start": "since"})
+            .collect(engine=ENGINE)
+        )
+        fits = latest.filter(pl.col("within") <= max_steps)
+        fits = fits if fits.height else latest.head(1)
+    since = fits["since"][-1]
+    assert isinstance(since, datetime)
+    return since
 
 
 def kept_offering_findings(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import polars as pl
@@ -117,13 +117,15 @@ def _changes(offering: str) -> Changes:
 
 
 @st.cache_resource(show_spinner="Looking for findings...", max_entries=24)
-def _findings(path: str, version: str, offering: str, changes: Changes) -> OfferingFindings:
+def _findings(
+    path: str, version: str, offering: str, changes: Changes, limit: int
+) -> OfferingFindings:
     """The offering's findings: as kept for this data (warehouse.kept_findings), else
     looked for and kept with what lies behind each, so that a restart or another server
-    need not look again."""
+    need not look again. Beyond `limit` steps, over its latest cases (`looked_since`)."""
     d = derived_at(path, version)
     wh = open_warehouse(path)
-    since = looked_since(d.cases, offering, findings_limit())
+    since = looked_since(d.cases, offering, limit)
     kept = kept_findings(wh, offering, changes)
     if kept is not None:
         return kept_offering_findings(
@@ -217,24 +219,27 @@ def looked(offering: str) -> Looked:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _kept(path: str, version: str, offering: str, changes: Changes) -> bool:
+def _kept(path: str, version: str, offering: str, changes: Changes, limit: int) -> bool:
     return kept_findings(open_warehouse(path), offering, changes) is not None
 
 
 def findings_for(offering: str) -> OfferingFindings:
-    """The findings of every case of one offering, computed once per data version (on a
-    warehouse whose steps are scanned, by the background search `findings_soon` starts,
-    waited for: never twice at once)."""
+    """The findings of one offering (of every case, or beyond the server's limit of its
+    latest cases: `looked`), computed once per data version (on a warehouse whose steps
+    are scanned, by the background search `findings_soon` starts, waited for: never
+    twice at once)."""
     job = _job(offering)
     if job is None:
         wh = warehouse()
-        return _findings(str(wh.path), data_version(wh), offering, _changes(offering))
+        return _findings(
+            str(wh.path), data_version(wh), offering, _changes(offering), findings_limit()
+        )
     with st.spinner("Looking for findings..."):
         return job.result()
 
 
 _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="findings")
-_LOOKING: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], Future[OfferingFindings]] = {}
+_LOOKING: dict[tuple[str, str, str, Changes, int], Future[OfferingFindings]] = {}
 _LOOKING_LOCK = threading.Lock()
 
 
@@ -256,7 +261,7 @@ def _job(offering: str) -> Future[OfferingFindings] | None:
     if derived().in_memory:
         return None
     wh = warehouse()
-    key = (str(wh.path), data_version(wh), offering, _changes(offering))
+    key = (str(wh.path), data_version(wh), offering, _changes(offering), findings_limit())
     if _kept(*key):
         return None  # kept from an earlier search: read in the page run, in an instant
     with _LOOKING_LOCK:
@@ -794,7 +799,13 @@ def folded(of: OfferingFindings, rows: list[Reviewed]) -> None:
 
 
 def _since_words(of: OfferingFindings) -> str:
-    return "" if of.since is None else f" started since {day_text(of.since.date())}"
+    return "" if of.since is None else f" started since {since_text(of.since)}"
+
+
+def since_text(since: datetime) -> str:
+    """The day the findings look from ('3 Aug 2026'), or the moment where they look from
+    within a day."""
+    return day_text(since.date()) if since.time() == time() else moment_text(since)
 
 
 def latest_cases_words(offering: str, seen: Looked) -> str:
@@ -804,7 +815,7 @@ def latest_cases_words(offering: str, seen: Looked) -> str:
         f"{plain(offering)} has {seen.all_steps:,} steps: more than the {findings_limit():,} "
         "the findings look through on this server (they hold every step they look at, and "
         "the server's memory is everyone's). So they look at its latest cases: the "
-        f"**{seen.cases:,} cases started since {day_text(seen.since.date())}** "
+        f"**{seen.cases:,} cases started since {since_text(seen.since)}** "
         f"({seen.steps:,} steps), which hold its most recent weeks. An administrator can "
         "raise the limit (`VSM_FINDINGS_MAX_STEPS`) on a server with about 1 GB of memory "
         "to spare per million steps."
@@ -862,7 +873,7 @@ def top_finding_line(offering: str) -> None:
 
 def _in_since(of: OfferingFindings) -> str:
     """(in the cases started since ...) where the findings looked at the latest cases."""
-    return "" if of.since is None else f" (in the cases started since {day_text(of.since.date())})"
+    return "" if of.since is None else f" (in the cases started since {since_text(of.since)})"
 
 
 @st.fragment(run_every=2)

@@ -58,8 +58,9 @@ def period_words(filters: ViewFilters) -> str:
 
 def health_frame(
     instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame, filters: ViewFilters
-) -> tuple[pl.DataFrame, list[str]]:
-    """(the tiles' figures, the offerings whose figures are still being stored); says so
+) -> tuple[pl.DataFrame, list[str], int]:
+    """(the tiles' figures, the offerings whose figures are still being stored, how many
+    reports the app had stored when they were read: `await_pending`'s); says so
     and stops the page when the period holds no case. Over each offering's default
     period they are those stored at the last change, which need no step read (an
     offering too big for an import to store them has them stored by the step-file
@@ -89,7 +90,7 @@ def health_frame(
             icon=":material/filter_alt_off:",
         )
         st.stop()
-    return rows, []
+    return rows, [], reports_stored()
 
 
 def steps_of(cases: pl.DataFrame, offerings: list[str]) -> dict[str, int]:

@@ -150,6 +150,7 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
     with _ahead:
         _AHEAD[:] = [wh]
         _requests[0] += 1
+        _reports_done[0] = False  # this warehouse's reports are still to be stored
         if _writing[0]:
             return None
         _writing[0] = True
@@ -171,6 +172,11 @@ the same object every time)."""
 _writing = [False]
 """Whether the step-file thread is at work: set and cleared under `_ahead` with `_AHEAD`
 looked at, so a warehouse asked for as the thread ends is never left unwritten."""
+_reports_done = [False]
+"""Whether the step-file thread's pass over the latest warehouse asked for has stored the
+reports an import left out (or tried to and given up on some): cleared under `_ahead` by
+a request, set by the pass when no request came since it began (the thread does not
+take `_ahead` for it: a request in between at worst leaves the page to compute)."""
 
 
 class _Newer(Exception):
@@ -223,6 +229,7 @@ def _one_pass(wh: Warehouse) -> None:
     polars' engine, is logged and ends the pass: the pages scan the table or compute when
     asked instead."""
     try:
+        asked = _requests[0]
         wait_for_pages()  # the start's reads, a page's figure or a change go first
         stamps = current_stamps(wh)
         write_step_files(wh)
@@ -233,6 +240,8 @@ def _one_pass(wh: Warehouse) -> None:
 
         # Each offering's in a process of its own: the app never holds what they need.
         store_reports_from_step_files(wh, between=between, told=_told_stored, apart=True)
+        if _requests[0] == asked:  # not when a newer derivation is asked for already
+            _reports_done[0] = True
         store_view_figures(wh, between=between, apart=True)
         release_duckdb_cache(wh)  # and the cases each offering's figures were given
     except _Newer:
@@ -387,7 +396,7 @@ def _stored_health_of(
     return stored_health_of(open_warehouse(path), offerings)
 
 
-def health_rows_soon(offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str]] | None:
+def health_rows_soon(offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str], int] | None:
     """Where some of `offerings` have no stored Stream health rows yet and the step-file
     thread is at work on a warehouse whose steps are scanned, (the rows of the others,
     those it is about to store): an offering of more than ten million steps has none
@@ -395,24 +404,26 @@ def health_rows_soon(offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str]]
     million events, after a start or an import), and computed by a page from the scanned
     steps they took the app to 6.9 GB and the first visit 77 s. None where every row is
     stored, or where the page is to compute the missing ones (the steps held in memory,
-    or no thread to store them)."""
+    or no thread to store them). The third: `reports_stored()` as it was before the rows
+    were read, for the page to wait on (`ui.health_screen.await_pending`)."""
     d = derived()
+    seen = _reported.n
     if d.in_memory or default_health_rows(offerings) is not None or not storing_ahead():
         return None
     wh = warehouse()
     rows, missing = _stored_health_of(
-        str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported.n
+        str(wh.path), data_version(wh), tuple(sorted(offerings)), seen
     )
     if not set(missing) <= set(reported_ahead(wh)):
         return None  # one the thread leaves to the pages: computed with the others
-    return rows, missing
+    return rows, missing, seen
 
 
 def storing_ahead() -> bool:
-    """Whether the step-file thread is at work (writing the step files, storing the
-    reports an import left out, or the figures of the views people choose most)."""
+    """Whether the step-file thread is at work and has yet to store the reports an import
+    left out (writing the step files, or storing those reports)."""
     with _ahead:
-        return _writing[0]
+        return _writing[0] and not _reports_done[0]
 
 
 def reports_stored() -> int:

@@ -84,10 +84,13 @@ FINDINGS_VERSION = f"1-{_findings_digest()}"
 """The version of a kept list: another release looks for the findings again."""
 
 
-def _version() -> str:
-    """What a kept list was found with: the release, and the limit that decides which
-    cases of a big offering were looked through (another limit looks again)."""
-    return f"{FINDINGS_VERSION} limit {findings_limit()}"
+def _version(steps: int) -> str:
+    """What a kept list of an offering of `steps` steps was found with: the release, and
+    for an offering beyond the limit, the limit, which decides which of its cases were
+    looked through (another limit looks again; an offering within it is looked through
+    whole under any limit, so its list serves them all)."""
+    limit = findings_limit()
+    return FINDINGS_VERSION if steps <= limit else f"{FINDINGS_VERSION} limit {limit}"
 
 
 Changes = tuple[tuple[str, str], ...]
@@ -124,15 +127,18 @@ def derived_stamp(wh: Warehouse, offering: str) -> datetime | None:
 
 
 _CURRENT = (
-    "JOIN derived_state s USING (offering) WHERE f.version = ? AND f.changes = ? "
+    "JOIN derived_state s USING (offering) "
+    "WHERE f.version = CASE WHEN s.instances <= ? THEN ? ELSE ? END AND f.changes = ? "
     "AND f.derived_at = s.derived_at AND s.version = ?"
 )
-"""Of `derived_findings f`: the rows kept for the current derivation, release and the
-given recorded changes (`_current(changes)` are its parameters)."""
+"""Of `derived_findings f`: the rows kept for the current derivation, release (and limit,
+`_version`) and the given recorded changes (`_current(changes)` are its parameters)."""
 
 
 def _current(changes: Changes) -> list[object]:
-    return [_version(), json.dumps(changes), DERIVATION_VERSION]
+    limit = findings_limit()
+    within, beyond = _version(limit), _version(limit + 1)
+    return [limit, within, beyond, json.dumps(changes), DERIVATION_VERSION]
 
 
 def kept_findings(wh: Warehouse, offering: str, changes: Changes) -> list[Finding] | None:
@@ -232,11 +238,13 @@ def keep_findings(
             if not has_table(cur, "derived_findings"):
                 return False
             current = cur.execute(
-                "SELECT 1 FROM derived_state WHERE offering = ? AND version = ? AND derived_at = ?",
+                "SELECT instances FROM derived_state "
+                "WHERE offering = ? AND version = ? AND derived_at = ?",
                 [offering, DERIVATION_VERSION, stamp],
             ).fetchall()
             if not current:
                 return False
+            steps = int(current[0][0])
             cur.execute("DELETE FROM derived_findings WHERE offering = ?", [offering]).complete()
             with_frames = has_table(cur, "derived_finding_frames")
             if with_frames:
@@ -247,7 +255,7 @@ def keep_findings(
                 "INSERT INTO derived_findings VALUES (?, ?, ?, ?, ?)",
                 [
                     offering,
-                    _version(),
+                    _version(steps),
                     stamp,
                     json.dumps(changes),
                     json.dumps([asdict(f) for f in found]),

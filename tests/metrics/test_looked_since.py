@@ -13,11 +13,12 @@ from metrics.derived import derive_all
 from metrics.findings import OfferingFindings, looked_since, offering_findings
 from tests.metrics.findings_logs import START, Plants, synthetic_log
 
-DAY = timedelta(days=1)
-D1 = datetime(2026, 1, 1, tzinfo=UTC)
+WEEK = timedelta(days=7)
+W1 = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
+W2, W3 = W1 + WEEK, W1 + 2 * WEEK
 
 
-def _cases(rows: list[tuple[str, datetime, int]]) -> pl.DataFrame:
+def _cases(rows: list[tuple[str, datetime | None, int]]) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
         schema={
@@ -31,12 +32,13 @@ def _cases(rows: list[tuple[str, datetime, int]]) -> pl.DataFrame:
 
 CASES = _cases(
     [
-        ("A", D1 + timedelta(hours=9), 3),
-        ("A", D1 + timedelta(hours=17), 2),  # day 1: 5 steps
-        ("A", D1 + DAY + timedelta(hours=23, minutes=59), 3),  # day 2: 3 steps
-        ("A", D1 + 2 * DAY, 2),
-        ("A", D1 + 2 * DAY + timedelta(hours=8), 2),  # day 3: 4 steps
-        ("B", D1 + 2 * DAY, 100),  # another offering's steps do not count
+        ("A", W1 + timedelta(days=1, hours=9), 3),
+        ("A", W1 + timedelta(days=6, hours=17), 2),  # week 1: 5 steps
+        ("A", W2 + timedelta(days=6, hours=23, minutes=59), 3),  # week 2: 3 steps
+        ("A", W3, 2),
+        ("A", W3 + timedelta(hours=8), 2),  # week 3: 4 steps
+        ("A", None, 0),  # an item that entered no status it left: no start, no step
+        ("B", W3, 100),  # another offering's steps do not count
     ]
 )
 
@@ -46,15 +48,23 @@ CASES = _cases(
     [
         (12, None),  # every step fits: every case
         (50, None),
-        (11, D1 + DAY),  # days 3 and 2 (7 steps); day 1 would make 12
-        (7, D1 + DAY),
-        (6, D1 + 2 * DAY),  # day 3 alone (4 steps)
-        (4, D1 + 2 * DAY),
-        (3, D1 + 2 * DAY),  # even the latest day is beyond: still that day, whole
+        (11, W2),  # weeks 3 and 2 (7 steps); week 1 would make 12
+        (7, W2),
+        (6, W3),  # week 3 alone (4 steps)
+        (4, W3),
+        # Even the latest week is beyond: the latest starts that fit, then the latest case.
+        (3, W3 + timedelta(hours=8)),
+        (2, W3 + timedelta(hours=8)),
+        (1, W3 + timedelta(hours=8)),
     ],
 )
-def test_whole_days_of_the_latest_starts_that_fit(max_steps: int, since: datetime | None) -> None:
+def test_whole_weeks_of_the_latest_starts_that_fit(max_steps: int, since: datetime | None) -> None:
     assert looked_since(CASES, "A", max_steps) == since
+
+
+def test_the_latest_starts_that_fit_within_a_week() -> None:
+    cases = _cases([("A", W3 + timedelta(hours=h), 1) for h in range(10)])
+    assert looked_since(cases, "A", 4) == W3 + timedelta(hours=6)
 
 
 def test_an_offering_without_cases_is_looked_through_whole() -> None:
@@ -66,14 +76,15 @@ LEAD_AT = START + timedelta(days=7 * 20 + 3)
 
 def _found_since(weeks_before: int) -> tuple[OfferingFindings, pl.DataFrame, datetime]:
     """The findings of a synthetic log whose lead times fall by 40% at LEAD_AT, looked
-    through since `weeks_before` weeks before that day, on the step budget that gives."""
+    through since the Monday `weeks_before` weeks before that day's week, on the step
+    budget that gives."""
     frame, cat = synthetic_log(1, Plants(lead_shift_at=LEAD_AT, lead_factor=0.6))
     d = derive_all(frame, cat)
-    day = datetime.combine((LEAD_AT - timedelta(weeks=weeks_before)).date(), datetime.min.time())
-    day = day.replace(tzinfo=UTC)
+    # The Monday of the week `weeks_before` weeks before LEAD_AT (START is a Monday).
+    day = START + WEEK * ((LEAD_AT - START).days // 7 - weeks_before)
     budget = int(d.cases.filter(pl.col("first_start") >= day)["n_instances"].sum())
     assert looked_since(d.cases, "Synthetic", budget) == day
-    assert looked_since(d.cases, "Synthetic", budget - 1) == day + DAY
+    assert looked_since(d.cases, "Synthetic", budget - 1) == day + WEEK
     of = offering_findings(
         d.instances,
         d.cases,

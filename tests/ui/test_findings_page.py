@@ -3,7 +3,7 @@ folded dismissals, trying a change, the empty states, and the line on Stream hea
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
@@ -253,9 +253,9 @@ def test_a_long_list_shows_the_ten_most_important_first(
     assert len(_cards(at)) == 23
 
 
-def _latest_days(db: Path, offering: str, limit: int) -> tuple[date, set[str], int]:
-    """(the first day, the case ids, their steps) of the offering's latest whole days of
-    starts that fit in `limit` steps, counted here from the stored cases, day by day."""
+def _latest_weeks(db: Path, offering: str, limit: int) -> tuple[date, set[str], int]:
+    """(the first Monday, the case ids, their steps) of the offering's latest whole weeks
+    of starts that fit in `limit` steps, counted here from the stored cases, week by week."""
     with Warehouse.open(db) as wh:
         rows = wh.read(
             "SELECT case_id, first_start, n_instances FROM derived_cases WHERE offering = ?",
@@ -263,7 +263,8 @@ def _latest_days(db: Path, offering: str, limit: int) -> tuple[date, set[str], i
         ).rows()
     by_day: dict[date, list[tuple[str, int]]] = {}
     for case_id, first_start, n in rows:
-        by_day.setdefault(first_start.astimezone(UTC).date(), []).append((case_id, n))
+        day = first_start.astimezone(UTC).date()
+        by_day.setdefault(day - timedelta(days=day.weekday()), []).append((case_id, n))
     chosen: set[str] = set()
     steps, first = 0, max(by_day)
     for day in sorted(by_day, reverse=True):
@@ -278,7 +279,7 @@ def _latest_days(db: Path, offering: str, limit: int) -> tuple[date, set[str], i
 def test_an_offering_with_more_steps_than_the_findings_look_through_shows_its_latest_cases(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Beyond the limit the findings look through the offering's latest whole days of
+    """Beyond the limit the findings look through the offering's latest whole weeks of
     starts that fit in it (all its steps would take the server's memory): the Findings
     page and the Stream health tile say since when, and nothing behind a card is older."""
     with Warehouse.open(demo_copy) as wh:
@@ -289,7 +290,7 @@ def test_an_offering_with_more_steps_than_the_findings_look_through_shows_its_la
         )
     # Between the smallest and the largest offering: only the larger ones are cut.
     limit = sorted(counts.values())[0]
-    first, chosen, steps = _latest_days(demo_copy, CF, limit)
+    first, chosen, steps = _latest_weeks(demo_copy, CF, limit)
     assert len(chosen) > 0 and steps <= limit < counts[CF]
     monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", str(limit))
     at = run_app(demo_copy, PAGE, monkeypatch)

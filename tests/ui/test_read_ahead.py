@@ -237,6 +237,7 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
         at = run_app(db, "app_pages/health.py", monkeypatch)
         no_exceptions(at)
         assert views.default_health_rows(["Custom formulation"]) is None
+        assert views.storing_ahead()
         pending = [c.value for c in at.caption if "being computed in the background" in c.value]
         assert len(pending) == 2
         assert pending[0].startswith(
@@ -257,6 +258,7 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
     finally:
         gate.__exit__(None, None, None)
     _steps_written()
+    assert not views.storing_ahead()
     assert views._reported.n == before + 2
     wh = open_warehouse(str(db))
     for offering in ("Custom formulation", "Private label"):
@@ -309,6 +311,43 @@ def test_stream_health_computes_what_the_step_file_thread_leaves_to_the_pages(
         assert len(at.metric) == 12
     finally:
         gate.__exit__(None, None, None)
+    _steps_written()
+
+
+def test_stream_health_computes_a_report_the_thread_gave_up_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the thread is past the reports (one it could not compute, here none stored)
+    and at work on the views' figures, Stream health no longer waits for the report:
+    it computes the rows, rather than wait for the whole pass."""
+    import threading
+
+    from tests.ui.apptest import no_exceptions, run_app
+    from warehouse import derived as derived_module
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        ingest(wh, ORDERS, "orders.csv")
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    at_views, go_on = threading.Event(), threading.Event()
+    monkeypatch.setattr(views, "store_reports_from_step_files", lambda w, **_: [])
+
+    def views_figures(w: Any, **_: Any) -> None:
+        at_views.set()
+        go_on.wait(60)
+
+    monkeypatch.setattr(views, "store_view_figures", views_figures)
+    try:
+        views.derived_at(str(db), resources.data_version(resources.open_warehouse(str(db))))
+        assert at_views.wait(60)
+        assert not views.storing_ahead()
+        at = run_app(db, "app_pages/health.py", monkeypatch)
+        no_exceptions(at)
+        assert not [c.value for c in at.caption if "being computed" in c.value]
+        assert len(at.metric) == 6
+    finally:
+        go_on.set()
     _steps_written()
 
 

@@ -168,19 +168,27 @@ def test_another_release_looks_again(wh: Warehouse, monkeypatch: pytest.MonkeyPa
     assert kept_findings(wh, "Orders", ()) == fresh(wh, "Orders")
 
 
-def test_another_limit_looks_again(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The limit decides which cases of a big offering are looked through: findings kept
-    under another limit are not served."""
-    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)
+def test_a_kept_list_names_the_limit_only_beyond_it(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within the limit an offering is looked through whole, so its list serves any limit
+    it is within (a command-line import and the app may run under different ones);
+    beyond it the limit decides which cases were looked through: another looks again."""
+    ingest(wh, orders_csv(0, 30, 30), "a.csv", OPTIONS)  # 90 steps
     assert find_missing(wh) == ["Orders"]
     kept = kept_findings(wh, "Orders", ())
     assert kept is not None
     monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", "1000")
-    assert kept_findings(wh, "Orders", ()) is None
-    assert find_missing(wh) == ["Orders"]
     assert kept_findings(wh, "Orders", ()) == kept
-    monkeypatch.delenv("VSM_FINDINGS_MAX_STEPS")
+    monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", "89")
     assert kept_findings(wh, "Orders", ()) is None
+    stamp = derived_stamp(wh, "Orders")
+    assert stamp is not None and keep_findings(wh, "Orders", stamp, (), kept[:1])
+    assert kept_findings(wh, "Orders", ()) == kept[:1]
+    monkeypatch.setenv("VSM_FINDINGS_MAX_STEPS", "88")
+    assert kept_findings(wh, "Orders", ()) is None
+    monkeypatch.delenv("VSM_FINDINGS_MAX_STEPS")
+    assert kept_findings(wh, "Orders", ()) is None  # kept under 89 last
 
 
 def test_an_offering_over_the_limit_is_not_looked_through(

@@ -28,7 +28,7 @@ st.caption(
     "links under the numbers open those cases."
 )
 rows, pending, stored = health_frame(instances, cases, bounds, filters)
-offering_tiles(rows, steps_of(cases, pending))
+offering_tiles(rows, bounds, steps_of(cases, pending))
 if pending:
     await_pending(pending, stored)
 st.subheader("All offerings")

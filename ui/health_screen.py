@@ -8,6 +8,7 @@ the cases it rests on (ui.drill).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any
@@ -151,10 +152,25 @@ def _span(row: dict[str, Any]) -> str:
     return f"{row['period_start']:%-d %b %Y} to {last:%-d %b %Y}"
 
 
-def offering_tiles(rows: pl.DataFrame, pending: dict[str, int] | None = None) -> None:
+def streams_latest(
+    rows: pl.DataFrame, bounds: pl.DataFrame, pending: Sequence[str]
+) -> pl.DataFrame:
+    """(offering, latest) of every tile: the figures' own, and a `pending` offering's from
+    its period `bounds` (metrics.periods.PERIOD_SCHEMA), so that a stream with no recent
+    data is told apart while the newest one's figures are still being stored."""
+    frame = rows.select("offering", "latest")
+    if not pending:
+        return frame
+    more = bounds.filter(pl.col("offering").is_in(list(pending))).select("offering", "latest")
+    return pl.concat([frame, more], how="vertical_relaxed")
+
+
+def offering_tiles(
+    rows: pl.DataFrame, bounds: pl.DataFrame, pending: dict[str, int] | None = None
+) -> None:
     """One tile per offering, by name: its figures, or where they are `pending` (offering:
     steps), that they are being computed."""
-    quiet = quiet_offerings(rows.select("offering", "period_start", "period_end", "latest"))
+    quiet = quiet_offerings(streams_latest(rows, bounds, list(pending or {})))
     by_offering = {row["offering"]: row for row in rows.iter_rows(named=True)}
     for offering in sorted({*by_offering, *(pending or {})}):
         if offering not in by_offering:

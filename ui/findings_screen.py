@@ -873,7 +873,7 @@ def top_finding_line(offering: str) -> None:
 
 def _in_since(of: OfferingFindings) -> str:
     """(in the cases started since ...) where the findings looked at the latest cases."""
-    return "" if of.since is None else f" (in the cases started since {since_text(of.since)})"
+    return "" if of.since is None else f" (in the cases{_since_words(of)})"
 
 
 @st.fragment(run_every=2)

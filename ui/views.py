@@ -64,7 +64,6 @@ from warehouse.derived import (
     store_view_figures,
     stored_figure,
     stored_figure_names,
-    stored_health,
     stored_health_of,
     unreported_offerings,
     write_step_files,
@@ -373,49 +372,48 @@ def _forget_older(path: str, version: str) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _stored_health(
+def _stored_health_of(
     path: str, version: str, offerings: tuple[str, ...], stored: int
-) -> pl.DataFrame | None:
+) -> tuple[pl.DataFrame, list[str]]:
     """`stored`: how many offerings' reports the app has stored since it started
     (`_reported`), so rows it stores after a page found none are read."""
-    return stored_health(open_warehouse(path), offerings)
+    return stored_health_of(open_warehouse(path), offerings)
+
+
+def _health_of(offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str], int]:
+    """(the stored Stream health rows of `offerings`, those without, `reports_stored()`
+    as it was before they were read)."""
+    derived()  # an older release's offerings are derived (and their rows stored) first
+    wh = warehouse()
+    seen = _reported.n
+    rows, missing = _stored_health_of(
+        str(wh.path), data_version(wh), tuple(sorted(offerings)), seen
+    )
+    return rows, missing, seen
 
 
 def default_health_rows(offerings: Sequence[str]) -> pl.DataFrame | None:
     """Stream health's rows of `offerings` over each one's default period, as stored at
-    the last change (`warehouse.derived.stored_health`); None when one has none."""
-    derived()  # an older release's offerings are derived (and their rows stored) first
-    wh = warehouse()
-    return _stored_health(str(wh.path), data_version(wh), tuple(sorted(offerings)), _reported.n)
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _stored_health_of(
-    path: str, version: str, offerings: tuple[str, ...], stored: int
-) -> tuple[pl.DataFrame, list[str]]:
-    return stored_health_of(open_warehouse(path), offerings)
+    the last change (`warehouse.derived.stored_health_of`); None when one has none."""
+    rows, missing, _ = _health_of(offerings)
+    return None if missing else rows
 
 
 def health_rows_soon(offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str], int] | None:
     """Where some of `offerings` have no stored Stream health rows yet and the step-file
     thread is at work on a warehouse whose steps are scanned, (the rows of the others,
-    those it is about to store): an offering of more than ten million steps has none
-    until the thread has written its step file and stored its report (minutes at fifty
-    million events, after a start or an import), and computed by a page from the scanned
-    steps they took the app to 6.9 GB and the first visit 77 s. None where every row is
-    stored, or where the page is to compute the missing ones (the steps held in memory,
-    or no thread to store them). The third: `reports_stored()` as it was before the rows
-    were read, for the page to wait on (`ui.health_screen.await_pending`)."""
-    d = derived()
-    seen = _reported.n
-    if d.in_memory or default_health_rows(offerings) is not None or not storing_ahead():
+    those it is about to store, `_health_of`'s count to wait on): an offering of more
+    than ten million steps has none until the thread has written its step file and
+    stored its report (minutes at fifty million events, after a start or an import);
+    computed by the page from every step instead, they took the first visit 17.4 s and
+    the app to 7.3 GB there. None where every row is stored, or where the page is to
+    compute the missing ones (the steps held in memory, no thread at work on the
+    reports, or one it leaves to the pages)."""
+    rows, missing, seen = _health_of(offerings)
+    if not missing or derived().in_memory or not storing_ahead():
         return None
-    wh = warehouse()
-    rows, missing = _stored_health_of(
-        str(wh.path), data_version(wh), tuple(sorted(offerings)), seen
-    )
-    if not set(missing) <= set(reported_ahead(wh)):
-        return None  # one the thread leaves to the pages: computed with the others
+    if not set(missing) <= set(reported_ahead(warehouse())):
+        return None
     return rows, missing, seen
 
 

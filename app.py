@@ -10,9 +10,11 @@ return_freed_memory()
 
 import streamlit as st
 
+from ui.pending import figures_pending
 from ui.resources import spare_the_collector, warm_up
 from ui.sidebar import render_sidebar
 from ui.signin import require_sign_in
+from ui.views import FiguresPending
 from ui.widgets import check_charts_as_set
 
 st.set_page_config(
@@ -98,6 +100,9 @@ pages = {
 require_sign_in(pages)
 page = st.navigation(pages)
 render_sidebar()
-page.run()
+try:
+    page.run()
+except FiguresPending as pending:  # a big offering's figures, stored in minutes
+    figures_pending(pending)
 spare_the_collector()
 warm_up()

@@ -6,14 +6,13 @@ from ui.calendar_screen import working_time_caption
 from ui.context import dashboard_context, filtered_view
 from ui.health_screen import (
     all_offerings_table,
-    await_pending,
     bounds_of,
     health_frame,
     offering_tiles,
     period_words,
-    steps_of,
     trend,
 )
+from ui.pending import await_pending, steps_of
 
 st.title("Stream health")
 d, filters = dashboard_context()

@@ -29,6 +29,9 @@ def compact_variants(cases: pl.DataFrame) -> pl.DataFrame:
     return cases.with_columns(pl.col("variant").cast(COMPACT_VARIANT))
 
 
+VARIANT_KEY = "_variant_key"
+
+
 def variant_text(column: str = "variant") -> pl.Expr:
     """`column`, a variant of either type (text or COMPACT_VARIANT), as a list of text."""
     return pl.col(column).cast(pl.List(pl.String()))
@@ -54,10 +57,15 @@ def variants(cases: pl.LazyFrame, by: Sequence[str] = ("offering",)) -> pl.LazyF
     Ties in frequency are ordered by label, so the order is reproducible.
     """
     completed_lead = pl.col("lead_time_s").filter(pl.col("completed"))
+    # polars 2.1 panics grouping a lazy frame of one row (a view of a single case) by a
+    # list of Categorical: a compact variant is grouped by its steps' numbers instead.
+    compact = cases.collect_schema()["variant"] == COMPACT_VARIANT
+    key = pl.col("variant").list.eval(pl.element().to_physical()).alias(VARIANT_KEY)
     counted = aggregate(
-        cases,
-        [*by, "variant"],
+        cases.with_columns(key) if compact else cases,
+        [*by, VARIANT_KEY if compact else "variant"],
         [
+            *([pl.col("variant").first()] if compact else []),
             pl.len().cast(pl.UInt32).alias("cases"),
             pl.col("completed").sum().cast(pl.UInt32).alias("completed_cases"),
             *distribution(completed_lead, "lead_time_s"),

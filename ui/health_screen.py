@@ -33,7 +33,6 @@ from ui.views import (
     health_rows_soon,
     reports_stored,
     stored_rows,
-    storing_ahead,
 )
 from ui.widgets import chart_downloads, draw_chart, table
 from warehouse.experiments import experiments
@@ -94,12 +93,6 @@ def health_frame(
     return rows, [], reports_stored()
 
 
-def steps_of(cases: pl.DataFrame, offerings: list[str]) -> dict[str, int]:
-    """The number of steps of each of `offerings`."""
-    frame = cases.filter(pl.col("offering").is_in(offerings))
-    return {o: int(n) for o, n in frame.group_by("offering").agg(pl.sum("n_instances")).iter_rows()}
-
-
 def pending_tile(offering: str, steps: int) -> None:
     """The tile of an offering whose figures the app is still storing."""
     with st.container(border=True, key=f"tile_{offering}"):
@@ -113,18 +106,6 @@ def pending_tile(offering: str, steps: int) -> None:
         )
         top_finding_line(offering)
         forecast_line(offering)
-
-
-@st.fragment(run_every=3)
-def await_pending(pending: list[str], seen: int) -> None:
-    """Runs the page again once the app has stored another offering's figures (or has
-    stopped storing them: the page then computes what is still missing)."""
-    if reports_stored() != seen or not storing_ahead():
-        st.rerun()
-    st.caption(
-        f"Waiting for the figures of {', '.join(plain(o) for o in pending)}: this page "
-        "fills them in when they are stored."
-    )
 
 
 def _metric(

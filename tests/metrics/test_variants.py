@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from metrics.steps import main_path
@@ -66,3 +67,16 @@ def test_compact_variants_give_the_same_figures() -> None:
     summary = case_summary(compact.lazy()).collect()
     assert_frame_equal(summary, case_summary(text.lazy()).collect())
     assert summary["variants"].item() == 3
+
+
+@pytest.mark.parametrize("by", [(), ("offering",)])
+def test_the_compact_variant_of_a_single_case(by: tuple[str, ...]) -> None:
+    """A view of one case (a rare variant picked, an offering of one order): its variant
+    held compact is counted as its text is (polars panicked grouping one row by it)."""
+    text = cases_of(derive(events([("1", "A", 0, 1), ("1", "B", 1, 2), ("1", "Z", 2, 5)])))
+    held = variants(compact_variants(text).lazy(), by=by).collect()
+    assert_frame_equal(held, variants(text.lazy(), by=by).collect())
+    assert held.select("variant_label", "cases", "completed_cases").rows() == [("A → B → Z", 1, 1)]
+    assert held["lead_time_s_p50"].to_list() == [5 * H]
+    path = main_path(variants(compact_variants(text).lazy(), by=by), by=by).collect()
+    assert path["activity"].to_list() == ["A", "B", "Z"]

@@ -643,3 +643,81 @@ def test_duckdbs_cache_of_storing_a_releases_reports_is_dropped_before_the_cases
     assert order == ["dropped, idle False", "cases read"]
     wh = open_warehouse(str(demo_copy))
     assert views.unreported_offerings(wh) == []
+
+
+PENDING_PAGES = [
+    "app_pages/vsm.py",
+    "app_pages/waits.py",
+    "app_pages/process_map.py",
+    "app_pages/flow.py",
+    "app_pages/future_state.py",
+    "app_pages/redesign.py",
+    "app_pages/compare.py",
+]
+
+
+def _pending_notes(at: Any) -> list[str]:
+    return [m.value for m in at.markdown if "being computed in the background" in m.value]
+
+
+@pytest.mark.parametrize("page", PENDING_PAGES)
+def test_a_page_waits_for_the_figures_the_step_file_thread_is_storing(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the thread is about to store an offering's figures (an import left them
+    out), a page that needs one says so where it would be and waits, rather than compute
+    it from every step; a person may have it computed at once instead; once stored, the
+    page reads it."""
+    from tests.ui.apptest import no_exceptions, run_app
+    from warehouse import derived as derived_module
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)  # each offering has 2
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        ingest(wh, ORDERS, "orders.csv")
+        ingest(wh, ORDERS.replace(b"Custom formulation", b"Private label"), "more.csv")
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    before = views._reported.n
+    gate = resources.on_request()
+    gate.__enter__()  # a page computing a figure: the thread waits for it
+    try:
+        at = run_app(db, page, monkeypatch)
+        no_exceptions(at)
+        assert views.storing_ahead()
+        notes = _pending_notes(at)
+        names = (
+            "Custom formulation and Private label" if "compare" in page else "Custom formulation"
+        )
+        assert notes == [f"**The figures of {names} are being computed in the background.**"]
+        steps = [c.value for c in at.caption if c.value.startswith("Steps: ")]
+        assert steps and steps[0].startswith(
+            "Steps: Custom formulation 2, " if "compare" in page else "Steps: Custom formulation 2."
+        )
+        waiting = [c.value for c in at.caption if c.value.startswith("Waiting for the figures")]
+        assert waiting == [
+            f"Waiting for the figures of {names.replace(' and ', ', ')}: this page fills "
+            "them in when they are stored."
+        ]
+        assert views._reported.n == before  # nothing stored: the page drew no figure
+        at.button(key="compute_now_button").click().run()  # the person would rather not wait
+        no_exceptions(at)
+        assert not _pending_notes(at)
+        drawn = _drawn(at)
+        assert views._reported.n == before  # computed by the page, the thread still held
+    finally:
+        gate.__exit__(None, None, None)
+    _steps_written()
+    assert views._reported.n == before + 2
+    later = run_app(db, page, monkeypatch)  # another person, once they are stored
+    no_exceptions(later)
+    assert not _pending_notes(later)
+    assert _drawn(later) == drawn
+
+
+def _drawn(at: Any) -> list[str]:
+    """What a page shows of its figures: its subheaders, metrics and tables' sizes."""
+    return [
+        *(s.value for s in at.subheader),
+        *(f"{m.label}: {m.value}" for m in at.metric),
+        *(str(frame.value.shape) for frame in at.dataframe),
+    ]

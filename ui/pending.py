@@ -1,0 +1,64 @@
+"""What a page shows while the figures of a big offering are being stored.
+
+An offering of more than ten million steps gets its report and page figures from the
+app minutes after a start or an import, not from the import itself
+(warehouse.derived.store_reports_from_step_files). Meanwhile a page that needs one of
+them says so where the figure would be (`FiguresPending`, raised by `ui.views` and
+caught by the router), waits for it without a click, and offers to compute it at once
+instead.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from ui.format import plain
+from ui.views import COMPUTE_NOW, FiguresPending, derived, reports_stored, storing_ahead
+
+
+def steps_of(cases: pl.DataFrame, offerings: list[str]) -> dict[str, int]:
+    """The number of steps of each of `offerings`."""
+    frame = cases.filter(pl.col("offering").is_in(offerings))
+    return {o: int(n) for o, n in frame.group_by("offering").agg(pl.sum("n_instances")).iter_rows()}
+
+
+def figures_pending(pending: FiguresPending) -> None:
+    """Where a page's figure is about to be stored: what is happening, how long it takes,
+    a button to compute it now instead, and a wait that runs the page again once it is
+    stored."""
+    steps = steps_of(derived().cases, pending.offerings)
+    names = " and ".join(plain(o) for o in pending.offerings)
+    sizes = ", ".join(f"{plain(o)} {steps.get(o, 0):,}" for o in pending.offerings)
+    with st.container(border=True, key="figures_pending"):
+        st.markdown(f"**The figures of {names} are being computed in the background.**")
+        st.caption(
+            f"Steps: {sizes}. That is more than an import computes figures for while it "
+            "stores the data, so the app computes them after each import or restart, in a "
+            "process of its own, and every page reads them from then on. This page shows "
+            "them as soon as they are stored (a few minutes for the biggest offerings), "
+            "without a click."
+        )
+        if st.button(
+            "Compute them for this page now instead",
+            key="compute_now_button",
+            help="Computes this page's figures from every step of the offering at once: "
+            "on the biggest offerings that takes the server a minute or more and several "
+            "gigabytes of memory, and holds up the work in the background meanwhile.",
+        ):
+            chosen = set(st.session_state.get(COMPUTE_NOW, ()))
+            st.session_state[COMPUTE_NOW] = chosen | set(pending.offerings)
+            st.rerun()
+        await_pending(pending.offerings, pending.seen)
+
+
+@st.fragment(run_every=3)
+def await_pending(pending: list[str], seen: int) -> None:
+    """Runs the page again once the app has stored another offering's figures (or has
+    stopped storing them: the page then computes what is still missing)."""
+    if reports_stored() != seen or not storing_ahead():
+        st.rerun()
+    st.caption(
+        f"Waiting for the figures of {', '.join(plain(o) for o in pending)}: this page "
+        "fills them in when they are stored."
+    )

@@ -29,12 +29,15 @@ def figures_pending(pending: FiguresPending) -> None:
     stored."""
     steps = steps_of(derived().cases, pending.offerings)
     names = " and ".join(plain(o) for o in pending.offerings)
-    sizes = ", ".join(f"{plain(o)} {steps.get(o, 0):,}" for o in pending.offerings)
+    first, *others = pending.offerings
+    sizes = f"{plain(first)} has {steps.get(first, 0):,} steps" + "".join(
+        f" and {plain(o)} {steps.get(o, 0):,}" for o in others
+    )
     with st.container(border=True, key="figures_pending"):
         st.markdown(f"**The figures of {names} are being computed in the background.**")
         st.caption(
-            f"Steps: {sizes}. That is more than an import computes figures for while it "
-            "stores the data, so the app computes them after each import or restart, in a "
+            f"{sizes}: more than an import computes figures for while it stores the "
+            "data, so the app computes them after each import or restart, in a "
             "process of its own, and every page reads them from then on. This page shows "
             "them as soon as they are stored (a few minutes for the biggest offerings), "
             "without a click."

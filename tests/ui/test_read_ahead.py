@@ -689,9 +689,12 @@ def test_a_page_waits_for_the_figures_the_step_file_thread_is_storing(
             "Custom formulation and Private label" if "compare" in page else "Custom formulation"
         )
         assert notes == [f"**The figures of {names} are being computed in the background.**"]
-        steps = [c.value for c in at.caption if c.value.startswith("Steps: ")]
-        assert steps and steps[0].startswith(
-            "Steps: Custom formulation 2, " if "compare" in page else "Steps: Custom formulation 2."
+        steps = [c.value for c in at.caption if " steps" in c.value and "import" in c.value]
+        assert len(steps) == 1
+        assert steps[0].startswith(
+            "Custom formulation has 2 steps and Private label 2: more than an import"
+            if "compare" in page
+            else "Custom formulation has 2 steps: more than an import computes figures for"
         )
         waiting = [c.value for c in at.caption if c.value.startswith("Waiting for the figures")]
         assert waiting == [

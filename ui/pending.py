@@ -41,6 +41,15 @@ def figures_pending(pending: FiguresPending) -> None:
             "process of its own, and every page reads them from then on. This page shows "
             "them as soon as they are stored (a few minutes for the biggest offerings), "
             "without a click."
+            + (
+                f" The other {pending.others} offerings' figures are ready: leave "
+                f"{names} out of the sidebar's Offerings filter to see them now."
+                if pending.others > 1
+                else f" The other offering's figures are ready: leave {names} out of the "
+                "sidebar's Offerings filter to see them now."
+                if pending.others
+                else ""
+            )
         )
         if st.button(
             "Compute them for this page now instead",

@@ -538,7 +538,7 @@ def _figure(
         if _wait and as_stored == "":
             pending = [o for o in pending_figures(path, version, offerings) if o not in _now]
             if pending:
-                raise FiguresPending(pending, seen)
+                raise FiguresPending(pending, seen, len(offerings) - len(pending))
     with on_request():
         instances, cases = _view(path, version, spec)
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
@@ -618,12 +618,14 @@ class FiguresPending(Exception):
     and waits for them (`ui.pending`), rather than compute them from every step. At fifty
     million events Stream health computing them took the app 17.4 s and 7.3 GB."""
 
-    def __init__(self, offerings: list[str], seen: int) -> None:
+    def __init__(self, offerings: list[str], seen: int, others: int = 0) -> None:
         super().__init__(f"the figures of {', '.join(offerings)} are being stored")
         self.offerings = offerings
         self.seen = seen
         """`reports_stored()` before the figures were looked for: the page runs again
         when it moves."""
+        self.others = others
+        """How many other offerings the page's view holds, whose figures are ready."""
 
 
 def pending_figures(path: str, version: str, offerings: Sequence[str]) -> list[str]:

@@ -696,6 +696,7 @@ def test_a_page_waits_for_the_figures_the_step_file_thread_is_storing(
             if "compare" in page
             else "Custom formulation has 2 steps: more than an import computes figures for"
         )
+        assert "leave" not in steps[0]  # every offering in view waits
         waiting = [c.value for c in at.caption if c.value.startswith("Waiting for the figures")]
         assert waiting == [
             f"Waiting for the figures of {names.replace(' and ', ', ')}: this page fills "
@@ -724,3 +725,38 @@ def _drawn(at: Any) -> list[str]:
         *(f"{m.label}: {m.value}" for m in at.metric),
         *(str(frame.value.shape) for frame in at.dataframe),
     ]
+
+
+def test_compare_names_the_offerings_whose_figures_are_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view of several offerings waits for the one being stored, and says that the others'
+    figures are ready without it."""
+    from tests.ui.apptest import no_exceptions, run_app
+    from warehouse import derived as derived_module
+
+    monkeypatch.setattr(derived_module, "REPORT_MAX_STEPS", 1)
+    one_step = b"case_id,activity,start,end,offering\nR-1,Quote,2026-03-02 09:00,2026-03-02 10:00,Reverse\n"
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        ingest(wh, ORDERS, "orders.csv")
+        ingest(wh, one_step, "one.csv")
+        assert derived_module.reported_ahead(wh) == ["Custom formulation"]
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0")
+    gate = resources.on_request()
+    gate.__enter__()
+    try:
+        at = run_app(db, "app_pages/compare.py", monkeypatch)
+        no_exceptions(at)
+        assert _pending_notes(at) == [
+            "**The figures of Custom formulation are being computed in the background.**"
+        ]
+        said = [c.value for c in at.caption if c.value.startswith("Custom formulation has 2")]
+        assert len(said) == 1
+        assert said[0].endswith(
+            "without a click. The other offering's figures are ready: leave Custom "
+            "formulation out of the sidebar's Offerings filter to see them now."
+        )
+    finally:
+        gate.__exit__(None, None, None)
+    _steps_written()

@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from ui.format import plain
-from ui.views import COMPUTE_NOW, FiguresPending, derived, reports_stored, storing_ahead
+from ui.views import FiguresPending, compute_now, derived, reports_stored, storing_ahead
 
 
 def steps_of(cases: pl.DataFrame, offerings: list[str]) -> dict[str, int]:
@@ -37,8 +37,8 @@ def figures_pending(pending: FiguresPending) -> None:
         st.markdown(f"**The figures of {names} are being computed in the background.**")
         st.caption(
             f"{sizes}: more than an import computes figures for while it stores the "
-            "data, so the app computes them after each import or restart, in a "
-            "process of its own, and every page reads them from then on. This page shows "
+            "data, so the app computes them afterwards, in the background in a process of "
+            "its own, and every page reads them from then on. This page shows "
             "them as soon as they are stored (a few minutes for the biggest offerings), "
             "without a click."
             + (
@@ -51,16 +51,16 @@ def figures_pending(pending: FiguresPending) -> None:
                 else ""
             )
         )
-        if st.button(
-            "Compute them for this page now instead",
+        st.button(
+            "Compute them now instead",
             key="compute_now_button",
-            help="Computes this page's figures from every step of the offering at once: "
-            "on the biggest offerings that takes the server a minute or more and several "
-            "gigabytes of memory, and holds up the work in the background meanwhile.",
-        ):
-            chosen = set(st.session_state.get(COMPUTE_NOW, ()))
-            st.session_state[COMPUTE_NOW] = chosen | set(pending.offerings)
-            st.rerun()
+            on_click=compute_now,
+            args=(pending.offerings,),
+            help="Computes the figures your pages need from every step of the offering at "
+            "once, until the data changes: on the biggest offerings that takes the server a "
+            "minute or more and several gigabytes of memory, and holds up the work in the "
+            "background meanwhile.",
+        )
         await_pending(pending.offerings, pending.seen)
 
 

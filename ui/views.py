@@ -533,12 +533,16 @@ def _figure(
         # One offering's figure, or the rows of each offering in view.
         seen = _reported.n  # before what is stored is read: a report stored since moves it
         kept = _of_each(open_warehouse(path), offerings, as_stored + stored)
-        if kept is not None:
-            return kept[0] if len(kept) == 1 else pl.concat(kept)
-        if _wait and as_stored == "":
+        if kept is None and _wait and as_stored == "":
             pending = [o for o in pending_figures(path, version, offerings) if o not in _now]
             if pending:
-                raise FiguresPending(pending, seen, len(offerings) - len(pending))
+                wh = open_warehouse(path)
+                ready = sum(stored_figure(wh, o, as_stored + stored) is not None for o in offerings)
+                raise FiguresPending(pending, seen, ready)
+            if _reported.n != seen:  # stored as it was looked for: read, not computed
+                kept = _of_each(open_warehouse(path), offerings, as_stored + stored)
+        if kept is not None:
+            return kept[0] if len(kept) == 1 else pl.concat(kept)
     with on_request():
         instances, cases = _view(path, version, spec)
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
@@ -590,7 +594,9 @@ def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame]
     completed cases alone is the same with "completed cases only" on or off
     (`metrics.figures.completed_alike`), computed or read once for both. `compute`
     is a module-level function of the two frames alone; what it returns is shared,
-    never to be changed."""
+    never to be changed. Raises `FiguresPending` where the figure of every case of a big
+    offering is about to be stored: the router (app.py) catches it around the page's run,
+    so a fragment or a widget's callback must not ask for such a figure."""
     wh = warehouse()
     return view_figure_at(str(wh.path), data_version(wh), spec, compute)
 
@@ -602,13 +608,27 @@ def view_figure_at(
     read the figure of its own key."""
     alike = figures.completed_alike(spec, figures.name_of(compute))
     in_a_page = get_script_run_ctx(suppress_warning=True) is not None
-    now = frozenset(st.session_state.get(COMPUTE_NOW, ())) if in_a_page else frozenset()
+    now = computed_now(version) if in_a_page else frozenset()
     return cast(T, _figure(path, version, alike, _registered(compute), in_a_page, now))
 
 
 COMPUTE_NOW = "compute_now"
-"""The session's offerings whose figures a person chose to have computed at once rather
-than wait for the step-file thread to store them (`FiguresPending`)."""
+"""The session's (data version, offering) whose figures a person chose to have computed at
+once rather than wait for the step-file thread to store them (`FiguresPending`)."""
+
+
+def computed_now(version: str) -> frozenset[str]:
+    """The offerings whose figures of data version `version` the session chose to have
+    computed at once: after a change of the data, the pages wait for them again."""
+    return frozenset(o for v, o in st.session_state.get(COMPUTE_NOW, ()) if v == version)
+
+
+def compute_now(offerings: Sequence[str]) -> None:
+    """Have the session's pages compute the figures of `offerings` of the current data
+    rather than wait for them (`FiguresPending`)."""
+    version = data_version(warehouse())
+    chosen = set(st.session_state.get(COMPUTE_NOW, ()))
+    st.session_state[COMPUTE_NOW] = chosen | {(version, o) for o in offerings}
 
 
 class FiguresPending(Exception):
@@ -625,7 +645,7 @@ class FiguresPending(Exception):
         """`reports_stored()` before the figures were looked for: the page runs again
         when it moves."""
         self.others = others
-        """How many other offerings the page's view holds, whose figures are ready."""
+        """How many offerings of the page's view have their figures stored already."""
 
 
 def pending_figures(path: str, version: str, offerings: Sequence[str]) -> list[str]:

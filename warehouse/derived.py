@@ -736,8 +736,9 @@ def store_reports_from_step_files(
     returns the offerings stored.
 
     An import leaves such an offering without them (computing them would double its
-    time): until they are stored, each page computes its figures when asked (a minute
-    for Redesign at fifty million events). They are computed outside any transaction,
+    time): until they are stored, the pages say so and wait for them while the app's
+    step-file thread is at work on them (ui.views.FiguresPending), and compute them
+    when asked otherwise (a minute for Redesign at fifty million events). They are computed outside any transaction,
     from the file of one derivation and the cases read with its stamp; they are stored
     in a short transaction, only if that derivation is still the offering's: one an
     import replaced meanwhile keeps what the import stored. `between` is called before

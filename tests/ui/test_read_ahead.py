@@ -705,6 +705,10 @@ def test_a_page_waits_for_the_figures_the_step_file_thread_is_storing(
         assert views._reported.n == before  # nothing stored: the page drew no figure
         at.button(key="compute_now_button").click().run()  # the person would rather not wait
         no_exceptions(at)
+        version = resources.data_version(open_warehouse(str(db)))
+        assert at.session_state[views.COMPUTE_NOW] == {
+            (version, o) for o in names.split(" and ")
+        }  # until the data changes
         assert not _pending_notes(at)
         drawn = _drawn(at)
         assert views._reported.n == before  # computed by the page, the thread still held

@@ -26,6 +26,7 @@ from ui.filters import ViewFilters
 from ui.findings_screen import top_finding_line
 from ui.forecasts import forecast_line
 from ui.format import duration_text, explain, in_unit, pct_change, plain, share, unit_label
+from ui.pending import why_pending
 from ui.resources import on_request, warehouse
 from ui.tables import table_height, wrapping_row_height
 from ui.views import (
@@ -98,11 +99,9 @@ def pending_tile(offering: str, steps: int) -> None:
     with st.container(border=True, key=f"tile_{offering}"):
         st.markdown(f"#### {plain(offering)}")
         st.caption(
-            f"**Its figures are being computed in the background.** {plain(offering)} has "
-            f"{steps:,} steps, more than an import computes figures for while it stores the "
-            "data, so the app computes them after each import or restart, in a process of "
-            "its own. They appear here when ready (a few minutes on the biggest offerings); "
-            "the other pages read them too from then on."
+            "**Its figures are being computed in the background.** "
+            + why_pending(f"{plain(offering)} has {steps:,} steps")
+            + " They appear here when ready (a few minutes on the biggest offerings)."
         )
         top_finding_line(offering)
         forecast_line(offering)

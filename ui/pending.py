@@ -23,6 +23,16 @@ def steps_of(cases: pl.DataFrame, offerings: list[str]) -> dict[str, int]:
     return {o: int(n) for o, n in frame.group_by("offering").agg(pl.sum("n_instances")).iter_rows()}
 
 
+def why_pending(sizes: str) -> str:
+    """Why an offering's figures are not there yet, after what `sizes` says of its steps:
+    the words Stream health's tile and every other page's box share."""
+    return (
+        f"{sizes}: more than an import computes figures for while it stores the data, so "
+        "the app computes them afterwards, in the background in a process of its own, and "
+        "every page reads them from then on."
+    )
+
+
 def figures_pending(pending: FiguresPending) -> None:
     """Where a page's figure is about to be stored: what is happening, how long it takes,
     a button to compute it now instead, and a wait that runs the page again once it is
@@ -35,18 +45,13 @@ def figures_pending(pending: FiguresPending) -> None:
     )
     with st.container(border=True, key="figures_pending"):
         st.markdown(f"**The figures of {names} are being computed in the background.**")
+        ready = f"other {pending.others} offerings'" if pending.others > 1 else "other offering's"
         st.caption(
-            f"{sizes}: more than an import computes figures for while it stores the "
-            "data, so the app computes them afterwards, in the background in a process of "
-            "its own, and every page reads them from then on. This page shows "
-            "them as soon as they are stored (a few minutes for the biggest offerings), "
-            "without a click."
+            f"{why_pending(sizes)} This page shows them as soon as they are stored (a few "
+            "minutes for the biggest offerings), without a click."
             + (
-                f" The other {pending.others} offerings' figures are ready: leave "
-                f"{names} out of the sidebar's Offerings filter to see them now."
-                if pending.others > 1
-                else f" The other offering's figures are ready: leave {names} out of the "
-                "sidebar's Offerings filter to see them now."
+                f" The {ready} figures are ready: leave {names} out of the sidebar's "
+                "Offerings filter to see them now."
                 if pending.others
                 else ""
             )

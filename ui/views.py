@@ -411,9 +411,10 @@ def health_rows_soon(offerings: Sequence[str]) -> tuple[pl.DataFrame, list[str],
     compute the missing ones (the steps held in memory, no thread at work on the
     reports, or one it leaves to the pages)."""
     rows, missing, seen = _health_of(offerings)
-    if not missing or derived().in_memory or not storing_ahead():
+    if not missing:
         return None
-    if not set(missing) <= set(reported_ahead(warehouse())):
+    wh = warehouse()
+    if len(pending_figures(str(wh.path), data_version(wh), missing)) < len(missing):
         return None
     return rows, missing, seen
 

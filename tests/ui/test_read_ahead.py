@@ -242,7 +242,7 @@ def test_the_step_file_thread_stores_the_reports_an_import_left_out(
         assert len(pending) == 2
         assert pending[0].startswith(
             "**Its figures are being computed in the background.** Custom formulation has 2 "
-            "steps, more than an import computes figures for"
+            "steps: more than an import computes figures for"
         )
         assert len(at.metric) == 0  # nothing computed by the page meanwhile
         waiting = [c.value for c in at.caption if c.value.startswith("Waiting for the figures")]
@@ -656,6 +656,11 @@ PENDING_PAGES = [
 ]
 
 
+# The pages whose test also has the figures computed on request and compares them with
+# the stored ones; the others check the box and that the stored figures are read.
+FULL_CYCLE = {"app_pages/vsm.py", "app_pages/compare.py"}
+
+
 def _pending_notes(at: Any) -> list[str]:
     return [m.value for m in at.markdown if "being computed in the background" in m.value]
 
@@ -703,15 +708,17 @@ def test_a_page_waits_for_the_figures_the_step_file_thread_is_storing(
             "them in when they are stored."
         ]
         assert views._reported.n == before  # nothing stored: the page drew no figure
-        at.button(key="compute_now_button").click().run()  # the person would rather not wait
-        no_exceptions(at)
-        version = resources.data_version(open_warehouse(str(db)))
-        assert at.session_state[views.COMPUTE_NOW] == {
-            (version, o) for o in names.split(" and ")
-        }  # until the data changes
-        assert not _pending_notes(at)
-        drawn = _drawn(at)
-        assert views._reported.n == before  # computed by the page, the thread still held
+        drawn = None
+        if page in FULL_CYCLE:
+            at.button(key="compute_now_button").click().run()  # the person would rather not wait
+            no_exceptions(at)
+            version = resources.data_version(open_warehouse(str(db)))
+            assert at.session_state[views.COMPUTE_NOW] == {
+                (version, o) for o in names.split(" and ")
+            }  # until the data changes
+            assert not _pending_notes(at)
+            drawn = _drawn(at)
+            assert views._reported.n == before  # computed by the page, the thread still held
     finally:
         gate.__exit__(None, None, None)
     _steps_written()
@@ -719,7 +726,7 @@ def test_a_page_waits_for_the_figures_the_step_file_thread_is_storing(
     later = run_app(db, page, monkeypatch)  # another person, once they are stored
     no_exceptions(later)
     assert not _pending_notes(later)
-    assert _drawn(later) == drawn
+    assert drawn is None or _drawn(later) == drawn
 
 
 def _drawn(at: Any) -> list[str]:

@@ -265,6 +265,10 @@ def open_items_query(offerings: Sequence[str] | None = None) -> tuple[str, list[
     )
 
 
+class _Unchanged(Exception):
+    """A catalog saved as it is stored: its transaction is rolled back, nothing recorded."""
+
+
 def catalog_query(offering: str | None = None) -> tuple[str, list[Any] | None]:
     """The query of `Warehouse.catalog`."""
     where, params = ("WHERE offering = ?", [offering]) if offering else ("", None)
@@ -695,7 +699,12 @@ class Warehouse:
         return self.read(*catalog_query(offering)).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
 
     def save_catalog(self, catalog: pl.DataFrame) -> int:
-        """Upsert catalog rows (matched on offering and activity); returns rows written."""
+        """Upsert catalog rows (matched on offering and activity); returns the rows written.
+
+        Only rows that differ from the stored ones (or whose kind a person had not
+        confirmed yet) are written, and only their offerings derived again: saving a
+        catalog as it is stored changes nothing, not even the data version, where it
+        would otherwise derive every offering again (88 s at ten million events)."""
         bad = catalog.filter(~pl.col("value_class").is_in(list(VALUE_CLASSES)))
         if bad.height:
             raise WarehouseError(
@@ -720,18 +729,36 @@ class Warehouse:
             .cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
         )
         offerings = ", ".join(sorted(set(rows["offering"].to_list())))
-        with self.write("edit catalog", offerings, {"activities": rows.height}) as cur:
-            cur.register("catalog_rows", rows)
-            cur.execute(
-                "INSERT OR REPLACE INTO activities "
-                "(offering, activity, value_class, kind, standard_minutes, is_end_activity, "
-                "display_order, auto_kind) SELECT offering, activity, value_class, kind, "
-                "standard_minutes, is_end_activity, display_order, false FROM catalog_rows"
-            ).complete()
-            cur.unregister("catalog_rows")
-            self.bump_catalog_version(cur)
-            self.rederive(cur, rows["offering"].unique().to_list())
-        return rows.height
+        detail = {"activities": rows.height}
+        try:
+            with self.write("edit catalog", offerings, detail) as cur:
+                cur.register("catalog_rows", rows)
+                changed = _utc(
+                    cur.sql(
+                        f"SELECT {', '.join(CATALOG_SCHEMA)} FROM catalog_rows EXCEPT "
+                        f"SELECT {', '.join(CATALOG_SCHEMA)} FROM ("
+                        "SELECT * REPLACE (coalesce(kind, 'work') AS kind) FROM activities "
+                        "WHERE NOT coalesce(auto_kind, false))"
+                    ).pl()
+                )
+                cur.unregister("catalog_rows")
+                if changed.height == 0:
+                    raise _Unchanged
+                cur.register("catalog_rows", changed)
+                cur.execute(
+                    "INSERT OR REPLACE INTO activities "
+                    "(offering, activity, value_class, kind, standard_minutes, "
+                    "is_end_activity, display_order, auto_kind) SELECT offering, activity, "
+                    "value_class, kind, standard_minutes, is_end_activity, display_order, "
+                    "false FROM catalog_rows"
+                ).complete()
+                cur.unregister("catalog_rows")
+                detail["activities"] = changed.height
+                self.bump_catalog_version(cur)
+                self.rederive(cur, changed["offering"].unique().to_list())
+        except _Unchanged:
+            return 0
+        return changed.height
 
     def save_catalog_edits(self, offering: str, seen: pl.DataFrame, edited: pl.DataFrame) -> int:
         """Save what a person changed in one offering's catalog; returns the rows changed.

@@ -258,8 +258,35 @@ def test_a_catalog_edit_changes_the_data_version(wh: Warehouse) -> None:
     wh.save_catalog(wh.catalog().with_columns(pl.lit("value-adding").alias("value_class")))
     after = wh.setting("catalog_version")
     assert after is not None and after != before
-    wh.save_catalog(wh.catalog())
-    assert wh.setting("catalog_version") != after
+    assert wh.save_catalog(wh.catalog().with_columns(pl.lit("waste").alias("value_class"))) == 1
+    assert wh.setting("catalog_version") not in (before, after)
+
+
+def test_a_catalog_saved_as_it_is_stored_changes_nothing(wh: Warehouse) -> None:
+    """Saving the stored catalog again (the demo's, a bench's) writes and derives nothing;
+    a save writes and derives only the rows and offerings that differ."""
+    rows = [("S", "1", "a", None, _t(1), None), ("S", "1", "b", None, _t(2), None)]
+    _store(wh, _instances([*rows, ("T", "1", "a", None, _t(1), None)]))
+    wh.save_catalog(wh.catalog())  # a person confirms how each status counts
+    version, audited = wh.setting("catalog_version"), wh.audit().height
+    derived_at = wh.read("SELECT offering, derived_at FROM derived_state ORDER BY 1")
+    assert wh.save_catalog(wh.catalog()) == 0
+    assert wh.setting("catalog_version") == version
+    assert wh.audit().height == audited
+    one = wh.catalog().with_columns(
+        pl.when((pl.col("offering") == "S") & (pl.col("activity") == "b"))
+        .then(pl.lit("value-adding"))
+        .otherwise(pl.col("value_class"))
+        .alias("value_class")
+    )
+    assert wh.save_catalog(one) == 1
+    assert wh.setting("catalog_version") != version
+    assert wh.audit()["detail"][0] == '{"activities": 1}'
+    again = wh.read("SELECT offering, derived_at FROM derived_state ORDER BY 1")
+    assert again["offering"].to_list() == ["S", "T"]
+    assert again["derived_at"][0] != derived_at["derived_at"][0]  # S derived again
+    assert again["derived_at"][1] == derived_at["derived_at"][1]  # T untouched
+    assert wh.catalog("S").filter(pl.col("activity") == "b")["value_class"][0] == "value-adding"
 
 
 def test_every_change_checks_the_role_and_lands_in_the_audit_trail(tmp_path: Path) -> None:

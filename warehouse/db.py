@@ -265,10 +265,6 @@ def open_items_query(offerings: Sequence[str] | None = None) -> tuple[str, list[
     )
 
 
-class _Unchanged(Exception):
-    """A catalog saved as it is stored: its transaction is rolled back, nothing recorded."""
-
-
 def catalog_query(offering: str | None = None) -> tuple[str, list[Any] | None]:
     """The query of `Warehouse.catalog`."""
     where, params = ("WHERE offering = ?", [offering]) if offering else ("", None)
@@ -483,11 +479,7 @@ class Warehouse:
         """One change by `self.actor`: refused unless their role allows `action`
         (warehouse.access.NEEDS), recorded in the audit trail with the change, all in
         one transaction. `target` names what changed ("import #3", "Quote")."""
-        if not self.actor.may(action):
-            raise PermissionDenied(
-                f"{self.actor.name} ({self.actor.role}) may not {action}: "
-                f"that needs the {NEEDS[action]} role. Ask an admin."
-            )
+        self._allowed(action)
         try:
             with self._audited(action, target, detail) as cur:
                 yield cur
@@ -497,6 +489,14 @@ class Warehouse:
             raise WarehouseError(
                 f"The change could not be saved ({str(exc).splitlines()[0]})."
             ) from exc
+
+    def _allowed(self, action: str) -> None:
+        """Refuses `action` unless `self.actor`'s role allows it."""
+        if not self.actor.may(action):
+            raise PermissionDenied(
+                f"{self.actor.name} ({self.actor.role}) may not {action}: "
+                f"that needs the {NEEDS[action]} role. Ask an admin."
+            )
 
     @contextmanager
     def _audited(
@@ -728,37 +728,40 @@ class Warehouse:
             .with_columns(pl.col("kind").fill_null("work"))
             .cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
         )
-        offerings = ", ".join(sorted(set(rows["offering"].to_list())))
-        detail = {"activities": rows.height}
-        try:
-            with self.write("edit catalog", offerings, detail) as cur:
-                cur.register("catalog_rows", rows)
-                changed = _utc(
-                    cur.sql(
-                        f"SELECT {', '.join(CATALOG_SCHEMA)} FROM catalog_rows EXCEPT "
-                        f"SELECT {', '.join(CATALOG_SCHEMA)} FROM ("
-                        "SELECT * REPLACE (coalesce(kind, 'work') AS kind) FROM activities "
-                        "WHERE NOT coalesce(auto_kind, false))"
-                    ).pl()
-                )
-                cur.unregister("catalog_rows")
-                if changed.height == 0:
-                    raise _Unchanged
-                cur.register("catalog_rows", changed)
-                cur.execute(
-                    "INSERT OR REPLACE INTO activities "
-                    "(offering, activity, value_class, kind, standard_minutes, "
-                    "is_end_activity, display_order, auto_kind) SELECT offering, activity, "
-                    "value_class, kind, standard_minutes, is_end_activity, display_order, "
-                    "false FROM catalog_rows"
-                ).complete()
-                cur.unregister("catalog_rows")
-                detail["activities"] = changed.height
-                self.bump_catalog_version(cur)
-                self.rederive(cur, changed["offering"].unique().to_list())
-        except _Unchanged:
+        self._allowed("edit catalog")  # a viewer is refused even a save that changes nothing
+        changed = self._differing(rows)
+        if changed.height == 0:
             return 0
+        offerings = sorted(set(changed["offering"].to_list()))
+        with self.write(
+            "edit catalog", ", ".join(offerings), {"activities": changed.height}
+        ) as cur:
+            cur.register("catalog_rows", changed)
+            cur.execute(
+                "INSERT OR REPLACE INTO activities "
+                "(offering, activity, value_class, kind, standard_minutes, is_end_activity, "
+                "display_order, auto_kind) SELECT offering, activity, value_class, kind, "
+                "standard_minutes, is_end_activity, display_order, false FROM catalog_rows"
+            ).complete()
+            cur.unregister("catalog_rows")
+            self.bump_catalog_version(cur)
+            self.rederive(cur, offerings)
         return changed.height
+
+    def _differing(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """Those catalog `rows` (CATALOG_SCHEMA) that differ from the stored ones, or whose
+        stored kind no person has confirmed yet (a save confirms it)."""
+        columns = ", ".join(CATALOG_SCHEMA)
+        cur = self._cursor()
+        try:
+            cur.register("catalog_rows", rows)
+            return cur.sql(
+                f"SELECT {columns} FROM catalog_rows EXCEPT SELECT {columns} FROM ("
+                "SELECT * REPLACE (coalesce(kind, 'work') AS kind) FROM activities "
+                "WHERE NOT coalesce(auto_kind, false))"
+            ).pl()
+        finally:
+            cur.close()
 
     def save_catalog_edits(self, offering: str, seen: pl.DataFrame, edited: pl.DataFrame) -> int:
         """Save what a person changed in one offering's catalog; returns the rows changed.

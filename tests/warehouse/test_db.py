@@ -265,12 +265,16 @@ def test_a_catalog_edit_changes_the_data_version(wh: Warehouse) -> None:
 def test_a_catalog_saved_as_it_is_stored_changes_nothing(wh: Warehouse) -> None:
     """Saving the stored catalog again (the demo's, a bench's) writes and derives nothing;
     a save writes and derives only the rows and offerings that differ."""
+    from warehouse import Actor, PermissionDenied
+
     rows = [("S", "1", "a", None, _t(1), None), ("S", "1", "b", None, _t(2), None)]
     _store(wh, _instances([*rows, ("T", "1", "a", None, _t(1), None)]))
     wh.save_catalog(wh.catalog())  # a person confirms how each status counts
     version, audited = wh.setting("catalog_version"), wh.audit().height
     derived_at = wh.read("SELECT offering, derived_at FROM derived_state ORDER BY 1")
     assert wh.save_catalog(wh.catalog()) == 0
+    with pytest.raises(PermissionDenied, match="may not edit catalog"):
+        wh.acting(Actor("vera@example.com", "viewer")).save_catalog(wh.catalog())
     assert wh.setting("catalog_version") == version
     assert wh.audit().height == audited
     one = wh.catalog().with_columns(
@@ -281,7 +285,15 @@ def test_a_catalog_saved_as_it_is_stored_changes_nothing(wh: Warehouse) -> None:
     )
     assert wh.save_catalog(one) == 1
     assert wh.setting("catalog_version") != version
-    assert wh.audit()["detail"][0] == '{"activities": 1}'
+    assert wh.audit().row(0, named=True) | {"at": None, "id": None} == {
+        "id": None,
+        "at": None,
+        "actor": wh.actor.name,
+        "role": wh.actor.role,
+        "action": "edit catalog",
+        "target": "S",
+        "detail": '{"activities": 1}',
+    }
     again = wh.read("SELECT offering, derived_at FROM derived_state ORDER BY 1")
     assert again["offering"].to_list() == ["S", "T"]
     assert again["derived_at"][0] != derived_at["derived_at"][0]  # S derived again

@@ -28,8 +28,8 @@ def why_pending(sizes: str) -> str:
     the words Stream health's tile and every other page's box share."""
     return (
         f"{sizes}: more than an import computes figures for while it stores the data, so "
-        "the app computes them afterwards, in the background in a process of its own, and "
-        "every page reads them from then on."
+        "the app computes them afterwards in a process of its own, and every page reads "
+        "them from then on."
     )
 
 

@@ -265,6 +265,22 @@ def open_items_query(offerings: Sequence[str] | None = None) -> tuple[str, list[
     )
 
 
+def _differing(cur: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> pl.DataFrame:
+    """Those catalog `rows` (CATALOG_SCHEMA, one per activity) that differ from the ones
+    `cur` sees stored, or whose stored kind no person has confirmed yet (a save confirms
+    it). DuckDB's EXCEPT counts two blanks as equal."""
+    columns = ", ".join(CATALOG_SCHEMA)
+    cur.register("catalog_given", rows)
+    try:
+        return cur.sql(
+            f"SELECT {columns} FROM catalog_given EXCEPT SELECT {columns} FROM ("
+            "SELECT * REPLACE (coalesce(kind, 'work') AS kind) FROM activities "
+            "WHERE NOT coalesce(auto_kind, false))"
+        ).pl()
+    finally:
+        cur.unregister("catalog_given")
+
+
 def catalog_query(offering: str | None = None) -> tuple[str, list[Any] | None]:
     """The query of `Warehouse.catalog`."""
     where, params = ("WHERE offering = ?", [offering]) if offering else ("", None)
@@ -728,14 +744,27 @@ class Warehouse:
             .with_columns(pl.col("kind").fill_null("work"))
             .cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
         )
+        twice = rows.filter(pl.struct("offering", "activity").is_duplicated())
+        if twice.height:
+            raise WarehouseError(
+                f"The catalog names {twice['activity'][0]!r} of {twice['offering'][0]!r} "
+                "more than once: keep one row per activity."
+            )
         self._allowed("edit catalog")  # a viewer is refused even a save that changes nothing
-        changed = self._differing(rows)
+        cur = self._cursor()
+        try:
+            changed = _differing(cur, rows)
+        finally:
+            cur.close()
         if changed.height == 0:
             return 0
-        offerings = sorted(set(changed["offering"].to_list()))
-        with self.write(
-            "edit catalog", ", ".join(offerings), {"activities": changed.height}
-        ) as cur:
+        detail = {"activities": changed.height}
+        offerings = ", ".join(sorted(set(changed["offering"].to_list())))
+        with self.write("edit catalog", offerings, detail) as cur:
+            # Again as the transaction sees the catalog: an edit that landed since the check
+            # is written over only where these rows differ from it.
+            changed = _differing(cur, rows)
+            detail["activities"] = changed.height
             cur.register("catalog_rows", changed)
             cur.execute(
                 "INSERT OR REPLACE INTO activities "
@@ -745,23 +774,8 @@ class Warehouse:
             ).complete()
             cur.unregister("catalog_rows")
             self.bump_catalog_version(cur)
-            self.rederive(cur, offerings)
+            self.rederive(cur, changed["offering"].unique().to_list())
         return changed.height
-
-    def _differing(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """Those catalog `rows` (CATALOG_SCHEMA) that differ from the stored ones, or whose
-        stored kind no person has confirmed yet (a save confirms it)."""
-        columns = ", ".join(CATALOG_SCHEMA)
-        cur = self._cursor()
-        try:
-            cur.register("catalog_rows", rows)
-            return cur.sql(
-                f"SELECT {columns} FROM catalog_rows EXCEPT SELECT {columns} FROM ("
-                "SELECT * REPLACE (coalesce(kind, 'work') AS kind) FROM activities "
-                "WHERE NOT coalesce(auto_kind, false))"
-            ).pl()
-        finally:
-            cur.close()
 
     def save_catalog_edits(self, offering: str, seen: pl.DataFrame, edited: pl.DataFrame) -> int:
         """Save what a person changed in one offering's catalog; returns the rows changed.

@@ -299,6 +299,8 @@ def test_a_catalog_saved_as_it_is_stored_changes_nothing(wh: Warehouse) -> None:
     assert again["derived_at"][0] != derived_at["derived_at"][0]  # S derived again
     assert again["derived_at"][1] == derived_at["derived_at"][1]  # T untouched
     assert wh.catalog("S").filter(pl.col("activity") == "b")["value_class"][0] == "value-adding"
+    with pytest.raises(WarehouseError, match="names 'a' of 'T' more than once"):
+        wh.save_catalog(pl.concat([wh.catalog(), wh.catalog("T")]))
 
 
 def test_every_change_checks_the_role_and_lands_in_the_audit_trail(tmp_path: Path) -> None:

@@ -444,8 +444,18 @@ def stored_rows(offerings: Sequence[str], name: str) -> pl.DataFrame | None:
 def _of_each(wh: Warehouse, offerings: Sequence[str], name: str) -> list[Any] | None:
     """The stored figure `name` of each of `offerings`, in their order; None where one
     has none."""
-    kept = [stored_figure(wh, offering, name) for offering in sorted(set(offerings))]
-    return None if any(k is None for k in kept) else kept
+    return _whole(_stored_each(wh, offerings, name))
+
+
+def _stored_each(wh: Warehouse, offerings: Sequence[str], name: str) -> list[Any | None]:
+    """The stored figure `name` of each of `offerings` in their order, None where one has
+    none."""
+    return [stored_figure(wh, offering, name) for offering in sorted(set(offerings))]
+
+
+def _whole(each: list[Any | None]) -> list[Any] | None:
+    """`each`, or None where one of them is missing."""
+    return None if any(k is None for k in each) else each
 
 
 @st.cache_resource(show_spinner="Reading the attributes...", max_entries=1)
@@ -533,13 +543,12 @@ def _figure(
     ):
         # One offering's figure, or the rows of each offering in view.
         seen = _reported.n  # before what is stored is read: a report stored since moves it
-        kept = _of_each(open_warehouse(path), offerings, as_stored + stored)
+        each = _stored_each(open_warehouse(path), offerings, as_stored + stored)
+        kept = _whole(each)
         if kept is None and _wait and as_stored == "":
             pending = [o for o in pending_figures(path, version, offerings) if o not in _now]
             if pending:
-                wh = open_warehouse(path)
-                ready = sum(stored_figure(wh, o, as_stored + stored) is not None for o in offerings)
-                raise FiguresPending(pending, seen, ready)
+                raise FiguresPending(pending, seen, sum(k is not None for k in each))
             if _reported.n != seen:  # stored as it was looked for: read, not computed
                 kept = _of_each(open_warehouse(path), offerings, as_stored + stored)
         if kept is not None:

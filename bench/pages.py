@@ -8,8 +8,9 @@ real import pipeline (or reuses --db), starts the app, and for every page prints
 time from navigation until the script has finished and the page's charts are drawn
 (first render, each in a new browser session; the very first visit to the server
 is timed on its own, as it also reads every stored case once), then the time
-to re-render after a filter change, the memory the app holds after each page and its
-peak so far; and for the first render, when the server's first message reached the
+to re-render after a filter change, the memory the app holds after each page (all of
+it, and its own: without the pages of files mapped into it, the cases among them, which
+the system takes back under pressure) and its peak so far; and for the first render, when the server's first message reached the
 browser and how much the server sent. The filter changed is chosen with --filter:
 "completed" (the default: the "Completed cases only" toggle), "window" (the time window
 "Last 12 months", the largest relative window), "variant" (the most frequent variant,
@@ -29,7 +30,7 @@ browser session opens Stream health, then clicks each page's link in the sidebar
 page's first run on a fresh server. It prints the seconds from the click until the page
 last changed (its script has finished, nothing is a placeholder, and nothing has changed
 for half a second since), the seconds until the script's run ended, and the memory the
-app holds after each page.
+app holds after each page (all of it, and its own).
 
 With --new-tabs each page opens in a new tab of one browser profile instead of a new
 profile: a new session of the app, with the browser's cache of Streamlit's scripts
@@ -156,7 +157,9 @@ def build_warehouse(n_events: int, db: Path) -> None:
 
 def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
     """The peak resident memory of a running process (Linux), in MB (`field` "VmRSS":
-    the memory it holds now)."""
+    the memory it holds now; "RssAnon": of that, its own memory, without the pages of
+    files mapped into it, such as the cases the app holds, which the system's file cache
+    takes back under pressure)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
@@ -402,7 +405,9 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
     try:
         print(f"first visit to a fresh server: {_open(page, url):.2f} s")
         page.evaluate(QUIET)
-        print(f"{'page':<14}{'by its link s':>16}{'run ended s':>14}{'app RSS MB':>12}")
+        print(
+            f"{'page':<14}{'by its link s':>16}{'run ended s':>14}{'app RSS MB':>12}{'own MB':>9}"
+        )
         for name in [name for name in pages if name]:
             link = page.locator(f'[data-testid=stSidebarNav] a[href="{url}/{name}"]')
             # The end of the run as seen; none when the run was over before a change showed it.
@@ -414,7 +419,7 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
             held = peak_rss_mb(pid, "VmRSS")
             print(
                 f"{name:<14}{(last - since) / 1000:>16.2f}{(ran - since) / 1000:>14.2f}"
-                f"{held:>12,.0f}"
+                f"{held:>12,.0f}{peak_rss_mb(pid, 'RssAnon'):>9,.0f}"
             )
     finally:
         context.close()
@@ -441,14 +446,15 @@ def run_pages(
         print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
         print(
             f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"
-            f"{'peak so far MB':>16}{'1st message s':>15}{'MB sent':>9}"
+            f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'MB sent':>9}"
         )
         for name in pages:
             first, again, message, sent = _visit(browser, f"{url}/{name}", change, shared)
             held = peak_rss_mb(pid, "VmRSS")
             print(
                 f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}"
-                f"{peak_rss_mb(pid):>16,.0f}{message:>15.2f}{sent:>9.2f}"
+                f"{peak_rss_mb(pid, 'RssAnon'):>9,.0f}{peak_rss_mb(pid):>16,.0f}"
+                f"{message:>15.2f}{sent:>9.2f}"
             )
         browser.close()
 

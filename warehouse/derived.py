@@ -65,6 +65,7 @@ from metrics.variants import compact_variants
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
 from warehouse.apart import LOWEST, ApartFailed, run_apart
+from warehouse.mapped import mapped
 
 if TYPE_CHECKING:
     from warehouse.db import Warehouse
@@ -1169,7 +1170,9 @@ def _read_cases(
     an open item; and by offering, the shift of its steps' `case_index` (each offering is
     stored numbered from 0, so each part only shifts). Where `compact`, their variants
     are `metrics.variants.COMPACT_VARIANT`, made one offering at a time (the text of one
-    offering's variants held at once, not every offering's).
+    offering's variants held at once, not every offering's), and the cases are mapped
+    from an unnamed file in the warehouse's folder (`warehouse.mapped`): what the app
+    holds.
 
     One read per offering: its rows are stored in their order, which a scan keeps,
     where one ORDER BY over every offering takes twice as long."""
@@ -1181,8 +1184,10 @@ def _read_cases(
             ),
             ["case_index"],
         )
-        return _owned(compact_variants(read)) if compact else read
+        return mapped(compact_variants(read), folder) if compact else read
 
+    # What the app holds is mapped from an unnamed file in the warehouse's folder.
+    folder = None if step_folder(wh) is None else wh.path.resolve().parent
     parts = [one(o) for o in offerings]
     # Each offering is stored numbered from 0, its cases with steps first (as
     # `_derive_offering` numbers them): its two runs of rows are slices, each numbered
@@ -1201,17 +1206,6 @@ def _read_cases(
         empty = pl.DataFrame(schema=CASE_SCHEMA)
         return (compact_variants(empty) if compact else empty), shifts
     return pl.concat([*with_steps, *only_open], rechunk=False), shifts
-
-
-def _owned(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` copied into buffers of its own. A frame read from DuckDB shares its
-    columns' memory with the whole result they came in, which lives while any column of
-    it does: the cases' variants made compact left their text held all the same (at ten
-    million events the cases held 311 MB as read, 175 MB copied; the copy takes 0.3 s)."""
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression="uncompressed")
-    buffer.seek(0)
-    return pl.read_ipc(buffer)
 
 
 def _case_index_plus(shift: int) -> pl.Expr:

@@ -49,6 +49,14 @@ def test_a_view_is_what_its_filter_selects(
     assert d.cases.schema["variant"] == COMPACT_VARIANT
     assert_frame_equal(d.cases, compact_variants(stored.cases))
     assert d.cases["variant"].to_list() == stored.cases["variant"].to_list()
+    # ... held in an unnamed file of the warehouse's folder, mapped (warehouse.mapped).
+    mapped_files = [
+        line.split()[-2]
+        for line in Path("/proc/self/maps").read_text().splitlines()
+        if line.endswith("(deleted)") and str(tmp_path.resolve()) in line
+    ]
+    assert len(mapped_files) == 3  # one per offering, none with a name in the folder
+    assert not any(Path(f).exists() for f in mapped_files)
     assert_frame_equal(d.instances.collect(), stored.instances)
     instances, selected = view(spec)
     expected_instances, expected_cases = apply_filters(

@@ -144,29 +144,30 @@ def assert_stored_is_fresh(wh: Warehouse, big_reported: bool = False) -> None:
         # step-file thread stored them: those the pages compute of the view selected. (Each
         # read only where a figure of that name is stored: most are not, and a read that
         # finds nothing costs as much as one that finds it.)
-        stored_names = {n for (n,) in derived_module._current_figures(wh, "f.name", offering)}
-
-        def kept_figure(name: str) -> Any:
-            return stored_figure(wh, offering, name) if name in stored_names else None
-
+        named = {n for (n,) in derived_module._current_figures(wh, "f.name", offering)}
         for prefix, view in figures.STORED_VIEWS.items():
             spec = dataclasses.replace(view, offerings=(offering,))
             own, chosen = apply_filters(steps, cases.lazy(), spec)
             for name in figures.view_figure_names(prefix):
-                kept = kept_figure(prefix + name)
+                kept = kept_figure(wh, offering, named, prefix + name)
                 if kept is not None:
                     assert_same_figure(kept, figures.STORED[name](own, chosen.collect()))
             days = view.window_days
-            card = kept_figure(prefix + figures.WINDOW_SCORECARD)
+            card = kept_figure(wh, offering, named, prefix + figures.WINDOW_SCORECARD)
             if days is not None and card is not None:
                 assert_frame_equal(card, figures.window_scorecard(own, chosen.collect(), days))
-            rows = kept_figure(prefix + figures.HEALTH)
+            rows = kept_figure(wh, offering, named, prefix + figures.HEALTH)
             if days is not None and rows is not None:
                 assert_frame_equal(rows, figures.window_health(steps, cases, days))
         if offering in on:
             assert found is None
         else:
             assert found == (json.loads(json.dumps(expected[0])), expected[1])
+
+
+def kept_figure(wh: Warehouse, offering: str, named: set[str], name: str) -> Any:
+    """`stored_figure`, read only where a figure is stored under `name` (among `named`)."""
+    return stored_figure(wh, offering, name) if name in named else None
 
 
 def assert_same_figure(stored: object, computed: object) -> None:

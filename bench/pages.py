@@ -256,7 +256,12 @@ def main() -> None:
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # never leave a server behind
+                print("the app did not stop within 20 s of SIGTERM: killed", file=sys.stderr)
+                server.kill()
+                server.wait()
 
 
 def _open(page, url: str) -> float:  # type: ignore[no-untyped-def]

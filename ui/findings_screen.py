@@ -18,7 +18,7 @@ and the tile say since when.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -49,7 +49,7 @@ from ui.format import (
     table_unit,
     unit_label,
 )
-from ui.resources import data_version, open_warehouse, warehouse
+from ui.resources import Background, data_version, open_warehouse, warehouse
 from ui.tables import MAX_ROWS
 from ui.views import derived, derived_at, steps_read_apart
 from ui.widgets import csv_download, draw_chart, slug
@@ -238,7 +238,7 @@ def findings_for(offering: str) -> OfferingFindings:
         return job.result()
 
 
-_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="findings")
+_BACKGROUND = Background("findings")
 _LOOKING: dict[tuple[str, str, str, Changes, int], Future[OfferingFindings]] = {}
 _LOOKING_LOCK = threading.Lock()
 

@@ -17,10 +17,13 @@ import contextlib
 import gc
 import logging
 import os
+import queue
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -34,6 +37,43 @@ from warehouse.derived import APART_MIN_STEPS, compute_apart
 from warehouse.inbox import InboxWatcher
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Background:
+    """Calls run one after the other on a daemon thread of their own, each with a Future
+    of its result (as a one-worker `ThreadPoolExecutor` gives, but the server's exit does
+    not wait for them: Python joins an executor's threads as it exits, so a server asked
+    to stop while such a thread waited on a search in a process of its own, minutes at
+    fifty million events, stayed up until it ended; the process ends with the server)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._calls: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]
+        self._calls = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, call: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._calls.put((future, call, args))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name=self._name, daemon=True)
+                self._thread.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, call, args = self._calls.get()
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while it waited
+            try:
+                future.set_result(call(*args))
+            except BaseException as exc:  # the waiting page raises it; this thread goes on
+                future.set_exception(exc)
+
 
 BUSY_WAIT_S = 20.0
 """How long a page waits for a command-line import that holds the file (it started

@@ -10,8 +10,8 @@ time from navigation until the script has finished and the page's charts are dra
 is timed on its own, as it also reads every stored case once), then the time
 to re-render after a filter change, the memory the app holds after each page (all of
 it, and its own: without the pages of files mapped into it, the cases among them, which
-the system takes back under pressure) and its peak so far; and for the first render, when the server's first message reached the
-browser and how much the server sent. The filter changed is chosen with --filter:
+the system takes back under pressure) and its peak so far; and for the first render,
+when the server's first message reached the browser and how much the server sent. The filter changed is chosen with --filter:
 "completed" (the default: the "Completed cases only" toggle), "window" (the time window
 "Last 12 months", the largest relative window), "variant" (the most frequent variant,
 under "More filters") or "mode" ("started in the window", after "Last 12 months" is

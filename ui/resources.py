@@ -46,7 +46,9 @@ class Background:
     of its result (as a one-worker `ThreadPoolExecutor` gives, but the server's exit does
     not wait for them: Python joins an executor's threads as it exits, so a server asked
     to stop while such a thread waited on a search in a process of its own, minutes at
-    fifty million events, stayed up until it ended; the process ends with the server)."""
+    fifty million events, stayed up until it ended. The search's own process
+    (`python -m warehouse.apart`) ends with the server, and its folder of files is
+    removed as the server exits (a temporary folder is, by Python's own exit)."""
 
     def __init__(self, name: str) -> None:
         self._name = name
@@ -60,19 +62,20 @@ class Background:
         self._calls.put((future, call, args))
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name=self._name, daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._work, name=self._name, daemon=True)
+                thread.start()  # a thread that cannot start raises here, and the next tries
+                self._thread = thread
         return future
 
     def _work(self) -> None:
         while True:
             future, call, args = self._calls.get()
-            if not future.set_running_or_notify_cancel():
-                continue  # cancelled while it waited
-            try:
-                future.set_result(call(*args))
-            except BaseException as exc:  # the waiting page raises it; this thread goes on
-                future.set_exception(exc)
+            if future.set_running_or_notify_cancel():  # else cancelled while it waited
+                try:
+                    future.set_result(call(*args))
+                except BaseException as exc:  # the waiting page raises it; this thread goes on
+                    future.set_exception(exc)
+            del future, call, args  # hold no result (or error and its frames) until the next
 
 
 BUSY_WAIT_S = 20.0

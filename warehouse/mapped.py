@@ -1,14 +1,16 @@
 """Frames the app holds for as long as a derivation serves, kept in a file mapped into
 memory rather than in the process's own memory.
 
-The app holds every case of the warehouse (one row each, 852,624 at ten million events,
-4.3 million at fifty million). Held in the process's memory, that grows with the
-warehouse. Copied instead into an unnamed file on the warehouse's disk and mapped, its
+The app holds every case of the warehouse (one row each: about 850,000 at ten million
+events, 4.3 million at fifty million). Held in the process's memory, that grows with
+the warehouse. Copied instead into an unnamed file on the warehouse's disk and mapped, its
 pages are the system's file cache: read from disk when a page touches them, kept while
 memory is free, and given back under pressure without the app freeing anything. The
-file has no name (Linux's `O_TMPFILE`, through `tempfile.TemporaryFile`), so nothing is
-left behind, even by a process that is killed: its space is freed once the last frame
-that maps it is let go.
+file takes on disk what the cases took in memory (0.2 GB at ten million events, 0.9 GB
+at fifty million). It has no name (Linux's `O_TMPFILE`, through
+`tempfile.TemporaryFile`, on the file systems that support it; elsewhere a file named
+and removed at once), so nothing is left behind, even by a process that is killed: its
+space is freed once the last frame that maps it is let go.
 """
 
 from __future__ import annotations
@@ -54,6 +56,6 @@ def mapped(frame: pl.DataFrame, folder: Path | None) -> pl.DataFrame:
     except (OSError, pa.ArrowException) as exc:
         log.warning("cannot map the cases in a file in %s, held in memory instead: %s", folder, exc)
         return owned(frame)
-    held = pl.from_arrow(table)
+    held = pl.from_arrow(table, rechunk=False)  # a rechunk would copy it all into memory
     assert isinstance(held, pl.DataFrame)
     return held

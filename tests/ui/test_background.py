@@ -3,6 +3,7 @@ back through a Future, and a server asked to stop does not wait for a search und
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -43,18 +44,32 @@ def test_calls_run_one_after_the_other_and_give_their_results_and_errors() -> No
     assert background.submit(str, 5).result(10) == "5"  # the thread goes on after an error
 
 
-def test_a_process_exits_while_a_search_is_under_way() -> None:
+def test_a_process_exits_while_a_search_is_under_way(tmp_path: Path) -> None:
     """As the server does when it is stopped: its exit does not wait for the search (it
-    waited for a thread pool's, minutes at fifty million events)."""
+    waited for a thread pool's, minutes at fifty million events), and the search's own
+    process and its folder of files (the cases it was sent) go with it."""
     code = (
-        "import sys, time\n"
+        "import os, sys, time\n"
         "from ui.findings_screen import _BACKGROUND\n"
-        "started = _BACKGROUND.submit(time.sleep, 600)\n"
-        "time.sleep(0.2)\n"
-        "print('leaving', started.running(), flush=True)\n"
+        "from warehouse.apart import run_apart\n"
+        "job = _BACKGROUND.submit(run_apart, time.sleep, 600)\n"
+        "deadline = time.monotonic() + 60\n"
+        "folders = []\n"
+        "while time.monotonic() < deadline:  # until the process has read what it was sent\n"
+        "    folders = [f for f in os.listdir(os.environ['TMPDIR']) if f.startswith('vsm-apart-')]\n"
+        "    if folders and not os.path.exists(os.path.join(os.environ['TMPDIR'], folders[0], 'given')):\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
+        "print('leaving', len(folders), job.running(), flush=True)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "leaving True"
+    assert done.stdout.strip() == "leaving 1 True"
+    assert list(tmp_path.iterdir()) == []

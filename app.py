@@ -11,7 +11,7 @@ return_freed_memory()
 import streamlit as st
 
 from ui.pending import figures_pending
-from ui.resources import spare_the_collector, warm_up
+from ui.resources import page_run, spare_the_collector, warm_up
 from ui.sidebar import render_sidebar
 from ui.signin import require_sign_in
 from ui.views import FiguresPending
@@ -100,9 +100,10 @@ pages = {
 require_sign_in(pages)
 page = st.navigation(pages)
 render_sidebar()
-try:
-    page.run()
-except FiguresPending as pending:  # a big offering's figures, stored in minutes
-    figures_pending(pending)
+with page_run():
+    try:
+        page.run()
+    except FiguresPending as pending:  # a big offering's figures, stored in minutes
+        figures_pending(pending)
 spare_the_collector()
 warm_up()

@@ -23,6 +23,7 @@ from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import MAX_ROWS, PAGE_WIDTH, ROW_PICKER
 from ui.views import Derived, derived, offerings_of
 from ui.widgets import csv_download, remember_offering, remembered_offering, slug
+from warehouse.mapped import folder_of, held
 
 SETS: dict[str, bool | None] = {"All cases": None, "Open": False, "Completed": True}
 _SEEN = "_cases_link_seen"
@@ -44,9 +45,8 @@ def _listed(path: str, version: str, sel: Selection, _d: Derived) -> pl.DataFram
         return pl.DataFrame(schema=CASE_LIST_SCHEMA)
     items, catalog = _states(path, version)
     frame = case_list(chosen, now, items.lazy(), catalog.lazy(), clock=_d.clock)
-    return frame.sort(
-        ["duration_s", "case_id"], descending=[True, False], nulls_last=True
-    ).collect()
+    listed = frame.sort(["duration_s", "case_id"], descending=[True, False], nulls_last=True)
+    return held(listed.collect(), folder_of(path))
 
 
 def listed_cases(d: Derived, sel: Selection) -> pl.DataFrame:

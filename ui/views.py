@@ -44,6 +44,7 @@ from ui.filters import FilterChoices
 from ui.format import plain
 from ui.resources import (
     SharedCount,
+    background_work,
     data_version,
     lowest_priority,
     on_request,
@@ -70,6 +71,7 @@ from warehouse.derived import (
     write_step_files,
 )
 from warehouse.kept_findings import readable_apart
+from warehouse.mapped import folder_of, held
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +196,8 @@ def _write_ahead() -> None:
                     done = True
                     return
                 wh = _AHEAD.pop()
-            _one_pass(wh)
+            with background_work():
+                _one_pass(wh)
     finally:
         if not done:  # ended otherwise: the next request starts another all the same
             with _ahead:
@@ -473,14 +476,15 @@ def events_of(offering: str, case_id: str | None = None) -> pl.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=2, hash_funcs={CaseFilter: repr})
 def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.LazyFrame, pl.DataFrame]:
-    """Two views at most are held: a filtered view's cases are a copy (about 400 MB at
-    ten million events), and a view asked for again costs only its filter (the figures
+    """Two views at most are held: a filtered view's cases are a copy (mapped from a file,
+    `warehouse.mapped.held`), and a view asked for again costs only its filter (the figures
     drawn of it are cached on their own, by `_figure`)."""
     d = _derive(path, version)
     events = _events(path, version).lazy() if spec.attributes else None
     cases = filter_cases(d.cases.lazy(), spec, events).collect()
-    if cases.height == d.cases.height:
-        cases = d.cases  # every case passes (filters only drop rows): one copy, shared
+    # Every case passes (filters only drop rows): the one copy, shared; else a copy of
+    # those that pass, mapped from a file where it is big.
+    cases = d.cases if cases.height == d.cases.height else held(cases, folder_of(path))
     steps = d.instances_of(spec.offerings)
     of_offerings = (
         d.cases.height
@@ -552,12 +556,12 @@ def _figure(
             if _reported.n != seen:  # stored as it was looked for: read, not computed
                 kept = _of_each(open_warehouse(path), offerings, as_stored + stored)
         if kept is not None:
-            return kept[0] if len(kept) == 1 else pl.concat(kept)
+            return held(kept[0] if len(kept) == 1 else pl.concat(kept), folder_of(path))
     with on_request():
         instances, cases = _view(path, version, spec)
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
-            return _each_offering(path, version, _FIGURES[name], cases)
-        return _FIGURES[name](instances, cases)
+            return held(_each_offering(path, version, _FIGURES[name], cases), folder_of(path))
+        return held(_FIGURES[name](instances, cases), folder_of(path))
 
 
 def _each_offering(

@@ -15,15 +15,22 @@ space is freed once the last frame that maps it is let go.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import tempfile
 from pathlib import Path
+from typing import TypeVar, cast
 
 import polars as pl
 import pyarrow as pa
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAP_MIN_BYTES = 8 * 2**20
+"""The smallest frame `held` maps from a file: a smaller one is held as it is."""
 
 
 def owned(frame: pl.DataFrame) -> pl.DataFrame:
@@ -54,8 +61,50 @@ def mapped(frame: pl.DataFrame, folder: Path | None) -> pl.DataFrame:
             source = pa.memory_map(f"/proc/self/fd/{file.fileno()}")
             table = pa.ipc.open_file(source).read_all()
     except (OSError, pa.ArrowException) as exc:
-        log.warning("cannot map the cases in a file in %s, held in memory instead: %s", folder, exc)
+        log.warning("cannot map a frame in a file in %s, held in memory instead: %s", folder, exc)
         return owned(frame)
     held = pl.from_arrow(table, rechunk=False)  # a rechunk would copy it all into memory
     assert isinstance(held, pl.DataFrame)
     return held
+
+
+def held(value: T, folder: Path | None) -> T:
+    """`value` as a cache holds it for as long as a data version serves: a frame of
+    MAP_MIN_BYTES or more (`value`, or a field of a dataclass) `mapped` from a file in
+    `folder`; the rest, and everything where there is no folder, as it is. The figures a
+    page shows of every case of an offering keep a row per case (how each case follows
+    the map, the lead times before a redesign, the Cases page's list): 0.5 GB of the
+    app's own memory at fifty million events."""
+    if folder is None:
+        return value
+    if isinstance(value, pl.DataFrame):
+        return cast(T, _held_frame(value, folder))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for field in dataclasses.fields(value):
+            now = getattr(value, field.name)
+            if isinstance(now, pl.DataFrame) and field.init:
+                kept = held(now, folder)
+                if kept is not now:
+                    changed[field.name] = kept
+        return dataclasses.replace(value, **changed) if changed else value
+    return value
+
+
+def folder_of(path: str | Path) -> Path | None:
+    """The folder of the warehouse file `path`, where `held` maps frames (None for a
+    warehouse in memory)."""
+    if str(path) in ("", ":memory:"):
+        return None
+    return Path(path).resolve().parent
+
+
+def _held_frame(frame: pl.DataFrame, folder: Path) -> pl.DataFrame:
+    if frame.estimated_size() < MAP_MIN_BYTES:
+        return frame
+    try:
+        kept = mapped(frame, folder)
+    except pl.exceptions.PolarsError:  # a column the file cannot hold (Python objects)
+        return frame
+    # A type Arrow's file gives back otherwise (an Enum as a Categorical) stays as is.
+    return kept if kept.schema == frame.schema else frame

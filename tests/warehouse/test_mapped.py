@@ -4,6 +4,7 @@ no file left behind, and held in the process's memory where no file can be writt
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from metrics.variants import COMPACT_VARIANT, compact_variants
-from warehouse.mapped import mapped
+from warehouse.mapped import MAP_MIN_BYTES, held, mapped
 
 
 def _maps_in(folder: Path) -> list[str]:
@@ -68,3 +69,68 @@ def test_cases_are_held_in_memory_where_no_file_can_be_written(tmp_path: Path) -
         assert_frame_equal(held, cases)
         assert _maps_in(tmp_path) == []
     assert not missing.exists()
+
+
+def _big(rows: int = 600_000) -> pl.DataFrame:
+    """A per-case figure of more than MAP_MIN_BYTES (16 bytes and a short text a row)."""
+    return pl.DataFrame(
+        {
+            "case_id": [f"C-{i}" for i in range(rows)],
+            "lead_time_s": pl.Series(range(rows), dtype=pl.Float64) * 1.5,
+            "conforms": pl.Series([i % 3 == 0 for i in range(rows)]),
+        }
+    )
+
+
+def test_a_big_frame_a_cache_holds_is_mapped_and_a_small_one_is_left_as_it_is(
+    tmp_path: Path,
+) -> None:
+    big, small = _big(), _big(1_000)
+    assert big.estimated_size() >= MAP_MIN_BYTES > small.estimated_size()
+    kept = held(big, tmp_path)
+    assert kept is not big
+    assert_frame_equal(kept, big)
+    assert len(_maps_in(tmp_path)) == 1
+    assert (
+        kept.filter(pl.col("conforms"))["lead_time_s"].sum()
+        == big.filter(pl.col("conforms"))["lead_time_s"].sum()
+    )
+    assert held(small, tmp_path) is small
+    assert held(big, None) is big  # a warehouse in memory: nothing is mapped
+    assert held("a figure that is no frame", tmp_path) == "a figure that is no frame"
+    del kept
+    gc.collect()
+    assert _maps_in(tmp_path) == []
+
+
+@dataclass(frozen=True)
+class _Figure:
+    lead_times: pl.DataFrame
+    boxes: pl.DataFrame
+    steps: tuple[str, ...]
+
+
+def test_the_big_frames_of_a_dataclass_are_mapped_and_its_other_fields_kept(
+    tmp_path: Path,
+) -> None:
+    boxes = pl.DataFrame({"activity": ["Quote", "Ship"]})
+    figure = _Figure(_big(), boxes, ("Quote", "Ship"))
+    kept = held(figure, tmp_path)
+    assert kept is not figure and kept.boxes is boxes and kept.steps == ("Quote", "Ship")
+    assert_frame_equal(kept.lead_times, figure.lead_times)
+    assert len(_maps_in(tmp_path)) == 1
+    small = _Figure(boxes, boxes, ())
+    assert held(small, tmp_path) is small
+
+
+def test_a_frame_the_file_cannot_hold_as_it_is_stays_in_memory(tmp_path: Path) -> None:
+    rows = 400_000
+    objects = _big(rows).with_columns(pl.Series("o", [object()] * rows, dtype=pl.Object))
+    assert held(objects, tmp_path) is objects  # Python objects: no file can hold them
+    levels = pl.Enum(["open", "done"])
+    enums = _big(rows).with_columns(
+        pl.Series("state", ["open", "done"] * (rows // 2), dtype=levels)
+    )
+    kept = held(enums, tmp_path)
+    assert kept.schema == enums.schema  # mapped, or left as it is where Arrow gives another
+    assert_frame_equal(kept, enums)

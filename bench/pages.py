@@ -30,7 +30,9 @@ browser session opens Stream health, then clicks each page's link in the sidebar
 page's first run on a fresh server. It prints the seconds from the click until the page
 last changed (its script has finished, nothing is a placeholder, and nothing has changed
 for half a second since), the seconds until the script's run ended, and the memory the
-app holds after each page (all of it, and its own).
+app holds after each page (all of it, and its own), then its own again SETTLE_S seconds
+later, once the app has dropped DuckDB's cache of the file (a second after the last page
+run: `ui.resources.page_run`).
 
 With --new-tabs each page opens in a new tab of one browser profile instead of a new
 profile: a new session of the app, with the browser's cache of Streamlit's scripts
@@ -400,6 +402,10 @@ def _visit(browser, url: str, change: str, shared=None) -> tuple[float, float, f
         (page if shared else context).close()
 
 
+SETTLE_S = 3.0
+"""How long --by-link waits after each page before it reads the app's memory again."""
+
+
 def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ignore[no-untyped-def]
     """One browser session, as a person uses the app: it opens the first page, then
     clicks each page's link in the sidebar. Prints, per page, the seconds from the click
@@ -412,6 +418,7 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
         page.evaluate(QUIET)
         print(
             f"{'page':<14}{'by its link s':>16}{'run ended s':>14}{'app RSS MB':>12}{'own MB':>9}"
+            f"{f'own {SETTLE_S:.0f} s on':>14}"
         )
         for name in [name for name in pages if name]:
             link = page.locator(f'[data-testid=stSidebarNav] a[href="{url}/{name}"]')
@@ -421,10 +428,11 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
             page.wait_for_function(DRAWN, arg=[since, f"/{name}"], timeout=180_000)
             last, ran = page.evaluate("() => [window.__vsmLast, window.__vsmRan]")
             ran = float("nan") if ran is None else ran
-            held = peak_rss_mb(pid, "VmRSS")
+            held, own = peak_rss_mb(pid, "VmRSS"), peak_rss_mb(pid, "RssAnon")
+            time.sleep(SETTLE_S)
             print(
                 f"{name:<14}{(last - since) / 1000:>16.2f}{(ran - since) / 1000:>14.2f}"
-                f"{held:>12,.0f}{peak_rss_mb(pid, 'RssAnon'):>9,.0f}"
+                f"{held:>12,.0f}{own:>9,.0f}{peak_rss_mb(pid, 'RssAnon'):>14,.0f}"
             )
     finally:
         context.close()

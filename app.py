@@ -97,10 +97,10 @@ pages = {
         st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
     ],
 }
-require_sign_in(pages)
-page = st.navigation(pages)
-render_sidebar()
-with page_run():
+with page_run():  # DuckDB's cache is dropped once no page has run for a second
+    require_sign_in(pages)
+    page = st.navigation(pages)
+    render_sidebar()
     try:
         page.run()
     except FiguresPending as pending:  # a big offering's figures, stored in minutes

@@ -49,7 +49,7 @@ from ui.format import (
     table_unit,
     unit_label,
 )
-from ui.resources import Background, data_version, open_warehouse, warehouse
+from ui.resources import Background, data_version, open_warehouse, page_run, warehouse
 from ui.tables import MAX_ROWS
 from ui.views import derived, derived_at, steps_read_apart
 from ui.widgets import csv_download, draw_chart, slug
@@ -880,14 +880,15 @@ def _in_since(of: OfferingFindings) -> str:
 def _awaiting_findings(offering: str) -> None:
     """The tile's findings line while they are looked for; the page runs again when
     they are found."""
-    if findings_soon(offering) is not None:
-        st.rerun()
-    text, link = st.columns([5, 1])
-    text.caption(
-        "**Findings:** looking for them in the background (this warehouse is big); they "
-        "appear here when found."
-    )
-    _findings_link(link, offering)
+    with page_run():  # a run of its own every two seconds, not through app.py
+        if findings_soon(offering) is not None:
+            st.rerun()
+        text, link = st.columns([5, 1])
+        text.caption(
+            "**Findings:** looking for them in the background (this warehouse is big); they "
+            "appear here when found."
+        )
+        _findings_link(link, offering)
 
 
 def _findings_link(column: Any, offering: str) -> None:

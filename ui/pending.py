@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from ui.format import plain
+from ui.resources import page_run
 from ui.views import FiguresPending, compute_now, derived, reports_stored, storing_ahead
 
 
@@ -73,9 +74,10 @@ def figures_pending(pending: FiguresPending) -> None:
 def await_pending(pending: list[str], seen: int) -> None:
     """Runs the page again once the app has stored another offering's figures (or has
     stopped storing them: the page then computes what is still missing)."""
-    if reports_stored() != seen or not storing_ahead():
-        st.rerun()
-    st.caption(
-        f"Waiting for the figures of {', '.join(plain(o) for o in pending)}: this page "
-        "fills them in when they are stored."
-    )
+    with page_run():  # a run of its own every few seconds, not through app.py
+        if reports_stored() != seen or not storing_ahead():
+            st.rerun()
+        st.caption(
+            f"Waiting for the figures of {', '.join(plain(o) for o in pending)}: this page "
+            "fills them in when they are stored."
+        )

@@ -21,6 +21,7 @@ import queue
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -203,10 +204,13 @@ QUIET_S = 1.0
 often brings two runs in a row (the widget's, then the page's own rerun)."""
 
 _page_ended = threading.Event()
+_ended_at = [0.0]
+"""When the latest page run ended (`time.monotonic`)."""
 _releasing = threading.Lock()
 _RELEASER: list[threading.Thread] = []
-_OPENED: dict[str, Warehouse] = {}
-"""The warehouse `open_warehouse` opened, by file: the one whose cache is dropped."""
+_OPENED: weakref.WeakValueDictionary[str, Warehouse] = weakref.WeakValueDictionary()
+"""The warehouse `open_warehouse` opened, by file: the one whose cache is dropped (held
+weakly: one the cache let go of is not kept open for this)."""
 
 
 @contextlib.contextmanager
@@ -215,11 +219,14 @@ def page_run() -> Iterator[None]:
     QUIET_S seconds, DuckDB drops the blocks of the file it cached for them
     (`release_duckdb_cache`): kept up to its limit otherwise, they held 0.34 GB more in the
     app after Stream health's first run at fifty million events, and 0.48 GB more after
-    the Cases page's. The next page reads them again from the system's file cache."""
+    the Cases page's. The next page reads them again from the system's file cache.
+    The fragments that run again on their own (`st.fragment(run_every=...)`) run in it
+    too: they are page runs that do not go through app.py."""
     _running.add(1)
     try:
         yield
     finally:
+        _ended_at[0] = time.monotonic()
         _running.add(-1)
         _page_ended.set()
         _start_releaser()
@@ -245,11 +252,14 @@ def _release_when_quiet() -> None:
         if wh is None or path == ":memory:":  # a warehouse in memory has no file to read
             continue
         wait_for_pages()
+        _working.wait_zero()  # work ahead of the pages drops the cache itself when done
         # A page run, a computation or import, or background work that starts meanwhile
         # waits for the release (milliseconds): DuckDB's limit is at the floor for that
-        # instant. One that started since the wait above keeps the cache as it is.
+        # instant. Where one started since the waits above, or a page ran less than
+        # QUIET_S ago, the release waits for quiet again.
         with _running.held_at_zero(), _asked.held() as asked, _working.held() as working:
-            if asked or working:
+            if asked or working or time.monotonic() - _ended_at[0] < QUIET_S:
+                _page_ended.set()
                 continue
             try:
                 wh.release_cache(APP_DUCKDB_MEMORY)
@@ -290,10 +300,15 @@ def release_duckdb_cache(wh: Warehouse, idle: bool = True) -> bool:
     cached of the warehouse's file (`Warehouse.release_cache`): after the start's reads,
     or after the step files are written and the figures stored, it kept 0.8 GB at ten
     million events that no page reads again (the pages read the stored steps from the
-    step files)."""
-    if idle:
-        wait_for_pages()
-    return wh.release_cache(APP_DUCKDB_MEMORY)
+    step files). Where `idle`, not while a page runs either (its limit at the floor for
+    an instant could fail the page's next read): then the page's end drops it
+    (`page_run`), and this returns False."""
+    if not idle:
+        return wh.release_cache(APP_DUCKDB_MEMORY)
+    wait_for_pages()
+    # Without waiting for pages that run (one may wait for this work's step files).
+    with _running.held() as running, _asked.held() as asked:
+        return not (running or asked) and wh.release_cache(APP_DUCKDB_MEMORY)
 
 
 @st.cache_resource(show_spinner="Opening the warehouse...")

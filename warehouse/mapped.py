@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TypeVar, cast
@@ -28,6 +29,11 @@ import pyarrow as pa
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+MIN_FREE_BYTES = 2 * 2**30
+"""The free space `mapped` leaves on the warehouse's disk: a frame that would leave less is
+held in memory instead (the files have no name, so nothing on the disk shows them; the
+warehouse's own writes, an import's among them, need the space more)."""
 
 MAP_MIN_BYTES = 8 * 2**20
 """The smallest frame `held` maps from a file: a smaller one is held as it is."""
@@ -50,10 +56,14 @@ def mapped(frame: pl.DataFrame, folder: Path | None) -> pl.DataFrame:
     mapped: the same rows, whose buffers are the file's pages (Arrow IPC, uncompressed,
     read by pyarrow without a copy and handed to polars as they are). Where there is no
     folder, or the file cannot be written or mapped (a folder that cannot be written, a
-    full disk, a system without /proc), `owned` instead."""
+    disk that would keep less than MIN_FREE_BYTES free, a system without /proc), `owned`
+    instead."""
     if folder is None:
         return owned(frame)
     try:
+        free = shutil.disk_usage(folder).free
+        if free - frame.estimated_size() < MIN_FREE_BYTES:
+            raise OSError(f"{free / 2**30:.1f} GiB free, {MIN_FREE_BYTES / 2**30:.0f} GiB to keep")
         with tempfile.TemporaryFile(dir=folder) as file:
             frame.write_ipc(file, compression="uncompressed")
             file.flush()

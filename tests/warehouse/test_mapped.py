@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from metrics.variants import COMPACT_VARIANT, compact_variants
+from warehouse import mapped as mapping
 from warehouse.mapped import MAP_MIN_BYTES, held, mapped
 
 
@@ -69,6 +71,17 @@ def test_cases_are_held_in_memory_where_no_file_can_be_written(tmp_path: Path) -
         assert_frame_equal(held, cases)
         assert _maps_in(tmp_path) == []
     assert not missing.exists()
+
+
+def test_nor_where_the_disk_would_keep_too_little_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    cases = _cases()
+    monkeypatch.setattr(mapping, "MIN_FREE_BYTES", 2**62)  # more than any disk has free
+    held = mapped(cases, tmp_path)
+    assert_frame_equal(held, cases)
+    assert _maps_in(tmp_path) == [] and list(tmp_path.iterdir()) == []
+    assert "GiB free, 4294967296 GiB to keep" in caplog.text  # why, in the server's log
 
 
 def _big(rows: int = 600_000) -> pl.DataFrame:

@@ -536,7 +536,15 @@ def _figure(
     """`_wait`: raise `FiguresPending` rather than compute a figure of every case of an
     offering the step-file thread is about to store (but those of `_now`, which a person
     chose to have computed at once). Neither is part of the key: a figure computed for
-    one session is read by every other."""
+    one session is read by every other. A big frame is held mapped from a file
+    (`warehouse.mapped.held`)."""
+    return held(_read_or_compute(path, version, spec, name, _wait, _now), folder_of(path))
+
+
+def _read_or_compute(
+    path: str, version: str, spec: CaseFilter, name: str, wait: bool, now: frozenset[str]
+) -> Any:
+    """`_figure`'s figure: read where it is stored, else computed from the view."""
     stored = figures.name_of(_FIGURES[name])
     offerings = spec.offerings or ()
     as_stored = _stored_as(spec, stored)
@@ -549,19 +557,19 @@ def _figure(
         seen = _reported.n  # before what is stored is read: a report stored since moves it
         each = _stored_each(open_warehouse(path), offerings, as_stored + stored)
         kept = _whole(each)
-        if kept is None and _wait and as_stored == "":
-            pending = [o for o in pending_figures(path, version, offerings) if o not in _now]
+        if kept is None and wait and as_stored == "":
+            pending = [o for o in pending_figures(path, version, offerings) if o not in now]
             if pending:
                 raise FiguresPending(pending, seen, sum(k is not None for k in each))
             if _reported.n != seen:  # stored as it was looked for: read, not computed
                 kept = _of_each(open_warehouse(path), offerings, as_stored + stored)
         if kept is not None:
-            return held(kept[0] if len(kept) == 1 else pl.concat(kept), folder_of(path))
+            return kept[0] if len(kept) == 1 else pl.concat(kept)
     with on_request():
         instances, cases = _view(path, version, spec)
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
-            return held(_each_offering(path, version, _FIGURES[name], cases), folder_of(path))
-        return held(_FIGURES[name](instances, cases), folder_of(path))
+            return _each_offering(path, version, _FIGURES[name], cases)
+        return _FIGURES[name](instances, cases)
 
 
 def _each_offering(

@@ -116,5 +116,5 @@ def _held_frame(frame: pl.DataFrame, folder: Path) -> pl.DataFrame:
         kept = mapped(frame, folder)
     except pl.exceptions.PolarsError:  # a column the file cannot hold (Python objects)
         return frame
-    # A type Arrow's file gives back otherwise (an Enum as a Categorical) stays as is.
+    # Should the file give a type back otherwise, the frame stays as it is.
     return kept if kept.schema == frame.schema else frame

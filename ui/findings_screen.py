@@ -70,6 +70,7 @@ from warehouse.kept_findings import (
     kept_findings,
     kept_front,
 )
+from warehouse.mapped import folder_of, held
 
 PAGE = "app_pages/findings.py"
 
@@ -122,7 +123,16 @@ def _findings(
 ) -> OfferingFindings:
     """The offering's findings: as kept for this data (warehouse.kept_findings), else
     looked for and kept with what lies behind each, so that a restart or another server
-    need not look again. Beyond `limit` steps, over its latest cases (`looked_since`)."""
+    need not look again. Beyond `limit` steps, over its latest cases (`looked_since`).
+    The cases they were found in are held mapped from a file where they are big
+    (`warehouse.mapped.held`): 71–86 MB an offering at fifty million events."""
+    return held(_found(path, version, offering, changes, limit), folder_of(path))
+
+
+def _found(
+    path: str, version: str, offering: str, changes: Changes, limit: int
+) -> OfferingFindings:
+    """`_findings`' findings, as kept or looked for."""
     d = derived_at(path, version)
     wh = open_warehouse(path)
     since = looked_since(d.cases, offering, limit)

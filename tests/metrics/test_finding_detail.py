@@ -17,6 +17,7 @@ from metrics.findings import (
     evidence_frame,
     finding_cases,
     findings_report,
+    kept_offering_findings,
     offering_findings,
 )
 from model import OPEN_ITEM_SCHEMA
@@ -218,3 +219,27 @@ def test_the_report_takes_the_open_items(tmp_path: Path) -> None:
     # The rework loop's share now counts the open case too: 10 of 21.
     loops = [f for f in with_items["findings"] if f["kind"] == "rework_loop"]
     assert loops[0]["evidence"]["cases_in_view"] == 21
+
+
+def test_findings_over_scanned_steps_keep_only_their_cases_numbers(
+    loop: OfferingFindings, tmp_path: Path
+) -> None:
+    """Over a scan of the stored steps, what lies behind each finding is read again when
+    asked: the query kept for it holds the numbers of the view's cases, not the
+    offering's cases and events the view was chosen from (263 MB for three offerings at
+    fifty million events)."""
+    frame, cat = _loop_log(), LOOP_CATALOG
+    d = derive_all(frame, cat)
+    d.instances.write_parquet(tmp_path / "steps.parquet")
+    scan = pl.scan_parquet(tmp_path / "steps.parquet")
+    scanned = offering_findings(scan, d.cases, frame, cat, "O", hold=False)
+    kept = kept_offering_findings(scan, d.cases, lambda: frame, "O", loop.findings, hold=False)
+    assert [f.id for f in scanned.findings] == [f.id for f in loop.findings]
+    for of in (scanned, kept):
+        plan = of.steps.explain()
+        assert "Parquet SCAN" in plan and "DF [" not in plan, plan
+        assert_frame_equal(of.steps.collect(), loop.steps.collect())
+        assert_frame_equal(of.cases, loop.cases)
+        for f in loop.findings:
+            assert_frame_equal(finding_cases(of, f), finding_cases(loop, f))
+            assert_frame_equal(evidence_frame(of, f), evidence_frame(loop, f))

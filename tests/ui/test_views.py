@@ -13,10 +13,21 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from metrics.filters import CaseFilter, apply_filters
+from metrics.findings import finding_cases
 from metrics.variants import COMPACT_VARIANT, compact_variants
+from ui.findings_screen import findings_for
 from ui.views import derived, view
 from warehouse import Warehouse
 from warehouse.derived import STEP_FILES_SUFFIX, load_derivation
+
+
+def _mapped_files(folder: Path) -> list[str]:
+    """The unnamed files of `folder` mapped into this process (warehouse.mapped)."""
+    return [
+        line.split()[-2]
+        for line in Path("/proc/self/maps").read_text().splitlines()
+        if line.endswith("(deleted)") and str(folder.resolve()) in line
+    ]
 
 
 @pytest.mark.parametrize("held", ["memory", "scan"])
@@ -50,12 +61,7 @@ def test_a_view_is_what_its_filter_selects(
     assert_frame_equal(d.cases, compact_variants(stored.cases))
     assert d.cases["variant"].to_list() == stored.cases["variant"].to_list()
     # ... held in an unnamed file of the warehouse's folder, mapped (warehouse.mapped).
-    mapped_files = [
-        line.split()[-2]
-        for line in Path("/proc/self/maps").read_text().splitlines()
-        if line.endswith("(deleted)") and str(tmp_path.resolve()) in line
-    ]
-    assert len(mapped_files) == 3  # one per offering, none with a name in the folder:
+    assert len(_mapped_files(tmp_path)) == 3  # one per offering, none with a name in the folder:
     beside = {db.name + end for end in ("", ".wal", ".inbox", STEP_FILES_SUFFIX)}
     assert {p.name for p in tmp_path.iterdir()} <= beside
     assert_frame_equal(d.instances.collect(), stored.instances)
@@ -352,3 +358,24 @@ def test_the_stored_views_read_what_the_step_file_thread_stored(
     view_figure(started, metrics.figures.summary)
     view_figure(started, metrics.figures.steps)
     assert computed == ["_steps"]
+
+
+def test_an_offerings_findings_hold_their_cases_mapped(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The findings keep the cases they were found in, to show what lies behind each
+    card: mapped from a file where they are big (71–86 MB an offering at fifty million
+    events), like the derived cases."""
+    db = tmp_path / "findings.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("VSM_DB", str(db))
+    monkeypatch.setattr("warehouse.mapped.MAP_MIN_BYTES", 0)  # every frame counts as big
+    d = derived()
+    before = len(_mapped_files(tmp_path))
+    of = findings_for("Reverse engineering")
+    assert len(_mapped_files(tmp_path)) == before + 1
+    own = d.cases.filter(pl.col("offering") == "Reverse engineering")
+    assert of.cases.height == own.height == 598
+    assert_frame_equal(of.cases.with_columns(pl.col("variant").cast(own["variant"].dtype)), own)
+    assert of.findings  # found in those cases, and read behind each card from them
+    assert finding_cases(of, of.findings[0]).height > 0

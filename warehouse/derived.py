@@ -61,7 +61,7 @@ from metrics.filters import CaseFilter
 from metrics.health import HEALTH_SCHEMA, HEALTH_STEP_COLUMNS, default_health
 from metrics.report import STEP_COLUMNS, report
 from metrics.summary import ENGINE
-from metrics.variants import compact_variants
+from metrics.variants import compact_variants, variant_text
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
 from warehouse.apart import LOWEST, ApartFailed, run_apart
@@ -1189,6 +1189,10 @@ def _read_cases(
     # What the app holds is mapped from an unnamed file in the warehouse's folder.
     folder = None if step_folder(wh) is None else wh.path.resolve().parent
     parts = [one(o) for o in offerings]
+    if len({part.schema["variant"] for part in parts}) > 1:
+        # Some offering's variants stayed text (more step names than the compact type
+        # numbers): all are held as text, as one frame holds one type.
+        parts = [part.with_columns(variant_text()) for part in parts]
     # Each offering is stored numbered from 0, its cases with steps first (as
     # `_derive_offering` numbers them): its two runs of rows are slices, each numbered
     # anew and put in order without a sort (which held a copy of every case: 1.2 GB at

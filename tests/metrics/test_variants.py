@@ -67,6 +67,21 @@ def test_compact_variants_give_the_same_figures() -> None:
     summary = case_summary(compact.lazy()).collect()
     assert_frame_equal(summary, case_summary(text.lazy()).collect())
     assert summary["variants"].item() == 3
+    # Each step is a 2-byte number, half the size of polars' default categories.
+    assert compact["variant"].list.explode().to_physical().dtype == pl.UInt16
+
+
+def test_variants_stay_text_where_there_are_more_step_names_than_numbers() -> None:
+    """A log with more distinct step names than the compact type can number keeps its
+    variants as text, whole, and its figures are the same."""
+    tiny = pl.List(pl.Categorical(pl.Categories("test-300-names", physical=pl.UInt8)))
+    log = events([(str(i), f"Step {i}", 0, 1) for i in range(300)])
+    text = cases_of(derive(log))
+    held = compact_variants(text, tiny)
+    assert held.schema["variant"] == pl.List(pl.String())
+    assert_frame_equal(held, text)
+    few = compact_variants(text.head(10), pl.List(pl.Categorical(pl.Categories("test-10"))))
+    assert few["variant"].to_list() == text.head(10)["variant"].to_list()
 
 
 @pytest.mark.parametrize("by", [(), ("offering",)])

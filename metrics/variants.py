@@ -27,8 +27,7 @@ each step of a case is a 2-byte number, where as text each step takes 16 bytes o
 (at ten million events the cases held 426 MB with their variants as text, 175 MB with
 them compact). Mapped from a file (`warehouse.mapped`) the numbers are the only part of
 the cases copied into the app's own memory: 2 bytes a step instead of 4 with polars'
-default 4-byte categories. The figures read
-either type and give text (`variant_text`)."""
+default categories. The figures read either type and give text (`variant_text`)."""
 
 
 def compact_variants(cases: pl.DataFrame, compact: pl.DataType = COMPACT_VARIANT) -> pl.DataFrame:
@@ -36,7 +35,7 @@ def compact_variants(cases: pl.DataFrame, compact: pl.DataType = COMPACT_VARIANT
     there are more step names than its categories can number."""
     try:
         return cases.with_columns(pl.col("variant").cast(compact))
-    except pl.exceptions.ComputeError:  # more names than 2 bytes number
+    except pl.exceptions.ComputeError:  # more names than its categories number
         return cases.with_columns(variant_text())
 
 

@@ -19,6 +19,17 @@ REAL_DIR = REPO.parent / "shared" / "data" / "real"
 EXTERNAL_DIR = REPO.parent / "shared" / "data" / "external"
 
 
+def mapped_files(folder: Path) -> list[str]:
+    """The files of `folder` mapped into this process, as /proc/self/maps names them (an
+    unnamed file of warehouse.mapped ends with "(deleted)")."""
+    prefix = str(folder.resolve()) + "/"
+    return [
+        line.split(maxsplit=5)[5].strip()
+        for line in Path("/proc/self/maps").read_text().splitlines()
+        if len(line.split(maxsplit=5)) == 6 and line.split(maxsplit=5)[5].startswith(prefix)
+    ]
+
+
 @pytest.fixture(scope="session")
 def real_dir() -> Path:
     """../shared/data/real; CI always has it. Only a user's own clone lacks it."""

@@ -15,19 +15,16 @@ from polars.testing import assert_frame_equal
 from metrics.filters import CaseFilter, apply_filters
 from metrics.findings import finding_cases
 from metrics.variants import COMPACT_VARIANT, compact_variants
+from tests.conftest import mapped_files
 from ui.findings_screen import findings_for
 from ui.views import derived, view
 from warehouse import Warehouse
 from warehouse.derived import STEP_FILES_SUFFIX, load_derivation
 
 
-def _mapped_files(folder: Path) -> list[str]:
+def _unnamed(folder: Path) -> list[str]:
     """The unnamed files of `folder` mapped into this process (warehouse.mapped)."""
-    return [
-        line.split()[-2]
-        for line in Path("/proc/self/maps").read_text().splitlines()
-        if line.endswith("(deleted)") and str(folder.resolve()) in line
-    ]
+    return [f for f in mapped_files(folder) if f.endswith("(deleted)")]
 
 
 @pytest.mark.parametrize("held", ["memory", "scan"])
@@ -61,7 +58,7 @@ def test_a_view_is_what_its_filter_selects(
     assert_frame_equal(d.cases, compact_variants(stored.cases))
     assert d.cases["variant"].to_list() == stored.cases["variant"].to_list()
     # ... held in an unnamed file of the warehouse's folder, mapped (warehouse.mapped).
-    assert len(_mapped_files(tmp_path)) == 3  # one per offering, none with a name in the folder:
+    assert len(_unnamed(tmp_path)) == 3  # one per offering, none with a name in the folder:
     beside = {db.name + end for end in ("", ".wal", ".inbox", STEP_FILES_SUFFIX)}
     assert {p.name for p in tmp_path.iterdir()} <= beside
     assert_frame_equal(d.instances.collect(), stored.instances)
@@ -371,9 +368,9 @@ def test_an_offerings_findings_hold_their_cases_mapped(
     monkeypatch.setenv("VSM_DB", str(db))
     monkeypatch.setattr("warehouse.mapped.MAP_MIN_BYTES", 0)  # every frame counts as big
     d = derived()
-    before = len(_mapped_files(tmp_path))
+    before = len(_unnamed(tmp_path))
     of = findings_for("Reverse engineering")
-    assert len(_mapped_files(tmp_path)) == before + 1
+    assert len(_unnamed(tmp_path)) == before + 1
     own = d.cases.filter(pl.col("offering") == "Reverse engineering")
     assert of.cases.height == own.height == 598
     assert_frame_equal(of.cases.with_columns(pl.col("variant").cast(own["variant"].dtype)), own)

@@ -14,18 +14,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from metrics.variants import COMPACT_VARIANT, compact_variants
+from tests.conftest import mapped_files
 from warehouse import mapped as mapping
 from warehouse.mapped import MAP_MIN_BYTES, held, mapped
-
-
-def _maps_in(folder: Path) -> list[str]:
-    """The files of `folder` mapped into this process, as /proc/self/maps names them."""
-    prefix = str(folder.resolve()) + "/"
-    return [
-        line.split(maxsplit=5)[5].strip()
-        for line in Path("/proc/self/maps").read_text().splitlines()
-        if len(line.split(maxsplit=5)) == 6 and line.split(maxsplit=5)[5].startswith(prefix)
-    ]
 
 
 def _cases() -> pl.DataFrame:
@@ -54,14 +45,14 @@ def test_mapped_cases_are_the_same_rows_in_a_file_that_has_no_name(tmp_path: Pat
     # The file is mapped while the frame lives, but has no name in the folder: nothing is
     # left behind, even by a process that is killed.
     assert list(tmp_path.iterdir()) == []
-    files = _maps_in(tmp_path)
+    files = mapped_files(tmp_path)
     assert files and all(f.endswith("(deleted)") for f in files)
     # The figures read it as they read a frame in memory.
     assert held.filter(pl.col("completed"))["lead_time_s"].sum() == 10800.5
     assert held.filter(pl.col("variant").list.len() == 3)["case_id"].to_list() == ["CF-1"]
     del held
     gc.collect()
-    assert _maps_in(tmp_path) == []  # let go with the last frame that maps it
+    assert mapped_files(tmp_path) == []  # let go with the last frame that maps it
 
 
 def test_cases_are_held_in_memory_where_no_file_can_be_written(tmp_path: Path) -> None:
@@ -70,7 +61,7 @@ def test_cases_are_held_in_memory_where_no_file_can_be_written(tmp_path: Path) -
     for folder in (None, missing):
         held = mapped(cases, folder)
         assert_frame_equal(held, cases)
-        assert _maps_in(tmp_path) == []
+        assert mapped_files(tmp_path) == []
     assert not missing.exists()
 
 
@@ -83,7 +74,7 @@ def test_nor_where_the_disk_would_keep_too_little_free(
     with caplog.at_level(logging.WARNING, logger="warehouse.mapped"):
         held = mapped(cases, tmp_path)
     assert_frame_equal(held, cases)
-    assert _maps_in(tmp_path) == [] and list(tmp_path.iterdir()) == []
+    assert mapped_files(tmp_path) == [] and list(tmp_path.iterdir()) == []
     assert "GiB free, 4294967296 GiB to keep" in caplog.text  # why, in the server's log
 
 
@@ -106,7 +97,7 @@ def test_a_big_frame_a_cache_holds_is_mapped_and_a_small_one_is_left_as_it_is(
     kept = held(big, tmp_path)
     assert kept is not big
     assert_frame_equal(kept, big)
-    assert len(_maps_in(tmp_path)) == 1
+    assert len(mapped_files(tmp_path)) == 1
     assert (
         kept.filter(pl.col("conforms"))["lead_time_s"].sum()
         == big.filter(pl.col("conforms"))["lead_time_s"].sum()
@@ -116,7 +107,7 @@ def test_a_big_frame_a_cache_holds_is_mapped_and_a_small_one_is_left_as_it_is(
     assert held("a figure that is no frame", tmp_path) == "a figure that is no frame"
     del kept
     gc.collect()
-    assert _maps_in(tmp_path) == []
+    assert mapped_files(tmp_path) == []
 
 
 @dataclass(frozen=True)
@@ -134,7 +125,7 @@ def test_the_big_frames_of_a_dataclass_are_mapped_and_its_other_fields_kept(
     kept = held(figure, tmp_path)
     assert kept is not figure and kept.boxes is boxes and kept.steps == ("Quote", "Ship")
     assert_frame_equal(kept.lead_times, figure.lead_times)
-    assert len(_maps_in(tmp_path)) == 1
+    assert len(mapped_files(tmp_path)) == 1
     small = _Figure(boxes, boxes, ())
     assert held(small, tmp_path) is small
 

@@ -33,4 +33,4 @@ if pending:
 st.subheader("All offerings")
 all_offerings_table(rows)
 st.subheader("Weekly median lead time")
-trend(cases, sorted(d.cases["offering"].unique().to_list()))
+trend(filters.all_time(), sorted(d.cases["offering"].unique().to_list()))

@@ -195,8 +195,12 @@ def calendar_screen() -> None:
     if document is not None:
         with st.expander("As a file for the command line"):
             text = json.dumps(document, indent=2)
-            st.code(text, language="json")
-            st.caption("`python -m metrics.report --offering ... --calendar calendar.json`")
+            # Said in words rather than shown: a code block loads the browser's syntax
+            # highlighter, a third of a second of every Data page's first render.
+            st.caption(
+                "The calendar above (time zone, working hours, holidays) as a JSON file, for "
+                "`python -m metrics.report --offering ... --calendar calendar.json`."
+            )
             st.download_button(
                 "Download calendar.json",
                 text,

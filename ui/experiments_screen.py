@@ -57,7 +57,7 @@ from ui.format import (
     table_unit,
     unit_label,
 )
-from ui.resources import data_version, open_warehouse, warehouse
+from ui.resources import data_version, open_warehouse, recorded_experiments, warehouse
 from ui.views import Derived, derived, derived_at, offerings_of
 from ui.widgets import chart_downloads, csv_download, draw_chart, seed_from_url, slug
 from warehouse import WarehouseError
@@ -162,7 +162,7 @@ def read_ahead(path: str) -> int:
 
 
 def _records() -> pl.DataFrame:
-    return experiments(warehouse())
+    return recorded_experiments()
 
 
 def _label(row: dict[str, Any]) -> str:

@@ -49,18 +49,27 @@ from ui.format import (
     table_unit,
     unit_label,
 )
-from ui.resources import Background, data_version, open_warehouse, page_run, warehouse
+from ui.resources import (
+    Background,
+    data_version,
+    open_warehouse,
+    page_run,
+    recorded_experiments,
+    recorded_verdicts,
+    warehouse,
+)
 from ui.tables import MAX_ROWS
-from ui.views import derived, derived_at, steps_read_apart
+from ui.views import derived, derived_at, offerings_of, steps_read_apart
 from ui.widgets import csv_download, draw_chart, slug
 from warehouse import WarehouseError
 from warehouse.derived import apart_min_steps
-from warehouse.findings import give_verdict, verdicts, withdraw_verdict
+from warehouse.findings import give_verdict, withdraw_verdict
 from warehouse.kept_findings import (
     Changes,
     Front,
     as_dates,
     cases_in,
+    changes_in,
     changes_of,
     derived_stamp,
     findings_limit,
@@ -114,7 +123,7 @@ _ERROR = "fnd_error"
 def _changes(offering: str) -> Changes:
     """The offering's recorded experiments as (ISO instant, name): part of the cache key,
     since a finding at a recorded date names the change."""
-    return changes_of(warehouse(), offering)
+    return changes_in(recorded_experiments(offering))
 
 
 @st.cache_resource(show_spinner="Looking for findings...", max_entries=24)
@@ -186,6 +195,22 @@ def _found(
         behind = {f.id: (finding_cases(reader, f), evidence_frame(reader, f)) for f in of.findings}
         keep_findings(wh, offering, stamp, changes, of.findings, behind)
     return of
+
+
+def read_ahead(path: str) -> int:
+    """The findings Stream health's tiles and the Findings page show, of every offering
+    whose findings are kept for this data (read, never looked for: a search is the
+    background's work), ahead of the pages (ui.serve does it once the server is up).
+    Returns how many offerings' findings it read."""
+    wh = open_warehouse(path)
+    version = data_version(wh)
+    read = 0
+    for offering in offerings_of(derived_at(path, version)):
+        key = (path, version, offering, changes_of(wh, offering), findings_limit())
+        if _kept(*key):
+            _findings(*key)
+            read += 1
+    return read
 
 
 def _looked_through(cases: pl.DataFrame, offering: str, since: datetime | None) -> pl.DataFrame:
@@ -341,7 +366,7 @@ def behind(of: OfferingFindings, finding_id: str) -> tuple[pl.DataFrame, pl.Data
 
 def reviewed(of: OfferingFindings) -> list[Reviewed]:
     """The offering's findings, each with the verdict given on it (read fresh)."""
-    return review(of.findings, verdicts(warehouse(), of.offering))
+    return review(of.findings, recorded_verdicts(of.offering))
 
 
 def _p(value: float | None) -> str:
@@ -788,7 +813,7 @@ def folded(of: OfferingFindings, rows: list[Reviewed]) -> None:
     the data no longer shows, folded away at the bottom."""
     dismissed = [r for r in rows if r.folded]
     shown = {r.finding.id for r in rows}
-    gone = verdicts(warehouse(), of.offering).filter(~pl.col("finding_id").is_in(list(shown)))
+    gone = recorded_verdicts(of.offering).filter(~pl.col("finding_id").is_in(list(shown)))
     if not dismissed and gone.height == 0:
         return
     parts = [f"Dismissed ({len(dismissed)})"] if dismissed else []

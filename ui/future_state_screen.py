@@ -56,6 +56,8 @@ KIND_WORDS = {
     "order": "out of order",
 }
 _DRAFT = "_fs_draft"
+EDITING = "fs_edit"
+"""The key of the expander that holds the stages' widgets (open: True)."""
 _MESSAGE = "_fs_message"
 
 
@@ -136,6 +138,7 @@ def _load(offering: str, map_steps: list[str]) -> None:
         _push(_from_map(offering, map_steps))
     elif source == "blank":
         _push({"offering": offering, "name": "Napkin map", "stages": [[]], "optional": []})
+        st.session_state[EDITING] = True  # a blank napkin is typed in the stages
     else:
         stored = get_future_state(warehouse(), int(source))
         _push({"offering": offering, **_normalised(stored.definition)})
@@ -221,54 +224,15 @@ def editor(offering: str, spec: CaseFilter, map_steps: list[str]) -> FutureState
         help="Replaces the draft below.",
     )
     st.text_input("Name", key="fs_name", help="Saving under a name already used adds a version.")
-    st.markdown(
-        "**Stages, in order.** Put two or more steps in one stage when they are done in "
-        "parallel (in any order). Type a name to add a step the data does not have yet."
-    )
     n = len(draft["stages"])
-    for index in range(n):
-        values = ss.get(_stage_key(index), [])
-        options = list(
-            dict.fromkeys([*known, *(s for stage in draft["stages"] for s in stage), *values])
-        )
-        cols = st.columns([0.5, 12, 1, 1, 1], vertical_alignment="center")
-        cols[0].markdown(f"**{index + 1}**")
-        cols[1].multiselect(
-            f"Stage {index + 1}",
-            options,
-            key=_stage_key(index),
-            accept_new_options=True,
-            placeholder="Choose steps, or type a new one",
-            label_visibility="collapsed",
-        )
-        cols[2].button(
-            "",
-            key=f"fs_up_{index}",
-            icon=":material/arrow_upward:",
-            on_click=_move,
-            args=(index, -1),
-            disabled=index == 0,
-            help="Move this stage earlier",
-        )
-        cols[3].button(
-            "",
-            key=f"fs_down_{index}",
-            icon=":material/arrow_downward:",
-            on_click=_move,
-            args=(index, 1),
-            disabled=index == n - 1,
-            help="Move this stage later",
-        )
-        cols[4].button(
-            "",
-            key=f"fs_del_{index}",
-            icon=":material/delete:",
-            on_click=_delete_stage,
-            args=(index,),
-            help="Delete this stage",
-        )
-    st.button("Add a stage", key="fs_add", icon=":material/add:", on_click=_add_stage)
-    steps = [s for i in range(n) for s in ss.get(_stage_key(i), [])]
+    # Drawn only while open: its widgets, a row of four per stage, were half a second of
+    # the page's first render in the browser (the drawing below shows the draft anyway).
+    # (A label of its own for good: a new label is a new widget, closed again.)
+    stages = st.expander("Edit the stages", key=EDITING, icon=":material/edit:", on_change="rerun")
+    if stages.open:
+        with stages:
+            _stage_rows(draft, known)
+    steps = [s for i in range(n) for s in ss.get(_stage_key(i), draft["stages"][i])]
     ss["fs_optional"] = [s for s in ss.get("fs_optional", draft["optional"]) if s in steps]
     st.multiselect(
         "Optional steps",
@@ -319,6 +283,59 @@ def editor(offering: str, spec: CaseFilter, map_steps: list[str]) -> FutureState
     if not unsaved and latest is not None:
         st.caption(plain(f"Saved as {latest.label}, by {latest.saved_by}."))
     return FutureState.from_json(document)
+
+
+def _stage_rows(draft: dict[str, Any], known: list[str]) -> None:
+    """One row per stage of the draft: its steps, and buttons that move it earlier or
+    later or delete it; then a button that adds a stage."""
+    ss = st.session_state
+    st.markdown(
+        "**Stages, in order.** Put two or more steps in one stage when they are done in "
+        "parallel (in any order). Type a name to add a step the data does not have yet."
+    )
+    n = len(draft["stages"])
+    for index in range(n):
+        values = ss.get(_stage_key(index), [])
+        options = list(
+            dict.fromkeys([*known, *(s for stage in draft["stages"] for s in stage), *values])
+        )
+        cols = st.columns([0.5, 12, 1, 1, 1], vertical_alignment="center")
+        cols[0].markdown(f"**{index + 1}**")
+        cols[1].multiselect(
+            f"Stage {index + 1}",
+            options,
+            key=_stage_key(index),
+            accept_new_options=True,
+            placeholder="Choose steps, or type a new one",
+            label_visibility="collapsed",
+        )
+        cols[2].button(
+            "",
+            key=f"fs_up_{index}",
+            icon=":material/arrow_upward:",
+            on_click=_move,
+            args=(index, -1),
+            disabled=index == 0,
+            help="Move this stage earlier",
+        )
+        cols[3].button(
+            "",
+            key=f"fs_down_{index}",
+            icon=":material/arrow_downward:",
+            on_click=_move,
+            args=(index, 1),
+            disabled=index == n - 1,
+            help="Move this stage later",
+        )
+        cols[4].button(
+            "",
+            key=f"fs_del_{index}",
+            icon=":material/delete:",
+            on_click=_delete_stage,
+            args=(index,),
+            help="Delete this stage",
+        )
+    st.button("Add a stage", key="fs_add", icon=":material/add:", on_click=_add_stage)
 
 
 def saved_versions(offering: str, saved: list[StoredFutureState]) -> None:

@@ -35,6 +35,8 @@ from ui.access import current_actor
 from warehouse import Warehouse, WarehouseError, resolve_db_path
 from warehouse.db import WarehouseBusy
 from warehouse.derived import APART_MIN_STEPS, compute_apart
+from warehouse.experiments import experiments
+from warehouse.findings import verdicts
 from warehouse.inbox import InboxWatcher
 
 log = logging.getLogger(__name__)
@@ -382,6 +384,30 @@ def import_contents(
     version: it counts every event of the imports, a scan of the whole table for one
     import of every event (0.3 to 0.7 s of each Data page run at ten million events)."""
     return open_warehouse(path).import_contents(list(import_ids))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _recorded(path: str, changes: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every recorded experiment and every verdict on a finding, read once per change of
+    the file (Warehouse.change_count): Stream health read them once per offering and
+    once for its trend on every run."""
+    wh = open_warehouse(path)
+    return experiments(wh), verdicts(wh)
+
+
+def recorded_experiments(offering: str | None = None) -> pl.DataFrame:
+    """The experiments (of one offering), the latest change first
+    (warehouse.experiments.experiments)."""
+    wh = warehouse()
+    frame = _recorded(str(wh.path), wh.change_count())[0]
+    return frame if offering is None else frame.filter(pl.col("offering") == offering)
+
+
+def recorded_verdicts(offering: str) -> pl.DataFrame:
+    """The verdicts on the offering's findings, the latest first
+    (warehouse.findings.verdicts)."""
+    wh = warehouse()
+    return _recorded(str(wh.path), wh.change_count())[1].filter(pl.col("offering") == offering)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -118,23 +118,41 @@ def warm() -> bool:
 def read_ahead() -> int:
     """Then, at the lowest priority (a visitor's page run goes first), read and compute
     what the pages open on beyond the cases: the stored figures of the first offering
-    (ui.views.figures_ahead), the Waits page's dates of its open cases
-    (ui.forecasts.read_ahead) and its list of them (ui.waits_screen.read_ahead), the
-    Compare page's periods and charts (ui.compare_screen.read_ahead), the recorded
-    experiments compared as the Experiments page lists them
-    (ui.experiments_screen.read_ahead), and what the latest import holds
+    (ui.views.figures_ahead), Stream health's trend (ui.health_screen.read_ahead), every
+    offering's forecast and the Waits page's dates of its open cases
+    (ui.forecasts.read_ahead), the findings kept for this data
+    (ui.findings_screen.read_ahead), the Waits page's list of open cases
+    (ui.waits_screen.read_ahead), the Compare page's periods and charts
+    (ui.compare_screen.read_ahead), the Cases page's list
+    (ui.cases_screen.read_ahead), the Flow page's figures (ui.flow_screen.read_ahead), the recorded experiments compared as the Experiments
+    page lists them (ui.experiments_screen.read_ahead), and what the latest import holds
     (ui.data_screens.read_ahead). Returns how many things it read; what it could not
     read, the page reads itself."""
-    from ui import compare_screen, data_screens, experiments_screen, forecasts, views, waits_screen
+    from ui import (
+        cases_screen,
+        compare_screen,
+        data_screens,
+        experiments_screen,
+        findings_screen,
+        flow_screen,
+        forecasts,
+        health_screen,
+        views,
+        waits_screen,
+    )
     from ui.resources import lowest_priority, warehouse_path
 
     lowest_priority()
     done = 0
     for step in (
         views.figures_ahead,
+        health_screen.read_ahead,
         forecasts.read_ahead,
+        findings_screen.read_ahead,
         waits_screen.read_ahead,
         compare_screen.read_ahead,
+        cases_screen.read_ahead,
+        flow_screen.read_ahead,
         experiments_screen.read_ahead,
         data_screens.read_ahead,
     ):

@@ -981,6 +981,13 @@ class Warehouse:
         row = self.read(DATA_VERSION_SQL).row(0)
         return self._version.keep(generation, "-".join(str(v) for v in row))
 
+    def change_count(self) -> int:
+        """How many changes this open file has committed since it was opened (every one,
+        also those that leave :meth:`data_version` as it is, such as an experiment
+        recorded or a finding reviewed): a cache of what any change may move is keyed by
+        it. This connection is the only writer of the file (see :meth:`data_version`)."""
+        return self._version.get()[0]
+
     def rejects(self, import_id: int) -> pl.DataFrame:
         return self.read(
             "SELECT source_row AS row, reason, CAST(raw AS VARCHAR) AS raw FROM rejects "

@@ -99,9 +99,15 @@ Changes = tuple[tuple[str, str], ...]
 
 def changes_of(wh: Warehouse, offering: str) -> Changes:
     """The offering's recorded experiments as (ISO instant, name)."""
+    return changes_in(experiments(wh, offering))
+
+
+def changes_in(recorded: pl.DataFrame) -> Changes:
+    """Experiments as `warehouse.experiments.experiments` reads them (of one offering), as
+    (ISO instant, name)."""
     return tuple(
         (row["changed_at"].isoformat(), row["name"])
-        for row in experiments(wh, offering).iter_rows(named=True)
+        for row in recorded.select("changed_at", "name").iter_rows(named=True)
     )
 
 

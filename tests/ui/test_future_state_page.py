@@ -14,6 +14,7 @@ import pytest
 
 from tests.cli_runner import run_cli
 from tests.ui.apptest import no_exceptions, run_app
+from ui.future_state_screen import EDITING
 from warehouse import Warehouse
 from warehouse.future_states import future_states, save_future_state
 
@@ -73,14 +74,23 @@ def _stages(at: Any) -> list[list[str]]:
         index += 1
 
 
+def _editing(at: Any) -> Any:
+    """Open the expander that holds the stages' widgets (as a click on it does)."""
+    at.session_state[EDITING] = True
+    return at.run()
+
+
 def test_start_from_the_map_edit_save_versions_and_see_conformance(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     assert at.title[0].value == "Future state"
+    # The stages' widgets are drawn only once their expander is opened.
+    assert _stages(at) == [] and not any(b.key == "fs_add" for b in at.button)
+    assert [e.label for e in at.expander if e.label.startswith("Edit")] == ["Edit the stages"]
     # A first visit drafts today's map, one stage per box.
-    assert _stages(at) == [[step] for step in MAP]
+    assert _stages(_editing(at)) == [[step] for step in MAP]
     assert at.text_input(key="fs_name").value == f"{OFFERING}: future state"
     draft = {"name": f"{OFFERING}: future state", "stages": MAP}
     expected = _conformance(demo_copy, draft)
@@ -123,7 +133,7 @@ def test_start_from_the_map_edit_save_versions_and_see_conformance(
     # A fresh session opens on the latest saved version.
     again = run_app(demo_copy, PAGE, monkeypatch)
     assert again.text_input(key="fs_name").value == "Parallel materials"
-    assert _stages(again)[:2] == [["Quote"], ["Sales inquiry"]]
+    assert _stages(_editing(again))[:2] == [["Quote"], ["Sales inquiry"]]
 
 
 def test_a_napkin_map_and_the_cases_of_a_deviation(
@@ -268,7 +278,7 @@ def test_the_first_draft_is_read_as_stored_and_another_view_draws_its_map_once(
     assert calls == ["_value_stream"]
     assert _headline(at) == stored
     # Another draft: checked once, for the view with the toggle on and off alike.
-    at.button(key="fs_del_3").click().run()  # no Formulation stage
+    _editing(at).button(key="fs_del_3").click().run()  # no Formulation stage
     no_exceptions(at)
     assert calls == ["_value_stream", "case_conformance"]
     other = _conformance(demo_copy, {**draft, "stages": [*MAP[:3], *MAP[4:]]})

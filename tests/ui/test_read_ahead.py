@@ -72,9 +72,19 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
 ) -> None:
     from metrics import figures
     from metrics.filters import CaseFilter
-    from ui import compare_screen, forecasts, waits_screen
+    from metrics.selection import Selection
+    from ui import (
+        cases_screen,
+        compare_screen,
+        findings_screen,
+        flow_screen,
+        forecasts,
+        health_screen,
+        waits_screen,
+    )
     from ui import experiments_screen as page
     from warehouse.experiments import DEFAULT_WINDOW_DAYS, experiments
+    from warehouse.kept_findings import changes_of, findings_limit, kept_findings
 
     monkeypatch.setenv("VSM_DB", str(demo_copy))
     wh = open_warehouse(str(demo_copy))
@@ -88,16 +98,30 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
     is_open = (d.cases["offering"] == first) & ~d.cases["completed"]
     n_open = int(is_open.sum())
     assert n_open > 20
+    n_cases = int((d.cases["offering"] == first).sum())
+    # Findings are kept once looked for (as a visit to Stream health does); the server
+    # reads the kept ones ahead, and never looks for any itself.
+    path, version = str(demo_copy), wh.data_version()
+    assert not any(kept_findings(wh, o, changes_of(wh, o)) for o in offerings)
+    for o in offerings[1:]:
+        findings_screen._findings(path, version, o, changes_of(wh, o), findings_limit())
+    findings_screen._findings.clear()
+    kept = [o for o in offerings if kept_findings(wh, o, changes_of(wh, o)) is not None]
+    assert n_cases == 1196 and kept == offerings[1:] and wh.data_version() == version
     latest = int(wh.imports()["id"][0])
     demo = tuple(wh.demo_imports())
     held = wh.import_contents([latest]), wh.import_contents(list(demo))
     assert held[1][0] == wh.event_count() > 0
-    # Every stored figure of the first offering and the scorecard of all three; the first
-    # offering's open cases dated, and listed as the Waits page lists them; Compare's
-    # periods, lead-time histogram and weekly completions; the two recorded experiments
-    # and "Try a change now"'s; what the latest import and the demo hold, as the Data
-    # page's undo and removal say.
-    assert serve.read_ahead() == len(figures.STORED) + 1 + n_open + n_open + 3 + 3 + 2
+    # Every stored figure of the first offering and the scorecard of all three; Stream
+    # health's trend; the first offering's open cases dated (and every offering's
+    # forecast); the findings kept of each offering; the first offering's open cases
+    # listed as the Waits page lists them; Compare's periods, lead-time histogram and
+    # weekly completions; the Cases page's list of the first offering; the Flow page's
+    # four figures; the two recorded experiments and "Try a change now"'s; what the
+    # latest import and the demo hold, as the Data page's undo and removal say.
+    assert serve.read_ahead() == (
+        len(figures.STORED) + 1 + 1 + n_open + len(kept) + n_open + 3 + n_cases + 4 + 3 + 2
+    )
 
     with monkeypatch.context() as m:
         m.setattr(views, "stored_figure", _refuse)
@@ -108,22 +132,45 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         for name in ("period_bounds", "lead_time_histogram", "weekly_throughput"):
             m.setattr(compare_screen, name, _refuse)
         m.setattr(Warehouse, "import_contents", _refuse)
-        version = wh.data_version()
-        assert resources.import_contents(str(demo_copy), version, (latest,)) == held[0]
-        assert resources.import_contents(str(demo_copy), version, demo) == held[1]
-        one = CaseFilter(offerings=(first,))
+        m.setattr(health_screen, "lead_time_trend", _refuse)
+        m.setattr(forecasts, "forecast_items", _refuse)
+        for name in ("kept_offering_findings", "offering_findings", "found_apart"):
+            m.setattr(findings_screen, name, _refuse)
+        m.setattr(cases_screen, "case_list", _refuse)
+        for name in ("wip_daily", "flow_per_period", "littles_law", "main_path"):
+            m.setattr(flow_screen, name, _refuse)
+        one, every = CaseFilter(offerings=(first,)), CaseFilter(offerings=tuple(offerings))
+        trend = health_screen._trend(path, version, every)
+        assert trend["completed"].sum() == int(d.cases["completed"].sum())
+        for o in offerings:
+            forecast = forecasts._forecast(path, version, o)
+            assert forecast is not None and forecast["items"] > 0
+        for o in kept:
+            found = findings_screen._findings(path, version, o, changes_of(wh, o), findings_limit())
+            assert found.offering == o and found.findings
+        listed = cases_screen._listed(path, version, Selection(first), d)
+        assert listed.height == n_cases and listed["duration_s"].is_sorted(
+            descending=True, nulls_last=True
+        )
+        wip = views.view_figure(one, flow_screen.wip_days)
+        assert wip.height > 300 and wip["wip"].max() > 0
+        weeks = views.view_figure(one, flow_screen.weekly_flow)
+        assert weeks["started_cases"].sum() == n_cases
+        assert views.view_figure(one, flow_screen.little).height == 1
+        assert views.view_figure(one, flow_screen.path_of).height > 3
+        assert resources.import_contents(path, version, (latest,)) == held[0]
+        assert resources.import_contents(path, version, demo) == held[1]
         stream = views.view_figure(one, figures.value_stream)
         assert stream.cases == int((d.cases["offering"] == first).sum())
         waits = views.view_figure(one, figures.waits_by_step)
         # Every work step but the first, which nothing comes before.
         assert waits.height == 12 and set(waits["activity"]) < set(stream.steps["activity"])
-        every = CaseFilter(offerings=tuple(offerings))
         card = views.view_figure(every, figures.scorecard)
-        bounds = compare_screen._bounds(str(demo_copy), version, every)
+        bounds = compare_screen._bounds(path, version, every)
         assert bounds["offering"].sort().to_list() == offerings
         hist, width = views.view_figure(every, compare_screen.histogram)
         assert width > 0 and hist["cases"].sum() == int(d.cases["completed"].sum())
-        weekly = compare_screen._weekly(str(demo_copy), version, every)
+        weekly = compare_screen._weekly(path, version, every)
         assert weekly["completed_cases"].sum() == int(d.cases["completed"].sum())
         assert card["offering"].to_list() == offerings
         assert card["cases"].sum() == d.cases.height
@@ -131,9 +178,7 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         dated = forecasts.with_likely_done(table, first)
         now = d.now_of(first)
         assert now is not None
-        waiting = waits_screen._waiting(
-            str(demo_copy), version, CaseFilter(offerings=(first,)), now
-        )
+        waiting = waits_screen._waiting(path, version, one, now)
         assert waiting["case_id"].sort().to_list() == table["Case"].sort().to_list()
         assert waiting["idle_s"].is_sorted(descending=True) and waiting["idle_s"].min() >= 0
         assert dated.height == n_open and dated[forecasts.LIKELY_DONE].null_count() < n_open

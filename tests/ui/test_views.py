@@ -376,3 +376,42 @@ def test_an_offerings_findings_hold_their_cases_mapped(
     assert_frame_equal(of.cases.with_columns(pl.col("variant").cast(own["variant"].dtype)), own)
     assert of.findings  # found in those cases, and read behind each card from them
     assert finding_cases(of, of.findings[0]).height > 0
+
+
+def test_recorded_experiments_and_verdicts_are_read_once_per_change(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stream health and Findings read the recorded experiments and verdicts once per
+    change of the file, not once per offering and run; a change recorded shows at once."""
+    from datetime import UTC, datetime
+
+    from tests.ui.apptest import no_exceptions, run_app
+    from ui import resources
+    from warehouse.experiments import create_experiment
+
+    at = run_app(demo_copy, "app_pages/health.py", monkeypatch)
+    no_exceptions(at)
+    reads: list[str] = []
+    for name in ("experiments", "verdicts"):
+        real = getattr(resources, name)
+
+        def counted(wh: Warehouse, _real: Any = real, _name: str = name) -> pl.DataFrame:
+            reads.append(_name)
+            return _real(wh)
+
+        monkeypatch.setattr(resources, name, counted)
+    at.run()
+    at.switch_page("app_pages/findings.py").run()
+    no_exceptions(at)
+    assert reads == []
+    create_experiment(
+        resources.open_warehouse(str(demo_copy)),
+        name="Kanban board",
+        offering="Custom formulation",
+        changed_at=datetime(2026, 1, 5, tzinfo=UTC),
+    )
+    at.switch_page("app_pages/experiments.py").run()
+    no_exceptions(at)
+    assert reads == ["experiments", "verdicts"]
+    listed = next(df.value for df in at.dataframe if "Experiment" in df.value.columns)
+    assert "Kanban board" in listed["Experiment"].to_list() and len(listed) == 3

@@ -262,6 +262,27 @@ def test_a_catalog_edit_changes_the_data_version(wh: Warehouse) -> None:
     assert wh.setting("catalog_version") not in (before, after)
 
 
+def test_every_committed_change_is_counted_and_a_read_or_a_failed_one_is_not(
+    wh: Warehouse,
+) -> None:
+    """`change_count` moves with every change, also one that leaves the data version as it
+    is (an experiment recorded), on every view of the open file; a read, or a change
+    rolled back, leaves it."""
+    from warehouse.experiments import create_experiment, experiments
+
+    _store(wh, _instances([("S", "1", "a", None, _t(1), None)]))
+    count, version = wh.change_count(), wh.data_version()
+    assert experiments(wh).height == 0 and wh.change_count() == count
+    create_experiment(wh, name="Pull", offering="S", changed_at=_t(2))
+    assert wh.change_count() == count + 1 and wh.data_version() == version
+    other = wh.acting(wh.actor)
+    assert other.change_count() == count + 1
+    with pytest.raises(ValueError, match="no"), other.transaction() as cur:
+        cur.execute("DELETE FROM experiments")
+        raise ValueError("no")
+    assert wh.change_count() == count + 1 and experiments(wh).height == 1
+
+
 def test_a_catalog_saved_as_it_is_stored_changes_nothing(wh: Warehouse) -> None:
     """Saving the stored catalog again (the demo's, a bench's) writes and derives nothing;
     a save writes and derives only the rows and offerings that differ."""

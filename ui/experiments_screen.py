@@ -703,14 +703,29 @@ def prefill_try_a_change(offering: str, name: str, what_changed: str) -> None:
     }
 
 
+TRYING = "try_open"
+"""The key of the "Try a change now" expander (open: True)."""
+
+
 def try_a_change(d: Derived, open_by_default: bool) -> None:
-    """Pick an offering and a day: the verdict at once, then save it as an experiment."""
+    """Pick an offering and a day: the verdict at once, then save it as an experiment.
+    Drawn only while open: its verdict's charts and form were a third of the page's
+    first render in the browser where experiments are listed above it."""
     offerings = offerings_of(d)
     if prefill := st.session_state.pop(_PREFILL, None):
         st.session_state.update(prefill)
-        open_by_default = True
+        st.session_state[TRYING] = True
     first_day, last_day = _days(d)
-    with st.expander("Try a change now", icon=":material/science:", expanded=open_by_default):
+    box = st.expander(
+        "Try a change now",
+        icon=":material/science:",
+        expanded=open_by_default,
+        key=TRYING,
+        on_change="rerun",
+    )
+    if not box.open:
+        return
+    with box:
         st.caption(
             "Pick an offering and the day a change took effect, then press **Preview**: the "
             "verdict shows before you save anything. Save it to keep it in the list."

@@ -52,6 +52,13 @@ def open_case_lists(at: AppTest) -> None:
     at.run()
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open the expander `key`, as a person clicking it, and run the page again: one that
+    reruns when clicked draws its content only when open."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def forge_click(at: AppTest, key: str) -> None:
     """Click a disabled button anyway, as a hand-made WebSocket message would: the server
     must refuse what the button does, not rely on the browser greying it out."""

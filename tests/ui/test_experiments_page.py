@@ -20,8 +20,8 @@ from metrics.windows import Side
 from model import DAY, HOUR
 from tests.metrics.test_compare import CHANGE, Truth, synthetic
 from tests.ui import apptest
-from tests.ui.apptest import no_exceptions, run_app
-from ui.experiments_screen import window_selection
+from tests.ui.apptest import no_exceptions, open_expander, run_app
+from ui.experiments_screen import TRYING, window_selection
 from warehouse import Warehouse
 from warehouse.experiments import experiments
 
@@ -74,7 +74,7 @@ def test_a_link_opens_one_experiment(demo_copy: Path, monkeypatch: pytest.Monkey
 
 
 def test_try_a_change_then_save_it(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = run_app(demo_copy, PAGE, monkeypatch)
+    at = open_expander(run_app(demo_copy, PAGE, monkeypatch), TRYING)
     at.selectbox(key="try_offering").set_value("Custom formulation")
     at.date_input(key="try_date").set_value(date(2026, 6, 1))
     at.button(key="try_preview").click()
@@ -174,7 +174,7 @@ def test_where_the_waiting_went_names_the_steps_the_verdict_rests_on(
 def test_a_typed_date_applies_on_preview_and_the_verdict_names_its_date(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = run_app(demo_copy, PAGE, monkeypatch)
+    at = open_expander(run_app(demo_copy, PAGE, monkeypatch), TRYING)
     at.selectbox(key="try_offering").set_value("Custom formulation")
     at.date_input(key="try_date").set_value(date(2026, 6, 1))
     at.button(key="try_preview").click()
@@ -399,7 +399,7 @@ def mixed_copy(demo_copy: Path, real_dir: Path) -> Path:
 def test_a_historical_offering_tried_on_a_recent_day_says_where_its_cases_are(
     mixed_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = run_app(mixed_copy, PAGE, monkeypatch)
+    at = open_expander(run_app(mixed_copy, PAGE, monkeypatch), TRYING)
     at.selectbox(key="try_offering").set_value("receipt")
     at.button(key="try_preview").click()
     at.run()

@@ -21,7 +21,7 @@ from ui.drill import cases_link, open_case
 from ui.format import explain, in_unit, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
 from ui.tables import MAX_ROWS, PAGE_WIDTH, ROW_PICKER
-from ui.views import Derived, derived, derived_at, offerings_of
+from ui.views import Derived, current_at, derived, offerings_of
 from ui.widgets import csv_download, remember_offering, remembered_offering, slug
 from warehouse.mapped import folder_of, held
 
@@ -53,8 +53,7 @@ def read_ahead(path: str) -> int:
     """The list the Cases page opens on (every case of the first offering), ahead of the
     page (ui.serve does it once the server is up): half a second of its first run at ten
     million events. Returns how many cases it listed."""
-    version = data_version(open_warehouse(path))
-    d = derived_at(path, version)
+    version, d = current_at(path)
     offerings = offerings_of(d)
     return _listed(path, version, Selection(offerings[0]), d).height if offerings else 0
 

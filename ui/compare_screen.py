@@ -30,10 +30,10 @@ from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
 from ui.health_screen import DEFAULT_DAYS
-from ui.resources import data_version, open_warehouse, warehouse
+from ui.resources import data_version, warehouse
 from ui.tables import table_height, wrapping_row_height
 from ui.views import (
-    derived_at,
+    current_at,
     each_offering,
     offerings_of,
     stored_rows,
@@ -65,8 +65,8 @@ def read_ahead(path: str) -> int:
     """The periods, lead-time histogram and weekly completions of the view the page
     opens on (every case of every offering), ahead of the page (ui.serve does it once
     the server is up). Returns how many it read."""
-    version = data_version(open_warehouse(path))
-    offerings = offerings_of(derived_at(path, version))
+    version, d = current_at(path)
+    offerings = offerings_of(d)
     if not offerings:
         return 0
     spec = CaseFilter(offerings=tuple(offerings))

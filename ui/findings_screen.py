@@ -59,10 +59,11 @@ from ui.resources import (
     warehouse,
 )
 from ui.tables import MAX_ROWS
-from ui.views import derived, derived_at, offerings_of, steps_read_apart
+from ui.views import current_at, derived, derived_at, offerings_of, steps_read_apart
 from ui.widgets import csv_download, draw_chart, slug
 from warehouse import WarehouseError
 from warehouse.derived import apart_min_steps
+from warehouse.experiments import experiments
 from warehouse.findings import give_verdict, withdraw_verdict
 from warehouse.kept_findings import (
     Changes,
@@ -70,7 +71,6 @@ from warehouse.kept_findings import (
     as_dates,
     cases_in,
     changes_in,
-    changes_of,
     derived_stamp,
     findings_limit,
     found_apart,
@@ -202,11 +202,12 @@ def read_ahead(path: str) -> int:
     whose findings are kept for this data (read, never looked for: a search is the
     background's work), ahead of the pages (ui.serve does it once the server is up).
     Returns how many offerings' findings it read."""
-    wh = open_warehouse(path)
-    version = data_version(wh)
+    version, d = current_at(path)
+    recorded = experiments(open_warehouse(path))
     read = 0
-    for offering in offerings_of(derived_at(path, version)):
-        key = (path, version, offering, changes_of(wh, offering), findings_limit())
+    for offering in offerings_of(d):
+        changes = changes_in(recorded.filter(pl.col("offering") == offering))
+        key = (path, version, offering, changes, findings_limit())
         if _kept(*key):
             _findings(*key)
             read += 1

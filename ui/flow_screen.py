@@ -16,8 +16,7 @@ from metrics.flow import flow_per_period, littles_law, wip_daily
 from metrics.steps import main_path, rolled_pct_c_and_a
 from metrics.variants import variants
 from ui.format import explain, share
-from ui.resources import data_version, open_warehouse
-from ui.views import derived_at, offerings_of, view_figure, view_figure_at
+from ui.views import current_at, offerings_of, view_figure, view_figure_at
 from ui.widgets import chart_downloads, draw_chart, slug, table
 
 LITTLE_DAYS = 90
@@ -26,23 +25,20 @@ LITTLE_DAYS = 90
 
 # The page's figures are figures of the view (ui.views.view_figure), computed once per
 # view and data version: at ten million events they were 0.2 s of every run.
-def wip_days(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    """Cases in progress day by day (metrics.flow.wip_daily)."""
-    return wip_daily(cases.lazy()).collect()
+def in_progress(instances: pl.LazyFrame, cases: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cases in progress day by day (metrics.flow.wip_daily), and Little's law over the
+    last LITTLE_DAYS of those days (empty where no case started)."""
+    wip = wip_daily(cases.lazy()).collect()
+    end = wip["day"].max()
+    if not isinstance(end, date):
+        return wip, pl.DataFrame()
+    start = end - timedelta(days=LITTLE_DAYS - 1)
+    return wip, littles_law(cases.lazy(), start, end).collect()
 
 
 def weekly_flow(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
     """Cases started and completed each week (metrics.flow.flow_per_period)."""
     return flow_per_period(cases.lazy(), "1w").collect()
-
-
-def little(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    """Little's law over the last LITTLE_DAYS days of the view's days in progress (empty
-    where no case started)."""
-    end = wip_days(instances, cases)["day"].max()
-    if not isinstance(end, date):
-        return pl.DataFrame()
-    return littles_law(cases.lazy(), end - timedelta(days=LITTLE_DAYS - 1), end).collect()
 
 
 def path_of(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
@@ -53,20 +49,20 @@ def path_of(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFrame:
 def read_ahead(path: str) -> int:
     """The figures of the view the page opens on (every case of the first offering),
     ahead of the page (ui.serve does it once the server is up); returns how many."""
-    version = data_version(open_warehouse(path))
-    offerings = offerings_of(derived_at(path, version))
+    version, d = current_at(path)
+    offerings = offerings_of(d)
     if not offerings:
         return 0
     spec = CaseFilter(offerings=(offerings[0],))
-    for figure in (wip_days, weekly_flow, little, path_of):
+    for figure in (in_progress, weekly_flow, path_of):
         view_figure_at(path, version, spec, figure)
-    return 4
+    return 3
 
 
 def work_in_progress(offering: str, spec: CaseFilter, all_offerings: list[str]) -> None:
     """Cases in progress day by day of the view `spec` selects, in words and as a
     chart."""
-    wip = view_figure(spec, wip_days)
+    wip, _ = view_figure(spec, in_progress)
     if wip.height == 0:
         st.info("No case has started in this view.")
         return
@@ -108,7 +104,7 @@ def arrivals(offering: str, spec: CaseFilter) -> None:
 def littles_law_check(offering: str, spec: CaseFilter) -> None:
     """Little's law over the last LITTLE_DAYS days of the view `spec` selects, in words
     and as a table."""
-    frame = view_figure(spec, little)
+    _, frame = view_figure(spec, in_progress)
     if frame.height == 0:
         return
     row = frame.row(0, named=True)

@@ -18,8 +18,8 @@ import streamlit as st
 
 from metrics.forecast import DEFAULT_HISTORY_DAYS, DEFAULT_RUNS, forecast_items, likely_done_by
 from ui.format import day_text, explain
-from ui.resources import data_version, open_warehouse, warehouse
-from ui.views import derived_at, offerings_of
+from ui.resources import data_version, warehouse
+from ui.views import current_at, derived_at, offerings_of
 
 LIKELY_DONE = "Likely done by (85%)"
 LIKELY_DONE_COLUMN: dict[str, Any] = {
@@ -102,8 +102,8 @@ def read_ahead(path: str) -> int:
     every offering's forecast (Stream health's tiles), ahead of those pages (ui.serve does
     it once the server is up): a third of a second of the Waits page's first run at ten
     million events, a tenth of Stream health's. Returns how many open cases it dated."""
-    version = data_version(open_warehouse(path))
-    offerings = offerings_of(derived_at(path, version))
+    version, d = current_at(path)
+    offerings = offerings_of(d)
     for offering in offerings:
         _forecast(path, version, offering)
     return _likely(path, version, offerings[0]).height if offerings else 0

@@ -31,14 +31,13 @@ from ui.pending import why_pending
 from ui.resources import (
     data_version,
     on_request,
-    open_warehouse,
     recorded_experiments,
     warehouse,
 )
 from ui.tables import table_height, wrapping_row_height
 from ui.views import (
+    current_at,
     default_health_rows,
-    derived_at,
     health_rows_soon,
     offerings_of,
     reports_stored,
@@ -374,8 +373,8 @@ def _trend(path: str, version: str, spec: CaseFilter) -> pl.DataFrame:
 def read_ahead(path: str) -> int:
     """The weekly trend of the view Stream health opens on (every case of every offering),
     ahead of the page (ui.serve does it once the server is up); returns how many."""
-    version = data_version(open_warehouse(path))
-    offerings = offerings_of(derived_at(path, version))
+    version, d = current_at(path)
+    offerings = offerings_of(d)
     if offerings:
         _trend(path, version, CaseFilter(offerings=tuple(offerings)))
     return int(bool(offerings))

@@ -285,6 +285,14 @@ def derived_at(path: str, version: str) -> Derived:
     return _derive(path, version)
 
 
+def current_at(path: str) -> tuple[str, Derived]:
+    """The file's data version and its derived cases, read outside a page run: what the
+    pages' read-ahead (ui.serve.read_ahead) starts from. `offerings_of` the second gives
+    the offering each one-offering page opens on (the first)."""
+    version = data_version(open_warehouse(path))
+    return version, derived_at(path, version)
+
+
 def _derive_stale(path: str) -> None:
     """Derive the offerings an older release stored (or none had derived yet), and store
     the reports of those whose report is an older release's, once, showing how far it

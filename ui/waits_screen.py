@@ -25,9 +25,9 @@ from model.units import unit_for
 from ui.drill import open_case, open_cases
 from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
-from ui.resources import data_version, open_warehouse, warehouse
+from ui.resources import data_version, warehouse
 from ui.tables import MAX_ROWS
-from ui.views import derived_at, offerings_of, view_at, view_figure
+from ui.views import current_at, offerings_of, view_at, view_figure
 from ui.widgets import chart_downloads, draw_chart, seed_from_url, slug, table, url_choice
 
 MAX_STEPS = 25
@@ -171,8 +171,7 @@ def read_ahead(path: str) -> int:
     """The open cases of the view the Waits page opens on (every case of the first
     offering), ahead of that page (ui.serve does it once the server is up). Returns how
     many there are."""
-    version = data_version(open_warehouse(path))
-    d = derived_at(path, version)
+    version, d = current_at(path)
     offerings = offerings_of(d)
     now = d.now_of(offerings[0]) if offerings else None
     if now is None:

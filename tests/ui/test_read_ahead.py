@@ -117,10 +117,11 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
     # forecast); the findings kept of each offering; the first offering's open cases
     # listed as the Waits page lists them; Compare's periods, lead-time histogram and
     # weekly completions; the Cases page's list of the first offering; the Flow page's
-    # four figures; the two recorded experiments and "Try a change now"'s; what the
-    # latest import and the demo hold, as the Data page's undo and removal say.
+    # three figures (days in progress with Little's law, weekly arrivals, main path); the
+    # two recorded experiments and "Try a change now"'s; what the latest import and the
+    # demo hold, as the Data page's undo and removal say.
     assert serve.read_ahead() == (
-        len(figures.STORED) + 1 + 1 + n_open + len(kept) + n_open + 3 + n_cases + 4 + 3 + 2
+        len(figures.STORED) + 1 + 1 + n_open + len(kept) + n_open + 3 + n_cases + 3 + 3 + 2
     )
 
     with monkeypatch.context() as m:
@@ -152,11 +153,11 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         assert listed.height == n_cases and listed["duration_s"].is_sorted(
             descending=True, nulls_last=True
         )
-        wip = views.view_figure(one, flow_screen.wip_days)
+        wip, little = views.view_figure(one, flow_screen.in_progress)
         assert wip.height > 300 and wip["wip"].max() > 0
         weeks = views.view_figure(one, flow_screen.weekly_flow)
         assert weeks["started_cases"].sum() == n_cases
-        assert views.view_figure(one, flow_screen.little).height == 1
+        assert little.height == 1
         assert views.view_figure(one, flow_screen.path_of).height > 3
         assert resources.import_contents(path, version, (latest,)) == held[0]
         assert resources.import_contents(path, version, demo) == held[1]

@@ -102,11 +102,12 @@ def test_a_figure_of_each_offering_alone_is_computed_one_offering_at_a_time(
     shutil.copy(demo_db, db)
     monkeypatch.setenv("VSM_DB", str(db))
     monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0" if held == "scan" else "10_000_000")
-    # The completed cases of the last hundred years: a view whose figures are not stored.
+    # The completed cases of the last 200 days: a view whose figures are not stored (a
+    # filter that dropped no completed case would read those of "completed cases only").
     spec = CaseFilter(
         offerings=("Custom formulation", "Reverse engineering"),
         completed_only=True,
-        window_days=36_500,
+        window_days=200,
     )
     instances, cases = view(spec)
     step_thread_done()  # its figures of the completed cases are not counted here
@@ -124,7 +125,9 @@ def test_a_figure_of_each_offering_alone_is_computed_one_offering_at_a_time(
     assert seen == [(["Custom formulation"],) * 2, (["Reverse engineering"],) * 2]
     assert_frame_equal(card, whole)
     assert card["offering"].to_list() == ["Custom formulation", "Reverse engineering"]
-    assert card["completed_in_period"].to_list() == [1082, 543]
+    per_offering = cases.group_by("offering").agg(pl.col("completed").sum()).sort("offering")
+    assert card["completed_in_period"].to_list() == per_offering["completed"].to_list()
+    assert 0 < cases.height < 1082 + 543  # fewer than every completed case of the two
 
 
 def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_version(
@@ -355,6 +358,47 @@ def test_the_stored_views_read_what_the_step_file_thread_stored(
     view_figure(started, metrics.figures.summary)
     view_figure(started, metrics.figures.steps)
     assert computed == ["_steps"]
+
+
+def test_a_filter_that_drops_no_case_reads_the_figures_of_the_plainer_view(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filter that keeps every case of its offering (the last ten years of a year's
+    data, cases started in them) is the view of every case: its figures are read as
+    stored, nothing computed. One that keeps exactly the completed cases shares the
+    figures of "completed cases only", computed once for both; one that drops a case
+    computes its own."""
+    import metrics.figures
+    from ui.views import view_figure
+
+    monkeypatch.setenv("VSM_DB", str(demo_copy))
+    offering = ("Reverse engineering",)
+    every = CaseFilter(offerings=offering)
+    done = CaseFilter(offerings=offering, completed_only=True)
+    decade = CaseFilter(offerings=offering, window_days=3650, window_mode="started")
+    decade_done = dataclasses.replace(decade, completed_only=True)
+    last_90 = CaseFilter(offerings=offering, window_days=90, window_mode="started")
+    assert [view(f)[1].height for f in (every, decade, done, decade_done)] == [598, 598, 543, 543]
+    assert view(last_90)[1].height < 598
+    computed: list[int] = []
+    real = metrics.figures.case_summary
+
+    def counted(cases: pl.LazyFrame) -> pl.LazyFrame:
+        computed.append(cases.select(pl.len()).collect().item())
+        return real(cases)
+
+    monkeypatch.setattr(metrics.figures, "case_summary", counted)
+    stored = view_figure(every, metrics.figures.summary)
+    assert_frame_equal(view_figure(decade, metrics.figures.summary), stored)
+    assert stored["cases"].item() == 598
+    assert computed == []
+    assert_frame_equal(
+        view_figure(done, metrics.figures.summary),
+        view_figure(decade_done, metrics.figures.summary),
+    )
+    assert computed == [543]
+    assert view_figure(last_90, metrics.figures.summary)["cases"].item() == computed[-1] < 543
+    assert len(computed) == 2
 
 
 def test_an_offerings_findings_hold_their_cases_mapped(

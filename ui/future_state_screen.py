@@ -31,7 +31,7 @@ from ui.access import current_actor, refused_here
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, on_request, warehouse
 from ui.tables import MAX_PATH_ROWS
-from ui.views import view_at, view_figure, view_figure_at
+from ui.views import plainest_view, view_at, view_figure, view_figure_at
 from ui.widgets import csv_download, draw_chart, scroll_sideways, slug
 from warehouse import WarehouseError
 from warehouse.derived import has_stored_figure, stored_figure
@@ -434,11 +434,13 @@ def conformance_view(
     """Each week's share of the completed cases that follow `future`, and the deviations
     that break it most often, each opening its cases. `map_steps`: today's map's steps."""
     wh = warehouse()
+    path, version = str(wh.path), data_version(wh)
     # Conformance is measured on completed cases alone: with "completed cases only" on,
     # it is that of the same view with it off (metrics.figures.completed_alike), checked
     # once for both, or read as stored for every case where the draft is that of the
-    # stored map (that of every case or of a stored time window).
-    alike = figures.completed_alike(spec, figures.CONFORMANCE)
+    # stored map (that of every case or of a stored time window); a filter that drops no
+    # completed case is the view of every case (ui.views.plainest_view).
+    alike = plainest_view(path, version, spec, figures.CONFORMANCE)
     prefix = figures.view_prefix(alike) if len(alike.offerings or ()) == 1 else None
     # Every case's is stored with each derivation; a window's once the step-file thread
     # has stored it (else the draft is checked, without drawing the view's map again).
@@ -451,8 +453,8 @@ def conformance_view(
         map_steps = every.boxes["activity"].to_list() if every is not None else []
     drawn = figures.map_future_state(map_steps)
     key = (
-        str(wh.path),
-        data_version(wh),
+        path,
+        version,
         alike,
         json.dumps(future.to_json(), sort_keys=True),
         stored

@@ -525,24 +525,35 @@ def _stored_as(spec: CaseFilter, figure: str | None) -> str | None:
     return prefix
 
 
+def plainest_view(path: str, version: str, spec: CaseFilter, figure: str | None) -> CaseFilter:
+    """The view with the fewest filters whose `figure` (a name of `metrics.figures`) is
+    that of `spec`: the view of every case of `spec`'s offerings, or of their completed
+    cases, where that is exactly what `spec` keeps (of a figure of completed cases alone,
+    `metrics.figures.OF_COMPLETED_CASES`, where `spec` keeps every completed case); else
+    `spec`, "completed cases only" off for such a figure (`metrics.figures.
+    completed_alike`).
+
+    A page's figure is made of its view's cases and their steps alone, so a filter that
+    drops nothing (the last twelve months of a warehouse that holds less, cases "started
+    in the window" where every one did) reads the figures stored of every case instead
+    of computing them again: at ten million events, 3.5 s for the value stream map of one
+    offering's 4.9 million steps. Counted on the cases the app holds, once per view and
+    data version."""
+    alike = figures.completed_alike(spec, figure)
+    return _plainest(path, version, alike, figure in figures.OF_COMPLETED_CASES)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64, hash_funcs={CaseFilter: repr})
-def _plainest(path: str, version: str, spec: CaseFilter) -> CaseFilter:
-    """The view of every case of `spec`'s offerings, or of their completed cases, where
-    that is exactly what `spec` keeps; else `spec`. A page's figure is made of its view's
-    cases and their steps alone, so a filter that drops nothing (the last twelve months
-    of a warehouse that holds less, cases "started in the window" where every one did)
-    reads the figures stored of every case instead of computing them again: at ten
-    million events, 3.5 s for the value stream map of one offering's 4.9 million steps.
-    Counted on the cases the app holds, once per view and data version."""
+def _plainest(path: str, version: str, spec: CaseFilter, completed_alone: bool) -> CaseFilter:
     every = CaseFilter(offerings=spec.offerings)
     done = replace(every, completed_only=True)
     if spec in (every, done):
         return spec
     d = _derive(path, version)
     events = _events(path, version).lazy() if spec.attributes else None
-    kept, all_done = (
+    kept, kept_done, all_done = (
         filter_cases(d.cases.lazy(), spec, events)
-        .select(pl.len(), pl.col("completed").all())
+        .select(pl.len(), pl.col("completed").sum().alias("done"), pl.col("completed").all())
         .collect()
         .row(0)
     )
@@ -550,7 +561,7 @@ def _plainest(path: str, version: str, spec: CaseFilter) -> CaseFilter:
     n, n_done = of.select(pl.len(), pl.col("completed").sum()).collect().row(0)
     if kept == 0:
         return spec
-    if kept == n:
+    if kept == n or (completed_alone and kept_done == n_done):
         return every
     if all_done and kept == n_done:
         return done
@@ -657,7 +668,7 @@ def view_figure(spec: CaseFilter, compute: Callable[[pl.LazyFrame, pl.DataFrame]
     completed cases alone is the same with "completed cases only" on or off
     (`metrics.figures.completed_alike`), computed or read once for both; and a filter that
     keeps every case of its offerings, or exactly their completed ones, is that view
-    (`_plainest`). `compute`
+    (`plainest_view`). `compute`
     is a module-level function of the two frames alone; what it returns is shared,
     never to be changed. Raises `FiguresPending` where the figure of every case of a big
     offering is about to be stored: the router (app.py) catches it around the page's run,
@@ -671,7 +682,7 @@ def view_figure_at(
 ) -> T:
     """`view_figure` of a file and data version: for a cache keyed by them, which must
     read the figure of its own key."""
-    alike = _plainest(path, version, figures.completed_alike(spec, figures.name_of(compute)))
+    alike = plainest_view(path, version, spec, figures.name_of(compute))
     in_a_page = get_script_run_ctx(suppress_warning=True) is not None
     now = computed_now(version) if in_a_page else frozenset()
     return cast(T, _figure(path, version, alike, _registered(compute), in_a_page, now))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -271,6 +272,18 @@ def test_the_first_draft_is_read_as_stored_and_another_view_draws_its_map_once(
     draft = {"name": f"{OFFERING}: future state", "stages": MAP}
     expected = _conformance(demo_copy, draft)
     assert stored == (expected["conforming"], expected["cases"])
+    # Custom dates open on the last 90 days, a view of its own; dates that drop no case
+    # are the view of every case, its map and conformance read as stored.
+    at.selectbox(key="f_period").set_value("custom").run()
+    assert calls == ["_value_stream", "case_conformance"]
+    calls.clear()
+    at.date_input(key="f_from").set_value(date(2001, 1, 1))
+    at.date_input(key="f_to").set_value(date(2049, 12, 31)).run()
+    no_exceptions(at)
+    assert at.selectbox(key="f_period").value == "custom"
+    assert calls == []
+    assert _headline(at) == stored
+    at.selectbox(key="f_period").set_value("all").run()
     # Completed cases only: today's map of those cases is drawn; the draft's conformance,
     # of completed cases anyway, is the stored one.
     at.sidebar.toggle[0].set_value(True).run()

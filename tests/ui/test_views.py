@@ -366,8 +366,8 @@ def test_a_filter_that_drops_no_case_reads_the_figures_of_the_plainer_view(
     """A filter that keeps every case of its offering (the last ten years of a year's
     data, cases started in them) is the view of every case: its figures are read as
     stored, nothing computed. One that keeps exactly the completed cases shares the
-    figures of "completed cases only", computed once for both; one that drops a case
-    computes its own."""
+    figures of "completed cases only", computed once for both, and a figure of completed
+    cases alone is then that of every case; one that drops a case computes its own."""
     import metrics.figures
     from ui.views import view_figure
 
@@ -399,6 +399,29 @@ def test_a_filter_that_drops_no_case_reads_the_figures_of_the_plainer_view(
     assert computed == [543]
     assert view_figure(last_90, metrics.figures.summary)["cases"].item() == computed[-1] < 543
     assert len(computed) == 2
+    # The cases completed in the last ten years: every completed case, and no open one.
+    # The slowest completed cases are those of every case, as stored; the summary that of
+    # "completed cases only", computed above.
+    finished = dataclasses.replace(decade, window_mode="completed")
+    assert view(finished)[1].height == 543
+    slow: list[int] = []
+    real_slowest = metrics.figures.slowest_cases
+
+    def slowest(steps: pl.LazyFrame, cases: pl.LazyFrame, n: int) -> pl.LazyFrame:
+        slow.append(n)
+        return real_slowest(steps, cases, n=n)
+
+    monkeypatch.setattr(metrics.figures, "slowest_cases", slowest)
+    assert_frame_equal(
+        view_figure(finished, metrics.figures.slowest),
+        view_figure(every, metrics.figures.slowest),
+    )
+    assert_frame_equal(
+        view_figure(finished, metrics.figures.summary), view_figure(done, metrics.figures.summary)
+    )
+    assert slow == [] and len(computed) == 2
+    assert view_figure(last_90, metrics.figures.slowest).height > 0
+    assert slow == [metrics.figures.SLOWEST]
 
 
 def test_an_offerings_findings_hold_their_cases_mapped(

@@ -10,8 +10,10 @@ of the process's own memory (RssAnon, from /proc) each clear gave back, then wha
 left, and what DuckDB holds. Memory one cache shares with another is counted where the
 last of them is cleared. Prints figures; asserts nothing. Linux only (/proc); run it on
 a quiet machine, after a server has stored the warehouse's figures and findings
-(else the walk computes them, and holds what that takes), with the allocator setting
-the app uses (`_RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0`).
+(else the walk computes them, and holds what that takes), with polars' allocator
+returning freed memory at once, so that each clear shows what it gave back
+(`_RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0`; the app returns it half a second
+after: `ui.serve.ALLOCATOR`).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ and the pages of files mapped into it (RssFile, the system's file cache, which i
 back under pressure) apart; then, read again, the variants of every case are counted
 (`metrics.variants`) and the peak above what was held is read, and the mapped pages
 resident after it. Prints figures; asserts nothing. Linux only (/proc); run it on a
-quiet machine, with the allocator setting the app uses
-(`_RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0`, set here for the children).
+quiet machine, with polars' allocator returning freed memory at once, so that what is held
+is what the cases take (`_RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0`, set here
+for the children; the app returns it half a second after: `ui.serve.ALLOCATOR`).
 """
 
 from __future__ import annotations

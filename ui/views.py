@@ -530,8 +530,8 @@ def plainest_view(path: str, version: str, spec: CaseFilter, figure: str | None)
     that of `spec`: the view of every case of `spec`'s offerings, or of their completed
     cases, where that is exactly what `spec` keeps (of a figure of completed cases alone,
     `metrics.figures.OF_COMPLETED_CASES`, where `spec` keeps every completed case); else
-    `spec`, "completed cases only" off for such a figure (`metrics.figures.
-    completed_alike`).
+    `spec`, "completed cases only" off for such a figure
+    (`metrics.figures.completed_alike`).
 
     A page's figure is made of its view's cases and their steps alone, so a filter that
     drops nothing (the last twelve months of a warehouse that holds less, cases "started

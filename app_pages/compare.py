@@ -19,9 +19,9 @@ from ui.format import plain
 st.title("Compare offerings")
 d, filters = dashboard_context()
 working_time_caption(d, filters.offerings)
-instances, cases = filtered_view(filters)
+_, cases = filtered_view(filters)
 bounds = bounds_of(filters)
-card = score(filters, instances, cases, bounds)
+card = score(filters, cases)
 everyone = sorted(d.cases["offering"].unique().to_list())
 st.markdown(
     f"The offerings in view side by side ({plain(filters.describe())}). Every chart puts them "

@@ -18,15 +18,15 @@ st.title("Stream health")
 d, filters = dashboard_context()
 working_time_caption(d, filters.offerings)
 # Every case of the offerings in view: a period is compared with the period before it.
-instances, cases = filtered_view(filters, all_time=True)
-bounds = bounds_of(cases, filters)
+_, cases = filtered_view(filters, all_time=True)
+bounds = bounds_of(filters)
 st.caption(
     f"Each offering's figures are over {period_words(filters)}; the small figure under each "
     "number is the change against the same number of days just before it (green is better, "
     "red is worse). Hover a number for its definition and how many cases it rests on; the "
     "links under the numbers open those cases."
 )
-rows, pending, stored = health_frame(instances, cases, bounds, filters)
+rows, pending, stored = health_frame(cases, filters)
 offering_tiles(rows, bounds, steps_of(cases, pending))
 if pending:
     await_pending(pending, stored)

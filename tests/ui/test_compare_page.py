@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -78,6 +79,37 @@ def test_the_scorecard_says_when_stream_health_shows_another_period(
     captions = " ".join(c.value for c in at.caption)
     assert "the same figures as on Stream health for that period" in captions
     assert "with no time window chosen" not in captions
+
+
+def test_a_windows_scorecard_is_computed_once_per_view(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window whose scorecard is not stored (custom dates) computes it once: the page's
+    next run reads it again, and other dates compute theirs."""
+    import ui.compare_screen
+
+    calls: list[int] = []
+    real = ui.compare_screen._windowed
+
+    def counted(instances: pl.LazyFrame, cases: pl.DataFrame, bounds: pl.DataFrame) -> object:
+        calls.append(cases.height)
+        return real(instances, cases, bounds)
+
+    monkeypatch.setattr(ui.compare_screen, "_windowed", counted)
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    assert calls == []  # all time: the stored scorecard of every case
+    at.selectbox(key="f_period").set_value("custom").run()  # the last 90 days, as dates
+    no_exceptions(at)
+    card = at.dataframe[0].value
+    assert len(calls) == 1 and 0 < calls[0] < 2791
+    at.run()
+    no_exceptions(at)
+    assert len(calls) == 1
+    assert at.dataframe[0].value.equals(card)
+    at.date_input(key="f_from").set_value(date(2026, 1, 1)).run()
+    no_exceptions(at)
+    assert len(calls) == 2 and calls[1] > calls[0]
+    assert not at.dataframe[0].value.equals(card)
 
 
 def test_a_windowed_scorecard_computed_offering_by_offering_is_the_whole_views(

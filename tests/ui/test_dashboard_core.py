@@ -89,6 +89,47 @@ def test_health_follows_the_offering_filter(
     assert _param(at, "offering") == ["Reverse engineering"]
 
 
+def test_health_over_chosen_dates_is_computed_once_per_period(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dates chosen in the sidebar (no stored rows) compute the tiles' figures once: the
+    page's next run reads them again, and other dates compute theirs, as the engine
+    gives them for that period."""
+    from datetime import UTC, datetime
+
+    import ui.health_screen
+
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> pl.LazyFrame:
+        calls.append(1)
+        return health(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui.health_screen, "health", counted)
+    at = run_app(demo_copy, "app_pages/health.py", monkeypatch)
+    assert calls == []  # each offering's last 30 days: stored
+    at.selectbox(key="f_period").set_value("custom").run()
+    at.date_input(key="f_from").set_value(date(2026, 3, 1))
+    at.date_input(key="f_to").set_value(date(2026, 5, 31)).run()
+    no_exceptions(at)
+    assert len(calls) == 2  # the default dates, then those chosen
+    shown = [(m.label, m.value) for m in at.metric]
+    at.run()
+    no_exceptions(at)
+    assert len(calls) == 2
+    assert [(m.label, m.value) for m in at.metric] == shown
+    _, instances, cases = _derived(demo_copy)
+    rows = health(
+        instances.lazy(),
+        cases.lazy(),
+        datetime(2026, 3, 1, tzinfo=UTC),
+        datetime(2026, 6, 1, tzinfo=UTC),
+    ).collect()
+    custom = rows.filter(pl.col("offering") == "Custom formulation").row(0, named=True)
+    assert dict(shown[:6])["Completed"] == f"{custom['completed']:,}"
+    assert custom["completed"] > 0
+
+
 def test_a_filter_that_leaves_no_case_says_so(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

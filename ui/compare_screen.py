@@ -22,14 +22,14 @@ from charts.compare import (
 from metrics import figures
 from metrics.definitions import DEFINITIONS
 from metrics.filters import CaseFilter
-from metrics.periods import overlapping_groups, period_bounds
+from metrics.periods import overlapping_groups
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
 from metrics.selection import Selection
 from model.units import DAY
 from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
-from ui.health_screen import DEFAULT_DAYS
+from ui.health_screen import DEFAULT_DAYS, periods_at
 from ui.resources import data_version, on_request, warehouse
 from ui.tables import table_height, wrapping_row_height
 from ui.views import (
@@ -51,14 +51,10 @@ def bounds_of(filters: ViewFilters) -> pl.DataFrame:
     return _bounds(str(wh.path), data_version(wh), filters.spec())
 
 
-# The page's figures of a view are computed once per view and data version, as the
-# figures of ui.views are: at ten million events they were 0.4-0.6 s of every run.
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={CaseFilter: repr})
 def _bounds(path: str, version: str, spec: CaseFilter) -> pl.DataFrame:
-    _, cases = view_at(path, version, spec)
-    if spec.window_start and spec.window_end:  # both dates chosen (ViewFilters.spec)
-        return period_bounds(cases.lazy(), start=spec.window_start, end=spec.window_end).collect()
-    return period_bounds(cases.lazy(), days=spec.window_days).collect()
+    """Each offering's period of the view `spec`: the dates chosen, else its last N days,
+    else all time; once per view (ui.health_screen.periods_at)."""
+    return periods_at(path, version, spec, spec.window_start, spec.window_end, spec.window_days)
 
 
 def read_ahead(path: str) -> int:

@@ -9,7 +9,7 @@ the cases it rests on (ui.drill).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -49,38 +49,44 @@ from ui.widgets import chart_downloads, draw_chart, table
 
 def bounds_of(filters: ViewFilters) -> pl.DataFrame:
     """Each offering's period: the sidebar's window, else its last 30 days; of every case
-    of the offerings in view, once per view and period (`_bounds`)."""
+    of the offerings in view, once per view and period (`periods_at`)."""
     wh = warehouse()
-    return _bounds(str(wh.path), data_version(wh), *_period(filters))
+    return periods_at(str(wh.path), data_version(wh), *_period(filters))
 
 
-def _period(filters: ViewFilters) -> tuple[CaseFilter, date | None, date | None, int]:
+def _period(
+    filters: ViewFilters,
+) -> tuple[CaseFilter, datetime | None, datetime | None, int]:
     """What the page's periods rest on: every case of the offerings in view (a period is
-    compared with the one before it), the dates chosen (both, else neither) and the days
-    of the window (or DEFAULT_DAYS)."""
-    dated = filters.start is not None and filters.end is not None
+    compared with the one before it), the window's dates (both, else neither) and its
+    days (else DEFAULT_DAYS)."""
+    window = filters.spec()
+    dated = window.window_start is not None and window.window_end is not None
     return (
         filters.all_time(),
-        filters.start if dated else None,
-        filters.end if dated else None,
+        window.window_start if dated else None,
+        window.window_end if dated else None,
         filters.days or DEFAULT_DAYS,
     )
 
 
-# The page's periods and the figures computed over them (dates chosen, or a window whose
-# rows are not stored yet) are kept per view and period: computed on every run before,
-# 0.55-0.70 s of each run at ten million events with dates chosen.
+# The pages' periods, and the figures computed over them (dates chosen, or a window whose
+# rows are not stored yet), are kept per view and period: computed on every run before,
+# 0.55-0.70 s of each run of Stream health at ten million events with dates chosen.
 @st.cache_resource(show_spinner=False, max_entries=8, hash_funcs={CaseFilter: repr})
-def _bounds(
-    path: str, version: str, spec: CaseFilter, start: date | None, end: date | None, days: int
+def periods_at(
+    path: str,
+    version: str,
+    spec: CaseFilter,
+    start: datetime | None,
+    end: datetime | None,
+    days: int | None,
 ) -> pl.DataFrame:
+    """Each offering's period over the cases of the view `spec`: [start, end) where both
+    are given, else its last `days` days up to its own latest event (all time: None)."""
     _, cases = view_at(path, version, spec)
     if start and end:
-        return period_bounds(
-            cases.lazy(),
-            start=datetime.combine(start, time(), UTC),
-            end=datetime.combine(end + timedelta(days=1), time(), UTC),
-        ).collect()
+        return period_bounds(cases.lazy(), start=start, end=end).collect()
     return period_bounds(cases.lazy(), days=days).collect()
 
 
@@ -90,11 +96,16 @@ def _bounds(
     hash_funcs={CaseFilter: repr},
 )
 def _computed_rows(
-    path: str, version: str, spec: CaseFilter, start: date | None, end: date | None, days: int
+    path: str,
+    version: str,
+    spec: CaseFilter,
+    start: datetime | None,
+    end: datetime | None,
+    days: int,
 ) -> pl.DataFrame:
     with on_request():
         instances, cases = view_at(path, version, spec)
-        bounds = _bounds(path, version, spec, start, end, days)
+        bounds = periods_at(path, version, spec, start, end, days)
         return health(instances.lazy(), cases.lazy(), bounds=bounds.lazy()).collect()
 
 

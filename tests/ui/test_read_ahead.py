@@ -130,8 +130,9 @@ def test_the_pages_find_their_figures_forecasts_and_comparisons_ready(
         m.setattr(page, "compare", _refuse)
         m.setattr(forecasts, "likely_done_by", _refuse)
         m.setattr(waits_screen, "waiting_now", _refuse)
-        for name in ("period_bounds", "lead_time_histogram", "weekly_throughput"):
+        for name in ("lead_time_histogram", "weekly_throughput"):
             m.setattr(compare_screen, name, _refuse)
+        m.setattr(health_screen, "period_bounds", _refuse)  # the pages' periods (periods_at)
         m.setattr(Warehouse, "import_contents", _refuse)
         m.setattr(health_screen, "lead_time_trend", _refuse)
         m.setattr(forecasts, "forecast_items", _refuse)

@@ -848,12 +848,17 @@ class Warehouse:
         return changed.height
 
     @staticmethod
-    def rederive(cur: duckdb.DuckDBPyConnection, offerings: Sequence[str]) -> None:
+    def rederive(
+        cur: duckdb.DuckDBPyConnection,
+        offerings: Sequence[str],
+        touched: pl.DataFrame | None = None,
+    ) -> None:
         """Store these offerings' derived cases again (warehouse/derived.py), inside the
-        transaction of the change that alters them."""
+        transaction of the change that alters them; `touched` (offering, case_id): the
+        only cases an import or undo changed."""
         from warehouse.derived import rederive
 
-        rederive(cur, offerings)
+        rederive(cur, offerings, touched)
 
     @staticmethod
     def bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
@@ -1122,10 +1127,16 @@ class Warehouse:
                 """,
                 [next_event, import_id],
             ).complete()
+            cur.register("open_batch", opened)
+            # The cases this import adds events or open items to: only they are derived
+            # again where the offering's other cases can be kept (warehouse.derived).
+            touched = cur.sql(
+                f"SELECT DISTINCT offering, case_id FROM {source} "
+                "UNION SELECT offering, case_id FROM open_batch"
+            ).pl()
             cur.execute("DROP TABLE stored").complete()
             if overlap:
                 cur.execute("DROP TABLE keep").complete()
-            cur.register("open_batch", opened)
             cur.execute(
                 "INSERT INTO open_items (offering, case_id, activity, entered, resource, "
                 "attributes, import_id, source_row) SELECT offering, case_id, activity, entered, "
@@ -1145,7 +1156,7 @@ class Warehouse:
             self._extend_catalog(cur)
             cur.unregister("catalog_defaults")
             _check_bounds(cur, import_id, file_name)
-            self.rederive(cur, offerings)
+            self.rederive(cur, offerings, touched)
             cur.unregister("open_batch")
             cur.unregister("batch")
             if rejects.height:
@@ -1283,11 +1294,11 @@ class Warehouse:
                     "would be lost too."
                 )
             removed = int(_one(cur, "SELECT count(*) FROM events WHERE import_id = ?", [import_id]))
-            touched = cur.execute(
-                "SELECT DISTINCT offering FROM events WHERE import_id = $1 "
-                "UNION SELECT DISTINCT offering FROM open_items WHERE import_id = $1",
-                [import_id],
-            ).fetchall()
+            touched = cur.sql(
+                "SELECT DISTINCT offering, case_id FROM events WHERE import_id = $1 "
+                "UNION SELECT offering, case_id FROM open_items WHERE import_id = $1",
+                params=[import_id],
+            ).pl()
             cur.execute("DELETE FROM events WHERE import_id = ?", [import_id]).complete()
             cur.execute("DELETE FROM open_items WHERE import_id = ?", [import_id]).complete()
             cur.execute(
@@ -1298,5 +1309,5 @@ class Warehouse:
                 "AND a.value_class = 'unclassified' AND a.standard_minutes IS NULL "
                 "AND a.is_end_activity IS NULL AND coalesce(a.kind, 'work') = 'work'"
             ).complete()
-            self.rederive(cur, [row[0] for row in touched])
+            self.rederive(cur, touched["offering"].unique().to_list(), touched)
         return removed

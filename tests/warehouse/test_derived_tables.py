@@ -39,6 +39,7 @@ from warehouse.calendars import calendars_on, save_calendar
 from warehouse.catalog import set_activity
 from warehouse.derived import (
     DERIVATION_VERSION,
+    current_stamps,
     load_derivation,
     load_stored,
     stale_offerings,
@@ -217,13 +218,25 @@ step = st.one_of(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@pytest.mark.parametrize("part_events", [derived_module.PART_EVENTS, 4])
+@pytest.mark.parametrize(
+    ("part_events", "share"),
+    [
+        (derived_module.PART_EVENTS, derived_module.CASES_AGAIN_MAX_SHARE),
+        (derived_module.PART_EVENTS, 1.0),
+        (4, 1.0),
+    ],
+)
 @given(steps=st.lists(step, min_size=1, max_size=6))
 def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
-    monkeypatch: pytest.MonkeyPatch, part_events: int, steps: list[tuple]
+    monkeypatch: pytest.MonkeyPatch, part_events: int, share: float, steps: list[tuple]
 ) -> None:
-    # With parts of 4 events, an offering is derived in many parts of whole cases.
+    # An import or undo derives only the cases it touches where the cases after them hold
+    # at most `share` of the steps (with 1.0, always), else its offerings whole. With parts
+    # of 4 events, an offering is derived in parts of whole cases, and an import or undo
+    # that touches more than 4 events derives its offerings whole; one that touches fewer
+    # derives them alone and stores the cases after them 4 steps at a time.
     monkeypatch.setattr(derived_module, "PART_EVENTS", part_events)
+    monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", share)
     with Warehouse.open(":memory:") as wh:
         for n, (kind, *args) in enumerate(steps):
             if kind == "import":
@@ -247,6 +260,97 @@ def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
             else:
                 save_calendar(wh, args[0], CALENDAR, on=args[1])
             assert_stored_is_fresh(wh)
+
+
+def _derived_cases(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The case ids of the events each derivation is given, from now on (the cases after
+    the touched ones are stored again however many steps they hold)."""
+    monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", 1.0)
+    given: list[list[str]] = []
+    derive = derived_module.derive_instances
+
+    def recorded(events: pl.LazyFrame, *args: Any) -> pl.LazyFrame:
+        given.append(sorted(events.select("case_id").unique().collect()["case_id"].to_list()))
+        return derive(events, *args)
+
+    monkeypatch.setattr(derived_module, "derive_instances", recorded)
+    return given
+
+
+def _case(c: int, steps: range = range(len(STEPS))) -> list[int]:
+    """The POOL rows of case `c` of Custom formulation."""
+    return [c * len(STEPS) + s for s in steps]
+
+
+def test_an_import_or_undo_derives_only_the_cases_it_touches(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Those after them are stored again in parts of 1,000 steps: one part here.
+    # C1 without its last step (Ship): Formulate ends it, Ship the three others.
+    ingest(wh, event_file([*_case(0), *_case(1, range(4)), *_case(2), *_case(3)]), "a.csv")
+    stored = wh.read("SELECT case_id, case_index FROM derived_cases ORDER BY case_index")
+    assert stored.rows() == [("C0", 0), ("C1", 1), ("C2", 2), ("C3", 3)]
+    given = _derived_cases(monkeypatch)
+    new = ingest(wh, event_file([*_case(4), *_case(5)]), "b.csv")
+    assert given == [["C4", "C5"]]
+    assert_stored_is_fresh(wh)
+    # A step of a case before them: that case alone, the ones after it numbered again.
+    ingest(wh, event_file(_case(1, range(4, 5))), "c.csv")
+    assert given[1:] == [["C1"]]
+    assert_stored_is_fresh(wh)
+    done = wh.read("SELECT case_id, completed FROM derived_cases ORDER BY case_index")
+    assert done.rows() == [(f"C{c}", True) for c in range(6)]
+    assert new.import_id is not None
+    wh.undo_import(new.import_id)  # its events of C4 and C5 are gone with it
+    assert given[2:] == [[]]
+    assert_stored_is_fresh(wh)
+    assert wh.read("SELECT count(*) AS n FROM derived_cases")["n"][0] == 4
+    # The same events again touch no case: nothing is derived, and the derivation, its
+    # step files and its report stay as they are.
+    stamps = current_stamps(wh)
+    assert ingest(wh, event_file(_case(1, range(4, 5))), "c-again.csv").stored == 0
+    assert given[3:] == []
+    assert current_stamps(wh) == stamps
+    assert_stored_is_fresh(wh)
+
+
+def test_the_cases_after_a_touched_one_are_stored_again_in_order_part_by_part(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(wh, event_file([*_case(0), *_case(1, range(4)), *_case(2), *_case(3)]), "a.csv")
+    ingest(wh, BOARD, "tickets.csv")  # T-3 is only an open item: numbered after the others
+    monkeypatch.setattr(derived_module, "PART_EVENTS", 6)
+    given = _derived_cases(monkeypatch)
+    # C1's last step: C1's five events derived as one part, and C2 and C3's ten stored
+    # steps stored again after its five in parts of six (C3 runs on into the second).
+    ingest(wh, event_file(_case(1, range(4, 5))), "c.csv")
+    assert given == [["C1"]]
+    assert_stored_is_fresh(wh)
+    steps = wh.read(
+        "SELECT case_id, seq FROM derived_instances WHERE offering = 'Custom formulation'"
+    )
+    assert steps.rows() == [(f"C{c}", s) for c in range(4) for s in range(1, 6)]
+    # A ticket's new status: T-2 alone, T-3 numbered after it as before.
+    ingest(
+        wh,
+        b"Ticket,Changed at,From,To,Changed by\nT-2,2025-06-06 10:00,In Progress,Done,Lee\n",
+        "t.csv",
+    )
+    assert given[1:] == [["T-2"]]
+    assert_stored_is_fresh(wh)
+
+
+def test_an_import_that_changes_which_steps_end_a_case_derives_the_offering_whole(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(wh, event_file(_case(0, range(2))), "a.csv")  # Quote, Formulate: Formulate ends it
+    assert load_derivation(wh).cases["completed"].to_list() == [True]
+    given = _derived_cases(monkeypatch)
+    # A case whose Formulate comes twice and is never last: Formulate no longer ends one.
+    ingest(wh, event_file(_case(4)), "b.csv")
+    assert given == [["C4"], ["C0", "C4"]]  # C4 alone, found to change that, then all
+    assert_stored_is_fresh(wh)
+    assert load_derivation(wh).cases["completed"].to_list() == [False, True]
 
 
 def test_an_import_that_fails_leaves_the_stored_cases_as_they_were(wh: Warehouse) -> None:
@@ -487,8 +591,8 @@ def test_the_figures_of_the_stored_views_are_stored_from_the_step_files(
 
     def between() -> None:
         calls.append("between")
-        if len(calls) == 3:
-            ingest(wh, event_file(list(range(1, len(POOL) // 2, 2))), "more.csv")
+        if len(calls) == 3:  # all but the last of its events
+            ingest(wh, event_file(list(range(1, len(POOL) // 2 - 1, 2))), "more.csv")
 
     assert store_view_figures(wh, between=between) == ["Private label"]
     # Before each offering and after each figure.
@@ -524,6 +628,10 @@ def test_the_figures_of_the_stored_views_are_stored_from_the_step_files(
     # Computed in a process of their own (as the app does), they are the same.
     assert store_view_figures(wh, apart=True) == offerings
     assert_stored_is_fresh(wh)
+    # The same events again change nothing: every figure stored stays.
+    ingest(wh, event_file(list(range(len(POOL)))), "all-again.csv")
+    assert all(isinstance(stored_figure(wh, o, name), ValueStream) for o in offerings)
+    assert write_step_files(wh) == 0
 
 
 def test_an_offering_too_big_for_an_import_gets_its_report_from_its_step_file(
@@ -546,8 +654,8 @@ def test_an_offering_too_big_for_an_import_gets_its_report_from_its_step_file(
 
     def between() -> None:
         calls.append("between")
-        if len(calls) == 3:
-            ingest(wh, event_file(list(range(1, len(POOL) // 2, 2))), "more.csv")
+        if len(calls) == 3:  # all but the last of its events
+            ingest(wh, event_file(list(range(1, len(POOL) // 2 - 1, 2))), "more.csv")
 
     assert store_reports_from_step_files(wh, between=between) == ["Private label"]
     # Before each offering, after its report and after each figure.

@@ -358,7 +358,7 @@ def case_timeline_chart(
             y=y,
             color=alt.Color(
                 "part:N",
-                title="Bar",
+                title="Time spent",
                 scale=alt.Scale(domain=domain, range=colors),
                 legend=alt.Legend(orient="top"),
             ),

@@ -237,11 +237,20 @@ def events_query(
     )
 
 
-def open_items_query(offerings: Sequence[str] | None = None) -> tuple[str, list[Any] | None]:
-    """The query of `Warehouse.open_items`."""
+def open_items_query(
+    offerings: Sequence[str] | None = None, of_cases: str | None = None
+) -> tuple[str, list[Any] | None]:
+    """The query of `Warehouse.open_items`; `of_cases`: only the items of the cases
+    (offering, case_id) of this table."""
     where, params = "", None
     if offerings is not None:
         where, params = "WHERE list_contains(?, offering)", [list(offerings)]
+    if of_cases is not None:
+        where += " AND " if where else "WHERE "
+        where += (
+            f"EXISTS (SELECT 1 FROM {of_cases} c "
+            "WHERE c.offering = open_items.offering AND c.case_id = open_items.case_id)"
+        )
     return (
         f"""
         WITH ranked AS (
@@ -263,6 +272,27 @@ def open_items_query(offerings: Sequence[str] | None = None) -> tuple[str, list[
         """,
         params,
     )
+
+
+def _shown_items(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The open item shown now (`open_items_query`) of each case of the registered
+    `open_batch`, as a case's derivation reads it: (offering, case_id, activity,
+    entered)."""
+    sql, params = open_items_query(of_cases="open_batch")
+    return cur.sql(f"SELECT offering, case_id, activity, entered FROM ({sql})", params=params).pl()
+
+
+def _changed_cases(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
+    """(offering, case_id) of the cases whose row differs between `before` and `after`
+    (one row per case at most in each): an overlapping export sends every open item
+    again, and an item shown as it was changes no case."""
+    on = before.columns
+    return pl.concat(
+        [
+            before.join(after, on=on, how="anti", nulls_equal=True),
+            after.join(before, on=on, how="anti", nulls_equal=True),
+        ]
+    ).select("offering", "case_id")
 
 
 def _differing(cur: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> pl.DataFrame:
@@ -1072,6 +1102,8 @@ class Warehouse:
             import_id = int(_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports"))
             next_event = int(_one(cur, "SELECT coalesce(max(event_id), 0) + 1 FROM events"))
             cur.register("batch", batch)
+            cur.register("open_batch", opened)
+            shown = _shown_items(cur) if opened.height else None
             # Only cases the warehouse already holds can contain duplicates; a fresh
             # export (the common case) goes straight in without the window below.
             cur.execute(
@@ -1127,13 +1159,10 @@ class Warehouse:
                 """,
                 [next_event, import_id],
             ).complete()
-            cur.register("open_batch", opened)
-            # The cases this import adds events or open items to: only they are derived
-            # again where the offering's other cases can be kept (warehouse.derived).
-            touched = cur.sql(
-                f"SELECT DISTINCT offering, case_id FROM {source} "
-                "UNION SELECT offering, case_id FROM open_batch"
-            ).pl()
+            # The cases this import adds events to, and below those whose open item shown
+            # changes: only they are derived again where the offering's other cases can
+            # be kept (warehouse.derived).
+            touched = cur.sql(f"SELECT DISTINCT offering, case_id FROM {source}").pl()
             cur.execute("DROP TABLE stored").complete()
             if overlap:
                 cur.execute("DROP TABLE keep").complete()
@@ -1143,6 +1172,8 @@ class Warehouse:
                 "resource, attributes, ?, source_row FROM open_batch",
                 [import_id],
             ).complete()
+            if shown is not None:
+                touched = pl.concat([touched, _changed_cases(shown, _shown_items(cur))])
             offerings = (
                 cur.sql(
                     "SELECT offering FROM batch UNION SELECT offering FROM open_batch ORDER BY 1"

@@ -263,14 +263,18 @@ _EVENT_COLUMN_LIST = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
 
 def _derivation_inputs(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[pl.DataFrame, Clock]:
     """The offering's catalog and the clock its durations are read on (its calendar's, if
-    one is on, over the span of its events), as `cur` sees them."""
+    one is on, over the span of its events and up to its open items' latest entry, as
+    `metrics.derived.derive_all` reads it: a reading beyond the span would be cut short,
+    and an import that moves the span would change a case it does not touch), as `cur`
+    sees them."""
     from warehouse.db import catalog_query
 
     catalog = _read(cur, *catalog_query(offering)).cast(CATALOG_SCHEMA)  # type: ignore[arg-type]
     span = _read(
         cur,
-        'SELECT min(least(start, "end")) AS first, max("end") AS last FROM events '
-        "WHERE offering = ?",
+        'SELECT min(least(start, "end")) AS first, greatest(max("end"), '
+        "(SELECT max(entered) FROM open_items WHERE offering = $1)) AS last "
+        "FROM events WHERE offering = $1",
         [offering],
     ).row(0)
     calendar = _calendars_in_force(cur, [offering]).get(offering)

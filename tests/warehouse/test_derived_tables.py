@@ -32,6 +32,7 @@ from metrics.report import report
 from metrics.vsm import ValueStream
 from metrics.whatif import Projection
 from metrics.working_time import Calendar
+from model import OPEN_ITEM_SCHEMA
 from pipelines.ingest import ImportOptions, ingest
 from warehouse import Warehouse, WarehouseError
 from warehouse import derived as derived_module
@@ -337,6 +338,58 @@ def test_the_cases_after_a_touched_one_are_stored_again_in_order_part_by_part(
         "t.csv",
     )
     assert given[1:] == [["T-2"]]
+    assert_stored_is_fresh(wh)
+
+
+def test_a_board_sent_again_touches_only_the_tickets_whose_status_changed(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(wh, BOARD, "tickets.csv")
+    given = _derived_cases(monkeypatch)
+    # The export again, a day later: T-2's and T-3's open items are sent again as they
+    # were, and T-3 has moved on. T-3 alone is derived again.
+    later = BOARD + b"T-3,2025-06-06 09:00,To Do,In Progress,Sam\n"
+    assert ingest(wh, later, "tickets.csv").stored == 1
+    assert given == [["T-3"]]
+    assert_stored_is_fresh(wh)
+    # The same export once more changes nothing.
+    ingest(wh, later, "tickets.csv")
+    assert given[1:] == []
+    assert_stored_is_fresh(wh)
+
+
+def test_an_open_item_entered_long_after_every_event_is_read_on_the_calendars_clock(
+    wh: Warehouse,
+) -> None:
+    """A working-time clock covers the offering's events and its open items' entries: an
+    item entered more than a year after the last event (beyond the clock's margin) was
+    cut short, until an import that moved the span changed a case it did not touch."""
+    save_calendar(wh, "O", CALENDAR, on=True)
+
+    def store(n: int, case: str, day: datetime, entered: datetime | None = None) -> None:
+        row = {"offering": "O", "case_id": case, "activity": "X", "resource": "r"}
+        item = {"activity": "Y", "entered": entered, "attributes": "{}", "source_row": 2}
+        wh.store_import(
+            file_name=f"f{n}.csv",
+            sha256=f"s{n}",
+            format="csv",
+            mapping={},
+            options={},
+            rows_read=1,
+            instances=pl.DataFrame(
+                [row | {"start": day, "end": day + timedelta(hours=1)}]
+            ).with_columns(attributes=pl.lit("{}"), source_row=pl.lit(1, pl.Int64)),
+            rejects=pl.DataFrame(
+                schema={"source_row": pl.Int64, "reason": pl.String, "raw": pl.String}
+            ),
+            open_items=None
+            if entered is None
+            else pl.DataFrame([row | item], schema=OPEN_ITEM_SCHEMA),
+        )
+
+    store(1, "A", datetime(2024, 1, 2, 10, tzinfo=UTC), datetime(2025, 6, 2, 12, tzinfo=UTC))
+    assert_stored_is_fresh(wh)
+    store(2, "B", datetime(2024, 12, 2, 10, tzinfo=UTC))  # B alone is derived again
     assert_stored_is_fresh(wh)
 
 

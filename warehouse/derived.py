@@ -423,7 +423,11 @@ def _rederive_cases(
         return None
     first = str(case_ids.min())
     cur.register(
-        "_touched_cases", pl.DataFrame({"case_id": case_ids}, schema={"case_id": pl.String})
+        "_touched_cases",
+        pl.DataFrame(
+            {"offering": offering, "case_id": case_ids},
+            schema={"offering": pl.String, "case_id": pl.String},
+        ),
     )
     try:
         mine = "case_id IN (SELECT case_id FROM _touched_cases)"
@@ -450,10 +454,8 @@ def _rederive_cases(
         now = _ending(pl.concat([rest, ending_counts(steps.lazy()).collect()]))
         if not _same_ends(_ending(counts), now, rest["activity"]):
             return None
-        items = (
-            _read(cur, *open_items_query([offering]))
-            .filter(pl.col("case_id").is_in(case_ids.implode()))
-            .cast(OPEN_ITEM_STORED_SCHEMA)  # type: ignore[arg-type]
+        items = _read(cur, *open_items_query([offering], of_cases="_touched_cases")).cast(
+            OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]
         )
         cases = case_table(steps.lazy(), items.lazy(), clock=clock, counts=now.lazy()).collect(
             engine=ENGINE

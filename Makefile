@@ -34,8 +34,8 @@ run: $(VENV)/.run-installed $(DB) graphviz
 	VSM_DB=$(DB) $(PY) -m ui.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # Debian packages the tests need: chromium drives the browser tests; graphviz's dot renders
-# the process map to PNG and SVG; a Java runtime runs Spark for the engine's tests. One
-# apt-get run installs whichever is missing.
+# the process map (on the page, and to PNG and SVG); a Java runtime runs Spark for the
+# engine's tests. One apt-get run installs whichever is missing.
 chromium:
 	@missing="$$(command -v chromium >/dev/null 2>&1 || echo chromium) $$(command -v dot >/dev/null 2>&1 || echo graphviz) $$(command -v java >/dev/null 2>&1 || echo openjdk-17-jre-headless)"; \
 	if [ -n "$$(echo $$missing)" ]; then \
@@ -46,13 +46,14 @@ chromium:
 	  fi; \
 	fi
 
-# The app itself needs only graphviz, for the process map's PNG and SVG downloads.
+# The app itself needs only graphviz: dot draws the process map (without it the browser
+# lays the map out) and renders its PNG and SVG downloads.
 graphviz:
 	@if ! command -v dot >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
 	  else \
-	    echo "Debian's graphviz is missing and you are not root: the process map will not export to PNG or SVG (sudo apt-get install graphviz)." >&2; \
+	    echo "Debian's graphviz is missing and you are not root: the browser will lay out the process map, which will not export to PNG or SVG (sudo apt-get install graphviz)." >&2; \
 	  fi; \
 	fi
 

@@ -1,8 +1,10 @@
 """Charts as files: SVG and PNG rendered on the server (vl-convert for Altair charts,
-Graphviz's `dot` for the process map; no browser, no network)."""
+Graphviz's `dot` for the process map; no browser, no network). The process map's page
+shows `dot`'s SVG too, where Graphviz is installed (`dot_markup`)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -37,3 +39,37 @@ def dot_to(dot: str, fmt: str) -> bytes:
         check=True,
     )
     return done.stdout
+
+
+def dot_markup(dot: str) -> str:
+    """A Graphviz DOT text drawn by `dot` as SVG markup to place in a page (st.markdown
+    with HTML), in a `div` of class "graphviz": the XML prolog and comments dropped, and
+    no blank line, which would end markdown's HTML block and have the rest of the
+    drawing's text read as markdown. Graphviz escapes every label and tooltip, so no
+    text of the data becomes markup."""
+    svg = dot_to(dot, "svg").decode("utf-8")
+    svg = re.sub(r"<!--.*?-->", "", svg[svg.index("<svg") :], flags=re.DOTALL)
+    lines = [line for line in svg.splitlines() if line.strip()]
+    return '<div class="graphviz">\n' + _inert("\n".join(lines)) + "\n</div>"
+
+
+_MARKDOWN_SIGNS = re.compile(r"[:$\[\]*_~`\\]")
+"""What Streamlit's markdown reads as a directive even inside HTML (a step named
+`:material/delete:` became `:material_delete:`), a formula or emphasis."""
+
+
+def _inert(markup: str) -> str:
+    """`markup` with _MARKDOWN_SIGNS in its text and attribute values written as character
+    references, which the browser shows as the characters themselves and markdown leaves
+    alone; tag and attribute names as they are."""
+
+    def signs(text: str) -> str:
+        return _MARKDOWN_SIGNS.sub(lambda m: f"&#{ord(m.group())};", text)
+
+    def part(m: re.Match[str]) -> str:
+        piece = m.group()
+        if piece.startswith("<"):
+            return re.sub(r'"[^"]*"', lambda v: signs(v.group()), piece)
+        return signs(piece)
+
+    return re.sub(r"<[^>]*>|[^<]+", part, markup)

@@ -1,9 +1,10 @@
-"""The process map as Graphviz DOT source: st.graphviz_chart draws it in the browser.
+"""The process map as Graphviz DOT source, which Graphviz's `dot` draws on the server
+(charts.export.dot_markup; where it is not installed, st.graphviz_chart lays it out in
+the browser).
 
-Graphviz lays out a directly-follows graph far better than a chart grammar can,
-and the browser renders DOT without a Graphviz binary on the server. The DOT is
-built by one pure function from the frames of metrics.process_map, so the same
-text is what the page draws and what the user downloads.
+Graphviz lays out a directly-follows graph far better than a chart grammar can. The DOT
+is built by one pure function from the frames of metrics.process_map, so the same text
+is what the page draws and what the user downloads.
 """
 
 from __future__ import annotations

@@ -241,6 +241,7 @@ def scroll_sideways(key: str, *, natural_graphviz: bool = False) -> None:
     rules = f".st-key-{key} {{ overflow-x: auto !important; }}"
     if natural_graphviz:
         rules += (
-            f" .st-key-{key} [data-testid='stGraphVizChart'] svg {{ max-width: none !important; }}"
+            f" .st-key-{key} [data-testid='stGraphVizChart'] svg,"
+            f" .st-key-{key} .graphviz svg {{ max-width: none !important; }}"
         )
     st.markdown(f"<style>{rules}</style>", unsafe_allow_html=True)

@@ -8,7 +8,7 @@ from tests.browser.conftest import no_exception, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-GRAPH = "[data-testid='stGraphVizChart'] svg"
+GRAPH = ".st-key-pm_map .graphviz svg"  # drawn by Graphviz on the server
 VEGA = "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"
 
 
@@ -28,7 +28,7 @@ def test_dashboard_pages_on_the_demo(demo_server, page) -> None:  # type: ignore
     assert "1,540" in text  # Formulation → Sample sent, counted
     page.get_by_text("How long they wait", exact=True).click()
     page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stGraphVizChart'] svg\")?.textContent.includes('1,540')",
+        f"() => !document.querySelector({GRAPH!r})?.textContent.includes('1,540')",
         timeout=30_000,
     )
     _settle(page)

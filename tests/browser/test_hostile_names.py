@@ -165,6 +165,7 @@ def test_no_name_becomes_markup_on_any_page(browser, tmp_path: Path) -> None:  #
     assert not [h for h in hosts if h.endswith("evil.example") or h == "127.0.0.1:9"]
     # The names are there, as written: the pages did not just leave them out.
     assert OFFERINGS[0] in texts["health"]
+    assert [s for s in STEPS if s not in texts["process-map"]] == []  # in the map's boxes
     assert "[c0](http://evil.example/c)" in texts["case"]
     assert "<img src=x onerror=alert(1)>" in texts["case"]
     assert EXPERIMENT in texts["experiments"]

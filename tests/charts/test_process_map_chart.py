@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
 import polars as pl
 
+from charts.export import dot_markup
 from charts.process_map import BOTTLENECK_COLOR, process_map_dot
 from charts.style import VALUE_CLASS_COLORS
 from metrics.process_map import activity_ranking, directly_follows
@@ -69,3 +73,29 @@ def test_names_with_quotes_and_markup_are_escaped() -> None:
         '"Check \\"A\\" <fast> & go" [label=<<b>Check &quot;A&quot; &lt;fast&gt; &amp; go</b>'
         in dot
     )
+
+
+def test_the_map_drawn_on_the_server_shows_every_name_as_written() -> None:
+    """dot_markup's SVG, as the page places it in markdown: no sign markdown or Streamlit
+    would read (a directive, a formula, emphasis) is left as such in its text or tooltips,
+    and the browser, which decodes the references, shows each name as it was."""
+    nodes, edges = _frames()
+    odd = ':red[x] :material/delete: $a$ *b* _c_ `d` <e> & "f"'
+    nodes = nodes.with_columns(pl.col("activity").replace("Quote", odd))
+    edges = edges.with_columns(pl.col("from_activity", "to_activity").replace("Quote", odd))
+    markup = dot_markup(process_map_dot(nodes, edges, "frequency"))
+    assert markup.startswith('<div class="graphviz">\n<svg') and markup.endswith("</svg>\n</div>")
+    assert "\n\n" not in markup and "<!--" not in markup  # one HTML block, no comment
+    inner = markup[markup.index("<svg") : markup.rindex("</svg>") + 6]
+    texts = re.sub(r"<[^>]*>", "", inner)
+    assert not re.search(r"[:$*_`\[\]]", texts)  # none of them bare between the tags
+    values = re.findall(r'="([^"]*)"', inner)
+    assert not [v for v in values if re.search(r"[:$*_`\[\]]", v)]
+    svg = ET.fromstring(inner)  # what the browser decodes
+    shown = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert odd in shown and "Build" in shown
+    tips = [
+        a.get("{http://www.w3.org/1999/xlink}title") or ""
+        for a in svg.iter("{http://www.w3.org/2000/svg}a")
+    ]
+    assert any(tip.startswith(odd + ":") for tip in tips)

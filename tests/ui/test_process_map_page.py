@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import polars as pl
@@ -17,8 +18,27 @@ from warehouse import Warehouse
 PAGE = "app_pages/process_map.py"
 
 
-def _dot(at: AppTest) -> str:
-    return str(at.get("graphviz_chart")[0].proto.spec)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _drawing(at: AppTest) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """The map as the page draws it (Graphviz's SVG, rendered on the server): the text
+    of each box by step (Start and End by their ids) and of each arrow by its ends."""
+    markup = [m.value for m in at.markdown if m.value.startswith('<div class="graphviz">')]
+    assert len(markup) == 1 and not at.get("graphviz_chart")
+    svg = ET.fromstring(markup[0][markup[0].index("<svg") : markup[0].rindex("</svg>") + 6])
+    nodes, edges = {}, {}
+    for g in svg.iter(f"{SVG}g"):
+        title = g.find(f"{SVG}title")
+        if title is None or title.text is None or g.get("class") not in ("node", "edge"):
+            continue
+        text = " ".join((t.text or "").strip() for t in g.iter(f"{SVG}text"))
+        if g.get("class") == "node":
+            nodes[title.text] = text
+        else:
+            tail, head = title.text.split("->")
+            edges[(tail, head)] = text
+    return nodes, edges
 
 
 def _edges(db: Path, offering: str) -> pl.DataFrame:
@@ -35,6 +55,7 @@ def test_empty_warehouse_shows_the_empty_state(
     assert at.title[0].value == "Process map"
     assert any("There is no data yet" in i.value for i in at.info)
     assert not at.get("graphviz_chart")
+    assert not [m for m in at.markdown if "<svg" in m.value]
 
 
 def test_arrow_counts_are_the_engines_and_the_switch_shows_waits(
@@ -47,10 +68,11 @@ def test_arrow_counts_are_the_engines_and_the_switch_shows_waits(
     edge = edges.filter(
         (pl.col("from_activity") == "Formulation") & (pl.col("to_activity") == "Sample sent")
     ).row(0, named=True)
-    dot = _dot(at)
-    assert f'"Formulation" -> "Sample sent" [label=" {edge["count"]:,}"' in dot
-    assert f"{edge['count']:,} times in {edge['cases']:,} cases" in dot
-    assert "BOTTLENECK" in dot and "Sample approval" in dot
+    nodes, edges_drawn = _drawing(at)
+    assert edges_drawn[("Formulation", "Sample sent")] == f"{edge['count']:,}"
+    assert f"{edge['count']:,} times in {edge['cases']:,} cases" in nodes["Sample sent"]
+    assert "BOTTLENECK" in nodes["Sample approval"]
+    assert not [n for n, text in nodes.items() if "BOTTLENECK" in text and n != "Sample approval"]
     assert any(
         f"Showing 13 of 13 steps and {edges.height} of {edges.height} arrows" in m.value
         for m in at.markdown
@@ -60,9 +82,9 @@ def test_arrow_counts_are_the_engines_and_the_switch_shows_waits(
     at.button_group(key="pm_mode").set_value("performance")
     at.run()
     no_exceptions(at)
-    dot = _dot(at)
-    assert f'"Formulation" -> "Sample sent" [label=" {duration_text(edge["wait_s_p50"])}"' in dot
-    assert f'label=" {edge["count"]:,}"' not in dot
+    _, edges_drawn = _drawing(at)
+    assert edges_drawn[("Formulation", "Sample sent")] == duration_text(edge["wait_s_p50"])
+    assert f"{edge['count']:,}" not in edges_drawn.values()
     assert "performance" in at.query_params["p_map"]
 
 
@@ -76,15 +98,10 @@ def test_sliders_hide_steps_and_rare_paths_but_keep_start_and_end(
     at.slider(key="pm_paths").set_value(0)
     at.run()
     no_exceptions(at)
-    dot = _dot(at)
-    nodes = [
-        line.split('"')[1]
-        for line in dot.splitlines()
-        if line.startswith('  "') and " -> " not in line
-    ]
+    nodes, edges = _drawing(at)
     assert len(nodes) == 2 + 4  # Start, End and the four most frequent steps
     assert "Label approval" in nodes and "Label design" in nodes
-    assert '"__start__" -> ' in dot and ' -> "__end__"' in dot
+    assert [e for e in edges if e[0] == "__start__"] and [e for e in edges if e[1] == "__end__"]
     with Warehouse.open(demo_copy) as wh:
         n = (
             wh.events()
@@ -92,3 +109,22 @@ def test_sliders_hide_steps_and_rare_paths_but_keep_start_and_end(
             .n_unique()
         )
     assert any(f"Showing 4 of {n} steps" in m.value for m in at.markdown)
+
+
+def test_without_graphviz_on_the_server_the_browser_lays_the_map_out(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on it
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    assert not [m for m in at.markdown if "<svg" in m.value]
+    dot = str(at.get("graphviz_chart")[0].proto.spec)
+    edge = (
+        _edges(demo_copy, "Custom formulation")
+        .filter(
+            (pl.col("from_activity") == "Formulation") & (pl.col("to_activity") == "Sample sent")
+        )
+        .row(0, named=True)
+    )
+    assert f'"Formulation" -> "Sample sent" [label=" {edge["count"]:,}"' in dot
+    assert any("PNG and SVG need Graphviz" in c.value for c in at.caption)

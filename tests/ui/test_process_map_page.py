@@ -13,6 +13,7 @@ from metrics.derive import derive_instances
 from metrics.transitions import transitions
 from tests.ui.apptest import no_exceptions, run_app
 from ui.format import duration_text
+from ui.process_map_screen import _drawn
 from warehouse import Warehouse
 
 PAGE = "app_pages/process_map.py"
@@ -111,10 +112,16 @@ def test_sliders_hide_steps_and_rare_paths_but_keep_start_and_end(
     assert any(f"Showing 4 of {n} steps" in m.value for m in at.markdown)
 
 
+@pytest.mark.parametrize("graphviz", ["absent", "failing"])
 def test_without_graphviz_on_the_server_the_browser_lays_the_map_out(
-    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, graphviz: str
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on it
+    if graphviz == "failing":  # a `dot` that runs and fails
+        broken = tmp_path / "dot"
+        broken.write_text("#!/bin/sh\necho 'Error: out of memory' >&2\nexit 1\n")
+        broken.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no other `dot` on it
+    _drawn.clear()  # maps drawn by an earlier test's Graphviz
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     assert not [m for m in at.markdown if "<svg" in m.value]
@@ -127,4 +134,5 @@ def test_without_graphviz_on_the_server_the_browser_lays_the_map_out(
         .row(0, named=True)
     )
     assert f'"Formulation" -> "Sample sent" [label=" {edge["count"]:,}"' in dot
-    assert any("PNG and SVG need Graphviz" in c.value for c in at.caption)
+    needs = any("PNG and SVG need Graphviz" in c.value for c in at.caption)
+    assert needs == (graphviz == "absent")

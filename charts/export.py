@@ -45,23 +45,36 @@ def dot_markup(dot: str) -> str:
     """A Graphviz DOT text drawn by `dot` as SVG markup to place in a page (st.markdown
     with HTML), in a `div` of class "graphviz": the XML prolog and comments dropped, and
     no blank line, which would end markdown's HTML block and have the rest of the
-    drawing's text read as markdown. Graphviz escapes every label and tooltip, so no
-    text of the data becomes markup."""
+    drawing's text read as markdown (`_inert`). Graphviz escapes every label and tooltip
+    (charts.process_map quotes every text of the data), so no text of the data becomes
+    markup; a drawing with a link, a script, an event handler or foreign content is
+    refused all the same (ValueError: the page then lays the map out in the browser)."""
     svg = dot_to(dot, "svg").decode("utf-8")
     svg = re.sub(r"<!--.*?-->", "", svg[svg.index("<svg") :], flags=re.DOTALL)
-    lines = [line for line in svg.splitlines() if line.strip()]
-    return '<div class="graphviz">\n' + _inert("\n".join(lines)) + "\n</div>"
+    for tag in re.findall(r"<[^>]*>", svg):
+        if _UNSAFE.search(re.sub(r'"[^"]*"', '""', tag)):  # its names, not its values
+            raise ValueError(f"the drawing has a tag a process map never has: {tag[:80]!r}")
+    return '<div class="graphviz">\n' + _inert(svg.strip()) + "\n</div>"
 
 
-_MARKDOWN_SIGNS = re.compile(r"[:$\[\]*_~`\\]")
+_UNSAFE = re.compile(
+    r"^<\s*/?\s*(?:script|foreignobject|iframe|style|image|use)\b|\s(?:xlink:)?href\s*=|\son\w+\s*=",
+    re.IGNORECASE,
+)
+"""What a process map's SVG never holds: a script, foreign content, a link, an event
+handler."""
+
+_MARKDOWN_SIGNS = re.compile(r"[:$\[\]*_~`\\\n\r]")
 """What Streamlit's markdown reads as a directive even inside HTML (a step named
-`:material/delete:` became `:material_delete:`), a formula or emphasis."""
+`:material/delete:` became `:material_delete:`), a formula or emphasis; and line breaks,
+which inside a name could make a blank line."""
 
 
 def _inert(markup: str) -> str:
     """`markup` with _MARKDOWN_SIGNS in its text and attribute values written as character
     references, which the browser shows as the characters themselves and markdown leaves
-    alone; tag and attribute names as they are."""
+    alone; tag and attribute names as they are, and the space between two tags one line
+    break (no blank line)."""
 
     def signs(text: str) -> str:
         return _MARKDOWN_SIGNS.sub(lambda m: f"&#{ord(m.group())};", text)
@@ -70,6 +83,6 @@ def _inert(markup: str) -> str:
         piece = m.group()
         if piece.startswith("<"):
             return re.sub(r'"[^"]*"', lambda v: signs(v.group()), piece)
-        return signs(piece)
+        return "\n" if not piece.strip() else signs(piece)
 
     return re.sub(r"<[^>]*>|[^<]+", part, markup)

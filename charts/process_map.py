@@ -40,14 +40,23 @@ def _heat(fraction: float) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """`text` as a DOT string that Graphviz shows as written: its backslashes and quotes
+    escaped, and its ampersands too (Graphviz reads `&lt;` in a string as `<`)."""
+    escaped = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+class _Html(str):
+    """An HTML-like label this module built (its text escaped), written unquoted; any other
+    value is quoted, whatever it looks like: an offering named `<x>, URL="..."` is a
+    title, not attributes of the map."""
 
 
 def _attrs(**attrs: Any) -> str:
     parts = []
     for key, value in attrs.items():
-        if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
-            parts.append(f"{key}={value}")
+        if isinstance(value, _Html):
+            parts.append(f"{key}=<{value}>")
         else:
             parts.append(f"{key}={_quote(str(value))}")
     return "[" + ", ".join(parts) + "]"
@@ -88,7 +97,7 @@ def _node(row: dict[str, Any], mode: Mode, is_bottleneck: bool) -> str:
         f"(over {row['process_time_s_n']:,} instances)"
     )
     attrs: dict[str, Any] = {
-        "label": "<" + "<br/>".join(lines) + ">",
+        "label": _Html("<br/>".join(lines)),
         "fillcolor": _tint(color, 0.18),
         "color": BOTTLENECK_COLOR if is_bottleneck else color,
         "penwidth": 3.5 if is_bottleneck else 1.4,

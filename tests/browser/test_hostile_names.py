@@ -8,7 +8,7 @@ import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -21,7 +21,12 @@ from warehouse.future_states import save_future_state
 
 pytestmark = pytest.mark.browser
 
-OFFERINGS = ["![b](http://127.0.0.1:9/b.png)", "[x](http://evil.example)"]
+OFFERINGS = [
+    "![b](http://127.0.0.1:9/b.png)",
+    "[x](http://evil.example)",
+    # DOT's HTML label and attributes: the process map's title, never a link of the map.
+    '<x>, URL="http://evil.example/u", target="_self", y=<z>',
+]
 STEPS = [
     "<img src=x onerror=alert(1)>",
     "$\\frac{a}{b}$",
@@ -35,7 +40,7 @@ FUTURE_STATE = "![f](http://127.0.0.1:9/f.png) :blue[plan]"
 PAGES = [
     "",
     "vsm",
-    "process-map",
+    "process-map?p_offering=" + quote(OFFERINGS[2]),
     "waits",
     "flow",
     "compare",
@@ -58,7 +63,7 @@ def _hostile_log(folder: Path) -> Path:
         for s, step in enumerate(path):
             rows.append(
                 [
-                    OFFERINGS[c % 2],
+                    OFFERINGS[c % len(OFFERINGS)],
                     f"[c{c}](http://evil.example/c)",
                     step,
                     f"2026-{month:02d}-{day:02d} {8 + s:02d}:00",
@@ -85,6 +90,11 @@ def _rendered_markup(page) -> list[str]:  # type: ignore[no-untyped-def]
           }
           for (const a of document.querySelectorAll('a[href]')) {
             if (new URL(a.href).hostname.endsWith('evil.example')) found.push('link ' + a.href);
+          }
+          // An SVG link (the process map's drawing) has its address in xlink:href.
+          for (const a of document.querySelectorAll('svg a')) {
+            const href = a.getAttribute('href') || a.getAttributeNS('http://www.w3.org/1999/xlink', 'href');
+            if (href) found.push('svg link ' + href);
           }
           for (const k of main.querySelectorAll('.katex')) found.push('formula ' + k.textContent);
           for (const h of main.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
@@ -166,6 +176,7 @@ def test_no_name_becomes_markup_on_any_page(browser, tmp_path: Path) -> None:  #
     # The names are there, as written: the pages did not just leave them out.
     assert OFFERINGS[0] in texts["health"]
     assert [s for s in STEPS if s not in texts["process-map"]] == []  # in the map's boxes
+    assert OFFERINGS[2] in texts["process-map"]
     assert "[c0](http://evil.example/c)" in texts["case"]
     assert "<img src=x onerror=alert(1)>" in texts["case"]
     assert EXPERIMENT in texts["experiments"]

@@ -114,7 +114,11 @@ def test_sliders_hide_steps_and_rare_paths_but_keep_start_and_end(
 
 @pytest.mark.parametrize("graphviz", ["absent", "failing"])
 def test_without_graphviz_on_the_server_the_browser_lays_the_map_out(
-    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, graphviz: str
+    demo_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    graphviz: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     if graphviz == "failing":  # a `dot` that runs and fails
         broken = tmp_path / "dot"
@@ -122,6 +126,7 @@ def test_without_graphviz_on_the_server_the_browser_lays_the_map_out(
         broken.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))  # no other `dot` on it
     _drawn.clear()  # maps drawn by an earlier test's Graphviz
+    request.addfinalizer(_drawn.clear)  # nor this test's failures for a later test
     at = run_app(demo_copy, PAGE, monkeypatch)
     no_exceptions(at)
     assert not [m for m in at.markdown if "<svg" in m.value]

@@ -51,9 +51,6 @@ def dot_markup(dot: str) -> str:
     refused all the same (ValueError: the page then lays the map out in the browser)."""
     svg = dot_to(dot, "svg").decode("utf-8")
     svg = re.sub(r"<!--.*?-->", "", svg[svg.index("<svg") :], flags=re.DOTALL)
-    for tag in re.findall(r"<[^>]*>", svg):
-        if _UNSAFE.search(re.sub(r'"[^"]*"', '""', tag)):  # its names, not its values
-            raise ValueError(f"the drawing has a tag a process map never has: {tag[:80]!r}")
     return '<div class="graphviz">\n' + _inert(svg.strip()) + "\n</div>"
 
 
@@ -74,7 +71,8 @@ def _inert(markup: str) -> str:
     """`markup` with _MARKDOWN_SIGNS in its text and attribute values written as character
     references, which the browser shows as the characters themselves and markdown leaves
     alone; tag and attribute names as they are, and the space between two tags one line
-    break (no blank line)."""
+    break (no blank line). ValueError for a tag of what a process map never holds
+    (`_UNSAFE`)."""
 
     def signs(text: str) -> str:
         return _MARKDOWN_SIGNS.sub(lambda m: f"&#{ord(m.group())};", text)
@@ -82,6 +80,8 @@ def _inert(markup: str) -> str:
     def part(m: re.Match[str]) -> str:
         piece = m.group()
         if piece.startswith("<"):
+            if _UNSAFE.search(re.sub(r'"[^"]*"', '""', piece)):  # its names, not its values
+                raise ValueError(f"the drawing has a tag a process map never has: {piece[:80]!r}")
             return re.sub(r'"[^"]*"', lambda v: signs(v.group()), piece)
         return "\n" if not piece.strip() else signs(piece)
 

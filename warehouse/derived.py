@@ -363,21 +363,20 @@ def rederive(
 
     `touched` (offering, case_id): the only cases whose events or open items the change
     added or removed, where the catalog changed only by activities no other case has
-    (an import or an undo). An offering's other cases are then kept as stored where
-    they can be (`_rederive_cases`), and it is derived whole otherwise."""
+    (an import or an undo). An offering derived by this release's definitions then keeps
+    its other cases as stored where it can (`_rederive_cases`), and is derived whole
+    otherwise."""
     if _tables(cur) < 3:
         return
     # The findings kept for the old derivation (warehouse.kept_findings) go with it.
     kept = [t for t in ("derived_findings", "derived_finding_frames") if has_table(cur, t)]
     for offering in sorted(set(offerings)):
-        own = (
-            None
-            if touched is None
-            else touched.filter(pl.col("offering") == offering)["case_id"].unique()
-        )
-        if own is not None and own.len() == 0 and _derived_now(cur, offering):
-            continue  # it held every event already (an overlapping export): unchanged
-        counted = None if own is None else _rederive_cases(cur, offering, own)
+        counted = None
+        if touched is not None and _derived_now(cur, offering):
+            own = touched.filter(pl.col("offering") == offering)["case_id"].unique()
+            if own.len() == 0:
+                continue  # it held every event already (an overlapping export): unchanged
+            counted = _rederive_cases(cur, offering, own)
         for table in ("derived_state", *kept):
             cur.execute(f"DELETE FROM {table} WHERE offering = ?", [offering]).complete()
         if counted is None:
@@ -409,7 +408,7 @@ def _rederive_cases(
     """Derive again the cases `case_ids` of the offering (one or more) and store them with
     its other cases as one derivation of the whole offering stores them; returns
     (instances, cases), or None (nothing changed) where the offering must be derived
-    whole: it has no derivation of this release, the touched cases hold more than
+    whole: the touched cases hold more than
     PART_EVENTS events (they are derived as one part), the cases from the first of them
     on hold more than CASES_AGAIN_MAX_SHARE of its steps, or the touched cases change
     which steps end the others.
@@ -419,8 +418,6 @@ def _rederive_cases(
     classified (the offering-wide ending counts), read here off the stored steps."""
     from warehouse.db import open_items_query
 
-    if not _derived_now(cur, offering):
-        return None
     first = str(case_ids.min())
     cur.register(
         "_touched_cases",

@@ -650,16 +650,17 @@ class Warehouse:
 
     def events_head(self, per_offering: int) -> pl.DataFrame:
         """The first `per_offering` events of each offering (in source order): a sample
-        to find the attribute names in without reading every event."""
+        to find the attribute names in without reading every event. One query per
+        offering, each keeping its first rows as it scans: a window numbering the rows
+        of every offering sorted every event first (at fifty million events 1.7 s and
+        0.96 GB at its peak, against 0.2 s and 0.27 GB; docs/SCALE.md)."""
         sql, _ = events_query()
-        return self.read(
-            sql.replace(
-                " ORDER BY event_id",
-                " QUALIFY row_number() OVER (PARTITION BY offering ORDER BY event_id) <= ? "
-                "ORDER BY event_id",
-            ),
-            [per_offering],
-        ).cast(EVENT_SCHEMA)  # type: ignore[arg-type]
+        one = sql.replace(" ORDER BY event_id", " WHERE offering = ? ORDER BY event_id LIMIT ?")
+        offerings = self.read("SELECT DISTINCT offering FROM events ORDER BY offering")
+        parts = [self.read(one, [o, per_offering]) for o in offerings["offering"]]
+        if not parts:
+            return pl.DataFrame(schema=EVENT_SCHEMA)
+        return pl.concat(parts).sort("event_id").cast(EVENT_SCHEMA)  # type: ignore[arg-type]
 
     def has_resources(self) -> bool:
         """Whether any stored event names who did it."""

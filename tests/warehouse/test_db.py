@@ -111,6 +111,23 @@ def test_timestamps_round_trip_as_utc_instants(wh: Warehouse) -> None:
     assert events["start"][0] == _t(1, 8) and events["end"][0] == _t(1, 9)
 
 
+def test_events_head_is_each_offerings_first_events_in_source_order(wh: Warehouse) -> None:
+    assert wh.events_head(3).height == 0 and wh.events_head(3).schema == wh.events().schema
+    # Two imports interleave the offerings: the first three of each are not the first
+    # six events stored, nor each offering's first three by time or case.
+    _store(wh, _instances([("B", str(9 - k), "b", None, _t(20 - k), None) for k in range(4)]), "1")
+    _store(wh, _instances([("A", f"c{k}", "a", None, _t(9 - k), "Ann") for k in range(5)]), "2")
+    _store(wh, _instances([("B", "x", "late", None, _t(1), None)]), "3")
+    events = wh.events()
+    expected = pl.concat([events.filter(pl.col("offering") == o).head(3) for o in ("A", "B")]).sort(
+        "event_id"
+    )
+    head = wh.events_head(3)
+    assert head.equals(expected)
+    assert head["case_id"].to_list() == ["9", "8", "7", "c0", "c1", "c2"]
+    assert wh.events_head(10).height == 10 and wh.events_head(10).equals(events)
+
+
 def test_overlapping_import_skips_events_already_stored(wh: Warehouse) -> None:
     first = _instances(
         [

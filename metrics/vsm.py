@@ -292,17 +292,41 @@ def _before(column: pl.Expr) -> pl.Expr:
     return pl.when(pl.col("case_index") == pl.col("case_index").shift(1)).then(column.shift(1))
 
 
-def _positions(instances: pl.LazyFrame, activities: Sequence[str]) -> pl.LazyFrame:
+def _positions(sequences: pl.DataFrame) -> pl.DataFrame:
     """Each step's typical position: the median rank of its instances among their case's
-    instances of `activities`."""
-    row = pl.int_range(pl.len(), dtype=pl.Int64)
-    first = pl.when(_before(pl.col("case_index")).is_null()).then(row).forward_fill()
-    return aggregate(
-        instances.filter(pl.col("activity").is_in(list(activities))).with_columns(
-            _rank=row - first + 1
-        ),
-        ["activity"],
-        [pl.col("_rank").median().cast(pl.Float64).alias("position")],
+    instances of the map's steps, read off `_sequences` of those instances (a rank is a
+    place in a sequence, counted once per case that follows it) rather than off every
+    instance: for the 4.9 million steps of an offering 0.24 s of its map's 1.35 s, now a
+    few milliseconds. The median of ranks counted with their cases is that of every
+    instance's rank: the middle one, or the mean of the two middle ones."""
+    ranked = (
+        sequences.lazy()
+        .select(
+            activity=pl.col("_seq"),
+            _rank=pl.int_ranges(1, pl.col("_seq").list.len() + 1),
+            _n=pl.col("_n"),
+        )
+        .explode("activity", "_rank")
+        .group_by("activity", "_rank")
+        .agg(pl.col("_n").sum())
+        .sort("activity", "_rank")
+        .with_columns(
+            _through=pl.col("_n").cum_sum().over("activity"),
+            _all=pl.col("_n").sum().over("activity"),
+        )
+    )
+    rank = pl.col("_rank")
+    return (
+        ranked.group_by("activity")
+        .agg(
+            _low=rank.filter(pl.col("_through") >= (pl.col("_all") + 1) // 2).first(),
+            _high=rank.filter(pl.col("_through") >= pl.col("_all") // 2 + 1).first(),
+        )
+        .select(
+            "activity",
+            position=((pl.col("_low") + pl.col("_high")) / 2).cast(pl.Float64),
+        )
+        .collect()
     )
 
 
@@ -413,14 +437,14 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
     # One after the other: together they held 0.5 GB at once for the 4.7 million steps of
     # a view's completed cases, one at a time 0.3 GB (and took 0.4 s more). The pairs and
     # the queues on the streaming engine: 0.25 s and 0.01 s there, 0.7 s and 0.14 s not.
-    pairs, positions, queues = (
+    pairs, queues = (
         q.collect(engine=engine)
         for q, engine in (
             (step_pairs(work, names, per_case.lazy()), STREAMING),
-            (_positions(work, names), ENGINE),
             (_queues(base), STREAMING),
         )
     )
+    positions = _positions(per_case)
     position = dict(zip(positions["activity"], positions["position"], strict=True))
     count = dict(zip(candidates["activity"], candidates["cases"], strict=True))
     column = _layout(names, position, count, pairs) if names else {}

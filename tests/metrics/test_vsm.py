@@ -3,6 +3,8 @@ path, waiting statuses as waits, and the words that tell variants apart."""
 
 from __future__ import annotations
 
+import random
+import statistics
 import warnings
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,14 @@ from polars.testing import assert_frame_equal
 from metrics.derived import derive_all
 from metrics.steps import steps
 from metrics.summary import case_summary
-from metrics.vsm import ladder, step_pairs, value_stream, variant_difference
+from metrics.vsm import (
+    _positions,
+    _sequences,
+    ladder,
+    step_pairs,
+    value_stream,
+    variant_difference,
+)
 from pipelines.ingest import ingest, load_instances
 from tests.metrics.frames import H, cases_of, catalog, derive, events
 from warehouse import Warehouse
@@ -330,3 +339,32 @@ def test_direct_successions_and_alternatives_agree_with_pm4py_footprints(
 )
 def test_variant_difference_tells_variants_apart(variant: list[str], words: str) -> None:
     assert variant_difference(variant, ["S", "Q", "F", "A", "P"]) == words
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_each_steps_position_is_the_median_rank_of_its_instances(seed: int) -> None:
+    """The typical position, read off the distinct sequences and their cases, is the
+    median of every instance's rank among its case's instances of the map's steps
+    (counted here one instance at a time): odd and even counts, repeats, ties."""
+    rnd = random.Random(seed)
+    names = [f"s{i}" for i in range(rnd.randint(1, 5))]
+    rows = [
+        (case, seq, rnd.choice([*names, "other"]))
+        for case in range(rnd.randint(1, 25))
+        for seq in range(rnd.randint(1, 7))
+    ]
+    own = pl.DataFrame(
+        rows,
+        schema={"case_index": pl.UInt32, "seq": pl.UInt32, "activity": pl.String},
+        orient="row",
+    ).filter(pl.col("activity").is_in(names))
+    ranks: dict[str, list[int]] = {}
+    for _, case in own.group_by("case_index", maintain_order=True):
+        for rank, step in enumerate(case["activity"], start=1):
+            ranks.setdefault(step, []).append(rank)
+    expected = {step: float(statistics.median(r)) for step, r in ranks.items()}
+
+    positions = _positions(_sequences(own.lazy()).collect())
+
+    assert dict(positions.iter_rows()) == expected
+    assert positions.schema == pl.Schema({"activity": pl.String, "position": pl.Float64})

@@ -59,6 +59,7 @@ metrics.derive returns them and the filters keep them.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections import Counter
 from collections.abc import Sequence
@@ -404,6 +405,59 @@ replay's steps have no `start` and `end` (and no overlaps)."""
 
 def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
     """The map of the instances and cases of one offering (see the module docstring)."""
+    return _drawn(_measured(instances, cases))
+
+
+def value_streams_of_no_change(
+    instances: pl.LazyFrame, cases: pl.LazyFrame
+) -> tuple[ValueStream, ValueStream | None]:
+    """`value_stream` of the instances and cases, and that of their work steps alone
+    without their start and end (no step overlaps another, none comes from a waiting
+    status): the map a replay of no change draws (metrics.whatif), from the same read of
+    the steps. Its steps' figures, sequences, positions and kinds are those of the first
+    map; only its pairs of steps (no overlap: nothing runs in parallel) and its queues
+    (none) differ, and neither is read from the steps again. None for the second where a
+    step of the map is a waiting status in some case too (a view of several offerings):
+    its kind is then that of its work steps alone, read anew by `value_stream`."""
+    measured = _measured(instances, cases)
+    today = _drawn(measured)
+    waiting = measured.base.filter(
+        (pl.col("kind") == "waiting") & pl.col("activity").is_in(measured.names)
+    )
+    if measured.names and waiting.select(pl.len()).collect().item():
+        return today, None
+    steps_alone = measured.base.filter(pl.col("kind") != "waiting").select(
+        [c for c in ("case_index", "seq", "activity", "kind") if c in measured.columns]
+    )
+    pairs = step_pairs(steps_alone, measured.names, measured.per_case.lazy()).collect(
+        engine=STREAMING
+    )
+    no_queues = measured.queues.clear()
+    replayed = _drawn(dataclasses.replace(measured, pairs=pairs, queues=no_queues))
+    return today, replayed
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """What `value_stream` reads of a view's steps before it lays the map out
+    (`_measured`)."""
+
+    step_frame: pl.DataFrame
+    n_cases: int
+    kinds: pl.DataFrame
+    candidates: pl.DataFrame
+    names: list[str]
+    base: pl.LazyFrame
+    """The structure columns of every step, held (waiting statuses included)."""
+    columns: tuple[str, ...]
+    """Every column of the steps read."""
+    per_case: pl.DataFrame
+    pairs: pl.DataFrame
+    queues: pl.DataFrame
+
+
+def _measured(instances: pl.LazyFrame, cases: pl.LazyFrame) -> _Measured:
+    """Read what the map of the instances and cases is laid out of (`_drawn`)."""
     step_frame, n_frame, kinds = pl.collect_all(
         [
             steps(instances, by=()),
@@ -444,6 +498,25 @@ def value_stream(instances: pl.LazyFrame, cases: pl.LazyFrame) -> ValueStream:
             (_queues(base), STREAMING),
         )
     )
+    return _Measured(
+        step_frame,
+        n_cases,
+        kinds,
+        candidates,
+        names,
+        base,
+        tuple(present),
+        per_case,
+        pairs,
+        queues,
+    )
+
+
+def _drawn(measured: _Measured) -> ValueStream:
+    """The map laid out of what `_measured` read (rules 4 to 6 of the module docstring)."""
+    step_frame, n_cases, kinds = measured.step_frame, measured.n_cases, measured.kinds
+    candidates, names, per_case = measured.candidates, measured.names, measured.per_case
+    pairs, queues = measured.pairs, measured.queues
     positions = _positions(per_case)
     position = dict(zip(positions["activity"], positions["position"], strict=True))
     count = dict(zip(candidates["activity"], candidates["cases"], strict=True))

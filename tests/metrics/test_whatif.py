@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metrics.vsm import value_streams_of_no_change
 from metrics.whatif import (
     Change,
     Parallel,
@@ -308,3 +309,42 @@ def test_todays_map_in_hand_gives_the_same_projection(
         assert a.boxes.equals(b.boxes) and a.totals == b.totals
     assert drawn.figures == given_map.figures and drawn.steps == given_map.steps
     assert drawn.lead_times.equals(given_map.lead_times)
+
+
+@settings(max_examples=150, deadline=None)
+@given(logs, catalogs)
+def test_the_map_of_no_change_is_the_map_of_the_replay(
+    log: pl.DataFrame, cat: pl.DataFrame
+) -> None:
+    """Before any change, the projection draws its projected map from the read of
+    today's (metrics.vsm.value_streams_of_no_change): it is the map drawn from the replay
+    of no change, overlapping steps and waiting statuses included."""
+    inst = derive(log, cat)
+    cases = cases_of(inst)
+    drawn = projection(inst.lazy(), cases, [])
+    current, projected = maps(inst.lazy(), cases.lazy(), [])
+    for a, b in ((drawn.current, current), (drawn.projected, projected)):
+        assert a.boxes.equals(b.boxes) and a.totals == b.totals
+
+
+def test_a_step_waiting_in_one_offering_and_worked_in_another_is_mapped_from_the_replay() -> None:
+    """A view of two offerings where Queue is a waiting status of one and a work step of
+    the other: the map of no change is drawn from the replay (the kind of its box is that
+    of its work steps alone), and equals it."""
+    rows = [("a1", "A", 0, 2), ("a1", "Queue", 2, 5), ("a1", "B", 5, 6), ("a1", "Ship", 6, 6)]
+    queued = catalog([{"activity": "Queue", "kind": "waiting"}, END.row(0, named=True)], "W")
+    log = pl.concat(
+        [events(rows, "W"), events([(f"x{c}", a, s, e) for c, a, s, e in rows], "X")]
+    ).with_columns(event_id=pl.int_range(pl.len()))
+    inst = derive(log, pl.concat([queued, catalog([END.row(0, named=True)], "X")]))
+    cases = cases_of(inst)
+    today, replayed = value_streams_of_no_change(
+        inst.lazy(), cases.filter(pl.col("completed")).lazy()
+    )
+    assert replayed is None and "Queue" in today.boxes["activity"].to_list()
+    drawn = projection(inst.lazy(), cases, [])
+    current, projected = maps(inst.lazy(), cases.lazy(), [])
+    assert drawn.projected.boxes.equals(projected.boxes)
+    assert drawn.current.boxes.equals(current.boxes)
+    box = projected.boxes.filter(pl.col("activity") == "Queue")
+    assert box["kind"].to_list() == ["work"]

@@ -16,7 +16,8 @@ import polars as pl
 
 from metrics.filters import CaseFilter, apply_filters
 from metrics.stats import duration_text
-from metrics.summary import ENGINE, case_summary, summary
+from metrics.steps import bottleneck
+from metrics.summary import ENGINE, assemble_summary, case_summary, summary
 
 
 def _share(value: float | None) -> str:
@@ -53,6 +54,25 @@ def report(
     figures = summary(instances, cases)
     figures["offering"] = offering
     basis = case_summary(cases).select("pce_basis").collect(engine=ENGINE).item()
+    return figures, basis or "flow efficiency"
+
+
+def report_of_figures(
+    head: pl.DataFrame,
+    step_rows: pl.DataFrame,
+    transition_rows: pl.DataFrame,
+    offering: str,
+    n_instances: int,
+) -> tuple[dict[str, Any], str]:
+    """`report` of every case of `offering` from figures of them already computed, as the
+    pages compute them (metrics.figures: `summary`, `steps` and `transitions` of its every
+    step and case, and how many steps it has): the report is those figures put together,
+    and its steps and transitions are not computed a second time (1.4 s of an import's
+    figures for the 4.9 million steps of an offering)."""
+    neck = bottleneck(step_rows.lazy(), by=()).collect(engine=ENGINE)
+    figures = assemble_summary(head, step_rows, transition_rows, neck, [offering], n_instances)
+    figures["offering"] = offering
+    basis = head["pce_basis"].item() if head.height else None
     return figures, basis or "flow efficiency"
 
 

@@ -60,7 +60,7 @@ from metrics.derive import EVENT_COLUMNS, INSTANCE_SCHEMA, derive_instances
 from metrics.derived import Derived, derive_all
 from metrics.filters import CaseFilter
 from metrics.health import HEALTH_SCHEMA, HEALTH_STEP_COLUMNS, default_health
-from metrics.report import STEP_COLUMNS, report
+from metrics.report import STEP_COLUMNS, report, report_of_figures
 from metrics.summary import ENGINE
 from metrics.variants import compact_variants, variant_text
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
@@ -722,17 +722,32 @@ def _report_rows(
     `between` is called after each of them."""
     figures: str | None = None
     basis: str | None = None
-    if elapsed:
-        found, basis = report(steps, cases.lazy(), offering, CaseFilter())
-        figures = json.dumps(found, allow_nan=False)
-        between()
-    health = default_health(steps.select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(engine=ENGINE)
     kept = []
+    made: dict[str, Any] = {}
     if with_figures:
         for name, figure in page_figures.every_figure(steps, cases):
             between()
             kept.append((name, *page_figures.encode(figure)))
+            if name in _REPORT_FIGURES:
+                made[name] = figure
+    if elapsed:
+        if with_figures:
+            # The report is the figures of every case put together, not computed again.
+            n_steps = steps.select(pl.len()).collect().item()
+            found, basis = report_of_figures(
+                made["summary"], made["steps"], made["transitions"], offering, n_steps
+            )
+        else:
+            found, basis = report(steps, cases.lazy(), offering, CaseFilter())
+        figures = json.dumps(found, allow_nan=False)
+        between()
+    health = default_health(steps.select(HEALTH_STEP_COLUMNS), cases.lazy()).collect(engine=ENGINE)
     return _ReportRows(figures, basis, page_figures.to_parquet(health), kept)
+
+
+_REPORT_FIGURES = ("summary", "steps", "transitions")
+"""The page figures of every case the stored report is put together from
+(metrics.report.report_of_figures)."""
 
 
 def _write_report(cur: duckdb.DuckDBPyConnection, offering: str, rows: _ReportRows) -> None:

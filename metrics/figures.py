@@ -301,11 +301,15 @@ def every_figure(
     only: Sequence[str] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """(name, figure) of every STORED figure of one view (of those of `only`, if given),
-    in STORED's order, each made once: the Future state's first draft is checked against
-    the map already drawn."""
+    in STORED's order, each made once: the every-step figures are those the map was
+    drawn from, and the Future state's first draft is checked against the map already
+    drawn."""
     stream: ValueStream | None = None
     for name, compute in STORED.items():
         if only is not None and name not in only:
+            continue
+        if compute is steps and stream is not None:
+            yield name, stream.steps
             continue
         if compute is map_conformance and stream is not None:
             yield name, _conformance_to(stream, instances, cases)

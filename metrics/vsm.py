@@ -426,8 +426,8 @@ def value_streams_of_no_change(
     )
     if measured.names and waiting.select(pl.len()).collect().item():
         return today, None
-    steps_alone = measured.base.filter(pl.col("kind") != "waiting").select(
-        [c for c in ("case_index", "seq", "activity", "kind") if c in measured.columns]
+    steps_alone = measured.base.filter(pl.col("kind") != "waiting").drop(
+        "start", "end", strict=False
     )
     pairs = step_pairs(steps_alone, measured.names, measured.per_case.lazy()).collect(
         engine=STREAMING
@@ -449,8 +449,6 @@ class _Measured:
     names: list[str]
     base: pl.LazyFrame
     """The structure columns of every step, held (waiting statuses included)."""
-    columns: tuple[str, ...]
-    """Every column of the steps read."""
     per_case: pl.DataFrame
     pairs: pl.DataFrame
     queues: pl.DataFrame
@@ -505,7 +503,6 @@ def _measured(instances: pl.LazyFrame, cases: pl.LazyFrame) -> _Measured:
         candidates,
         names,
         base,
-        tuple(present),
         per_case,
         pairs,
         queues,

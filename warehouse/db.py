@@ -656,8 +656,7 @@ class Warehouse:
         0.96 GB at its peak, against 0.2 s and 0.27 GB; docs/SCALE.md)."""
         sql, _ = events_query()
         one = sql.replace(" ORDER BY event_id", " WHERE offering = ? ORDER BY event_id LIMIT ?")
-        offerings = self.read("SELECT DISTINCT offering FROM events ORDER BY offering")
-        parts = [self.read(one, [o, per_offering]) for o in offerings["offering"]]
+        parts = [self.read(one, [o, per_offering]) for o in self.offerings()]
         if not parts:
             return pl.DataFrame(schema=EVENT_SCHEMA)
         return pl.concat(parts).sort("event_id").cast(EVENT_SCHEMA)  # type: ignore[arg-type]

@@ -129,9 +129,12 @@ def main(argv: list[str] | None = None) -> None:
     from ui.resources import open_warehouse
 
     held = open_warehouse(str(args.db.resolve())).read(
-        "SELECT sum(memory_usage_bytes) / 2**20 AS mb FROM duckdb_memory()"
+        "SELECT tag, memory_usage_bytes / 2**20 AS mb FROM duckdb_memory() "
+        "WHERE memory_usage_bytes > 0 ORDER BY mb DESC"
     )
-    print(f"of which DuckDB's buffers: {held['mb'].item():,.0f} MB")
+    print(f"of which DuckDB's buffers: {held['mb'].sum():,.0f} MB")
+    for tag, mb in held.iter_rows():
+        print(f"  {tag:<42}{mb:>18,.1f}")
 
 
 if __name__ == "__main__":

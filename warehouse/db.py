@@ -77,9 +77,12 @@ offerings in polars beside DuckDB's own work, and at tens of millions of events 
 together must fit. DuckDB spills what does not fit to a temporary folder."""
 
 
-CACHE_FLOOR = "128MB"
+CACHE_FLOOR = "16MB"
 """What DuckDB may keep for an instant while `Warehouse.release_cache` drops its cache:
-room for the queries at work then, which read a few blocks at a time."""
+room for a query at work then, which reads a few blocks at a time. The app drops it only
+while no page, import or work ahead of the pages runs (`ui.resources`), and a release
+that would take a query's memory fails and drops nothing; at 128 MB, the blocks a walk
+of the pages had read stayed in the app's own memory (109 MB at ten million events)."""
 
 
 def _memory_limit() -> str:

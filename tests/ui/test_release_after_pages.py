@@ -23,7 +23,7 @@ from ui.resources import (
 from warehouse import Warehouse
 
 USED = "SELECT sum(memory_usage_bytes) FROM duckdb_memory()"
-FLOOR = 128_000_000  # warehouse.db.CACHE_FLOOR
+FLOOR = 16_000_000  # warehouse.db.CACHE_FLOOR
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from typing import TypeVar, cast
 
 import polars as pl
 import pyarrow as pa
+from polars._typing import PolarsDataType
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def mapped(frame: pl.DataFrame, folder: Path | None) -> pl.DataFrame:
         if free - frame.estimated_size() < MIN_FREE_BYTES:
             raise OSError(f"{free / 2**30:.1f} GiB free, {MIN_FREE_BYTES / 2**30:.0f} GiB to keep")
         with tempfile.TemporaryFile(dir=folder) as file:
-            frame.write_ipc(file, compression="uncompressed")
+            frame.select(_physical(frame.schema)).write_ipc(file, compression="uncompressed")
             file.flush()
             # The open file's own path: the mapping keeps the file once it is closed.
             source = pa.memory_map(f"/proc/self/fd/{file.fileno()}")
@@ -75,7 +76,43 @@ def mapped(frame: pl.DataFrame, folder: Path | None) -> pl.DataFrame:
         return owned(frame)
     held = pl.from_arrow(table, rechunk=False)  # a rechunk would copy it all into memory
     assert isinstance(held, pl.DataFrame)
-    return held
+    # `frame` still holds its categories, so the numbers written are theirs.
+    return held.select(_categorical(frame.schema))
+
+
+def _is_categorical(dtype: PolarsDataType) -> bool:
+    return isinstance(dtype, (pl.Categorical, pl.Enum))
+
+
+def _physical(schema: pl.Schema) -> list[pl.Expr]:
+    """Each column as written to the mapped file: a categorical column (or a list of
+    categorical values, such as the cases' variants) as the numbers of its categories.
+    Written as categories, Arrow's dictionary, polars would number them again as it reads
+    the file, into the process's own memory (at fifty million events, 116 MB of the
+    cases' variants, 2 bytes a step, and each filtered view's copy of them again)."""
+    exprs = []
+    for name, dtype in schema.items():
+        column = pl.col(name)
+        if _is_categorical(dtype):
+            column = column.to_physical()
+        elif isinstance(dtype, pl.List) and _is_categorical(dtype.inner):
+            column = column.list.eval(pl.element().to_physical())
+        exprs.append(column)
+    return exprs
+
+
+def _categorical(schema: pl.Schema) -> list[pl.Expr]:
+    """The columns `_physical` wrote as numbers given their categories back, without a
+    copy: the numbers stay the file's pages."""
+    exprs = []
+    for name, dtype in schema.items():
+        column = pl.col(name)
+        if _is_categorical(dtype):
+            column = column.cat.to(dtype)
+        elif isinstance(dtype, pl.List) and _is_categorical(dtype.inner):
+            column = column.list.eval(pl.element().cat.to(dtype.inner))
+        exprs.append(column)
+    return exprs
 
 
 def held(value: T, folder: Path | None) -> T:

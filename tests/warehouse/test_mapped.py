@@ -141,3 +141,55 @@ def test_a_frame_the_file_cannot_hold_as_it_is_stays_in_memory(tmp_path: Path) -
     kept = held(enums, tmp_path)
     assert kept.schema == enums.schema  # mapped, or left as it is where Arrow gives another
     assert_frame_equal(kept, enums)
+
+
+_OWN_MEMORY_OF_MAPPED_VARIANTS = """
+import ctypes, gc, sys
+from pathlib import Path
+import numpy as np
+import polars as pl
+from metrics.variants import COMPACT_VARIANT
+from warehouse.mapped import mapped
+
+def own():
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(l.split()[1]) for l in status if l.startswith("RssAnon:")) * 1024
+
+cases, steps = 2_000_000, 12
+names = pl.Series([f"Step {i}" for i in range(30)]).cast(COMPACT_VARIANT.inner)
+numbers = np.random.default_rng(7).integers(0, 30, cases * steps)
+frame = pl.DataFrame({"n": pl.Series(numbers, dtype=pl.UInt32)}).select(
+    variant=pl.col("n").cast(pl.UInt16).reshape((cases, steps)).arr.to_list()
+).select(pl.col("variant").list.eval(pl.element().cat.to(COMPACT_VARIANT.inner)))
+first = frame["variant"][0].to_list()
+before = own()
+held = mapped(frame, Path(sys.argv[1]))
+grown = own() - before
+assert held.schema == frame.schema and held["variant"][0].to_list() == first
+del frame
+gc.collect()
+assert held["variant"][0].to_list() == first  # its categories kept by the mapped frame
+print(grown)
+"""
+
+
+def test_categorical_values_stay_the_files_pages_not_the_process_own_memory(
+    tmp_path: Path,
+) -> None:
+    """Written as categories, the variants' 48 MB of step numbers (2 bytes a step) were
+    numbered again into the process's own memory as polars read the file back."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _OWN_MEMORY_OF_MAPPED_VARIANTS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.returncode == 0, run.stderr
+    grown = int(run.stdout.split()[-1])
+    assert grown < 12 * 2**20  # 48 MB when numbered again

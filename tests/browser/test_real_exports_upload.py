@@ -40,7 +40,11 @@ def test_upload_confirm_import_and_map(  # type: ignore[no-untyped-def]
     wait_for_app(page)
     no_exception(page)
     main = page.locator("[data-testid='stMain']")
-    assert f"With these kinds: {cases:,} cases" in main.inner_text()
+    # On a busy machine a rerun may have begun before its status shows: wait for the
+    # preview's count rather than read the page at once.
+    kinds = f"With these kinds: {cases:,} cases"
+    main.get_by_text(kinds).first.wait_for(timeout=60_000)
+    assert kinds in main.inner_text()
     page.get_by_text("I checked how each status counts").click()
     wait_for_app(page)
     screenshot(page, f"real-export-{stem}-preview")

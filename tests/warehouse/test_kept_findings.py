@@ -326,6 +326,20 @@ def test_a_warehouse_of_schema_18_keeps_its_figures_and_finding_frames(tmp_path:
             assert_frame_equal(front.chart, before.chart)
         keys = wh._con.execute("SELECT figure_key, offering, name FROM derived_figures").fetchall()
         assert all(key == row_key(name, offering) for key, offering, name in keys)
+        # The blobs, Parquet files, are not compressed again: a row is read alone.
+        wh._con.execute("CHECKPOINT")
+        stored_as = wh._con.execute(
+            "SELECT DISTINCT column_name, compression FROM pragma_storage_info(t) "
+            "WHERE segment_type = 'BLOB'".replace("t)", "'derived_figures')")
+        ).fetchall() + wh._con.execute(
+            "SELECT DISTINCT column_name, compression FROM "
+            "pragma_storage_info('derived_finding_frames') WHERE segment_type = 'BLOB'"
+        ).fetchall()
+        assert sorted(stored_as) == [
+            ("cases", "Uncompressed"),
+            ("chart", "Uncompressed"),
+            ("figure", "Uncompressed"),
+        ]
         # Of another offering, or a name of none: nothing.
         assert stored_figure(wh, "Other", "steps") is None
         assert kept_behind(wh, "Other", (), kept[0].id) is None

@@ -328,13 +328,15 @@ def test_a_warehouse_of_schema_18_keeps_its_figures_and_finding_frames(tmp_path:
         assert all(key == row_key(name, offering) for key, offering, name in keys)
         # The blobs, Parquet files, are not compressed again: a row is read alone.
         wh._con.execute("CHECKPOINT")
-        stored_as = wh._con.execute(
-            "SELECT DISTINCT column_name, compression FROM pragma_storage_info(t) "
-            "WHERE segment_type = 'BLOB'".replace("t)", "'derived_figures')")
-        ).fetchall() + wh._con.execute(
-            "SELECT DISTINCT column_name, compression FROM "
-            "pragma_storage_info('derived_finding_frames') WHERE segment_type = 'BLOB'"
-        ).fetchall()
+        stored_as = [
+            row
+            for table in ("derived_figures", "derived_finding_frames")
+            for row in wh._con.execute(
+                "SELECT DISTINCT column_name, compression FROM pragma_storage_info(?) "
+                "WHERE segment_type = 'BLOB'",
+                [table],
+            ).fetchall()
+        ]
         assert sorted(stored_as) == [
             ("cases", "Uncompressed"),
             ("chart", "Uncompressed"),

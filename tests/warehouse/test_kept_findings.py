@@ -35,7 +35,7 @@ from warehouse import kept_findings as kept_module
 from warehouse.access import Actor
 from warehouse.calendars import save_calendar
 from warehouse.catalog import set_activity
-from warehouse.derived import load_derivation
+from warehouse.derived import load_derivation, stored_figure, stored_figure_names
 from warehouse.experiments import create_experiment
 from warehouse.inbox import submit
 from warehouse.kept_findings import (
@@ -48,6 +48,7 @@ from warehouse.kept_findings import (
     kept_findings,
     kept_front,
 )
+from warehouse.schema import row_key
 
 ADMIN = Actor("cli", "admin")
 OPTIONS = ImportOptions(offering="Orders")
@@ -99,11 +100,17 @@ def assert_kept_is_fresh_or_none(wh: Warehouse) -> int:
     return n
 
 
-def test_a_command_line_import_keeps_the_findings_it_leaves_behind(tmp_path: Path) -> None:
+def _submitted(tmp_path: Path) -> Path:
+    """A warehouse in `tmp_path` that 30 orders were imported into from the command line."""
     db = tmp_path / "w.duckdb"
     source = tmp_path / "orders.csv"
     source.write_bytes(orders_csv(0, 30, 30))
     submit(db, import_job(prepare(source, options=OPTIONS)), ADMIN)
+    return db
+
+
+def test_a_command_line_import_keeps_the_findings_it_leaves_behind(tmp_path: Path) -> None:
+    db = _submitted(tmp_path)
     with Warehouse.open(db) as wh:
         kept = kept_findings(wh, "Orders", ())
         assert kept is not None
@@ -275,13 +282,7 @@ def test_kept_findings_are_those_of_the_data_after_any_changes(steps: list[tuple
 def test_a_warehouse_of_schema_18_keeps_its_figures_and_finding_frames(tmp_path: Path) -> None:
     """Migration 19 gives the stored figures and finding frames a key of one column: what
     was stored before it reads the same after."""
-    from warehouse.derived import stored_figure, stored_figure_names
-    from warehouse.schema import row_key
-
-    db = tmp_path / "w.duckdb"
-    source = tmp_path / "orders.csv"
-    source.write_bytes(orders_csv(0, 30, 30))
-    submit(db, import_job(prepare(source, options=OPTIONS)), ADMIN)
+    db = _submitted(tmp_path)
     with Warehouse.open(db) as wh:
         kept = kept_findings(wh, "Orders", ())
         assert kept

@@ -1307,18 +1307,18 @@ def stored_figure(wh: Warehouse, offering: str, name: str) -> Any:
     the prefix of one of `metrics.figures.STORED_VIEWS` before it: over that view of its
     cases, or a window's `HEALTH` or `WINDOW_SCORECARD` rows, `store_view_figures`), as
     stored at the last change, or None when there is none of this release."""
-    rows = _current_figures(wh, "f.figure, f.rest", offering, name)
+    rows = _current_figures(wh, "figure, rest", offering, name)
     return page_figures.decode(name, rows[0][0], rows[0][1]) if rows else None
 
 
 def has_stored_figure(wh: Warehouse, offering: str, name: str) -> bool:
     """Whether `stored_figure(wh, offering, name)` finds a figure, without reading it."""
-    return bool(_current_figures(wh, "f.name", offering, name))
+    return bool(_current_figures(wh, "name", offering, name))
 
 
 def _current_figures(wh: Warehouse, what: str, offering: str, name: str | None = None) -> list:
-    """`what` of the stored figures of `offering` (only the one called `name`, if given)
-    of this release's derivation and report."""
+    """`what` (columns of `derived_figures`) of the stored figures of `offering` (only the
+    one called `name`, if given) of this release's derivation and report."""
     cur = wh._cursor()
     try:
         if not has_table(cur, "derived_figures"):
@@ -1328,8 +1328,8 @@ def _current_figures(wh: Warehouse, what: str, offering: str, name: str | None =
         # (at ten million events 46 MB and 0.08-0.10 s a figure, now 6 MB and 0.01 s).
         which = "offering = ?" if name is None else "figure_key = ?"
         return cur.execute(
-            f"WITH f AS MATERIALIZED (SELECT * FROM derived_figures WHERE {which}) "
-            f"SELECT {what} FROM f "
+            f"WITH f AS MATERIALIZED (SELECT offering, {what} FROM derived_figures "
+            f"WHERE {which}) SELECT {what} FROM f "
             "JOIN derived_reports r USING (offering) JOIN derived_state s USING (offering) "
             "WHERE r.version = ? AND s.version = ?",
             [
@@ -1345,7 +1345,7 @@ def _current_figures(wh: Warehouse, what: str, offering: str, name: str | None =
 def stored_figure_names(wh: Warehouse, offering: str) -> set[str]:
     """The names of the figures `stored_figure` finds for `offering`: none for an offering
     of more than REPORT_MAX_STEPS steps, with a calendar on, or of an older release."""
-    return {name for (name,) in _current_figures(wh, "f.name", offering) if ":" not in name}
+    return {name for (name,) in _current_figures(wh, "name", offering) if ":" not in name}
 
 
 def reported_ahead(wh: Warehouse) -> list[str]:

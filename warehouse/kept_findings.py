@@ -142,10 +142,14 @@ _CURRENT = (
 `_version`) and the given recorded changes (`_current(changes)` are its parameters)."""
 
 
-_ONE_FRAME = "WITH b AS MATERIALIZED (SELECT * FROM derived_finding_frames WHERE frame_key = ?)"
-"""`b`: one kept finding's frames, found by their key alone (`row_key`), which DuckDB looks
-up in the key's index; filtered within the join, it fetched the frames of every kept
-finding (114 MB at ten million events, for one finding's)."""
+def _one_frame(columns: str) -> str:
+    """`b`: `columns` of one kept finding's frames, found by their key alone (`row_key`),
+    which DuckDB looks up in the key's index; filtered within the join, it fetched the
+    frames of every kept finding (114 MB at ten million events, for one finding's)."""
+    return (
+        f"WITH b AS MATERIALIZED (SELECT offering, {columns} FROM derived_finding_frames "
+        "WHERE frame_key = ?)"
+    )
 
 
 def _current(changes: Changes) -> list[object]:
@@ -200,7 +204,8 @@ def kept_front(wh: Warehouse, offering: str, changes: Changes, finding_id: str) 
         if not has_table(cur, "derived_finding_frames"):
             return None
         rows = cur.execute(
-            f"{_ONE_FRAME} SELECT b.chart, b.case_rows, b.case_count FROM b "
+            f"{_one_frame('chart, case_rows, case_count')} "
+            "SELECT b.chart, b.case_rows, b.case_count FROM b "
             f"JOIN derived_findings f USING (offering) {_CURRENT} "
             "AND b.case_count IS NOT NULL",
             [row_key(finding_id, offering), *_current(changes)],
@@ -221,7 +226,7 @@ def kept_behind(wh: Warehouse, offering: str, changes: Changes, finding_id: str)
         if not has_table(cur, "derived_finding_frames"):
             return None
         rows = cur.execute(
-            f"{_ONE_FRAME} SELECT b.cases, b.chart FROM b "
+            f"{_one_frame('cases, chart')} SELECT b.cases, b.chart FROM b "
             f"JOIN derived_findings f USING (offering) {_CURRENT}",
             [row_key(finding_id, offering), *_current(changes)],
         ).fetchall()

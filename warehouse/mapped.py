@@ -76,41 +76,31 @@ def mapped(frame: pl.DataFrame, folder: Path | None) -> pl.DataFrame:
     held = pl.from_arrow(table, rechunk=False)  # a rechunk would copy it all into memory
     assert isinstance(held, pl.DataFrame)
     # `frame` still holds its categories, so the numbers written are theirs.
-    return held.select(_categorical(frame.schema))
+    return held.select(_physical(frame.schema, back=True))
 
 
 def _is_categorical(dtype: object) -> bool:
     return isinstance(dtype, (pl.Categorical, pl.Enum))
 
 
-def _physical(schema: pl.Schema) -> list[pl.Expr]:
+def _physical(schema: pl.Schema, back: bool = False) -> list[pl.Expr]:
     """Each column as written to the mapped file: a categorical column (or a list of
     categorical values, such as the cases' variants) as the numbers of its categories.
     Written as categories, Arrow's dictionary, polars would number them again as it reads
     the file, into the process's own memory (at fifty million events, 116 MB of the
-    cases' variants, 2 bytes a step, and each filtered view's copy of them again)."""
+    cases' variants, 2 bytes a step, and each filtered view's copy of them again).
+
+    `back`: the columns read from the file given their categories back, without a copy:
+    the numbers stay the file's pages (polars' `cat.to`, marked unstable in the pinned
+    release; tests/warehouse/test_mapped.py checks both the rows and the memory)."""
     exprs = []
     for name, dtype in schema.items():
         column = pl.col(name)
         if _is_categorical(dtype):
-            column = column.to_physical()
+            column = column.cat.to(dtype) if back else column.to_physical()
         elif isinstance(dtype, pl.List) and _is_categorical(dtype.inner):
-            column = column.list.eval(pl.element().to_physical())
-        exprs.append(column)
-    return exprs
-
-
-def _categorical(schema: pl.Schema) -> list[pl.Expr]:
-    """The columns `_physical` wrote as numbers given their categories back, without a
-    copy: the numbers stay the file's pages (polars' `cat.to`, marked unstable in the
-    pinned release; tests/warehouse/test_mapped.py checks both the rows and the memory)."""
-    exprs = []
-    for name, dtype in schema.items():
-        column = pl.col(name)
-        if _is_categorical(dtype):
-            column = column.cat.to(dtype)
-        elif isinstance(dtype, pl.List) and _is_categorical(dtype.inner):
-            column = column.list.eval(pl.element().cat.to(dtype.inner))
+            inner = pl.element().cat.to(dtype.inner) if back else pl.element().to_physical()
+            column = column.list.eval(inner)
         exprs.append(column)
     return exprs
 

@@ -146,7 +146,7 @@ def assert_stored_is_fresh(wh: Warehouse, big_reported: bool = False) -> None:
         # step-file thread stored them: those the pages compute of the view selected. (Each
         # read only where a figure of that name is stored: most are not, and a read that
         # finds nothing costs as much as one that finds it.)
-        named = {n for (n,) in derived_module._current_figures(wh, "f.name", offering)}
+        named = {n for (n,) in derived_module._current_figures(wh, "name", offering)}
         for prefix, view in figures.STORED_VIEWS.items():
             spec = dataclasses.replace(view, offerings=(offering,))
             own, chosen = apply_filters(steps, cases.lazy(), spec)

@@ -41,11 +41,16 @@ opened the dashboard before.
 
 With --wait S the first visit comes S seconds after the server first answers: by then
 `python -m ui.serve` has imported the app and read what the first page needs.
+
+With --read S each page is left S seconds after its filter change before the next one
+opens, as a person reads it: the app computes ahead meanwhile (the figures of a view
+chosen on one page, for the next: `ui.views.view_ahead`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import socket
@@ -203,6 +208,13 @@ def main() -> None:
         "once; a visitor who comes later finds what `ui.serve` reads ahead ready)",
     )
     p.add_argument(
+        "--read",
+        type=float,
+        default=0.0,
+        help="seconds a person reads each page after its filter change, before the next "
+        "(default 0: at once)",
+    )
+    p.add_argument(
         "--filter",
         choices=list(FILTERS),
         default="completed",
@@ -254,6 +266,7 @@ def main() -> None:
                 by_link=args.by_link,
                 change=args.filter,
                 new_tabs=args.new_tabs,
+                read=args.read,
             )
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
@@ -276,13 +289,18 @@ def _open(page, url: str) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started
 
 
-def _toggle(page) -> bool:  # type: ignore[no-untyped-def]
-    """Turn "Completed cases only" on; False where the page has no sidebar filters."""
+def _toggle(page) -> float | None:  # type: ignore[no-untyped-def]
+    """Turn "Completed cases only" on; None where the page has no sidebar filters.
+
+    Each filter change returns the moment (`time.perf_counter`) of the click or key that
+    made the choice: the time after a filter change counts from there, not from the
+    clicks that opened a list or the filters' expander before it."""
     toggle = page.locator("[data-testid=stSidebar]").get_by_text("Completed cases only", exact=True)
     if not toggle.count():
-        return False
+        return None
+    chosen = time.perf_counter()
     toggle.first.click()
-    return True
+    return chosen
 
 
 def _open_list(page, box) -> None:  # type: ignore[no-untyped-def]
@@ -296,25 +314,30 @@ def _open_list(page, box) -> None:  # type: ignore[no-untyped-def]
         page.wait_for_timeout(200)
 
 
-def _window(page) -> bool:  # type: ignore[no-untyped-def]
+def _window(page) -> float | None:  # type: ignore[no-untyped-def]
     """Choose the time window "Last 12 months"."""
     box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(
         has_text="Time window"
     )
     if not box.count():
-        return False
+        return None
     _open_list(page, box.first)
-    page.get_by_role("option", name="Last 12 months", exact=True).click()
-    return True
+    option = page.get_by_role("option", name="Last 12 months", exact=True)
+    option.wait_for()
+    chosen = time.perf_counter()
+    option.click()
+    return chosen
 
 
-def _variant(page) -> bool:  # type: ignore[no-untyped-def]
+def _variant(page) -> float | None:  # type: ignore[no-untyped-def]
     """Keep the cases of the most frequent variant (the first offered)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     more = page.locator("[data-testid=stSidebar]").get_by_text(
         "More filters: attributes, variants", exact=True
     )
     if not more.count():
-        return False
+        return None
     more.first.click()
     box = (
         page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]")
@@ -327,15 +350,17 @@ def _variant(page) -> bool:  # type: ignore[no-untyped-def]
     for _ in range(10):
         _open_list(page, box)
         page.wait_for_timeout(300)
+        chosen = time.perf_counter()
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")
-        page.wait_for_timeout(300)
+        with contextlib.suppress(PlaywrightTimeout):
+            box.get_by_text("→").first.wait_for(timeout=1_000)
         if box.get_by_text("→").count():
-            return True
+            return chosen
     raise RuntimeError("no variant could be chosen")
 
 
-def _mode(page) -> bool:  # type: ignore[no-untyped-def]
+def _mode(page) -> float | None:  # type: ignore[no-untyped-def]
     """Choose "started in the window" (after "Last 12 months", chosen first and not
     timed: `BEFORE`): a view no figure is stored for, which keeps most of an offering's
     cases, so the pages compute it."""
@@ -343,10 +368,13 @@ def _mode(page) -> bool:  # type: ignore[no-untyped-def]
         has_text="Show cases that"
     )
     if not box.count():
-        return False
+        return None
     _open_list(page, box.first)
-    page.get_by_role("option", name="started in the window", exact=True).click()
-    return True
+    option = page.get_by_role("option", name="started in the window", exact=True)
+    option.wait_for()
+    chosen = time.perf_counter()
+    option.click()
+    return chosen
 
 
 BEFORE = {"mode": _window}
@@ -381,11 +409,12 @@ def _visit(browser, url: str, change: str, shared=None) -> tuple[float, float, f
         again = float("nan")
         if change in BEFORE:
             since = page.evaluate("() => performance.now()")
-            if BEFORE[change](page):
+            if BEFORE[change](page) is not None:
                 page.wait_for_function(SETTLED, arg=since, timeout=180_000)
         since = page.evaluate("() => performance.now()")
-        started = time.perf_counter()
-        if FILTERS[change](page):
+        chosen = FILTERS[change](page)
+        if chosen is not None:
+            started = chosen
             try:
                 page.wait_for_function(SETTLED, arg=since, timeout=120_000)
                 again = time.perf_counter() - started
@@ -445,6 +474,7 @@ def run_pages(
     by_link: bool = False,
     change: str = "completed",
     new_tabs: bool = False,
+    read: float = 0.0,
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -469,6 +499,7 @@ def run_pages(
                 f"{peak_rss_mb(pid, 'RssAnon'):>9,.0f}{peak_rss_mb(pid):>16,.0f}"
                 f"{message:>15.2f}{sent:>9.2f}"
             )
+            time.sleep(read)
         browser.close()
 
 

@@ -70,6 +70,7 @@ from warehouse.experiments import (
     experiments,
     update_experiment,
 )
+from warehouse.mapped import folder_of, held
 
 INTRO = (
     "The method: choose one bottleneck, change it for a couple of weeks, measure, then keep or "
@@ -99,15 +100,18 @@ def context() -> Derived:
     return d
 
 
-@st.cache_data(show_spinner="Comparing before and after...", max_entries=64)
+@st.cache_resource(show_spinner="Comparing before and after...", max_entries=64)
 def _comparison(
     path: str, version: str, offering: str, change_iso: str, before_days: int, after_days: int
 ) -> Comparison | None:
+    """Shared by every session, never changed (a frozen dataclass of immutable frames);
+    its frames of the cases compared kept in a file mapped into memory where they are
+    big (`warehouse.mapped.held`)."""
     d = derived_at(path, version)
     if offering not in set(d.cases["offering"].unique().to_list()):
         return None
     change = datetime.fromisoformat(change_iso)
-    return compare(
+    found = compare(
         d.instances.lazy(),
         d.cases.lazy(),
         offering,
@@ -116,6 +120,7 @@ def _comparison(
         after_days,
         steps_of=d.steps_reader(offering),
     )
+    return held(found, folder_of(path))
 
 
 def comparison(

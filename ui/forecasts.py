@@ -20,6 +20,7 @@ from metrics.forecast import DEFAULT_HISTORY_DAYS, DEFAULT_RUNS, forecast_items,
 from ui.format import day_text, explain
 from ui.resources import data_version, warehouse
 from ui.views import current_at, derived_at, offerings_of
+from warehouse.mapped import folder_of, held
 
 LIKELY_DONE = "Likely done by (85%)"
 LIKELY_DONE_COLUMN: dict[str, Any] = {
@@ -82,19 +83,22 @@ def forecast_line(offering: str) -> None:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _likely(path: str, version: str, offering: str) -> pl.DataFrame:
     """The offering's open cases with the day each is 85% likely done by: its own
-    completed cases are their basis, so the other offerings are left out."""
+    completed cases are their basis, so the other offerings are left out. A row per open
+    case, shared by every session and kept in a file mapped into memory where it is big
+    (`warehouse.mapped.held`)."""
     d = derived_at(path, version)
     if d.now is None:
         return pl.DataFrame(
             schema={"offering": pl.String, "case_id": pl.String, "likely_done_p85": pl.Date}
         )
     cases = d.cases.lazy().filter(pl.col("offering") == offering)
-    return likely_done_by(cases, d.now, d.clock).select(
+    dated = likely_done_by(cases, d.now, d.clock).select(
         "offering", "case_id", pl.col("likely_done_p85").dt.date()
     )
+    return held(dated, folder_of(path))
 
 
 def read_ahead(path: str) -> int:

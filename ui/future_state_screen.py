@@ -378,9 +378,11 @@ def _conformance(
     path: str, version: str, spec: CaseFilter, document: str, from_map: bool
 ) -> tuple[dict[str, Any], pl.DataFrame]:
     """(The figures, each completed case's row keyed by offering and case id.) The draft
-    first drawn from today's map of every case of one offering (`from_map`) is stored with
-    the offering's derivation (metrics.figures.map_conformance); any other draft or view
-    is checked here, without drawing the view's map a second time."""
+    first drawn from today's map (`from_map`) is a figure of the view
+    (metrics.figures.map_conformance): stored with the offering's derivation for every
+    case and for the views the step-file thread stores, else computed once per view
+    (`ui.views.view_figure`, checked against the view's map as already drawn); any other
+    draft is checked here."""
     if from_map:
         per_case = view_figure_at(path, version, spec, figures.map_conformance)
     else:
@@ -452,12 +454,15 @@ def conformance_view(
         every = stored_figure(wh, offering, f"{prefix}value_stream") if stored else None
         map_steps = every.boxes["activity"].to_list() if every is not None else []
     drawn = figures.map_future_state(map_steps)
+    # A view whose figures are never stored (a variant, dates of one's own) has its map's
+    # conformance as a figure of its own: computed ahead once the view was chosen on
+    # another page (ui.views.view_ahead), else now from the map this page drew.
     key = (
         path,
         version,
         alike,
         json.dumps(future.to_json(), sort_keys=True),
-        stored
+        (stored or prefix is None)
         and bool(map_steps)
         and (future.stages, future.optional) == (drawn.stages, drawn.optional),
     )

@@ -181,6 +181,20 @@ def wait_for_pages() -> None:
     _asked.wait_zero()
 
 
+def wait_for_quiet_pages(seconds: float) -> None:
+    """Wait until no page runs, nothing `on_request` is under way, and no page run has
+    ended for `seconds`: work that is only worth doing while nobody waits for a page,
+    nor for the browser to draw the one that just ran (a person moving on to the next
+    page finds the processor theirs)."""
+    while True:
+        _running.wait_zero()
+        _asked.wait_zero()
+        left = seconds - (time.monotonic() - _ended_at[0])
+        if left <= 0 and _running.n == 0 and _asked.n == 0:
+            return
+        time.sleep(max(left, 0.05))
+
+
 _running = SharedCount()
 """How many page runs are under way (`page_run`)."""
 

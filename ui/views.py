@@ -30,6 +30,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics import figures
+from metrics.conformance import case_conformance
 from metrics.filters import (
     CaseFilter,
     attribute_names,
@@ -39,6 +40,7 @@ from metrics.filters import (
     instances_of_cases,
 )
 from metrics.selection import VARIANT_SEPARATOR
+from metrics.summary import STREAMING
 from metrics.variants import variants
 from model.limits import env_count
 from ui.filters import FilterChoices
@@ -52,6 +54,7 @@ from ui.resources import (
     open_warehouse,
     release_duckdb_cache,
     wait_for_pages,
+    wait_for_quiet_pages,
     warehouse,
     warehouse_path,
 )
@@ -154,16 +157,23 @@ def steps_ahead(wh: Warehouse) -> threading.Thread | None:
         _AHEAD[:] = [wh]
         _requests[0] += 1
         _reports_done[0] = False  # this warehouse's reports are still to be stored
-        if _writing[0]:
-            return None
-        _writing[0] = True
-        thread = threading.Thread(target=_write_ahead, name=STEP_THREAD, daemon=True)
-        try:
-            thread.start()
-        except RuntimeError:  # no thread to be had: the pages scan the table instead
-            _writing[0] = False
-            log.exception("cannot start writing the step files of %s", wh.path)
-            return None
+        # No thread to be had: the pages scan the table instead.
+        return _started(_writing, _write_ahead, STEP_THREAD)
+
+
+def _started(busy: list[bool], target: Callable[[], None], name: str) -> threading.Thread | None:
+    """Under the thread's lock: a thread of `target` started, `busy` set, unless one is at
+    work already (`busy`: None). None, `busy` left clear, where no thread can be had."""
+    if busy[0]:
+        return None
+    busy[0] = True
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:
+        busy[0] = False
+        log.exception("cannot start the thread %s", name)
+        return None
     return thread
 
 
@@ -187,22 +197,37 @@ class _Newer(Exception):
 
 
 def _write_ahead() -> None:
+    def one(wh: Warehouse) -> None:
+        with background_work():
+            _one_pass(wh)
+
+    _drain(_ahead, _AHEAD, _writing, one)
+
+
+W = TypeVar("W")
+
+
+def _drain(
+    lock: threading.Lock, asked: list[W], busy: list[bool], work: Callable[[W], None]
+) -> None:
+    """A background thread's loop, at the lowest priority: `work` on the latest of `asked`
+    (taken under `lock`) until none is left, then `busy` cleared under `lock` (so the
+    next request starts a thread), as it is if the thread ends otherwise."""
     done = False
     try:
         lowest_priority()
         while True:
-            with _ahead:
-                if not _AHEAD:
-                    _writing[0] = False  # the next request starts a thread
+            with lock:
+                if not asked:
+                    busy[0] = False
                     done = True
                     return
-                wh = _AHEAD.pop()
-            with background_work():
-                _one_pass(wh)
+                item = asked.pop()
+            work(item)
     finally:
         if not done:  # ended otherwise: the next request starts another all the same
-            with _ahead:
-                _writing[0] = False
+            with lock:
+                busy[0] = False
 
 
 STEP_FILE_POLL_S = 0.5
@@ -621,6 +646,13 @@ def _read_or_compute(
         instances, cases = _view(path, version, spec)
         if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
             return _each_offering(path, version, _FIGURES[name], cases)
+        if _FIGURES[name] is figures.map_conformance:
+            # Checked against the view's map as its own figure holds it (the Future state
+            # page has drawn it already): not drawn a second time.
+            stream = _figure(path, version, spec, _registered(figures.value_stream))
+            steps = stream.boxes["activity"].to_list()
+            per_case = case_conformance(instances, cases.lazy(), figures.map_future_state(steps))
+            return per_case.drop("case_index").collect(engine=STREAMING)
         return _FIGURES[name](instances, cases)
 
 
@@ -685,7 +717,78 @@ def view_figure_at(
     alike = plainest_view(path, version, spec, figures.name_of(compute))
     in_a_page = get_script_run_ctx(suppress_warning=True) is not None
     now = computed_now(version) if in_a_page else frozenset()
-    return cast(T, _figure(path, version, alike, _registered(compute), in_a_page, now))
+    name = _registered(compute)
+    if (
+        in_a_page
+        and len(spec.offerings or ()) == 1
+        and figures.view_prefix(spec) is None
+        and not _derive(path, version).in_memory
+    ):
+        view_ahead(path, version, spec)
+    return cast(T, _figure(path, version, alike, name, in_a_page, now))
+
+
+VIEW_AHEAD_THREAD = "view-ahead"
+_view_ahead = threading.Lock()
+_NEXT_VIEW: list[tuple[str, str, CaseFilter]] = []
+"""The view whose figures are computed ahead next: the latest a page asked for one of."""
+_viewing = [False]
+"""Whether the view-ahead thread is at work (set and cleared under `_view_ahead`)."""
+_WALKED: list[tuple[str, str, CaseFilter, int]] = []
+"""The last view the thread was asked for, and how many figures the pages had asked for
+by then: asked again, it has nothing new to compute."""
+
+
+def view_ahead(path: str, version: str, spec: CaseFilter) -> threading.Thread | None:
+    """Compute the figures of the view `spec` that the pages draw on a background thread
+    at the lowest priority, one at a time while the pages are quiet (`_figures_of_view`).
+    A view no figure is stored for (a variant, an attribute, dates of one's own) is
+    computed from the stored steps, up to a second or two a page at ten million events;
+    once a person has chosen it on one page, the next pages they open with it read its
+    figures instead. Only for a view of one offering, the view of every page but Compare
+    (whose figures of several offerings are its own), and for a warehouse whose steps
+    are scanned (in memory, a page computes them in a fraction of a second). A newer
+    view, or new data, ends the walk over the older one. Returns the thread started, or
+    None when it is at work already (it goes on to this view next)."""
+    key = (path, version, spec, len(_FIGURES))
+    with _view_ahead:
+        if _WALKED and _WALKED[0] == key:
+            return None
+        _WALKED[:] = [key]
+        _NEXT_VIEW[:] = [(path, version, spec)]
+        # No thread to be had: each page computes its own.
+        return _started(_viewing, _views_ahead, VIEW_AHEAD_THREAD)
+
+
+def _views_ahead() -> None:
+    _drain(_view_ahead, _NEXT_VIEW, _viewing, lambda view: _figures_of_view(*view))
+
+
+AHEAD_QUIET_S = 2.0
+"""How long after the last page run the view-ahead thread starts its next figure."""
+
+
+def _figures_of_view(path: str, version: str, spec: CaseFilter) -> None:
+    """Each figure of the view `spec` that the pages draw (`metrics.figures.STORED`, and
+    any other a page of this server has asked for of some view), computed where it is
+    not held already (`view_figure_at`: a page that asks for one meanwhile waits for it
+    rather than compute it twice), each once no page has run for AHEAD_QUIET_S; none
+    where the view has no case (the pages say so and draw nothing)."""
+    wait_for_quiet_pages(AHEAD_QUIET_S)
+    if data_version(open_warehouse(path)) != version or _view(path, version, spec)[1].is_empty():
+        return
+    names = [_registered(f) for f in figures.STORED.values()]
+    for name in [*names, *(n for n in list(_FIGURES) if n not in names)]:
+        wait_for_quiet_pages(AHEAD_QUIET_S)
+        with _view_ahead:
+            if _NEXT_VIEW:  # a newer view was chosen: that one's figures instead
+                return
+        if data_version(open_warehouse(path)) != version:
+            return
+        try:
+            view_figure_at(path, version, spec, _FIGURES[name])
+        except Exception:  # the page that asks for it computes it and says what is wrong
+            log.exception("cannot compute the figure %s of a view ahead", name)
 
 
 COMPUTE_NOW = "compute_now"

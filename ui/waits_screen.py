@@ -29,6 +29,7 @@ from ui.resources import data_version, warehouse
 from ui.tables import MAX_ROWS
 from ui.views import current_at, offerings_of, view_at, view_figure
 from ui.widgets import chart_downloads, draw_chart, seed_from_url, slug, table, url_choice
+from warehouse.mapped import folder_of, held
 
 MAX_STEPS = 25
 """More rows than this and a chart stops being readable: show the steps with the most waiting."""
@@ -162,9 +163,10 @@ def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
 def _waiting(path: str, version: str, spec: CaseFilter, now: datetime) -> pl.DataFrame:
     """The open cases of the view `spec`, longest idle first (metrics.waits.waiting_now),
     once per view, data version and "now": a fifth of a second of every Waits run at ten
-    million events otherwise."""
+    million events otherwise. A row per open case, kept in a file mapped into memory where
+    it is big (`warehouse.mapped.held`)."""
     _, cases = view_at(path, version, spec)
-    return waiting_now(cases.lazy(), now).collect()
+    return held(waiting_now(cases.lazy(), now).collect(), folder_of(path))
 
 
 def read_ahead(path: str) -> int:

@@ -482,3 +482,107 @@ def test_recorded_experiments_and_verdicts_are_read_once_per_change(
     assert reads == ["experiments", "verdicts"]
     listed = next(df.value for df in at.dataframe if "Experiment" in df.value.columns)
     assert "Kanban board" in listed["Experiment"].to_list() and len(listed) == 3
+
+
+def test_the_open_cases_and_comparisons_the_pages_keep_are_mapped_and_shared(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What Waits lists and dates of an offering's open cases, and an experiment's cases
+    compared, a row per case each, are kept mapped from a file where they are big (the
+    open cases and their dates 5-14 MB an offering at fifty million events), shared by
+    every session as they are (not a copy per page run), and equal to what they are
+    made of."""
+    from datetime import UTC, datetime
+
+    from metrics.compare import compare
+    from metrics.forecast import likely_done_by
+    from metrics.waits import waiting_now
+    from ui import experiments_screen, forecasts, waits_screen
+    from ui.resources import data_version, open_warehouse
+
+    db = tmp_path / "kept.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("VSM_DB", str(db))
+    monkeypatch.setattr("warehouse.mapped.MAP_MIN_BYTES", 0)  # every frame counts as big
+    d = derived()
+    path, version = str(db), data_version(open_warehouse(str(db)))
+    offering = "Reverse engineering"
+    own = d.cases.filter(pl.col("offering") == offering)
+    assert d.now is not None
+
+    before = len(_unnamed(tmp_path))
+    likely = forecasts._likely(path, version, offering)
+    assert len(_unnamed(tmp_path)) == before + 1
+    assert forecasts._likely(path, version, offering) is likely
+    expected = likely_done_by(own.lazy(), d.now, d.clock)
+    assert likely.height == expected.height == int((~own["completed"]).sum()) > 0
+    assert likely["likely_done_p85"].to_list() == expected["likely_done_p85"].dt.date().to_list()
+
+    spec = CaseFilter(offerings=(offering,))
+    view(spec)  # the view's cases, which it reads, are held (and mapped) already
+    before = len(_unnamed(tmp_path))
+    waiting = waits_screen._waiting(path, version, spec, d.now)
+    assert len(_unnamed(tmp_path)) == before + 1
+    assert waits_screen._waiting(path, version, spec, d.now) is waiting
+    assert_frame_equal(waiting, waiting_now(own.lazy(), d.now).collect())
+
+    change = datetime(2026, 3, 2, tzinfo=UTC)
+    before = len(_unnamed(tmp_path))
+    found = experiments_screen._comparison(path, version, offering, change.isoformat(), 28, 28)
+    assert found is not None
+    assert len(_unnamed(tmp_path)) == before + 2  # its points and its cases compared
+    assert (
+        experiments_screen._comparison(path, version, offering, change.isoformat(), 28, 28) is found
+    )
+    fresh = compare(d.instances.lazy(), d.cases.lazy(), offering, change, 28, 28)
+    assert found.compared.height == fresh.compared.height > 0
+    assert_frame_equal(found.compared, fresh.compared)
+    assert_frame_equal(found.points, fresh.points)
+    assert found.verdict == fresh.verdict
+
+
+@pytest.mark.parametrize("held", ["scan", "memory"])
+def test_a_view_chosen_on_one_page_has_the_other_pages_figures_computed_ahead(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, held: str
+) -> None:
+    """A view no figure is stored for (here one variant) is computed from the stored
+    steps on the page a person chooses it on; on a warehouse whose steps are scanned, the
+    figures the other pages draw of it are then computed in the background, so the next
+    page opened with it (here Waits, not opened before) computes nothing. Where the steps
+    are held, each page computes its own (a fraction of a second)."""
+    import threading
+
+    import metrics.figures
+    from tests.ui.apptest import no_exceptions, run_app
+    from ui.views import VIEW_AHEAD_THREAD
+
+    monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0" if held == "scan" else "10000000")
+    at = run_app(demo_copy, "app_pages/vsm.py", monkeypatch)
+    no_exceptions(at)
+    calls: list[str] = []
+    for name in ("_value_stream", "wait_ecdf", "waits_by_weekday_hour", "step_waits"):
+        real = getattr(metrics.figures, name)
+
+        def counted(*args: object, _real: Any = real, _name: str = name, **kw: object) -> object:
+            calls.append(_name)
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(metrics.figures, name, counted)
+    variants = next(m for m in at.multiselect if m.key == "f_variants")
+    variants.set_value([variants.options[0]]).run()
+    no_exceptions(at)
+    assert "→" in variants.options[0] and calls[:1] == ["_value_stream"]
+    for thread in threading.enumerate():
+        if thread.name == VIEW_AHEAD_THREAD:
+            thread.join(timeout=120)
+    ahead = sorted(calls[1:])
+    at.switch_page("app_pages/waits.py").run()
+    no_exceptions(at)
+    assert next(m for m in at.multiselect if m.key == "f_variants").value == [variants.options[0]]
+    on_waits = sorted(calls[1 + len(ahead) :])
+    if held == "scan":
+        assert ahead == ["step_waits", "wait_ecdf", "waits_by_weekday_hour"]
+        assert on_waits == []
+    else:
+        assert ahead == []
+        assert on_waits == ["step_waits", "wait_ecdf", "waits_by_weekday_hour"]

@@ -134,12 +134,14 @@ def map_conformance(instances: pl.LazyFrame, cases: pl.DataFrame) -> pl.DataFram
     """How each completed case follows `map_future_state` of today's map
     (metrics.conformance.case_conformance), keyed by offering and case id: the view's
     case numbers are its own, not stored."""
-    return _conformance_to(value_stream(instances, cases), instances, cases)
+    return conformance_to(value_stream(instances, cases), instances, cases)
 
 
-def _conformance_to(
+def conformance_to(
     stream: ValueStream, instances: pl.LazyFrame, cases: pl.DataFrame
 ) -> pl.DataFrame:
+    """`map_conformance` of a view whose map `stream` is drawn already (`value_stream` of
+    the same `instances` and `cases`): the map is not drawn a second time."""
     steps = stream.boxes["activity"].to_list()
     per_case = case_conformance(instances.lazy(), cases.lazy(), map_future_state(steps))
     return per_case.drop("case_index").collect(engine=STREAMING)
@@ -312,7 +314,7 @@ def every_figure(
             yield name, stream.steps
             continue
         if compute is map_conformance and stream is not None:
-            yield name, _conformance_to(stream, instances, cases)
+            yield name, conformance_to(stream, instances, cases)
             continue
         figure = compute(instances, cases)
         if isinstance(figure, ValueStream):

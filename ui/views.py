@@ -30,7 +30,6 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics import figures
-from metrics.conformance import case_conformance
 from metrics.filters import (
     CaseFilter,
     attribute_names,
@@ -40,7 +39,6 @@ from metrics.filters import (
     instances_of_cases,
 )
 from metrics.selection import VARIANT_SEPARATOR
-from metrics.summary import STREAMING
 from metrics.variants import variants
 from model.limits import env_count
 from ui.filters import FilterChoices
@@ -650,9 +648,7 @@ def _read_or_compute(
             # Checked against the view's map as its own figure holds it (the Future state
             # page has drawn it already): not drawn a second time.
             stream = _figure(path, version, spec, _registered(figures.value_stream))
-            steps = stream.boxes["activity"].to_list()
-            per_case = case_conformance(instances, cases.lazy(), figures.map_future_state(steps))
-            return per_case.drop("case_index").collect(engine=STREAMING)
+            return figures.conformance_to(stream, instances, cases)
         return _FIGURES[name](instances, cases)
 
 

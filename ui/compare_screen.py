@@ -7,6 +7,7 @@ same period; every offering keeps its colour on every page (charts.style).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -36,6 +37,7 @@ from ui.views import (
     current_at,
     each_offering,
     offerings_of,
+    several_ahead,
     stored_rows,
     view_at,
     view_figure,
@@ -70,6 +72,30 @@ def read_ahead(path: str) -> int:
     view_figure_at(path, version, spec, histogram)
     _weekly(path, version, spec)
     return 3
+
+
+@several_ahead
+def figures_ahead(path: str, version: str, spec: CaseFilter) -> list[Callable[[], object]]:
+    """What the page computes of a view `spec` whose figures are not stored, one step at a
+    time, for the view-ahead thread (ui.views.several_ahead): each offering's period, the
+    scorecard (of the window's own period where there is one, as `score`), the lead-time
+    histogram where a case is completed, and the weekly completions."""
+
+    def card() -> object:
+        if spec.window_days is not None or spec.window_start or spec.window_end:
+            return _window_card(path, version, spec)
+        return view_figure_at(path, version, spec, figures.scorecard)
+
+    def lead_times() -> object:
+        _, cases = view_at(path, version, spec)
+        return cases["completed"].any() and view_figure_at(path, version, spec, histogram)
+
+    return [
+        partial(_bounds, path, version, spec),
+        card,
+        lead_times,
+        partial(_weekly, path, version, spec),
+    ]
 
 
 def histogram(instances: pl.LazyFrame, cases: pl.DataFrame) -> tuple[pl.DataFrame, float]:

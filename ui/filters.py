@@ -33,6 +33,9 @@ MODES: dict[str, str] = {
     "completed": "completed in the window",
 }
 _SAVED = "_view_filters"
+SIDEBAR_VIEW = "_sidebar_view"
+"""The session's view as the sidebar chose it (`ViewFilters.spec()`, every offering in
+it), kept for the work the app does ahead of the pages (ui.views.view_ahead)."""
 _NOTICES = "_url_filter_notices"
 # The days a window may span: those a stored time may have (model.limits).
 _EARLIEST, _LATEST = EARLIEST_TIME.date(), LATEST_TIME.date() - timedelta(days=1)
@@ -237,6 +240,7 @@ def sidebar_filters(
         )
         if k in ss
     }
+    ss[SIDEBAR_VIEW] = filters.spec()
     _to_url(filters, period, chosen, offerings)
     return filters
 

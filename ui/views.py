@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, TypeVar, cast
 
 import polars as pl
@@ -41,7 +41,7 @@ from metrics.filters import (
 from metrics.selection import VARIANT_SEPARATOR
 from metrics.variants import variants
 from model.limits import env_count
-from ui.filters import FilterChoices
+from ui.filters import SIDEBAR_VIEW, FilterChoices
 from ui.format import plain
 from ui.resources import (
     SharedCount,
@@ -533,6 +533,9 @@ def _view(path: str, version: str, spec: CaseFilter) -> tuple[pl.LazyFrame, pl.D
 
 T = TypeVar("T")
 _FIGURES: dict[str, Callable[[pl.LazyFrame, pl.DataFrame], Any]] = {}
+_ALONE: dict[str, None] = {}
+"""The figures (by `_FIGURES` name, in the order first asked) asked for of a view of one
+offering: those the view-ahead thread computes beside `metrics.figures.STORED`."""
 
 
 def _stored_as(spec: CaseFilter, figure: str | None) -> str | None:
@@ -642,35 +645,26 @@ def _read_or_compute(
             return kept[0] if len(kept) == 1 else pl.concat(kept)
     with on_request():
         instances, cases = _view(path, version, spec)
-        if stored in figures.PER_OFFERING and cases["offering"].n_unique() > 1:
-            return _each_offering(path, version, _FIGURES[name], cases)
+        if stored in figures.PER_OFFERING and len(offerings) > 1 and not cases.is_empty():
+            # Each offering's rows are the figure of its own view: stored, computed ahead
+            # or by a page of that offering alone, else computed now (holding one
+            # offering's steps at a time: Compare's scorecard of every completed case at
+            # ten million events peaked 0.9 GB higher computed all at once).
+            return each_offering(
+                cases,
+                lambda offering, _: _figure(
+                    path,
+                    version,
+                    plainest_view(path, version, replace(spec, offerings=(offering,)), stored),
+                    name,
+                ),
+            )
         if _FIGURES[name] is figures.map_conformance:
             # Checked against the view's map as its own figure holds it (the Future state
             # page has drawn it already): not drawn a second time.
             stream = _figure(path, version, spec, _registered(figures.value_stream))
             return figures.conformance_to(stream, instances, cases)
         return _FIGURES[name](instances, cases)
-
-
-def _each_offering(
-    path: str,
-    version: str,
-    compute: Callable[[pl.LazyFrame, pl.DataFrame], Any],
-    cases: pl.DataFrame,
-) -> pl.DataFrame:
-    """A figure of `figures.PER_OFFERING` of a view's `cases` of several offerings, one
-    offering at a time: each offering's rows depend on its own cases alone, and only its
-    steps are read while they are computed (Compare's scorecard of every completed case
-    at ten million events peaked 0.9 GB higher computed all at once)."""
-    d = _derive(path, version)
-
-    def one(offering: str, own: pl.DataFrame) -> pl.DataFrame:
-        steps = d.instances_of([offering])
-        if own.height < int((d.cases["offering"] == offering).sum()):
-            steps = instances_of_cases(steps, own)
-        return compute(steps, own)
-
-    return each_offering(cases, one)
 
 
 def each_offering(
@@ -714,44 +708,78 @@ def view_figure_at(
     in_a_page = get_script_run_ctx(suppress_warning=True) is not None
     now = computed_now(version) if in_a_page else frozenset()
     name = _registered(compute)
+    if len(spec.offerings or ()) == 1:
+        _ALONE.setdefault(name)
     if (
         in_a_page
         and len(spec.offerings or ()) == 1
         and figures.view_prefix(spec) is None
         and not _derive(path, version).in_memory
     ):
-        view_ahead(path, version, spec)
+        view_ahead(path, version, spec, _sidebar_view(spec))
     return cast(T, _figure(path, version, alike, name, in_a_page, now))
+
+
+def _sidebar_view(spec: CaseFilter) -> CaseFilter | None:
+    """The session's sidebar view (`ui.filters.SIDEBAR_VIEW`) where it is the view `spec`
+    of one offering widened to several (the Compare page's, of the same filter) and no
+    figure of it is stored; else None."""
+    wider = st.session_state.get(SIDEBAR_VIEW)
+    if (
+        not isinstance(wider, CaseFilter)
+        or len(wider.offerings or ()) < 2
+        or replace(wider, offerings=spec.offerings) != spec
+        or figures.view_prefix(wider) is not None
+    ):
+        return None
+    return wider
 
 
 VIEW_AHEAD_THREAD = "view-ahead"
 _view_ahead = threading.Lock()
-_NEXT_VIEW: list[tuple[str, str, CaseFilter]] = []
-"""The view whose figures are computed ahead next: the latest a page asked for one of."""
+_NEXT_VIEW: list[tuple[str, str, CaseFilter, CaseFilter | None]] = []
+"""The view whose figures are computed ahead next: the latest a page asked for one of,
+and the sidebar's view of several offerings it widens to (or None)."""
 _viewing = [False]
 """Whether the view-ahead thread is at work (set and cleared under `_view_ahead`)."""
-_WALKED: list[tuple[str, str, CaseFilter, int]] = []
-"""The last view the thread was asked for, and how many figures the pages had asked for
-by then: asked again, it has nothing new to compute."""
+_WALKED: list[tuple[str, str, CaseFilter, CaseFilter | None, int]] = []
+"""The last view the thread was asked for, and how many figures of one offering had been
+asked for by then: asked again, it has nothing new to compute."""
+
+Steps = Callable[[str, str, CaseFilter], list[Callable[[], object]]]
+_SEVERAL: list[Steps] = []
+"""What a page of several offerings computes of its view, one step at a time
+(`several_ahead`)."""
 
 
-def view_ahead(path: str, version: str, spec: CaseFilter) -> threading.Thread | None:
+def several_ahead(steps: Steps) -> Steps:
+    """Register `steps(path, version, spec)`: what a page that shows several offerings
+    side by side (Compare) computes of the view `spec`, as steps the view-ahead thread
+    runs one at a time, each in the caches that page reads. Returns `steps`."""
+    _SEVERAL.append(steps)
+    return steps
+
+
+def view_ahead(
+    path: str, version: str, spec: CaseFilter, wider: CaseFilter | None = None
+) -> threading.Thread | None:
     """Compute the figures of the view `spec` that the pages draw on a background thread
     at the lowest priority, one at a time while the pages are quiet (`_figures_of_view`).
     A view no figure is stored for (a variant, an attribute, dates of one's own) is
     computed from the stored steps, up to a second or two a page at ten million events;
     once a person has chosen it on one page, the next pages they open with it read its
-    figures instead. Only for a view of one offering, the view of every page but Compare
-    (whose figures of several offerings are its own), and for a warehouse whose steps
-    are scanned (in memory, a page computes them in a fraction of a second). A newer
-    view, or new data, ends the walk over the older one. Returns the thread started, or
-    None when it is at work already (it goes on to this view next)."""
-    key = (path, version, spec, len(_FIGURES))
+    figures instead. Only for a view of one offering, the view of every page but Compare,
+    and for a warehouse whose steps are scanned (in memory, a page computes them in a
+    fraction of a second); then, where `wider` is given (the same filter over the
+    sidebar's offerings), what Compare computes of it (`several_ahead`). A newer view, or
+    new data, ends the walk over the older one. Returns the thread started, or None when
+    it is at work already (it goes on to this view next)."""
+    key = (path, version, spec, wider, len(_ALONE))
     with _view_ahead:
         if _WALKED and _WALKED[0] == key:
             return None
         _WALKED[:] = [key]
-        _NEXT_VIEW[:] = [(path, version, spec)]
+        _NEXT_VIEW[:] = [(path, version, spec, wider)]
         # No thread to be had: each page computes its own.
         return _started(_viewing, _views_ahead, VIEW_AHEAD_THREAD)
 
@@ -764,27 +792,48 @@ AHEAD_QUIET_S = 2.0
 """How long after the last page run the view-ahead thread starts its next figure."""
 
 
-def _figures_of_view(path: str, version: str, spec: CaseFilter) -> None:
+def _figures_of_view(path: str, version: str, spec: CaseFilter, wider: CaseFilter | None) -> None:
     """Each figure of the view `spec` that the pages draw (`metrics.figures.STORED`, and
-    any other a page of this server has asked for of some view), computed where it is
+    any other asked for of a view of one offering on this server), computed where it is
     not held already (`view_figure_at`: a page that asks for one meanwhile waits for it
-    rather than compute it twice), each once no page has run for AHEAD_QUIET_S; none
-    where the view has no case (the pages say so and draw nothing)."""
-    wait_for_quiet_pages(AHEAD_QUIET_S)
-    if data_version(open_warehouse(path)) != version or _view(path, version, spec)[1].is_empty():
-        return
+    rather than compute it twice); then, of the view `wider` of several offerings, what
+    the pages registered with `several_ahead` compute. Each step once no page has run
+    for AHEAD_QUIET_S; none of a view that has no case (the pages say so and draw
+    nothing)."""
     names = [_registered(f) for f in figures.STORED.values()]
-    for name in [*names, *(n for n in list(_FIGURES) if n not in names)]:
+    views: list[tuple[CaseFilter, Callable[[], list[Callable[[], object]]]]] = [
+        (
+            spec,
+            lambda: [
+                partial(view_figure_at, path, version, spec, _FIGURES[name])
+                for name in [*names, *(n for n in list(_ALONE) if n not in names)]
+            ],
+        )
+    ]
+    if wider is not None:
+        views.append(
+            (wider, lambda: [step for steps in _SEVERAL for step in steps(path, version, wider)])
+        )
+    for view, steps in views:
         wait_for_quiet_pages(AHEAD_QUIET_S)
-        with _view_ahead:
-            if _NEXT_VIEW:  # a newer view was chosen: that one's figures instead
-                return
-        if data_version(open_warehouse(path)) != version:
+        if not _still(path, version) or _view(path, version, view)[1].is_empty():
             return
-        try:
-            view_figure_at(path, version, spec, _FIGURES[name])
-        except Exception:  # the page that asks for it computes it and says what is wrong
-            log.exception("cannot compute the figure %s of a view ahead", name)
+        for step in steps():
+            wait_for_quiet_pages(AHEAD_QUIET_S)
+            if not _still(path, version):
+                return
+            try:
+                step()
+            except Exception:  # the page that asks for it computes it and says what is wrong
+                log.exception("cannot compute a figure of a view ahead: %s", step)
+
+
+def _still(path: str, version: str) -> bool:
+    """Whether the view-ahead thread goes on: no newer view chosen, the data unchanged."""
+    with _view_ahead:
+        if _NEXT_VIEW:  # a newer view was chosen: that one's figures instead
+            return False
+    return data_version(open_warehouse(path)) == version
 
 
 COMPUTE_NOW = "compute_now"

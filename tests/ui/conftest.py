@@ -15,17 +15,25 @@ def step_thread_done() -> None:
     (ui.views.steps_ahead), if one is at work."""
     from ui.views import STEP_THREAD
 
+    _joined(STEP_THREAD)
+
+
+def _joined(name: str) -> None:
     for thread in threading.enumerate():
-        if thread.name == STEP_THREAD:
+        if thread.name == name:
             thread.join(timeout=120)
 
 
 @pytest.fixture(autouse=True)
 def _step_thread_ends_with_its_test() -> Iterator[None]:
-    """A test whose warehouse's steps are scanned starts that thread: it ends before the
-    next test, whose counts of figures computed would count the thread's too."""
+    """A test whose warehouse's steps are scanned starts that thread, and the one that
+    computes a chosen view's figures ahead (ui.views.view_ahead): both end before the
+    next test, whose counts of figures computed would count theirs too."""
+    from ui.views import VIEW_AHEAD_THREAD
+
     yield
     step_thread_done()
+    _joined(VIEW_AHEAD_THREAD)
 
 
 @pytest.fixture

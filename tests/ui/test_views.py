@@ -128,6 +128,13 @@ def test_a_figure_of_each_offering_alone_is_computed_one_offering_at_a_time(
     per_offering = cases.group_by("offering").agg(pl.col("completed").sum()).sort("offering")
     assert card["completed_in_period"].to_list() == per_offering["completed"].to_list()
     assert 0 < cases.height < 1082 + 543  # fewer than every completed case of the two
+    # Each offering's rows are the figure of its own view, which a page of that offering
+    # alone then reads: computed once.
+    alone = view_figure(
+        dataclasses.replace(spec, offerings=("Reverse engineering",)), metrics.figures.scorecard
+    )
+    assert len(seen) == 2
+    assert_frame_equal(alone, card.filter(pl.col("offering") == "Reverse engineering"))
 
 
 def test_a_pages_figures_are_read_as_stored_or_computed_once_per_view_and_data_version(
@@ -554,20 +561,29 @@ def test_a_view_chosen_on_one_page_has_the_other_pages_figures_computed_ahead(
 
     import metrics.figures
     from tests.ui.apptest import no_exceptions, run_app
+    from ui import compare_screen, views
     from ui.views import VIEW_AHEAD_THREAD
 
     monkeypatch.setenv("VSM_IN_MEMORY_STEPS", "0" if held == "scan" else "10000000")
+    # The figures asked of one offering so far in this process: none (an earlier test's
+    # Compare of one offering would have the thread compute its histogram of the variant).
+    monkeypatch.setattr(views, "_ALONE", {})
     at = run_app(demo_copy, "app_pages/vsm.py", monkeypatch)
     no_exceptions(at)
     calls: list[str] = []
-    for name in ("_value_stream", "wait_ecdf", "waits_by_weekday_hour", "step_waits"):
-        real = getattr(metrics.figures, name)
+    figures = ("_value_stream", "wait_ecdf", "waits_by_weekday_hour", "step_waits", "_scorecard")
+    compared = ("lead_time_histogram", "weekly_throughput")
+    for module, names in ((metrics.figures, figures), (compare_screen, compared)):
+        for name in names:
+            real = getattr(module, name)
 
-        def counted(*args: object, _real: Any = real, _name: str = name, **kw: object) -> object:
-            calls.append(_name)
-            return _real(*args, **kw)
+            def counted(
+                *args: object, _real: Any = real, _name: str = name, **kw: object
+            ) -> object:
+                calls.append(_name)
+                return _real(*args, **kw)
 
-        monkeypatch.setattr(metrics.figures, name, counted)
+            monkeypatch.setattr(module, name, counted)
     variants = next(m for m in at.multiselect if m.key == "f_variants")
     variants.set_value([variants.options[0]]).run()
     no_exceptions(at)
@@ -580,9 +596,24 @@ def test_a_view_chosen_on_one_page_has_the_other_pages_figures_computed_ahead(
     no_exceptions(at)
     assert next(m for m in at.multiselect if m.key == "f_variants").value == [variants.options[0]]
     on_waits = sorted(calls[1 + len(ahead) :])
+    # Compare, with every offering in the sidebar, shows the variant's cases side by
+    # side: its lead-time histogram and weekly completions are computed ahead as well, and
+    # its scorecard is the one-offering view's (computed once).
+    at.switch_page("app_pages/compare.py").run()
+    no_exceptions(at)
+    on_compare = sorted(calls[1 + len(ahead) + len(on_waits) :])
+    assert list(at.dataframe[0].value["Offering"]) == ["Custom formulation"]
     if held == "scan":
-        assert ahead == ["step_waits", "wait_ecdf", "waits_by_weekday_hour"]
-        assert on_waits == []
+        assert ahead == [
+            "_scorecard",
+            "lead_time_histogram",
+            "step_waits",
+            "wait_ecdf",
+            "waits_by_weekday_hour",
+            "weekly_throughput",
+        ]
+        assert on_waits == on_compare == []
     else:
         assert ahead == []
         assert on_waits == ["step_waits", "wait_ecdf", "waits_by_weekday_hour"]
+        assert on_compare == ["_scorecard", "lead_time_histogram", "weekly_throughput"]

@@ -163,6 +163,9 @@ def _share_bars(
         .alias("basis"),
     )
     y = alt.Y("offering:N", title=None, sort=offerings, axis=alt.Axis(labelLimit=200))
+    # Every share 0% (no rework in view): the axis runs to 100%, where an axis from 0 to
+    # 0 ticked "0.000000%".
+    scale = alt.Scale(zero=True) if frame["value"].max() else alt.Scale(domain=[0, 1])
     tooltip = [
         alt.Tooltip("offering:N", title="Offering"),
         alt.Tooltip("value:Q", title=tooltip_title, format=".1%"),
@@ -174,7 +177,7 @@ def _share_bars(
         alt.Chart(frame)
         .mark_bar(size=22)
         .encode(
-            x=alt.X("value:Q", title=title, axis=alt.Axis(format="%"), scale=alt.Scale(zero=True)),
+            x=alt.X("value:Q", title=title, axis=alt.Axis(format="%"), scale=scale),
             y=y,
             color=offering_color(palette),
             tooltip=tooltip,

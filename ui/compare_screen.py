@@ -132,7 +132,15 @@ def score(filters: ViewFilters, cases: pl.DataFrame) -> pl.DataFrame:
             card = _window_card(str(wh.path), data_version(wh), filters.spec())
         else:
             card = view_figure(filters.spec(), figures.scorecard)
-    if card.height == 1:
+    if card.height == 1 and len(filters.offerings) > 1:
+        others = [o for o in filters.offerings if o not in card["offering"].to_list()]
+        st.info(
+            f"Only {plain(card['offering'][0])} has cases in this view: the filters "
+            f"({plain(filters.describe())}) keep none of "
+            f"{', '.join(plain(o) for o in others)}. Widen them in the sidebar to compare.",
+            icon=":material/compare_arrows:",
+        )
+    elif card.height == 1:
         st.info(
             "Only one offering is in view. Add offerings in the sidebar to compare them.",
             icon=":material/compare_arrows:",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+
+import polars as pl
 
 from charts.compare import (
     lead_time_small_multiples_chart,
@@ -50,3 +53,15 @@ def test_bars_and_lines_colour_offerings_alike() -> None:
     assert domains == [["Fast", "Slow"]] * 3
     assert pce["layer"][0]["encoding"]["x"]["field"] == "value"
     assert lines["spec"]["layer"][1]["encoding"]["y"]["aggregate"] == "mean"
+
+
+def test_shares_that_are_all_zero_run_on_an_axis_to_100_percent() -> None:
+    """No case in view has rework (one variant, say): the bars sit at 0% on an axis from
+    0% to 100%, not on one from 0 to 0 whose ticks read "0.000000%"."""
+    inst, cases = _two_offerings()
+    card = scorecard(inst.lazy(), cases.lazy()).collect()
+    none = card.with_columns(rework_case_share=pl.lit(0.0))
+    ticks = re.findall(r">([^<>]*%)<", to_svg(rework_bars_chart(none)))
+    assert ticks == ["0%", "20%", "40%", "60%", "80%", "100%", "0%", "0%"]  # and two labels
+    some = to_svg(rework_bars_chart(card.with_columns(rework_case_share=pl.lit(0.25))))
+    assert re.findall(r">([^<>]*%)<", some)[-3:] == ["25%", "25%", "25%"]  # axis to 25%

@@ -63,6 +63,24 @@ def test_the_sidebar_offering_filter_narrows_the_comparison(
     assert any("Only one offering is in view" in i.value for i in at.info)
 
 
+def test_a_filter_that_keeps_one_offerings_cases_says_which_it_dropped(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variant is one offering's: with every offering in the sidebar, Compare shows that
+    offering alone and says the filter, not the sidebar's offerings, dropped the others."""
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    variants = at.multiselect(key="f_variants")
+    variants.set_value([variants.options[0]]).run()
+    no_exceptions(at)
+    assert list(at.dataframe[0].value["Offering"]) == ["Custom formulation"]
+    notes = [i.value for i in at.info if i.value.startswith("Only ")]
+    assert notes == [
+        "Only Custom formulation has cases in this view: the filters (all cases, 1 chosen "
+        "variant) keep none of Private label fulfillment, Reverse engineering. Widen them in "
+        "the sidebar to compare."
+    ]
+
+
 def test_the_scorecard_says_when_stream_health_shows_another_period(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -81,18 +81,13 @@ def figures_ahead(path: str, version: str, spec: CaseFilter) -> list[Callable[[]
     scorecard (of the window's own period where there is one, as `score`), the lead-time
     histogram where a case is completed, and the weekly completions."""
 
-    def card() -> object:
-        if spec.window_days is not None or spec.window_start or spec.window_end:
-            return _window_card(path, version, spec)
-        return view_figure_at(path, version, spec, figures.scorecard)
-
     def lead_times() -> object:
         _, cases = view_at(path, version, spec)
         return cases["completed"].any() and view_figure_at(path, version, spec, histogram)
 
     return [
         partial(_bounds, path, version, spec),
-        card,
+        partial(_card, path, version, spec),
         lead_times,
         partial(_weekly, path, version, spec),
     ]
@@ -127,11 +122,8 @@ def score(filters: ViewFilters, cases: pl.DataFrame) -> pl.DataFrame:
             in_view = cases["offering"].unique().to_list()
             card = stored_rows(in_view, prefix + figures.WINDOW_SCORECARD)
     if card is None:
-        if filters.has_window:
-            wh = warehouse()
-            card = _window_card(str(wh.path), data_version(wh), filters.spec())
-        else:
-            card = view_figure(filters.spec(), figures.scorecard)
+        wh = warehouse()
+        card = _card(str(wh.path), data_version(wh), filters.spec())
     if card.height == 1 and len(filters.offerings) > 1:
         others = [o for o in filters.offerings if o not in card["offering"].to_list()]
         st.info(
@@ -146,6 +138,14 @@ def score(filters: ViewFilters, cases: pl.DataFrame) -> pl.DataFrame:
             icon=":material/compare_arrows:",
         )
     return card
+
+
+def _card(path: str, version: str, spec: CaseFilter) -> pl.DataFrame:
+    """The scorecard of the view `spec`, once per view: over the window's own period where
+    it has one (`_window_card`), else over all time (a figure of the view)."""
+    if spec.window_days is not None or spec.window_start or spec.window_end:
+        return _window_card(path, version, spec)
+    return view_figure_at(path, version, spec, figures.scorecard)
 
 
 # A window's scorecard counts the window's own period: not a figure of the view's frames

@@ -708,11 +708,12 @@ def view_figure_at(
     in_a_page = get_script_run_ctx(suppress_warning=True) is not None
     now = computed_now(version) if in_a_page else frozenset()
     name = _registered(compute)
-    if len(spec.offerings or ()) == 1:
+    alone = len(spec.offerings or ()) == 1
+    if alone:
         _ALONE.setdefault(name)
     if (
         in_a_page
-        and len(spec.offerings or ()) == 1
+        and alone
         and figures.view_prefix(spec) is None
         and not _derive(path, version).in_memory
     ):
@@ -801,31 +802,34 @@ def _figures_of_view(path: str, version: str, spec: CaseFilter, wider: CaseFilte
     for AHEAD_QUIET_S; none of a view that has no case (the pages say so and draw
     nothing)."""
     names = [_registered(f) for f in figures.STORED.values()]
-    views: list[tuple[CaseFilter, Callable[[], list[Callable[[], object]]]]] = [
-        (
-            spec,
-            lambda: [
-                partial(view_figure_at, path, version, spec, _FIGURES[name])
-                for name in [*names, *(n for n in list(_ALONE) if n not in names)]
-            ],
-        )
+    own: list[Callable[[], object]] = [
+        partial(view_figure_at, path, version, spec, _FIGURES[name])
+        for name in [*names, *(n for n in list(_ALONE) if n not in names)]
     ]
-    if wider is not None:
-        views.append(
-            (wider, lambda: [step for steps in _SEVERAL for step in steps(path, version, wider)])
+    if _walked(path, version, spec, own) and wider is not None:
+        _walked(
+            path, version, wider, [s for steps in _SEVERAL for s in steps(path, version, wider)]
         )
-    for view, steps in views:
+
+
+def _walked(path: str, version: str, view: CaseFilter, steps: list[Callable[[], object]]) -> bool:
+    """Run `steps` (of the view `view`) one at a time, each once no page has run for
+    AHEAD_QUIET_S; none where the view has no case. Whether the thread goes on after
+    them (no newer view chosen, the data unchanged)."""
+    wait_for_quiet_pages(AHEAD_QUIET_S)
+    if not _still(path, version):
+        return False
+    if _view(path, version, view)[1].is_empty():
+        return True
+    for step in steps:
         wait_for_quiet_pages(AHEAD_QUIET_S)
-        if not _still(path, version) or _view(path, version, view)[1].is_empty():
-            return
-        for step in steps():
-            wait_for_quiet_pages(AHEAD_QUIET_S)
-            if not _still(path, version):
-                return
-            try:
-                step()
-            except Exception:  # the page that asks for it computes it and says what is wrong
-                log.exception("cannot compute a figure of a view ahead: %s", step)
+        if not _still(path, version):
+            return False
+        try:
+            step()
+        except Exception:  # the page that asks for it computes it and says what is wrong
+            log.exception("cannot compute a figure of a view ahead: %s", step)
+    return True
 
 
 def _still(path: str, version: str) -> bool:

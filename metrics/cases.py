@@ -34,6 +34,7 @@ import polars as pl
 
 from metrics.stats import conform
 from metrics.working_time import REAL_TIME, Clock, seconds_between
+from model import case_order
 
 END_ACTIVITY_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
@@ -296,7 +297,7 @@ def _with_open_items(per_case: pl.LazyFrame, open_items: pl.LazyFrame) -> pl.Laz
     )
     only_open = (
         current.join(per_case.select(key), on=key, how="anti")
-        .sort(key)
+        .sort("offering", *case_order())
         .with_row_index("_i")
         .join(first_free, how="cross")
         .select(

@@ -64,7 +64,8 @@ from metrics.report import STEP_COLUMNS, report, report_of_figures
 from metrics.summary import ENGINE
 from metrics.variants import compact_variants, variant_text
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
-from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA
+from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA, case_order, placed
+from model import order as _order_module
 from warehouse.apart import LOWEST, ApartFailed, run_apart
 from warehouse.mapped import mapped
 from warehouse.schema import row_key
@@ -79,7 +80,13 @@ def _digest() -> str:
     """A digest of the code that derives: a release that changes a definition or a
     schema derives every offering again when it first opens an older warehouse."""
     h = hashlib.sha256()
-    for module in (_derive_module, _cases_module, _derived_module, _working_time_module):
+    for module in (
+        _derive_module,
+        _cases_module,
+        _derived_module,
+        _working_time_module,
+        _order_module,
+    ):
         h.update(Path(str(module.__file__)).read_bytes())
     h.update(repr(sorted((k, str(v)) for k, v in INSTANCE_SCHEMA.items())).encode())
     h.update(repr(sorted((k, str(v)) for k, v in CASE_SCHEMA.items())).encode())
@@ -215,14 +222,34 @@ events at once took 22 GB; an import into a ten-million-event warehouse peaked a
 2.23 GB in parts of two million, 1.84 GB in parts of one, in the same time)."""
 
 
+_ORDER = "strlen(case_id), case_id"
+"""The order cases are numbered in (model.order), in SQL: strlen counts bytes."""
+
+
+def _placed(op: str, case_id: str) -> str:
+    """SQL comparing a row's case with `case_id` (`op` one of <, <=, >, >=) in the order
+    cases are numbered in; the id a quoted literal, as COPY (which takes no parameters)
+    needs it. Written out: DuckDB turns two comparisons of (length, id) pairs into a
+    BETWEEN it cannot run."""
+    size, own = placed(case_id)[0], f"'{_quoted(case_id)}'"
+    return f"(strlen(case_id) {op[0]} {size} OR (strlen(case_id) = {size} AND case_id {op} {own}))"
+
+
+def _after(case_id: str, *, inclusive: bool = False) -> pl.Expr:
+    """Whether a frame's case comes after `case_id` (or is it) in that order."""
+    size, own = pl.col("case_id").str.len_bytes(), pl.col("case_id")
+    beyond = own >= case_id if inclusive else own > case_id
+    return (size > placed(case_id)[0]) | ((size == placed(case_id)[0]) & beyond)
+
+
 def _bounds(cur: duckdb.DuckDBPyConnection, offering: str) -> list[tuple[str | None, str | None]]:
-    """Consecutive ranges (after, up to] of case ids, each holding about PART_EVENTS
-    events; the first is open below and the last above (open items of cases without
-    events fall in one of them)."""
+    """Consecutive ranges (after, up to] of cases in the order they are numbered in,
+    each holding about PART_EVENTS events; the first is open below and the last above
+    (open items of cases without events fall in one of them)."""
     per_case = _read(
         cur,
-        "SELECT case_id, count(*) AS n FROM events WHERE offering = ? GROUP BY ALL "
-        "ORDER BY case_id",
+        "SELECT case_id, count(*) AS n FROM events WHERE offering = ? GROUP BY case_id "
+        f"ORDER BY {_ORDER}",
         [offering],
     )
     if per_case.height == 0:
@@ -238,15 +265,11 @@ def _bounds(cur: duckdb.DuckDBPyConnection, offering: str) -> list[tuple[str | N
     return list(zip(lowers, uppers, strict=True))
 
 
-def _in_range(after: str | None, upto: str | None) -> tuple[str, list[str]]:
-    conditions, params = [], []
-    if after is not None:
-        conditions.append("case_id > ?")
-        params.append(after)
-    if upto is not None:
-        conditions.append("case_id <= ?")
-        params.append(upto)
-    return (" AND " + " AND ".join(conditions)) if conditions else "", params
+def _in_range(after: str | None, upto: str | None) -> str:
+    conditions = [
+        _placed(op, bound) for op, bound in ((">", after), ("<=", upto)) if bound is not None
+    ]
+    return (" AND " + " AND ".join(conditions)) if conditions else ""
 
 
 def _store(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -304,10 +327,9 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
     stepped: list[int] = []
     counts: list[pl.DataFrame] = []
     for after, upto in parts:
-        where, extra = _in_range(after, upto)
-        events = _read(
-            cur, f"SELECT {columns} FROM ({sql}) WHERE true{where}", [*(params or []), *extra]
-        ).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
+        where = _in_range(after, upto)
+        query = f"SELECT {columns} FROM ({sql}) WHERE true{where}"
+        events = _read(cur, query, params).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
         instances = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
         n = int(instances["case_index"].max() + 1) if instances.height else 0  # type: ignore[operator]
         _store(
@@ -323,17 +345,17 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
     for (after, upto), n, stepped_from in zip(
         parts, stepped, [sum(stepped[:i]) for i in range(len(stepped))], strict=True
     ):
-        where, extra = _in_range(after, upto)
+        where = _in_range(after, upto)
         # Only the columns the case table reads (the counts are the offering's).
         instances = _read(
             cur,
             f"SELECT {case_columns} FROM derived_instances WHERE offering = ?{where} "
             "ORDER BY case_index, seq",
-            [offering, *extra],
+            [offering],
         ).cast({c: INSTANCE_SCHEMA[c] for c in CASE_TABLE_COLUMNS})
         own_items = items.filter(
-            (pl.lit(after is None) | (pl.col("case_id") > (after or "")))
-            & (pl.lit(upto is None) | (pl.col("case_id") <= (upto or "")))
+            (pl.lit(True) if after is None else _after(after))
+            & (pl.lit(True) if upto is None else ~_after(upto))
         )
         cases = case_table(instances.lazy(), own_items.lazy(), clock=clock, counts=merged).collect(
             engine=ENGINE
@@ -419,7 +441,7 @@ def _rederive_cases(
     classified (the offering-wide ending counts), read here off the stored steps."""
     from warehouse.db import open_items_query
 
-    first = str(case_ids.min())
+    first = min(case_ids.cast(pl.String).to_list(), key=placed)
     cur.register(
         "_touched_cases",
         pl.DataFrame(
@@ -472,9 +494,9 @@ def _few_enough(cur: duckdb.DuckDBPyConnection, offering: str, first: str, their
         return False
     tail, n = _read(
         cur,
-        "SELECT count(*) FILTER (WHERE case_id >= ?) AS tail, count(*) AS n "
+        f"SELECT count(*) FILTER (WHERE {_placed('>=', first)}) AS tail, count(*) AS n "
         "FROM derived_instances WHERE offering = ?",
-        [first, offering],
+        [offering],
     ).row(0)
     return bool(tail <= CASES_AGAIN_MAX_SHARE * n)
 
@@ -488,41 +510,41 @@ def _store_from(
     cases: pl.DataFrame,
 ) -> None:
     """Store the touched cases' new `steps` and `cases` (those `mine` selects, the first
-    by case id `first`) in place of their old rows. The stored cases numbered from
-    `first` on (the cases with steps by case id, then those that are only an open item)
-    are numbered again and their rows stored again, merged in order with the new ones,
-    a part at a time from a Parquet file of the stored steps (memory stays that of a
-    part, however many there are). The steps of the cases before `first` stay where they
+    in the order cases are numbered in `first`) in place of their old rows. The stored
+    cases numbered from `first` on (the cases with steps in that order, then those that
+    are only an open item) are numbered again and their rows stored again, merged in
+    order with the new ones, a part at a time from a Parquet file of the stored steps
+    (memory stays that of a part, however many there are). The steps of the cases before `first` stay where they
     are, so the stored steps stay in their order."""
     every = pl.concat(
         [
             _read(
                 cur,
                 "SELECT * FROM derived_cases WHERE offering = ? "
-                f"AND (case_id >= ? OR n_instances = 0) AND NOT {mine}",
-                [offering, first],
+                f"AND ({_placed('>=', first)} OR n_instances = 0) AND NOT {mine}",
+                [offering],
             ).cast(CASE_SCHEMA),  # type: ignore[arg-type]
             cases,
         ]
     )
     head = _read(
         cur,
-        "SELECT count(*) AS n FROM derived_cases WHERE offering = ? AND case_id < ? "
-        "AND n_instances > 0",
-        [offering, first],
+        "SELECT count(*) AS n FROM derived_cases WHERE offering = ? "
+        f"AND {_placed('<', first)} AND n_instances > 0",
+        [offering],
     )["n"][0]
     numbers = (
         every.select("case_id", "n_instances")
-        .sort(pl.col("n_instances") == 0, "case_id")
+        .sort(pl.col("n_instances") == 0, *case_order())
         .select("case_id", case_index=(pl.int_range(pl.len()) + head).cast(pl.UInt32))
     )
-    tail = f"case_id >= '{_quoted(first)}' AND NOT {mine}"
-    with _steps_on_disk(cur, offering, list(INSTANCE_SCHEMA), tail) as file:
-        after = "offering = ? AND case_id >= ?"
-        cur.execute(f"DELETE FROM derived_instances WHERE {after}", [offering, first]).complete()
+    later = _placed(">=", first)
+    with _steps_on_disk(cur, offering, list(INSTANCE_SCHEMA), f"{later} AND NOT {mine}") as file:
+        after = f"offering = ? AND {later}"
+        cur.execute(f"DELETE FROM derived_instances WHERE {after}", [offering]).complete()
         cur.execute(
             f"DELETE FROM derived_cases WHERE {after} OR (offering = ? AND n_instances = 0)",
-            [offering, first, offering],
+            [offering, offering],
         ).complete()
         _store_merged(cur, file, steps, numbers)
     _store(cur, "derived_cases", _numbered(every, numbers))
@@ -532,17 +554,17 @@ def _store_merged(
     cur: duckdb.DuckDBPyConnection, file: Path, steps: pl.DataFrame, numbers: pl.DataFrame
 ) -> None:
     """Store the stored steps of `file` (in their order) and the new `steps` (of other
-    cases, sorted by case id) merged in case id order, numbered as `numbers` says, a
-    part of about PART_EVENTS stored steps at a time."""
+    cases, in the order cases are numbered in) merged in that order, numbered as
+    `numbers` says, a part of about PART_EVENTS stored steps at a time."""
     import pyarrow.parquet as pq
 
     new = steps.drop("case_index")
-    ids, taken = new["case_id"], 0
+    taken = 0
     for batch in pq.ParquetFile(file).iter_batches(batch_size=PART_EVENTS):
         kept = pl.DataFrame(pl.from_arrow(batch)).drop("case_index").cast(new.schema)
         # The new cases up to this part's last one; a stored case that runs on into the
         # next part is never one of them.
-        upto = int(ids.search_sorted(kept["case_id"][-1], side="right"))
+        upto = new.height - int(new.select(_after(kept["case_id"][-1]).sum()).item())
         _store(cur, "derived_instances", _numbered(pl.concat([kept, new[taken:upto]]), numbers))
         taken = upto
     if taken < new.height:

@@ -88,8 +88,17 @@ BOARD = (
 )
 
 
-def event_file(rows: list[int]) -> bytes:
-    lines = ["offering,case,activity,start,end,resource", *(POOL[i] for i in rows)]
+# The pool's cases under ids that count up across a digit, as a project's issues do:
+# numbered PRJ-8, PRJ-9, PRJ-10, ... by their length first (model.order).
+COUNTED = {f"C{c}": f"PRJ-{n}" for c, n in enumerate((8, 9, 10, 99, 100, 101))}
+
+
+def event_file(rows: list[int], ids: dict[str, str] | None = None) -> bytes:
+    """The POOL rows `rows` as a CSV file; `ids` renames their cases."""
+    lines = ["offering,case,activity,start,end,resource"]
+    for i in rows:
+        offering, case, rest = POOL[i].split(",", 2)
+        lines.append(",".join([offering, (ids or {}).get(case, case), rest]))
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -197,7 +206,7 @@ def assert_same_figure(stored: object, computed: object) -> None:
 
 rows = st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=25)
 step = st.one_of(
-    st.tuples(st.just("import"), rows),
+    st.tuples(st.just("import"), rows, st.booleans()),
     st.tuples(st.just("board"), st.booleans()),
     st.tuples(st.just("undo"), st.integers(0, 5)),
     st.tuples(
@@ -240,8 +249,8 @@ def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
     monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", share)
     with Warehouse.open(":memory:") as wh:
         for n, (kind, *args) in enumerate(steps):
-            if kind == "import":
-                ingest(wh, event_file(args[0]), f"orders-{n}.csv")
+            if kind == "import":  # its cases renamed to COUNTED's ids, or not
+                ingest(wh, event_file(args[0], COUNTED if args[1] else None), f"orders-{n}.csv")
             elif kind == "board":
                 # The same board twice (or its first half alone) overlaps what is stored.
                 data = BOARD if args[0] else BOARD[: BOARD.index(b"T-2,2025-06-05")]
@@ -263,10 +272,10 @@ def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
             assert_stored_is_fresh(wh)
 
 
-def _derived_cases(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The case ids of the events each derivation is given, from now on (the cases after
-    the touched ones are stored again however many steps they hold)."""
-    monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", 1.0)
+def _derived_cases(monkeypatch: pytest.MonkeyPatch, share: float = 1.0) -> list[list[str]]:
+    """The case ids of the events each derivation is given, from now on (by default the
+    cases after the touched ones are stored again however many steps they hold)."""
+    monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", share)
     given: list[list[str]] = []
     derive = derived_module.derive_instances
 
@@ -313,6 +322,25 @@ def test_an_import_or_undo_derives_only_the_cases_it_touches(
     assert given[3:] == []
     assert current_stamps(wh) == stamps
     assert_stored_is_fresh(wh)
+
+
+def test_a_new_case_whose_id_counts_on_from_the_stored_ones_is_numbered_after_them(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue keys, pull request numbers, order numbers without leading zeros: PRJ-10 comes
+    # after PRJ-9 and PRJ-100 after PRJ-99, so the project's next issues are derived
+    # alone, at the default bound on the cases after them. By the ids' bytes alone,
+    # PRJ-100 and PRJ-101 came between PRJ-10 and PRJ-8: three of the four stored cases
+    # after them, and the whole offering derived again.
+    ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], COUNTED), "a.csv")
+    stored = wh.read("SELECT case_id, case_index FROM derived_cases ORDER BY case_index")
+    assert stored.rows() == [("PRJ-8", 0), ("PRJ-9", 1), ("PRJ-10", 2), ("PRJ-99", 3)]
+    given = _derived_cases(monkeypatch, derived_module.CASES_AGAIN_MAX_SHARE)
+    ingest(wh, event_file([*_case(4), *_case(5)], COUNTED), "b.csv")
+    assert given == [["PRJ-100", "PRJ-101"]]
+    assert_stored_is_fresh(wh)
+    numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
+    assert numbered.to_list() == [COUNTED[f"C{c}"] for c in range(6)]
 
 
 def test_the_cases_after_a_touched_one_are_stored_again_in_order_part_by_part(

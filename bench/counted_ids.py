@@ -1,0 +1,163 @@
+"""Import benchmark: new cases whose ids count on from the stored ones, without zeros.
+
+    python bench/counted_ids.py [--events 10000000] [--new 30000] [--runs 2] [--keep DIR]
+
+Issue keys (PRJ-9, PRJ-10, ...), pull request numbers and many order numbers count up
+without leading zeros. This builds a warehouse of about --events demo events whose case
+ids are renamed so (CF-1, CF-2, ..., counting on across the generator's chunks, one
+count per offering), imported chunk by chunk through the real pipeline as
+bench/scale.py imports them. Then, --runs times, each into a fresh copy of that
+warehouse and in a process of its own, it imports about --new events of new cases
+whose ids count on from the stored ones (the offerings' next orders), and prints:
+
+- the import's seconds and the importing process's peak RSS;
+- how many events the derivation was given: the new cases' alone where the import
+  derives only the cases it touches, every event of their offerings where it derives
+  them whole.
+
+A warehouse kept from an earlier run (--keep DIR, then the same DIR again) is imported
+into as it is: a release that derives otherwise derives it again first, in a process
+of its own, before the timed imports. Asserts nothing: it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+for folder in (REPO, REPO / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from scale import _peak_mb, step_derive, step_import  # noqa: E402
+
+
+def counted(
+    events_per_chunk: list[int], folder: Path, seed: int, after: dict[str, int]
+) -> list[Path]:
+    """Demo events in Parquet chunks, their case ids renamed PREFIX-n, n counting on from
+    the chunks before and from `after` (the highest n of each prefix so far, updated)."""
+    import polars as pl
+
+    from pipelines.demo_data import generate_events
+
+    paths: list[Path] = []
+    for k, size in enumerate(events_per_chunk):
+        events = generate_events(size, seed=seed + k)
+        parts = pl.col("case_id").str.split_exact("-", 1)
+        numbered = events.with_columns(
+            _prefix=parts.struct.field("field_0"),
+            _n=parts.struct.field("field_1").cast(pl.Int64),
+        )
+        offsets = pl.DataFrame(
+            {"_prefix": list(after), "_after": list(after.values())},
+            schema={"_prefix": pl.String, "_after": pl.Int64},
+        )
+        numbered = numbered.join(offsets, on="_prefix", how="left").with_columns(
+            _n=pl.col("_n") + pl.col("_after").fill_null(0)
+        )
+        for prefix, top in numbered.group_by("_prefix").agg(pl.col("_n").max()).iter_rows():
+            after[prefix] = top
+        path = folder / f"counted-{seed + k:03d}.parquet"
+        numbered.with_columns(case_id=pl.format("{}-{}", "_prefix", "_n")).drop(
+            "_prefix", "_n", "_after"
+        ).write_parquet(path)
+        paths.append(path)
+    return paths
+
+
+def step_timed_import(db: str, paths: list[str]) -> dict[str, float]:
+    """`scale.step_import`, counting the events each derivation is given."""
+    from warehouse import derived
+
+    given = [0]
+    derive = derived.derive_instances
+
+    def counting(events, *args):  # type: ignore[no-untyped-def]
+        given[0] += events.select("case_id").collect().height
+        return derive(events, *args)
+
+    derived.derive_instances = counting  # type: ignore[assignment]
+    result = step_import(db, paths)
+    return result | {"derived_events": given[0], "peak_mb": _peak_mb()}
+
+
+STEPS = {"import": step_timed_import, "derive": step_derive}
+
+
+def child(name: str, *args: object) -> dict:  # type: ignore[type-arg]
+    out = subprocess.run(
+        [sys.executable, __file__, "--step", name, *map(str, args)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def measure(n_events: int, n_new: int, runs: int, folder: Path, chunk: int) -> None:
+    db, numbers = folder / "counted.duckdb", folder / "counted.json"
+    parquet = folder / "parquet"
+    parquet.mkdir(exist_ok=True)
+    sizes = [min(chunk, n_events - i) for i in range(0, n_events, chunk)]
+    if not db.exists():
+        t = time.perf_counter()
+        after: dict[str, int] = {}
+        paths = counted(sizes, parquet, 7, after)
+        numbers.write_text(json.dumps(after))
+        built = child("import", db, *paths)
+        print(
+            f"built: {built['events']:,} events in {time.perf_counter() - t:.1f} s "
+            f"(import {built['seconds']:.1f} s, peak RSS {built['peak_mb']:,.0f} MB)"
+        )
+    else:
+        again = child("derive", db)
+        print(f"derived again as after an upgrade: {again['seconds']:.1f} s")
+    (new,) = counted([n_new], parquet, 7 + len(sizes), json.loads(numbers.read_text()))
+    for run in range(runs):
+        copy = folder / f"copy-{run}.duckdb"
+        shutil.copyfile(db, copy)
+        try:
+            result = child("import", copy, new)
+        finally:
+            for extra in folder.glob(f"copy-{run}.duckdb*"):
+                shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
+        print(
+            f"import of {result['events']:,} new events, run {run + 1}: "
+            f"{result['seconds']:6.1f} s  (peak RSS {result['peak_mb']:,.0f} MB; "
+            f"the derivation was given {result['derived_events']:,} events)"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--events", type=int, default=10_000_000)
+    p.add_argument("--new", type=int, default=30_000)
+    p.add_argument("--runs", type=int, default=2)
+    p.add_argument("--chunk", type=int, default=5_000_000)
+    p.add_argument("--keep", type=Path, help="build the warehouse in this folder and keep it")
+    p.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.step:
+        name, db, *rest = args.step
+        result = STEPS[name](db, rest) if name == "import" else STEPS[name](db)  # type: ignore[operator]
+        print(json.dumps(result))
+        return
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        measure(args.events, args.new, args.runs, args.keep, args.chunk)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            measure(args.events, args.new, args.runs, Path(tmp), args.chunk)
+
+
+if __name__ == "__main__":
+    main()

@@ -78,6 +78,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/concurrency.py
 	$(PY) bench/spark.py
 	$(PY) bench/scale.py
+	$(PY) bench/counted_ids.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

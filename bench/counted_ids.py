@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ for folder in (REPO, REPO / "bench"):
         sys.path.insert(0, str(folder))
 
 from scale import _peak_mb, step_import  # noqa: E402
+from scale import child as scale_child  # noqa: E402
 
 
 def counted(
@@ -104,14 +104,7 @@ STEPS = {"import": step_timed_import, "derive": step_derive_stale}
 
 
 def child(name: str, *args: object) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run(
-        [sys.executable, __file__, "--step", name, *map(str, args)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return scale_child(name, *args, script=__file__)
 
 
 def measure(n_events: int, n_new: int, runs: int, folder: Path, chunk: int) -> None:

@@ -115,10 +115,11 @@ def step_load(db: str) -> dict[str, float]:
 STEPS = {"import": step_import, "derive": step_derive, "load": step_load}
 
 
-def child(name: str, *args: object) -> dict:  # type: ignore[type-arg]
-    """Run one step in a fresh process; its result is the last line it prints."""
+def child(name: str, *args: object, script: str = __file__) -> dict:  # type: ignore[type-arg]
+    """Run one step of `script` (this one by default) in a fresh process; its result is
+    the last line it prints."""
     out = subprocess.run(
-        [sys.executable, __file__, "--step", name, *map(str, args)],
+        [sys.executable, script, "--step", name, *map(str, args)],
         check=True,
         capture_output=True,
         text=True,

@@ -235,11 +235,10 @@ def _placed(op: str, case_id: str) -> str:
     return f"(strlen(case_id) {op[0]} {size} OR (strlen(case_id) = {size} AND case_id {op} {own}))"
 
 
-def _after(case_id: str, *, inclusive: bool = False) -> pl.Expr:
-    """Whether a frame's case comes after `case_id` (or is it) in that order."""
-    size, own = pl.col("case_id").str.len_bytes(), pl.col("case_id")
-    beyond = own >= case_id if inclusive else own > case_id
-    return (size > placed(case_id)[0]) | ((size == placed(case_id)[0]) & beyond)
+def _after(case_id: str) -> pl.Expr:
+    """Whether a frame's case comes after `case_id` in that order."""
+    size, own = pl.col("case_id").str.len_bytes(), placed(case_id)[0]
+    return (size > own) | ((size == own) & (pl.col("case_id") > case_id))
 
 
 def _bounds(cur: duckdb.DuckDBPyConnection, offering: str) -> list[tuple[str | None, str | None]]:
@@ -509,13 +508,13 @@ def _store_from(
     steps: pl.DataFrame,
     cases: pl.DataFrame,
 ) -> None:
-    """Store the touched cases' new `steps` and `cases` (those `mine` selects, the first
-    in the order cases are numbered in `first`) in place of their old rows. The stored
-    cases numbered from `first` on (the cases with steps in that order, then those that
-    are only an open item) are numbered again and their rows stored again, merged in
-    order with the new ones, a part at a time from a Parquet file of the stored steps
-    (memory stays that of a part, however many there are). The steps of the cases before `first` stay where they
-    are, so the stored steps stay in their order."""
+    """Store the touched cases' new `steps` and `cases` (those `mine` selects; `first`
+    the first of them in the order cases are numbered in) in place of their old rows.
+    The stored cases numbered from `first` on (the cases with steps in that order, then
+    those that are only an open item) are numbered again and their rows stored again,
+    merged in order with the new ones, a part at a time from a Parquet file of the
+    stored steps (memory stays that of a part, however many there are). The steps of the
+    cases before `first` stay where they are, so the stored steps stay in their order."""
     every = pl.concat(
         [
             _read(

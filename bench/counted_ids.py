@@ -1,6 +1,7 @@
 """Import benchmark: new cases whose ids count on from the stored ones, without zeros.
 
     python bench/counted_ids.py [--events 10000000] [--new 30000] [--runs 2] [--keep DIR]
+                                [--year Y]
 
 Issue keys (PRJ-9, PRJ-10, ...), pull request numbers and many order numbers count up
 without leading zeros. This builds a warehouse of about --events demo events whose case
@@ -14,6 +15,11 @@ whose ids count on from the stored ones (the offerings' next orders), and prints
 - how many events the derivation was given: the new cases' alone where the import
   derives only the cases it touches, every event of their offerings where it derives
   them whole.
+
+With --year Y the ids hold a year and a number counted from 1 each year instead
+(CF-2025-1 ... CF-2025-365610 with --year 2025), and the new cases are the next year's
+first orders (CF-2026-1, ...): shorter ids than the stored ones, after them in their
+year's order. Keep a warehouse of each kind in a folder of its own.
 
 A warehouse kept from an earlier run (--keep DIR, then the same DIR again) is imported
 into as it is: a release that derives otherwise derives it again first, in a process
@@ -40,10 +46,15 @@ from scale import child as scale_child  # noqa: E402
 
 
 def counted(
-    events_per_chunk: list[int], folder: Path, seed: int, after: dict[str, int]
+    events_per_chunk: list[int],
+    folder: Path,
+    seed: int,
+    after: dict[str, int],
+    year: int | None = None,
 ) -> list[Path]:
-    """Demo events in Parquet chunks, their case ids renamed PREFIX-n, n counting on from
-    the chunks before and from `after` (the highest n of each prefix so far, updated)."""
+    """Demo events in Parquet chunks, their case ids renamed PREFIX-n (PREFIX-YEAR-n with
+    `year`), n counting on from the chunks before and from `after` (the highest n of
+    each prefix so far, updated)."""
     import polars as pl
 
     from pipelines.demo_data import generate_events
@@ -66,9 +77,12 @@ def counted(
         for prefix, top in numbered.group_by("_prefix").agg(pl.col("_n").max()).iter_rows():
             after[prefix] = top
         path = folder / f"counted-{seed + k:03d}.parquet"
-        numbered.with_columns(case_id=pl.format("{}-{}", "_prefix", "_n")).drop(
-            "_prefix", "_n", "_after"
-        ).write_parquet(path)
+        renamed = (
+            pl.format("{}-{}", "_prefix", "_n")
+            if year is None
+            else pl.format("{}-{}-{}", "_prefix", pl.lit(year), "_n")
+        )
+        numbered.with_columns(case_id=renamed).drop("_prefix", "_n", "_after").write_parquet(path)
         paths.append(path)
     return paths
 
@@ -107,7 +121,9 @@ def child(name: str, *args: object) -> dict:  # type: ignore[type-arg]
     return scale_child(name, *args, script=__file__)
 
 
-def measure(n_events: int, n_new: int, runs: int, folder: Path, chunk: int) -> None:
+def measure(
+    n_events: int, n_new: int, runs: int, folder: Path, chunk: int, year: int | None
+) -> None:
     db, numbers = folder / "counted.duckdb", folder / "counted.json"
     parquet = folder / "parquet"
     parquet.mkdir(exist_ok=True)
@@ -115,7 +131,7 @@ def measure(n_events: int, n_new: int, runs: int, folder: Path, chunk: int) -> N
     if not db.exists():
         t = time.perf_counter()
         after: dict[str, int] = {}
-        paths = counted(sizes, parquet, 7, after)
+        paths = counted(sizes, parquet, 7, after, year)
         numbers.write_text(json.dumps(after))
         built = child("import", db, *paths)
         print(
@@ -126,7 +142,9 @@ def measure(n_events: int, n_new: int, runs: int, folder: Path, chunk: int) -> N
         again = child("derive", db)
         if again["offerings"]:
             print(f"derived again, as after an upgrade: {again['seconds']:.1f} s")
-    (new,) = counted([n_new], parquet, 7 + len(sizes), json.loads(numbers.read_text()))
+    # The offerings' next orders: counting on, or the next year's from 1.
+    on = json.loads(numbers.read_text()) if year is None else {}
+    (new,) = counted([n_new], parquet, 7 + len(sizes), on, None if year is None else year + 1)
     for run in range(runs):
         copy = folder / f"copy-{run}.duckdb"
         shutil.copyfile(db, copy)
@@ -149,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=2)
     p.add_argument("--chunk", type=int, default=5_000_000)
     p.add_argument("--keep", type=Path, help="build the warehouse in this folder and keep it")
+    p.add_argument("--year", type=int, help="ids of a year and a number counted from 1")
     p.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.step:
@@ -158,10 +177,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        measure(args.events, args.new, args.runs, args.keep, args.chunk)
+        measure(args.events, args.new, args.runs, args.keep, args.chunk, args.year)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            measure(args.events, args.new, args.runs, Path(tmp), args.chunk)
+            measure(args.events, args.new, args.runs, Path(tmp), args.chunk, args.year)
 
 
 if __name__ == "__main__":

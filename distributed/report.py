@@ -42,7 +42,7 @@ from metrics.filters import CaseFilter, filter_cases
 from metrics.steps import STEP_SCHEMA, bottleneck, steps
 from metrics.summary import CASE_SUMMARY_SCHEMA, assemble_summary, case_summary
 from metrics.transitions import TRANSITION_SCHEMA, transitions
-from model import case_order
+from model import in_case_order
 
 
 class SparkReportError(ValueError):
@@ -181,14 +181,20 @@ def _view_cases(parts: DataFrame, counts: pl.DataFrame, spec: CaseFilter) -> Dat
 
 def _in_report_order(frame: pl.DataFrame) -> pl.DataFrame:
     """Instances in the order the one-machine report holds them: by case, then position."""
-    return frame.sort("offering", *case_order(), "seq").with_columns(case_index=pl.col("case_key"))
+    return (
+        in_case_order(frame.lazy(), before=["offering"], after=["seq"])
+        .collect()
+        .with_columns(case_index=pl.col("case_key"))
+    )
 
 
 def _head(cases: DataFrame) -> pl.DataFrame:
     def summarise(table: pa.Table) -> pa.Table:
         frame = from_spark(table, VIEW_CASE_SCHEMA)
         # The one-machine case table's order: cases with steps by id, then open items alone.
-        ordered = frame.sort(pl.col("n_instances") == 0, "offering", *case_order())
+        ordered = in_case_order(
+            frame.lazy(), before=[pl.col("n_instances") == 0, "offering"]
+        ).collect()
         return to_spark_table(case_summary(ordered.lazy()).collect(), CASE_SUMMARY_SCHEMA)
 
     whole = cases.withColumn("_all", F.lit(0)).groupBy("_all")

@@ -34,7 +34,7 @@ import polars as pl
 
 from metrics.stats import conform
 from metrics.working_time import REAL_TIME, Clock, seconds_between
-from model import case_order
+from model import in_case_order
 
 END_ACTIVITY_SCHEMA: dict[str, pl.DataType] = {
     "offering": pl.String(),
@@ -296,8 +296,7 @@ def _with_open_items(per_case: pl.LazyFrame, open_items: pl.LazyFrame) -> pl.Laz
         (pl.col("case_index").cast(pl.Int64).max().fill_null(-1) + 1).alias("_first_free")
     )
     only_open = (
-        current.join(per_case.select(key), on=key, how="anti")
-        .sort("offering", *case_order())
+        in_case_order(current.join(per_case.select(key), on=key, how="anti"), before=["offering"])
         .with_row_index("_i")
         .join(first_free, how="cross")
         .select(

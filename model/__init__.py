@@ -5,7 +5,7 @@ here, so the columns and types of an event, an instance, a catalog row and a
 rejected row are declared once (docs/ARCHITECTURE.md, "Canonical frames").
 """
 
-from model.order import case_order, placed
+from model.order import after, case_key, in_case_order, placed
 from model.schemas import (
     CATALOG_DEFAULT_SCHEMA,
     CATALOG_SCHEMA,
@@ -40,7 +40,9 @@ __all__ = [
     "UTC_MICROS",
     "VALUE_CLASSES",
     "WEEK",
-    "case_order",
+    "after",
+    "case_key",
+    "in_case_order",
     "placed",
     "select_schema",
     "unit_for",

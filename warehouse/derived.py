@@ -64,7 +64,7 @@ from metrics.report import STEP_COLUMNS, report, report_of_figures
 from metrics.summary import ENGINE
 from metrics.variants import compact_variants, variant_text
 from metrics.working_time import Calendar, Clock, calendar_problems, clock_for
-from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA, case_order, placed
+from model import CATALOG_SCHEMA, OPEN_ITEM_STORED_SCHEMA, after, in_case_order, placed
 from model import order as _order_module
 from warehouse.apart import LOWEST, ApartFailed, run_apart
 from warehouse.mapped import mapped
@@ -222,53 +222,35 @@ events at once took 22 GB; an import into a ten-million-event warehouse peaked a
 2.23 GB in parts of two million, 1.84 GB in parts of one, in the same time)."""
 
 
-_ORDER = "strlen(case_id), case_id"
-"""The order cases are numbered in (model.order), in SQL: strlen counts bytes."""
-
-
-def _placed(op: str, case_id: str) -> str:
-    """SQL comparing a row's case with `case_id` (`op` one of <, <=, >, >=) in the order
-    cases are numbered in; the id a quoted literal, as COPY (which takes no parameters)
-    needs it. Written out: DuckDB turns two comparisons of (length, id) pairs into a
-    BETWEEN it cannot run."""
-    size, own = placed(case_id)[0], f"'{_quoted(case_id)}'"
-    return f"(strlen(case_id) {op[0]} {size} OR (strlen(case_id) = {size} AND case_id {op} {own}))"
-
-
-def _after(case_id: str) -> pl.Expr:
-    """Whether a frame's case comes after `case_id` in that order."""
-    size, own = pl.col("case_id").str.len_bytes(), placed(case_id)[0]
-    return (size > own) | ((size == own) & (pl.col("case_id") > case_id))
-
-
-def _bounds(cur: duckdb.DuckDBPyConnection, offering: str) -> list[tuple[str | None, str | None]]:
-    """Consecutive ranges (after, up to] of cases in the order they are numbered in,
-    each holding about PART_EVENTS events; the first is open below and the last above
-    (open items of cases without events fall in one of them)."""
+def _bounds(cur: duckdb.DuckDBPyConnection, offering: str) -> list[pl.Series]:
+    """The offering's case ids with events in consecutive parts, in the order cases are
+    numbered in (model.order), each part holding about PART_EVENTS events; one part (of
+    every case) where they are no more."""
     per_case = _read(
         cur,
-        "SELECT case_id, count(*) AS n FROM events WHERE offering = ? GROUP BY case_id "
-        f"ORDER BY {_ORDER}",
+        "SELECT case_id, count(*) AS n FROM events WHERE offering = ? GROUP BY case_id",
         [offering],
     )
-    if per_case.height == 0:
-        return [(None, None)]
-    tops = (
-        per_case.with_columns(part=(pl.col("n").cum_sum() - 1) // PART_EVENTS)
-        .group_by("part", maintain_order=True)
-        .agg(pl.col("case_id").last())["case_id"]
-        .to_list()
-    )
-    uppers: list[str | None] = [*tops[:-1], None]
-    lowers: list[str | None] = [None, *tops[:-1]]
-    return list(zip(lowers, uppers, strict=True))
+    if per_case["n"].sum() <= PART_EVENTS:
+        return [per_case["case_id"]]
+    ordered = in_case_order(per_case.lazy()).collect()
+    parts = ordered.with_columns(part=(pl.col("n").cum_sum() - 1) // PART_EVENTS)
+    return [part["case_id"] for part in parts.partition_by("part", maintain_order=True)]
 
 
-def _in_range(after: str | None, upto: str | None) -> str:
-    conditions = [
-        _placed(op, bound) for op, bound in ((">", after), ("<=", upto)) if bound is not None
-    ]
-    return (" AND " + " AND ".join(conditions)) if conditions else ""
+def _events_of_part(
+    cur: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None, ids: pl.Series, parts: int
+) -> pl.DataFrame:
+    """The events `query` selects of the cases `ids` (every event where there is one part
+    alone), in the columns the derivation reads."""
+    if parts == 1:
+        return _read(cur, query, params).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
+    cur.register("_part_cases", pl.DataFrame({"case_id": ids}, schema={"case_id": pl.String}))
+    try:
+        of_part = f"SELECT * FROM ({query}) WHERE case_id IN (SELECT case_id FROM _part_cases)"
+        return _read(cur, of_part, params).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
+    finally:
+        cur.unregister("_part_cases")
 
 
 def _store(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -313,7 +295,7 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
     parts' ending counts are added up (`metrics.cases.merge_ending_counts`) before each
     part's cases are built (`metrics.cases.case_table`), as the Spark engine does. The
     cases that are only an open item are numbered after every case with steps, as one
-    derivation of the whole offering numbers them."""
+    derivation of the whole offering numbers them: they go with the last part."""
     from warehouse.db import events_query, open_items_query
 
     catalog, clock = _derivation_inputs(cur, offering)
@@ -325,10 +307,8 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
     parts = _bounds(cur, offering)
     stepped: list[int] = []
     counts: list[pl.DataFrame] = []
-    for after, upto in parts:
-        where = _in_range(after, upto)
-        query = f"SELECT {columns} FROM ({sql}) WHERE true{where}"
-        events = _read(cur, query, params).cast(EVENT_COLUMNS)  # type: ignore[arg-type]
+    for ids in parts:
+        events = _events_of_part(cur, f"SELECT {columns} FROM ({sql})", params, ids, len(parts))
         instances = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
         n = int(instances["case_index"].max() + 1) if instances.height else 0  # type: ignore[operator]
         _store(
@@ -341,21 +321,18 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
     merged = merge_ending_counts(pl.concat(counts).lazy())
     case_columns = ", ".join(f'"{c}"' for c in CASE_TABLE_COLUMNS)
     total_stepped, open_from, n_cases, n_instances = sum(stepped), 0, 0, 0
-    for (after, upto), n, stepped_from in zip(
-        parts, stepped, [sum(stepped[:i]) for i in range(len(stepped))], strict=True
-    ):
-        where = _in_range(after, upto)
+    with_events = pl.col("case_id").is_in(pl.concat(parts).implode())
+    for i, (ids, n) in enumerate(zip(parts, stepped, strict=True)):
+        stepped_from = sum(stepped[:i])
         # Only the columns the case table reads (the counts are the offering's).
         instances = _read(
             cur,
-            f"SELECT {case_columns} FROM derived_instances WHERE offering = ?{where} "
-            "ORDER BY case_index, seq",
-            [offering],
+            f"SELECT {case_columns} FROM derived_instances WHERE offering = ? "
+            "AND case_index >= ? AND case_index < ? ORDER BY case_index, seq",
+            [offering, stepped_from, stepped_from + n],
         ).cast({c: INSTANCE_SCHEMA[c] for c in CASE_TABLE_COLUMNS})
-        own_items = items.filter(
-            (pl.lit(True) if after is None else _after(after))
-            & (pl.lit(True) if upto is None else ~_after(upto))
-        )
+        last = i == len(parts) - 1
+        own_items = items.filter(pl.col("case_id").is_in(ids.implode()) | (last & ~with_events))
         cases = case_table(instances.lazy(), own_items.lazy(), clock=clock, counts=merged).collect(
             engine=ENGINE
         )
@@ -440,7 +417,7 @@ def _rederive_cases(
     classified (the offering-wide ending counts), read here off the stored steps."""
     from warehouse.db import open_items_query
 
-    first = min(case_ids.cast(pl.String).to_list(), key=placed)
+    head = _cases_before(cur, offering, min(case_ids.cast(pl.String).to_list(), key=placed))
     cur.register(
         "_touched_cases",
         pl.DataFrame(
@@ -452,7 +429,7 @@ def _rederive_cases(
         mine = "case_id IN (SELECT case_id FROM _touched_cases)"
         # Their events, read straight from the table: the derivation orders them itself.
         theirs = f"FROM events WHERE offering = ? AND {mine}"
-        if not _few_enough(cur, offering, first, theirs):
+        if not _few_enough(cur, offering, head, theirs):
             return None
         counts = _read(
             cur,
@@ -479,23 +456,36 @@ def _rederive_cases(
         cases = case_table(steps.lazy(), items.lazy(), clock=clock, counts=now.lazy()).collect(
             engine=ENGINE
         )
-        _store_from(cur, offering, first, mine, steps, cases)
+        _store_from(cur, offering, head, mine, steps, cases)
     finally:
         cur.unregister("_touched_cases")
     return _sizes(cur, offering)
 
 
-def _few_enough(cur: duckdb.DuckDBPyConnection, offering: str, first: str, theirs: str) -> bool:
+def _cases_before(cur: duckdb.DuckDBPyConnection, offering: str, first: str) -> int:
+    """How many stored cases with steps come before the case id `first` in the order
+    cases are numbered in (model.order): they are numbered 0 to that count less one, so
+    a stored case comes from `first` on exactly where its `case_index` is that count or
+    more (the cases that are only an open item are numbered after every one with steps)."""
+    ids = _read(
+        cur,
+        "SELECT case_id FROM derived_cases WHERE offering = ? AND n_instances > 0",
+        [offering],
+    )
+    return int(ids.select((~after(first) & (pl.col("case_id") != first)).sum()).item())
+
+
+def _few_enough(cur: duckdb.DuckDBPyConnection, offering: str, head: int, theirs: str) -> bool:
     """Whether the touched cases' events (`theirs`: FROM ... WHERE of them) are at most
-    PART_EVENTS, and the stored steps of the cases from `first` on at most
+    PART_EVENTS, and the stored steps of the cases numbered from `head` on at most
     CASES_AGAIN_MAX_SHARE of the offering's."""
     if _read(cur, f"SELECT count(*) AS n {theirs}", [offering])["n"][0] > PART_EVENTS:
         return False
     tail, n = _read(
         cur,
-        f"SELECT count(*) FILTER (WHERE {_placed('>=', first)}) AS tail, count(*) AS n "
+        "SELECT count(*) FILTER (WHERE case_index >= ?) AS tail, count(*) AS n "
         "FROM derived_instances WHERE offering = ?",
-        [offering],
+        [head, offering],
     ).row(0)
     return bool(tail <= CASES_AGAIN_MAX_SHARE * n)
 
@@ -503,48 +493,39 @@ def _few_enough(cur: duckdb.DuckDBPyConnection, offering: str, first: str, their
 def _store_from(
     cur: duckdb.DuckDBPyConnection,
     offering: str,
-    first: str,
+    head: int,
     mine: str,
     steps: pl.DataFrame,
     cases: pl.DataFrame,
 ) -> None:
-    """Store the touched cases' new `steps` and `cases` (those `mine` selects; `first`
-    the first of them in the order cases are numbered in) in place of their old rows.
-    The stored cases numbered from `first` on (the cases with steps in that order, then
-    those that are only an open item) are numbered again and their rows stored again,
-    merged in order with the new ones, a part at a time from a Parquet file of the
-    stored steps (memory stays that of a part, however many there are). The steps of the
-    cases before `first` stay where they are, so the stored steps stay in their order."""
+    """Store the touched cases' new `steps` and `cases` (those `mine` selects; `head` the
+    number of stored cases with steps before the first of them, `_cases_before`) in place
+    of their old rows. The stored cases numbered from `head` on (the cases with steps in
+    the order cases are numbered in, then those that are only an open item) are numbered
+    again and their rows stored again, merged in order with the new ones, a part at a time
+    from a Parquet file of the stored steps (memory stays that of a part, however many
+    there are). The steps of the cases before stay where they are, so the stored steps
+    stay in their order."""
+    later = f"case_index >= {int(head)}"
     every = pl.concat(
         [
             _read(
                 cur,
-                "SELECT * FROM derived_cases WHERE offering = ? "
-                f"AND ({_placed('>=', first)} OR n_instances = 0) AND NOT {mine}",
+                f"SELECT * FROM derived_cases WHERE offering = ? AND {later} AND NOT {mine}",
                 [offering],
             ).cast(CASE_SCHEMA),  # type: ignore[arg-type]
             cases,
         ]
     )
-    head = _read(
-        cur,
-        "SELECT count(*) AS n FROM derived_cases WHERE offering = ? "
-        f"AND {_placed('<', first)} AND n_instances > 0",
-        [offering],
-    )["n"][0]
     numbers = (
-        every.select("case_id", "n_instances")
-        .sort(pl.col("n_instances") == 0, *case_order())
+        in_case_order(every.lazy().select("case_id", "n_instances"), [pl.col("n_instances") == 0])
         .select("case_id", case_index=(pl.int_range(pl.len()) + head).cast(pl.UInt32))
+        .collect()
     )
-    later = _placed(">=", first)
     with _steps_on_disk(cur, offering, list(INSTANCE_SCHEMA), f"{later} AND NOT {mine}") as file:
-        after = f"offering = ? AND {later}"
-        cur.execute(f"DELETE FROM derived_instances WHERE {after}", [offering]).complete()
-        cur.execute(
-            f"DELETE FROM derived_cases WHERE {after} OR (offering = ? AND n_instances = 0)",
-            [offering, offering],
-        ).complete()
+        of_offering = f"offering = ? AND {later}"
+        for table in ("derived_instances", "derived_cases"):
+            cur.execute(f"DELETE FROM {table} WHERE {of_offering}", [offering]).complete()
         _store_merged(cur, file, steps, numbers)
     _store(cur, "derived_cases", _numbered(every, numbers))
 
@@ -558,12 +539,17 @@ def _store_merged(
     import pyarrow.parquet as pq
 
     new = steps.drop("case_index")
+    # Each new step's case number, in their order: those up to a part's last case go
+    # with it.
+    places = new.select("case_id").join(numbers, on="case_id", how="left", maintain_order="left")[
+        "case_index"
+    ]
     taken = 0
     for batch in pq.ParquetFile(file).iter_batches(batch_size=PART_EVENTS):
         kept = pl.DataFrame(pl.from_arrow(batch)).drop("case_index").cast(new.schema)
-        # The new cases up to this part's last one; a stored case that runs on into the
-        # next part is never one of them.
-        upto = new.height - int(new.select(_after(kept["case_id"][-1]).sum()).item())
+        last = numbers.filter(pl.col("case_id") == kept["case_id"][-1])["case_index"][0]
+        # A stored case that runs on into the next part is never one of the new ones.
+        upto = int(places.search_sorted(last, side="right"))
         _store(cur, "derived_instances", _numbered(pl.concat([kept, new[taken:upto]]), numbers))
         taken = upto
     if taken < new.height:

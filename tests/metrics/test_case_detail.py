@@ -68,8 +68,8 @@ def test_each_case_as_a_leader_reads_it() -> None:
             "n_instances",
         )
     )
-    # In the order the cases are numbered in: shorter ids first (model.order), then the
-    # case that is only an open item.
+    # In the order the cases are numbered in (model.order: ids without digits by their
+    # bytes), then the case that is only an open item.
     expected = pl.DataFrame(
         [
             # Completed: lead 21 h, work 2 + 2 + 1 h, the rest waiting.
@@ -102,6 +102,21 @@ def test_each_case_as_a_leader_reads_it() -> None:
                 30 * H,
                 1,
             ),
+            # No start time and no standard time: its work time is unknown, never zero.
+            (
+                "nostart",
+                True,
+                at(5),
+                2 * H,
+                None,
+                None,
+                "completed",
+                "Close",
+                "work",
+                at(5),
+                None,
+                2,
+            ),
             # One step, all work.
             ("other", True, at(1), 1 * H, 1 * H, 0.0, "completed", "Close", "work", at(1), None, 1),
             # In Review (work) since hour 10: those 21 h are work under way, not waiting.
@@ -118,21 +133,6 @@ def test_each_case_as_a_leader_reads_it() -> None:
                 at(8),
                 23 * H,
                 1,
-            ),
-            # No start time and no standard time: its work time is unknown, never zero.
-            (
-                "nostart",
-                True,
-                at(5),
-                2 * H,
-                None,
-                None,
-                "completed",
-                "Close",
-                "work",
-                at(5),
-                None,
-                2,
             ),
             (
                 "working",

@@ -89,8 +89,14 @@ BOARD = (
 
 
 # The pool's cases under ids that count up across a digit, as a project's issues do:
-# numbered PRJ-8, PRJ-9, PRJ-10, ... by their length first (model.order).
+# numbered PRJ-8, PRJ-9, PRJ-10, ... by their trailing numbers (model.order).
 COUNTED = {f"C{c}": f"PRJ-{n}" for c, n in enumerate((8, 9, 10, 99, 100, 101))}
+# Under ids of a year and a number counted from 1 each year: 2026-1 after 2025-100.
+DATED = {
+    f"C{c}": y
+    for c, y in enumerate(("2025-9", "2025-10", "2025-99", "2025-100", "2026-1", "2026-2"))
+}
+IDS = (None, COUNTED, DATED)
 
 
 def event_file(rows: list[int], ids: dict[str, str] | None = None) -> bytes:
@@ -206,7 +212,7 @@ def assert_same_figure(stored: object, computed: object) -> None:
 
 rows = st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=25)
 step = st.one_of(
-    st.tuples(st.just("import"), rows, st.booleans()),
+    st.tuples(st.just("import"), rows, st.integers(0, len(IDS) - 1)),
     st.tuples(st.just("board"), st.booleans()),
     st.tuples(st.just("undo"), st.integers(0, 5)),
     st.tuples(
@@ -249,8 +255,8 @@ def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
     monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", share)
     with Warehouse.open(":memory:") as wh:
         for n, (kind, *args) in enumerate(steps):
-            if kind == "import":  # its cases renamed to COUNTED's ids, or not
-                ingest(wh, event_file(args[0], COUNTED if args[1] else None), f"orders-{n}.csv")
+            if kind == "import":  # its cases renamed to COUNTED's or DATED's ids, or not
+                ingest(wh, event_file(args[0], IDS[args[1]]), f"orders-{n}.csv")
             elif kind == "board":
                 # The same board twice (or its first half alone) overlaps what is stored.
                 data = BOARD if args[0] else BOARD[: BOARD.index(b"T-2,2025-06-05")]
@@ -341,6 +347,24 @@ def test_a_new_case_whose_id_counts_on_from_the_stored_ones_is_numbered_after_th
     assert_stored_is_fresh(wh)
     numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
     assert numbered.to_list() == [COUNTED[f"C{c}"] for c in range(6)]
+
+
+def test_a_new_year_s_first_cases_are_numbered_after_the_last_year_s(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Order numbers that start again from 1 each year: 2026-1 comes after 2025-100, as
+    # its year's number is higher, so the new year's first orders are derived alone. With
+    # shorter ids first, 2026-1 came before 2025-10: three of the four stored cases after
+    # it, and the whole offering derived again.
+    ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], DATED), "a.csv")
+    stored = wh.read("SELECT case_id, case_index FROM derived_cases ORDER BY case_index")
+    assert stored.rows() == [("2025-9", 0), ("2025-10", 1), ("2025-99", 2), ("2025-100", 3)]
+    given = _derived_cases(monkeypatch, derived_module.CASES_AGAIN_MAX_SHARE)
+    ingest(wh, event_file([*_case(4), *_case(5)], DATED), "b.csv")
+    assert given == [["2026-1", "2026-2"]]
+    assert_stored_is_fresh(wh)
+    numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
+    assert numbered.to_list() == [DATED[f"C{c}"] for c in range(6)]
 
 
 def test_the_cases_after_a_touched_one_are_stored_again_in_order_part_by_part(

@@ -53,9 +53,9 @@ def in_case_order(
     """`frame` sorted by `before`, then its case ids (`column`) in the order cases are
     numbered in, then `after`. The key is read once per distinct id (of `ids`, a frame
     of the same ids cheaper to read than `frame`, where given). Where that order is the
-    ids' bytes' (ids of one width, ids without digits) the frame is sorted on the ids
-    themselves; else on each id's rank, joined to it (a tenth slower at ten million
-    events)."""
+    ids' bytes' (ids without digits, numbers padded to one width) the frame is sorted on
+    the ids themselves; else on each id's rank, joined to it (up to a tenth slower at
+    ten million events)."""
     ranks = (
         (frame if ids is None else ids)
         .select(pl.col(column).unique())

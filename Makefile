@@ -79,6 +79,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/spark.py
 	$(PY) bench/scale.py
 	$(PY) bench/counted_ids.py
+	$(PY) bench/counted_ids.py --year 2025
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

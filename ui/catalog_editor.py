@@ -116,7 +116,10 @@ def catalog_editor(wh: Warehouse, offering: str) -> None:
         return
     frame = edited if isinstance(edited, pl.DataFrame) else pl.DataFrame(edited)
     try:
-        with on_request():
+        updating = (
+            f"Saving, and updating {plain(offering)}: its cases and the figures the pages show..."
+        )
+        with st.spinner(updating), on_request():
             changed = wh.save_catalog_edits(offering, seen, _as_rows(frame, seen))
     except CatalogConflict as exc:
         st.error(plain(exc), icon=":material/sync_problem:")

@@ -263,16 +263,39 @@ def upload_screen() -> None:
         else None,
     ):
         assert prepared is not None
+        bar = st.progress(0.0, text=_importing_text(prepared))
+
+        def told(done: int, total: int, offering: str) -> None:
+            bar.progress(done / max(total, 1), text=_updating_text(done, total, offering))
+
         try:
-            with st.spinner("Importing..."), on_request():
+            with on_request():
                 st.session_state["import_report"] = ingest_prepared(
-                    warehouse(), prepared, statuses_confirmed=confirmed
+                    warehouse(), prepared, statuses_confirmed=confirmed, progress=told
                 )
         except (IngestError, WarehouseError) as exc:
+            bar.empty()
             st.error(plain(exc), icon=":material/error:")
         else:
             st.rerun()  # so the sidebar and the history show what was just stored
     _show_report()
+
+
+def _importing_text(prepared: Prepared) -> str:
+    """What the import's bar says while the file's events are stored."""
+    n = prepared.normalized.instances.height
+    return f"Storing {n:,} event{'s' if n != 1 else ''} from {plain(prepared.file_name)}..."
+
+
+def _updating_text(done: int, total: int, offering: str) -> str:
+    """What the import's bar says while the offerings it touched are worked out again (in
+    a big warehouse, most of the import's time)."""
+    if not offering:
+        return "Done: showing what changed..."
+    return (
+        f"Updating {plain(offering)}: its cases and the figures the pages show "
+        f"({done + 1} of {total})..."
+    )
 
 
 def _format_form(fmt: str, upload: Upload, base: ImportOptions) -> Prepared | str | None:
@@ -687,10 +710,16 @@ def history_screen() -> None:
             disabled=not sure or refused is not None,
             icon=":material/undo:",
         ):
+            bar = st.progress(0.0, text=f"Removing the events of import #{chosen}...")
+
+            def told(done: int, total: int, offering: str) -> None:
+                bar.progress(done / max(total, 1), text=_updating_text(done, total, offering))
+
             try:
                 with on_request():
-                    wh.undo_import(chosen)
+                    wh.undo_import(chosen, progress=told)
             except WarehouseError as exc:
+                bar.empty()
                 st.error(plain(exc), icon=":material/error:")
             else:
                 st.rerun()

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -885,13 +885,15 @@ class Warehouse:
         cur: duckdb.DuckDBPyConnection,
         offerings: Sequence[str],
         touched: pl.DataFrame | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
     ) -> None:
         """Store these offerings' derived cases again (warehouse/derived.py), inside the
         transaction of the change that alters them; `touched` (offering, case_id): the
-        only cases an import or undo changed."""
+        only cases an import or undo changed; `progress` (done, total, offering) is told
+        before each offering and (total, total, "") at the end."""
         from warehouse.derived import rederive
 
-        rederive(cur, offerings, touched)
+        rederive(cur, offerings, touched, progress)
 
     @staticmethod
     def bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:
@@ -1067,6 +1069,7 @@ class Warehouse:
         is_demo: bool = False,
         open_items: pl.DataFrame | None = None,
         statuses_confirmed: bool = False,
+        progress: Callable[[int, int, str], None] | None = None,
     ) -> StoreResult:
         """Store one import in one transaction.
 
@@ -1085,6 +1088,10 @@ class Warehouse:
         case's current status is resolved when reading (:meth:`open_items`), so a
         re-import or an overlapping, newer export never shows one twice and a status
         that later instances or a newer export superseded does not linger.
+
+        ``progress`` (done, total, offering) is told before each offering the import
+        touches is derived again, with its report and figures, and (total, total, "")
+        once they all are: most of a big warehouse's import.
         """
         opened = (
             pl.DataFrame(schema=OPEN_ITEM_SCHEMA)
@@ -1190,7 +1197,7 @@ class Warehouse:
             self._extend_catalog(cur)
             cur.unregister("catalog_defaults")
             _check_bounds(cur, import_id, file_name)
-            self.rederive(cur, offerings, touched)
+            self.rederive(cur, offerings, touched, progress)
             cur.unregister("open_batch")
             cur.unregister("batch")
             if rejects.height:
@@ -1304,8 +1311,11 @@ class Warehouse:
             ).complete()
         return removed
 
-    def undo_import(self, import_id: int) -> int:
-        """Remove what one import stored; its history row stays, marked undone."""
+    def undo_import(
+        self, import_id: int, progress: Callable[[int, int, str], None] | None = None
+    ) -> int:
+        """Remove what one import stored; its history row stays, marked undone. ``progress``
+        is told how far the derivation of the offerings it touched got (`store_import`)."""
         with self.write("undo import", f"import #{import_id}") as cur:
             rows = cur.execute("SELECT undone_at FROM imports WHERE id = ?", [import_id]).fetchall()
             if not rows:
@@ -1343,5 +1353,5 @@ class Warehouse:
                 "AND a.value_class = 'unclassified' AND a.standard_minutes IS NULL "
                 "AND a.is_end_activity IS NULL AND coalesce(a.kind, 'work') = 'work'"
             ).complete()
-            self.rederive(cur, touched["offering"].unique().to_list(), touched)
+            self.rederive(cur, touched["offering"].unique().to_list(), touched, progress)
         return removed

@@ -88,8 +88,11 @@ class ImportJob:
     """Who handed the job over (the command line's actor name), named in the audit trail
     when the app stores it."""
 
-    def store(self, wh: Warehouse) -> JobResult:
-        """Store the job (or find it already stored) as ``wh.actor``."""
+    def store(
+        self, wh: Warehouse, progress: Callable[[int, int, str], None] | None = None
+    ) -> JobResult:
+        """Store the job (or find it already stored) as ``wh.actor``; ``progress`` is told
+        how far the derivation of its offerings got (:meth:`Warehouse.store_import`)."""
         earlier = wh.find_import(self.sha256, json.dumps(self.options, sort_keys=True))
         if earlier is not None:
             return JobResult(
@@ -120,6 +123,7 @@ class ImportJob:
             is_demo=self.is_demo,
             open_items=self.open_items,
             statuses_confirmed=self.statuses_confirmed,
+            progress=progress,
         )
         return JobResult(
             import_id=result.import_id,

@@ -33,7 +33,7 @@ from metrics.vsm import ValueStream
 from metrics.whatif import Projection
 from metrics.working_time import Calendar
 from model import OPEN_ITEM_SCHEMA
-from pipelines.ingest import ImportOptions, ingest
+from pipelines.ingest import ImportOptions, ingest, ingest_prepared, prepare
 from warehouse import Warehouse, WarehouseError
 from warehouse import derived as derived_module
 from warehouse.calendars import calendars_on, save_calendar
@@ -515,6 +515,29 @@ def test_an_upgraded_warehouse_derives_each_offering_once_with_its_progress(
         told.clear()
         load_derivation(wh, progress=lambda *a: told.append(a))
         assert told == []  # derived once
+
+
+def test_an_import_and_an_undo_tell_their_progress_through_the_offerings_they_touch(
+    tmp_path: Path,
+) -> None:
+    """What the Data page's bar follows: each offering the import (or the undo) touches,
+    before its cases and figures are worked out again, then the end; nothing for a file
+    already imported."""
+    told: list[tuple[int, int, str]] = []
+    with Warehouse.open(tmp_path / "w.duckdb") as wh:
+        first = prepare(event_file([0, 1, 2, len(POOL) - 1]), "orders.csv")
+        ingest_prepared(wh, first, progress=lambda *a: told.append(a))
+        assert told == [(0, 2, "Custom formulation"), (1, 2, "Private label"), (2, 2, "")]
+        told.clear()
+        ingest_prepared(wh, prepare(BOARD, "tickets.csv"), progress=lambda *a: told.append(a))
+        assert told == [(0, 1, "tickets"), (1, 1, "")]
+        told.clear()
+        again = ingest_prepared(wh, first, progress=lambda *a: told.append(a))
+        assert (again.already_imported_as, told) == (1, [])
+        wh.undo_import(2, progress=lambda *a: told.append(a))
+        assert told == [(0, 1, "tickets"), (1, 1, "")]
+        assert wh.offerings() == ["Custom formulation", "Private label"]
+        assert_frame_equal(load_stored(wh, in_memory_steps=10**9).cases, fresh(wh).cases)
 
 
 def test_a_release_that_reports_otherwise_stores_the_reports_again_once(

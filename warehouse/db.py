@@ -893,7 +893,15 @@ class Warehouse:
         before each offering and (total, total, "") at the end."""
         from warehouse.derived import rederive
 
-        rederive(cur, offerings, touched, progress)
+        if progress is None:
+            rederive(cur, offerings, touched)
+            return
+        chosen = sorted(set(offerings))
+        for done, offering in enumerate(chosen):
+            progress(done, len(chosen), offering)
+            rederive(cur, [offering], touched)
+        if chosen:
+            progress(len(chosen), len(chosen), "")
 
     @staticmethod
     def bump_catalog_version(cur: duckdb.DuckDBPyConnection) -> None:

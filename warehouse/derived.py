@@ -355,13 +355,10 @@ def rederive(
     cur: duckdb.DuckDBPyConnection,
     offerings: Sequence[str],
     touched: pl.DataFrame | None = None,
-    progress: Progress | None = None,
 ) -> None:
     """Derive these offerings again and store them, inside the caller's transaction.
     An offering with nothing left (its last import undone) leaves no rows. A warehouse
     without the tables (opened without migrating) is left to derive when read.
-    `progress` is told before each offering (its cases, then its report and figures)
-    and at the end.
 
     `touched` (offering, case_id): the only cases whose events or open items the change
     added or removed, where the catalog changed only by activities no other case has
@@ -372,10 +369,7 @@ def rederive(
         return
     # The findings kept for the old derivation (warehouse.kept_findings) go with it.
     kept = [t for t in ("derived_findings", "derived_finding_frames") if has_table(cur, t)]
-    chosen = sorted(set(offerings))
-    for i, offering in enumerate(chosen):
-        if progress is not None:
-            progress(i, len(chosen), offering)
+    for offering in sorted(set(offerings)):
         counted = None
         if touched is not None and _derived_now(cur, offering):
             own = touched.filter(pl.col("offering") == offering)["case_id"].unique()
@@ -397,8 +391,6 @@ def rederive(
             [offering, DERIVATION_VERSION, datetime.now(UTC), n_instances, n_cases],
         ).complete()
         _store_report(cur, offering, n_instances)
-    if progress is not None and chosen:
-        progress(len(chosen), len(chosen), "")
 
 
 CASES_AGAIN_MAX_SHARE = 0.25

@@ -314,12 +314,14 @@ def submit(
     *,
     timeout_s: float = 1800.0,
     on_wait: Callable[[str], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> JobResult:
     """Store ``job`` in the warehouse at ``db`` as ``actor``: directly, or through the app
     that holds the file, or after another command-line import has finished.
 
-    ``on_wait`` is told, once, why the import waits. Raises WarehouseError when the file
-    cannot be used, or stayed busy for ``timeout_s``.
+    ``on_wait`` is told, once, why the import waits; ``progress``, how far the derivation
+    of the offerings it touches got, where it is stored here (:meth:`ImportJob.store`).
+    Raises WarehouseError when the file cannot be used, or stayed busy for ``timeout_s``.
     """
     deadline = time.monotonic() + timeout_s
     delay = 0.05
@@ -356,7 +358,7 @@ def submit(
             delay = min(delay * 2, 1.0)
             continue
         try:
-            result = job.store(wh.acting(actor))
+            result = job.store(wh.acting(actor), progress)
             _find_missing(wh)
             return result
         finally:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
+from cli import main
 from tests.cli_runner import Ran, run_cli
 from warehouse import Warehouse
 
@@ -135,3 +138,30 @@ def test_the_same_log_in_another_format_is_refused_until_the_person_chooses(
     assert json.loads(fixed.stdout)["stored"] == 0
     forced = _run(parquet, "--db", str(db), "--allow-overlap", "--json")
     assert json.loads(forced.stdout)["stored"] == 42
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_at_a_terminal_the_import_notes_each_offering_it_works_out_again(tmp_path: Path) -> None:
+    log = tmp_path / "two.csv"
+    log.write_text(
+        "case,activity,end,offering\n"
+        "A1,Quote,2025-06-02T10:00:00Z,Shop\n"
+        "B1,Quote,2025-06-02T10:00:00Z,Bakery\n"
+    )
+    db = tmp_path / "w.duckdb"
+    err = _Terminal()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["ingest", str(log), "--db", str(db)]) == 0
+    assert err.getvalue().splitlines() == [
+        "note: updating Bakery: its cases and the figures the pages show (1 of 2)...",
+        "note: updating Shop: its cases and the figures the pages show (2 of 2)...",
+    ]
+    # A script's stderr stays for what went wrong.
+    other = tmp_path / "one.csv"
+    other.write_text("case,activity,end,offering\nC1,Quote,2025-06-03T10:00:00Z,Shop\n")
+    done = _run(str(other), "--db", str(db), "--json")
+    assert (done.returncode, done.stderr) == (0, "")

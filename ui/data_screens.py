@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -264,14 +266,10 @@ def upload_screen() -> None:
     ):
         assert prepared is not None
         bar = st.progress(0.0, text=_importing_text(prepared))
-
-        def told(done: int, total: int, offering: str) -> None:
-            bar.progress(done / max(total, 1), text=_updating_text(done, total, offering))
-
         try:
             with on_request():
                 st.session_state["import_report"] = ingest_prepared(
-                    warehouse(), prepared, statuses_confirmed=confirmed, progress=told
+                    warehouse(), prepared, statuses_confirmed=confirmed, progress=_told(bar)
                 )
         except (IngestError, WarehouseError) as exc:
             bar.empty()
@@ -287,15 +285,20 @@ def _importing_text(prepared: Prepared) -> str:
     return f"Storing {n:,} event{'s' if n != 1 else ''} from {plain(prepared.file_name)}..."
 
 
-def _updating_text(done: int, total: int, offering: str) -> str:
-    """What the import's bar says while the offerings it touched are worked out again (in
-    a big warehouse, most of the import's time)."""
-    if not offering:
-        return "Done: showing what changed..."
-    return (
-        f"Updating {plain(offering)}: its cases and the figures the pages show "
-        f"({done + 1} of {total})..."
-    )
+def _told(bar: Any) -> Callable[[int, int, str], None]:
+    """What moves an import's or undo's `bar` (st.progress) as the offerings it touched are
+    worked out again (in a big warehouse, most of its time)."""
+
+    def told(done: int, total: int, offering: str) -> None:
+        text = (
+            f"Updating {plain(offering)}: its cases and the figures the pages show "
+            f"({done + 1} of {total})..."
+            if offering
+            else "Done: showing what changed..."
+        )
+        bar.progress(done / max(total, 1), text=text)
+
+    return told
 
 
 def _format_form(fmt: str, upload: Upload, base: ImportOptions) -> Prepared | str | None:
@@ -711,13 +714,9 @@ def history_screen() -> None:
             icon=":material/undo:",
         ):
             bar = st.progress(0.0, text=f"Removing the events of import #{chosen}...")
-
-            def told(done: int, total: int, offering: str) -> None:
-                bar.progress(done / max(total, 1), text=_updating_text(done, total, offering))
-
             try:
                 with on_request():
-                    wh.undo_import(chosen, progress=told)
+                    wh.undo_import(chosen, progress=_told(bar))
             except WarehouseError as exc:
                 bar.empty()
                 st.error(plain(exc), icon=":material/error:")

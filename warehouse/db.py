@@ -893,14 +893,12 @@ class Warehouse:
         before each offering and (total, total, "") at the end."""
         from warehouse.derived import rederive
 
-        if progress is None:
-            rederive(cur, offerings, touched)
-            return
         chosen = sorted(set(offerings))
         for done, offering in enumerate(chosen):
-            progress(done, len(chosen), offering)
+            if progress is not None:
+                progress(done, len(chosen), offering)
             rederive(cur, [offering], touched)
-        if chosen:
+        if progress is not None and chosen:
             progress(len(chosen), len(chosen), "")
 
     @staticmethod

@@ -632,7 +632,9 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     the stored clock, as the page shows it; the figures are `metrics.figures.STORED` of
     every case, as the pages compute them of the stored steps. An offering of more than
     REPORT_MAX_STEPS steps costs an import too much: it gets none of them here (the app
-    stores them later from its step file: `store_reports_from_step_files`)."""
+    stores them later from its step file: `store_reports_from_step_files`). The steps are
+    read into memory for them up to REPORT_HELD_MAX_STEPS, else written to a file that
+    each figure scans."""
     if not _has_reports(cur):
         return
     _forget_report(cur, offering)
@@ -645,6 +647,14 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
     columns = _report_columns(with_figures)
     elapsed = offering not in _calendars_in_force(cur, [offering])
     apart = _apart[0] is not None and n_steps >= _apart[0]
+    if not apart and n_steps <= REPORT_HELD_MAX_STEPS:
+        steps = _held_steps(cur, offering, columns)
+        _write_report(
+            cur,
+            offering,
+            _report_rows(steps, cases, offering, elapsed=elapsed, with_figures=with_figures),
+        )
+        return
     with _steps_on_disk(cur, offering, columns) as file:
         given = (file, columns, cases, offering, elapsed, with_figures)
         try:
@@ -656,7 +666,58 @@ def _store_report(cur: duckdb.DuckDBPyConnection, offering: str, n_steps: int) -
             # and the next page run stores them again (`_report_again`).
             log.warning("cannot compute the report of %s: %s", offering, exc)
             return
+        _keep_as_step_file(cur, offering, columns, file)
     _write_report(cur, offering, rows)
+
+
+def _keep_as_step_file(
+    cur: duckdb.DuckDBPyConnection, offering: str, columns: Sequence[str], file: Path
+) -> None:
+    """Where the app keeps step files beside the warehouse already (their folder exists),
+    make the file of every step column the figures were computed from the offering's step
+    file of this derivation (named by the stamp `cur` sees, inside the change), which
+    `write_step_files` would otherwise write again, the same rows, once the change is
+    committed: five to ten seconds of the app's background at ten million steps. The
+    stamp is new at each derivation, so the file is read only once the change is
+    committed; a change rolled back leaves a file of a stamp that never comes, which
+    the next `write_step_files` removes."""
+    if list(columns) != list(INSTANCE_SCHEMA):
+        return
+    found = _read(
+        cur, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    )["path"]
+    if found.is_empty() or not found[0]:
+        return
+    folder = Path(found[0]).with_name(Path(found[0]).name + STEP_FILES_SUFFIX)
+    stamp = _stamps(cur).get(offering)
+    if stamp is None or not folder.is_dir():
+        return
+    try:
+        file.replace(_step_file(folder, offering, stamp))
+    except OSError as exc:  # another disk, say: the app writes the file after the change
+        log.warning("cannot keep the step file of %s: %s", offering, exc)
+
+
+REPORT_HELD_MAX_STEPS = 1_000_000
+"""An offering of at most this many steps whose report and figures are computed here has
+its steps read into memory for them (about 0.25 GB at this bound), not written to a
+Parquet file that each figure then scans (`_steps_on_disk`): a fifth less time for the
+493,469 steps of a million-event demo offering (3.0-3.3 s against 3.5-4.2 s for the
+three offerings' figures, the two ways run in turn)."""
+
+
+def _held_steps(
+    cur: duckdb.DuckDBPyConnection, offering: str, columns: Sequence[str]
+) -> pl.LazyFrame:
+    """`columns` of the offering's stored steps as `cur` sees them, held in memory, in
+    their order (case, then step): as stored, sorted where a scan did not keep it."""
+    listed = ", ".join(f'"{c}"' for c in columns)
+    steps = _read(
+        cur, f"SELECT {listed} FROM derived_instances WHERE offering = ?", [offering]
+    ).cast({c: INSTANCE_SCHEMA[c] for c in columns})
+    if not steps.select(pl.struct("case_index", "seq").is_sorted()).item():
+        steps = steps.sort("case_index", "seq")
+    return steps.lazy()
 
 
 APART_MIN_STEPS = 1_000_000

@@ -1072,6 +1072,9 @@ def test_a_report_reads_its_steps_from_a_file_it_removes_after(wh: Warehouse) ->
         )
         cur.execute("DELETE FROM derived_instances WHERE offering = 'Private label'")
         cur.execute("INSERT INTO derived_instances SELECT * FROM reversed")
+        # Held in memory instead (an offering of few steps), they are sorted again too.
+        held = derived_module._held_steps(cur, "Private label", ["case_index", "seq"])
+        assert_frame_equal(held.collect(), stored.select("case_index", "seq"))
         with derived_module._steps_on_disk(cur, "Private label", ["case_index", "seq"]) as file:
             assert list(folder.glob(".steps-*.parquet")) == [file]
             # Read inside the transaction: its rows are the ones this cursor sees.
@@ -1081,6 +1084,56 @@ def test_a_report_reads_its_steps_from_a_file_it_removes_after(wh: Warehouse) ->
         cur.execute("ROLLBACK")
     finally:
         cur.close()
+    assert_stored_is_fresh(wh)
+
+
+def test_the_file_an_import_computed_its_figures_of_becomes_the_apps_step_file(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where an offering's figures are computed of its steps written to a file (too many
+    steps to hold) and the app keeps step files already, that file becomes the step file
+    of the new derivation: the app does not write the same rows again, and a scan reads
+    it once the change is committed. Where the app keeps none, nothing is left behind. A
+    change rolled back leaves a file no stamp names, which the next pass removes."""
+    monkeypatch.setattr(derived_module, "REPORT_HELD_MAX_STEPS", 0)
+    offerings = ["Custom formulation", "Private label", "tickets"]
+    ingest(wh, event_file(list(range(0, len(POOL), 2))), "orders.csv")
+    ingest(wh, BOARD, "tickets.csv")
+    folder = derived_module.step_folder(wh)
+    assert folder is not None and not folder.exists()
+    assert not list(wh.path.parent.glob(".steps-*.parquet"))
+    assert write_step_files(wh) == 3
+    ingest(wh, event_file(list(range(1, len(POOL), 2))), "more.csv")
+    assert not list(wh.path.parent.glob(".steps-*.parquet"))
+    held = load_derivation(wh)
+    scanned = load_stored(wh, in_memory_steps=0)
+    assert [_sources(scanned.instances_of([o])) for o in offerings] == [(True, False)] * 3
+    for o in offerings:
+        assert_frame_equal(
+            scanned.instances_of([o]).collect(),
+            held.instances.filter(pl.col("offering") == o),
+        )
+    assert len(list(folder.glob("*.parquet"))) == 5  # the two derived again: new files
+    assert write_step_files(wh) == 0  # nothing to write again; the two old files go
+    assert sorted(p.name for p in folder.glob("*.parquet")) == sorted(
+        derived_module._step_file(folder, o, s).name for o, s in current_stamps(wh).items()
+    )
+    assert_stored_is_fresh(wh)
+
+    # A new case, its import failing after the figures: rolled back whole.
+    stamps = current_stamps(wh)
+
+    def fails(*args: Any) -> None:
+        raise duckdb.IOException("the disk is full")
+
+    monkeypatch.setattr(derived_module, "_write_report", fails)
+    with pytest.raises(Exception, match="the disk is full"):
+        ingest(wh, event_file(list(range(len(STEPS))), {"C0": "C7"}), "new.csv")
+    assert current_stamps(wh) == stamps
+    assert len(list(folder.glob("*.parquet"))) == 4  # one of a stamp never committed
+    monkeypatch.undo()
+    assert write_step_files(wh) == 0
+    assert len(list(folder.glob("*.parquet"))) == 3
     assert_stored_is_fresh(wh)
 
 

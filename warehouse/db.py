@@ -214,6 +214,21 @@ def _check_bounds(cur: duckdb.DuckDBPyConnection, import_id: int, file_name: str
         )
 
 
+_ENDINGS: dict[int, list[Callable[[bool], None]]] = {}
+"""What is to be done when each open `Warehouse.transaction` ends, by its cursor's id."""
+
+
+def when_ended(cur: duckdb.DuckDBPyConnection, then: Callable[[bool], None]) -> bool:
+    """Have `then(committed)` called once the `Warehouse.transaction` of `cur` has
+    committed (True) or rolled back (False). False, and nothing registered, where `cur`
+    is not such a transaction's."""
+    waiting = _ENDINGS.get(id(cur))
+    if waiting is None:
+        return False
+    waiting.append(then)
+    return True
+
+
 def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
     """The first value of the first row, or None."""
     rows = cur.execute(sql, list(params) if params else None).fetchall()
@@ -509,9 +524,12 @@ class Warehouse:
         with self._write_lock:
             cur = self._cursor()
             cur.execute("BEGIN TRANSACTION").complete()
+            _ENDINGS[id(cur)] = []
+            committed = False
             try:
                 yield cur
                 cur.execute("COMMIT").complete()
+                committed = True
                 self._version.changed()
             except BaseException:
                 # A failed COMMIT has already rolled the transaction back.
@@ -519,6 +537,8 @@ class Warehouse:
                     cur.execute("ROLLBACK").complete()
                 raise
             finally:
+                for then in _ENDINGS.pop(id(cur)):
+                    then(committed)
                 cur.close()
 
     @contextmanager

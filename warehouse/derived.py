@@ -677,10 +677,12 @@ def _keep_as_step_file(
     make the file of every step column the figures were computed from the offering's step
     file of this derivation (named by the stamp `cur` sees, inside the change), which
     `write_step_files` would otherwise write again, the same rows, once the change is
-    committed: five to ten seconds of the app's background at ten million steps. The
-    stamp is new at each derivation, so the file is read only once the change is
-    committed; a change rolled back leaves a file of a stamp that never comes, which
-    the next `write_step_files` removes."""
+    committed: five to ten seconds of the app's background at ten million steps. It is
+    set aside in the folder (not as a step file) and takes its name only once the change
+    is committed, so a step file never names a stamp that is not, and the step-file
+    thread never removes one that is; a change rolled back removes it."""
+    from warehouse.db import when_ended
+
     if list(columns) != list(INSTANCE_SCHEMA):
         return
     found = _read(
@@ -692,18 +694,39 @@ def _keep_as_step_file(
     stamp = _stamps(cur).get(offering)
     if stamp is None or not folder.is_dir():
         return
+    aside = folder / f".{uuid.uuid4().hex}{_ASIDE_SUFFIX}"
     try:
-        file.replace(_step_file(folder, offering, stamp))
+        file.replace(aside)
     except OSError as exc:  # another disk, say: the app writes the file after the change
         log.warning("cannot keep the step file of %s: %s", offering, exc)
+        return
+    final = _step_file(folder, offering, stamp)
+
+    def ended(committed: bool) -> None:
+        try:
+            if committed:
+                aside.replace(final)
+        except OSError as exc:
+            log.warning("cannot keep the step file of %s: %s", offering, exc)
+        finally:
+            aside.unlink(missing_ok=True)
+
+    if not when_ended(cur, ended):
+        aside.unlink(missing_ok=True)
+
+
+_ASIDE_SUFFIX = ".kept"
+"""The suffix of a step file an import sets aside until it commits (`_keep_as_step_file`):
+not `.parquet`, so the step-file thread neither reads nor removes it."""
 
 
 REPORT_HELD_MAX_STEPS = 1_000_000
 """An offering of at most this many steps whose report and figures are computed here has
-its steps read into memory for them (about 0.25 GB at this bound), not written to a
-Parquet file that each figure then scans (`_steps_on_disk`): a fifth less time for the
-493,469 steps of a million-event demo offering (3.0-3.3 s against 3.5-4.2 s for the
-three offerings' figures, the two ways run in turn)."""
+its steps read into memory for them, not written to a Parquet file that each figure
+then scans (`_steps_on_disk`): the three offerings of a million demo events (493,469
+steps in the largest) took 3.0-3.3 s against 3.5-4.2 s, the two ways run in turn, and
+the largest's figures peaked lower held (501-512 against 547-550 MiB, in a process of
+their own started at 178 MiB: DuckDB's copy buffers are the difference)."""
 
 
 def _held_steps(
@@ -1303,8 +1326,11 @@ def write_step_files(wh: Warehouse) -> int:
         finally:
             partial.unlink(missing_ok=True)
             cur.close()
-    current = {_step_file(folder, o, s).name for o, s in stamps.items()}
-    for old in folder.glob("*.parquet"):
+    # Listed before the stamps are read again: a file an import keeps takes its name
+    # once its stamp is committed (`_keep_as_step_file`), so one listed here is current.
+    listed = list(folder.glob("*.parquet"))
+    current = {_step_file(folder, o, s).name for o, s in current_stamps(wh).items()}
+    for old in listed:
         if old.name not in current:
             old.unlink(missing_ok=True)
     return written

@@ -1092,9 +1092,9 @@ def test_the_file_an_import_computed_its_figures_of_becomes_the_apps_step_file(
 ) -> None:
     """Where an offering's figures are computed of its steps written to a file (too many
     steps to hold) and the app keeps step files already, that file becomes the step file
-    of the new derivation: the app does not write the same rows again, and a scan reads
-    it once the change is committed. Where the app keeps none, nothing is left behind. A
-    change rolled back leaves a file no stamp names, which the next pass removes."""
+    of the new derivation once the change is committed: the app does not write the same
+    rows again. Until then it is set aside under a name the step-file thread passes
+    over; a change rolled back removes it. Where the app keeps none, nothing is left."""
     monkeypatch.setattr(derived_module, "REPORT_HELD_MAX_STEPS", 0)
     offerings = ["Custom formulation", "Private label", "tickets"]
     ingest(wh, event_file(list(range(0, len(POOL), 2))), "orders.csv")
@@ -1122,18 +1122,22 @@ def test_the_file_an_import_computed_its_figures_of_becomes_the_apps_step_file(
 
     # A new case, its import failing after the figures: rolled back whole.
     stamps = current_stamps(wh)
+    seen: list[tuple[int, int]] = []
 
     def fails(*args: Any) -> None:
+        # Inside the change: its file is set aside, not yet a step file.
+        seen.append((len(list(folder.glob("*.parquet"))), len(list(folder.glob(".*.kept")))))
         raise duckdb.IOException("the disk is full")
 
     monkeypatch.setattr(derived_module, "_write_report", fails)
     with pytest.raises(Exception, match="the disk is full"):
         ingest(wh, event_file(list(range(len(STEPS))), {"C0": "C7"}), "new.csv")
+    assert seen == [(3, 1)]
     assert current_stamps(wh) == stamps
-    assert len(list(folder.glob("*.parquet"))) == 4  # one of a stamp never committed
+    assert len(list(folder.glob("*.parquet"))) == 3
+    assert not list(folder.glob(".*.kept"))
     monkeypatch.undo()
     assert write_step_files(wh) == 0
-    assert len(list(folder.glob("*.parquet"))) == 3
     assert_stored_is_fresh(wh)
 
 

@@ -537,9 +537,11 @@ class Warehouse:
                     cur.execute("ROLLBACK").complete()
                 raise
             finally:
-                for then in _ENDINGS.pop(id(cur)):
-                    then(committed)
-                cur.close()
+                try:
+                    for then in _ENDINGS.pop(id(cur)):
+                        then(committed)
+                finally:
+                    cur.close()
 
     @contextmanager
     def write(

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from warehouse import Warehouse, WarehouseError, resolve_db_path
+from warehouse.db import when_ended
 from warehouse.schema import LATEST_VERSION, MIGRATIONS
 
 
@@ -379,3 +380,23 @@ def test_release_cache_drops_duckdbs_cached_blocks_and_keeps_its_limit(tmp_path:
         assert wh.scalar(used) <= 16_000_000  # CACHE_FLOOR
         assert wh.scalar(limit) == set_to
         assert wh.scalar("SELECT sum(r) FROM big") == pytest.approx(total)
+
+
+def test_what_waits_for_a_transaction_is_told_whether_it_committed(wh: Warehouse) -> None:
+    """`when_ended` calls back once the transaction of the cursor ends: True after its
+    commit, False after a rollback, never for a cursor of no transaction."""
+    told: list[bool] = []
+    with wh.transaction() as cur:
+        assert when_ended(cur, told.append)
+        assert told == []  # not before the transaction ends
+    assert told == [True]
+    with pytest.raises(RuntimeError), wh.transaction() as cur:
+        assert when_ended(cur, told.append)
+        raise RuntimeError("the change fails")
+    assert told == [True, False]
+    cur = wh._cursor()
+    try:
+        assert not when_ended(cur, told.append)
+    finally:
+        cur.close()
+    assert told == [True, False]

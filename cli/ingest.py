@@ -35,7 +35,14 @@ from typing import Any
 from cli.common import add_db, fail
 from pipelines.errors import IngestError
 from pipelines.formats import FORMATS, GENERIC, FormatOptions
-from pipelines.ingest import ImportOptions, ImportReport, import_job, import_report, prepare
+from pipelines.ingest import (
+    ImportOptions,
+    ImportReport,
+    import_job,
+    import_report,
+    prepare,
+    updating_text,
+)
 from warehouse import WarehouseError, resolve_db_path
 from warehouse.access import command_line_actor
 from warehouse.inbox import submit
@@ -134,11 +141,7 @@ def _updating(done: int, total: int, offering: str) -> None:
     """How far the import's derivation got, for a person at a terminal: in a big warehouse
     it is most of the import's time."""
     if offering:
-        print(
-            f"note: updating {offering}: its cases and the figures the pages show "
-            f"({done + 1} of {total})...",
-            file=sys.stderr,
-        )
+        print(f"note: updating {updating_text(done, total, offering)}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from pipelines.normalize import Normalized, normalize
 from pipelines.readers import RawTable, read_table
 from pipelines.refusals import refusal
 from warehouse import Warehouse
+from warehouse.db import Progress
 from warehouse.inbox import ImportJob, JobResult
 
 __all__ = [
@@ -453,7 +453,7 @@ def ingest_prepared(
     *,
     is_demo: bool = False,
     statuses_confirmed: bool = False,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Store a prepared file as ``wh.actor``; the same bytes read the same way twice store
     nothing new.
@@ -463,6 +463,13 @@ def ingest_prepared(
     is derived again, and (total, total, "") at the end."""
     job = import_job(prepared, is_demo=is_demo, statuses_confirmed=statuses_confirmed)
     return import_report(prepared, job.store(wh, progress))
+
+
+def updating_text(done: int, total: int, offering: str) -> str:
+    """What is being updated while an import or undo works out again the `offering`
+    (written as it is to be shown) it touched, the `done` + 1-th of `total` (in a big
+    warehouse, most of its time): "Updating " + this."""
+    return f"{offering}: its cases and the figures the pages show ({done + 1} of {total})..."
 
 
 def ingest(

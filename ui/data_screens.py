@@ -32,6 +32,7 @@ from pipelines.ingest import (
     ingest_prepared,
     inspect,
     prepare,
+    updating_text,
 )
 from pipelines.mapping import Mapping, detect_mapping
 from pipelines.normalize import offering_from_file_name
@@ -291,8 +292,7 @@ def _told(bar: Any) -> Callable[[int, int, str], None]:
 
     def told(done: int, total: int, offering: str) -> None:
         text = (
-            f"Updating {plain(offering)}: its cases and the figures the pages show "
-            f"({done + 1} of {total})..."
+            f"Updating {updating_text(done, total, plain(offering))}"
             if offering
             else "Done: showing what changed..."
         )

@@ -214,6 +214,10 @@ def _check_bounds(cur: duckdb.DuckDBPyConnection, import_id: int, file_name: str
         )
 
 
+Progress = Callable[[int, int, str], None]
+"""Told (done, total, offering) before each offering a change works out again is derived,
+and (total, total, "") at the end."""
+
 _ENDINGS: dict[int, list[Callable[[bool], None]]] = {}
 """What is to be done when each open `Warehouse.transaction` ends, by its cursor's id."""
 
@@ -907,7 +911,7 @@ class Warehouse:
         cur: duckdb.DuckDBPyConnection,
         offerings: Sequence[str],
         touched: pl.DataFrame | None = None,
-        progress: Callable[[int, int, str], None] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """Store these offerings' derived cases again (warehouse/derived.py), inside the
         transaction of the change that alters them; `touched` (offering, case_id): the
@@ -1097,7 +1101,7 @@ class Warehouse:
         is_demo: bool = False,
         open_items: pl.DataFrame | None = None,
         statuses_confirmed: bool = False,
-        progress: Callable[[int, int, str], None] | None = None,
+        progress: Progress | None = None,
     ) -> StoreResult:
         """Store one import in one transaction.
 
@@ -1339,9 +1343,7 @@ class Warehouse:
             ).complete()
         return removed
 
-    def undo_import(
-        self, import_id: int, progress: Callable[[int, int, str], None] | None = None
-    ) -> int:
+    def undo_import(self, import_id: int, progress: Progress | None = None) -> int:
         """Remove what one import stored; its history row stays, marked undone. ``progress``
         is told how far the derivation of the offerings it touched got (`store_import`)."""
         with self.write("undo import", f"import #{import_id}") as cur:

@@ -71,7 +71,7 @@ from warehouse.mapped import mapped
 from warehouse.schema import row_key
 
 if TYPE_CHECKING:
-    from warehouse.db import Warehouse
+    from warehouse.db import Progress, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +112,6 @@ def _report_digest() -> str:
 REPORT_VERSION = f"1-{_report_digest()}"
 """The version of a stored report, health row and page figures: of the derivation, of
 the code that computes and stores them, and of polars."""
-
-Progress = Callable[[int, int, str], None]
-"""Told (done, total, offering) before each offering is derived, and (total, total, "")
-at the end."""
 
 
 def _read(
@@ -685,14 +681,10 @@ def _keep_as_step_file(
 
     if list(columns) != list(INSTANCE_SCHEMA):
         return
-    found = _read(
-        cur, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    )["path"]
-    if found.is_empty() or not found[0]:
-        return
-    folder = Path(found[0]).with_name(Path(found[0]).name + STEP_FILES_SUFFIX)
+    file_of = _database_file(cur)
     stamp = _stamps(cur).get(offering)
-    if stamp is None or not folder.is_dir():
+    folder = _steps_beside(file_of) if file_of is not None else None
+    if stamp is None or folder is None or not folder.is_dir():
         return
     aside = folder / f".{uuid.uuid4().hex}{_ASIDE_SUFFIX}"
     try:
@@ -1269,7 +1261,12 @@ def step_folder(wh: Warehouse) -> Path | None:
     """Where the warehouse's step files are kept (None for a warehouse in memory)."""
     if str(wh.path) in ("", ":memory:"):
         return None
-    return wh.path.with_name(wh.path.name + STEP_FILES_SUFFIX)
+    return _steps_beside(wh.path)
+
+
+def _steps_beside(file: Path) -> Path:
+    """The step folder of the warehouse file `file`."""
+    return file.with_name(file.name + STEP_FILES_SUFFIX)
 
 
 def _stamps(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -1339,12 +1336,16 @@ def write_step_files(wh: Warehouse) -> int:
 def _spill_folder(cur: duckdb.DuckDBPyConnection) -> Path:
     """The folder of the warehouse's file (the system's temporary folder for a warehouse in
     memory): the steps a report reads are written there, on the warehouse's disk."""
-    found = cur.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    if found and found[0]:
-        return Path(found[0]).resolve().parent
-    return Path(tempfile.gettempdir())
+    file = _database_file(cur)
+    return file.resolve().parent if file is not None else Path(tempfile.gettempdir())
+
+
+def _database_file(cur: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the warehouse `cur` reads (None for a warehouse in memory)."""
+    found = _read(
+        cur, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    )["path"]
+    return Path(found[0]) if not found.is_empty() and found[0] else None
 
 
 def _current_reports(cur: duckdb.DuckDBPyConnection, what: str, offerings: Sequence[str]) -> list:

@@ -43,7 +43,7 @@ from typing import Any
 import polars as pl
 
 from warehouse.access import Actor
-from warehouse.db import Warehouse, WarehouseBusy, WarehouseError
+from warehouse.db import Progress, Warehouse, WarehouseBusy, WarehouseError
 from warehouse.overlap import find_overlaps
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,7 @@ class ImportJob:
     """Who handed the job over (the command line's actor name), named in the audit trail
     when the app stores it."""
 
-    def store(
-        self, wh: Warehouse, progress: Callable[[int, int, str], None] | None = None
-    ) -> JobResult:
+    def store(self, wh: Warehouse, progress: Progress | None = None) -> JobResult:
         """Store the job (or find it already stored) as ``wh.actor``; ``progress`` is told
         how far the derivation of its offerings got (:meth:`Warehouse.store_import`)."""
         earlier = wh.find_import(self.sha256, json.dumps(self.options, sort_keys=True))
@@ -314,7 +312,7 @@ def submit(
     *,
     timeout_s: float = 1800.0,
     on_wait: Callable[[str], None] | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> JobResult:
     """Store ``job`` in the warehouse at ``db`` as ``actor``: directly, or through the app
     that holds the file, or after another command-line import has finished.

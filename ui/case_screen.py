@@ -9,6 +9,7 @@ resemble it, never unrelated cases.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -18,6 +19,7 @@ from charts.waits import case_timeline_chart
 from metrics.case_detail import case_attributes, case_steps, event_attributes
 from metrics.selection import Selection, select_cases
 from ui.cases_screen import listed_cases, where_now
+from ui.chart_specs import built
 from ui.context import empty_warehouse
 from ui.drill import case_link, cases_link
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
@@ -174,7 +176,9 @@ def timeline(d: Derived, case: dict[str, Any], row: dict[str, Any]) -> pl.DataFr
     if steps.height == 0 and row["completed"]:
         return steps
     tail = _open_period(row, now)
-    chart = case_timeline_chart(steps, open_period=tail, now=None if row["completed"] else now)
+    chart = built(
+        case_timeline_chart, steps, open_period=tail, now=None if row["completed"] else now
+    )
     draw_chart(chart, width="stretch")
     st.caption(
         "Each row is a step in the order the case did it. Amber is waiting: the wait before "
@@ -188,7 +192,7 @@ def timeline(d: Derived, case: dict[str, Any], row: dict[str, Any]) -> pl.DataFr
         )
     )
     title = f"Case {case['case_id']}: {case['offering']}"
-    export = chart.properties(width=820, title=title)
+    export = partial(chart.properties, width=820, title=title)  # built when downloaded
     chart_downloads(export, f"case-{slug(case['case_id'])}", "case_timeline")
     return steps
 

@@ -27,6 +27,7 @@ from metrics.periods import overlapping_groups
 from metrics.scorecard import lead_time_bins, lead_time_histogram, scorecard, weekly_throughput
 from metrics.selection import Selection
 from model.units import DAY
+from ui.chart_specs import built
 from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.format import count, duration_text, in_unit, plain, share, unit_label
@@ -343,7 +344,7 @@ def lead_times(
         st.info("No case has completed in this view yet, so there are no lead times to compare.")
         return
     hist, width = view_figure(filters.spec(), histogram)
-    chart = lead_time_small_multiples_chart(hist, card, all_offerings=all_offerings)
+    chart = built(lead_time_small_multiples_chart, hist, card, all_offerings=all_offerings)
     draw_chart(chart, width="content")
     st.caption(
         f"Each panel: how an offering's completed cases in view spread over lead time, in "
@@ -369,12 +370,12 @@ def efficiency_and_rework(card: pl.DataFrame, all_offerings: list[str]) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**PCE**", help=DEFINITIONS["pce"])
-        pce = pce_bars_chart(card, all_offerings)
+        pce = built(pce_bars_chart, card, all_offerings)
         draw_chart(pce, width="stretch")
         chart_downloads(partial(pce.properties, width=480), "pce-by-offering", "compare_pce")
     with right:
         st.markdown("**Rework**", help=DEFINITIONS["rework_case_share"])
-        rework = rework_bars_chart(card, all_offerings)
+        rework = built(rework_bars_chart, card, all_offerings)
         draw_chart(rework, width="stretch")
         chart_downloads(
             partial(rework.properties, width=480), "rework-by-offering", "compare_rework"
@@ -401,8 +402,10 @@ def throughput(filters: ViewFilters, all_offerings: list[str]) -> None:
     for i, group in enumerate(groups):
         if len(groups) > 1:
             st.markdown(f"**{', '.join(plain(g) for g in group)}**")
-        chart = weekly_throughput_chart(
-            weekly.filter(pl.col("offering").is_in(group)), all_offerings=all_offerings
+        chart = built(
+            weekly_throughput_chart,
+            weekly.filter(pl.col("offering").is_in(group)),
+            all_offerings=all_offerings,
         )
         draw_chart(chart, width="content")
         chart_downloads(chart, f"weekly-throughput-{i + 1}", f"compare_weekly_{i}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from typing import Any, Literal
 
 import polars as pl
@@ -38,6 +37,7 @@ from metrics.verdict import (
 from metrics.windows import Side, WindowFigures
 from metrics.xmr import XMR_RULES
 from ui.access import why_not
+from ui.chart_specs import Built, built
 from ui.context import empty_warehouse
 from ui.drill import cases_link
 from ui.experiment_future_state import KEY as FUTURE_STATE_KEY
@@ -481,10 +481,10 @@ def _title(c: Comparison, what: str) -> str:
     return f"{what}: {c.offering}, change on {day_text(c.windows.change)}"
 
 
-def _export_width(chart: AnyChart, width: int, title: str) -> Callable[[], AnyChart]:
+def _export_width(chart: Built, width: int, title: str) -> Callable[[], AnyChart]:
     """A file has no page to fill: give the chart a width and say what it shows (when a
     file is asked for: ui.widgets.chart_downloads)."""
-    return partial(chart.properties, width=width, title=title)
+    return lambda: chart.chart().properties(width=width, title=title)
 
 
 def effects_table(c: Comparison) -> pl.DataFrame:
@@ -594,7 +594,7 @@ def charts(c: Comparison) -> None:
         return
     # One chart to a row where it has exports: their buttons need the page's width.
     st.markdown("**Lead time before and after**")
-    chart = lead_time_distribution_chart(c.compared)
+    chart = built(lead_time_distribution_chart, c.compared)
     draw_chart(chart, width="stretch")
     st.caption(
         f"How long the completed cases took: {b.completed} started before the "
@@ -607,7 +607,7 @@ def charts(c: Comparison) -> None:
         "exp_lead",
     )
     st.markdown("**How sure can we be?**")
-    chart = effect_interval_chart(c.effects())
+    chart = built(effect_interval_chart, c.effects())
     draw_chart(chart, width="stretch")
     st.caption(
         "Each line is the change in a median (after − before) with its 95% confidence "
@@ -629,7 +629,7 @@ def charts(c: Comparison) -> None:
     with left:
         st.markdown("**Where the waiting went**")
         if c.step_wait_shift:
-            chart = wait_shift_chart(c.step_wait_frame())
+            chart = built(wait_shift_chart, c.step_wait_frame())
             draw_chart(chart, width="stretch")
         st.caption(
             f"The bottleneck (the longest queue in total) was "
@@ -652,8 +652,8 @@ def charts(c: Comparison) -> None:
         _numbers(step_wait_table(c), _file(c, "waits"), "exp_waits")
     st.markdown("**Lead times in order of completion (process behaviour chart)**")
     change = c.windows.change
-    draw_chart(xmr_chart(c.points, change), width="stretch")
-    draw_chart(moving_range_chart(c.points, change), width="stretch")
+    draw_chart(built(xmr_chart, c.points, change), width="stretch")
+    draw_chart(built(moving_range_chart, c.points, change), width="stretch")
     st.caption(xmr_caption(c))
     chart_downloads(
         lambda: process_behaviour_chart(c.points, change, 1000).properties(

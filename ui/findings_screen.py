@@ -39,6 +39,7 @@ from metrics.findings import (
     offering_findings,
 )
 from ui.access import refused_here, why_not
+from ui.chart_specs import built
 from ui.experiments_screen import prefill_try_a_change
 from ui.format import (
     day_text,
@@ -738,7 +739,7 @@ def card(of: OfferingFindings, r: Reviewed) -> None:
         _verdict_line(r)
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            draw_chart(finding_chart(f.kind, frame, f.evidence, f.step), width="stretch")
+            draw_chart(built(finding_chart, f.kind, frame, f.evidence, f.step), width="stretch")
             st.caption(plain(_chart_caption(f, frame)))
         with right:
             st.markdown(f"**Rests on:** {plain(rests_on(f))}")

@@ -15,6 +15,7 @@ from metrics.filters import CaseFilter
 from metrics.flow import flow_per_period, littles_law, wip_daily
 from metrics.steps import main_path, rolled_pct_c_and_a
 from metrics.variants import variants
+from ui.chart_specs import built
 from ui.format import explain, share
 from ui.views import current_at, offerings_of, view_figure, view_figure_at
 from ui.widgets import chart_downloads, draw_chart, slug, table
@@ -73,7 +74,7 @@ def work_in_progress(offering: str, spec: CaseFilter, all_offerings: list[str]) 
         f"(the latest day in the data); at most {peak:,} on one day of the view.",
         help=explain("wip"),
     )
-    chart = wip_chart(wip, all_offerings)
+    chart = built(wip_chart, wip, all_offerings)
     draw_chart(chart, width="stretch")
     chart_downloads(partial(chart.properties, width=820), f"wip-{slug(offering)}", "flow_wip")
 
@@ -94,7 +95,7 @@ def arrivals(offering: str, spec: CaseFilter) -> None:
         ),
         help=explain("throughput") + "\n\n" + explain("arrivals"),
     )
-    chart = arrivals_chart(flow)
+    chart = built(arrivals_chart, flow)
     draw_chart(chart, width="stretch")
     chart_downloads(
         partial(chart.properties, width=820), f"arrivals-{slug(offering)}", "flow_arrivals"

@@ -28,6 +28,7 @@ from metrics.summary import STREAMING
 from metrics.variants import variant_text
 from metrics.vsm import ladder
 from ui.access import current_actor, refused_here
+from ui.chart_specs import built
 from ui.format import explain, in_unit, plain, share, table_unit, unit_label
 from ui.resources import data_version, on_request, warehouse
 from ui.tables import MAX_PATH_ROWS
@@ -186,7 +187,9 @@ def today_map(offering: str, spec: CaseFilter) -> list[str]:
     # ladder out of sight at the bottom, so the title is written above instead.
     st.markdown(f"**{plain(offering)}: today**")
     with st.container(key="fs_today"):
-        draw_chart(value_stream_map_chart(boxes, ladder(boxes), select=None), width="content")
+        draw_chart(
+            built(value_stream_map_chart, boxes, ladder(boxes), select=None), width="content"
+        )
     return boxes["activity"].to_list()
 
 
@@ -477,7 +480,7 @@ def conformance_view(
         "are its stages in order, each step once, nothing else.",
         help=explain("conforming_share", n),
     )
-    draw_chart(conformance_weeks_chart(pl.DataFrame(found["by_week"])), width="stretch")
+    draw_chart(built(conformance_weeks_chart, pl.DataFrame(found["by_week"])), width="stretch")
     st.caption(
         "Each bar: the share of the cases that completed that week and follow the future "
         "state; faint bars rest on fewer than 5 cases. Hover a bar for its cases."

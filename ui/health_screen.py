@@ -22,6 +22,7 @@ from metrics.filters import CaseFilter
 from metrics.health import DEFAULT_DAYS, health, lead_time_trend
 from metrics.periods import overlapping_groups, period_bounds, quiet_offerings
 from metrics.selection import Selection
+from ui.chart_specs import built
 from ui.drill import cases_link
 from ui.filters import ViewFilters
 from ui.findings_screen import top_finding_line
@@ -447,8 +448,11 @@ def trend(spec: CaseFilter, all_offerings: list[str]) -> None:
     groups = overlapping_groups(spans)
     for i, group in enumerate(groups):
         part = frame.filter(pl.col("offering").is_in(group))
-        chart = lead_time_trend_chart(
-            part, changes.filter(pl.col("offering").is_in(group)), all_offerings
+        chart = built(
+            lead_time_trend_chart,
+            part,
+            changes.filter(pl.col("offering").is_in(group)),
+            all_offerings,
         )
         if len(groups) > 1:
             st.markdown(f"**{', '.join(plain(g) for g in group)}**")

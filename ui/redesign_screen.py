@@ -36,6 +36,7 @@ from metrics.whatif import (
 )
 from metrics.whatif import projection as whatif_projection
 from ui.access import refused_here
+from ui.chart_specs import built
 from ui.format import duration_delta, duration_text, explain, plain
 from ui.resources import data_version, on_request, warehouse
 from ui.views import view_at, view_figure, view_figure_at
@@ -191,7 +192,8 @@ def change_picker(offering: str, p: Projection, changes: Sequence[Change]) -> No
         # A chart's box on the page is exactly its plot height: a chart title would push
         # the ladder out of sight at the bottom, so the title is written above instead.
         st.markdown(f"**{plain(offering)}: today**")
-        chart = value_stream_map_chart(
+        chart = built(
+            value_stream_map_chart,
             boxes,
             p.current.totals,
             select=SELECTION,
@@ -337,7 +339,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
     st.markdown(f"**{plain(offering)}: projected**")
     with st.container(key="rd_projected"):
         draw_chart(
-            value_stream_map_chart(p.projected.boxes, p.projected.totals, select=None),
+            built(value_stream_map_chart, p.projected.boxes, p.projected.totals, select=None),
             width="content",
         )
     chart = partial(
@@ -360,7 +362,7 @@ def projection_view(offering: str, p: Projection, changes: Sequence[Change]) -> 
     chart_downloads(chart, f"projected-map-{slug(offering)}", "rd_projected_map")
     st.subheader("Lead time, today and projected")
     figures_tiles(p.figures)
-    draw_chart(projected_lead_time_chart(p.lead_times), width="stretch")
+    draw_chart(built(projected_lead_time_chart, p.lead_times), width="stretch")
     st.caption(
         f"How long each of the {p.figures['cases']:,} completed cases took (grey) and would "
         "have taken with the changes (blue), as shares of the cases; dashed lines are the "

@@ -32,6 +32,7 @@ from metrics.vsm import (
     variant_difference,
 )
 from model.units import UNITS
+from ui.chart_specs import built
 from ui.drill import open_cases
 from ui.filters import ViewFilters
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
@@ -150,7 +151,7 @@ def draw_map(view: MapView) -> ValueStream:
     _totals(view, vs, totals)
     # On the page the offering is named above; a chart is drawn in a box of exactly its
     # plot height, so only the downloads carry a title.
-    chart = value_stream_map_chart(vs.boxes, totals)
+    chart = built(value_stream_map_chart, vs.boxes, totals)
     scroll_sideways("vsm_chart")
     with st.container(key="vsm_chart"):
         event = draw_chart(chart, width="content", on_select="rerun", key="vsm_map")

@@ -22,6 +22,7 @@ from metrics.waits import (
     waiting_now,
 )
 from model.units import unit_for
+from ui.chart_specs import built
 from ui.drill import open_case, open_cases
 from ui.forecasts import LIKELY_DONE_COLUMN, with_likely_done
 from ui.format import duration_text, explain, in_unit, plain, share, table_unit, unit_label
@@ -79,7 +80,7 @@ def wait_overview(
             f"Showing the {shown.height} steps with the most waiting of {frame.height}; "
             "the table below has them all."
         )
-    chart = step_wait_boxes_chart(shown, unit, log)
+    chart = built(step_wait_boxes_chart, shown, unit, log)
     draw_chart(chart, width="stretch")
     st.caption(
         "Each row is the wait in front of a step, steps in their usual order. The box spans "
@@ -129,8 +130,13 @@ def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
     ecdf = view_figure(spec, figures.ecdf).filter(
         pl.col("activity").is_in(frame["activity"].implode())
     )
-    lines = wait_ecdf_chart(
-        ecdf, unit, log, neck[0] if neck.len() else None, frame["activity"].to_list()
+    lines = built(
+        wait_ecdf_chart,
+        ecdf,
+        unit,
+        log,
+        neck[0] if neck.len() else None,
+        frame["activity"].to_list(),
     )
     draw_chart(lines, width="stretch")
     chart_downloads(partial(lines.properties, width=820), "wait-ecdf", "waits_ecdf")
@@ -148,7 +154,7 @@ def spread(spec: CaseFilter, frame: pl.DataFrame, unit: str, log: bool) -> None:
     )
     st.markdown("**When the waiting ends: the weekday and hour steps start**")
     hours = view_figure(spec, figures.weekday_hours)
-    heat = wait_heatmap_chart(hours, unit)
+    heat = built(wait_heatmap_chart, hours, unit)
     draw_chart(heat, width="stretch")
     chart_downloads(partial(heat.properties, width=820), "waits-by-weekday-and-hour", "waits_heat")
     st.caption(
@@ -336,6 +342,6 @@ def timeline(instances: pl.LazyFrame, waiting: pl.DataFrame, slow: pl.DataFrame)
         f"{duration_text(waited)} ({share(waited / span if span else None)}) was waiting before steps. "
         "Amber bars are waits, coloured bars the steps by value class."
     )
-    drawn = case_timeline_chart(frame)
+    drawn = built(case_timeline_chart, frame)
     draw_chart(drawn, width="stretch")
     chart_downloads(partial(drawn.properties, width=820), f"case-{slug(case_id)}", "waits_timeline")

@@ -18,6 +18,7 @@ import streamlit as st
 
 from charts.export import to_png, to_svg
 from charts.style import AnyChart, check_parts
+from ui.chart_specs import Built, SpecCache, spec_key
 from ui.format import plain
 
 _OFFERING = "_chosen_offering"
@@ -51,10 +52,29 @@ class _Spec:
         return cast(dict[str, Any], self._chart.to_dict(*args, **kwargs))
 
 
-def draw_chart(chart: AnyChart, **kwargs: Any) -> Any:
+_SPECS = SpecCache()
+"""The specs of the charts drawn as `Built`, shared by every session (ui/chart_specs.py)."""
+
+
+def draw_chart(chart: AnyChart | Built, **kwargs: Any) -> Any:
     """st.altair_chart(chart, **kwargs), without checking the chart's spec against
-    Vega-Lite's schema on every run (see CHECK_CHARTS)."""
-    return st.altair_chart(cast(Any, _Spec(chart)), **kwargs)
+    Vega-Lite's schema on every run (see CHECK_CHARTS). A `Built` chart is drawn from
+    the spec kept for its builder and inputs, and built (and kept) only where none is."""
+    if not isinstance(chart, Built):
+        return st.altair_chart(cast(Any, _Spec(chart)), **kwargs)
+    checked = checking_charts()
+    key = spec_key(chart, checked)
+    spec = _SPECS.get(key) if key is not None else None
+    if spec is None:
+        # The conversion st.altair_chart makes (its data as Arrow, its theme), kept.
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+        spec = cast(
+            dict[str, Any], _convert_altair_to_vega_lite_spec(cast(Any, _Spec(chart.chart())))
+        )
+        if key is not None:
+            _SPECS.put(key, spec)
+    return st.vega_lite_chart(spec=spec, **kwargs)
 
 
 def seed_from_url(key: str, param: str, options: Sequence[Any], default: Any) -> None:
@@ -134,14 +154,14 @@ def slug(text: str) -> str:
     return "-".join(text.lower().split()).replace("/", "-")
 
 
-def chart_downloads(chart: AnyChart | Callable[[], AnyChart], name: str, key: str) -> None:
+def chart_downloads(chart: AnyChart | Built | Callable[[], AnyChart], name: str, key: str) -> None:
     """PNG and SVG of a chart, rendered on the server when clicked (one small menu, so it
     fits under a chart in a narrow column too).
 
     `chart` may be a function that builds it: a chart made only for the files (a title,
     a fixed width) then costs nothing until someone downloads it, where building it on
     every run took up to half a second of each page's render."""
-    build = chart if callable(chart) else lambda: chart
+    build = chart.chart if isinstance(chart, Built) else chart if callable(chart) else lambda: chart
     menu = st.popover("Download the chart", icon=":material/download:")
     menu.download_button(
         "Download PNG",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
@@ -20,6 +21,7 @@ from charts.export import to_png, to_svg
 from charts.style import AnyChart, check_parts
 from ui.chart_specs import Built, SpecCache, spec_key
 from ui.format import plain
+from ui.resources import warehouse_path
 
 _OFFERING = "_chosen_offering"
 
@@ -56,6 +58,13 @@ _SPECS = SpecCache()
 """The specs of the charts drawn as `Built`, shared by every session (ui/chart_specs.py)."""
 
 
+def charts_folder() -> Path | None:
+    """Where the specs are kept for the next server: beside the app's warehouse file
+    (`<file>.charts/`), where that file exists."""
+    db = Path(warehouse_path())
+    return db.with_name(f"{db.name}.charts") if db.is_file() else None
+
+
 def draw_chart(chart: AnyChart | Built, **kwargs: Any) -> Any:
     """st.altair_chart(chart, **kwargs), without checking the chart's spec against
     Vega-Lite's schema on every run (see CHECK_CHARTS). A `Built` chart is drawn from
@@ -64,6 +73,7 @@ def draw_chart(chart: AnyChart | Built, **kwargs: Any) -> Any:
         return st.altair_chart(cast(Any, _Spec(chart)), **kwargs)
     checked = checking_charts()
     key = spec_key(chart, checked)
+    _SPECS.keep_in(charts_folder())
     spec = _SPECS.get(key) if key is not None else None
     if spec is None:
         # The conversion st.altair_chart makes (its data as Arrow, its theme), kept.

@@ -4,12 +4,17 @@ after, exactly as st.altair_chart draws it; other inputs, another chart."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.ui import spec_builders
+from ui import chart_specs
 from ui.chart_specs import SpecCache, built, spec_key
 from ui.widgets import _SPECS
 
@@ -28,7 +33,10 @@ def _drawn_twice() -> None:
     draw_chart(built(bars, frame.with_columns(pl.col("days") * 2)), width="stretch")
 
 
-def test_a_built_chart_is_drawn_as_st_altair_chart_draws_it_and_built_once() -> None:
+def test_a_built_chart_is_drawn_as_st_altair_chart_draws_it_and_built_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("VSM_DB", str(tmp_path / "none.duckdb"))  # no file: memory only
     _SPECS.clear()
     spec_builders.CALLS.clear()
     at = AppTest.from_function(_drawn_twice).run()
@@ -52,7 +60,7 @@ def _chart(*args: object, **kwargs: object) -> None:  # a builder's name for the
     raise AssertionError("never built")
 
 
-def test_a_chart_of_other_inputs_has_another_key() -> None:
+def test_a_chart_of_other_inputs_or_code_has_another_key(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = pl.DataFrame(
         {"step": [f"s{i}" for i in range(200)], "days": [float(i) for i in range(200)]}
     )
@@ -77,6 +85,10 @@ def test_a_chart_of_other_inputs_has_another_key() -> None:
     keys = {spec_key(o, checked=False) for o in others} | {key}
     assert len(keys) == len(others) + 1
     assert spec_key(built(_chart, rows, when, log=True), checked=True) != key
+    # Another release's code (a builder or what it calls changed): another key, so a
+    # spec an earlier release kept beside the warehouse is never drawn.
+    monkeypatch.setattr(chart_specs, "_code", lambda: b"another release")
+    assert spec_key(built(_chart, rows, when, log=True), checked=False) != key
     # An input it cannot read all of is not kept: the chart is built on every run.
     assert spec_key(built(_chart, rows, object()), checked=False) is None
 
@@ -115,3 +127,65 @@ def test_a_built_charts_file_is_built_with_its_width_and_title_when_asked() -> N
     assert spec_builders.CALLS == [2]
     assert made["width"] == 480 and made["title"] == "Waits"
     assert made["layer"][0]["encoding"]["x"]["title"] == "wait (days)"
+
+
+def _drawn_once() -> None:
+    import polars as pl
+
+    from tests.ui.spec_builders import bars
+    from ui.chart_specs import built
+    from ui.widgets import draw_chart
+
+    draw_chart(built(bars, pl.DataFrame({"step": ["Mix"], "days": [1.5]})), width="stretch")
+
+
+def test_the_next_server_draws_a_chart_kept_beside_the_warehouse_without_building_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(b"")  # the app's warehouse file exists
+    monkeypatch.setenv("VSM_DB", str(db))
+    _SPECS.clear()
+    spec_builders.CALLS.clear()
+    at = AppTest.from_function(_drawn_once).run()
+    assert not at.exception and spec_builders.CALLS == [1]
+    kept = list((tmp_path / "w.duckdb.charts").iterdir())
+    assert [f.suffix for f in kept] == [".vl"]
+    _SPECS.clear()  # a restart: nothing in memory
+    again = AppTest.from_function(_drawn_once).run()
+    assert not again.exception and spec_builders.CALLS == [1]  # drawn from the file
+    sent = [e.proto for e in at.get("vega_lite_chart")]
+    resent = [e.proto for e in again.get("vega_lite_chart")]
+    assert resent[0].spec == sent[0].spec
+    assert resent[0].datasets[0].data.data == sent[0].datasets[0].data.data
+    # A file cut short is built again, not drawn half.
+    kept[0].write_bytes(kept[0].read_bytes()[:-5])
+    _SPECS.clear()
+    third = AppTest.from_function(_drawn_once).run()
+    assert not third.exception and spec_builders.CALLS == [1, 1]
+    assert [e.proto.spec for e in third.get("vega_lite_chart")] == [sent[0].spec]
+
+
+def test_the_kept_files_stay_within_their_budget_the_least_recently_used_going_first(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "charts"
+    first = SpecCache(files_budget=70_000)
+    first.keep_in(folder)
+    spec = {"mark": "bar", "datasets": {"b": b"y" * 10, "a": b"x" * 20_000}, "width": 3.5}
+    for name in (b"\x01", b"\x02", b"\x03"):
+        first.put(name, spec)
+    assert len(list(folder.iterdir())) == 3
+    for age, name in enumerate(("03", "01", "02")):  # 03 the least recently used
+        os.utime(folder / f"{name}.vl", (1_000_000 + age, 1_000_000 + age))
+    read = SpecCache()
+    read.keep_in(folder)
+    found = read.get(b"\x01")
+    assert found == spec and list(found["datasets"]) == ["b", "a"]  # its order kept
+    left = folder / ".dead.part"  # a server stopped while writing it, two hours ago
+    left.write_bytes(b"{")
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
+    (folder / ".live.part").write_bytes(b"{")  # being written now
+    first.put(b"\x04", spec)  # four files of about 20 KB: over 70,000 bytes
+    assert sorted(f.name for f in folder.iterdir()) == [".live.part", "01.vl", "02.vl", "04.vl"]
+    assert read.get(b"\x05") is None

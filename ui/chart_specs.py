@@ -222,13 +222,16 @@ class SpecCache:
             return None
         try:
             spec = _from_bytes(file.read_bytes())
-            os.utime(file)  # used now: the last to go
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:  # written by hand, cut short: built again
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # cut short, written
+            # by hand, unreadable: the chart is built again (and kept anew)
             log.warning("cannot read the kept chart %s: %s", file.name, exc)
-            file.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                file.unlink(missing_ok=True)
             return None
+        with contextlib.suppress(OSError):  # a folder it may only read
+            os.utime(file)  # used now: the last to go
         return spec
 
     def _write(self, key: bytes, spec: dict[str, Any]) -> None:

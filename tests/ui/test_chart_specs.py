@@ -189,3 +189,6 @@ def test_the_kept_files_stay_within_their_budget_the_least_recently_used_going_f
     first.put(b"\x04", spec)  # four files of about 20 KB: over 70,000 bytes
     assert sorted(f.name for f in folder.iterdir()) == [".live.part", "01.vl", "02.vl", "04.vl"]
     assert read.get(b"\x05") is None
+    # A file of another shape (written by hand) is not drawn: it is built again.
+    (folder / "05.vl").write_bytes(b'{"spec": {}}\n')
+    assert read.get(b"\x05") is None and not (folder / "05.vl").exists()

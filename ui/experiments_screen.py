@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Literal
 
 import polars as pl
@@ -484,7 +485,7 @@ def _title(c: Comparison, what: str) -> str:
 def _export_width(chart: Built, width: int, title: str) -> Callable[[], AnyChart]:
     """A file has no page to fill: give the chart a width and say what it shows (when a
     file is asked for: ui.widgets.chart_downloads)."""
-    return lambda: chart.chart().properties(width=width, title=title)
+    return partial(chart.properties, width=width, title=title)
 
 
 def effects_table(c: Comparison) -> pl.DataFrame:

@@ -11,7 +11,9 @@ is timed on its own, as it also reads every stored case once), then the time
 to re-render after a filter change, the memory the app holds after each page (all of
 it, and its own: without the pages of files mapped into it, the cases among them, which
 the system takes back under pressure) and its peak so far; and for the first render,
-when the server's first message reached the browser and how much the server sent. The filter changed is chosen with --filter:
+when the server's first and last messages reached the browser, when the browser marked the
+script's run ended (what the render takes after that is the browser's own drawing), and
+how much the server sent. The filter changed is chosen with --filter:
 "completed" (the default: the "Completed cases only" toggle), "window" (the time window
 "Last 12 months", the largest relative window), "variant" (the most frequent variant,
 under "More filters") or "mode" ("started in the window", after "Last 12 months" is
@@ -133,6 +135,22 @@ DRAWN = """
   return window.__vsmLast > since && performance.now() - window.__vsmLast > 500;
 }
 """
+ENDS = """
+window.__vsmEnded = [];
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.target.getAttribute('data-test-script-state') === 'notRunning') {
+      window.__vsmEnded.push(performance.now());
+    }
+  }
+}).observe(document, {attributes: true, subtree: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+# Run in a page before its own scripts (Playwright's init script): when the browser
+# marked a script's run ended, in ms since the page's navigation began. What a first
+# render takes after the last of them is the browser's own drawing (its placeholders
+# filled in as Streamlit's scripts for each kind of element load, and the charts).
+RUN_ENDED = "() => { const e = window.__vsmEnded || []; return e.length ? e[e.length - 1] : null; }"
 SETTLED = """
 (since) => {
   const app = document.querySelector('[data-testid=stApp]');
@@ -384,16 +402,18 @@ BEFORE = {"mode": _window}
 FILTERS = {"completed": _toggle, "window": _window, "variant": _variant, "mode": _mode}
 
 
-def _visit(browser, url: str, change: str, shared=None) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+def _visit(browser, url: str, change: str, shared=None) -> tuple[float, ...]:  # type: ignore[no-untyped-def]
     """A new session opens `url`: seconds to the first full render, then to re-render
     after the filter change `change` names (nan where the page has no sidebar filters);
-    and of the first render, the seconds until the server's first message reached the
-    browser and the megabytes the server sent. In a new browser profile, or where
-    `shared` is one, in a new tab of it (its cache of Streamlit's scripts kept)."""
+    and of the first render, the seconds until the server's first and last messages
+    reached the browser and until the browser marked the script's run ended, and the
+    megabytes the server sent. In a new browser profile, or where `shared` is one, in a
+    new tab of it (its cache of Streamlit's scripts kept)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     context = shared or browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
+    page.add_init_script(ENDS)
     received: list[tuple[float, int]] = []
     page.on(
         "websocket",
@@ -404,8 +424,12 @@ def _visit(browser, url: str, change: str, shared=None) -> tuple[float, float, f
     try:
         started = time.perf_counter()
         first = _open(page, url)
-        message = received[0][0] - started if received else float("nan")
-        sent = sum(size for _, size in received) / 1e6
+        rendered = list(received)
+        message = rendered[0][0] - started if rendered else float("nan")
+        last = rendered[-1][0] - started if rendered else float("nan")
+        ended = page.evaluate(RUN_ENDED)
+        ended = float("nan") if ended is None else ended / 1000
+        sent = sum(size for _, size in rendered) / 1e6
         again = float("nan")
         if change in BEFORE:
             since = page.evaluate("() => performance.now()")
@@ -426,7 +450,7 @@ def _visit(browser, url: str, change: str, shared=None) -> tuple[float, float, f
                 if after:
                     again = after[-1] - started
                 print(f"  ({url}: no run seen after the filter; its last message counted)")
-        return first, again, message, sent
+        return first, again, message, last, ended, sent
     finally:
         (page if shared else context).close()
 
@@ -489,15 +513,18 @@ def run_pages(
         print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
         print(
             f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"
-            f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'MB sent':>9}"
+            f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'last message s':>16}"
+            f"{'run ended s':>13}{'MB sent':>9}"
         )
         for name in pages:
-            first, again, message, sent = _visit(browser, f"{url}/{name}", change, shared)
+            first, again, message, last, ended, sent = _visit(
+                browser, f"{url}/{name}", change, shared
+            )
             held = peak_rss_mb(pid, "VmRSS")
             print(
                 f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}"
                 f"{peak_rss_mb(pid, 'RssAnon'):>9,.0f}{peak_rss_mb(pid):>16,.0f}"
-                f"{message:>15.2f}{sent:>9.2f}"
+                f"{message:>15.2f}{last:>16.2f}{ended:>13.2f}{sent:>9.2f}"
             )
             time.sleep(read)
         browser.close()

@@ -712,6 +712,9 @@ def prefill_try_a_change(offering: str, name: str, what_changed: str) -> None:
 TRYING = "try_open"
 """The key of the "Try a change now" expander (open: True)."""
 
+EDITING = "edit_open"
+"""The key of the "Edit or delete this experiment" expander (open: True)."""
+
 
 def try_a_change(d: Derived, open_by_default: bool) -> None:
     """Pick an offering and a day: the verdict at once, then save it as an experiment.
@@ -864,14 +867,24 @@ def _delete(exp_id: int) -> None:
         return
     st.session_state.pop("exp_choice", None)
     st.query_params.pop("p_experiment", None)
+    st.session_state[EDITING] = False  # the next experiment shown opens folded
     st.session_state["exp_saved"] = "Experiment deleted."
 
 
 def edit(row: dict[str, Any]) -> None:
-    """Edit the chosen experiment's record, or delete it."""
-    with st.expander("Edit or delete this experiment", icon=":material/edit:"):
+    """Edit the chosen experiment's record, or delete it. Drawn only while open: its form
+    was a fifth of what a new tab drew of the page, and the page's only date, time,
+    number and long-text fields."""
+    box = st.expander(
+        "Edit or delete this experiment", icon=":material/edit:", key=EDITING, on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
         ss = st.session_state
-        if ss.get("edit_for") != row["id"]:
+        # Filled from the record for another experiment, and again after the form was
+        # folded (Streamlit forgets the fields of a form it did not draw).
+        if ss.get("edit_for") != row["id"] or "edit_name" not in ss:
             ss.update(
                 edit_for=row["id"],
                 edit_name=row["name"],

@@ -21,7 +21,7 @@ from model import DAY, HOUR
 from tests.metrics.test_compare import CHANGE, Truth, synthetic
 from tests.ui import apptest
 from tests.ui.apptest import no_exceptions, open_expander, run_app
-from ui.experiments_screen import TRYING, window_selection
+from ui.experiments_screen import EDITING, TRYING, window_selection
 from warehouse import Warehouse
 from warehouse.experiments import experiments
 
@@ -112,6 +112,7 @@ def test_decide_edit_and_delete(demo_copy: Path, monkeypatch: pytest.MonkeyPatch
         ]
     assert "Reverted" in at.dataframe[0].value["Decision"].to_list()
 
+    at = open_expander(at, EDITING)
     at.number_input(key="edit_after").set_value(5)
     at.text_input(key="edit_name").set_value("Second designer, short look")
     at.button[[b.label for b in at.button].index("Save changes")].click()
@@ -132,6 +133,8 @@ def test_decide_edit_and_delete(demo_copy: Path, monkeypatch: pytest.MonkeyPatch
     with Warehouse.open(demo_copy) as wh:
         assert experiments(wh)["id"].to_list() == [1]
     assert at.selectbox(key="exp_choice").value == 1
+    # The experiment shown next opens with its form folded.
+    assert not any(i.key == "edit_name" for i in at.text_input)
 
 
 def test_the_page_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,6 +232,27 @@ TIME_TILES = ("Median lead time", "p85 lead time", "Median wait time")
 
 def _downloads(at: AppTest) -> set[str]:
     return {d.proto.id.split("-", 2)[-1] for d in at.get("download_button")}
+
+
+def test_the_edit_form_is_drawn_only_when_opened(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(demo_copy, PAGE, monkeypatch)
+    no_exceptions(at)
+    assert [e.label for e in at.expander][-1] == "Edit or delete this experiment"
+    assert not any(i.key == "edit_name" for i in at.text_input)
+    assert not at.get("date_input") and not at.get("time_input") and not at.text_area
+    at = open_expander(at, EDITING)
+    no_exceptions(at)
+    assert at.text_input(key="edit_name").value == "Second label designer"
+    assert at.number_input(key="edit_after").value == 14
+    # Folded and opened again, the form holds the record again, not empty fields.
+    at.session_state[EDITING] = False
+    at.run().run()
+    at = open_expander(at, EDITING)
+    no_exceptions(at)
+    assert at.text_input(key="edit_name").value == "Second label designer"
+    assert at.number_input(key="edit_after").value == 14
 
 
 def test_every_chart_and_table_exports(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,8 @@ import polars as pl
 import pytest
 
 from tests.cli_runner import run_cli
-from tests.ui.apptest import no_exceptions, run_app
+from tests.ui.apptest import no_exceptions, open_expander, run_app
+from ui.experiments_screen import EDITING as EDITING_EXPERIMENT
 from ui.future_state_screen import EDITING
 from warehouse import Warehouse
 from warehouse.future_states import future_states, save_future_state
@@ -218,7 +219,9 @@ def test_an_experiment_shows_conformance_before_and_after(
     at = run_app(demo_copy, "app_pages/experiments.py", monkeypatch)
     assert at.selectbox(key="exp_choice").value == 2  # the Private label change of 1 Aug 2026
     assert any("names no future state" in c.value for c in at.caption)
-    # Choose it in the experiment's form.
+    # Choose it in the experiment's form (drawn once its expander is open).
+    assert not any(s.key == "edit_future_state" for s in at.selectbox)
+    open_expander(at, EDITING_EXPERIMENT)
     at.selectbox(key="edit_future_state").set_value(stored.id)
     at.button[[b.label for b in at.button].index("Save changes")].click()
     at.run()

@@ -74,6 +74,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/ingest.py
 	$(PY) bench/metrics.py
 	$(PY) bench/pages.py
+	$(PY) bench/floor.py
 	$(PY) bench/findings.py
 	$(PY) bench/concurrency.py
 	$(PY) bench/spark.py

@@ -1,0 +1,183 @@
+"""Floor benchmark: what a page of Streamlit alone takes in a new tab on this machine,
+before a page of the dashboard draws anything of its own.
+
+    python bench/floor.py [--tabs N] [--rounds R]
+
+Serves three small Streamlit apps in turn, each as `streamlit run` serves one:
+
+- "one line": a page of one line of text;
+- "navigation": the dashboard's navigation, its pages by the titles, icons and groups
+  of app.py (read from it), each page one line of text;
+- "navigation and filters": the same, with a sidebar of the kinds of fields the
+  dashboard's sidebar has (a multiselect, select boxes, a toggle, a text field, a
+  notice and a folded expander of two more fields).
+
+For each, one tab opens it first (Streamlit's scripts then come from the browser's
+cache, as for anybody who has opened the dashboard before), then N new tabs of the same
+browser profile, one after the other. It prints the median, fastest and slowest first
+render (as bench/pages.py --new-tabs times it: until the run has ended and no
+placeholder is left) and the median of when the browser marked the run ended, for each
+round. What a page of the dashboard takes in a new tab beyond the third app is its own
+elements and charts. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.pages import ENDS, FLAGS, RUN_ENDED, _open, free_port  # noqa: E402
+
+ONE_LINE = 'import streamlit as st\n\nst.write("A page of one line.")\n'
+
+SIDEBAR = """
+with st.sidebar:
+    st.markdown("**Filters** (shared by every page; the link keeps them)")
+    st.multiselect("Offerings", ["Custom formulation", "Private label fulfillment",
+                   "Reverse engineering"], key="f_offerings", help="The value streams.")
+    st.selectbox("Time window", ["All time", "Last 30 days", "Last 90 days"],
+                 key="f_period", help="A relative period.")
+    st.selectbox("Show cases that", ["were in progress", "started", "completed"],
+                 key="f_mode", disabled=True, help="Which cases a window selects.")
+    st.toggle("Completed cases only", key="f_completed", help="Drops open cases.")
+    with st.expander("More filters: attributes, variants"):
+        st.selectbox("Attribute", ["(none)", "customer"], key="f_attribute")
+        st.multiselect("Variants", [f"Variant {i}" for i in range(12)], key="f_variants")
+    st.markdown("### Value stream dashboard")
+    st.warning("No sign-in configured.", icon=":material/lock_open:")
+    st.caption("Warehouse: 32,708 activity instances in 3 offerings.")
+    st.text_input("Find a case", placeholder="Case id, or part of it", key="find")
+"""
+
+
+def dashboard_pages() -> dict[str, list[tuple[str, str | None]]]:
+    """(title, icon) of each page app.py lists, by its group, in its order; the pages it
+    hides from the menu left out."""
+    groups: dict[str, list[tuple[str, str | None]]] = {}
+    tree = ast.parse((REPO / "app.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict) or not node.keys:
+            continue
+        for key, value in zip(node.keys, node.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(value, ast.List)):
+                continue
+            for call in value.elts:
+                if not isinstance(call, ast.Call):
+                    continue
+                named = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+                if named.get("visibility") == "hidden":
+                    continue
+                groups.setdefault(str(key.value), []).append((named["title"], named.get("icon")))
+    return groups
+
+
+def write_apps(folder: Path) -> dict[str, Path]:
+    """The three apps' main scripts in `folder`, by name."""
+    (folder / "pages").mkdir()
+    entries: dict[str, list[str]] = {}
+    for group, listed in dashboard_pages().items():
+        for title, icon in listed:
+            n = sum(len(e) for e in entries.values())
+            (folder / "pages" / f"p{n}.py").write_text(ONE_LINE, encoding="utf-8")
+            entries.setdefault(group, []).append(
+                f"st.Page('pages/p{n}.py', title={title!r}, icon={icon!r}, "
+                f"url_path='p{n}', default={n == 0})"
+            )
+    navigation = "pages = {\n" + "".join(
+        f"    {group!r}: [{', '.join(listed)}],\n" for group, listed in entries.items()
+    )
+    navigation += "}\npage = st.navigation(pages)\n"
+    head = 'import streamlit as st\n\nst.set_page_config(page_title="Floor", layout="wide")\n'
+    apps = {
+        "one line": ONE_LINE,
+        "navigation": head + navigation + "page.run()\n",
+        "navigation and filters": head + navigation + SIDEBAR + "page.run()\n",
+    }
+    paths = {}
+    for n, (name, text) in enumerate(apps.items()):
+        paths[name] = folder / f"app{n}.py"
+        paths[name].write_text(text, encoding="utf-8")
+    return paths
+
+
+def new_tabs(browser, url: str, tabs: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+    """Seconds to the first render and to the run's end in each of `tabs` new tabs of one
+    browser profile that has opened `url` once before."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        first = context.new_page()
+        _open(first, url)
+        first.close()
+        rendered, ended = [], []
+        for _ in range(tabs):
+            page = context.new_page()
+            page.add_init_script(ENDS)
+            rendered.append(_open(page, url))
+            end = page.evaluate(RUN_ENDED)
+            ended.append(float("nan") if end is None else end / 1000)
+            page.close()
+        return rendered, ended
+    finally:
+        context.close()
+
+
+def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=script.parent,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    return server, url
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tabs", type=int, default=6, help="new tabs per app and round")
+    p.add_argument("--rounds", type=int, default=2)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        apps = write_apps(Path(tmp))
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        print(f"{'app':<24} {'new tab s: median':>18} {'fastest':>8} {'slowest':>8} "
+              f"{'run ended s: median':>20}")  # fmt: skip
+        for round_ in range(args.rounds):
+            print(f"round {round_ + 1}")
+            for name, script in apps.items():
+                server, url = serve(script)
+                try:
+                    rendered, ended = new_tabs(browser, url, args.tabs)
+                finally:
+                    server.terminate()
+                    server.wait(timeout=20)
+                print(f"{name:<24} {statistics.median(rendered):>18.2f} {min(rendered):>8.2f} "
+                      f"{max(rendered):>8.2f} {statistics.median(ended):>20.2f}")  # fmt: skip
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -329,6 +329,11 @@ def offering_tiles(
             forecast_line(row["offering"])
 
 
+PERIOD = "Completed between"
+"""The header of the health table's period: the days whose completed cases its figures are
+of."""
+
+
 def health_table(rows: pl.DataFrame) -> pl.DataFrame:
     """The tiles as one downloadable table, lead times in days."""
     unit = "days"
@@ -343,7 +348,7 @@ def health_table(rows: pl.DataFrame) -> pl.DataFrame:
     )
     return rows.select(
         pl.col("offering").alias("Offering"),
-        period.alias("Cases completed"),
+        period.alias(PERIOD),
         pl.col("in_progress").alias("In progress"),
         pl.col("completed").alias("Completed"),
         in_unit("lead_time_s_p50", unit).alias(unit_label("p50 lead", unit)),
@@ -378,13 +383,13 @@ def all_offerings_table(rows: pl.DataFrame) -> None:
     # longer period, offering or step name wraps in its cell (the rows grow to hold it).
     widths = {
         "Offering": 140,
-        "Cases completed": 128,
+        PERIOD: 128,
         "p50 before (d)": 90,
         "PCE (%)": 60,
         "Bottleneck": 170,
     }
     row_height = wrapping_row_height(
-        frame, {c: widths[c] for c in ("Offering", "Cases completed", "Bottleneck")}
+        frame, {c: widths[c] for c in ("Offering", PERIOD, "Bottleneck")}
     )
     table(
         frame,
@@ -399,7 +404,11 @@ def all_offerings_table(rows: pl.DataFrame) -> None:
                 for c in frame.columns[2:9]
             },
             "Offering": st.column_config.TextColumn(width=widths["Offering"]),
-            "Cases completed": st.column_config.TextColumn(width=widths["Cases completed"]),
+            PERIOD: st.column_config.TextColumn(
+                help="The period whose completed cases the row's figures are of: its first "
+                "and last day.",
+                width=widths[PERIOD],
+            ),
             "Bottleneck": st.column_config.TextColumn(width=widths["Bottleneck"]),
         },
     )

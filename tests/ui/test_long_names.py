@@ -41,7 +41,7 @@ def _table(at: object, first: str) -> tuple[pl.DataFrame, dict[str, dict[str, ob
 @pytest.mark.parametrize(
     ("page", "second", "bottleneck"),
     [
-        ("app_pages/health.py", "Cases completed", "T02 Check confirmation of receipt"),
+        ("app_pages/health.py", "Completed between", "T02 Check confirmation of receipt"),
         ("app_pages/compare.py", "Cases in view", "T06 Determine necessity of stop advice"),
     ],
 )

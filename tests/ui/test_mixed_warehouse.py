@@ -88,7 +88,7 @@ def test_the_health_table_says_which_offerings_show_flow_efficiency(
     table = at.dataframe[0].value
     assert list(table.columns) == [
         "Offering",
-        "Cases completed",
+        "Completed between",
         "In progress",
         "Completed",
         "p50 lead (d)",

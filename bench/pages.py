@@ -25,7 +25,9 @@ Aim: under 1.5 s first render, under 1 s after a filter change. Asserts nothing.
 
 A new browser session costs about 1.3 s before any page script runs (Chromium loading
 and starting Streamlit's front end, measured on a one-line app on this project's
-2-core machine): that is the floor under every first render here.
+2-core machine): that is the floor under every first render here. bench/floor.py
+measures the floor of a new tab: a one-line page, and the dashboard's navigation with
+the kinds of fields its sidebar has.
 
 With --by-link it times the pages as a person moves through the app instead: one
 browser session opens Stream health, then clicks each page's link in the sidebar, each

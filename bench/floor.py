@@ -153,6 +153,17 @@ def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:
     return server, url
 
 
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """End `server`, killed if it has not stopped 20 s after SIGTERM: none is left behind."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        print("a server did not stop within 20 s of SIGTERM: killed", file=sys.stderr)
+        server.kill()
+        server.wait()
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -172,8 +183,7 @@ def main() -> None:
                 try:
                     rendered, ended = new_tabs(browser, url, args.tabs)
                 finally:
-                    server.terminate()
-                    server.wait(timeout=20)
+                    stop(server)
                 print(f"{name:<24} {statistics.median(rendered):>18.2f} {min(rendered):>8.2f} "
                       f"{max(rendered):>8.2f} {statistics.median(ended):>20.2f}")  # fmt: skip
         browser.close()

@@ -30,14 +30,20 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.pages import ENDS, FLAGS, RUN_ENDED, _open, free_port  # noqa: E402
+from bench.pages import (  # noqa: E402
+    ENDS,
+    FLAGS,
+    RUN_ENDED,
+    _open,
+    free_port,
+    stop,
+    wait_until_up,
+)
 
 ONE_LINE = 'import streamlit as st\n\nst.write("A page of one line.")\n'
 
@@ -144,24 +150,8 @@ def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
+    wait_until_up(url)
     return server, url
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    """End `server`, killed if it has not stopped 20 s after SIGTERM: none is left behind."""
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        print("a server did not stop within 20 s of SIGTERM: killed", file=sys.stderr)
-        server.kill()
-        server.wait()
 
 
 def main() -> None:

@@ -193,6 +193,27 @@ def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
     return float("nan")
 
 
+def wait_until_up(url: str) -> None:
+    """Return once the Streamlit server at `url` answers (or after a minute)."""
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """End `server`, killed if it has not stopped 20 s after SIGTERM: none is left behind."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        print("a server did not stop within 20 s of SIGTERM: killed", file=sys.stderr)
+        server.kill()
+        server.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -272,12 +293,7 @@ def main() -> None:
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            for _ in range(120):
-                try:
-                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                    break
-                except OSError:
-                    time.sleep(0.5)
+            wait_until_up(url)
             time.sleep(args.wait)
             run_pages(
                 url,
@@ -290,13 +306,7 @@ def main() -> None:
             )
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:  # never leave a server behind
-                print("the app did not stop within 20 s of SIGTERM: killed", file=sys.stderr)
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 def _open(page, url: str) -> float:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """Page benchmark: how long each dashboard page takes to render in Chromium on a big warehouse.
 
     python bench/pages.py [--events N] [--db PATH] [--pages vsm,findings,...] [--by-link]
-                          [--new-tabs] [--filter F] [--wait S]
+                          [--new-tabs [--repeat N]] [--filter F] [--wait S]
 
 Builds an N-event warehouse (default 1,000,000) with the demo generator through the
 real import pipeline (or reuses --db), starts the app, and for every page prints the
@@ -41,7 +41,9 @@ run: `ui.resources.page_run`).
 With --new-tabs each page opens in a new tab of one browser profile instead of a new
 profile: a new session of the app, with the browser's cache of Streamlit's scripts
 (served as immutable for a year) kept from the first visit, as for anybody who has
-opened the dashboard before.
+opened the dashboard before. With --repeat N each page opens in N new tabs, one after
+the other: the table gives the median of each time and the first render's fastest and
+slowest (a single tab's time moves by a few tenths of a second on this machine).
 
 With --wait S the first visit comes S seconds after the server first answers: by then
 `python -m ui.serve` has imported the app and read what the first page needs.
@@ -58,6 +60,7 @@ import contextlib
 import io
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -242,6 +245,14 @@ def main() -> None:
         "dashboard before) instead of a new profile each time",
     )
     p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="with --new-tabs, open each page in this many new tabs and print the median "
+        "of each time, and the fastest and slowest first render (the filter change is "
+        "timed in the first tab: in the others its view is computed already)",
+    )
+    p.add_argument(
         "--wait",
         type=float,
         default=0.0,
@@ -303,6 +314,7 @@ def main() -> None:
                 change=args.filter,
                 new_tabs=args.new_tabs,
                 read=args.read,
+                repeat=args.repeat,
             )
             print(f"the app's peak RSS: {peak_rss_mb(server.pid):,.0f} MB")
         finally:
@@ -511,6 +523,7 @@ def run_pages(
     change: str = "completed",
     new_tabs: bool = False,
     read: float = 0.0,
+    repeat: int = 1,
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -523,18 +536,27 @@ def run_pages(
         shared = browser.new_context(viewport={"width": 1440, "height": 1000}) if new_tabs else None
         cold, *_ = _visit(browser, url, change, shared)
         print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
+        tabs = repeat if shared is not None else 1
+        spread = f"{'fastest-slowest s':>19}" if tabs > 1 else ""
+        if tabs > 1:
+            print(f"each page in {tabs} new tabs: the medians, and the first render's spread")
         print(
-            f"{'page':<14}{'first render s':>16}{'after filter s':>16}{'app RSS MB':>12}"
+            f"{'page':<14}{'first render s':>16}{spread}{'after filter s':>16}{'app RSS MB':>12}"
             f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'last message s':>16}"
             f"{'run ended s':>13}{'MB sent':>9}"
         )
         for name in pages:
-            first, again, message, last, ended, sent = _visit(
-                browser, f"{url}/{name}", change, shared
+            visits = [_visit(browser, f"{url}/{name}", change, shared) for _ in range(tabs)]
+            first, message, last, ended, sent = (
+                statistics.median(v[i] for v in visits) for i in (0, 2, 3, 4, 5)
             )
+            again = visits[0][1]
+            if tabs > 1:
+                renders = [v[0] for v in visits]
+                spread = f"{f'{min(renders):.2f}-{max(renders):.2f}':>19}"
             held = peak_rss_mb(pid, "VmRSS")
             print(
-                f"{name or 'health':<14}{first:>16.2f}{again:>16.2f}{held:>12,.0f}"
+                f"{name or 'health':<14}{first:>16.2f}{spread}{again:>16.2f}{held:>12,.0f}"
                 f"{peak_rss_mb(pid, 'RssAnon'):>9,.0f}{peak_rss_mb(pid):>16,.0f}"
                 f"{message:>15.2f}{last:>16.2f}{ended:>13.2f}{sent:>9.2f}"
             )

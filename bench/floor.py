@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import statistics
 import subprocess
 import sys
@@ -38,9 +37,9 @@ sys.path.insert(0, str(REPO))
 from bench.pages import (  # noqa: E402
     ENDS,
     FLAGS,
-    RUN_ENDED,
     _open,
     free_port,
+    run_ended,
     stop,
     wait_until_up,
 )
@@ -92,14 +91,15 @@ def write_apps(folder: Path) -> dict[str, Path]:
     """The three apps' main scripts in `folder`, by name."""
     (folder / "pages").mkdir()
     entries: dict[str, list[str]] = {}
+    n = 0
     for group, listed in dashboard_pages().items():
         for title, icon in listed:
-            n = sum(len(e) for e in entries.values())
             (folder / "pages" / f"p{n}.py").write_text(ONE_LINE, encoding="utf-8")
             entries.setdefault(group, []).append(
                 f"st.Page('pages/p{n}.py', title={title!r}, icon={icon!r}, "
                 f"url_path='p{n}', default={n == 0})"
             )
+            n += 1
     navigation = "pages = {\n" + "".join(
         f"    {group!r}: [{', '.join(listed)}],\n" for group, listed in entries.items()
     )
@@ -130,8 +130,7 @@ def new_tabs(browser, url: str, tabs: int) -> tuple[list[float], list[float]]:  
             page = context.new_page()
             page.add_init_script(ENDS)
             rendered.append(_open(page, url))
-            end = page.evaluate(RUN_ENDED)
-            ended.append(float("nan") if end is None else end / 1000)
+            ended.append(run_ended(page))
             page.close()
         return rendered, ended
     finally:
@@ -145,7 +144,6 @@ def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=script.parent,
-        env={**os.environ},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

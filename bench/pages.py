@@ -140,6 +140,10 @@ DRAWN = """
   return window.__vsmLast > since && performance.now() - window.__vsmLast > 500;
 }
 """
+# Run in a page before its own scripts (Playwright's init script): when the browser
+# marked a script's run ended, in ms since the page's navigation began. What a first
+# render takes after the last of them is the browser's own drawing (its placeholders
+# filled in as Streamlit's scripts for each kind of element load, and the charts).
 ENDS = """
 window.__vsmEnded = [];
 new MutationObserver((records) => {
@@ -151,10 +155,6 @@ new MutationObserver((records) => {
 }).observe(document, {attributes: true, subtree: true,
                       attributeFilter: ['data-test-script-state']});
 """
-# Run in a page before its own scripts (Playwright's init script): when the browser
-# marked a script's run ended, in ms since the page's navigation began. What a first
-# render takes after the last of them is the browser's own drawing (its placeholders
-# filled in as Streamlit's scripts for each kind of element load, and the charts).
 RUN_ENDED = "() => { const e = window.__vsmEnded || []; return e.length ? e[e.length - 1] : null; }"
 SETTLED = """
 (since) => {
@@ -194,6 +194,13 @@ def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def run_ended(page) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from `page`'s navigation until the browser last marked a script's run ended
+    (`ENDS`, added to the page before it opened), nan where it never did."""
+    ended = page.evaluate(RUN_ENDED)
+    return float("nan") if ended is None else float(ended) / 1000
 
 
 def wait_until_up(url: str) -> None:
@@ -451,8 +458,7 @@ def _visit(browser, url: str, change: str, shared=None) -> tuple[float, ...]:  #
         rendered = list(received)
         message = rendered[0][0] - started if rendered else float("nan")
         last = rendered[-1][0] - started if rendered else float("nan")
-        ended = page.evaluate(RUN_ENDED)
-        ended = float("nan") if ended is None else ended / 1000
+        ended = run_ended(page)
         sent = sum(size for _, size in rendered) / 1e6
         again = float("nan")
         if change in BEFORE:
@@ -537,11 +543,13 @@ def run_pages(
         cold, *_ = _visit(browser, url, change, shared)
         print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
         tabs = repeat if shared is not None else 1
-        spread = f"{'fastest-slowest s':>19}" if tabs > 1 else ""
+        # The first render's fastest and slowest: a column only where there are several tabs.
+        spread_head = f"{'fastest-slowest s':>19}" if tabs > 1 else ""
+        spread = ""
         if tabs > 1:
             print(f"each page in {tabs} new tabs: the medians, and the first render's spread")
         print(
-            f"{'page':<14}{'first render s':>16}{spread}{'after filter s':>16}{'app RSS MB':>12}"
+            f"{'page':<14}{'first render s':>16}{spread_head}{'after filter s':>16}{'app RSS MB':>12}"
             f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'last message s':>16}"
             f"{'run ended s':>13}{'MB sent':>9}"
         )

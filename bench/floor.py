@@ -14,7 +14,10 @@ Serves three small Streamlit apps in turn, each as `streamlit run` serves one:
 
 For each, one tab opens it first (Streamlit's scripts then come from the browser's
 cache, as for anybody who has opened the dashboard before), then N new tabs of the same
-browser profile, one after the other. It prints the median, fastest and slowest first
+browser profile, one after the other. The profile is kept on disk, as a person's
+browser keeps one, with what the browser has compiled of the scripts (its code cache);
+with --private, the tabs are those of a private window instead, kept in memory without
+that cache (bench/pages.py's `tabs_of`). It prints the median, fastest and slowest first
 render (as bench/pages.py --new-tabs times it: until the run has ended and no
 placeholder is left) and the median of when the browser marked the run ended, for each
 round. What a page of the dashboard takes in a new tab beyond the third app is its own
@@ -41,6 +44,7 @@ from bench.pages import (  # noqa: E402
     free_port,
     run_ended,
     stop,
+    tabs_of,
     wait_until_up,
 )
 
@@ -117,24 +121,20 @@ def write_apps(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def new_tabs(browser, url: str, tabs: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+def new_tabs(context, url: str, tabs: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
     """Seconds to the first render and to the run's end in each of `tabs` new tabs of one
-    browser profile that has opened `url` once before."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    try:
-        first = context.new_page()
-        _open(first, url)
-        first.close()
-        rendered, ended = [], []
-        for _ in range(tabs):
-            page = context.new_page()
-            page.add_init_script(ENDS)
-            rendered.append(_open(page, url))
-            ended.append(run_ended(page))
-            page.close()
-        return rendered, ended
-    finally:
-        context.close()
+    browser profile (`context`) that has opened `url` once before."""
+    first = context.new_page()
+    _open(first, url)
+    first.close()
+    rendered, ended = [], []
+    for _ in range(tabs):
+        page = context.new_page()
+        page.add_init_script(ENDS)
+        rendered.append(_open(page, url))
+        ended.append(run_ended(page))
+        page.close()
+    return rendered, ended
 
 
 def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -158,10 +158,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tabs", type=int, default=6, help="new tabs per app and round")
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument(
+        "--private",
+        action="store_true",
+        help="the tabs of a private window (a profile kept in memory) instead of a profile "
+        "kept on disk",
+    )
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         apps = write_apps(Path(tmp))
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        print(
+            "new tabs of " + ("a private window" if args.private else "a browser profile on disk")
+        )
         print(f"{'app':<24} {'new tab s: median':>18} {'fastest':>8} {'slowest':>8} "
               f"{'run ended s: median':>20}")  # fmt: skip
         for round_ in range(args.rounds):
@@ -169,7 +178,8 @@ def main() -> None:
             for name, script in apps.items():
                 server, url = serve(script)
                 try:
-                    rendered, ended = new_tabs(browser, url, args.tabs)
+                    with tabs_of(pw, browser, args.private) as context:
+                        rendered, ended = new_tabs(context, url, args.tabs)
                 finally:
                     stop(server)
                 print(f"{name:<24} {statistics.median(rendered):>18.2f} {min(rendered):>8.2f} "

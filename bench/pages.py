@@ -39,11 +39,16 @@ later, once the app has dropped DuckDB's cache of the file (a second after the l
 run: `ui.resources.page_run`).
 
 With --new-tabs each page opens in a new tab of one browser profile instead of a new
-profile: a new session of the app, with the browser's cache of Streamlit's scripts
-(served as immutable for a year) kept from the first visit, as for anybody who has
-opened the dashboard before. With --repeat N each page opens in N new tabs, one after
-the other: the table gives the median of each time and the first render's fastest and
-slowest (a single tab's time moves by a few tenths of a second on this machine).
+profile: a new session of the app, as for anybody who has opened the dashboard before.
+The profile is kept on disk, as a person's browser keeps one: with the browser's cache
+of Streamlit's scripts (served as immutable for a year) and what it has compiled of
+them (Chromium's code cache, in the profile's folder). With --private the tabs are
+those of a private window instead (Playwright's usual browser context, kept in memory:
+the scripts come from its cache, but it has no code cache, and a tab took 0.15-0.4 s
+longer on this machine: docs/SCALE.md). With --repeat N
+each page opens in N new tabs, one after the other: the table gives the median of each
+time and the first render's fastest and slowest (a single tab's time moves by a few
+tenths of a second on this machine).
 
 With --wait S the first visit comes S seconds after the server first answers: by then
 `python -m ui.serve` has imported the app and read what the first page needs.
@@ -203,6 +208,28 @@ def run_ended(page) -> float:  # type: ignore[no-untyped-def]
     return float("nan") if ended is None else float(ended) / 1000
 
 
+@contextlib.contextmanager
+def tabs_of(pw, browser, private: bool = False):  # type: ignore[no-untyped-def]
+    """A browser context to open new tabs in, each a new session of the app, closed on
+    leaving: a profile kept on disk as a person's browser keeps one (in a folder removed
+    afterwards), where Chromium keeps what it has compiled of Streamlit's scripts from tab
+    to tab (its code cache); or, with `private`, one of `browser`'s contexts, kept in
+    memory as a private window is, without that cache."""
+    viewport = {"width": 1440, "height": 1000}
+    with contextlib.ExitStack() as stack:
+        if private:
+            context = browser.new_context(viewport=viewport)
+        else:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-profile-"))
+            context = pw.chromium.launch_persistent_context(
+                folder, executable_path="/usr/bin/chromium", args=FLAGS, viewport=viewport
+            )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
 def wait_until_up(url: str) -> None:
     """Return once the Streamlit server at `url` answers (or after a minute)."""
     for _ in range(120):
@@ -249,7 +276,14 @@ def main() -> None:
         action="store_true",
         help="each page in a new tab of one browser profile (a new session of the app, the "
         "browser's cache of Streamlit's scripts kept, as for a person who has opened the "
-        "dashboard before) instead of a new profile each time",
+        "dashboard before) instead of a new profile each time; the profile is kept on disk "
+        "as a person's browser keeps one",
+    )
+    p.add_argument(
+        "--private",
+        action="store_true",
+        help="with --new-tabs, the tabs of a private window instead: a profile kept in "
+        "memory, without the code cache of Streamlit's scripts a profile on disk keeps",
     )
     p.add_argument(
         "--repeat",
@@ -320,6 +354,7 @@ def main() -> None:
                 by_link=args.by_link,
                 change=args.filter,
                 new_tabs=args.new_tabs,
+                private=args.private,
                 read=args.read,
                 repeat=args.repeat,
             )
@@ -528,6 +563,7 @@ def run_pages(
     by_link: bool = False,
     change: str = "completed",
     new_tabs: bool = False,
+    private: bool = False,
     read: float = 0.0,
     repeat: int = 1,
 ) -> None:
@@ -539,37 +575,50 @@ def run_pages(
             _by_link(browser, url, pid, pages)
             browser.close()
             return
-        shared = browser.new_context(viewport={"width": 1440, "height": 1000}) if new_tabs else None
-        cold, *_ = _visit(browser, url, change, shared)
-        print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
-        tabs = repeat if shared is not None else 1
-        # The first render's fastest and slowest: a column only where there are several tabs.
-        spread_head = f"{'fastest-slowest s':>19}" if tabs > 1 else ""
-        spread = ""
-        if tabs > 1:
-            print(f"each page in {tabs} new tabs: the medians, and the first render's spread")
-        print(
-            f"{'page':<14}{'first render s':>16}{spread_head}{'after filter s':>16}{'app RSS MB':>12}"
-            f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'last message s':>16}"
-            f"{'run ended s':>13}{'MB sent':>9}"
-        )
-        for name in pages:
-            visits = [_visit(browser, f"{url}/{name}", change, shared) for _ in range(tabs)]
-            first, message, last, ended, sent = (
-                statistics.median(v[i] for v in visits) for i in (0, 2, 3, 4, 5)
-            )
-            again = visits[0][1]
-            if tabs > 1:
-                renders = [v[0] for v in visits]
-                spread = f"{f'{min(renders):.2f}-{max(renders):.2f}':>19}"
-            held = peak_rss_mb(pid, "VmRSS")
-            print(
-                f"{name or 'health':<14}{first:>16.2f}{spread}{again:>16.2f}{held:>12,.0f}"
-                f"{peak_rss_mb(pid, 'RssAnon'):>9,.0f}{peak_rss_mb(pid):>16,.0f}"
-                f"{message:>15.2f}{last:>16.2f}{ended:>13.2f}{sent:>9.2f}"
-            )
-            time.sleep(read)
+        with contextlib.ExitStack() as stack:
+            shared = None
+            if new_tabs:
+                shared = stack.enter_context(tabs_of(pw, browser, private))
+                kept = "a private window" if private else "a browser profile on disk"
+                print(f"new tabs of {kept}")
+            _time_pages(browser, url, pid, pages, change, shared, read, repeat)
         browser.close()
+
+
+def _time_pages(  # type: ignore[no-untyped-def]
+    browser, url: str, pid: int, pages: list[str], change: str, shared, read: float, repeat: int
+) -> None:
+    """Print `run_pages`' table: each page in new tabs of `shared`, or where it is None in
+    a new browser profile each."""
+    cold, *_ = _visit(browser, url, change, shared)
+    print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
+    tabs = repeat if shared is not None else 1
+    # The first render's fastest and slowest: a column only where there are several tabs.
+    spread_head = f"{'fastest-slowest s':>19}" if tabs > 1 else ""
+    spread = ""
+    if tabs > 1:
+        print(f"each page in {tabs} new tabs: the medians, and the first render's spread")
+    print(
+        f"{'page':<14}{'first render s':>16}{spread_head}{'after filter s':>16}{'app RSS MB':>12}"
+        f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'last message s':>16}"
+        f"{'run ended s':>13}{'MB sent':>9}"
+    )
+    for name in pages:
+        visits = [_visit(browser, f"{url}/{name}", change, shared) for _ in range(tabs)]
+        first, message, last, ended, sent = (
+            statistics.median(v[i] for v in visits) for i in (0, 2, 3, 4, 5)
+        )
+        again = visits[0][1]
+        if tabs > 1:
+            renders = [v[0] for v in visits]
+            spread = f"{f'{min(renders):.2f}-{max(renders):.2f}':>19}"
+        held = peak_rss_mb(pid, "VmRSS")
+        print(
+            f"{name or 'health':<14}{first:>16.2f}{spread}{again:>16.2f}{held:>12,.0f}"
+            f"{peak_rss_mb(pid, 'RssAnon'):>9,.0f}{peak_rss_mb(pid):>16,.0f}"
+            f"{message:>15.2f}{last:>16.2f}{ended:>13.2f}{sent:>9.2f}"
+        )
+        time.sleep(read)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from bench.pages import (  # noqa: E402
     FLAGS,
     _open,
     free_port,
+    kept_in,
     run_ended,
     stop,
     tabs_of,
@@ -168,9 +169,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         apps = write_apps(Path(tmp))
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        print(
-            "new tabs of " + ("a private window" if args.private else "a browser profile on disk")
-        )
+        print(f"new tabs of {kept_in(args.private)}")
         print(f"{'app':<24} {'new tab s: median':>18} {'fastest':>8} {'slowest':>8} "
               f"{'run ended s: median':>20}")  # fmt: skip
         for round_ in range(args.rounds):

@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= data/warehouse.duckdb
 PORT ?= 8501
+# More options of `streamlit run` for `make run`, e.g. ARGS="--server.fileWatcherType auto".
+ARGS ?=
 
 .PHONY: run test quick check demo bench clean chromium graphviz
 
@@ -31,7 +33,7 @@ demo: $(VENV)/.run-installed
 	$(PY) -m pipelines.demo --db $(DB)
 
 run: $(VENV)/.run-installed $(DB) graphviz
-	VSM_DB=$(DB) $(PY) -m ui.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	VSM_DB=$(DB) $(PY) -m ui.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false $(ARGS)
 
 # Debian packages the tests need: chromium drives the browser tests; graphviz's dot renders
 # the process map (on the page, and to PNG and SVG); a Java runtime runs Spark for the

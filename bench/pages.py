@@ -340,8 +340,6 @@ def main() -> None:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
-                "--server.fileWatcherType",
-                "none",
             ],
             cwd=REPO,
             env={**os.environ, "VSM_DB": str(db)},

@@ -68,8 +68,6 @@ class StreamlitServer:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
-                "--server.fileWatcherType",
-                "none",
                 "--secrets.files",
                 str(secrets),
             ],

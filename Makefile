@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= data/warehouse.duckdb
 PORT ?= 8501
 # More options of `streamlit run` for `make run`, e.g. ARGS="--server.fileWatcherType auto".
-ARGS ?=
+ARGS :=
 
 .PHONY: run test quick check demo bench clean chromium graphviz
 

@@ -96,8 +96,8 @@ def test_the_upload_limit_of_the_configuration_is_the_one_the_code_states() -> N
 
 def test_the_server_watches_none_of_the_apps_files() -> None:
     """Streamlit's default watches the app's folder, .venv included: each new tab had the
-    server walk its ~4,000 folders before the page ran, 0.3-0.5 s in which no other tab
-    was answered."""
+    server walk its ~4,000 folders before the page ran, 0.3-0.4 s on the event loop that
+    serves every tab."""
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     assert config["server"]["fileWatcherType"] == "none"
 

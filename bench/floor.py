@@ -139,6 +139,8 @@ def new_tabs(context, url: str, tabs: int) -> tuple[list[float], list[float]]:  
 
 
 def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Serve `script` from its own folder, where the repository's .streamlit/config.toml
+    does not apply: the flags give what matters of it here (no file watched)."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),

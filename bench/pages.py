@@ -500,7 +500,7 @@ def _visit(browser, url: str, change: str | None, shared=None) -> tuple[float, .
         ended = run_ended(page)
         sent = sum(size for _, size in rendered) / 1e6
         again = float("nan")
-        if change is not None and change in BEFORE:
+        if change in BEFORE:
             since = page.evaluate("() => performance.now()")
             if BEFORE[change](page) is not None:
                 page.wait_for_function(SETTLED, arg=since, timeout=180_000)

@@ -7,20 +7,22 @@ Builds an N-event warehouse (default 1,000,000) with the demo generator through 
 real import pipeline (or reuses --db), starts the app, and for every page prints the
 time from navigation until the script has finished and the page's charts are drawn
 (first render, each in a new browser session; the very first visit to the server
-is timed on its own, as it also reads every stored case once), then the time
+is timed on its own: it is also the first of a new browser profile, whose cache is
+empty, so it downloads and compiles Streamlit's scripts), then the time
 to re-render after a filter change, the memory the app holds after each page (all of
 it, and its own: without the pages of files mapped into it, the cases among them, which
 the system takes back under pressure) and its peak so far; and for the first render,
 when the server's first and last messages reached the browser, when the browser marked the
-script's run ended (what the render takes after that is the browser's own drawing), and
-how much the server sent. The filter changed is chosen with --filter:
-"completed" (the default: the "Completed cases only" toggle), "window" (the time window
-"Last 12 months", the largest relative window), "variant" (the most frequent variant,
-under "More filters") or "mode" ("started in the window", after "Last 12 months" is
-chosen and its run waited for, untimed: a view of most of an offering's cases that no
-figure is stored for). Where the step-file thread has stored the view's figures (the
-first two, once it is done after a start or an import) they are read, else computed
-from the view's steps.
+script's run ended (what the render takes after that is the browser's own drawing), how
+much the server sent, and the processor time the server used meanwhile (all its threads:
+the rest of a first render is the browser's, on the same cores here). The filter
+changed is chosen with --filter: "completed" (the default: the "Completed cases only"
+toggle), "window" (the time window "Last 12 months", the largest relative window),
+"variant" (the most frequent variant, under "More filters") or "mode" ("started in the
+window", after "Last 12 months" is chosen and its run waited for, untimed: a view of
+most of an offering's cases that no figure is stored for). Where the step-file thread
+has stored the view's figures (the first two, once it is done after a start or an
+import) they are read, else computed from the view's steps.
 Aim: under 1.5 s first render, under 1 s after a filter change. Asserts nothing.
 
 A new browser session costs about 1.3 s before any page script runs (Chromium loading
@@ -199,6 +201,13 @@ def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The processor time a running process has used so far (Linux), in seconds: user and
+    system time of all its threads, those that have ended among them."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_ended(page) -> float:  # type: ignore[no-untyped-def]
@@ -471,14 +480,15 @@ BEFORE = {"mode": _window}
 FILTERS = {"completed": _toggle, "window": _window, "variant": _variant, "mode": _mode}
 
 
-def _visit(browser, url: str, change: str | None, shared=None) -> tuple[float, ...]:  # type: ignore[no-untyped-def]
+def _visit(browser, url: str, change: str | None, shared=None, pid: int = 0) -> tuple[float, ...]:  # type: ignore[no-untyped-def]
     """A new session opens `url`: seconds to the first full render, then to re-render
     after the filter change `change` names (nan where the page has no sidebar filters, or
     where `change` is None: no filter is changed);
     and of the first render, the seconds until the server's first and last messages
-    reached the browser and until the browser marked the script's run ended, and the
-    megabytes the server sent. In a new browser profile, or where `shared` is one, in a
-    new tab of it (its cache of Streamlit's scripts kept)."""
+    reached the browser and until the browser marked the script's run ended, the
+    megabytes the server sent, and the processor seconds the server (process `pid`; nan
+    where it is 0) used meanwhile. In a new browser profile, or where `shared` is one, in
+    a new tab of it (its cache of Streamlit's scripts kept)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     context = shared or browser.new_context(viewport={"width": 1440, "height": 1000})
@@ -492,8 +502,10 @@ def _visit(browser, url: str, change: str | None, shared=None) -> tuple[float, .
         ),
     )
     try:
+        cpu = cpu_seconds(pid) if pid else float("nan")
         started = time.perf_counter()
         first = _open(page, url)
+        cpu = cpu_seconds(pid) - cpu if pid else float("nan")
         rendered = list(received)
         message = rendered[0][0] - started if rendered else float("nan")
         last = rendered[-1][0] - started if rendered else float("nan")
@@ -519,7 +531,7 @@ def _visit(browser, url: str, change: str | None, shared=None) -> tuple[float, .
                 if after:
                     again = after[-1] - started
                 print(f"  ({url}: no run seen after the filter; its last message counted)")
-        return first, again, message, last, ended, sent
+        return first, again, message, last, ended, sent, cpu
     finally:
         (page if shared else context).close()
 
@@ -536,7 +548,7 @@ def _by_link(browser, url: str, pid: int, pages: list[str]) -> None:  # type: ig
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     try:
-        print(f"first visit to a fresh server: {_open(page, url):.2f} s")
+        print(f"first visit to a fresh server, a new browser profile's: {_open(page, url):.2f} s")
         page.evaluate(QUIET)
         print(
             f"{'page':<14}{'by its link s':>16}{'run ended s':>14}{'app RSS MB':>12}{'own MB':>9}"
@@ -594,7 +606,10 @@ def _time_pages(  # type: ignore[no-untyped-def]
     """Print `run_pages`' table: each page in new tabs of `shared`, or where it is None in
     a new browser profile each."""
     cold, *_ = _visit(browser, url, change, shared)
-    print(f"first visit to a fresh server (imports, reading every stored case): {cold:.2f} s")
+    print(
+        "first visit to a fresh server, a new browser profile's (its cache empty: "
+        f"Streamlit's scripts downloaded and compiled): {cold:.2f} s"
+    )
     tabs = repeat if shared is not None else 1
     # The first render's fastest and slowest: a column only where there are several tabs.
     spread_head = f"{'fastest-slowest s':>19}" if tabs > 1 else ""
@@ -604,16 +619,16 @@ def _time_pages(  # type: ignore[no-untyped-def]
     print(
         f"{'page':<14}{'first render s':>16}{spread_head}{'after filter s':>16}{'app RSS MB':>12}"
         f"{'own MB':>9}{'peak so far MB':>16}{'1st message s':>15}{'last message s':>16}"
-        f"{'run ended s':>13}{'MB sent':>9}"
+        f"{'run ended s':>13}{'MB sent':>9}{'server CPU s':>14}"
     )
     for name in pages:
         # The filter is changed in the first tab alone: in the others its view is computed.
         visits = [
-            _visit(browser, f"{url}/{name}", change if tab == 0 else None, shared)
+            _visit(browser, f"{url}/{name}", change if tab == 0 else None, shared, pid)
             for tab in range(tabs)
         ]
-        first, message, last, ended, sent = (
-            statistics.median(v[i] for v in visits) for i in (0, 2, 3, 4, 5)
+        first, message, last, ended, sent, cpu = (
+            statistics.median(v[i] for v in visits) for i in (0, 2, 3, 4, 5, 6)
         )
         again = visits[0][1]
         if tabs > 1:
@@ -623,7 +638,7 @@ def _time_pages(  # type: ignore[no-untyped-def]
         print(
             f"{name or 'health':<14}{first:>16.2f}{spread}{again:>16.2f}{held:>12,.0f}"
             f"{peak_rss_mb(pid, 'RssAnon'):>9,.0f}{peak_rss_mb(pid):>16,.0f}"
-            f"{message:>15.2f}{last:>16.2f}{ended:>13.2f}{sent:>9.2f}"
+            f"{message:>15.2f}{last:>16.2f}{ended:>13.2f}{sent:>9.2f}{cpu:>14.2f}"
         )
         time.sleep(read)
 

@@ -18,10 +18,24 @@ def _settle(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_stream_health_and_a_link_to_its_value_stream_map(demo_server, page) -> None:  # type: ignore[no-untyped-def]
+    # The server started as `make run` starts it compresses what it sends over the page's
+    # WebSocket (.streamlit/config.toml), and the page is drawn from those messages.
+    handshakes: list[dict[str, str]] = []
+    cdp = page.context.new_cdp_session(page)
+    cdp.on(
+        "Network.webSocketHandshakeResponseReceived",
+        lambda event: handshakes.append(
+            {k.lower(): v for k, v in event["response"]["headers"].items()}
+        ),
+    )
+    cdp.send("Network.enable")
     page.goto(demo_server.url)
     page.wait_for_selector(VEGA, timeout=60_000)
     _settle(page)
     no_exception(page)
+    assert [h.get("sec-websocket-extensions", "").split(";")[0] for h in handshakes] == [
+        "permessage-deflate"
+    ]
     main = page.locator("[data-testid='stMain']")
     for offering in ("Custom formulation", "Private label fulfillment", "Reverse engineering"):
         assert offering in main.inner_text()

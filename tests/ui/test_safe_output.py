@@ -100,6 +100,9 @@ def test_the_server_watches_none_of_the_apps_files() -> None:
     serves every tab."""
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     assert config["server"]["fileWatcherType"] == "none"
+    # and compresses what a page sends over its WebSocket (the browser test of Stream
+    # health checks the server's handshake).
+    assert config["server"]["enableWebsocketCompression"] is True
 
 
 def test_the_secrets_example_has_every_key_sign_in_needs() -> None:

@@ -140,7 +140,9 @@ def new_tabs(context, url: str, tabs: int) -> tuple[list[float], list[float]]:  
 
 def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Serve `script` from its own folder, where the repository's .streamlit/config.toml
-    does not apply: the flags give what matters of it here (no file watched)."""
+    does not apply: the flags give what matters of it here (no file watched; these pages
+    send a few kilobytes, so the WebSocket's compression makes no difference and is left
+    off)."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),

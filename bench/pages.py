@@ -265,6 +265,21 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+def start_app(db: Path, checkout: Path = REPO) -> tuple[subprocess.Popen[bytes], str]:
+    """The app of `checkout` (this one by default) on the warehouse `db`, started as
+    `make run` starts it, with this checkout's Python; and its address."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ui.serve", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=checkout,
+        env={**os.environ, "VSM_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return server, f"http://127.0.0.1:{port}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -337,26 +352,8 @@ def main() -> None:
         db = args.db or Path(tmp) / "bench.duckdb"
         if not db.exists():
             build_warehouse(args.events, db)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ui.serve",  # as `make run` starts it
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env={**os.environ, "VSM_DB": str(db)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server, url = start_app(db)
         try:
-            url = f"http://127.0.0.1:{port}"
             wait_until_up(url)
             time.sleep(args.wait)
             run_pages(

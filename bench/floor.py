@@ -38,12 +38,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.pages import (  # noqa: E402
-    ENDS,
     FLAGS,
     _open,
     free_port,
     kept_in,
-    run_ended,
+    new_tab,
     stop,
     tabs_of,
     wait_until_up,
@@ -128,14 +127,8 @@ def new_tabs(context, url: str, tabs: int) -> tuple[list[float], list[float]]:  
     first = context.new_page()
     _open(first, url)
     first.close()
-    rendered, ended = [], []
-    for _ in range(tabs):
-        page = context.new_page()
-        page.add_init_script(ENDS)
-        rendered.append(_open(page, url))
-        ended.append(run_ended(page))
-        page.close()
-    return rendered, ended
+    times = [new_tab(context, url) for _ in range(tabs)]
+    return [rendered for rendered, _ in times], [ended for _, ended in times]
 
 
 def serve(script: Path) -> tuple[subprocess.Popen[bytes], str]:

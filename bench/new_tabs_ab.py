@@ -40,10 +40,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.pages import (  # noqa: E402
-    ENDS,
     PAGES,
-    _open,
-    run_ended,
+    new_tab,
     start_app,
     stop,
     tabs_of,
@@ -63,17 +61,6 @@ def copy_warehouse(db: Path, folder: Path) -> Path:
         else:
             shutil.copy2(beside, target)
     return copy
-
-
-def tab(context, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """A new tab of `context` opens `url`: seconds to its first render, and until the
-    browser marked the run ended."""
-    page = context.new_page()
-    page.add_init_script(ENDS)
-    try:
-        return _open(page, url), run_ended(page)
-    finally:
-        page.close()
 
 
 def main() -> None:
@@ -106,9 +93,10 @@ def main() -> None:
     pages = PAGES if not args.pages else args.pages.split(",")
     pages = ["" if name == "health" else name for name in pages]
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp, sync_playwright() as pw:
+        copy = copy_warehouse(args.db.resolve(), Path(tmp))
         servers = {
             "A": start_app(args.db.resolve()),
-            "B": start_app(copy_warehouse(args.db.resolve(), Path(tmp)), args.other.resolve()),
+            "B": start_app(copy, args.other.resolve()),
         }
         try:
             for _, url in servers.values():
@@ -120,13 +108,13 @@ def main() -> None:
             with tabs_of(pw, None) as context:
                 for _, url in servers.values():
                     for page in pages:
-                        tab(context, f"{url}/{page}")
+                        new_tab(context, f"{url}/{page}")
                 for round_ in range(args.rounds):
                     order = ("A", "B") if round_ % 2 == 0 else ("B", "A")
                     for page in pages:
                         for version in order:
                             url = servers[version][1]
-                            times[version, page].append(tab(context, f"{url}/{page}"))
+                            times[version, page].append(new_tab(context, f"{url}/{page}"))
         finally:
             for server, _ in servers.values():
                 stop(server)

@@ -217,6 +217,17 @@ def run_ended(page) -> float:  # type: ignore[no-untyped-def]
     return float("nan") if ended is None else float(ended) / 1000
 
 
+def new_tab(context, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """A new tab of the browser profile `context` opens `url`: seconds to its first render
+    (`_open`), and until the browser marked the run ended (`run_ended`); closed after."""
+    page = context.new_page()
+    page.add_init_script(ENDS)
+    try:
+        return _open(page, url), run_ended(page)
+    finally:
+        page.close()
+
+
 def kept_in(private: bool) -> str:
     """Where `tabs_of` keeps the profile of its tabs, as the benchmarks print it."""
     return "a private window" if private else "a browser profile on disk"

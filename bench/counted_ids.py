@@ -1,7 +1,7 @@
 """Import benchmark: new cases whose ids count on from the stored ones, without zeros.
 
     python bench/counted_ids.py [--events 10000000] [--new 30000] [--runs 2] [--keep DIR]
-                                [--year Y]
+                                [--year Y | --renamed]
 
 Issue keys (PRJ-9, PRJ-10, ...), pull request numbers and many order numbers count up
 without leading zeros. This builds a warehouse of about --events demo events whose case
@@ -19,7 +19,10 @@ whose ids count on from the stored ones (the offerings' next orders), and prints
 With --year Y the ids hold a year and a number counted from 1 each year instead
 (CF-2025-1 ... CF-2025-365610 with --year 2025), and the new cases are the next year's
 first orders (CF-2026-1, ...): shorter ids than the stored ones, after them in their
-year's order. Keep a warehouse of each kind in a folder of its own.
+year's order. With --renamed the new cases are numbered from 1 under a key that sorts
+before the stored ones (A-CF-1, A-PL-1, ...: a project renamed), so they come before
+every stored case of their offering. Keep a warehouse of each kind in a folder of its
+own (--renamed imports into the one without --year).
 
 A warehouse kept from an earlier run (--keep DIR, then the same DIR again) is imported
 into as it is: a release that derives otherwise derives it again first, in a process
@@ -51,10 +54,11 @@ def counted(
     seed: int,
     after: dict[str, int],
     year: int | None = None,
+    key: str = "",
 ) -> list[Path]:
-    """Demo events in Parquet chunks, their case ids renamed PREFIX-n (PREFIX-YEAR-n with
-    `year`), n counting on from the chunks before and from `after` (the highest n of
-    each prefix so far, updated)."""
+    """Demo events in Parquet chunks, their case ids renamed KEYPREFIX-n (KEYPREFIX-YEAR-n
+    with `year`), n counting on from the chunks before and from `after` (the highest n
+    of each prefix so far, updated)."""
     import polars as pl
 
     from pipelines.demo_data import generate_events
@@ -78,9 +82,9 @@ def counted(
             after[prefix] = top
         path = folder / f"counted-{seed + k:03d}.parquet"
         renamed = (
-            pl.format("{}-{}", "_prefix", "_n")
+            pl.format("{}{}-{}", pl.lit(key), "_prefix", "_n")
             if year is None
-            else pl.format("{}-{}-{}", "_prefix", pl.lit(year), "_n")
+            else pl.format("{}{}-{}-{}", pl.lit(key), "_prefix", pl.lit(year), "_n")
         )
         numbered.with_columns(case_id=renamed).drop("_prefix", "_n", "_after").write_parquet(path)
         paths.append(path)
@@ -122,7 +126,13 @@ def child(name: str, *args: object) -> dict:  # type: ignore[type-arg]
 
 
 def measure(
-    n_events: int, n_new: int, runs: int, folder: Path, chunk: int, year: int | None
+    n_events: int,
+    n_new: int,
+    runs: int,
+    folder: Path,
+    chunk: int,
+    year: int | None,
+    renamed: bool = False,
 ) -> None:
     db, numbers = folder / "counted.duckdb", folder / "counted.json"
     parquet = folder / "parquet"
@@ -142,9 +152,17 @@ def measure(
         again = child("derive", db)
         if again["offerings"]:
             print(f"derived again, as after an upgrade: {again['seconds']:.1f} s")
-    # The offerings' next orders: counting on, or the next year's from 1.
-    on = json.loads(numbers.read_text()) if year is None else {}
-    (new,) = counted([n_new], parquet, 7 + len(sizes), on, None if year is None else year + 1)
+    # The offerings' next orders: counting on, or the next year's from 1, or from 1 under
+    # a key that sorts first.
+    on = json.loads(numbers.read_text()) if year is None and not renamed else {}
+    (new,) = counted(
+        [n_new],
+        parquet,
+        7 + len(sizes),
+        on,
+        None if year is None else year + 1,
+        "A-" if renamed else "",
+    )
     for run in range(runs):
         copy = folder / f"copy-{run}.duckdb"
         shutil.copyfile(db, copy)
@@ -167,7 +185,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=2)
     p.add_argument("--chunk", type=int, default=5_000_000)
     p.add_argument("--keep", type=Path, help="build the warehouse in this folder and keep it")
-    p.add_argument("--year", type=int, help="ids of a year and a number counted from 1")
+    ids = p.add_mutually_exclusive_group()
+    ids.add_argument("--year", type=int, help="ids of a year and a number counted from 1")
+    ids.add_argument(
+        "--renamed", action="store_true", help="new ids under a key that sorts before the stored"
+    )
     p.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.step:
@@ -177,10 +199,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        measure(args.events, args.new, args.runs, args.keep, args.chunk, args.year)
+        measure(args.events, args.new, args.runs, args.keep, args.chunk, args.year, args.renamed)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            measure(args.events, args.new, args.runs, Path(tmp), args.chunk, args.year)
+            measure(
+                args.events, args.new, args.runs, Path(tmp), args.chunk, args.year, args.renamed
+            )
 
 
 if __name__ == "__main__":

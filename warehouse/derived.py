@@ -392,9 +392,11 @@ def rederive(
 CASES_AGAIN_MAX_SHARE = 0.25
 """An import or undo derives again only the cases it touches (`_rederive_cases`) where
 the stored steps of the cases from the first of them on (in case id order), which are
-stored again, are at most this share of the offering's: storing a step again costs
-about twice what deriving it does (one event into the first case of a 24.7-million-step
-offering took 59 s and 8.7 GB that way, 32 s and 3.4 GB derived whole)."""
+stored again, are at most this share of the offering's, or fall into at most RUNS_MAX
+runs between the touched ones (copied by DuckDB). Merged in through a file, storing a
+step again costs about twice what deriving it does (one event into the first case of a
+24.7-million-step offering took 59 s and 8.7 GB that way, 32 s and 3.4 GB derived
+whole)."""
 
 
 def _rederive_cases(
@@ -405,8 +407,9 @@ def _rederive_cases(
     (instances, cases), or None (nothing changed) where the offering must be derived
     whole: the touched cases hold more than
     PART_EVENTS events (they are derived as one part), the cases from the first of them
-    on hold more than CASES_AGAIN_MAX_SHARE of its steps, or the touched cases change
-    which steps end the others.
+    on hold more than CASES_AGAIN_MAX_SHARE of its steps and the touched ones fall into
+    more than half RUNS_MAX places among them, or the touched cases change which steps
+    end the others.
 
     A case's steps and figures depend on its own events, the catalog and the clock; on
     the other cases only through which activities end a case and whether any step is
@@ -425,7 +428,7 @@ def _rederive_cases(
         mine = "case_id IN (SELECT case_id FROM _touched_cases)"
         # Their events, read straight from the table: the derivation orders them itself.
         theirs = f"FROM events WHERE offering = ? AND {mine}"
-        if not _few_enough(cur, offering, head, theirs):
+        if not _few_enough(cur, offering, head, theirs, case_ids):
             return None
         counts = _read(
             cur,
@@ -471,10 +474,13 @@ def _cases_before(cur: duckdb.DuckDBPyConnection, offering: str, first: str) -> 
     return int(ids.select((~after(first) & (pl.col("case_id") != first)).sum()).item())
 
 
-def _few_enough(cur: duckdb.DuckDBPyConnection, offering: str, head: int, theirs: str) -> bool:
+def _few_enough(
+    cur: duckdb.DuckDBPyConnection, offering: str, head: int, theirs: str, case_ids: pl.Series
+) -> bool:
     """Whether the touched cases' events (`theirs`: FROM ... WHERE of them) are at most
-    PART_EVENTS, and the stored steps of the cases numbered from `head` on at most
-    CASES_AGAIN_MAX_SHARE of the offering's."""
+    PART_EVENTS, and the stored cases numbered from `head` on either hold at most
+    CASES_AGAIN_MAX_SHARE of the offering's steps or are copied in at most RUNS_MAX runs
+    (`_blocks`)."""
     if _read(cur, f"SELECT count(*) AS n {theirs}", [offering])["n"][0] > PART_EVENTS:
         return False
     tail, n = _read(
@@ -483,7 +489,32 @@ def _few_enough(cur: duckdb.DuckDBPyConnection, offering: str, head: int, theirs
         "FROM derived_instances WHERE offering = ?",
         [head, offering],
     ).row(0)
-    return bool(tail <= CASES_AGAIN_MAX_SHARE * n)
+    return (
+        bool(tail <= CASES_AGAIN_MAX_SHARE * n)
+        or _blocks(cur, offering, head, case_ids) <= RUNS_MAX // 2
+    )
+
+
+def _blocks(cur: duckdb.DuckDBPyConnection, offering: str, head: int, case_ids: pl.Series) -> int:
+    """Into how many places among the stored cases with steps numbered from `head` on
+    the touched cases `case_ids` fall (runs of them with no other stored case between).
+    The cases from `head` on start with a touched one, and each place's stored cases
+    after it are one run (`_runs`), so a change's runs are at most twice its places."""
+    stored = _read(
+        cur,
+        "SELECT case_id FROM derived_cases WHERE offering = ? AND case_index >= ? "
+        "AND n_instances > 0",
+        [offering, head],
+    )["case_id"]
+    touched = pl.col("touched")
+    marked = pl.concat(
+        [
+            pl.DataFrame({"case_id": stored.filter(~stored.is_in(case_ids.implode()))}),
+            pl.DataFrame({"case_id": case_ids.cast(pl.String)}),
+        ]
+    ).with_columns(touched=pl.col("case_id").is_in(case_ids.implode()))
+    ordered = in_case_order(marked.lazy()).collect()
+    return int(ordered.select((touched & ~touched.shift(fill_value=False)).sum()).item())
 
 
 def _store_from(
@@ -498,32 +529,110 @@ def _store_from(
     number of stored cases with steps before the first of them, `_cases_before`) in place
     of their old rows. The stored cases numbered from `head` on (the cases with steps in
     the order cases are numbered in, then those that are only an open item) are numbered
-    again and their rows stored again, merged in order with the new ones, a part at a time
-    from a Parquet file of the stored steps (memory stays that of a part, however many
-    there are). The steps of the cases before stay where they are, so the stored steps
-    stay in their order."""
+    again and their rows stored again in order with the new ones: where they fall into
+    at most RUNS_MAX runs between the new ones, each run copied by DuckDB in one
+    statement (`_store_in_runs`); else merged a part at a time from a Parquet file of the
+    stored steps (memory stays that of a part, however many there are). The steps of the
+    cases before stay where they are, so the stored steps stay in their order."""
     later = f"case_index >= {int(head)}"
-    every = pl.concat(
-        [
-            _read(
-                cur,
-                f"SELECT * FROM derived_cases WHERE offering = ? AND {later} AND NOT {mine}",
-                [offering],
-            ).cast(CASE_SCHEMA),  # type: ignore[arg-type]
-            cases,
-        ]
-    )
+    stored = _read(
+        cur,
+        f"SELECT * FROM derived_cases WHERE offering = ? AND {later} AND NOT {mine}",
+        [offering],
+    ).cast(CASE_SCHEMA)  # type: ignore[arg-type]
+    every = pl.concat([stored, cases])
     numbers = (
         in_case_order(every.lazy().select("case_id", "n_instances"), [pl.col("n_instances") == 0])
         .select("case_id", case_index=(pl.int_range(pl.len()) + head).cast(pl.UInt32))
         .collect()
     )
-    with _steps_on_disk(cur, offering, list(INSTANCE_SCHEMA), f"{later} AND NOT {mine}") as file:
-        of_offering = f"offering = ? AND {later}"
-        for table in ("derived_instances", "derived_cases"):
-            cur.execute(f"DELETE FROM {table} WHERE {of_offering}", [offering]).complete()
-        _store_merged(cur, file, steps, numbers)
+    of_offering = f"offering = ? AND {later}"
+    runs = _runs(stored, cases, numbers)
+    if runs.height <= RUNS_MAX:
+        _store_in_runs(cur, offering, head, runs, _numbered(steps, numbers))
+    else:
+        with _steps_on_disk(
+            cur, offering, list(INSTANCE_SCHEMA), f"{later} AND NOT {mine}"
+        ) as file:
+            cur.execute(f"DELETE FROM derived_instances WHERE {of_offering}", [offering]).complete()
+            _store_merged(cur, file, steps, numbers)
+    cur.execute(f"DELETE FROM derived_cases WHERE {of_offering}", [offering]).complete()
     _store(cur, "derived_cases", _numbered(every, numbers))
+
+
+RUNS_MAX = 64
+"""An import or undo copies the stored cases after the first touched one in place with
+DuckDB (`_store_in_runs`) where they and the new cases fall into at most this many runs,
+one statement each (the ten million stored steps of three offerings in 4.6 s), else
+merges them in through a Parquet file (`_store_merged`). Where the touched cases fall
+into at most half this many places among the stored ones, it derives them alone however
+many steps come after them, not the whole offering (docs/SCALE.md)."""
+
+
+def _runs(stored: pl.DataFrame, cases: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
+    """The cases with steps numbered again (the `stored` ones not touched and the touched
+    ones' new `cases`, as `numbers` numbers them), in runs in their new order: a run of
+    stored cases whose numbers all move by one `shift` (`first` to `last` their stored
+    numbers), or one of new cases (`shift` null; `first` to `last` their new numbers)."""
+    with_steps = pl.col("n_instances") > 0
+    old = pl.concat(
+        [
+            stored.filter(with_steps).select("case_id", old=pl.col("case_index").cast(pl.Int64)),
+            cases.filter(with_steps).select("case_id", old=pl.lit(None, pl.Int64)),
+        ]
+    )
+    numbered = (
+        old.join(numbers, on="case_id")
+        .sort("case_index")
+        .with_columns(shift=pl.col("case_index").cast(pl.Int64) - pl.col("old"))
+    )
+    shift = pl.col("shift")
+    return (
+        numbered.with_columns(run=shift.ne_missing(shift.shift()).cum_sum())
+        .group_by("run", maintain_order=True)
+        .agg(
+            shift.first(),
+            first=pl.coalesce("old", "case_index").min(),
+            last=pl.coalesce("old", "case_index").max(),
+        )
+        .drop("run")
+    )
+
+
+def _store_in_runs(
+    cur: duckdb.DuckDBPyConnection,
+    offering: str,
+    head: int,
+    runs: pl.DataFrame,
+    steps: pl.DataFrame,
+) -> None:
+    """Store the offering's steps from case `head` on again as `_runs` orders them: each
+    run of stored cases copied by DuckDB from their stored rows, numbered again (those
+    rows are stored in their order, and a copy keeps it), each run of new cases from
+    `steps` (numbered, in their order); then the stored rows from `head` on are deleted.
+    The rows stored before the first copy are told from the copies by their row ids,
+    which the rows a change appends count on from."""
+    stored_until = _read(
+        cur, "SELECT max(rowid) AS last FROM derived_instances WHERE offering = ?", [offering]
+    )["last"][0]
+    for shift, first, last in runs.iter_rows():
+        if shift is None:
+            _store(
+                cur, "derived_instances", steps.filter(pl.col("case_index").is_between(first, last))
+            )
+            continue
+        cur.execute(
+            "INSERT INTO derived_instances SELECT * REPLACE "
+            "(CAST(case_index::BIGINT + ? AS UINTEGER) AS case_index) "
+            "FROM derived_instances WHERE offering = ? AND case_index BETWEEN ? AND ? "
+            "AND rowid <= ?",
+            [shift, offering, first, last, stored_until],
+        ).complete()
+    if stored_until is not None:
+        cur.execute(
+            "DELETE FROM derived_instances WHERE offering = ? AND case_index >= ? AND rowid <= ?",
+            [offering, head, stored_until],
+        ).complete()
 
 
 def _store_merged(

@@ -117,6 +117,11 @@ def assert_stored_is_fresh(wh: Warehouse, big_reported: bool = False) -> None:
     """`big_reported`: the offerings of more than REPORT_MAX_STEPS steps have theirs
     too (`store_reports_from_step_files` stored them)."""
     assert stale_offerings(wh) == [], "a change left an offering for the pages to derive"
+    # Each offering's steps are stored in their order (case, then step), which the pages'
+    # scans read them in without a sort.
+    rows = wh.read("SELECT offering, case_index, seq FROM derived_instances")
+    for own in rows.partition_by("offering", maintain_order=True):
+        assert own.select(pl.struct("case_index", "seq").is_sorted()).item(), own["offering"][0]
     stored, again = load_derivation(wh), fresh(wh)
     assert_frame_equal(stored.instances, again.instances)
     assert_frame_equal(stored.cases, again.cases)
@@ -235,24 +240,29 @@ step = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @pytest.mark.parametrize(
-    ("part_events", "share"),
+    ("part_events", "share", "runs"),
     [
-        (derived_module.PART_EVENTS, derived_module.CASES_AGAIN_MAX_SHARE),
-        (derived_module.PART_EVENTS, 1.0),
-        (4, 1.0),
+        (derived_module.PART_EVENTS, derived_module.CASES_AGAIN_MAX_SHARE, derived_module.RUNS_MAX),
+        (derived_module.PART_EVENTS, 0.0, 2),
+        (derived_module.PART_EVENTS, 1.0, 0),
+        (4, 1.0, 0),
     ],
 )
 @given(steps=st.lists(step, min_size=1, max_size=6))
 def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
-    monkeypatch: pytest.MonkeyPatch, part_events: int, share: float, steps: list[tuple]
+    monkeypatch: pytest.MonkeyPatch, part_events: int, share: float, runs: int, steps: list[tuple]
 ) -> None:
     # An import or undo derives only the cases it touches where the cases after them hold
-    # at most `share` of the steps (with 1.0, always), else its offerings whole. With parts
-    # of 4 events, an offering is derived in parts of whole cases, and an import or undo
-    # that touches more than 4 events derives its offerings whole; one that touches fewer
-    # derives them alone and stores the cases after them 4 steps at a time.
+    # at most `share` of the steps (with 1.0, always) or fall into at most `runs` runs
+    # between the touched ones, else its offerings whole. Those cases are copied in their
+    # runs where there are at most `runs` (with 0, never), else merged in from a file.
+    # With parts of 4 events, an offering is derived in parts of whole cases, and an
+    # import or undo that touches more than 4 events derives its offerings whole; one
+    # that touches fewer derives them alone and merges the cases after them in 4 steps
+    # at a time.
     monkeypatch.setattr(derived_module, "PART_EVENTS", part_events)
     monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", share)
+    monkeypatch.setattr(derived_module, "RUNS_MAX", runs)
     with Warehouse.open(":memory:") as wh:
         for n, (kind, *args) in enumerate(steps):
             if kind == "import":  # its cases renamed to COUNTED's or DATED's ids, or not
@@ -365,6 +375,42 @@ def test_a_new_year_s_first_cases_are_numbered_after_the_last_year_s(
     assert_stored_is_fresh(wh)
     numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
     assert numbered.to_list() == [DATED[f"C{c}"] for c in range(6)]
+
+
+def test_new_cases_whose_ids_come_before_every_stored_one_are_derived_alone(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A project renamed to a key that sorts first (AB- before PRJ-): its new issues come
+    # before all four stored ones, which are numbered again and copied in one run after
+    # them, so the new issues alone are derived. Copied through a file (no runs allowed),
+    # more than a quarter of the steps after them derived the whole offering again.
+    ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], COUNTED), "a.csv")
+    given = _derived_cases(monkeypatch, derived_module.CASES_AGAIN_MAX_SHARE)
+    merged: list[int] = []
+    merge = derived_module._store_merged
+    monkeypatch.setattr(derived_module, "_store_merged", lambda *a: merged.append(1) or merge(*a))
+    ingest(wh, event_file([*_case(4), *_case(5)], {"C4": "AB-1", "C5": "AB-2"}), "b.csv")
+    assert given == [["AB-1", "AB-2"]]
+    assert merged == []
+    assert_stored_is_fresh(wh)
+    numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
+    assert numbered.to_list() == ["AB-1", "AB-2", "PRJ-8", "PRJ-9", "PRJ-10", "PRJ-99"]
+    # New cases in three places among them (after AB-2, after PRJ-10, after PRJ-99):
+    # the cases from the first on fall into five runs (new, stored, new, stored, new),
+    # copied as such within a bound of six runs; four places could make eight, so beyond
+    # a bound of seven the whole offering is derived again.
+    monkeypatch.setattr(derived_module, "RUNS_MAX", 6)
+    three = {"C0": "AB-3", "C1": "PRJ-50", "C2": "PRJ-100"}
+    ingest(wh, event_file([*_case(0), *_case(1), *_case(2)], three), "c.csv")
+    assert given[1:] == [["AB-3", "PRJ-100", "PRJ-50"]]
+    assert_stored_is_fresh(wh)
+    assert merged == []
+    monkeypatch.setattr(derived_module, "RUNS_MAX", 7)
+    four = {"C0": "AB-4", "C1": "PRJ-20", "C2": "PRJ-70", "C3": "PRJ-101"}
+    ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], four), "d.csv")
+    assert len(given[2]) == 13  # the whole offering
+    assert_stored_is_fresh(wh)
+    assert merged == []
 
 
 def test_the_cases_after_a_touched_one_are_stored_again_in_order_part_by_part(

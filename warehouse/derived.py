@@ -416,7 +416,8 @@ def _rederive_cases(
     classified (the offering-wide ending counts), read here off the stored steps."""
     from warehouse.db import open_items_query
 
-    head = _cases_before(cur, offering, min(case_ids.cast(pl.String).to_list(), key=placed))
+    first = min(case_ids.cast(pl.String).to_list(), key=placed)
+    head, from_first = _cases_before(cur, offering, first)
     cur.register(
         "_touched_cases",
         pl.DataFrame(
@@ -428,7 +429,7 @@ def _rederive_cases(
         mine = "case_id IN (SELECT case_id FROM _touched_cases)"
         # Their events, read straight from the table: the derivation orders them itself.
         theirs = f"FROM events WHERE offering = ? AND {mine}"
-        if not _few_enough(cur, offering, head, theirs, case_ids):
+        if not _few_enough(cur, offering, head, theirs, from_first, case_ids):
             return None
         counts = _read(
             cur,
@@ -461,26 +462,35 @@ def _rederive_cases(
     return _sizes(cur, offering)
 
 
-def _cases_before(cur: duckdb.DuckDBPyConnection, offering: str, first: str) -> int:
+def _cases_before(
+    cur: duckdb.DuckDBPyConnection, offering: str, first: str
+) -> tuple[int, pl.Series]:
     """How many stored cases with steps come before the case id `first` in the order
-    cases are numbered in (model.order): they are numbered 0 to that count less one, so
-    a stored case comes from `first` on exactly where its `case_index` is that count or
-    more (the cases that are only an open item are numbered after every one with steps)."""
+    cases are numbered in (model.order), and the ids of those from it on. They are
+    numbered 0 to that count less one, so a stored case comes from `first` on exactly
+    where its `case_index` is that count or more (the cases that are only an open item
+    are numbered after every one with steps)."""
     ids = _read(
         cur,
         "SELECT case_id FROM derived_cases WHERE offering = ? AND n_instances > 0",
         [offering],
     )
-    return int(ids.select((~after(first) & (pl.col("case_id") != first)).sum()).item())
+    from_first = ids.filter(after(first) | (pl.col("case_id") == first))["case_id"]
+    return ids.height - from_first.len(), from_first
 
 
 def _few_enough(
-    cur: duckdb.DuckDBPyConnection, offering: str, head: int, theirs: str, case_ids: pl.Series
+    cur: duckdb.DuckDBPyConnection,
+    offering: str,
+    head: int,
+    theirs: str,
+    from_first: pl.Series,
+    case_ids: pl.Series,
 ) -> bool:
     """Whether the touched cases' events (`theirs`: FROM ... WHERE of them) are at most
-    PART_EVENTS, and the stored cases numbered from `head` on either hold at most
-    CASES_AGAIN_MAX_SHARE of the offering's steps or are copied in at most RUNS_MAX runs
-    (`_blocks`)."""
+    PART_EVENTS, and the stored cases numbered from `head` on (`from_first`, their ids)
+    either hold at most CASES_AGAIN_MAX_SHARE of the offering's steps or are copied in
+    at most RUNS_MAX runs (`_blocks`)."""
     if _read(cur, f"SELECT count(*) AS n {theirs}", [offering])["n"][0] > PART_EVENTS:
         return False
     tail, n = _read(
@@ -489,30 +499,22 @@ def _few_enough(
         "FROM derived_instances WHERE offering = ?",
         [head, offering],
     ).row(0)
-    return (
-        bool(tail <= CASES_AGAIN_MAX_SHARE * n)
-        or _blocks(cur, offering, head, case_ids) <= RUNS_MAX // 2
-    )
+    return bool(tail <= CASES_AGAIN_MAX_SHARE * n) or _blocks(from_first, case_ids) <= RUNS_MAX // 2
 
 
-def _blocks(cur: duckdb.DuckDBPyConnection, offering: str, head: int, case_ids: pl.Series) -> int:
-    """Into how many places among the stored cases with steps numbered from `head` on
-    the touched cases `case_ids` fall (runs of them with no other stored case between).
-    The cases from `head` on start with a touched one, and each place's stored cases
-    after it are one run (`_runs`), so a change's runs are at most twice its places."""
-    stored = _read(
-        cur,
-        "SELECT case_id FROM derived_cases WHERE offering = ? AND case_index >= ? "
-        "AND n_instances > 0",
-        [offering, head],
-    )["case_id"]
-    touched = pl.col("touched")
+def _blocks(stored: pl.Series, case_ids: pl.Series) -> int:
+    """Into how many places among the `stored` cases with steps from the first touched
+    one on (their ids) the touched cases `case_ids` fall (runs of them with no other
+    stored case between). Those cases start with a touched one, and each place's stored
+    cases after it are one run (`_runs`), so a change's runs are at most twice its
+    places."""
+    touched, theirs = pl.col("touched"), case_ids.cast(pl.String).implode()
     marked = pl.concat(
         [
-            pl.DataFrame({"case_id": stored.filter(~stored.is_in(case_ids.implode()))}),
+            pl.DataFrame({"case_id": stored.filter(~stored.is_in(theirs))}),
             pl.DataFrame({"case_id": case_ids.cast(pl.String)}),
         ]
-    ).with_columns(touched=pl.col("case_id").is_in(case_ids.implode()))
+    ).with_columns(touched=pl.col("case_id").is_in(theirs))
     ordered = in_case_order(marked.lazy()).collect()
     return int(ordered.select((touched & ~touched.shift(fill_value=False)).sum()).item())
 

@@ -1,7 +1,7 @@
 """Import benchmark: new cases whose ids count on from the stored ones, without zeros.
 
     python bench/counted_ids.py [--events 10000000] [--new 30000] [--runs 2] [--keep DIR]
-                                [--year Y | --renamed]
+                                [--year Y | --renamed | --scattered]
 
 Issue keys (PRJ-9, PRJ-10, ...), pull request numbers and many order numbers count up
 without leading zeros. This builds a warehouse of about --events demo events whose case
@@ -21,8 +21,12 @@ With --year Y the ids hold a year and a number counted from 1 each year instead
 first orders (CF-2026-1, ...): shorter ids than the stored ones, after them in their
 year's order. With --renamed the new cases are numbered from 1 under a key that sorts
 before the stored ones (A-CF-1, A-PL-1, ...: a project renamed), so they come before
-every stored case of their offering. Keep a warehouse of each kind in a folder of its
-own (--renamed imports into the one without --year).
+every stored case of their offering. With --scattered each new case's id is a stored
+number written with a leading zero (CF-0123 beside CF-123, the stored numbers drawn at
+random), so the new cases fall into as many places among the stored ones as there are
+new cases, as ids that do not count up (random numbers, hashes) fall. Keep a warehouse of
+each kind in a folder of its own (--renamed and --scattered import into the one without
+--year).
 
 A warehouse kept from an earlier run (--keep DIR, then the same DIR again) is imported
 into as it is: a release that derives otherwise derives it again first, in a process
@@ -55,10 +59,14 @@ def counted(
     after: dict[str, int],
     year: int | None = None,
     key: str = "",
+    scattered: dict[str, int] | None = None,
 ) -> list[Path]:
     """Demo events in Parquet chunks, their case ids renamed KEYPREFIX-n (KEYPREFIX-YEAR-n
     with `year`), n counting on from the chunks before and from `after` (the highest n
-    of each prefix so far, updated)."""
+    of each prefix so far, updated). With `scattered` (the highest stored n of each
+    prefix) each case's n is one of 1 to that drawn at random instead, each once, and
+    written with a leading zero (KEYPREFIX-0n)."""
+    import numpy as np
     import polars as pl
 
     from pipelines.demo_data import generate_events
@@ -80,13 +88,30 @@ def counted(
         )
         for prefix, top in numbered.group_by("_prefix").agg(pl.col("_n").max()).iter_rows():
             after[prefix] = top
+        if scattered is not None:
+            draw = np.random.default_rng(seed + k)
+            drawn = pl.concat(
+                pl.DataFrame(
+                    {
+                        "_prefix": prefix,
+                        "_n": np.arange(1, top + 1),
+                        "_drawn": draw.choice(scattered[prefix], top, replace=False) + 1,
+                    }
+                )
+                for prefix, top in after.items()
+            )
+            numbered = numbered.join(drawn, on=["_prefix", "_n"], how="left").with_columns(
+                _n=pl.format("0{}", "_drawn")
+            )
         path = folder / f"counted-{seed + k:03d}.parquet"
         renamed = (
             pl.format("{}{}-{}", pl.lit(key), "_prefix", "_n")
             if year is None
             else pl.format("{}{}-{}-{}", pl.lit(key), "_prefix", pl.lit(year), "_n")
         )
-        numbered.with_columns(case_id=renamed).drop("_prefix", "_n", "_after").write_parquet(path)
+        numbered.with_columns(case_id=renamed).drop(
+            "_prefix", "_n", "_after", "_drawn", strict=False
+        ).write_parquet(path)
         paths.append(path)
     return paths
 
@@ -133,6 +158,7 @@ def measure(
     chunk: int,
     year: int | None,
     renamed: bool = False,
+    scattered: bool = False,
 ) -> None:
     db, numbers = folder / "counted.duckdb", folder / "counted.json"
     parquet = folder / "parquet"
@@ -153,8 +179,9 @@ def measure(
         if again["offerings"]:
             print(f"derived again, as after an upgrade: {again['seconds']:.1f} s")
     # The offerings' next orders: counting on, or the next year's from 1, or from 1 under
-    # a key that sorts first.
-    on = json.loads(numbers.read_text()) if year is None and not renamed else {}
+    # a key that sorts first, or stored numbers with a leading zero.
+    stored = json.loads(numbers.read_text())
+    on = stored if year is None and not renamed and not scattered else {}
     (new,) = counted(
         [n_new],
         parquet,
@@ -162,6 +189,7 @@ def measure(
         on,
         None if year is None else year + 1,
         "A-" if renamed else "",
+        stored if scattered else None,
     )
     for run in range(runs):
         copy = folder / f"copy-{run}.duckdb"
@@ -190,6 +218,9 @@ def main(argv: list[str] | None = None) -> None:
     ids.add_argument(
         "--renamed", action="store_true", help="new ids under a key that sorts before the stored"
     )
+    ids.add_argument(
+        "--scattered", action="store_true", help="new ids among the stored ones, at random"
+    )
     p.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.step:
@@ -199,12 +230,24 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        measure(args.events, args.new, args.runs, args.keep, args.chunk, args.year, args.renamed)
+        measure(*_measured(args, args.keep))
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            measure(
-                args.events, args.new, args.runs, Path(tmp), args.chunk, args.year, args.renamed
-            )
+            measure(*_measured(args, Path(tmp)))
+
+
+def _measured(args: argparse.Namespace, folder: Path) -> tuple:  # type: ignore[type-arg]
+    """`measure`'s arguments from the command line's, into `folder`."""
+    return (
+        args.events,
+        args.new,
+        args.runs,
+        folder,
+        args.chunk,
+        args.year,
+        args.renamed,
+        args.scattered,
+    )
 
 
 if __name__ == "__main__":

@@ -389,16 +389,6 @@ def rederive(
         _store_report(cur, offering, n_instances)
 
 
-CASES_AGAIN_MAX_SHARE = 0.25
-"""An import or undo derives again only the cases it touches (`_rederive_cases`) where
-the stored steps of the cases from the first of them on (in case id order), which are
-stored again, are at most this share of the offering's, or fall into at most RUNS_MAX
-runs between the touched ones (copied by DuckDB). Merged in through a file, storing a
-step again costs about twice what deriving it does (one event into the first case of a
-24.7-million-step offering took 59 s and 8.7 GB that way, 32 s and 3.4 GB derived
-whole)."""
-
-
 def _rederive_cases(
     cur: duckdb.DuckDBPyConnection, offering: str, case_ids: pl.Series
 ) -> tuple[int, int] | None:
@@ -406,10 +396,8 @@ def _rederive_cases(
     its other cases as one derivation of the whole offering stores them; returns
     (instances, cases), or None (nothing changed) where the offering must be derived
     whole: the touched cases hold more than
-    PART_EVENTS events (they are derived as one part), the cases from the first of them
-    on hold more than CASES_AGAIN_MAX_SHARE of its steps and the touched ones fall into
-    more than half RUNS_MAX places among them, or the touched cases change which steps
-    end the others.
+    PART_EVENTS events (they are derived as one part), or they change which steps end
+    the others.
 
     A case's steps and figures depend on its own events, the catalog and the clock; on
     the other cases only through which activities end a case and whether any step is
@@ -417,7 +405,7 @@ def _rederive_cases(
     from warehouse.db import open_items_query
 
     first = min(case_ids.cast(pl.String).to_list(), key=placed)
-    head, from_first = _cases_before(cur, offering, first)
+    head = _cases_before(cur, offering, first)
     cur.register(
         "_touched_cases",
         pl.DataFrame(
@@ -429,7 +417,7 @@ def _rederive_cases(
         mine = "case_id IN (SELECT case_id FROM _touched_cases)"
         # Their events, read straight from the table: the derivation orders them itself.
         theirs = f"FROM events WHERE offering = ? AND {mine}"
-        if not _few_enough(cur, offering, head, theirs, from_first, case_ids):
+        if _read(cur, f"SELECT count(*) AS n {theirs}", [offering])["n"][0] > PART_EVENTS:
             return None
         counts = _read(
             cur,
@@ -462,61 +450,18 @@ def _rederive_cases(
     return _sizes(cur, offering)
 
 
-def _cases_before(
-    cur: duckdb.DuckDBPyConnection, offering: str, first: str
-) -> tuple[int, pl.Series]:
+def _cases_before(cur: duckdb.DuckDBPyConnection, offering: str, first: str) -> int:
     """How many stored cases with steps come before the case id `first` in the order
-    cases are numbered in (model.order), and the ids of those from it on. They are
-    numbered 0 to that count less one, so a stored case comes from `first` on exactly
-    where its `case_index` is that count or more (the cases that are only an open item
-    are numbered after every one with steps)."""
+    cases are numbered in (model.order). They are numbered 0 to that count less one, so a
+    stored case comes from `first` on exactly where its `case_index` is that count or
+    more (the cases that are only an open item are numbered after every one with
+    steps)."""
     ids = _read(
         cur,
         "SELECT case_id FROM derived_cases WHERE offering = ? AND n_instances > 0",
         [offering],
     )
-    from_first = ids.filter(after(first) | (pl.col("case_id") == first))["case_id"]
-    return ids.height - from_first.len(), from_first
-
-
-def _few_enough(
-    cur: duckdb.DuckDBPyConnection,
-    offering: str,
-    head: int,
-    theirs: str,
-    from_first: pl.Series,
-    case_ids: pl.Series,
-) -> bool:
-    """Whether the touched cases' events (`theirs`: FROM ... WHERE of them) are at most
-    PART_EVENTS, and the stored cases numbered from `head` on (`from_first`, their ids)
-    either hold at most CASES_AGAIN_MAX_SHARE of the offering's steps or are copied in
-    at most RUNS_MAX runs (`_blocks`)."""
-    if _read(cur, f"SELECT count(*) AS n {theirs}", [offering])["n"][0] > PART_EVENTS:
-        return False
-    tail, n = _read(
-        cur,
-        "SELECT count(*) FILTER (WHERE case_index >= ?) AS tail, count(*) AS n "
-        "FROM derived_instances WHERE offering = ?",
-        [head, offering],
-    ).row(0)
-    return bool(tail <= CASES_AGAIN_MAX_SHARE * n) or _blocks(from_first, case_ids) <= RUNS_MAX // 2
-
-
-def _blocks(stored: pl.Series, case_ids: pl.Series) -> int:
-    """Into how many places among the `stored` cases with steps from the first touched
-    one on (their ids) the touched cases `case_ids` fall (runs of them with no other
-    stored case between). Those cases start with a touched one, and each place's stored
-    cases after it are one run (`_runs`), so a change's runs are at most twice its
-    places."""
-    touched, theirs = pl.col("touched"), case_ids.cast(pl.String).implode()
-    marked = pl.concat(
-        [
-            pl.DataFrame({"case_id": stored.filter(~stored.is_in(theirs))}),
-            pl.DataFrame({"case_id": case_ids.cast(pl.String)}),
-        ]
-    ).with_columns(touched=pl.col("case_id").is_in(theirs))
-    ordered = in_case_order(marked.lazy()).collect()
-    return int(ordered.select((touched & ~touched.shift(fill_value=False)).sum()).item())
+    return ids.height - ids.filter(after(first) | (pl.col("case_id") == first)).height
 
 
 def _store_from(
@@ -531,11 +476,11 @@ def _store_from(
     number of stored cases with steps before the first of them, `_cases_before`) in place
     of their old rows. The stored cases numbered from `head` on (the cases with steps in
     the order cases are numbered in, then those that are only an open item) are numbered
-    again and their rows stored again in order with the new ones: where they fall into
-    at most RUNS_MAX runs between the new ones, each run copied by DuckDB in one
-    statement (`_store_in_runs`); else merged a part at a time from a Parquet file of the
-    stored steps (memory stays that of a part, however many there are). The steps of the
-    cases before stay where they are, so the stored steps stay in their order."""
+    again and their rows stored again in order with the new ones, by DuckDB: where they
+    fall into at most RUNS_MAX runs between the new ones, each run copied in one
+    statement (`_store_in_runs`); else all of them and the new steps in one statement,
+    sorted (`_store_sorted`). The steps of the cases before stay where they are, so the
+    stored steps stay in their order."""
     later = f"case_index >= {int(head)}"
     stored = _read(
         cur,
@@ -550,14 +495,20 @@ def _store_from(
     )
     of_offering = f"offering = ? AND {later}"
     runs = _runs(stored, cases, numbers)
+    # The rows stored until now are told from those stored again by their row ids, which
+    # the rows a change appends count on from.
+    until = _read(
+        cur, "SELECT max(rowid) AS last FROM derived_instances WHERE offering = ?", [offering]
+    )["last"][0]
     if runs.height <= RUNS_MAX:
-        _store_in_runs(cur, offering, head, runs, _numbered(steps, numbers))
+        _store_in_runs(cur, offering, until, runs, _numbered(steps, numbers))
     else:
-        with _steps_on_disk(
-            cur, offering, list(INSTANCE_SCHEMA), f"{later} AND NOT {mine}"
-        ) as file:
-            cur.execute(f"DELETE FROM derived_instances WHERE {of_offering}", [offering]).complete()
-            _store_merged(cur, file, steps, numbers)
+        _store_sorted(cur, offering, head, until, stored, numbers, _numbered(steps, numbers))
+    if until is not None:
+        cur.execute(
+            "DELETE FROM derived_instances WHERE offering = ? AND case_index >= ? AND rowid <= ?",
+            [offering, head, until],
+        ).complete()
     cur.execute(f"DELETE FROM derived_cases WHERE {of_offering}", [offering]).complete()
     _store(cur, "derived_cases", _numbered(every, numbers))
 
@@ -566,9 +517,9 @@ RUNS_MAX = 64
 """An import or undo copies the stored cases after the first touched one in place with
 DuckDB (`_store_in_runs`) where they and the new cases fall into at most this many runs,
 one statement each (the ten million stored steps of three offerings in 4.6 s), else
-merges them in through a Parquet file (`_store_merged`). Where the touched cases fall
-into at most half this many places among the stored ones, it derives them alone however
-many steps come after them, not the whole offering (docs/SCALE.md)."""
+stores them and the new steps in one statement that sorts them (`_store_sorted`: the
+4.9 million stored steps of an offering in 3.5 s against 3.0 s copied in one run, and
+DuckDB's memory up to its limit while it sorts; docs/SCALE.md)."""
 
 
 def _runs(stored: pl.DataFrame, cases: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
@@ -604,19 +555,14 @@ def _runs(stored: pl.DataFrame, cases: pl.DataFrame, numbers: pl.DataFrame) -> p
 def _store_in_runs(
     cur: duckdb.DuckDBPyConnection,
     offering: str,
-    head: int,
+    until: int | None,
     runs: pl.DataFrame,
     steps: pl.DataFrame,
 ) -> None:
-    """Store the offering's steps from case `head` on again as `_runs` orders them: each
-    run of stored cases copied by DuckDB from their stored rows, numbered again (those
-    rows are stored in their order, and a copy keeps it), each run of new cases from
-    `steps` (numbered, in their order); then the stored rows from `head` on are deleted.
-    The rows stored before the first copy are told from the copies by their row ids,
-    which the rows a change appends count on from."""
-    stored_until = _read(
-        cur, "SELECT max(rowid) AS last FROM derived_instances WHERE offering = ?", [offering]
-    )["last"][0]
+    """Store the offering's steps from the first run on again as `_runs` orders them:
+    each run of stored cases copied by DuckDB from their stored rows (those up to row id
+    `until`), numbered again (those rows are stored in their order, and a copy keeps
+    it), each run of new cases from `steps` (numbered, in their order)."""
     for shift, first, last in runs.iter_rows():
         if shift is None:
             _store(
@@ -628,39 +574,36 @@ def _store_in_runs(
             "(CAST(case_index::BIGINT + ? AS UINTEGER) AS case_index) "
             "FROM derived_instances WHERE offering = ? AND case_index BETWEEN ? AND ? "
             "AND rowid <= ?",
-            [shift, offering, first, last, stored_until],
-        ).complete()
-    if stored_until is not None:
-        cur.execute(
-            "DELETE FROM derived_instances WHERE offering = ? AND case_index >= ? AND rowid <= ?",
-            [offering, head, stored_until],
+            [shift, offering, first, last, until],
         ).complete()
 
 
-def _store_merged(
-    cur: duckdb.DuckDBPyConnection, file: Path, steps: pl.DataFrame, numbers: pl.DataFrame
+def _store_sorted(
+    cur: duckdb.DuckDBPyConnection,
+    offering: str,
+    head: int,
+    until: int | None,
+    stored: pl.DataFrame,
+    numbers: pl.DataFrame,
+    steps: pl.DataFrame,
 ) -> None:
-    """Store the stored steps of `file` (in their order) and the new `steps` (of other
-    cases, in the order cases are numbered in) merged in that order, numbered as
-    `numbers` says, a part of about PART_EVENTS stored steps at a time."""
-    import pyarrow.parquet as pq
-
-    new = steps.drop("case_index")
-    # Each new step's case number, in their order: those up to a part's last case go
-    # with it.
-    places = new.select("case_id").join(numbers, on="case_id", how="left", maintain_order="left")[
-        "case_index"
-    ]
-    taken = 0
-    for batch in pq.ParquetFile(file).iter_batches(batch_size=PART_EVENTS):
-        kept = pl.DataFrame(pl.from_arrow(batch)).drop("case_index").cast(new.schema)
-        last = numbers.filter(pl.col("case_id") == kept["case_id"][-1])["case_index"][0]
-        # A stored case that runs on into the next part is never one of the new ones.
-        upto = int(places.search_sorted(last, side="right"))
-        _store(cur, "derived_instances", _numbered(pl.concat([kept, new[taken:upto]]), numbers))
-        taken = upto
-    if taken < new.height:
-        _store(cur, "derived_instances", _numbered(new[taken:], numbers))
+    """Store the offering's steps from case `head` on again in one statement: the rows of
+    the `stored` cases (those up to row id `until`) numbered again as `numbers` says and
+    the new `steps` (numbered, in their order), sorted by case number and step by DuckDB
+    (which spills to disk past its memory limit)."""
+    # Read by their local names (replacement scans), as `_store` reads its frame.
+    with_steps = stored.filter(pl.col("n_instances") > 0)
+    old = with_steps.select("case_id", old=pl.col("case_index").cast(pl.UInt32))
+    moved = old.join(numbers, on="case_id").drop("case_id")  # noqa: F841
+    new_steps = steps  # noqa: F841
+    cur.execute(
+        "INSERT INTO derived_instances SELECT * FROM ("
+        "SELECT d.* REPLACE (m.case_index AS case_index) FROM derived_instances d "
+        "JOIN moved m ON d.case_index = m.old "
+        "WHERE d.offering = ? AND d.case_index >= ? AND d.rowid <= ? "
+        "UNION ALL BY NAME SELECT * FROM new_steps) ORDER BY case_index, seq",
+        [offering, head, -1 if until is None else until],
+    ).complete()
 
 
 def _sizes(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int, int]:

@@ -240,28 +240,24 @@ step = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @pytest.mark.parametrize(
-    ("part_events", "share", "runs"),
+    ("part_events", "runs"),
     [
-        (derived_module.PART_EVENTS, derived_module.CASES_AGAIN_MAX_SHARE, derived_module.RUNS_MAX),
-        (derived_module.PART_EVENTS, 0.0, 2),
-        (derived_module.PART_EVENTS, 1.0, 0),
-        (4, 1.0, 0),
+        (derived_module.PART_EVENTS, derived_module.RUNS_MAX),
+        (derived_module.PART_EVENTS, 2),
+        (derived_module.PART_EVENTS, 0),
+        (4, 0),
     ],
 )
 @given(steps=st.lists(step, min_size=1, max_size=6))
 def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
-    monkeypatch: pytest.MonkeyPatch, part_events: int, share: float, runs: int, steps: list[tuple]
+    monkeypatch: pytest.MonkeyPatch, part_events: int, runs: int, steps: list[tuple]
 ) -> None:
-    # An import or undo derives only the cases it touches where the cases after them hold
-    # at most `share` of the steps (with 1.0, always) or fall into at most `runs` runs
-    # between the touched ones, else its offerings whole. Those cases are copied in their
-    # runs where there are at most `runs` (with 0, never), else merged in from a file.
-    # With parts of 4 events, an offering is derived in parts of whole cases, and an
-    # import or undo that touches more than 4 events derives its offerings whole; one
-    # that touches fewer derives them alone and merges the cases after them in 4 steps
-    # at a time.
+    # An import or undo derives only the cases it touches. The stored cases after the
+    # first of them are copied in their runs between the touched ones where there are at
+    # most `runs` (with 0, never), else stored again with the new steps in one sorted
+    # statement. With parts of 4 events, an offering is derived in parts of whole cases,
+    # and an import or undo that touches more than 4 events derives its offerings whole.
     monkeypatch.setattr(derived_module, "PART_EVENTS", part_events)
-    monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", share)
     monkeypatch.setattr(derived_module, "RUNS_MAX", runs)
     with Warehouse.open(":memory:") as wh:
         for n, (kind, *args) in enumerate(steps):
@@ -288,10 +284,8 @@ def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
             assert_stored_is_fresh(wh)
 
 
-def _derived_cases(monkeypatch: pytest.MonkeyPatch, share: float = 1.0) -> list[list[str]]:
-    """The case ids of the events each derivation is given, from now on (by default the
-    cases after the touched ones are stored again however many steps they hold)."""
-    monkeypatch.setattr(derived_module, "CASES_AGAIN_MAX_SHARE", share)
+def _derived_cases(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The case ids of the events each derivation is given, from now on."""
     given: list[list[str]] = []
     derive = derived_module.derive_instances
 
@@ -344,14 +338,14 @@ def test_a_new_case_whose_id_counts_on_from_the_stored_ones_is_numbered_after_th
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Issue keys, pull request numbers, order numbers without leading zeros: PRJ-10 comes
-    # after PRJ-9 and PRJ-100 after PRJ-99, so the project's next issues are derived
-    # alone, at the default bound on the cases after them. By the ids' bytes alone,
-    # PRJ-100 and PRJ-101 came between PRJ-10 and PRJ-8: three of the four stored cases
-    # after them, and the whole offering derived again.
+    # after PRJ-9 and PRJ-100 after PRJ-99, so the project's next issues are numbered
+    # after the stored ones, which stay where they are. By the ids' bytes alone, PRJ-100
+    # and PRJ-101 came between PRJ-10 and PRJ-8: three of the four stored cases after
+    # them, numbered again.
     ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], COUNTED), "a.csv")
     stored = wh.read("SELECT case_id, case_index FROM derived_cases ORDER BY case_index")
     assert stored.rows() == [("PRJ-8", 0), ("PRJ-9", 1), ("PRJ-10", 2), ("PRJ-99", 3)]
-    given = _derived_cases(monkeypatch, derived_module.CASES_AGAIN_MAX_SHARE)
+    given = _derived_cases(monkeypatch)
     ingest(wh, event_file([*_case(4), *_case(5)], COUNTED), "b.csv")
     assert given == [["PRJ-100", "PRJ-101"]]
     assert_stored_is_fresh(wh)
@@ -363,13 +357,13 @@ def test_a_new_year_s_first_cases_are_numbered_after_the_last_year_s(
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Order numbers that start again from 1 each year: 2026-1 comes after 2025-100, as
-    # its year's number is higher, so the new year's first orders are derived alone. With
-    # shorter ids first, 2026-1 came before 2025-10: three of the four stored cases after
-    # it, and the whole offering derived again.
+    # its year's number is higher, so the new year's first orders are numbered after the
+    # stored ones. With shorter ids first, 2026-1 came before 2025-10: three of the four
+    # stored cases after it, numbered again.
     ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], DATED), "a.csv")
     stored = wh.read("SELECT case_id, case_index FROM derived_cases ORDER BY case_index")
     assert stored.rows() == [("2025-9", 0), ("2025-10", 1), ("2025-99", 2), ("2025-100", 3)]
-    given = _derived_cases(monkeypatch, derived_module.CASES_AGAIN_MAX_SHARE)
+    given = _derived_cases(monkeypatch)
     ingest(wh, event_file([*_case(4), *_case(5)], DATED), "b.csv")
     assert given == [["2026-1", "2026-2"]]
     assert_stored_is_fresh(wh)
@@ -377,51 +371,59 @@ def test_a_new_year_s_first_cases_are_numbered_after_the_last_year_s(
     assert numbered.to_list() == [DATED[f"C{c}"] for c in range(6)]
 
 
-def test_new_cases_whose_ids_come_before_every_stored_one_are_derived_alone(
+def test_new_cases_before_or_among_the_stored_ones_are_derived_alone(
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A project renamed to a key that sorts first (AB- before PRJ-): its new issues come
     # before all four stored ones, which are numbered again and copied in one run after
-    # them, so the new issues alone are derived. Copied through a file (no runs allowed),
-    # more than a quarter of the steps after them derived the whole offering again.
+    # them, so the new issues alone are derived.
     ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], COUNTED), "a.csv")
-    given = _derived_cases(monkeypatch, derived_module.CASES_AGAIN_MAX_SHARE)
-    merged: list[int] = []
-    merge = derived_module._store_merged
-    monkeypatch.setattr(derived_module, "_store_merged", lambda *a: merged.append(1) or merge(*a))
+    given = _derived_cases(monkeypatch)
+    sorted_: list[int] = []
+    store_sorted = derived_module._store_sorted
+    monkeypatch.setattr(
+        derived_module, "_store_sorted", lambda *a: sorted_.append(1) or store_sorted(*a)
+    )
     ingest(wh, event_file([*_case(4), *_case(5)], {"C4": "AB-1", "C5": "AB-2"}), "b.csv")
     assert given == [["AB-1", "AB-2"]]
-    assert merged == []
+    assert sorted_ == []
     assert_stored_is_fresh(wh)
     numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
     assert numbered.to_list() == ["AB-1", "AB-2", "PRJ-8", "PRJ-9", "PRJ-10", "PRJ-99"]
     # New cases in three places among them (after AB-2, after PRJ-10, after PRJ-99):
     # the cases from the first on fall into five runs (new, stored, new, stored, new),
-    # copied as such within a bound of six runs; four places could make eight, so beyond
-    # a bound of seven the whole offering is derived again.
+    # copied as such within a bound of six runs.
     monkeypatch.setattr(derived_module, "RUNS_MAX", 6)
     three = {"C0": "AB-3", "C1": "PRJ-50", "C2": "PRJ-100"}
     ingest(wh, event_file([*_case(0), *_case(1), *_case(2)], three), "c.csv")
     assert given[1:] == [["AB-3", "PRJ-100", "PRJ-50"]]
+    assert sorted_ == []
     assert_stored_is_fresh(wh)
-    assert merged == []
-    monkeypatch.setattr(derived_module, "RUNS_MAX", 7)
+    # Four places make eight runs: beyond the bound the stored cases and the new ones are
+    # stored again in one sorted statement, and still the new cases alone are derived (as
+    # ids that do not count up, random numbers or hashes, fall among the stored ones).
     four = {"C0": "AB-4", "C1": "PRJ-20", "C2": "PRJ-70", "C3": "PRJ-101"}
     ingest(wh, event_file([*_case(0), *_case(1), *_case(2), *_case(3)], four), "d.csv")
-    assert len(given[2]) == 13  # the whole offering
+    assert given[2:] == [["AB-4", "PRJ-101", "PRJ-20", "PRJ-70"]]
+    assert sorted_ == [1]
     assert_stored_is_fresh(wh)
-    assert merged == []
+    numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
+    assert numbered.to_list() == [
+        *["AB-1", "AB-2", "AB-3", "AB-4", "PRJ-8", "PRJ-9", "PRJ-10", "PRJ-20"],
+        *["PRJ-50", "PRJ-70", "PRJ-99", "PRJ-100", "PRJ-101"],
+    ]
 
 
-def test_the_cases_after_a_touched_one_are_stored_again_in_order_part_by_part(
+def test_the_cases_after_a_touched_one_are_stored_again_in_order_sorted(
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(wh, event_file([*_case(0), *_case(1, range(4)), *_case(2), *_case(3)]), "a.csv")
     ingest(wh, BOARD, "tickets.csv")  # T-3 is only an open item: numbered after the others
     monkeypatch.setattr(derived_module, "PART_EVENTS", 6)
+    monkeypatch.setattr(derived_module, "RUNS_MAX", 0)
     given = _derived_cases(monkeypatch)
     # C1's last step: C1's five events derived as one part, and C2 and C3's ten stored
-    # steps stored again after its five in parts of six (C3 runs on into the second).
+    # steps stored again after its five in the statement that sorts them (no runs).
     ingest(wh, event_file(_case(1, range(4, 5))), "c.csv")
     assert given == [["C1"]]
     assert_stored_is_fresh(wh)

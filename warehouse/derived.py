@@ -212,21 +212,21 @@ def working_calendars(wh: Warehouse) -> dict[str, Calendar]:
 
 
 PART_EVENTS = 1_000_000
-"""An offering is derived in parts of whole cases of about this many events each, so an
-import's memory stays the same however large the offering grows (deriving 20 million
-events at once took 22 GB; an import into a ten-million-event warehouse peaked at
-2.23 GB in parts of two million, 1.84 GB in parts of one, in the same time)."""
+"""An offering, and the cases an import or undo touches, are derived in parts of whole
+cases of about this many events each, so an import's memory stays the same however
+large the offering grows (deriving 20 million events at once took 22 GB; an import into
+a ten-million-event warehouse peaked at 2.23 GB in parts of two million, 1.84 GB in
+parts of one, in the same time)."""
 
 
-def _bounds(cur: duckdb.DuckDBPyConnection, offering: str) -> list[pl.Series]:
-    """The offering's case ids with events in consecutive parts, in the order cases are
-    numbered in (model.order), each part holding about PART_EVENTS events; one part (of
-    every case) where they are no more."""
-    per_case = _read(
-        cur,
-        "SELECT case_id, count(*) AS n FROM events WHERE offering = ? GROUP BY case_id",
-        [offering],
-    )
+def _bounds(
+    cur: duckdb.DuckDBPyConnection, offering: str, of: str = "FROM events WHERE offering = ?"
+) -> list[pl.Series]:
+    """The offering's case ids with events (those of the events `of` selects, FROM ...
+    WHERE with the offering its one parameter) in consecutive parts, in the order cases
+    are numbered in (model.order), each part holding about PART_EVENTS events; one part
+    (of every case) where they are no more."""
+    per_case = _read(cur, f"SELECT case_id, count(*) AS n {of} GROUP BY case_id", [offering])
     if per_case["n"].sum() <= PART_EVENTS:
         return [per_case["case_id"]]
     ordered = in_case_order(per_case.lazy()).collect()
@@ -395,9 +395,9 @@ def _rederive_cases(
     """Derive again the cases `case_ids` of the offering (one or more) and store them with
     its other cases as one derivation of the whole offering stores them; returns
     (instances, cases), or None (nothing changed) where the offering must be derived
-    whole: the touched cases hold more than
-    PART_EVENTS events (they are derived as one part), or they change which steps end
-    the others.
+    whole: the touched cases change which steps end the others. They are derived in
+    parts of whole cases of about PART_EVENTS events, as a whole offering is, and their
+    steps held until they are stored (a quarter of a kilobyte a step).
 
     A case's steps and figures depend on its own events, the catalog and the clock; on
     the other cases only through which activities end a case and whether any step is
@@ -417,8 +417,6 @@ def _rederive_cases(
         mine = "case_id IN (SELECT case_id FROM _touched_cases)"
         # Their events, read straight from the table: the derivation orders them itself.
         theirs = f"FROM events WHERE offering = ? AND {mine}"
-        if _read(cur, f"SELECT count(*) AS n {theirs}", [offering])["n"][0] > PART_EVENTS:
-            return None
         counts = _read(
             cur,
             f"SELECT offering, activity, {mine} AS touched, count(*) AS occurrences, "
@@ -430,24 +428,54 @@ def _rederive_cases(
         )
         rest = _ending(counts.filter(~pl.col("touched")))
         catalog, clock = _derivation_inputs(cur, offering)
-        events = _read(cur, f"SELECT {_EVENT_COLUMN_LIST} {theirs}", [offering]).cast(
-            EVENT_COLUMNS  # type: ignore[arg-type]
-        )
-        steps = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
-        del events
+        stepped = _derived_in_parts(cur, offering, theirs, catalog, clock)
+        steps = pl.concat(stepped, rechunk=False)
         now = _ending(pl.concat([rest, ending_counts(steps.lazy()).collect()]))
         if not _same_ends(_ending(counts), now, rest["activity"]):
             return None
         items = _read(cur, *open_items_query([offering], of_cases="_touched_cases")).cast(
             OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]
         )
-        cases = case_table(steps.lazy(), items.lazy(), clock=clock, counts=now.lazy()).collect(
-            engine=ENGINE
+        # Each part's cases with their open items; those that are only an open item go
+        # with the last part, as a derivation of the whole offering puts them.
+        with_events = pl.col("case_id").is_in(steps["case_id"].unique().implode())
+        cases = pl.concat(
+            case_table(
+                part.lazy(),
+                items.filter(
+                    pl.col("case_id").is_in(part["case_id"].unique().implode())
+                    | (pl.lit(i == len(stepped) - 1) & ~with_events)
+                ).lazy(),
+                clock=clock,
+                counts=now.lazy(),
+            ).collect(engine=ENGINE)
+            for i, part in enumerate(stepped)
         )
+        del stepped
         _store_from(cur, offering, head, mine, steps, cases)
     finally:
         cur.unregister("_touched_cases")
     return _sizes(cur, offering)
+
+
+def _derived_in_parts(
+    cur: duckdb.DuckDBPyConnection, offering: str, theirs: str, catalog: pl.DataFrame, clock: Clock
+) -> list[pl.DataFrame]:
+    """The steps of the cases whose events `theirs` selects (FROM ... WHERE, the offering
+    its one parameter), derived in parts of whole cases of about PART_EVENTS events
+    (`_bounds`), each part's cases numbered after those of the parts before."""
+    parts = _bounds(cur, offering, theirs)
+    stepped: list[pl.DataFrame] = []
+    numbered = 0
+    for ids in parts:
+        events = _events_of_part(
+            cur, f"SELECT {_EVENT_COLUMN_LIST} {theirs}", [offering], ids, len(parts)
+        )
+        part = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
+        del events
+        stepped.append(part.with_columns(pl.col("case_index") + pl.lit(numbered, pl.UInt32)))
+        numbered += int(part["case_index"].max() + 1) if part.height else 0  # type: ignore[operator]
+    return stepped
 
 
 def _cases_before(cur: duckdb.DuckDBPyConnection, offering: str, first: str) -> int:

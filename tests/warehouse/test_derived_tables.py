@@ -255,8 +255,8 @@ def test_stored_cases_equal_a_fresh_derivation_after_any_changes(
     # An import or undo derives only the cases it touches. The stored cases after the
     # first of them are copied in their runs between the touched ones where there are at
     # most `runs` (with 0, never), else stored again with the new steps in one sorted
-    # statement. With parts of 4 events, an offering is derived in parts of whole cases,
-    # and an import or undo that touches more than 4 events derives its offerings whole.
+    # statement. With parts of 4 events, an offering and the cases an import or undo
+    # touches are derived in parts of whole cases.
     monkeypatch.setattr(derived_module, "PART_EVENTS", part_events)
     monkeypatch.setattr(derived_module, "RUNS_MAX", runs)
     with Warehouse.open(":memory:") as wh:
@@ -438,6 +438,26 @@ def test_the_cases_after_a_touched_one_are_stored_again_in_order_sorted(
         "t.csv",
     )
     assert given[1:] == [["T-2"]]
+    assert_stored_is_fresh(wh)
+
+
+def test_an_import_of_more_events_than_a_part_derives_its_cases_alone_in_parts(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three new orders of five events each, between three stored ones, in parts of six
+    # events: each new order a part of its own, the stored ones not derived again (the
+    # whole offering was, when the touched cases held more than a part).
+    ingest(wh, event_file([*_case(0), *_case(2), *_case(4)]), "a.csv")
+    monkeypatch.setattr(derived_module, "PART_EVENTS", 6)
+    given = _derived_cases(monkeypatch)
+    new = ingest(wh, event_file([*_case(1), *_case(3), *_case(5)]), "b.csv")
+    assert given == [["C1"], ["C3"], ["C5"]]
+    assert_stored_is_fresh(wh)
+    numbered = wh.read("SELECT case_id FROM derived_cases ORDER BY case_index")["case_id"]
+    assert numbered.to_list() == [f"C{c}" for c in range(6)]
+    assert new.import_id is not None
+    wh.undo_import(new.import_id)
+    assert given[3:] == [[]]
     assert_stored_is_fresh(wh)
 
 

@@ -219,8 +219,12 @@ a ten-million-event warehouse peaked at 2.23 GB in parts of two million, 1.84 GB
 parts of one, in the same time)."""
 
 
+_OF_OFFERING = "FROM events WHERE offering = ?"
+"""The events of one offering (its one parameter), for `_bounds` and `_derived_in_parts`."""
+
+
 def _bounds(
-    cur: duckdb.DuckDBPyConnection, offering: str, of: str = "FROM events WHERE offering = ?"
+    cur: duckdb.DuckDBPyConnection, offering: str, of: str = _OF_OFFERING
 ) -> list[pl.Series]:
     """The offering's case ids with events (those of the events `of` selects, FROM ...
     WHERE with the offering its one parameter) in consecutive parts, in the order cases
@@ -292,27 +296,19 @@ def _derive_offering(cur: duckdb.DuckDBPyConnection, offering: str) -> tuple[int
     part's cases are built (`metrics.cases.case_table`), as the Spark engine does. The
     cases that are only an open item are numbered after every case with steps, as one
     derivation of the whole offering numbers them: they go with the last part."""
-    from warehouse.db import events_query, open_items_query
+    from warehouse.db import open_items_query
 
     catalog, clock = _derivation_inputs(cur, offering)
     items = _read(cur, *open_items_query([offering])).cast(
         OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]
     )
-    sql, params = events_query([offering])
-    columns = _EVENT_COLUMN_LIST
-    parts = _bounds(cur, offering)
+    parts: list[pl.Series] = []
     stepped: list[int] = []
     counts: list[pl.DataFrame] = []
-    for ids in parts:
-        events = _events_of_part(cur, f"SELECT {columns} FROM ({sql})", params, ids, len(parts))
-        instances = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
-        n = int(instances["case_index"].max() + 1) if instances.height else 0  # type: ignore[operator]
-        _store(
-            cur,
-            "derived_instances",
-            instances.with_columns(pl.col("case_index") + pl.lit(sum(stepped), pl.UInt32)),
-        )
+    for ids, instances, n in _derived_in_parts(cur, offering, _OF_OFFERING, catalog, clock):
+        _store(cur, "derived_instances", instances)
         counts.append(ending_counts(instances.lazy()).collect())
+        parts.append(ids)
         stepped.append(n)
     merged = merge_ending_counts(pl.concat(counts).lazy())
     case_columns = ", ".join(f'"{c}"' for c in CASE_TABLE_COLUMNS)
@@ -428,7 +424,7 @@ def _rederive_cases(
         )
         rest = _ending(counts.filter(~pl.col("touched")))
         catalog, clock = _derivation_inputs(cur, offering)
-        stepped = _derived_in_parts(cur, offering, theirs, catalog, clock)
+        stepped = [part for _, part, _ in _derived_in_parts(cur, offering, theirs, catalog, clock)]
         steps = pl.concat(stepped, rechunk=False)
         now = _ending(pl.concat([rest, ending_counts(steps.lazy()).collect()]))
         if not _same_ends(_ending(counts), now, rest["activity"]):
@@ -460,12 +456,12 @@ def _rederive_cases(
 
 def _derived_in_parts(
     cur: duckdb.DuckDBPyConnection, offering: str, theirs: str, catalog: pl.DataFrame, clock: Clock
-) -> list[pl.DataFrame]:
+) -> Iterator[tuple[pl.Series, pl.DataFrame, int]]:
     """The steps of the cases whose events `theirs` selects (FROM ... WHERE, the offering
     its one parameter), derived in parts of whole cases of about PART_EVENTS events
-    (`_bounds`), each part's cases numbered after those of the parts before."""
+    (`_bounds`), one part at a time: its case ids, its steps (its cases numbered after
+    those of the parts before) and how many cases with steps it holds."""
     parts = _bounds(cur, offering, theirs)
-    stepped: list[pl.DataFrame] = []
     numbered = 0
     for ids in parts:
         events = _events_of_part(
@@ -473,9 +469,9 @@ def _derived_in_parts(
         )
         part = derive_instances(events.lazy(), catalog.lazy(), clock).collect(engine=ENGINE)
         del events
-        stepped.append(part.with_columns(pl.col("case_index") + pl.lit(numbered, pl.UInt32)))
-        numbered += int(part["case_index"].max() + 1) if part.height else 0  # type: ignore[operator]
-    return stepped
+        n = int(part["case_index"].max() + 1) if part.height else 0  # type: ignore[operator]
+        yield ids, part.with_columns(pl.col("case_index") + pl.lit(numbered, pl.UInt32)), n
+        numbered += n
 
 
 def _cases_before(cur: duckdb.DuckDBPyConnection, offering: str, first: str) -> int:

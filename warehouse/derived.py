@@ -355,8 +355,8 @@ def rederive(
     `touched` (offering, case_id): the only cases whose events or open items the change
     added or removed, where the catalog changed only by activities no other case has
     (an import or an undo). An offering derived by this release's definitions then keeps
-    its other cases as stored where it can (`_rederive_cases`), and is derived whole
-    otherwise."""
+    its other cases as stored (`_rederive_cases`); one derived by an older release's is
+    derived whole."""
     if _tables(cur) < 3:
         return
     # The findings kept for the old derivation (warehouse.kept_findings) go with it.
@@ -387,17 +387,18 @@ def rederive(
 
 def _rederive_cases(
     cur: duckdb.DuckDBPyConnection, offering: str, case_ids: pl.Series
-) -> tuple[int, int] | None:
+) -> tuple[int, int]:
     """Derive again the cases `case_ids` of the offering (one or more) and store them with
     its other cases as one derivation of the whole offering stores them; returns
-    (instances, cases), or None (nothing changed) where the offering must be derived
-    whole: the touched cases change which steps end the others. They are derived in
-    parts of whole cases of about PART_EVENTS events, as a whole offering is, and their
-    steps held until they are stored (a quarter of a kilobyte a step).
+    (instances, cases). They are derived in parts of whole cases of about PART_EVENTS
+    events, as a whole offering is, and their steps held until they are stored (a
+    quarter of a kilobyte a step).
 
     A case's steps and figures depend on its own events, the catalog and the clock; on
     the other cases only through which activities end a case and whether any step is
-    classified (the offering-wide ending counts), read here off the stored steps."""
+    classified (the offering-wide ending counts), read here off the stored steps. Where
+    the touched cases change those, the other cases' figures that follow from them are
+    set again in place (`_decided_again`)."""
     from warehouse.db import open_items_query
 
     first = min(case_ids.cast(pl.String).to_list(), key=placed)
@@ -427,8 +428,6 @@ def _rederive_cases(
         stepped = [part for _, part, _ in _derived_in_parts(cur, offering, theirs, catalog, clock)]
         steps = pl.concat(stepped, rechunk=False)
         now = _ending(pl.concat([rest, ending_counts(steps.lazy()).collect()]))
-        if not _same_ends(_ending(counts), now, rest["activity"]):
-            return None
         items = _read(cur, *open_items_query([offering], of_cases="_touched_cases")).cast(
             OPEN_ITEM_STORED_SCHEMA  # type: ignore[arg-type]
         )
@@ -449,6 +448,7 @@ def _rederive_cases(
         )
         del stepped
         _store_from(cur, offering, head, mine, steps, cases)
+        _decided_again(cur, offering, _ending(counts), now)
     finally:
         cur.unregister("_touched_cases")
     return _sizes(cur, offering)
@@ -657,23 +657,57 @@ def _ending(counts: pl.DataFrame) -> pl.DataFrame:
     return merge_ending_counts(counts.lazy()).collect()
 
 
-def _same_ends(before: pl.DataFrame, now: pl.DataFrame, activities: pl.Series) -> bool:
-    """Whether the ending counts `before` and `now` decide the same for the cases not
-    touched: whether each of `activities` (theirs) ends a case, and whether any step of
-    the offering is classified."""
+def _decided_again(
+    cur: duckdb.DuckDBPyConnection, offering: str, before: pl.DataFrame, now: pl.DataFrame
+) -> None:
+    """Where the ending counts `before` and `now` (the offering's, without and with the
+    change) decide differently, set again the stored cases' figures that follow from
+    them, as `metrics.cases.case_table` sets them: whether a case is completed (its
+    current step ends a case and it has no open item) for the cases whose current step's
+    activity now ends a case or no longer does, and every case's PCE and its basis where
+    the offering now classifies a step and did not, or the other way round. Row by row in
+    place, the rows keep their order; the touched cases' rows, built with `now`, stay
+    as they are."""
 
-    def decided(counts: pl.DataFrame) -> pl.DataFrame:
-        return (
-            end_activities_from_counts(counts.lazy())
-            .filter(pl.col("activity").is_in(activities.implode()))
-            .select("activity", "is_end_activity")
-            .sort("activity")
-            .collect()
-        )
+    def decided(counts: pl.DataFrame) -> pl.LazyFrame:
+        return end_activities_from_counts(counts.lazy()).select("activity", "is_end_activity")
 
-    return bool(before["classified"].any()) == bool(now["classified"].any()) and decided(
-        before
-    ).equals(decided(now))
+    # An activity counted on one side alone ends no case on the other.
+    flipped = (  # also read by its local name in the statement below (a replacement scan)
+        decided(before)
+        .join(decided(now), on="activity", how="full", coalesce=True, suffix="_now")
+        .with_columns(pl.col("is_end_activity", "is_end_activity_now").fill_null(False))
+        .filter(pl.col("is_end_activity") != pl.col("is_end_activity_now"))
+        .select("activity", ends="is_end_activity_now")
+        .collect()
+    )
+    if flipped.height:
+        shown = _open_cases(cur, offering)  # noqa: F841
+        cur.execute(
+            "UPDATE derived_cases SET completed = f.ends "
+            "AND derived_cases.case_id NOT IN (SELECT case_id FROM shown) "
+            "FROM flipped f WHERE derived_cases.offering = ? "
+            "AND derived_cases.current_step = f.activity",
+            [offering],
+        ).complete()
+    classified = bool(now["classified"].any())
+    if classified != bool(before["classified"].any()):
+        time = "value_adding_s" if classified else "process_time_s"
+        cur.execute(
+            f"UPDATE derived_cases SET pce = CASE WHEN lead_time_s > 0 THEN {time} / lead_time_s "
+            "END, pce_basis = ? WHERE offering = ?",
+            ["value-adding" if classified else "flow efficiency", offering],
+        ).complete()
+
+
+def _open_cases(cur: duckdb.DuckDBPyConnection, offering: str) -> pl.DataFrame:
+    """The ids (`case_id`) of the offering's cases with an open item shown now: open, so
+    not completed whatever their current step."""
+    from warehouse.db import open_items_query
+
+    if _read(cur, "SELECT count(*) AS n FROM open_items WHERE offering = ?", [offering])["n"][0]:
+        return _read(cur, *open_items_query([offering])).select("case_id")
+    return pl.DataFrame(schema={"case_id": pl.String})
 
 
 def _numbered(frame: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:

@@ -513,17 +513,107 @@ def test_an_open_item_entered_long_after_every_event_is_read_on_the_calendars_cl
     assert_stored_is_fresh(wh)
 
 
-def test_an_import_that_changes_which_steps_end_a_case_derives_the_offering_whole(
+def test_an_import_that_changes_which_steps_end_a_case_derives_that_case_alone(
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(wh, event_file(_case(0, range(2))), "a.csv")  # Quote, Formulate: Formulate ends it
-    assert load_derivation(wh).cases["completed"].to_list() == [True]
+    ingest(wh, event_file(_case(1, range(4))), "b.csv")  # Quote ... Formulate (2 of 3 last)
+    assert load_derivation(wh).cases["completed"].to_list() == [True, True]
     given = _derived_cases(monkeypatch)
-    # A case whose Formulate comes twice and is never last: Formulate no longer ends one.
-    ingest(wh, event_file(_case(4)), "b.csv")
-    assert given == [["C4"], ["C0", "C4"]]  # C4 alone, found to change that, then all
+    # A case whose Formulate comes twice and is never last: Formulate no longer ends one
+    # (2 of 5 occurrences last), so C0 and C1 are no longer completed; C4 ends at Ship.
+    new = ingest(wh, event_file(_case(4)), "c.csv")
+    assert given == [["C4"]]  # the others' completion set again from their stored rows
     assert_stored_is_fresh(wh)
-    assert load_derivation(wh).cases["completed"].to_list() == [False, True]
+    stored = wh.read("SELECT case_id, completed FROM derived_cases")  # in their stored order
+    assert stored.rows() == [("C0", False), ("C1", False), ("C4", True)]
+    # Undone: Formulate ends a case again.
+    assert new.import_id is not None
+    wh.undo_import(new.import_id)
+    assert given[1:] == [[]]
+    assert_stored_is_fresh(wh)
+    stored = wh.read("SELECT case_id, completed FROM derived_cases")
+    assert stored.rows() == [("C0", True), ("C1", True)]
+
+
+def test_a_case_with_an_open_item_stays_open_when_its_status_comes_to_end_cases(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(wh, BOARD, "tickets.csv")  # T-2 is in In Progress now: an open item
+    # Whether In Progress ends a case is left to the counts (a board's import says no).
+    set_activity(wh, "tickets", "In Progress", ends_case=None)
+    log = "offering,case,activity,start,end\n"
+    # X1 ends at In Progress, no open item: In Progress is last in 1 of its 2 steps.
+    ingest(
+        wh,
+        (
+            log + "tickets,X1,To Do,2025-06-03 09:00,2025-06-03 10:00\n"
+            "tickets,X1,In Progress,2025-06-03 10:00,2025-06-03 12:00\n"
+        ).encode(),
+        "x1.csv",
+    )
+    completed = "SELECT case_id, completed FROM derived_cases WHERE offering = 'tickets'"
+    assert wh.read(completed).rows() == [
+        ("T-1", True),
+        ("T-2", False),
+        ("X1", True),
+        ("T-3", False),
+    ]
+    given = _derived_cases(monkeypatch)
+    # X2 passes through In Progress to Review: In Progress ends 1 of 3, no longer a case.
+    x2 = ingest(
+        wh,
+        (
+            log + "tickets,X2,To Do,2025-06-04 09:00,2025-06-04 10:00\n"
+            "tickets,X2,In Progress,2025-06-04 10:00,2025-06-04 12:00\n"
+            "tickets,X2,Review,2025-06-04 12:00,2025-06-04 13:00\n"
+        ).encode(),
+        "x2.csv",
+    )
+    assert given == [["X2"]]
+    assert_stored_is_fresh(wh)
+    assert wh.read(completed).rows() == [
+        ("T-1", True),
+        ("T-2", False),
+        ("X1", False),
+        ("X2", True),
+        ("T-3", False),
+    ]
+    # Undone, In Progress ends a case again: X1 is completed again, T-2 stays open.
+    assert x2.import_id is not None
+    wh.undo_import(x2.import_id)
+    assert given[1:] == [[]]
+    assert_stored_is_fresh(wh)
+    assert wh.read(completed).rows() == [
+        ("T-1", True),
+        ("T-2", False),
+        ("X1", True),
+        ("T-3", False),
+    ]
+
+
+def test_an_undo_that_leaves_no_classified_step_sets_every_cases_pce_again(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = ingest(wh, event_file(_case(0, range(2))), "a.csv")  # Quote, Formulate
+    ingest(wh, event_file(_case(1, range(1))), "b.csv")  # Quote
+    set_activity(wh, "Custom formulation", "Formulate", value_class="value-adding")
+    cases = load_derivation(wh).cases
+    assert cases["pce_basis"].to_list() == ["value-adding"] * 2
+    assert cases["pce"][1] == 0.0  # C1's Quote (30 minutes) adds no value
+    given = _derived_cases(monkeypatch)
+    assert a.import_id is not None
+    wh.undo_import(a.import_id)  # C0, with the only classified steps, is gone
+    assert given == [[]]
+    assert_stored_is_fresh(wh)
+    cases = load_derivation(wh).cases
+    assert cases["pce_basis"].to_list() == ["flow efficiency"]
+    assert cases["pce"].to_list() == [1.0]  # its one step is all its lead time
+    # Imported again: a step is classified again, and C1's PCE is value-adding again.
+    ingest(wh, event_file(_case(0, range(2))), "a2.csv")
+    assert given[1:] == [["C0"]]
+    assert_stored_is_fresh(wh)
+    assert load_derivation(wh).cases["pce_basis"].to_list() == ["value-adding"] * 2
 
 
 def test_an_import_that_fails_leaves_the_stored_cases_as_they_were(wh: Warehouse) -> None:
